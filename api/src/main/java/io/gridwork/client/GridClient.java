@@ -1,0 +1,409 @@
+package io.gridwork.client;
+
+import com.google.protobuf.ByteString;
+import io.gridwork.api.v1.CancelJobRequest;
+import io.gridwork.api.v1.ClientServiceGrpc;
+import io.gridwork.api.v1.GetJobRequest;
+import io.gridwork.api.v1.GetResultRequest;
+import io.gridwork.api.v1.HasJarRequest;
+import io.gridwork.api.v1.JarHeader;
+import io.gridwork.api.v1.JobOptions;
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.ListJobsRequest;
+import io.gridwork.api.v1.ListWorkersRequest;
+import io.gridwork.api.v1.ResultChunk;
+import io.gridwork.api.v1.ResultHeader;
+import io.gridwork.api.v1.SubmitJobRequest;
+import io.gridwork.api.v1.UploadJarRequest;
+import io.gridwork.api.v1.UploadJarResponse;
+import io.gridwork.api.v1.WatchJobRequest;
+import io.gridwork.api.v1.WorkerInfo;
+import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Submits jobs to a Gridwork master and follows them: the Java API that the {@code grid} CLI is built on.
+ *
+ * <pre>{@code
+ * try (GridClient client = GridClient.connect("localhost:7070")) {
+ *     String jobId = client.submit(JobSubmission.builder()
+ *             .jar(Path.of("examples/target/gridwork-examples.jar"))
+ *             .jobClass("io.gridwork.examples.PiJob")
+ *             .arg("samples", "100000000")
+ *             .build());
+ *     JobStatus done = client.await(jobId, Duration.ofMinutes(5), status -> {});
+ *     if (done.getState() == JobStatus.State.SUCCEEDED) {
+ *         double pi = client.result(jobId).decode(Codecs.DOUBLE);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a deadline ({@link Builder#callTimeout}, 30 s by default). Failed calls throw
+ * {@link GridException} with the gRPC status code and the master's description. Calls are not retried, except
+ * that {@link #await} keeps waiting across a master restart. Thread-safe; one client can be shared.
+ */
+public final class GridClient implements AutoCloseable {
+
+    /** Default deadline of one call. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** The master's address when none is given. */
+    public static final String DEFAULT_TARGET = "localhost:7070";
+
+    private static final int CHUNK_SIZE = 1 << 20;
+    private static final Duration MAX_WATCH_CALL = Duration.ofHours(1);
+    private static final Duration RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
+
+    private final Channel channel;
+    private final ManagedChannel ownedChannel;
+    private final String target;
+    private final Duration callTimeout;
+    private final ClientServiceGrpc.ClientServiceBlockingStub blocking;
+    private final ClientServiceGrpc.ClientServiceStub async;
+
+    private GridClient(Channel channel, ManagedChannel ownedChannel, String target, Duration callTimeout) {
+        this.channel = channel;
+        this.ownedChannel = ownedChannel;
+        this.target = target;
+        this.callTimeout = callTimeout;
+        this.blocking = ClientServiceGrpc.newBlockingStub(channel);
+        this.async = ClientServiceGrpc.newStub(channel);
+    }
+
+    /** A client of the master at {@code host:port}, with default settings. */
+    public static GridClient connect(String target) {
+        return builder().target(target).build();
+    }
+
+    /** A client over a channel the caller made and will close (for example an in-process channel in tests). */
+    public static GridClient over(Channel channel) {
+        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The master's address, as given. */
+    public String target() {
+        return target;
+    }
+
+    /**
+     * Uploads a jar unless the master already holds one with the same SHA-256; returns the SHA-256.
+     * Submitting again with the same jar sends no bytes.
+     */
+    public String uploadJar(Path jar) throws IOException {
+        long size;
+        String sha256;
+        try {
+            size = Files.size(jar);
+            sha256 = sha256(jar);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(jar.toString(), null, "no such file");
+        }
+        if (call("check the jar", () -> blockingStub().hasJar(HasJarRequest.newBuilder().setSha256(sha256).build()))
+                .getPresent()) {
+            return sha256;
+        }
+        CompletableFuture<UploadJarResponse> done = new CompletableFuture<>();
+        Semaphore ready = new Semaphore(0);
+        ClientResponseObserver<UploadJarRequest, UploadJarResponse> observer = new ClientResponseObserver<>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<UploadJarRequest> requestStream) {
+                requestStream.setOnReadyHandler(ready::release);
+            }
+
+            @Override
+            public void onNext(UploadJarResponse value) {
+                done.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        };
+        Duration deadline = callTimeout.plusSeconds(size / (1 << 20));
+        ClientCallStreamObserver<UploadJarRequest> requests = (ClientCallStreamObserver<UploadJarRequest>)
+                async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).uploadJar(observer);
+        try (InputStream in = Files.newInputStream(jar)) {
+            requests.onNext(UploadJarRequest.newBuilder().setHeader(JarHeader.newBuilder()
+                    .setSha256(sha256).setSize(size).setFileName(jar.getFileName().toString())).build());
+            byte[] buffer = new byte[CHUNK_SIZE];
+            int n;
+            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
+                while (!requests.isReady() && !done.isDone()) {
+                    ready.tryAcquire(100, TimeUnit.MILLISECONDS);
+                }
+                if (done.isDone()) {
+                    break;
+                }
+                requests.onNext(UploadJarRequest.newBuilder().setChunk(ByteString.copyFrom(buffer, 0, n)).build());
+            }
+            requests.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            requests.onError(e);
+            throw e;
+        } catch (InterruptedException e) {
+            requests.cancel("interrupted", e);
+            Thread.currentThread().interrupt();
+            throw new GridException(Status.Code.CANCELLED, "interrupted while uploading " + jar);
+        }
+        try {
+            done.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException) {
+                throw GridException.of((StatusRuntimeException) e.getCause(), target);
+            }
+            throw new GridException(Status.Code.UNKNOWN, "upload failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GridException(Status.Code.CANCELLED, "interrupted while uploading " + jar);
+        } catch (TimeoutException e) {
+            throw new GridException(Status.Code.DEADLINE_EXCEEDED, "upload of " + jar + " timed out");
+        }
+        return sha256;
+    }
+
+    /** Uploads the jar if needed, submits the job and returns its id once the master has stored it. */
+    public String submit(JobSubmission submission) throws IOException {
+        String sha256 = submission.jarSha256().isPresent() ? submission.jarSha256().get()
+                : uploadJar(submission.jar().orElseThrow());
+        SubmitJobRequest request = SubmitJobRequest.newBuilder()
+                .setJarSha256(sha256)
+                .setJobClass(submission.jobClass())
+                .putAllArgs(submission.args())
+                .setOptions(JobOptions.newBuilder()
+                        .setMaxAttempts(submission.maxAttempts())
+                        .setTaskTimeoutMs(submission.taskTimeout().toMillis()))
+                .build();
+        return call("submit the job", () -> blockingStub().submitJob(request)).getJobId();
+    }
+
+    /** The job's status now. */
+    public JobStatus status(String jobId) {
+        return call("get the job", () -> blockingStub().getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
+    }
+
+    /** The most recent jobs, newest first. */
+    public List<JobStatus> jobs(int limit) {
+        return call("list jobs", () -> blockingStub().listJobs(ListJobsRequest.newBuilder().setLimit(limit).build()))
+                .getJobsList();
+    }
+
+    /** Cancels a job that has not ended; returns its status after the cancellation. */
+    public JobStatus cancel(String jobId, String reason) {
+        return call("cancel the job", () -> blockingStub().cancelJob(
+                CancelJobRequest.newBuilder().setJobId(jobId).setReason(reason == null ? "" : reason).build()));
+    }
+
+    /** The workers the master knows; departed (DEAD or LEFT) ones only if asked for. */
+    public List<WorkerInfo> workers(boolean includeDeparted) {
+        return call("list workers", () -> blockingStub().listWorkers(
+                ListWorkersRequest.newBuilder().setIncludeDeparted(includeDeparted).build())).getWorkersList();
+    }
+
+    /** The result of a job that succeeded. */
+    public JobResult result(String jobId) {
+        return call("get the result", () -> {
+            Iterator<ResultChunk> chunks = blockingStub().getResult(GetResultRequest.newBuilder().setJobId(jobId).build());
+            ResultHeader header = null;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            while (chunks.hasNext()) {
+                ResultChunk chunk = chunks.next();
+                if (chunk.hasHeader()) {
+                    header = chunk.getHeader();
+                } else {
+                    bytes.writeBytes(chunk.getData().toByteArray());
+                }
+            }
+            if (header == null) {
+                throw new GridException(Status.Code.INTERNAL, "the master sent no result header for job " + jobId);
+            }
+            if (bytes.size() != header.getSize()) {
+                throw new GridException(Status.Code.DATA_LOSS, "result of job " + jobId + " is " + bytes.size()
+                        + " bytes, the master announced " + header.getSize());
+            }
+            return new JobResult(jobId, header.getMediaType(), bytes.toByteArray(),
+                    header.hasText() ? header.getText() : null);
+        });
+    }
+
+    /**
+     * Waits until the job ends and returns its final status; {@code progress} sees each status on the way.
+     * If the master becomes unreachable, keeps trying (with backoff) until {@code timeout} runs out, so a wait
+     * rides out a master restart. Throws {@link GridException} with {@code DEADLINE_EXCEEDED} on timeout.
+     */
+    public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress) {
+        Objects.requireNonNull(progress, "progress");
+        Instant end = Instant.now().plus(timeout);
+        Duration backoff = Duration.ofMillis(100);
+        while (true) {
+            Duration left = Duration.between(Instant.now(), end);
+            if (left.isNegative() || left.isZero()) {
+                throw new GridException(Status.Code.DEADLINE_EXCEEDED, "job " + jobId + " did not end within " + timeout);
+            }
+            Duration callLimit = left.compareTo(MAX_WATCH_CALL) < 0 ? left : MAX_WATCH_CALL;
+            try (Context.CancellableContext ctx = Context.current().withCancellation()) {
+                JobStatus last = ctx.call(() -> {
+                    Iterator<JobStatus> updates = blocking.withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS)
+                            .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
+                    JobStatus status = null;
+                    while (updates.hasNext()) {
+                        status = updates.next();
+                        progress.accept(status);
+                        if (isTerminal(status.getState())) {
+                            return status;
+                        }
+                    }
+                    return status;
+                });
+                if (last != null && isTerminal(last.getState())) {
+                    return last;
+                }
+                backoff = Duration.ofMillis(100);
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                    throw GridException.of(e, target);
+                }
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
+                        : backoff.multipliedBy(2);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new GridException(Status.Code.UNKNOWN, e.toString(), e);
+            }
+        }
+    }
+
+    /** Whether a job in this state has ended. */
+    public static boolean isTerminal(JobStatus.State state) {
+        return state == JobStatus.State.SUCCEEDED || state == JobStatus.State.FAILED
+                || state == JobStatus.State.CANCELLED;
+    }
+
+    /** The lower-case hex SHA-256 of a file. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    @Override
+    public void close() {
+        if (ownedChannel != null) {
+            ownedChannel.shutdown();
+            try {
+                if (!ownedChannel.awaitTermination(2, TimeUnit.SECONDS)) {
+                    ownedChannel.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                ownedChannel.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private ClientServiceGrpc.ClientServiceBlockingStub blockingStub() {
+        return blocking.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private interface Call<T> {
+        T run();
+    }
+
+    private <T> T call(String what, Call<T> call) {
+        try {
+            return call.run();
+        } catch (StatusRuntimeException e) {
+            throw GridException.of(e, target);
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GridException(Status.Code.CANCELLED, "interrupted");
+        }
+    }
+
+    /** Builds a {@link GridClient}. */
+    public static final class Builder {
+        private String target = DEFAULT_TARGET;
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+
+        private Builder() {}
+
+        /** The master's address, {@code host:port}. */
+        public Builder target(String target) {
+            this.target = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        /** Deadline of each call (not of {@link #await}, which takes its own). */
+        public Builder callTimeout(Duration callTimeout) {
+            if (callTimeout.isNegative() || callTimeout.isZero()) {
+                throw new IllegalArgumentException("callTimeout must be positive");
+            }
+            this.callTimeout = callTimeout;
+            return this;
+        }
+
+        public GridClient build() {
+            Addresses.parse(target, "target");
+            ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+                    .keepAliveTime(30, TimeUnit.SECONDS)
+                    .keepAliveTimeout(10, TimeUnit.SECONDS)
+                    .maxInboundMessageSize(16 << 20)
+                    .build();
+            return new GridClient(channel, channel, target, callTimeout);
+        }
+    }
+}

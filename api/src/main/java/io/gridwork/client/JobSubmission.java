@@ -1,0 +1,132 @@
+package io.gridwork.client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to run: a job class from a jar, with its arguments.
+ *
+ * <pre>{@code
+ * JobSubmission submission = JobSubmission.builder()
+ *         .jar(Path.of("examples/target/gridwork-examples.jar"))
+ *         .jobClass("io.gridwork.examples.PrimeCountJob")
+ *         .arg("limit", "20000000")
+ *         .arg("tasks", "200")
+ *         .build();
+ * }</pre>
+ *
+ * Give either the jar file (uploaded once, then known by its SHA-256) or the SHA-256 of a jar the master holds.
+ */
+public final class JobSubmission {
+
+    private final Path jar;
+    private final String jarSha256;
+    private final String jobClass;
+    private final Map<String, String> args;
+    private final int maxAttempts;
+    private final Duration taskTimeout;
+
+    private JobSubmission(Builder b) {
+        this.jar = b.jar;
+        this.jarSha256 = b.jarSha256;
+        this.jobClass = b.jobClass;
+        this.args = Map.copyOf(b.args);
+        this.maxAttempts = b.maxAttempts;
+        this.taskTimeout = b.taskTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Optional<Path> jar() {
+        return Optional.ofNullable(jar);
+    }
+
+    public Optional<String> jarSha256() {
+        return Optional.ofNullable(jarSha256);
+    }
+
+    public String jobClass() {
+        return jobClass;
+    }
+
+    /** Arguments in the order they were added. */
+    public Map<String, String> args() {
+        return args;
+    }
+
+    /** 0: the job's or the master's default. */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** Zero: the job's or the master's default. */
+    public Duration taskTimeout() {
+        return taskTimeout;
+    }
+
+    /** Builds a {@link JobSubmission}; {@link #build()} checks that a jar and a class were given. */
+    public static final class Builder {
+        private Path jar;
+        private String jarSha256;
+        private String jobClass;
+        private final Map<String, String> args = new LinkedHashMap<>();
+        private int maxAttempts;
+        private Duration taskTimeout = Duration.ZERO;
+
+        private Builder() {}
+
+        public Builder jar(Path jar) {
+            this.jar = Objects.requireNonNull(jar, "jar");
+            return this;
+        }
+
+        public Builder jarSha256(String jarSha256) {
+            this.jarSha256 = Objects.requireNonNull(jarSha256, "jarSha256");
+            return this;
+        }
+
+        public Builder jobClass(String jobClass) {
+            this.jobClass = Objects.requireNonNull(jobClass, "jobClass");
+            return this;
+        }
+
+        public Builder arg(String key, String value) {
+            args.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder args(Map<String, String> args) {
+            args.forEach(this::arg);
+            return this;
+        }
+
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 0) {
+                throw new IllegalArgumentException("maxAttempts must not be negative");
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public Builder taskTimeout(Duration taskTimeout) {
+            this.taskTimeout = Objects.requireNonNull(taskTimeout, "taskTimeout");
+            return this;
+        }
+
+        public JobSubmission build() {
+            if (jar == null && jarSha256 == null) {
+                throw new IllegalArgumentException("a job submission needs a jar or the SHA-256 of an uploaded jar");
+            }
+            if (jobClass == null || jobClass.isBlank()) {
+                throw new IllegalArgumentException("a job submission needs a job class");
+            }
+            return new JobSubmission(this);
+        }
+    }
+}

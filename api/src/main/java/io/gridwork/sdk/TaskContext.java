@@ -1,0 +1,52 @@
+package io.gridwork.sdk;
+
+/**
+ * What a running task knows about itself, given to {@link GridJob#execute}.
+ *
+ * <pre>{@code
+ * public Long execute(Range range, TaskContext context) {
+ *     long count = 0;
+ *     for (long n = range.from(); n < range.to(); n++) {
+ *         if ((n & 0xFFFF) == 0) {
+ *             context.checkCancelled();                                   // stop early when cancelled
+ *             context.reportProgress((double) (n - range.from()) / range.size());
+ *         }
+ *         if (isPrime(n)) count++;
+ *     }
+ *     return count;
+ * }
+ * }</pre>
+ *
+ * <p>Reporting progress also tells the master the task is alive, so a long task that reports progress is not
+ * mistaken for a hung one by the task timeout.
+ */
+public interface TaskContext {
+
+    /** The id of the job this task belongs to. */
+    String jobId();
+
+    /** The position of this task in the sequence that {@link GridJob#split} produced, from 0. */
+    long taskIndex();
+
+    /** 1 for the first attempt of this task, 2 for its first retry, and so on. */
+    int attempt();
+
+    /** The job's arguments. */
+    JobArgs args();
+
+    /** Reports how far the task has come, from 0.0 to 1.0. Cheap; the worker sends at most a few per second. */
+    void reportProgress(double fraction);
+
+    /** Reports progress with a short message. */
+    void reportProgress(double fraction, String message);
+
+    /** Whether the task was cancelled (its job was cancelled, or this attempt was superseded or timed out). */
+    boolean isCancelled();
+
+    /** Throws {@link TaskCancelledException} if the task was cancelled. */
+    default void checkCancelled() {
+        if (isCancelled()) {
+            throw new TaskCancelledException("task " + taskIndex() + " of job " + jobId() + " was cancelled");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The task author's SDK: extend {@link io.gridwork.sdk.GridJob} with {@code split}, {@code execute} and
+ * {@code merge}, pick {@link io.gridwork.sdk.Codecs codecs} for its inputs, outputs and result, package it in a
+ * jar and submit it with {@code grid submit --jar JAR --job CLASS}. Job code may use only this package and its
+ * own jar: the master and the workers load each job in a class loader of its own that sees nothing else of
+ * Gridwork.
+ */
+package io.gridwork.sdk;

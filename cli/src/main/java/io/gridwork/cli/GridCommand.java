@@ -1,0 +1,39 @@
+package io.gridwork.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+@Command(name = "grid", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"Gridwork: splits large computations into tasks, runs them on a grid of workers and merges the results."},
+        subcommands = {
+            MasterCommand.class,
+            WorkerCommand.class,
+            SubmitCommand.class,
+            JobsCommand.class,
+            StatusCommand.class,
+            WaitCommand.class,
+            ResultCommand.class,
+            CancelCommand.class,
+            WorkersCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {"", "Exit codes: 0 success; 1 the job failed or was cancelled; 2 bad usage or bad input;",
+                "3 master unreachable; 4 missing or refused credential; 5 other error."})
+public final class GridCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show details (stack traces) of errors.")
+    boolean verbose;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+}

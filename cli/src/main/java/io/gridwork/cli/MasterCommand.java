@@ -1,0 +1,84 @@
+package io.gridwork.cli;
+
+import ch.qos.logback.classic.Level;
+import io.gridwork.master.GridMaster;
+import io.gridwork.master.MasterOptions;
+import io.gridwork.master.core.SchedulerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "master", sortOptions = false, description = {"Runs a master: it keeps its state in an H2 database under --data,",
+        "splits jobs into tasks, dispatches them to the workers and merges the results. Stops on SIGTERM or Ctrl-C."})
+final class MasterCommand implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ~/.gridwork/master).")
+    Path data;
+
+    @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--heartbeat-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How often workers heartbeat (default: 1s).")
+    Duration heartbeatInterval;
+
+    @Option(names = "--missed-heartbeats", paramLabel = "N",
+            description = "Heartbeats a worker may miss before it is declared dead (default: 5).")
+    Integer missedHeartbeats;
+
+    @Option(names = "--max-attempts", paramLabel = "N",
+            description = "Default attempts of a failing task before its job fails (default: 3).")
+    Integer maxAttempts;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(Level.INFO);
+        SchedulerOptions.Builder scheduler = SchedulerOptions.builder();
+        if (heartbeatInterval != null) {
+            scheduler.heartbeatInterval(heartbeatInterval);
+        }
+        if (missedHeartbeats != null) {
+            scheduler.missedHeartbeats(missedHeartbeats);
+        }
+        if (maxAttempts != null) {
+            scheduler.defaultMaxAttempts(maxAttempts);
+        }
+        MasterOptions options;
+        try {
+            options = MasterOptions.builder()
+                    .port(port)
+                    .bindHost(bind)
+                    .dataDir(data != null ? data : MasterOptions.defaultDataDir())
+                    .scheduler(scheduler.build())
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        GridMaster master;
+        try {
+            master = GridMaster.start(options);
+        } catch (Exception e) {
+            throw new CliException(ExitCodes.ERROR, "cannot start the master: " + rootMessage(e), e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(master::close, "gridwork-master-shutdown"));
+        master.awaitTermination();
+        return ExitCodes.OK;
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.toString() : root.getMessage();
+        if (message.contains("already in use") || message.contains("Database may be already in use")) {
+            return "its data directory is in use by another master";
+        }
+        return message.split("\n")[0];
+    }
+}

@@ -1,0 +1,95 @@
+package io.gridwork.cli;
+
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.client.GridClient;
+import io.gridwork.client.JobResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Waiting for a job and showing how it ended: shared by {@code submit --wait} and {@code wait}. */
+final class Outcome {
+
+    private Outcome() {}
+
+    /** Waits with progress on stderr, prints the result (or the error), returns the exit code. */
+    static int await(GridClient client, String jobId, ClientOptions options, Path out, Duration timeout,
+            PrintWriter stdout, PrintWriter stderr) {
+        Progress progress = new Progress(stderr, Terminal.stderr());
+        JobStatus last;
+        try {
+            last = client.await(jobId, timeout, progress::update);
+        } finally {
+            progress.finish();
+        }
+        if (last.getState() != JobStatus.State.SUCCEEDED) {
+            if (options.json()) {
+                stdout.println(Json.print(last));
+                stdout.flush();
+            }
+            stderr.println("grid: job " + jobId + " " + last.getState()
+                    + (last.hasError() ? ": " + last.getError() : ""));
+            stderr.flush();
+            return ExitCodes.JOB_FAILED;
+        }
+        if (options.json()) {
+            stdout.println(Json.print(last));
+            stdout.flush();
+            if (out != null) {
+                save(client.result(jobId), out, stderr);
+            }
+            return ExitCodes.OK;
+        }
+        printResult(client, jobId, last.hasResult() ? last.getResult() : null, out, stdout, stderr);
+        return ExitCodes.OK;
+    }
+
+    /**
+     * Shows a succeeded job's result: its text on stdout, or into {@code out}; a binary result goes to
+     * {@code out}, or to stdout when stdout is not a terminal.
+     */
+    static void printResult(GridClient client, String jobId, String text, Path out, PrintWriter stdout,
+            PrintWriter stderr) {
+        if (out != null) {
+            save(client.result(jobId), out, stderr);
+            return;
+        }
+        if (text != null) {
+            stdout.print(text.endsWith("\n") ? text : text + "\n");
+            stdout.flush();
+            return;
+        }
+        JobResult result = client.result(jobId);
+        if (result.text().isPresent()) {
+            stdout.print(result.text().get().endsWith("\n") ? result.text().get() : result.text().get() + "\n");
+            stdout.flush();
+        } else if (!Terminal.stdout() && stdout == Main.STDOUT) {
+            System.out.write(result.bytes(), 0, result.size());
+            System.out.flush();
+        } else {
+            stderr.println("grid: the result of job " + jobId + " is binary (" + result.mediaType() + ", "
+                    + result.size() + " bytes): save it with grid result " + jobId + " --out FILE");
+            stderr.flush();
+        }
+    }
+
+    static void save(JobResult result, Path out, PrintWriter stderr) {
+        byte[] bytes = result.text().map(t -> (t.endsWith("\n") ? t : t + "\n").getBytes(StandardCharsets.UTF_8))
+                .orElseGet(result::bytes);
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.write(out, bytes);
+        } catch (IOException e) {
+            throw CliException.usage("cannot write " + out + ": " + e.getMessage());
+        }
+        stderr.println("result of job " + result.jobId() + " written to " + out + " (" + bytes.length + " bytes, "
+                + result.mediaType() + ")");
+        stderr.flush();
+    }
+}

@@ -1,0 +1,70 @@
+package io.gridwork.cli;
+
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.TaskCounts;
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/** Shows a job's progress on stderr: a bar redrawn in place on a terminal, otherwise a line per change (at most one a second). */
+final class Progress {
+
+    private static final int BAR = 30;
+
+    private final PrintWriter err;
+    private final boolean terminal;
+    private final long startNanos = System.nanoTime();
+    private String lastLine = "";
+    private long lastPrintNanos;
+    private boolean drawn;
+
+    Progress(PrintWriter err, boolean terminal) {
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    void update(JobStatus status) {
+        String line = describe(status);
+        long now = System.nanoTime();
+        if (terminal) {
+            err.print("\r" + line + "\u001b[K");
+            err.flush();
+            drawn = true;
+        } else if (!line.equals(lastLine) && (now - lastPrintNanos > 1_000_000_000L || isEnd(status))) {
+            err.println(line);
+            err.flush();
+            lastLine = line;
+            lastPrintNanos = now;
+        }
+    }
+
+    /** Ends the progress display (the bar's line is finished). */
+    void finish() {
+        if (terminal && drawn) {
+            err.println();
+            err.flush();
+        }
+    }
+
+    private String describe(JobStatus s) {
+        TaskCounts t = s.getTasks();
+        long total = t.getTotal();
+        double fraction = total == 0 ? (isEnd(s) ? 1 : 0) : (double) t.getSucceeded() / total;
+        String seconds = String.format(Locale.ROOT, "%.1fs", (System.nanoTime() - startNanos) / 1e9);
+        String counts = t.getSucceeded() + "/" + total + (s.getSplitComplete() ? "" : "+") + " tasks";
+        String extra = (t.getRunning() > 0 ? ", " + t.getRunning() + " running" : "")
+                + (t.getRetried() > 0 ? ", " + t.getRetried() + " retried" : "")
+                + (t.getFailed() > 0 ? ", " + t.getFailed() + " failed" : "");
+        if (terminal) {
+            int filled = (int) Math.round(fraction * BAR);
+            return String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %s%s %s %s", s.getId(), "#".repeat(filled),
+                    ".".repeat(BAR - filled), fraction * 100, counts, extra, s.getState(), seconds);
+        }
+        return String.format(Locale.ROOT, "%s %s %s (%.0f%%)%s after %s", s.getId(), s.getState(), counts,
+                fraction * 100, extra, seconds);
+    }
+
+    private static boolean isEnd(JobStatus s) {
+        return s.getState() == JobStatus.State.SUCCEEDED || s.getState() == JobStatus.State.FAILED
+                || s.getState() == JobStatus.State.CANCELLED;
+    }
+}

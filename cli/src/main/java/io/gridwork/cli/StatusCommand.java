@@ -1,0 +1,64 @@
+package io.gridwork.cli;
+
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.TaskCounts;
+import io.gridwork.client.GridClient;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "status", description = "Shows a job's state, task counts and result or error.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB", description = "The job id.")
+    String jobId;
+
+    @Mixin
+    ClientOptions client;
+
+    @Override
+    public Integer call() {
+        try (GridClient c = client.connect()) {
+            JobStatus s = c.status(jobId);
+            PrintWriter out = spec.commandLine().getOut();
+            if (client.json()) {
+                out.println(Json.print(s));
+            } else {
+                TaskCounts t = s.getTasks();
+                out.println(s.getId() + "  " + s.getState() + "  " + s.getJobClass());
+                if (s.getArgsCount() > 0) {
+                    out.println("  args       " + Formats.pairs(s.getArgsMap()));
+                }
+                out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : "+") + " total, "
+                        + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, " + t.getQueued() + " queued, "
+                        + t.getFailed() + " failed, " + t.getRetried() + " retried");
+                out.println("  submitted  " + Formats.time(s.getSubmittedAt()));
+                if (s.hasStartedAt()) {
+                    out.println("  started    " + Formats.time(s.getStartedAt()));
+                }
+                if (s.hasFinishedAt()) {
+                    out.println("  finished   " + Formats.time(s.getFinishedAt()) + " (ran "
+                            + Formats.between(s.hasStartedAt() ? s.getStartedAt() : s.getSubmittedAt(), s.getFinishedAt()) + ")");
+                }
+                if (s.hasResult()) {
+                    out.println("  result     " + Formats.abbreviate(s.getResult(), 200));
+                } else if (s.getState() == JobStatus.State.SUCCEEDED) {
+                    out.println("  result     " + s.getResultMediaType() + ", " + s.getResultSize()
+                            + " bytes (grid result " + s.getId() + " --out FILE)");
+                }
+                if (s.hasError()) {
+                    out.println("  error      " + s.getError());
+                }
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+}

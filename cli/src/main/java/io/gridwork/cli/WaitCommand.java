@@ -1,0 +1,42 @@
+package io.gridwork.cli;
+
+import io.gridwork.client.GridClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "wait", description = {"Waits for a job to end, showing progress on stderr; prints its result and exits "
+        + "with its outcome (0 succeeded, 1 failed or cancelled). Keeps waiting across a master restart."})
+final class WaitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB", description = "The job id.")
+    String jobId;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the result to FILE.")
+    Path out;
+
+    @Option(names = "--wait-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Give up after this long (exit 3; the job goes on).")
+    Duration waitTimeout;
+
+    @Mixin
+    ClientOptions client;
+
+    @Override
+    public Integer call() {
+        try (GridClient c = client.connect()) {
+            c.status(jobId); // an unknown job is an error at once, not a wait
+            return Outcome.await(c, jobId, client, out, waitTimeout == null ? Duration.ofDays(3650) : waitTimeout,
+                    spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.gridwork.cli;
+
+import ch.qos.logback.classic.Level;
+import io.gridwork.worker.GridWorker;
+import io.gridwork.worker.WorkerOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", sortOptions = false, description = {"Runs a worker: it joins the master, runs the tasks it is given and",
+        "reconnects if the master goes away. On SIGTERM it takes no more tasks, lets running ones finish",
+        "(up to --drain-timeout), hands back the rest, and exits."})
+final class WorkerCommand implements Callable<Integer> {
+
+    @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master's address (default: $GRID_MASTER, else localhost:7070).")
+    String master;
+
+    @Option(names = "--slots", paramLabel = "N", description = "Tasks run at once (default: the number of cores).")
+    Integer slots;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The worker's name, unique in the grid (default: the host name).")
+    String name;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label jobs can ask for; repeat for more.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where jars are cached (default: ~/.gridwork/worker-NAME).")
+    Path workDir;
+
+    @Option(names = "--prefetch", paramLabel = "N", description = "Tasks held beyond the slots, ready to start (default: 2).")
+    Integer prefetch;
+
+    @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port of the worker's gRPC health service, which the master probes (default: a free one).")
+    int healthPort;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
+    Duration drainTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(Level.INFO);
+        WorkerOptions options;
+        try {
+            WorkerOptions.Builder b = WorkerOptions.builder()
+                    .master(ClientOptions.resolveMaster(master))
+                    .name(name)
+                    .labels(KeyValues.parse("--label", labels, false))
+                    .workDir(workDir)
+                    .healthPort(healthPort);
+            if (slots != null) {
+                b.slots(slots);
+            }
+            if (prefetch != null) {
+                b.prefetch(prefetch);
+            }
+            if (drainTimeout != null) {
+                b.drainTimeout(drainTimeout);
+            }
+            options = b.build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        GridWorker worker;
+        try {
+            worker = GridWorker.start(options);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.ERROR, "cannot start the worker: " + e.getMessage(), e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "gridwork-worker-shutdown"));
+        worker.awaitTermination();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,156 @@
+package io.gridwork.master;
+
+import io.gridwork.master.core.SchedulerOptions;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The master's settings, immutable, with named defaults; checked when built.
+ *
+ * <pre>{@code
+ * MasterOptions options = MasterOptions.builder().port(7070).dataDir(Path.of("/var/lib/gridwork")).build();
+ * try (GridMaster master = GridMaster.start(options)) {
+ *     master.awaitTermination();
+ * }
+ * }</pre>
+ */
+public final class MasterOptions {
+
+    public static final int DEFAULT_PORT = 7070;
+    public static final String DEFAULT_BIND_HOST = "0.0.0.0";
+    /** Largest job jar accepted. */
+    public static final long DEFAULT_MAX_JAR_BYTES = 256L << 20;
+    /** Largest total size of a job's arguments (keys and values, in characters). */
+    public static final int DEFAULT_MAX_ARGS_BYTES = 64 << 10;
+    /** Largest gRPC message the master accepts (a batch of task results, say). */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 << 20;
+
+    private final String bindHost;
+    private final int port;
+    private final Path dataDir;
+    private final long maxJarBytes;
+    private final int maxArgsBytes;
+    private final int maxMessageBytes;
+    private final int rpcThreads;
+    private final SchedulerOptions scheduler;
+
+    private MasterOptions(Builder b) {
+        this.bindHost = b.bindHost;
+        this.port = b.port;
+        this.dataDir = b.dataDir;
+        this.maxJarBytes = b.maxJarBytes;
+        this.maxArgsBytes = b.maxArgsBytes;
+        this.maxMessageBytes = b.maxMessageBytes;
+        this.rpcThreads = b.rpcThreads;
+        this.scheduler = b.scheduler;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code ~/.gridwork/master}. */
+    public static Path defaultDataDir() {
+        return Path.of(System.getProperty("user.home"), ".gridwork", "master");
+    }
+
+    public String bindHost() {
+        return bindHost;
+    }
+
+    /** The port to listen on; 0 picks a free one (see {@link GridMaster#port()}). */
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public long maxJarBytes() {
+        return maxJarBytes;
+    }
+
+    public int maxArgsBytes() {
+        return maxArgsBytes;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public int rpcThreads() {
+        return rpcThreads;
+    }
+
+    public SchedulerOptions scheduler() {
+        return scheduler;
+    }
+
+    /** Builds {@link MasterOptions}. */
+    public static final class Builder {
+        private String bindHost = DEFAULT_BIND_HOST;
+        private int port = DEFAULT_PORT;
+        private Path dataDir = defaultDataDir();
+        private long maxJarBytes = DEFAULT_MAX_JAR_BYTES;
+        private int maxArgsBytes = DEFAULT_MAX_ARGS_BYTES;
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private int rpcThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        private SchedulerOptions scheduler = SchedulerOptions.defaults();
+
+        private Builder() {}
+
+        public Builder bindHost(String v) {
+            bindHost = Objects.requireNonNull(v, "bindHost");
+            return this;
+        }
+
+        public Builder port(int v) {
+            port = v;
+            return this;
+        }
+
+        public Builder dataDir(Path v) {
+            dataDir = Objects.requireNonNull(v, "dataDir");
+            return this;
+        }
+
+        public Builder maxJarBytes(long v) {
+            maxJarBytes = v;
+            return this;
+        }
+
+        public Builder maxArgsBytes(int v) {
+            maxArgsBytes = v;
+            return this;
+        }
+
+        public Builder maxMessageBytes(int v) {
+            maxMessageBytes = v;
+            return this;
+        }
+
+        public Builder rpcThreads(int v) {
+            rpcThreads = v;
+            return this;
+        }
+
+        public Builder scheduler(SchedulerOptions v) {
+            scheduler = Objects.requireNonNull(v, "scheduler");
+            return this;
+        }
+
+        public MasterOptions build() {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be from 0 to 65535, got " + port);
+            }
+            if (maxJarBytes < 1024 || maxArgsBytes < 1 || maxMessageBytes < 1 << 20) {
+                throw new IllegalArgumentException("limits must be positive (messages at least 1 MiB, jars at least 1 KiB)");
+            }
+            if (rpcThreads < 1) {
+                throw new IllegalArgumentException("rpcThreads must be positive");
+            }
+            return new MasterOptions(this);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.gridwork.master.code;
+
+import io.gridwork.master.store.JarRow;
+import io.gridwork.master.store.Store;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.Enumeration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Job jars, content-addressed: each is the file {@code <sha256>.jar} in the master's jar directory, recorded in
+ * the store. An upload is written to a temporary file and kept only once its size, SHA-256 and jar structure
+ * check out, so a refused upload leaves nothing behind.
+ */
+public final class JarRepository {
+
+    /** Lower-case hex SHA-256. */
+    public static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+    private final Path directory;
+    private final Store store;
+    private final Clock clock;
+    private final long maxJarBytes;
+
+    public JarRepository(Path directory, Store store, Clock clock, long maxJarBytes) throws IOException {
+        this.directory = Files.createDirectories(directory);
+        this.store = store;
+        this.clock = clock;
+        this.maxJarBytes = maxJarBytes;
+        try (var stale = Files.newDirectoryStream(directory, "upload-*.tmp")) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    public long maxJarBytes() {
+        return maxJarBytes;
+    }
+
+    /** The jar with this hash, if the master holds it (its row and its file). */
+    public Optional<JarRow> find(String sha256) {
+        return store.findJar(sha256).filter(row -> Files.isRegularFile(path(sha256)));
+    }
+
+    /** The file of a jar the master holds. */
+    public Path path(String sha256) {
+        if (!SHA256.matcher(sha256).matches()) {
+            throw new IllegalArgumentException("not a SHA-256: " + sha256);
+        }
+        return directory.resolve(sha256 + ".jar");
+    }
+
+    /** Begins an upload of a jar announced with this hash, size and file name. */
+    public Upload begin(String sha256, long size, String fileName) throws InvalidJarException, IOException {
+        if (!SHA256.matcher(sha256).matches()) {
+            throw new InvalidJarException("header.sha256 must be 64 lower-case hex digits");
+        }
+        if (size <= 0) {
+            throw new InvalidJarException("header.size must be positive, got " + size);
+        }
+        if (size > maxJarBytes) {
+            throw new InvalidJarException("jar of " + size + " bytes exceeds the limit max-jar-bytes=" + maxJarBytes, true);
+        }
+        return new Upload(sha256, size, fileName == null || fileName.isBlank() ? sha256 + ".jar" : fileName);
+    }
+
+    /** One jar being received. Not thread-safe; call {@link #abort} if it does not finish. */
+    public final class Upload {
+        private final String sha256;
+        private final long size;
+        private final String fileName;
+        private final Path temp;
+        private final OutputStream out;
+        private final MessageDigest digest;
+        private long received;
+        private boolean closed;
+
+        private Upload(String sha256, long size, String fileName) throws IOException {
+            this.sha256 = sha256;
+            this.size = size;
+            this.fileName = fileName;
+            this.temp = Files.createTempFile(directory, "upload-", ".tmp");
+            this.out = Files.newOutputStream(temp);
+            try {
+                this.digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        public void write(byte[] chunk) throws IOException, InvalidJarException {
+            received += chunk.length;
+            if (received > size) {
+                throw new InvalidJarException("jar is larger than the " + size + " bytes its header.size announced");
+            }
+            digest.update(chunk);
+            out.write(chunk);
+        }
+
+        /** Checks and keeps the jar; returns its row. */
+        public JarRow finish() throws IOException, InvalidJarException {
+            try {
+                closeStream();
+                if (received != size) {
+                    throw new InvalidJarException("jar has " + received + " bytes, its header.size announced " + size);
+                }
+                String actual = HexFormat.of().formatHex(digest.digest());
+                if (!actual.equals(sha256)) {
+                    throw new InvalidJarException("jar content has SHA-256 " + actual + ", its header.sha256 says " + sha256);
+                }
+                checkJar(temp);
+                Path target = path(sha256);
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                JarRow row = new JarRow(sha256, size, fileName, clock.instant());
+                store.insertJar(row);
+                return row;
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        }
+
+        /** Drops what was received. */
+        public void abort() {
+            try {
+                closeStream();
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // best effort: a leftover temporary file is removed at the next start
+            }
+        }
+
+        private void closeStream() throws IOException {
+            if (!closed) {
+                closed = true;
+                out.close();
+            }
+        }
+    }
+
+    private static void checkJar(Path file) throws InvalidJarException {
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            boolean hasClass = false;
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                if (entry.getName().endsWith(".class")) {
+                    hasClass = true;
+                    break;
+                }
+            }
+            if (!hasClass) {
+                throw new InvalidJarException("jar contains no classes");
+            }
+        } catch (ZipException e) {
+            throw new InvalidJarException("file is not a jar (not a valid zip archive: " + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new InvalidJarException("file is not a readable jar: " + e.getMessage());
+        }
+    }
+}

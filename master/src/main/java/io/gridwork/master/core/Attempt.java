@@ -1,0 +1,30 @@
+package io.gridwork.master.core;
+
+import java.time.Instant;
+
+/** One running attempt of one task on one worker session. Loop-confined. */
+final class Attempt {
+    final long id;
+    final JobRuntime job;
+    final QueuedTask task;
+    Session session;
+    final int number;
+    final Instant startedAt;
+    Instant lastProgress;
+    double progress;
+    boolean completing;
+
+    Attempt(long id, JobRuntime job, QueuedTask task, Session session, int number, Instant startedAt) {
+        this.id = id;
+        this.job = job;
+        this.task = task;
+        this.session = session;
+        this.number = number;
+        this.startedAt = startedAt;
+        this.lastProgress = startedAt;
+    }
+
+    Messages.TaskKey key() {
+        return new Messages.TaskKey(job.id, task.index, id);
+    }
+}

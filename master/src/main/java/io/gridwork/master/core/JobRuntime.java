@@ -1,0 +1,91 @@
+package io.gridwork.master.core;
+
+import io.gridwork.internal.LoadedJob;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.sdk.JobArgs;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A job that has not ended, as the scheduler runs it. Loop-confined, except where noted. */
+final class JobRuntime {
+    final String id;
+    final JobRow row;
+    final JobArgs args;
+    final int maxAttempts;
+    final long taskTimeoutMs;
+    JobState state;
+    Instant startedAt;
+
+    /** The job's code; used by the feeder and the merge on job-code threads, one call at a time. */
+    LoadedJob code;
+    LoadedJob.TaskSource source;
+
+    /** New tasks in index order, and tasks to run again. */
+    final ArrayDeque<QueuedTask> ready = new ArrayDeque<>();
+    final List<QueuedTask> retries = new ArrayList<>();
+    long readyBytes;
+
+    /** Tasks produced by the split (and stored) so far. */
+    long produced;
+    boolean splitComplete;
+    /** A batch of tasks is being taken from the split or the store. */
+    boolean feeding;
+    /** After a restart: stored pending tasks are read back before the split continues. */
+    boolean recovering;
+    long recoveryCursor = -1;
+
+    long succeeded;
+    long failed;
+    long retried;
+    int completing;
+    /** Current attempts, by attempt id. */
+    final Map<Long, Attempt> attempts = new LinkedHashMap<>();
+    /** Sessions that were sent this job's spec. */
+    final Set<Session> knownBy = new HashSet<>();
+
+    boolean merging;
+    /** The final state is being stored; nothing more is dispatched. */
+    boolean ending;
+
+    JobRuntime(JobRow row, LoadedJob code) {
+        this.id = row.id();
+        this.row = row;
+        this.args = JobArgs.of(row.args());
+        this.maxAttempts = row.maxAttempts();
+        this.taskTimeoutMs = row.taskTimeoutMs();
+        this.state = row.state();
+        this.startedAt = row.startedAt();
+        this.code = code;
+        this.produced = row.totalTasks();
+        this.splitComplete = row.splitComplete();
+    }
+
+    boolean dispatchable() {
+        return !state.isTerminal() && !ending && !merging;
+    }
+
+    int running() {
+        return attempts.size() - completing;
+    }
+
+    long queued() {
+        return Math.max(0, produced - succeeded - failed - attempts.size());
+    }
+
+    boolean allTasksDone() {
+        return splitComplete && !recovering && succeeded == produced && attempts.isEmpty();
+    }
+
+    JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize) {
+        return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), produced, succeeded,
+                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, splitComplete, maxAttempts,
+                taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize);
+    }
+}

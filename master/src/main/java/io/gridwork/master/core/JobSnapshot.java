@@ -1,0 +1,40 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.store.JobRow;
+import java.time.Instant;
+import java.util.Map;
+
+/** A job's status at one moment, immutable: what clients see. */
+public record JobSnapshot(
+        String id,
+        JobState state,
+        String jarSha256,
+        String jobClass,
+        Map<String, String> args,
+        long total,
+        long succeeded,
+        long running,
+        long queued,
+        long failed,
+        long retried,
+        boolean splitComplete,
+        int maxAttempts,
+        long taskTimeoutMs,
+        Instant submittedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        String error,
+        String resultText,
+        String resultMediaType,
+        long resultSize) {
+
+    /** The snapshot of a stored job; counts are exact once the job has ended. */
+    static JobSnapshot of(JobRow row) {
+        long queued = row.state().isTerminal() ? 0 : Math.max(0, row.totalTasks() - row.succeeded() - row.failed());
+        return new JobSnapshot(row.id(), row.state(), row.jarSha256(), row.jobClass(), row.args(), row.totalTasks(),
+                row.succeeded(), 0, queued, row.failed(), row.retried(), row.splitComplete(), row.maxAttempts(),
+                row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
+                row.resultText(), row.resultMediaType(), row.resultSize());
+    }
+}

@@ -1,0 +1,65 @@
+package io.gridwork.master.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The messages the core exchanges with workers, independent of the wire format. */
+public final class Messages {
+
+    private Messages() {}
+
+    /** One attempt of one task; {@code attemptId} is the fencing token. */
+    public record TaskKey(String jobId, long index, long attemptId) {}
+
+    /** What a worker needs to know about a job before running its tasks. */
+    public record JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args) {}
+
+    /** A task given to a worker. */
+    public record Assignment(TaskKey key, int attempt, byte[] input) {}
+
+    /** A result refused, and why. */
+    public record Rejection(TaskKey key, String reason) {}
+
+    /** Why an attempt failed, as the worker reports it. */
+    public record Failure(String message, String exceptionType, boolean retryable, String stackTrace) {}
+
+    /** The outcome of one attempt: an output, or a failure. */
+    public record Result(TaskKey key, byte[] output, Failure failure, long durationMs) {
+        public boolean succeeded() {
+            return failure == null;
+        }
+    }
+
+    /** Progress of a running attempt. */
+    public record Progress(TaskKey key, double fraction, String message) {}
+
+    /** One message from a worker; any part may be empty. {@code heartbeatSeq} is -1 when it carries no heartbeat. */
+    public record Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
+            List<TaskKey> released, boolean draining) {}
+
+    /** What the master sends a worker in one go. */
+    public static final class Outbound {
+        public final List<JobSpec> jobs = new ArrayList<>();
+        public final List<Assignment> assignments = new ArrayList<>();
+        public final List<TaskKey> cancels = new ArrayList<>();
+        public final List<TaskKey> acks = new ArrayList<>();
+        public final List<Rejection> rejections = new ArrayList<>();
+        public final List<String> endedJobs = new ArrayList<>();
+        public long heartbeatAck = -1;
+
+        public boolean isEmpty() {
+            return jobs.isEmpty() && assignments.isEmpty() && cancels.isEmpty() && acks.isEmpty()
+                    && rejections.isEmpty() && endedJobs.isEmpty() && heartbeatAck < 0;
+        }
+    }
+
+    /** The master's side of a worker's stream. Called from the core's loop thread only. */
+    public interface WorkerLink {
+        /** Sends without blocking. */
+        void send(Outbound message);
+
+        /** Ends the stream, telling the worker why. */
+        void close(String reason);
+    }
+}

@@ -1,0 +1,29 @@
+package io.gridwork.master.core;
+
+import java.time.Instant;
+
+/** A task the master holds in memory: waiting to run, or the subject of current attempts. Loop-confined. */
+final class QueuedTask {
+    final long index;
+    final byte[] input;
+    /** Attempts whose code threw (counted against the job's max attempts). */
+    int failures;
+    /** Attempts lost with their worker (not counted against max attempts). */
+    int losses;
+    /** Attempts started so far. */
+    int attempts;
+    /** The worker the last failed attempt ran on; a retry goes elsewhere if it can. */
+    String avoidWorker;
+    /** Not to be dispatched before this time (retry backoff); null for at once. */
+    Instant notBefore;
+    String lastError;
+    boolean done;
+
+    QueuedTask(long index, byte[] input, int failures, int losses) {
+        this.index = index;
+        this.input = input;
+        this.failures = failures;
+        this.losses = losses;
+        this.attempts = failures + losses;
+    }
+}

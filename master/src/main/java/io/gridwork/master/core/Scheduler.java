@@ -1,0 +1,1282 @@
+package io.gridwork.master.core;
+
+import io.gridwork.internal.EncodedResult;
+import io.gridwork.internal.JobLoadException;
+import io.gridwork.internal.LoadedJob;
+import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.WorkerState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.master.store.NewJob;
+import io.gridwork.master.store.Store;
+import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.WorkerRegistration;
+import io.gridwork.master.store.WorkerRow;
+import io.gridwork.sdk.JobArgs;
+import io.gridwork.sdk.JobOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heart of the master: jobs, their tasks, the workers and their streams, dispatch, results, retries.
+ *
+ * <p>All of its state is confined to one thread, the loop ({@code loop} executor, single-threaded): callers
+ * from gRPC threads post events to it. After the events queued at one moment have run, one flush sends each
+ * worker a single message with everything for it and hands the writes to the {@link StoreWriter}, which commits
+ * them together; acknowledgements of results go out only after that commit.
+ *
+ * <p>User code ({@code split}, {@code merge}, job construction) never runs on the loop: it runs on the job-code
+ * executor with a time limit, and its outcome is posted back.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    private static final int MAX_RESULT_TEXT = 1_000_000;
+    private static final Duration AVOID_FAILED_WORKER_FOR = Duration.ofSeconds(5);
+
+    private final SchedulerOptions options;
+    private final Store store;
+    private final JarRepository jars;
+    private final Clock clock;
+    private final Executor loop;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService jobCode;
+    private final StoreWriter writer;
+
+    // ---- loop-confined state
+    private final Map<String, JobRuntime> jobs = new LinkedHashMap<>();
+    private final List<JobRuntime> dispatchOrder = new ArrayList<>();
+    private int roundRobin;
+    private final Map<String, WorkerEntry> workers = new LinkedHashMap<>();
+    private final Map<Long, Attempt> attempts = new HashMap<>();
+    private final LinkedHashSet<Session> hungry = new LinkedHashSet<>();
+    private final Set<Session> dirtySessions = new LinkedHashSet<>();
+    private final Set<JobRuntime> dirtyJobs = new LinkedHashSet<>();
+    private final Map<String, List<Consumer<JobSnapshot>>> watchers = new HashMap<>();
+    private StoreBatch pendingWrites = new StoreBatch();
+    private List<Attempt> pendingSuccesses = new ArrayList<>();
+    private List<Runnable> afterCommit = new ArrayList<>();
+    private boolean flushScheduled;
+    private long epochBase;
+    private long nextAttemptId;
+
+    // ---- shared with other threads
+    private final ConcurrentHashMap<String, JobSnapshot> activeSnapshots = new ConcurrentHashMap<>();
+    private final List<ScheduledFuture<?>> ticks = new ArrayList<>();
+    private volatile boolean accepting = true;
+
+    /**
+     * @param loop a single-threaded executor: the scheduler's loop
+     * @param timer runs periodic checks (which post to the loop) and time limits
+     * @param jobCode runs job code (split, merge, construction)
+     */
+    public Scheduler(SchedulerOptions options, Store store, JarRepository jars, Clock clock, Executor loop,
+            ScheduledExecutorService timer, ExecutorService jobCode) {
+        this.options = options;
+        this.store = store;
+        this.jars = jars;
+        this.clock = clock;
+        this.loop = loop;
+        this.timer = timer;
+        this.jobCode = jobCode;
+        this.writer = new StoreWriter(store, this::post);
+    }
+
+    public SchedulerOptions options() {
+        return options;
+    }
+
+    // =====================================================================================================
+    // lifecycle
+
+    /** Loads the workers and resumes the jobs that had not ended, then starts the writer and the periodic checks. */
+    public void start() {
+        long epoch = store.nextEpoch();
+        List<WorkerRow> workerRows = store.workers();
+        List<JobRow> unfinished = store.unfinishedJobs();
+        call(() -> {
+            epochBase = epoch << 32;
+            nextAttemptId = epochBase + 1;
+            Instant now = clock.instant();
+            for (WorkerRow row : workerRows) {
+                workers.put(row.id(), new WorkerEntry(row, now));
+            }
+            return null;
+        });
+        for (JobRow row : unfinished) {
+            resume(row);
+        }
+        startBackground();
+        log.info("scheduler started (epoch {}, {} known workers, {} jobs resumed)", epoch, workerRows.size(), unfinished.size());
+    }
+
+    /** Starts the store writer and the periodic checks; {@link #start()} calls it. Tests may drive them by hand instead. */
+    void startBackground() {
+        writer.start();
+        long publishMs = options.publishInterval().toMillis();
+        ticks.add(timer.scheduleWithFixedDelay(() -> post(this::publishDirty), publishMs, publishMs, TimeUnit.MILLISECONDS));
+        long checkMs = Math.max(50, options.heartbeatInterval().toMillis() / 2);
+        ticks.add(timer.scheduleWithFixedDelay(() -> post(this::checkWorkers), checkMs, checkMs, TimeUnit.MILLISECONDS));
+    }
+
+    /** Stops taking work and tells the workers; the store writer commits what is queued. Idempotent. */
+    @Override
+    public void close() {
+        if (!accepting) {
+            return;
+        }
+        accepting = false;
+        ticks.forEach(t -> t.cancel(false));
+        try {
+            call(() -> {
+                for (WorkerEntry e : workers.values()) {
+                    if (e.session != null && e.session.open) {
+                        Session s = e.session;
+                        s.open = false;
+                        e.session = null;
+                        flushSession(s);
+                        s.link.close("the master is shutting down");
+                    }
+                }
+                flush();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("while stopping the scheduler: {}", e.toString());
+        }
+        writer.close();
+        for (JobRuntime job : jobs.values()) {
+            if (job.code != null) {
+                job.code.close();
+            }
+        }
+    }
+
+    // =====================================================================================================
+    // client side
+
+    /**
+     * Stores a new job and starts it. Loads the job class and calls its split (both with a time limit) before
+     * anything is stored, so a bad class or bad arguments store nothing.
+     */
+    public JobSnapshot submit(Submission submission) {
+        if (!accepting) {
+            throw CoreException.unavailable("the master is shutting down");
+        }
+        String sha = submission.jarSha256();
+        if (jars.find(sha).isEmpty()) {
+            throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
+        }
+        String className = submission.jobClass();
+        LoadedJob code = callJobCode(() -> LoadedJob.load(jars.path(sha), className, "job:" + className),
+                options.splitTimeout(), "loading " + className);
+        boolean handedOver = false;
+        try {
+            JobArgs args = JobArgs.of(submission.args());
+            LoadedJob.TaskSource source = callJobCode(() -> code.split(args), options.splitTimeout(),
+                    className + ".split");
+            JobOptions own = callJobCode(() -> code.options(args), options.splitTimeout(), className + ".options");
+            int maxAttempts = submission.maxAttempts() > 0 ? submission.maxAttempts()
+                    : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
+            long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
+            JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant()));
+            JobRuntime job = new JobRuntime(row, code);
+            job.source = source;
+            handedOver = true;
+            JobSnapshot snapshot = call(() -> {
+                addJob(job);
+                return publish(job);
+            });
+            log.info("job {} submitted: {} {} ({} tasks expected)", row.id(), className, args.asMap(),
+                    source.knownSize() >= 0 ? source.knownSize() : "?");
+            return snapshot;
+        } finally {
+            if (!handedOver) {
+                code.close();
+            }
+        }
+    }
+
+    /** The job's status: live for a job that runs, as stored for one that has ended. */
+    public Optional<JobSnapshot> job(String id) {
+        JobSnapshot live = activeSnapshots.get(id);
+        if (live != null) {
+            return Optional.of(live);
+        }
+        // not active: it has ended (its final state was stored before it left the active map), or is unknown
+        return store.findJob(id).map(JobSnapshot::of);
+    }
+
+    /** The most recent jobs first, live status for those that run. */
+    public List<JobSnapshot> jobs(int limit, Collection<JobState> states) {
+        List<JobSnapshot> out = new ArrayList<>();
+        for (JobRow row : store.listJobs(limit, states)) {
+            JobSnapshot live = activeSnapshots.get(row.id());
+            out.add(live != null && !row.state().isTerminal() ? live : JobSnapshot.of(row));
+        }
+        return out;
+    }
+
+    /** Cancels a job that has not ended; completes with its status once the cancellation is stored. */
+    public CompletableFuture<JobSnapshot> cancel(String id, String reason) {
+        CompletableFuture<JobSnapshot> done = new CompletableFuture<>();
+        post(() -> {
+            JobRuntime job = jobs.get(id);
+            if (job == null || job.ending) {
+                done.completeExceptionally(endedOrUnknown(id));
+                return;
+            }
+            String error = "cancelled" + (reason == null || reason.isBlank() ? "" : ": " + reason);
+            log.info("job {} cancelled{}", id, reason == null || reason.isBlank() ? "" : " (" + reason + ")");
+            endJob(job, JobState.CANCELLED, error, done::complete);
+        });
+        return done;
+    }
+
+    private CoreException endedOrUnknown(String id) {
+        // Called on the loop for a job that is not active: a rare path, so reading the store here is fine.
+        Optional<JobRow> row = store.findJob(id);
+        if (row.isEmpty()) {
+            return CoreException.notFound("job_id: no job " + id);
+        }
+        return CoreException.precondition("job " + id + " has already ended (" + row.get().state() + ")");
+    }
+
+    /**
+     * Calls {@code listener} with the job's status now and each time it changes, at most every publish interval,
+     * until the job ends (the last call has the final state). Returns a handle that stops the calls.
+     */
+    public Runnable watch(String id, Consumer<JobSnapshot> listener) {
+        JobSnapshot current = job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        if (current.state().isTerminal()) {
+            listener.accept(current);
+            return () -> { };
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<JobSnapshot> guarded = s -> {
+            if (!stopped.get()) {
+                listener.accept(s);
+            }
+        };
+        post(() -> {
+            JobRuntime job = jobs.get(id);
+            if (job == null) {
+                store.findJob(id).map(JobSnapshot::of).ifPresent(guarded);
+                return;
+            }
+            watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
+            guarded.accept(activeSnapshots.getOrDefault(id, current));
+        });
+        return () -> {
+            stopped.set(true);
+            post(() -> {
+                List<Consumer<JobSnapshot>> list = watchers.get(id);
+                if (list != null) {
+                    list.remove(guarded);
+                    if (list.isEmpty()) {
+                        watchers.remove(id);
+                    }
+                }
+            });
+        };
+    }
+
+    /** The result of a job that succeeded. */
+    public ResultData result(String id) {
+        JobRow row = store.findJob(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        if (row.state() != JobState.SUCCEEDED) {
+            throw CoreException.precondition("job " + id + " has no result: it is " + row.state()
+                    + (row.error() != null ? " (" + row.error() + ")" : ""));
+        }
+        byte[] bytes = store.jobResult(id).orElse(new byte[0]);
+        return new ResultData(id, bytes, row.resultMediaType(), row.resultText());
+    }
+
+    /** The workers the master knows, by name; departed ones only if asked for. */
+    public List<WorkerSnapshot> workers(boolean includeDeparted) {
+        return call(() -> {
+            List<WorkerSnapshot> out = new ArrayList<>();
+            for (WorkerEntry e : workers.values()) {
+                if (includeDeparted || !e.state.isDeparted()) {
+                    out.add(e.snapshot());
+                }
+            }
+            out.sort((a, b) -> a.name().compareTo(b.name()));
+            return out;
+        });
+    }
+
+    // =====================================================================================================
+    // worker side
+
+    /**
+     * Records a worker's registration: a new incarnation, which fences off its older streams. Of the tasks it
+     * says it holds, those still assigned to it are kept; the others it must drop.
+     */
+    public RegisterOutcome register(WorkerRegistration registration, List<Messages.TaskKey> held) {
+        if (!accepting) {
+            throw CoreException.unavailable("the master is shutting down");
+        }
+        WorkerRow row = store.registerWorker(registration);
+        return call(() -> {
+            Instant now = clock.instant();
+            WorkerEntry entry = workers.get(row.id());
+            WorkerState before = entry == null ? null : entry.state;
+            if (entry == null) {
+                entry = new WorkerEntry(row, now);
+                workers.put(row.id(), entry);
+            } else {
+                if (entry.session != null) {
+                    closeSession(entry.session, "the worker registered again", held, true);
+                }
+                entry.update(row);
+            }
+            entry.lastHeartbeat = now;
+            entry.state = WorkerState.ALIVE;
+            List<Messages.TaskKey> keep = new ArrayList<>();
+            List<Messages.TaskKey> drop = new ArrayList<>();
+            for (Messages.TaskKey key : held) {
+                Attempt a = attempts.get(key.attemptId());
+                if (a != null && a.session.worker == entry && !a.completing && a.job.id.equals(key.jobId())
+                        && a.task.index == key.index()) {
+                    keep.add(key);
+                } else {
+                    drop.add(key);
+                }
+            }
+            log.info("worker {} ({}) registered from {}: incarnation {}, {} slots, labels {}{}", row.name(), row.id(),
+                    row.address(), row.incarnation(), row.slots(), row.labels(),
+                    before == null ? "" : " (was " + before + ")");
+            return new RegisterOutcome(row.id(), row.incarnation(), keep, drop);
+        });
+    }
+
+    /** Opens the stream of a registered worker incarnation; the returned session identifies it from then on. */
+    public Session connect(String workerId, long incarnation, Messages.WorkerLink link) {
+        return call(() -> {
+            WorkerEntry entry = workers.get(workerId);
+            if (entry == null) {
+                throw CoreException.notFound("hello.worker_id: unknown worker " + workerId + "; register first");
+            }
+            if (entry.incarnation != incarnation) {
+                throw CoreException.precondition("hello.incarnation " + incarnation + " of worker " + entry.name
+                        + " is not current (" + entry.incarnation + "); register again");
+            }
+            if (entry.session != null) {
+                closeSession(entry.session, "replaced by a newer stream", List.of(), true);
+            }
+            Session session = new Session(entry, incarnation, link);
+            entry.session = session;
+            entry.lastHeartbeat = clock.instant();
+            // attempts the worker kept when it registered again move to the new stream
+            for (Attempt a : orphans(entry)) {
+                a.session.attempts.remove(a.id);
+                a.session = session;
+                session.attempts.put(a.id, a);
+                session.jobsSent.add(a.job.id);
+                a.job.knownBy.add(session);
+            }
+            persistWorker(entry);
+            return session;
+        });
+    }
+
+    /** A message from a worker's stream. */
+    public void onMessage(Session session, Messages.Inbound message) {
+        post(() -> handleMessage(session, message));
+    }
+
+    /** The worker's stream ended (cleanly or not). */
+    public void onClosed(Session session, String cause) {
+        post(() -> {
+            if (session.open) {
+                closeSession(session, cause, List.of(), false);
+            }
+        });
+    }
+
+    // =====================================================================================================
+    // loop: worker messages
+
+    private void handleMessage(Session s, Messages.Inbound m) {
+        WorkerEntry w = s.worker;
+        if (!s.open || w.session != s) {
+            return;
+        }
+        Instant now = clock.instant();
+        w.lastHeartbeat = now;
+        if (m.heartbeatSeq() >= 0) {
+            s.outbox.heartbeatAck = m.heartbeatSeq();
+            markDirty(s);
+        }
+        for (Messages.Result r : m.results()) {
+            onResult(s, r, now);
+        }
+        for (Messages.Progress p : m.progress()) {
+            Attempt a = s.attempts.get(p.key().attemptId());
+            if (a != null) {
+                a.progress = p.fraction();
+                a.lastProgress = now;
+            }
+        }
+        if (m.draining() && !s.draining) {
+            s.draining = true;
+            hungry.remove(s);
+            if (w.state == WorkerState.ALIVE) {
+                setWorkerState(w, WorkerState.DRAINING, "it is shutting down");
+            }
+        }
+        for (Messages.TaskKey key : m.released()) {
+            Attempt a = s.attempts.get(key.attemptId());
+            if (a != null) {
+                detach(a);
+                requeue(a.job, a.task, null, null);
+            }
+        }
+        if (m.credit() > 0) {
+            int capacity = w.slots + w.prefetch - s.attempts.size();
+            s.credits = Math.max(0, Math.min(s.credits + m.credit(), capacity));
+            dispatch(s);
+        }
+        if (!m.released().isEmpty()) {
+            dispatchHungry();
+        }
+    }
+
+    private void onResult(Session s, Messages.Result r, Instant now) {
+        Attempt a = s.attempts.get(r.key().attemptId());
+        if (a == null || !a.job.id.equals(r.key().jobId()) || a.task.index != r.key().index()) {
+            s.outbox.rejections.add(new Messages.Rejection(r.key(), rejectionReason(r.key())));
+            markDirty(s);
+            return;
+        }
+        s.attempts.remove(a.id);
+        JobRuntime job = a.job;
+        if (!job.dispatchable() && !job.merging) {
+            // the job is ending: nothing more of it is stored
+            attempts.remove(a.id);
+            job.attempts.remove(a.id);
+            s.outbox.acks.add(r.key());
+            markDirty(s);
+            return;
+        }
+        if (r.succeeded()) {
+            a.completing = true;
+            job.completing++;
+            pendingWrites.success(new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
+                    r.durationMs()));
+            pendingSuccesses.add(a);
+            scheduleFlush();
+        } else {
+            onFailure(a, r.failure(), now);
+        }
+        markDirty(job);
+    }
+
+    private String rejectionReason(Messages.TaskKey key) {
+        if (key.attemptId() < epochBase) {
+            return "attempt " + key.attemptId() + " of task " + key.index() + " of job " + key.jobId()
+                    + " was assigned before the master restarted and has been reassigned";
+        }
+        return "attempt " + key.attemptId() + " of task " + key.index() + " of job " + key.jobId()
+                + " is not current (it was superseded, or the job ended)";
+    }
+
+    /** A result whose output is now stored (or was already: {@code written} false). */
+    private void onStored(Attempt a, boolean written) {
+        JobRuntime job = a.job;
+        job.completing--;
+        attempts.remove(a.id);
+        job.attempts.remove(a.id);
+        if (written) {
+            a.task.done = true;
+            job.succeeded++;
+            a.session.worker.completed++;
+        } else {
+            log.warn("job {} task {}: a second output arrived from {} and was not stored", job.id, a.task.index,
+                    a.session);
+        }
+        if (a.session.open) {
+            a.session.outbox.acks.add(a.key());
+            markDirty(a.session);
+        }
+        markDirty(job);
+        if (job.allTasksDone() && job.dispatchable()) {
+            startMerge(job);
+        }
+    }
+
+    private void onFailure(Attempt a, Messages.Failure f, Instant now) {
+        detach(a);
+        JobRuntime job = a.job;
+        QueuedTask t = a.task;
+        WorkerEntry w = a.session.worker;
+        t.failures++;
+        t.lastError = f.message();
+        w.failed++;
+        String where = "task " + t.index + " of job " + job.id;
+        if (!f.retryable()) {
+            log.info("{} failed on {} and is not retryable: {}", where, w.name, f.message());
+            failJobForTask(job, t, "task " + t.index + " failed and is not retryable: " + f.message(), w.id);
+        } else if (t.failures >= job.maxAttempts) {
+            log.info("{} failed on {} ({} of {} attempts): {}", where, w.name, t.failures, job.maxAttempts, f.message());
+            failJobForTask(job, t, "task " + t.index + " failed " + t.failures + " times; last error: " + f.message(), w.id);
+        } else {
+            log.info("{} failed on {} (attempt {} of {}), retrying: {}", where, w.name, t.failures, job.maxAttempts,
+                    f.message());
+            job.retried++;
+            pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
+                    f.message()), w.id);
+            scheduleFlush();
+            requeue(job, t, w.id, now.plus(options.retryDelay(t.failures)));
+        }
+    }
+
+    // =====================================================================================================
+    // loop: dispatch
+
+    private boolean canTake(Session s) {
+        return s.open && !s.draining && s.credits > 0 && s.worker.state == WorkerState.ALIVE;
+    }
+
+    /** Gives a worker as many tasks as it has credits for and there are tasks. */
+    private void dispatch(Session s) {
+        while (canTake(s) && assignOne(s)) {
+            // keep going
+        }
+        if (canTake(s)) {
+            hungry.add(s);
+        } else {
+            hungry.remove(s);
+        }
+    }
+
+    /** Gives waiting workers tasks, one each in turn, so new work spreads over all of them. */
+    private void dispatchHungry() {
+        boolean assigned = true;
+        while (assigned && !hungry.isEmpty()) {
+            assigned = false;
+            for (Iterator<Session> it = hungry.iterator(); it.hasNext(); ) {
+                Session s = it.next();
+                if (canTake(s) && assignOne(s)) {
+                    assigned = true;
+                }
+                if (!canTake(s)) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    private boolean assignOne(Session s) {
+        int n = dispatchOrder.size();
+        if (n == 0) {
+            return false;
+        }
+        Instant now = clock.instant();
+        for (int i = 0; i < n; i++) {
+            JobRuntime job = dispatchOrder.get((roundRobin + i) % n);
+            if (!job.dispatchable()) {
+                continue;
+            }
+            QueuedTask task = take(job, s, now);
+            if (task != null) {
+                roundRobin = (roundRobin + i + 1) % n;
+                assign(job, task, s, now);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private QueuedTask take(JobRuntime job, Session s, Instant now) {
+        for (Iterator<QueuedTask> it = job.retries.iterator(); it.hasNext(); ) {
+            QueuedTask t = it.next();
+            if (t.notBefore != null && t.notBefore.isAfter(now)) {
+                continue;
+            }
+            if (s.worker.id.equals(t.avoidWorker) && t.notBefore != null
+                    && now.isBefore(t.notBefore.plus(AVOID_FAILED_WORKER_FOR)) && otherWorkerCanTake(s)) {
+                continue;
+            }
+            it.remove();
+            return t;
+        }
+        QueuedTask t = job.ready.pollFirst();
+        if (t != null) {
+            job.readyBytes -= t.input.length;
+            refill(job);
+        }
+        return t;
+    }
+
+    private boolean otherWorkerCanTake(Session s) {
+        for (WorkerEntry w : workers.values()) {
+            if (w != s.worker && w.session != null && w.state == WorkerState.ALIVE && !w.session.draining) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void assign(JobRuntime job, QueuedTask task, Session s, Instant now) {
+        long id = nextAttemptId++;
+        task.attempts++;
+        Attempt a = new Attempt(id, job, task, s, task.attempts, now);
+        attempts.put(id, a);
+        job.attempts.put(id, a);
+        s.attempts.put(id, a);
+        s.credits--;
+        if (s.jobsSent.add(job.id)) {
+            s.outbox.jobs.add(new Messages.JobSpec(job.id, job.row.jarSha256(), job.row.jobClass(), job.taskTimeoutMs,
+                    job.row.args()));
+            job.knownBy.add(s);
+        }
+        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input));
+        markDirty(s);
+        if (job.state == JobState.QUEUED) {
+            job.state = job.state.moveTo(JobState.RUNNING);
+            job.startedAt = now;
+            pendingWrites.job(new StoreBatch.JobUpdate(job.id, JobState.RUNNING, now, null, null, null, null, null, null));
+            scheduleFlush();
+            log.info("job {} started", job.id);
+        }
+        markDirty(job);
+    }
+
+    /** Removes an attempt from every index (not from its job's task accounting). */
+    private void detach(Attempt a) {
+        attempts.remove(a.id);
+        a.job.attempts.remove(a.id);
+        a.session.attempts.remove(a.id);
+    }
+
+    /**
+     * Puts a task back in its job's queue; {@code avoid} is a worker it should not go back to at once. The caller
+     * dispatches afterwards (a task due later is dispatched by a timer).
+     */
+    private void requeue(JobRuntime job, QueuedTask task, String avoid, Instant notBefore) {
+        if (!job.dispatchable() || task.done) {
+            return;
+        }
+        task.avoidWorker = avoid;
+        task.notBefore = notBefore;
+        job.retries.add(task);
+        markDirty(job);
+        if (notBefore != null) {
+            long delayMs = Math.max(1, Duration.between(clock.instant(), notBefore).toMillis());
+            timer.schedule(() -> post(this::dispatchHungry), delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // =====================================================================================================
+    // loop: jobs
+
+    private void addJob(JobRuntime job) {
+        jobs.put(job.id, job);
+        dispatchOrder.add(job);
+        refill(job);
+        if (job.allTasksDone()) {
+            startMerge(job);
+        }
+    }
+
+    /** Takes the next batch of tasks from the split (or, after a restart, from the store) if the job runs low. */
+    private void refill(JobRuntime job) {
+        if (job.feeding || !job.dispatchable() || (job.splitComplete && !job.recovering)) {
+            return;
+        }
+        if (job.ready.size() >= options.readyTasks() / 2 || job.readyBytes >= options.readyBytes() / 2) {
+            return;
+        }
+        job.feeding = true;
+        boolean recovering = job.recovering;
+        long cursor = job.recoveryCursor;
+        long first = job.produced;
+        LoadedJob.TaskSource source = job.source;
+        int batch = options.splitBatch();
+        long maxBytes = options.readyBytes() / 2;
+        runJobCode(job.id + " split", options.splitTimeout(), () -> {
+            if (recovering) {
+                return new Fed(store.pendingTasks(job.id, cursor, batch), null, first, false);
+            }
+            List<byte[]> inputs = source.next(batch, maxBytes);
+            boolean exhausted = source.isExhausted();
+            store.insertTasks(job.id, first, inputs, exhausted);
+            return new Fed(null, inputs, first, exhausted);
+        }, (fed, error) -> onFed(job, fed, error));
+    }
+
+    private record Fed(List<StoredTask> stored, List<byte[]> inputs, long first, boolean exhausted) {}
+
+    private void onFed(JobRuntime job, Fed fed, Throwable error) {
+        job.feeding = false;
+        if (!job.dispatchable()) {
+            releaseCodeIfIdle(job);
+            return;
+        }
+        if (error != null) {
+            log.warn("job {}: split failed: {}", job.id, LoadedJob.describe(error));
+            endJob(job, JobState.FAILED, "split failed: " + LoadedJob.describe(unwrap(error)), null);
+            return;
+        }
+        if (fed.stored() != null) {
+            for (StoredTask st : fed.stored()) {
+                job.ready.add(new QueuedTask(st.index(), st.input(), st.failures(), st.losses()));
+                job.readyBytes += st.input().length;
+                job.recoveryCursor = st.index();
+            }
+            if (fed.stored().size() < options.splitBatch()) {
+                job.recovering = false;
+            }
+        } else {
+            long index = fed.first();
+            for (byte[] input : fed.inputs()) {
+                job.ready.add(new QueuedTask(index++, input, 0, 0));
+                job.readyBytes += input.length;
+            }
+            job.produced = index;
+            if (fed.exhausted()) {
+                job.splitComplete = true;
+                closeSource(job);
+            }
+        }
+        markDirty(job);
+        if (job.allTasksDone()) {
+            startMerge(job);
+            return;
+        }
+        dispatchHungry();
+        refill(job);
+    }
+
+    private void startMerge(JobRuntime job) {
+        job.merging = true;
+        markDirty(job);
+        log.info("job {}: all {} tasks succeeded, merging", job.id, job.succeeded);
+        LoadedJob code = job.code;
+        runJobCode(job.id + " merge", options.mergeTimeout(), () -> {
+            try (Stream<byte[]> outputs = store.outputs(job.id)) {
+                return code.merge(outputs, job.args);
+            }
+        }, (result, error) -> onMerged(job, result, error));
+    }
+
+    private void onMerged(JobRuntime job, EncodedResult result, Throwable error) {
+        job.merging = false;
+        if (job.ending || job.state.isTerminal()) {
+            releaseCodeIfIdle(job);
+            return;
+        }
+        if (error != null) {
+            log.warn("job {}: merge failed: {}", job.id, LoadedJob.describe(unwrap(error)));
+            endJob(job, JobState.FAILED, "merge failed: " + LoadedJob.describe(unwrap(error)), null);
+            return;
+        }
+        String text = result.text();
+        if (text != null && text.length() > MAX_RESULT_TEXT) {
+            text = text.substring(0, MAX_RESULT_TEXT - 1) + "…";
+        }
+        job.ending = true;
+        Instant now = clock.instant();
+        String finalText = text;
+        pendingWrites.job(new StoreBatch.JobUpdate(job.id, JobState.SUCCEEDED, null, now, null, job.succeeded,
+                job.failed, job.retried, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
+        afterCommit.add(() -> {
+            job.state = job.state.moveTo(JobState.SUCCEEDED);
+            log.info("job {} succeeded: {}", job.id, finalText == null ? result.bytes().length + " bytes of "
+                    + result.mediaType() : abbreviate(finalText));
+            finished(job, job.snapshot(now, null, finalText, result.mediaType(), result.bytes().length));
+        });
+        scheduleFlush();
+    }
+
+    private void failJobForTask(JobRuntime job, QueuedTask t, String message, String workerId) {
+        job.failed++;
+        t.done = true;
+        pendingWrites.taskFailed(new StoreBatch.TaskFailed(job.id, t.index, t.failures, t.losses, message), workerId);
+        endJob(job, JobState.FAILED, message, null);
+    }
+
+    /** Ends a job that has not ended: cancels its running attempts and stores the final state. */
+    private void endJob(JobRuntime job, JobState state, String error, Consumer<JobSnapshot> then) {
+        if (job.ending || job.state.isTerminal()) {
+            return;
+        }
+        job.ending = true;
+        for (Attempt a : new ArrayList<>(job.attempts.values())) {
+            if (a.completing) {
+                continue;
+            }
+            detach(a);
+            if (a.session.open) {
+                a.session.outbox.cancels.add(a.key());
+                markDirty(a.session);
+            }
+        }
+        job.ready.clear();
+        job.retries.clear();
+        job.readyBytes = 0;
+        Instant now = clock.instant();
+        pendingWrites.job(new StoreBatch.JobUpdate(job.id, state, null, now, error, job.succeeded, job.failed,
+                job.retried, null));
+        afterCommit.add(() -> {
+            job.state = job.state.moveTo(state);
+            JobSnapshot last = job.snapshot(now, error, null, null, 0);
+            finished(job, last);
+            if (then != null) {
+                then.accept(last);
+            }
+        });
+        scheduleFlush();
+        dispatchHungry();
+    }
+
+    /** After the final state is stored: tell watchers and workers, and let go of the job. */
+    private void finished(JobRuntime job, JobSnapshot last) {
+        jobs.remove(job.id);
+        dispatchOrder.remove(job);
+        dirtyJobs.remove(job);
+        activeSnapshots.remove(job.id);
+        List<Consumer<JobSnapshot>> list = watchers.remove(job.id);
+        if (list != null) {
+            for (Consumer<JobSnapshot> w : list) {
+                notifyWatcher(w, last);
+            }
+        }
+        for (Session s : job.knownBy) {
+            if (s.open) {
+                s.outbox.endedJobs.add(job.id);
+                s.jobsSent.remove(job.id);
+                markDirty(s);
+            }
+        }
+        job.knownBy.clear();
+        if (job.state == JobState.FAILED) {
+            log.info("job {} failed: {}", job.id, last.error());
+        }
+        releaseCodeIfIdle(job);
+    }
+
+    private void releaseCodeIfIdle(JobRuntime job) {
+        if (job.state.isTerminal() && !job.feeding && !job.merging && job.code != null) {
+            closeSource(job);
+            job.code.close();
+            job.code = null;
+        }
+    }
+
+    private void closeSource(JobRuntime job) {
+        if (job.source != null) {
+            try {
+                job.source.close();
+            } catch (RuntimeException e) {
+                log.debug("closing the split of {}: {}", job.id, e.toString());
+            }
+            job.source = null;
+        }
+    }
+
+    /** Resumes a job found unfinished at start. */
+    private void resume(JobRow row) {
+        LoadedJob code = null;
+        try {
+            String sha = row.jarSha256();
+            if (jars.find(sha).isEmpty()) {
+                throw new IllegalStateException("its jar " + sha + " is missing");
+            }
+            code = callJobCode(() -> LoadedJob.load(jars.path(sha), row.jobClass(), "job:" + row.id()),
+                    options.splitTimeout(), "loading " + row.jobClass());
+            JobRuntime job = new JobRuntime(row, code);
+            long[] counts = store.countTasks(row.id());
+            job.succeeded = counts[1];
+            job.failed = counts[2];
+            job.recovering = counts[0] > 0;
+            if (!job.splitComplete) {
+                LoadedJob loaded = code;
+                LoadedJob.TaskSource source = callJobCode(() -> loaded.split(job.args), options.splitTimeout(),
+                        row.jobClass() + ".split");
+                long skipped = callJobCode(() -> source.skip(job.produced), options.splitTimeout(), "skipping tasks");
+                if (skipped < job.produced) {
+                    throw new IllegalStateException("its split now produces " + skipped + " tasks, fewer than the "
+                            + job.produced + " stored: split must give the same tasks for the same arguments");
+                }
+                job.source = source;
+            }
+            log.info("resuming job {} ({}): {} of {} tasks done{}", row.id(), row.jobClass(), job.succeeded,
+                    job.produced, job.splitComplete ? "" : ", split continues");
+            call(() -> {
+                addJob(job);
+                publish(job);
+                if (job.failed > 0) {
+                    endJob(job, JobState.FAILED, store.firstTaskError(job.id).orElse("a task failed"), null);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (code != null) {
+                code.close();
+            }
+            String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
+            log.warn("job {} cannot be resumed: {}", row.id(), reason);
+            store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
+                    "could not be resumed after a master restart: " + reason, null, null, null, null)));
+        }
+    }
+
+    // =====================================================================================================
+    // loop: workers
+
+    /**
+     * Ends a stream: its attempts are lost and go back to their jobs, except those in {@code keep} (tasks the
+     * worker still holds as it registers again). {@code closeLink}: also end the stream on the wire.
+     */
+    private void closeSession(Session s, String cause, List<Messages.TaskKey> keep, boolean closeLink) {
+        s.open = false;
+        if (closeLink) {
+            s.link.close(cause);
+        }
+        hungry.remove(s);
+        dirtySessions.remove(s);
+        WorkerEntry w = s.worker;
+        if (w.session == s) {
+            w.session = null;
+        }
+        Set<Long> kept = new HashSet<>();
+        for (Messages.TaskKey k : keep) {
+            kept.add(k.attemptId());
+        }
+        int lost = 0;
+        for (Attempt a : new ArrayList<>(s.attempts.values())) {
+            if (kept.contains(a.id)) {
+                continue;
+            }
+            lose(a, cause);
+            lost++;
+        }
+        for (String jobId : s.jobsSent) {
+            JobRuntime job = jobs.get(jobId);
+            if (job != null) {
+                job.knownBy.remove(s);
+            }
+        }
+        if (w.session == null && !w.state.isDeparted()) {
+            boolean clean = s.draining && lost == 0;
+            setWorkerState(w, clean ? WorkerState.LEFT : WorkerState.DEAD, cause
+                    + (lost > 0 ? "; " + lost + " running tasks reassigned" : ""));
+        }
+        scheduleFlush();
+        dispatchHungry();
+    }
+
+    /** An attempt lost with its worker: it goes back to its job without using up the task's attempts. */
+    private void lose(Attempt a, String cause) {
+        detach(a);
+        a.task.losses++;
+        pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(a.job.id, a.task.index, a.task.failures,
+                a.task.losses, "lost with worker " + a.session.worker.name + ": " + cause), null);
+        requeue(a.job, a.task, a.session.worker.id, null);
+        scheduleFlush();
+    }
+
+    /** Attempts of a worker kept from a stream that has ended (it registered again and said it holds them). */
+    private List<Attempt> orphans(WorkerEntry w) {
+        List<Attempt> out = new ArrayList<>();
+        for (Attempt a : attempts.values()) {
+            if (a.session.worker == w && !a.session.open && !a.completing) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private void requeueOrphans(WorkerEntry w, String cause) {
+        List<Attempt> orphans = orphans(w);
+        for (Attempt a : orphans) {
+            lose(a, cause);
+        }
+        if (!orphans.isEmpty()) {
+            dispatchHungry();
+        }
+    }
+
+    /** Periodic: a worker silent for longer than the dead limit is dead, and its tasks go elsewhere. */
+    private void checkWorkers() {
+        Instant now = clock.instant();
+        Duration deadAfter = options.deadAfter();
+        for (WorkerEntry w : new ArrayList<>(workers.values())) {
+            if (w.state.isDeparted()) {
+                continue;
+            }
+            Duration silent = Duration.between(w.lastHeartbeat, now);
+            if (silent.compareTo(deadAfter) > 0) {
+                String cause = "no heartbeat for " + silent.toMillis() + " ms";
+                if (w.session != null) {
+                    closeSession(w.session, cause, List.of(), true);
+                } else {
+                    requeueOrphans(w, cause);
+                    setWorkerState(w, WorkerState.DEAD, cause);
+                }
+            }
+        }
+    }
+
+    private void setWorkerState(WorkerEntry w, WorkerState state, String why) {
+        if (w.state == state) {
+            return;
+        }
+        WorkerState before = w.state;
+        w.state = w.state.moveTo(state);
+        log.info("worker {} ({}) is {} (was {}): {}", w.name, w.id, state, before, why);
+        persistWorker(w);
+    }
+
+    private void persistWorker(WorkerEntry w) {
+        pendingWrites.worker(new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat));
+        scheduleFlush();
+    }
+
+    // =====================================================================================================
+    // loop: publishing and flushing
+
+    private void markDirty(Session s) {
+        if (s.open) {
+            dirtySessions.add(s);
+            scheduleFlush();
+        }
+    }
+
+    private void markDirty(JobRuntime job) {
+        dirtyJobs.add(job);
+    }
+
+    private JobSnapshot publish(JobRuntime job) {
+        JobSnapshot snapshot = job.snapshot(null, null, null, null, 0);
+        activeSnapshots.put(job.id, snapshot);
+        List<Consumer<JobSnapshot>> list = watchers.get(job.id);
+        if (list != null) {
+            for (Consumer<JobSnapshot> w : list) {
+                notifyWatcher(w, snapshot);
+            }
+        }
+        return snapshot;
+    }
+
+    private void publishDirty() {
+        for (JobRuntime job : dirtyJobs) {
+            if (jobs.containsKey(job.id)) {
+                publish(job);
+            }
+        }
+        dirtyJobs.clear();
+    }
+
+    private static void notifyWatcher(Consumer<JobSnapshot> watcher, JobSnapshot snapshot) {
+        try {
+            watcher.accept(snapshot);
+        } catch (RuntimeException e) {
+            log.debug("a job watcher failed: {}", e.toString());
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            loop.execute(this::flush);
+        }
+    }
+
+    /** Sends each worker what accumulated for it and hands the accumulated writes to the store writer. */
+    private void flush() {
+        flushScheduled = false;
+        for (Session s : dirtySessions) {
+            flushSession(s);
+        }
+        dirtySessions.clear();
+        if (!pendingWrites.isEmpty() || !afterCommit.isEmpty()) {
+            StoreBatch batch = pendingWrites;
+            List<Attempt> successes = pendingSuccesses;
+            List<Runnable> then = afterCommit;
+            pendingWrites = new StoreBatch();
+            pendingSuccesses = new ArrayList<>();
+            afterCommit = new ArrayList<>();
+            writer.submit(batch, written -> {
+                for (int i = 0; i < successes.size(); i++) {
+                    onStored(successes.get(i), written[i]);
+                }
+                for (Runnable r : then) {
+                    r.run();
+                }
+            });
+        }
+    }
+
+    private void flushSession(Session s) {
+        if (s.outbox.isEmpty()) {
+            return;
+        }
+        Messages.Outbound out = s.outbox;
+        s.outbox = new Messages.Outbound();
+        try {
+            s.link.send(out);
+        } catch (RuntimeException e) {
+            log.debug("sending to {} failed: {}", s, e.toString());
+        }
+    }
+
+    // =====================================================================================================
+    // plumbing
+
+    /** Runs an event on the loop; an event that throws is logged and the loop carries on. */
+    void post(Runnable event) {
+        try {
+            loop.execute(() -> {
+                try {
+                    event.run();
+                } catch (Throwable t) {
+                    log.error("scheduler event failed", t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.debug("scheduler loop stopped; event dropped");
+        }
+    }
+
+    /** Runs {@code work} on the loop and waits for its outcome; a {@link CoreException} it throws is rethrown. */
+    <T> T call(Callable<T> work) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                done.complete(work.call());
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        });
+        try {
+            return done.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CoreException.unavailable("interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** Runs job code on the job-code executor and waits, with a time limit, on the calling (non-loop) thread. */
+    private <T> T callJobCode(Callable<T> work, Duration timeout, String what) {
+        Future<T> future;
+        try {
+            future = jobCode.submit(work);
+        } catch (RejectedExecutionException e) {
+            throw CoreException.exhausted("too much job code is running on the master; try again later");
+        }
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw CoreException.invalid(what + " did not finish within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw CoreException.unavailable("interrupted");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof JobLoadException) {
+                throw CoreException.invalid("job_class: " + cause.getMessage());
+            }
+            if (cause instanceof IllegalArgumentException) {
+                throw CoreException.invalid("args: " + cause.getMessage());
+            }
+            if (cause instanceof CoreException) {
+                throw (CoreException) cause;
+            }
+            throw CoreException.invalid(what + " failed: " + LoadedJob.describe(cause));
+        }
+    }
+
+    /**
+     * Runs job code on the job-code executor without waiting; posts {@code then} to the loop with the outcome, or
+     * with a {@link TimeoutException} once {@code timeout} passes (the code is then interrupted).
+     */
+    private <T> void runJobCode(String what, Duration timeout, Callable<T> work, BiConsumer<T, Throwable> then) {
+        AtomicBoolean reported = new AtomicBoolean();
+        BiConsumer<T, Throwable> report = (value, error) -> {
+            if (reported.compareAndSet(false, true)) {
+                post(() -> then.accept(value, error));
+            }
+        };
+        Future<?> future;
+        try {
+            future = jobCode.submit(() -> {
+                try {
+                    report.accept(work.call(), null);
+                } catch (Throwable t) {
+                    report.accept(null, t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            report.accept(null, e);
+            return;
+        }
+        timer.schedule(() -> {
+            if (!reported.get()) {
+                report.accept(null, new TimeoutException(what + " did not finish within " + timeout.toSeconds() + " s"));
+                future.cancel(true);
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replace('\n', ' ');
+        return oneLine.length() > 120 ? oneLine.substring(0, 119) + "…" : oneLine;
+    }
+
+    // ---- for tests: commit what is queued and run what that posts, without the background threads
+
+    int drainWriter() {
+        return writer.drainOnce();
+    }
+}

@@ -1,0 +1,219 @@
+package io.gridwork.master.core;
+
+import java.time.Duration;
+
+/**
+ * The scheduler's settings, immutable, with named defaults; checked when built. Liveness limits are derived
+ * here once: a worker is dead after {@code heartbeatInterval x missedHeartbeats} without a heartbeat.
+ */
+public final class SchedulerOptions {
+
+    /** How often workers heartbeat on their stream. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
+    /** Heartbeats a worker may miss before the master concludes it is gone. */
+    public static final int DEFAULT_MISSED_HEARTBEATS = 5;
+    /** Attempts of a task whose code throws, when neither the job nor the submission says otherwise. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
+    /** Delay before the first retry of a failed task; doubles with each further failure. */
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(200);
+    /** Longest delay between retries. */
+    public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(10);
+    /** Task inputs taken from a job's split at a time (and stored in one transaction). */
+    public static final int DEFAULT_SPLIT_BATCH = 1024;
+    /** Ready tasks kept in memory per job; the split is read further when fewer remain than half of this. */
+    public static final int DEFAULT_READY_TASKS = 4096;
+    /** Bytes of ready task inputs kept in memory per job. */
+    public static final long DEFAULT_READY_BYTES = 16L << 20;
+    /** Time limit of one call into a job's split (the first one, and each batch after). */
+    public static final Duration DEFAULT_SPLIT_TIMEOUT = Duration.ofSeconds(60);
+    /** Time limit of a job's merge. */
+    public static final Duration DEFAULT_MERGE_TIMEOUT = Duration.ofMinutes(30);
+    /** How often watchers of a running job get its status at most. */
+    public static final Duration DEFAULT_PUBLISH_INTERVAL = Duration.ofMillis(200);
+
+    private final Duration heartbeatInterval;
+    private final int missedHeartbeats;
+    private final int defaultMaxAttempts;
+    private final Duration retryBackoff;
+    private final Duration retryBackoffMax;
+    private final int splitBatch;
+    private final int readyTasks;
+    private final long readyBytes;
+    private final Duration splitTimeout;
+    private final Duration mergeTimeout;
+    private final Duration publishInterval;
+
+    private SchedulerOptions(Builder b) {
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.missedHeartbeats = b.missedHeartbeats;
+        this.defaultMaxAttempts = b.defaultMaxAttempts;
+        this.retryBackoff = b.retryBackoff;
+        this.retryBackoffMax = b.retryBackoffMax;
+        this.splitBatch = b.splitBatch;
+        this.readyTasks = b.readyTasks;
+        this.readyBytes = b.readyBytes;
+        this.splitTimeout = b.splitTimeout;
+        this.mergeTimeout = b.mergeTimeout;
+        this.publishInterval = b.publishInterval;
+    }
+
+    public static SchedulerOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    public int missedHeartbeats() {
+        return missedHeartbeats;
+    }
+
+    /** No heartbeat for this long: the worker is dead. */
+    public Duration deadAfter() {
+        return heartbeatInterval.multipliedBy(missedHeartbeats);
+    }
+
+    public int defaultMaxAttempts() {
+        return defaultMaxAttempts;
+    }
+
+    public Duration retryBackoff() {
+        return retryBackoff;
+    }
+
+    public Duration retryBackoffMax() {
+        return retryBackoffMax;
+    }
+
+    /** The delay before retrying a task that has failed {@code failures} times. */
+    public Duration retryDelay(int failures) {
+        Duration delay = retryBackoff.multipliedBy(1L << Math.min(20, Math.max(0, failures - 1)));
+        return delay.compareTo(retryBackoffMax) > 0 ? retryBackoffMax : delay;
+    }
+
+    public int splitBatch() {
+        return splitBatch;
+    }
+
+    public int readyTasks() {
+        return readyTasks;
+    }
+
+    public long readyBytes() {
+        return readyBytes;
+    }
+
+    public Duration splitTimeout() {
+        return splitTimeout;
+    }
+
+    public Duration mergeTimeout() {
+        return mergeTimeout;
+    }
+
+    public Duration publishInterval() {
+        return publishInterval;
+    }
+
+    /** Builds {@link SchedulerOptions}. */
+    public static final class Builder {
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+        private int missedHeartbeats = DEFAULT_MISSED_HEARTBEATS;
+        private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+        private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
+        private int splitBatch = DEFAULT_SPLIT_BATCH;
+        private int readyTasks = DEFAULT_READY_TASKS;
+        private long readyBytes = DEFAULT_READY_BYTES;
+        private Duration splitTimeout = DEFAULT_SPLIT_TIMEOUT;
+        private Duration mergeTimeout = DEFAULT_MERGE_TIMEOUT;
+        private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
+
+        private Builder() {}
+
+        public Builder heartbeatInterval(Duration v) {
+            heartbeatInterval = v;
+            return this;
+        }
+
+        public Builder missedHeartbeats(int v) {
+            missedHeartbeats = v;
+            return this;
+        }
+
+        public Builder defaultMaxAttempts(int v) {
+            defaultMaxAttempts = v;
+            return this;
+        }
+
+        public Builder retryBackoff(Duration v) {
+            retryBackoff = v;
+            return this;
+        }
+
+        public Builder retryBackoffMax(Duration v) {
+            retryBackoffMax = v;
+            return this;
+        }
+
+        public Builder splitBatch(int v) {
+            splitBatch = v;
+            return this;
+        }
+
+        public Builder readyTasks(int v) {
+            readyTasks = v;
+            return this;
+        }
+
+        public Builder readyBytes(long v) {
+            readyBytes = v;
+            return this;
+        }
+
+        public Builder splitTimeout(Duration v) {
+            splitTimeout = v;
+            return this;
+        }
+
+        public Builder mergeTimeout(Duration v) {
+            mergeTimeout = v;
+            return this;
+        }
+
+        public Builder publishInterval(Duration v) {
+            publishInterval = v;
+            return this;
+        }
+
+        public SchedulerOptions build() {
+            positive(heartbeatInterval, "heartbeatInterval");
+            positive(retryBackoff, "retryBackoff");
+            positive(retryBackoffMax, "retryBackoffMax");
+            positive(splitTimeout, "splitTimeout");
+            positive(mergeTimeout, "mergeTimeout");
+            positive(publishInterval, "publishInterval");
+            if (missedHeartbeats < 1) {
+                throw new IllegalArgumentException("missedHeartbeats must be at least 1");
+            }
+            if (defaultMaxAttempts < 1 || defaultMaxAttempts > 100) {
+                throw new IllegalArgumentException("defaultMaxAttempts must be from 1 to 100");
+            }
+            if (splitBatch < 1 || readyTasks < splitBatch || readyBytes < 1) {
+                throw new IllegalArgumentException("splitBatch, readyTasks and readyBytes must be positive, readyTasks >= splitBatch");
+            }
+            return new SchedulerOptions(this);
+        }
+
+        private static void positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive");
+            }
+        }
+    }
+}

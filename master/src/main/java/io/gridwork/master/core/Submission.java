@@ -1,0 +1,6 @@
+package io.gridwork.master.core;
+
+import java.util.Map;
+
+/** A job to run, as a client asked for it. Zero options mean "the job's own, else the master's default". */
+public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs) {}

@@ -1,0 +1,22 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.model.WorkerState;
+import java.time.Instant;
+import java.util.Map;
+
+/** A worker's status at one moment, immutable: what clients see. */
+public record WorkerSnapshot(
+        String id,
+        String name,
+        WorkerState state,
+        int slots,
+        int prefetch,
+        Map<String, String> labels,
+        int running,
+        long completed,
+        long failed,
+        String address,
+        long incarnation,
+        Instant lastHeartbeat,
+        Instant registeredAt,
+        Map<String, String> platform) {}

@@ -1,0 +1,250 @@
+package io.gridwork.master.rpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.gridwork.api.v1.CancelJobRequest;
+import io.gridwork.api.v1.ClientServiceGrpc;
+import io.gridwork.api.v1.GetJobRequest;
+import io.gridwork.api.v1.GetResultRequest;
+import io.gridwork.api.v1.HasJarRequest;
+import io.gridwork.api.v1.HasJarResponse;
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.ListJobsRequest;
+import io.gridwork.api.v1.ListJobsResponse;
+import io.gridwork.api.v1.ListWorkersRequest;
+import io.gridwork.api.v1.ListWorkersResponse;
+import io.gridwork.api.v1.ResultChunk;
+import io.gridwork.api.v1.ResultHeader;
+import io.gridwork.api.v1.SubmitJobRequest;
+import io.gridwork.api.v1.SubmitJobResponse;
+import io.gridwork.api.v1.UploadJarRequest;
+import io.gridwork.api.v1.UploadJarResponse;
+import io.gridwork.api.v1.WatchJobRequest;
+import io.gridwork.master.code.InvalidJarException;
+import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.core.JobSnapshot;
+import io.gridwork.master.core.ResultData;
+import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.core.Submission;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.store.JarRow;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The client service: thin; checks each request, calls the core, maps the outcome to a status. */
+public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientServiceImpl.class);
+    static final int DEFAULT_LIST_LIMIT = 50;
+    static final int MAX_LIST_LIMIT = 1000;
+
+    private final Scheduler scheduler;
+    private final JarRepository jars;
+    private final int maxArgsBytes;
+
+    public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes) {
+        this.scheduler = scheduler;
+        this.jars = jars;
+        this.maxArgsBytes = maxArgsBytes;
+    }
+
+    @Override
+    public void hasJar(HasJarRequest request, StreamObserver<HasJarResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.sha256("sha256", request.getSha256());
+            return jars.find(request.getSha256())
+                    .map(row -> HasJarResponse.newBuilder().setPresent(true).setSize(row.size()).build())
+                    .orElse(HasJarResponse.getDefaultInstance());
+        });
+    }
+
+    @Override
+    public StreamObserver<UploadJarRequest> uploadJar(StreamObserver<UploadJarResponse> observer) {
+        return new StreamObserver<>() {
+            private JarRepository.Upload upload;
+            private boolean failed;
+
+            @Override
+            public void onNext(UploadJarRequest part) {
+                if (failed) {
+                    return;
+                }
+                try {
+                    if (upload == null) {
+                        if (!part.hasHeader()) {
+                            throw Statuses.invalid("header: the first message of an upload must be its header");
+                        }
+                        upload = jars.begin(part.getHeader().getSha256(), part.getHeader().getSize(),
+                                part.getHeader().getFileName());
+                    } else if (part.hasHeader()) {
+                        throw Statuses.invalid("header: an upload has one header, in its first message");
+                    } else {
+                        upload.write(part.getChunk().toByteArray());
+                    }
+                } catch (InvalidJarException e) {
+                    fail((e.tooLarge() ? Status.RESOURCE_EXHAUSTED : Status.INVALID_ARGUMENT)
+                            .withDescription(e.getMessage()).asRuntimeException());
+                } catch (Throwable t) {
+                    fail(Statuses.of(t));
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (upload != null) {
+                    upload.abort();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                if (upload == null) {
+                    fail(Statuses.invalid("header: the upload was empty"));
+                    return;
+                }
+                try {
+                    JarRow row = upload.finish();
+                    log.info("jar {} stored ({} bytes, {})", row.sha256(), row.size(), row.fileName());
+                    observer.onNext(UploadJarResponse.newBuilder().setSha256(row.sha256()).setSize(row.size()).build());
+                    observer.onCompleted();
+                } catch (InvalidJarException e) {
+                    fail(Status.INVALID_ARGUMENT.withDescription("jar: " + e.getMessage()).asRuntimeException());
+                } catch (Throwable t) {
+                    fail(Statuses.of(t));
+                }
+            }
+
+            private void fail(RuntimeException status) {
+                failed = true;
+                if (upload != null) {
+                    upload.abort();
+                }
+                observer.onError(status);
+            }
+        };
+    }
+
+    @Override
+    public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.sha256("jar_sha256", request.getJarSha256());
+            Validation.jobClass("job_class", request.getJobClass());
+            Validation.args("args", request.getArgsMap(), maxArgsBytes);
+            Validation.range("options.max_attempts", request.getOptions().getMaxAttempts(), 0, 100);
+            Validation.range("options.task_timeout_ms", request.getOptions().getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
+            JobSnapshot job = scheduler.submit(new Submission(request.getJarSha256(), request.getJobClass(),
+                    request.getArgsMap(), request.getOptions().getMaxAttempts(), request.getOptions().getTaskTimeoutMs()));
+            return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
+        });
+    }
+
+    @Override
+    public void getJob(GetJobRequest request, StreamObserver<JobStatus> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.jobId("job_id", request.getJobId());
+            return scheduler.job(request.getJobId()).map(ProtoViews::job)
+                    .orElseThrow(() -> Status.NOT_FOUND.withDescription("job_id: no job " + request.getJobId())
+                            .asRuntimeException());
+        });
+    }
+
+    @Override
+    public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.range("limit", request.getLimit(), 0, MAX_LIST_LIMIT);
+            int limit = request.getLimit() == 0 ? DEFAULT_LIST_LIMIT : request.getLimit();
+            Set<JobState> states = EnumSet.noneOf(JobState.class);
+            for (JobStatus.State s : request.getStatesList()) {
+                if (s == JobStatus.State.STATE_UNSPECIFIED || s == JobStatus.State.UNRECOGNIZED) {
+                    throw Statuses.invalid("states: unknown job state");
+                }
+                states.add(JobState.valueOf(s.name()));
+            }
+            ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
+            for (JobSnapshot s : scheduler.jobs(limit, states)) {
+                b.addJobs(ProtoViews.job(s));
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void watchJob(WatchJobRequest request, StreamObserver<JobStatus> observer) {
+        ServerCallStreamObserver<JobStatus> call = (ServerCallStreamObserver<JobStatus>) observer;
+        try {
+            Validation.jobId("job_id", request.getJobId());
+            Object lock = new Object();
+            AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
+            call.setOnCancelHandler(() -> stop.get().run());
+            stop.set(scheduler.watch(request.getJobId(), snapshot -> {
+                synchronized (lock) {
+                    if (call.isCancelled()) {
+                        return;
+                    }
+                    boolean terminal = snapshot.state().isTerminal();
+                    if (!terminal && !call.isReady()) {
+                        return; // a slow reader misses intermediate states, never the last one
+                    }
+                    call.onNext(ProtoViews.job(snapshot));
+                    if (terminal) {
+                        call.onCompleted();
+                    }
+                }
+            }));
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
+    }
+
+    @Override
+    public void cancelJob(CancelJobRequest request, StreamObserver<JobStatus> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.jobId("job_id", request.getJobId());
+            if (request.getReason().length() > 1000) {
+                throw Statuses.invalid("reason must be at most 1000 characters");
+            }
+            return ProtoViews.job(scheduler.cancel(request.getJobId(), request.getReason()).get(30, TimeUnit.SECONDS));
+        });
+    }
+
+    @Override
+    public void getResult(GetResultRequest request, StreamObserver<ResultChunk> observer) {
+        ResultData result;
+        try {
+            Validation.jobId("job_id", request.getJobId());
+            result = scheduler.result(request.getJobId());
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        ResultHeader.Builder header = ResultHeader.newBuilder().setJobId(result.jobId())
+                .setMediaType(result.mediaType() == null ? "application/octet-stream" : result.mediaType())
+                .setSize(result.bytes().length);
+        if (result.text() != null) {
+            header.setText(result.text());
+        }
+        ServerCallStreamObserver<ResultChunk> call = (ServerCallStreamObserver<ResultChunk>) observer;
+        call.onNext(ResultChunk.newBuilder().setHeader(header).build());
+        ChunkStreamer.start(call, new ByteArrayInputStream(result.bytes()),
+                chunk -> ResultChunk.newBuilder().setData(UnsafeByteOperations.unsafeWrap(chunk)).build());
+    }
+
+    @Override
+    public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> observer) {
+        Statuses.unary(observer, () -> {
+            ListWorkersResponse.Builder b = ListWorkersResponse.newBuilder();
+            scheduler.workers(request.getIncludeDeparted()).forEach(w -> b.addWorkers(ProtoViews.worker(w)));
+            return b.build();
+        });
+    }
+}

@@ -1,0 +1,107 @@
+package io.gridwork.master.rpc;
+
+import io.gridwork.internal.NamedThreads;
+import io.gridwork.master.MasterOptions;
+import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.core.Scheduler;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The master's gRPC server: the client and worker services and the standard health service, on bounded,
+ * named threads, with keepalive set explicitly.
+ */
+public final class MasterServer implements AutoCloseable {
+
+    private final Server server;
+    private final HealthStatusManager health;
+    private final ExecutorService executor;
+    private final NioEventLoopGroup boss;
+    private final NioEventLoopGroup workers;
+
+    private MasterServer(Server server, HealthStatusManager health, ExecutorService executor, NioEventLoopGroup boss,
+            NioEventLoopGroup workers) {
+        this.server = server;
+        this.health = health;
+        this.executor = executor;
+        this.boss = boss;
+        this.workers = workers;
+    }
+
+    public static MasterServer start(MasterOptions options, Scheduler scheduler, JarRepository jars, Clock clock)
+            throws IOException {
+        HealthStatusManager health = new HealthStatusManager();
+        ExecutorService executor = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc", true));
+        NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
+        NioEventLoopGroup workers = new NioEventLoopGroup(2, new NamedThreads("gridwork-netty", true));
+        PeerAddress peer = new PeerAddress();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(options.bindHost(), options.port()))
+                .channelType(NioServerSocketChannel.class)
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
+                .executor(executor)
+                .maxInboundMessageSize(options.maxMessageBytes())
+                .keepAliveTime(20, TimeUnit.SECONDS)
+                .keepAliveTimeout(10, TimeUnit.SECONDS)
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, options.maxArgsBytes()), peer))
+                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock), peer))
+                .addService(health.getHealthService())
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            executor.shutdownNow();
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("cannot listen on " + options.bindHost() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+        health.setStatus("", ServingStatus.SERVING);
+        health.setStatus(io.gridwork.api.v1.ClientServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        health.setStatus(io.gridwork.api.v1.WorkerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        return new MasterServer(server, health, executor, boss, workers);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    /** Health goes to NOT_SERVING and the server takes no new calls; calls in progress go on. */
+    public void stopAccepting() {
+        health.enterTerminalState();
+        server.shutdown();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+        boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}

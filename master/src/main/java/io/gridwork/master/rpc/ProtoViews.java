@@ -1,0 +1,104 @@
+package io.gridwork.master.rpc;
+
+import com.google.protobuf.Timestamp;
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.Platform;
+import io.gridwork.api.v1.TaskCounts;
+import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.master.core.JobSnapshot;
+import io.gridwork.master.core.WorkerSnapshot;
+import java.time.Instant;
+import java.util.Map;
+
+/** Core snapshots as protocol messages. */
+final class ProtoViews {
+
+    private ProtoViews() {}
+
+    static JobStatus job(JobSnapshot s) {
+        JobStatus.Builder b = JobStatus.newBuilder()
+                .setId(s.id())
+                .setState(JobStatus.State.valueOf(s.state().name()))
+                .setJobClass(s.jobClass())
+                .setJarSha256(s.jarSha256())
+                .putAllArgs(s.args())
+                .setTasks(TaskCounts.newBuilder()
+                        .setTotal(s.total())
+                        .setSucceeded(s.succeeded())
+                        .setRunning(s.running())
+                        .setQueued(s.queued())
+                        .setFailed(s.failed())
+                        .setRetried(s.retried()))
+                .setSplitComplete(s.splitComplete())
+                .setMaxAttempts(s.maxAttempts())
+                .setTaskTimeoutMs(s.taskTimeoutMs())
+                .setResultSize(s.resultSize());
+        if (s.resultMediaType() != null) {
+            b.setResultMediaType(s.resultMediaType());
+        }
+        if (s.resultText() != null) {
+            b.setResult(s.resultText());
+        }
+        if (s.error() != null) {
+            b.setError(s.error());
+        }
+        if (s.submittedAt() != null) {
+            b.setSubmittedAt(timestamp(s.submittedAt()));
+        }
+        if (s.startedAt() != null) {
+            b.setStartedAt(timestamp(s.startedAt()));
+        }
+        if (s.finishedAt() != null) {
+            b.setFinishedAt(timestamp(s.finishedAt()));
+        }
+        return b.build();
+    }
+
+    static WorkerInfo worker(WorkerSnapshot s) {
+        Map<String, String> p = s.platform();
+        WorkerInfo.Builder b = WorkerInfo.newBuilder()
+                .setId(s.id())
+                .setName(s.name())
+                .setState(WorkerInfo.State.valueOf(s.state().name()))
+                .setSlots(s.slots())
+                .setPrefetch(s.prefetch())
+                .putAllLabels(s.labels())
+                .setRunning(s.running())
+                .setCompleted(s.completed())
+                .setFailed(s.failed())
+                .setAddress(s.address())
+                .setIncarnation(s.incarnation())
+                .setPlatform(Platform.newBuilder()
+                        .setOs(p.getOrDefault("os", ""))
+                        .setArch(p.getOrDefault("arch", ""))
+                        .setJavaVersion(p.getOrDefault("java", ""))
+                        .setMemoryBytes(parseLong(p.get("memory")))
+                        .setCores((int) parseLong(p.get("cores")))
+                        .setGridworkVersion(p.getOrDefault("gridwork", "")));
+        if (s.lastHeartbeat() != null) {
+            b.setLastHeartbeat(timestamp(s.lastHeartbeat()));
+        }
+        if (s.registeredAt() != null) {
+            b.setRegisteredAt(timestamp(s.registeredAt()));
+        }
+        return b.build();
+    }
+
+    static Map<String, String> platform(Platform p) {
+        return Map.of("os", p.getOs(), "arch", p.getArch(), "java", p.getJavaVersion(),
+                "memory", Long.toString(p.getMemoryBytes()), "cores", Integer.toString(p.getCores()),
+                "gridwork", p.getGridworkVersion());
+    }
+
+    static Timestamp timestamp(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return s == null ? 0 : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package io.gridwork.master.rpc;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.gridwork.api.v1.FetchJarRequest;
+import io.gridwork.api.v1.JarChunk;
+import io.gridwork.api.v1.MasterMessage;
+import io.gridwork.api.v1.RegisterRequest;
+import io.gridwork.api.v1.RegisterResponse;
+import io.gridwork.api.v1.ResultRejection;
+import io.gridwork.api.v1.TaskAssignment;
+import io.gridwork.api.v1.TaskProgress;
+import io.gridwork.api.v1.TaskRef;
+import io.gridwork.api.v1.TaskResult;
+import io.gridwork.api.v1.WorkerMessage;
+import io.gridwork.api.v1.WorkerServiceGrpc;
+import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.core.Messages;
+import io.gridwork.master.core.RegisterOutcome;
+import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.core.Session;
+import io.gridwork.master.store.WorkerRegistration;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The worker service: registration, the worker's stream, and jar downloads. */
+public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerServiceImpl.class);
+    /** Assignments are split over several messages beyond this many input bytes. */
+    static final int MAX_ASSIGNMENT_BYTES = 4 << 20;
+
+    private final Scheduler scheduler;
+    private final JarRepository jars;
+    private final Clock clock;
+
+    public WorkerServiceImpl(Scheduler scheduler, JarRepository jars, Clock clock) {
+        this.scheduler = scheduler;
+        this.jars = jars;
+        this.clock = clock;
+    }
+
+    @Override
+    public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.workerName("name", request.getName());
+            Validation.range("slots", request.getSlots(), 1, 4096);
+            Validation.range("prefetch", request.getPrefetch(), 0, 4096);
+            Validation.range("health_port", request.getHealthPort(), 0, 65535);
+            Validation.labels("labels", request.getLabelsMap());
+            List<Messages.TaskKey> held = new ArrayList<>();
+            for (TaskRef ref : request.getHeldList()) {
+                held.add(key(ref));
+            }
+            String host = PeerAddress.HOST.get();
+            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(request.getName(), request.getSlots(),
+                    request.getPrefetch(), request.getLabelsMap(), host == null ? "" : host, request.getHealthPort(),
+                    ProtoViews.platform(request.getPlatform()), clock.instant()), held);
+            RegisterResponse.Builder b = RegisterResponse.newBuilder()
+                    .setWorkerId(outcome.workerId())
+                    .setIncarnation(outcome.incarnation())
+                    .setHeartbeatIntervalMs(scheduler.options().heartbeatInterval().toMillis());
+            outcome.keep().forEach(k -> b.addKeep(ref(k)));
+            outcome.drop().forEach(k -> b.addDrop(ref(k)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public StreamObserver<WorkerMessage> connect(StreamObserver<MasterMessage> observer) {
+        ServerCallStreamObserver<MasterMessage> call = (ServerCallStreamObserver<MasterMessage>) observer;
+        return new StreamObserver<>() {
+            private Session session;
+            private Link link;
+
+            @Override
+            public void onNext(WorkerMessage message) {
+                if (session == null) {
+                    if (!message.hasHello()) {
+                        link = null;
+                        observer.onError(Statuses.invalid("hello: the first message of a stream must say hello"));
+                        return;
+                    }
+                    link = new Link(call);
+                    try {
+                        session = scheduler.connect(message.getHello().getWorkerId(), message.getHello().getIncarnation(), link);
+                    } catch (Throwable t) {
+                        link.closed = true;
+                        observer.onError(Statuses.of(t));
+                        return;
+                    }
+                    log.debug("stream of {} open", session);
+                }
+                Messages.Inbound inbound = inbound(message);
+                if (inbound != null) {
+                    scheduler.onMessage(session, inbound);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (session != null) {
+                    scheduler.onClosed(session, "its stream broke: " + Status.fromThrowable(t).getCode()
+                            + describe(Status.fromThrowable(t)));
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (session != null) {
+                    scheduler.onClosed(session, "it closed its stream");
+                }
+                if (link != null) {
+                    link.complete();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void fetchJar(FetchJarRequest request, StreamObserver<JarChunk> observer) {
+        try {
+            Validation.sha256("sha256", request.getSha256());
+            if (jars.find(request.getSha256()).isEmpty()) {
+                throw Status.NOT_FOUND.withDescription("sha256: the master holds no jar " + request.getSha256())
+                        .asRuntimeException();
+            }
+            var path = jars.path(request.getSha256());
+            long size = Files.size(path);
+            boolean[] first = {true};
+            ChunkStreamer.start((ServerCallStreamObserver<JarChunk>) observer, Files.newInputStream(path), chunk -> {
+                JarChunk.Builder b = JarChunk.newBuilder().setData(UnsafeByteOperations.unsafeWrap(chunk));
+                if (first[0]) {
+                    b.setTotalSize(size);
+                    first[0] = false;
+                }
+                return b.build();
+            });
+        } catch (IOException e) {
+            observer.onError(Status.INTERNAL.withDescription("reading jar failed: " + e.getMessage()).asRuntimeException());
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
+    }
+
+    private static String describe(Status s) {
+        return s.getDescription() == null ? "" : " (" + s.getDescription() + ")";
+    }
+
+    /** The worker's message in core terms; null if it carries nothing. */
+    static Messages.Inbound inbound(WorkerMessage m) {
+        if (m.getCredit() == 0 && m.getResultsCount() == 0 && !m.hasHeartbeat() && m.getProgressCount() == 0
+                && m.getReleasedCount() == 0 && !m.getDraining()) {
+            return null;
+        }
+        List<Messages.Result> results = new ArrayList<>(m.getResultsCount());
+        for (TaskResult r : m.getResultsList()) {
+            if (r.hasFailure()) {
+                results.add(new Messages.Result(key(r.getRef()), null, new Messages.Failure(r.getFailure().getMessage(),
+                        r.getFailure().getExceptionType(), r.getFailure().getRetryable(), r.getFailure().getStackTrace()),
+                        r.getDurationMs()));
+            } else {
+                results.add(new Messages.Result(key(r.getRef()), r.getOutput().toByteArray(), null, r.getDurationMs()));
+            }
+        }
+        List<Messages.Progress> progress = new ArrayList<>(m.getProgressCount());
+        for (TaskProgress p : m.getProgressList()) {
+            progress.add(new Messages.Progress(key(p.getRef()), p.getFraction(), p.getMessage()));
+        }
+        List<Messages.TaskKey> released = new ArrayList<>(m.getReleasedCount());
+        for (TaskRef ref : m.getReleasedList()) {
+            released.add(key(ref));
+        }
+        return new Messages.Inbound(Math.max(0, m.getCredit()), results,
+                m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining());
+    }
+
+    static Messages.TaskKey key(TaskRef ref) {
+        return new Messages.TaskKey(ref.getJobId(), ref.getIndex(), ref.getAttemptId());
+    }
+
+    static TaskRef ref(Messages.TaskKey key) {
+        return TaskRef.newBuilder().setJobId(key.jobId()).setIndex(key.index()).setAttemptId(key.attemptId()).build();
+    }
+
+    /** The master's end of one worker stream; called by the core's loop thread. */
+    static final class Link implements Messages.WorkerLink {
+        private final ServerCallStreamObserver<MasterMessage> call;
+        volatile boolean closed;
+
+        Link(ServerCallStreamObserver<MasterMessage> call) {
+            this.call = call;
+        }
+
+        @Override
+        public synchronized void send(Messages.Outbound out) {
+            if (closed || call.isCancelled()) {
+                return;
+            }
+            MasterMessage.Builder b = MasterMessage.newBuilder();
+            for (Messages.JobSpec spec : out.jobs) {
+                b.addJobs(io.gridwork.api.v1.JobSpec.newBuilder().setJobId(spec.jobId()).setJarSha256(spec.jarSha256())
+                        .setJobClass(spec.jobClass()).setTaskTimeoutMs(spec.taskTimeoutMs()).putAllArgs(spec.args()));
+            }
+            for (Messages.TaskKey k : out.cancels) {
+                b.addCancels(ref(k));
+            }
+            for (Messages.TaskKey k : out.acks) {
+                b.addAcks(ref(k));
+            }
+            for (Messages.Rejection r : out.rejections) {
+                b.addRejections(ResultRejection.newBuilder().setRef(ref(r.key())).setReason(r.reason()));
+            }
+            b.addAllEndedJobs(out.endedJobs);
+            if (out.heartbeatAck >= 0) {
+                b.setHeartbeatAck(out.heartbeatAck);
+            }
+            long bytes = 0;
+            for (Messages.Assignment a : out.assignments) {
+                if (bytes > 0 && bytes + a.input().length > MAX_ASSIGNMENT_BYTES) {
+                    call.onNext(b.build());
+                    b = MasterMessage.newBuilder();
+                    bytes = 0;
+                }
+                b.addAssignments(TaskAssignment.newBuilder().setRef(ref(a.key())).setAttempt(a.attempt())
+                        .setInput(UnsafeByteOperations.unsafeWrap(a.input())));
+                bytes += a.input().length;
+            }
+            call.onNext(b.build());
+        }
+
+        @Override
+        public synchronized void close(String reason) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (!call.isCancelled()) {
+                try {
+                    call.onError(Status.ABORTED.withDescription(reason).asRuntimeException());
+                } catch (IllegalStateException alreadyClosed) {
+                    // the call ended meanwhile
+                }
+            }
+        }
+
+        synchronized void complete() {
+            if (!closed) {
+                closed = true;
+                try {
+                    call.onCompleted();
+                } catch (IllegalStateException alreadyClosed) {
+                    // the call ended meanwhile
+                }
+            }
+        }
+    }
+}

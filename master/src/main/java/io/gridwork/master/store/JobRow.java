@@ -1,0 +1,30 @@
+package io.gridwork.master.store;
+
+import io.gridwork.master.model.JobState;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A job as stored. {@code succeeded} and {@code failed} are final counts once the job has ended; while it runs
+ * the master counts in memory. The result bytes are read separately.
+ */
+public record JobRow(
+        String id,
+        String jarSha256,
+        String jobClass,
+        Map<String, String> args,
+        JobState state,
+        int maxAttempts,
+        long taskTimeoutMs,
+        Instant submittedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        long totalTasks,
+        boolean splitComplete,
+        long succeeded,
+        long failed,
+        long retried,
+        String error,
+        String resultText,
+        String resultMediaType,
+        long resultSize) {}

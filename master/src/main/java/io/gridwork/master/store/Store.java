@@ -1,0 +1,595 @@
+package io.gridwork.master.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.TaskState;
+import io.gridwork.master.model.WorkerState;
+import java.nio.file.Path;
+import java.sql.Blob;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The master's durable state in H2: jars, jobs, tasks (inputs and outputs), workers. Schema changes are Flyway
+ * migrations under {@code db/migration}. Thread-safe; every method uses its own pooled connection.
+ *
+ * <p>The file database is opened with {@code WRITE_DELAY=0}, so a committed transaction is in the file before
+ * the commit returns: the master acknowledges a task's result only after that, and a {@code kill -9} of the
+ * master loses nothing it acknowledged.
+ */
+public final class Store implements AutoCloseable {
+
+    private static final int OUTPUT_PAGE = 512;
+
+    private final HikariDataSource dataSource;
+
+    private Store(String jdbcUrl, int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername("sa");
+        config.setPassword("");
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(1);
+        config.setPoolName("gridwork-db");
+        config.setAutoCommit(true);
+        config.setInitializationFailTimeout(-1);
+        this.dataSource = new HikariDataSource(config);
+        try {
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /** The store in {@code dataDir/gridwork.mv.db}, created and migrated as needed. Fails if another master has it open. */
+    public static Store open(Path dataDir) {
+        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("gridwork")
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;MAX_COMPACT_TIME=2000";
+        return new Store(url, 10);
+    }
+
+    /** A private in-memory store for tests. */
+    public static Store inMemory(String name) {
+        return new Store("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", 10);
+    }
+
+    /** The pooled data source, for components that share the master's database (such as the scheduler of timed jobs). */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    // ---------------------------------------------------------------- master
+
+    /** Increments and returns the master's epoch: a number that grows with every start of the master. */
+    public long nextEpoch() {
+        return inTransaction(c -> {
+            long epoch = 0;
+            try (PreparedStatement s = c.prepareStatement("SELECT val FROM master_info WHERE name = 'epoch' FOR UPDATE")) {
+                ResultSet rs = s.executeQuery();
+                if (rs.next()) {
+                    epoch = Long.parseLong(rs.getString(1));
+                }
+            }
+            epoch++;
+            try (PreparedStatement s = c.prepareStatement("MERGE INTO master_info (name, val) KEY (name) VALUES ('epoch', ?)")) {
+                s.setString(1, Long.toString(epoch));
+                s.executeUpdate();
+            }
+            return epoch;
+        });
+    }
+
+    // ---------------------------------------------------------------- jars
+
+    public void insertJar(JarRow jar) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "MERGE INTO jar (sha256, size, file_name, uploaded_at) KEY (sha256) VALUES (?, ?, ?, ?)")) {
+                s.setString(1, jar.sha256());
+                s.setLong(2, jar.size());
+                s.setString(3, jar.fileName());
+                s.setTimestamp(4, Timestamp.from(jar.uploadedAt()));
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public Optional<JarRow> findJar(String sha256) {
+        return query("SELECT sha256, size, file_name, uploaded_at FROM jar WHERE sha256 = ?", s -> s.setString(1, sha256),
+                rs -> new JarRow(rs.getString(1), rs.getLong(2), rs.getString(3), instant(rs, 4))).stream().findFirst();
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    private static final String JOB_COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
+            + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, error, "
+            + "result_text, result_media_type, result_size";
+
+    /** Inserts a QUEUED job and returns it with its new id. */
+    public JobRow insertJob(NewJob job) {
+        return inTransaction(c -> {
+            long seq;
+            try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR job_seq")) {
+                ResultSet rs = s.executeQuery();
+                rs.next();
+                seq = rs.getLong(1);
+            }
+            String id = "job-" + seq;
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
+                    + "max_attempts, task_timeout_ms, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, id);
+                s.setLong(2, seq);
+                s.setString(3, job.jarSha256());
+                s.setString(4, job.jobClass());
+                s.setString(5, KeyValues.encode(job.args()));
+                s.setString(6, JobState.QUEUED.name());
+                s.setInt(7, job.maxAttempts());
+                s.setLong(8, job.taskTimeoutMs());
+                s.setTimestamp(9, Timestamp.from(job.submittedAt()));
+                s.executeUpdate();
+            }
+            return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
+                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, null, null, null, 0);
+        });
+    }
+
+    public Optional<JobRow> findJob(String id) {
+        return query("SELECT " + JOB_COLUMNS + " FROM job WHERE id = ?", s -> s.setString(1, id), Store::jobRow)
+                .stream().findFirst();
+    }
+
+    /** The most recent jobs first; {@code states} empty means all. */
+    public List<JobRow> listJobs(int limit, Collection<JobState> states) {
+        String where = states.isEmpty() ? "" : " WHERE state IN (" + states.stream().map(st -> "'" + st.name() + "'")
+                .collect(Collectors.joining(", ")) + ")";
+        return query("SELECT " + JOB_COLUMNS + " FROM job" + where + " ORDER BY seq DESC LIMIT ?",
+                s -> s.setInt(1, limit), Store::jobRow);
+    }
+
+    /** Jobs that have not ended, oldest first: what the master resumes after a restart. */
+    public List<JobRow> unfinishedJobs() {
+        return query("SELECT " + JOB_COLUMNS + " FROM job WHERE state IN ('QUEUED', 'RUNNING') ORDER BY seq",
+                s -> {}, Store::jobRow);
+    }
+
+    /** The bytes of a job's result, if it has one. */
+    public Optional<byte[]> jobResult(String id) {
+        List<byte[]> rows = query("SELECT result FROM job WHERE id = ? AND result IS NOT NULL", s -> s.setString(1, id), rs -> {
+            Blob blob = rs.getBlob(1);
+            try {
+                return blob.getBytes(1, (int) blob.length());
+            } finally {
+                blob.free();
+            }
+        });
+        return rows.stream().findFirst();
+    }
+
+    // ---------------------------------------------------------------- tasks
+
+    /**
+     * Stores the next tasks of a job, numbered from {@code firstIndex}, and records how many tasks the job has so
+     * far and whether its split is complete, in one transaction.
+     */
+    public void insertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
+        inTransaction(c -> {
+            if (!inputs.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, 0, ?)")) {
+                    long index = firstIndex;
+                    for (byte[] input : inputs) {
+                        s.setString(1, jobId);
+                        s.setLong(2, index++);
+                        s.setBytes(3, input);
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ? WHERE id = ?")) {
+                s.setLong(1, firstIndex + inputs.size());
+                s.setBoolean(2, splitComplete);
+                s.setString(3, jobId);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Up to {@code limit} pending tasks of a job with an index above {@code afterIndex}, in index order. */
+    public List<StoredTask> pendingTasks(String jobId, long afterIndex, int limit) {
+        return query("SELECT idx, input, failures, losses FROM task WHERE job_id = ? AND idx > ? AND state = 0 "
+                + "ORDER BY idx LIMIT ?", s -> {
+                    s.setString(1, jobId);
+                    s.setLong(2, afterIndex);
+                    s.setInt(3, limit);
+                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4)));
+    }
+
+    /** How many tasks of a job are in each stored state: {@code [pending, succeeded, failed, cancelled]}. */
+    public long[] countTasks(String jobId) {
+        long[] counts = new long[4];
+        query("SELECT state, COUNT(*) FROM task WHERE job_id = ? GROUP BY state", s -> s.setString(1, jobId), rs -> {
+            counts[rs.getInt(1)] = rs.getLong(2);
+            return null;
+        });
+        return counts;
+    }
+
+    /** The first stored failure message of a failed task of the job, if any. */
+    public Optional<String> firstTaskError(String jobId) {
+        return query("SELECT error FROM task WHERE job_id = ? AND state = 2 ORDER BY idx LIMIT 1",
+                s -> s.setString(1, jobId), rs -> rs.getString(1)).stream().findFirst();
+    }
+
+    /**
+     * The outputs of a job's succeeded tasks in index order, read a page at a time as the stream is consumed:
+     * memory does not grow with the number of tasks.
+     */
+    public Stream<byte[]> outputs(String jobId) {
+        Iterator<byte[]> pages = new Iterator<>() {
+            private List<byte[]> page = List.of();
+            private int next;
+            private long lastIndex = -1;
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                if (next < page.size()) {
+                    return true;
+                }
+                if (exhausted) {
+                    return false;
+                }
+                List<long[]> indexes = new ArrayList<>();
+                page = query("SELECT idx, output FROM task WHERE job_id = ? AND idx > ? AND state = 1 ORDER BY idx LIMIT ?",
+                        s -> {
+                            s.setString(1, jobId);
+                            s.setLong(2, lastIndex);
+                            s.setInt(3, OUTPUT_PAGE);
+                        }, rs -> {
+                            indexes.add(new long[] {rs.getLong(1)});
+                            return rs.getBytes(2);
+                        });
+                next = 0;
+                if (page.size() < OUTPUT_PAGE) {
+                    exhausted = true;
+                }
+                if (!indexes.isEmpty()) {
+                    lastIndex = indexes.get(indexes.size() - 1)[0];
+                }
+                return !page.isEmpty();
+            }
+
+            @Override
+            public byte[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(next++);
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    /**
+     * Records a registration: a known name keeps its id and gets the next incarnation; a new name gets a new id
+     * and incarnation 1. The worker is ALIVE afterwards.
+     */
+    public WorkerRow registerWorker(WorkerRegistration r) {
+        return inTransaction(c -> {
+            String id = null;
+            long incarnation = 0;
+            long completed = 0;
+            long failed = 0;
+            Instant registeredAt = r.at();
+            try (PreparedStatement s = c.prepareStatement(
+                    "SELECT id, incarnation, completed, failed FROM worker WHERE name = ? FOR UPDATE")) {
+                s.setString(1, r.name());
+                ResultSet rs = s.executeQuery();
+                if (rs.next()) {
+                    id = rs.getString(1);
+                    incarnation = rs.getLong(2);
+                    completed = rs.getLong(3);
+                    failed = rs.getLong(4);
+                }
+            }
+            incarnation++;
+            if (id == null) {
+                try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR worker_seq")) {
+                    ResultSet rs = s.executeQuery();
+                    rs.next();
+                    id = "w-" + rs.getLong(1);
+                }
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO worker (id, name, incarnation, state, slots, "
+                        + "prefetch, labels, address, health_port, platform, registered_at, last_seen) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    s.setString(1, id);
+                    s.setString(2, r.name());
+                    s.setLong(3, incarnation);
+                    s.setString(4, WorkerState.ALIVE.name());
+                    s.setInt(5, r.slots());
+                    s.setInt(6, r.prefetch());
+                    s.setString(7, KeyValues.encode(r.labels()));
+                    s.setString(8, r.address());
+                    s.setInt(9, r.healthPort());
+                    s.setString(10, KeyValues.encode(r.platform()));
+                    s.setTimestamp(11, Timestamp.from(r.at()));
+                    s.setTimestamp(12, Timestamp.from(r.at()));
+                    s.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement s = c.prepareStatement("UPDATE worker SET incarnation = ?, state = ?, slots = ?, "
+                        + "prefetch = ?, labels = ?, address = ?, health_port = ?, platform = ?, registered_at = ?, "
+                        + "last_seen = ? WHERE id = ?")) {
+                    s.setLong(1, incarnation);
+                    s.setString(2, WorkerState.ALIVE.name());
+                    s.setInt(3, r.slots());
+                    s.setInt(4, r.prefetch());
+                    s.setString(5, KeyValues.encode(r.labels()));
+                    s.setString(6, r.address());
+                    s.setInt(7, r.healthPort());
+                    s.setString(8, KeyValues.encode(r.platform()));
+                    s.setTimestamp(9, Timestamp.from(r.at()));
+                    s.setTimestamp(10, Timestamp.from(r.at()));
+                    s.setString(11, id);
+                    s.executeUpdate();
+                }
+            }
+            return new WorkerRow(id, r.name(), incarnation, WorkerState.ALIVE, r.slots(), r.prefetch(), r.labels(),
+                    r.address(), r.healthPort(), r.platform(), completed, failed, registeredAt, r.at());
+        });
+    }
+
+    public List<WorkerRow> workers() {
+        return query("SELECT id, name, incarnation, state, slots, prefetch, labels, address, health_port, platform, "
+                + "completed, failed, registered_at, last_seen FROM worker ORDER BY name", s -> {}, rs -> new WorkerRow(
+                        rs.getString(1), rs.getString(2), rs.getLong(3), WorkerState.valueOf(rs.getString(4)),
+                        rs.getInt(5), rs.getInt(6), KeyValues.decode(rs.getString(7)), rs.getString(8), rs.getInt(9),
+                        KeyValues.decode(rs.getString(10)), rs.getLong(11), rs.getLong(12), instant(rs, 13),
+                        instant(rs, 14)));
+    }
+
+    // ---------------------------------------------------------------- group commit
+
+    /**
+     * Applies a batch in one transaction. A task's output is written only if the task is still pending, so a
+     * result is never stored twice; the number of outputs actually written is returned per success, in order.
+     */
+    public boolean[] apply(StoreBatch batch) {
+        return inTransaction(c -> {
+            boolean[] written = new boolean[batch.successes.size()];
+            if (!batch.successes.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = 1, output = ?, worker_id = ?, "
+                        + "duration_ms = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+                    for (StoreBatch.TaskSuccess t : batch.successes) {
+                        s.setBytes(1, t.output());
+                        s.setString(2, t.workerId());
+                        s.setLong(3, t.durationMs());
+                        s.setString(4, t.jobId());
+                        s.setLong(5, t.index());
+                        s.addBatch();
+                    }
+                    int[] counts = s.executeBatch();
+                    for (int i = 0; i < counts.length; i++) {
+                        written[i] = counts[i] != 0;
+                    }
+                }
+            }
+            if (!batch.attemptFailures.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, error = ? "
+                        + "WHERE job_id = ? AND idx = ? AND state = 0")) {
+                    for (StoreBatch.TaskAttemptFailed f : batch.attemptFailures) {
+                        s.setInt(1, f.failures());
+                        s.setInt(2, f.losses());
+                        s.setString(3, truncate(f.error(), 4000));
+                        s.setString(4, f.jobId());
+                        s.setLong(5, f.index());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            if (!batch.taskFailures.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
+                        + "error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+                    for (StoreBatch.TaskFailed f : batch.taskFailures) {
+                        s.setInt(1, TaskState.FAILED.code());
+                        s.setInt(2, f.failures());
+                        s.setInt(3, f.losses());
+                        s.setString(4, truncate(f.error(), 4000));
+                        s.setString(5, f.jobId());
+                        s.setLong(6, f.index());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            for (StoreBatch.JobUpdate u : batch.jobUpdates) {
+                updateJob(c, u);
+            }
+            if (!batch.workerCounters.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "UPDATE worker SET completed = completed + ?, failed = failed + ? WHERE id = ?")) {
+                    for (Map.Entry<String, long[]> e : batch.workerCounters.entrySet()) {
+                        s.setLong(1, e.getValue()[0]);
+                        s.setLong(2, e.getValue()[1]);
+                        s.setString(3, e.getKey());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            if (!batch.workerUpdates.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE worker SET state = ?, last_seen = ? WHERE id = ?")) {
+                    for (StoreBatch.WorkerUpdate u : batch.workerUpdates.values()) {
+                        s.setString(1, u.state().name());
+                        s.setTimestamp(2, Timestamp.from(u.lastSeen()));
+                        s.setString(3, u.id());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
+            return written;
+        });
+    }
+
+    private static void updateJob(Connection c, StoreBatch.JobUpdate u) throws SQLException {
+        List<String> sets = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        if (u.state() != null) {
+            sets.add("state = ?");
+            values.add(u.state().name());
+        }
+        if (u.startedAt() != null) {
+            sets.add("started_at = ?");
+            values.add(Timestamp.from(u.startedAt()));
+        }
+        if (u.finishedAt() != null) {
+            sets.add("finished_at = ?");
+            values.add(Timestamp.from(u.finishedAt()));
+        }
+        if (u.error() != null) {
+            sets.add("error = ?");
+            values.add(truncate(u.error(), 4000));
+        }
+        if (u.succeeded() != null) {
+            sets.add("succeeded = ?");
+            values.add(u.succeeded());
+        }
+        if (u.failed() != null) {
+            sets.add("failed = ?");
+            values.add(u.failed());
+        }
+        if (u.retried() != null) {
+            sets.add("retried = ?");
+            values.add(u.retried());
+        }
+        if (u.result() != null) {
+            sets.add("result = ?");
+            values.add(u.result().bytes());
+            sets.add("result_text = ?");
+            values.add(u.result().text());
+            sets.add("result_media_type = ?");
+            values.add(u.result().mediaType());
+            sets.add("result_size = ?");
+            values.add((long) u.result().bytes().length);
+        }
+        if (sets.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET " + String.join(", ", sets) + " WHERE id = ?")) {
+            int i = 1;
+            for (Object v : values) {
+                if (v == null) {
+                    s.setNull(i++, Types.VARCHAR);
+                } else if (v instanceof byte[]) {
+                    s.setBytes(i++, (byte[]) v);
+                } else {
+                    s.setObject(i++, v);
+                }
+            }
+            s.setString(i, u.id());
+            s.executeUpdate();
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    interface Binder {
+        void bind(PreparedStatement s) throws SQLException;
+    }
+
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    <T> T inTransaction(SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    <T> List<T> query(String sql, Binder binder, RowMapper<T> mapper) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            binder.bind(s);
+            try (ResultSet rs = s.executeQuery()) {
+                List<T> rows = new ArrayList<>();
+                while (rs.next()) {
+                    T row = mapper.map(rs);
+                    if (row != null) {
+                        rows.add(row);
+                    }
+                }
+                return rows;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("database error: " + e.getMessage(), e);
+        }
+    }
+
+    private static JobRow jobRow(ResultSet rs) throws SQLException {
+        return new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), KeyValues.decode(rs.getString(4)),
+                JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), instant(rs, 8), instant(rs, 9),
+                instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
+                rs.getString(16), rs.getString(17), rs.getString(18), rs.getLong(19));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

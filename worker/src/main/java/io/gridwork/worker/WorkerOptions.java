@@ -1,0 +1,214 @@
+package io.gridwork.worker;
+
+import io.gridwork.client.Addresses;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A worker's settings, immutable, with named defaults; checked when built.
+ *
+ * <pre>{@code
+ * WorkerOptions options = WorkerOptions.builder()
+ *         .master("grid-master:7070")
+ *         .slots(8)
+ *         .label("gpu", "a100")
+ *         .build();
+ * }</pre>
+ */
+public final class WorkerOptions {
+
+    /** Tasks a worker may hold beyond its slots, so it has the next one ready when a slot frees. */
+    public static final int DEFAULT_PREFETCH = 2;
+    /** How long a worker that is told to stop lets its running tasks finish before it hands them back. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** Longest wait between attempts to reach the master. */
+    public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
+    /** Deadline of a registration or a jar download. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String master;
+    private final String name;
+    private final int slots;
+    private final int prefetch;
+    private final Map<String, String> labels;
+    private final Path workDir;
+    private final int healthPort;
+    private final Duration drainTimeout;
+    private final Duration reconnectBackoffMax;
+    private final Duration callTimeout;
+
+    private WorkerOptions(Builder b) {
+        this.master = b.master;
+        this.name = b.name;
+        this.slots = b.slots;
+        this.prefetch = b.prefetch;
+        this.labels = Map.copyOf(b.labels);
+        this.workDir = b.workDir;
+        this.healthPort = b.healthPort;
+        this.drainTimeout = b.drainTimeout;
+        this.reconnectBackoffMax = b.reconnectBackoffMax;
+        this.callTimeout = b.callTimeout;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The name of this machine, as a default worker name. */
+    public static String defaultName() {
+        try {
+            String host = InetAddress.getLocalHost().getHostName();
+            return host.replaceAll("[^A-Za-z0-9._-]", "-");
+        } catch (UnknownHostException e) {
+            return "worker";
+        }
+    }
+
+    /** {@code ~/.gridwork/worker-NAME}. */
+    public static Path defaultWorkDir(String name) {
+        return Path.of(System.getProperty("user.home"), ".gridwork", "worker-" + name);
+    }
+
+    public String master() {
+        return master;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int slots() {
+        return slots;
+    }
+
+    public int prefetch() {
+        return prefetch;
+    }
+
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Where the worker serves the gRPC health service; 0 picks a free port. */
+    public int healthPort() {
+        return healthPort;
+    }
+
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
+    public Duration reconnectBackoffMax() {
+        return reconnectBackoffMax;
+    }
+
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** Builds {@link WorkerOptions}. */
+    public static final class Builder {
+        private String master = "localhost:7070";
+        private String name;
+        private int slots = Runtime.getRuntime().availableProcessors();
+        private int prefetch = DEFAULT_PREFETCH;
+        private final Map<String, String> labels = new LinkedHashMap<>();
+        private Path workDir;
+        private int healthPort;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+
+        private Builder() {}
+
+        public Builder master(String v) {
+            master = Objects.requireNonNull(v, "master");
+            return this;
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder slots(int v) {
+            slots = v;
+            return this;
+        }
+
+        public Builder prefetch(int v) {
+            prefetch = v;
+            return this;
+        }
+
+        public Builder label(String key, String value) {
+            labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder labels(Map<String, String> v) {
+            v.forEach(this::label);
+            return this;
+        }
+
+        public Builder workDir(Path v) {
+            workDir = v;
+            return this;
+        }
+
+        public Builder healthPort(int v) {
+            healthPort = v;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration v) {
+            drainTimeout = Objects.requireNonNull(v, "drainTimeout");
+            return this;
+        }
+
+        public Builder reconnectBackoffMax(Duration v) {
+            reconnectBackoffMax = Objects.requireNonNull(v, "reconnectBackoffMax");
+            return this;
+        }
+
+        public Builder callTimeout(Duration v) {
+            callTimeout = Objects.requireNonNull(v, "callTimeout");
+            return this;
+        }
+
+        public WorkerOptions build() {
+            Addresses.parse(master, "master");
+            if (name == null || name.isBlank()) {
+                name = defaultName();
+            }
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._@:-]{0,199}")) {
+                throw new IllegalArgumentException("name must be 1-200 letters, digits or ._@:- starting with a letter or digit, got '" + name + "'");
+            }
+            if (slots < 1 || slots > 4096) {
+                throw new IllegalArgumentException("slots must be from 1 to 4096, got " + slots);
+            }
+            if (prefetch < 0 || prefetch > 4096) {
+                throw new IllegalArgumentException("prefetch must be from 0 to 4096, got " + prefetch);
+            }
+            if (healthPort < 0 || healthPort > 65535) {
+                throw new IllegalArgumentException("health port must be from 0 to 65535, got " + healthPort);
+            }
+            if (workDir == null) {
+                workDir = defaultWorkDir(name);
+            }
+            if (drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("drain timeout must not be negative");
+            }
+            return new WorkerOptions(this);
+        }
+    }
+}
