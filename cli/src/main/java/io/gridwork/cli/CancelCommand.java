@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "cancel", description = "Cancels a job that has not ended; its running tasks are stopped.")
+@Command(mixinStandardHelpOptions = true, name = "cancel", description = "Cancels a job that has not ended; its running tasks are stopped.")
 final class CancelCommand implements Callable<Integer> {
 
     @Spec

@@ -25,9 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "demo", sortOptions = false, description = {"Runs the Pi example on a throwaway grid: a master in this process (state in a",
-        "temporary directory) and N local worker processes; prints the estimate, the wall time and how many",
-        "tasks each worker ran, then stops everything."})
+@Command(mixinStandardHelpOptions = true, name = "demo", sortOptions = false, description = {"Runs the Pi example on a throwaway local grid.",
+        "Starts a master in this process (state in a temporary directory) and N local worker processes; "
+        + "prints the estimate, the wall time and how many tasks each worker ran, then stops everything."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "jobs", description = "Lists the most recent jobs, newest first.")
+@Command(mixinStandardHelpOptions = true, name = "jobs", description = "Lists the most recent jobs, newest first.")
 final class JobsCommand implements Callable<Integer> {
 
     @Spec

@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "master", sortOptions = false, description = {"Runs a master: it keeps its state in an H2 database under --data,",
-        "splits jobs into tasks, dispatches them to the workers and merges the results. Stops on SIGTERM or Ctrl-C."})
+@Command(mixinStandardHelpOptions = true, name = "master", sortOptions = false, description = {"Runs a master: splits jobs, dispatches tasks, merges results.",
+        "Keeps its state in an H2 database under --data; stops on SIGTERM or Ctrl-C."})
 final class MasterCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")

@@ -50,7 +50,7 @@ final class Progress {
         long total = t.getTotal();
         double fraction = total == 0 ? (isEnd(s) ? 1 : 0) : (double) t.getSucceeded() / total;
         String seconds = String.format(Locale.ROOT, "%.1fs", (System.nanoTime() - startNanos) / 1e9);
-        String counts = t.getSucceeded() + "/" + total + (s.getSplitComplete() ? "" : "+") + " tasks";
+        String counts = t.getSucceeded() + "/" + total + " tasks";
         String extra = (t.getRunning() > 0 ? ", " + t.getRunning() + " running" : "")
                 + (t.getRetried() > 0 ? ", " + t.getRetried() + " retried" : "")
                 + (t.getFailed() > 0 ? ", " + t.getFailed() + " failed" : "");

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "result", description = {"Prints the result of a job that succeeded, or writes it to a file with --out.",
+@Command(mixinStandardHelpOptions = true, name = "result", description = {"Prints the result of a job that succeeded (or writes it to --out FILE).",
         "A binary result (such as an image) needs --out, unless stdout is not a terminal."})
 final class ResultCommand implements Callable<Integer> {
 

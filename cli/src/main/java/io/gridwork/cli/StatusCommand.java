@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "status", description = "Shows a job's state, task counts and result or error.")
+@Command(mixinStandardHelpOptions = true, name = "status", description = "Shows a job's state, task counts and result or error.")
 final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -36,7 +36,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (s.getArgsCount() > 0) {
                     out.println("  args       " + Formats.pairs(s.getArgsMap()));
                 }
-                out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : "+") + " total, "
+                out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : " so far") + " total, "
                         + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, " + t.getQueued() + " queued, "
                         + t.getFailed() + " failed, " + t.getRetried() + " retried");
                 out.println("  submitted  " + Formats.time(s.getSubmittedAt()));

@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "submit", sortOptions = false,
-        description = {"Submits a job: uploads its jar (once; the same jar is never sent twice) and starts it.",
-                "Prints the job id; with --wait, shows progress on stderr, prints the result and exits with the job's outcome."})
+@Command(mixinStandardHelpOptions = true, name = "submit", sortOptions = false,
+        description = {"Submits a job (its jar is uploaded once) and prints its id.",
+                "The same jar is never sent twice. With --wait: shows progress on stderr, prints the result and exits "
+                + "with the job's outcome (0 succeeded, 1 failed or cancelled)."})
 final class SubmitCommand implements Callable<Integer> {
 
     @Spec

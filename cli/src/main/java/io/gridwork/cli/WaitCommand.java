@@ -11,8 +11,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "wait", description = {"Waits for a job to end, showing progress on stderr; prints its result and exits "
-        + "with its outcome (0 succeeded, 1 failed or cancelled). Keeps waiting across a master restart."})
+@Command(mixinStandardHelpOptions = true, name = "wait", description = {"Waits for a job to end and prints its result.",
+        "Shows progress on stderr; exits with the job's outcome (0 succeeded, 1 failed or cancelled). "
+        + "Keeps waiting across a master restart."})
 final class WaitCommand implements Callable<Integer> {
 
     @Spec

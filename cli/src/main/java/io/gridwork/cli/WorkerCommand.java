@@ -12,9 +12,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", sortOptions = false, description = {"Runs a worker: it joins the master, runs the tasks it is given and",
-        "reconnects if the master goes away. On SIGTERM it takes no more tasks, lets running ones finish",
-        "(up to --drain-timeout), hands back the rest, and exits."})
+@Command(mixinStandardHelpOptions = true, name = "worker", sortOptions = false, description = {"Runs a worker: joins the master and runs the tasks it is given.",
+        "Reconnects if the master goes away. On SIGTERM it takes no more tasks, lets running ones finish "
+        + "(up to --drain-timeout), hands back the rest, and exits."})
 final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master's address (default: $GRID_MASTER, else localhost:7070).")

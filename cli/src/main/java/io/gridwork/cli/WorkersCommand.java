@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "workers", description = "Lists the workers: state, slots, running and completed tasks, labels.")
+@Command(mixinStandardHelpOptions = true, name = "workers", description = "Lists the workers: state, slots, running and completed tasks, labels.")
 final class WorkersCommand implements Callable<Integer> {
 
     @Spec

@@ -213,6 +213,10 @@ public final class GridWorker implements AutoCloseable {
         }
     }
 
+    JobCache jobCache() {
+        return cache;
+    }
+
     public void awaitTermination() throws InterruptedException {
         terminated.await();
     }

@@ -10,6 +10,7 @@ import io.gridwork.internal.LoadedJob;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -20,9 +21,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,7 @@ final class JobCache implements AutoCloseable {
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final Map<String, Object> jarLocks = new ConcurrentHashMap<>();
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
+    private final List<WeakReference<ClassLoader>> loaders = new CopyOnWriteArrayList<>();
 
     JobCache(Path jarDir, Channel channel, Duration callTimeout) throws IOException {
         this.jarDir = Files.createDirectories(jarDir);
@@ -86,6 +90,8 @@ final class JobCache implements AutoCloseable {
                 try {
                     Path jar = jar(entry.spec.getJarSha256());
                     entry.job = LoadedJob.load(jar, entry.spec.getJobClass(), "job:" + jobId);
+                    loaders.add(new WeakReference<>(entry.job.classLoader()));
+                    loaders.removeIf(ref -> ref.get() == null);
                     log.info("job {}: loaded {} from jar {}", jobId, entry.spec.getJobClass(), entry.spec.getJarSha256());
                 } catch (IOException | JobLoadException | RuntimeException e) {
                     entry.active--;
@@ -128,6 +134,16 @@ final class JobCache implements AutoCloseable {
                 log.info("job {}: code unloaded", jobId);
             }
         }
+    }
+
+    /** Jobs whose code is loaded now. */
+    int loadedJobs() {
+        return (int) jobs.values().stream().filter(e -> e.job != null).count();
+    }
+
+    /** The class loaders of jobs loaded so far that have not been collected (for tests of unloading). */
+    List<WeakReference<ClassLoader>> loaders() {
+        return loaders;
     }
 
     JobSpec spec(String jobId) {

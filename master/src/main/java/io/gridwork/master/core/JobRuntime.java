@@ -34,6 +34,8 @@ final class JobRuntime {
 
     /** Tasks produced by the split (and stored) so far. */
     long produced;
+    /** The number of tasks, when the split knows it up front; -1 otherwise. */
+    long expectedTotal = -1;
     boolean splitComplete;
     /** A batch of tasks is being taken from the split or the store. */
     boolean feeding;
@@ -75,8 +77,13 @@ final class JobRuntime {
         return attempts.size() - completing;
     }
 
+    /** All tasks: the split's size when it knows it, else the tasks produced so far. */
+    long total() {
+        return splitComplete ? produced : Math.max(produced, expectedTotal);
+    }
+
     long queued() {
-        return Math.max(0, produced - succeeded - failed - attempts.size());
+        return Math.max(0, total() - succeeded - failed - attempts.size());
     }
 
     boolean allTasksDone() {
@@ -84,7 +91,7 @@ final class JobRuntime {
     }
 
     JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize) {
-        return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), produced, succeeded,
+        return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
                 running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, splitComplete, maxAttempts,
                 taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize);
     }

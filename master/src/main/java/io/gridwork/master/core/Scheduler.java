@@ -123,6 +123,13 @@ public final class Scheduler implements AutoCloseable {
 
     /** Loads the workers and resumes the jobs that had not ended, then starts the writer and the periodic checks. */
     public void start() {
+        recover();
+        writer.start();
+        scheduleTicks();
+    }
+
+    /** Loads the workers and resumes unfinished jobs (part of {@link #start()}; tests call it alone). */
+    void recover() {
         long epoch = store.nextEpoch();
         List<WorkerRow> workerRows = store.workers();
         List<JobRow> unfinished = store.unfinishedJobs();
@@ -138,13 +145,11 @@ public final class Scheduler implements AutoCloseable {
         for (JobRow row : unfinished) {
             resume(row);
         }
-        startBackground();
         log.info("scheduler started (epoch {}, {} known workers, {} jobs resumed)", epoch, workerRows.size(), unfinished.size());
     }
 
-    /** Starts the store writer and the periodic checks; {@link #start()} calls it. Tests may drive them by hand instead. */
-    void startBackground() {
-        writer.start();
+    /** Schedules the periodic checks on the timer (part of {@link #start()}). */
+    void scheduleTicks() {
         long publishMs = options.publishInterval().toMillis();
         ticks.add(timer.scheduleWithFixedDelay(() -> post(this::publishDirty), publishMs, publishMs, TimeUnit.MILLISECONDS));
         long checkMs = Math.max(50, options.heartbeatInterval().toMillis() / 2);
@@ -214,6 +219,7 @@ public final class Scheduler implements AutoCloseable {
             JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant()));
             JobRuntime job = new JobRuntime(row, code);
             job.source = source;
+            job.expectedTotal = source.knownSize();
             handedOver = true;
             JobSnapshot snapshot = call(() -> {
                 addJob(job);
@@ -231,9 +237,14 @@ public final class Scheduler implements AutoCloseable {
 
     /** The job's status: live for a job that runs, as stored for one that has ended. */
     public Optional<JobSnapshot> job(String id) {
-        JobSnapshot live = activeSnapshots.get(id);
-        if (live != null) {
-            return Optional.of(live);
+        if (activeSnapshots.containsKey(id)) {
+            JobSnapshot live = call(() -> {
+                JobRuntime job = jobs.get(id);
+                return job == null ? null : job.snapshot(null, null, null, null, 0);
+            });
+            if (live != null) {
+                return Optional.of(live);
+            }
         }
         // not active: it has ended (its final state was stored before it left the active map), or is unknown
         return store.findJob(id).map(JobSnapshot::of);
@@ -241,10 +252,21 @@ public final class Scheduler implements AutoCloseable {
 
     /** The most recent jobs first, live status for those that run. */
     public List<JobSnapshot> jobs(int limit, Collection<JobState> states) {
+        List<JobRow> rows = store.listJobs(limit, states);
+        Map<String, JobSnapshot> live = call(() -> {
+            Map<String, JobSnapshot> snapshots = new HashMap<>();
+            for (JobRow row : rows) {
+                JobRuntime job = jobs.get(row.id());
+                if (job != null) {
+                    snapshots.put(row.id(), job.snapshot(null, null, null, null, 0));
+                }
+            }
+            return snapshots;
+        });
         List<JobSnapshot> out = new ArrayList<>();
-        for (JobRow row : store.listJobs(limit, states)) {
-            JobSnapshot live = activeSnapshots.get(row.id());
-            out.add(live != null && !row.state().isTerminal() ? live : JobSnapshot.of(row));
+        for (JobRow row : rows) {
+            JobSnapshot snapshot = live.get(row.id());
+            out.add(snapshot != null && !row.state().isTerminal() ? snapshot : JobSnapshot.of(row));
         }
         return out;
     }
@@ -934,6 +956,7 @@ public final class Scheduler implements AutoCloseable {
                             + job.produced + " stored: split must give the same tasks for the same arguments");
                 }
                 job.source = source;
+                job.expectedTotal = source.knownSize() < 0 ? -1 : source.knownSize() + skipped;
             }
             log.info("resuming job {} ({}): {} of {} tasks done{}", row.id(), row.jobClass(), job.succeeded,
                     job.produced, job.splitComplete ? "" : ", split continues");

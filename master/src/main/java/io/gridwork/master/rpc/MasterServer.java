@@ -29,6 +29,7 @@ public final class MasterServer implements AutoCloseable {
     private final ExecutorService executor;
     private final NioEventLoopGroup boss;
     private final NioEventLoopGroup workers;
+    private boolean stopping;
 
     private MasterServer(Server server, HealthStatusManager health, ExecutorService executor, NioEventLoopGroup boss,
             NioEventLoopGroup workers) {
@@ -82,8 +83,12 @@ public final class MasterServer implements AutoCloseable {
         server.awaitTermination();
     }
 
-    /** Health goes to NOT_SERVING and the server takes no new calls; calls in progress go on. */
-    public void stopAccepting() {
+    /** Health goes to NOT_SERVING and the server takes no new calls; calls in progress go on. Idempotent. */
+    public synchronized void stopAccepting() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
         health.enterTerminalState();
         server.shutdown();
     }

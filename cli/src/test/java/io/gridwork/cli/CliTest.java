@@ -1,0 +1,208 @@
+package io.gridwork.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.TaskCounts;
+import io.gridwork.master.GridMaster;
+import io.gridwork.master.MasterOptions;
+import io.gridwork.sdk.Codecs;
+import io.gridwork.sdk.GridJob;
+import io.gridwork.sdk.JobArgs;
+import io.gridwork.sdk.NonRetryableException;
+import io.gridwork.sdk.TaskContext;
+import io.gridwork.testing.TestJars;
+import io.gridwork.worker.GridWorker;
+import io.gridwork.worker.WorkerOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands as a user types them, against a master and a worker in this JVM. */
+class CliTest {
+
+    /** Sums 0..n-1 in n tasks; task 'fail' (if given) fails for good. */
+    public static final class SumJob extends GridJob<Long, Long, Long> {
+        public SumJob() {
+            super(Codecs.LONG, Codecs.LONG, Codecs.LONG);
+        }
+
+        @Override
+        public Stream<Long> split(JobArgs args) {
+            return LongStream.range(0, args.getLong("n")).boxed();
+        }
+
+        @Override
+        public Long execute(Long x, TaskContext context) {
+            if (x == context.args().getLong("fail", -1)) {
+                throw new NonRetryableException("task " + x + " refuses");
+            }
+            return x;
+        }
+
+        @Override
+        public Long merge(Stream<Long> outputs, JobArgs args) {
+            return outputs.mapToLong(Long::longValue).sum();
+        }
+    }
+
+    @TempDir
+    static Path dir;
+
+    static GridMaster master;
+    static GridWorker worker;
+    static String address;
+    static Path jar;
+
+    @BeforeAll
+    static void startGrid() throws Exception {
+        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("m")).build());
+        address = "127.0.0.1:" + master.port();
+        worker = GridWorker.start(WorkerOptions.builder().master(address).name("cli-w").slots(2)
+                .workDir(dir.resolve("w")).build());
+        await().atMost(Duration.ofSeconds(20)).until(worker::isConnected);
+        jar = TestJars.of(dir.resolve("in"), "sum.jar", SumJob.class);
+    }
+
+    @AfterAll
+    static void stopGrid() {
+        worker.close();
+        master.close();
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run grid(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static String[] client(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--master";
+        all[args.length + 1] = address;
+        return all;
+    }
+
+    @Test
+    void submitWaitPrintsOnlyTheResultOnStdout() {
+        Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=100", "--wait"));
+        assertThat(run.code()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).isEqualTo("4950\n");
+        assertThat(run.err()).contains("SUCCEEDED");
+    }
+
+    @Test
+    void submitPrintsTheIdThenStatusResultAndJobsWork() {
+        Run submitted = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10"));
+        assertThat(submitted.code()).isZero();
+        String id = submitted.out().trim();
+        assertThat(id).matches("job-\\d+");
+        assertThat(grid(client("wait", id)).code()).isZero();
+        Run status = grid(client("status", id, "--output", "json"));
+        JsonObject json = JsonParser.parseString(status.out()).getAsJsonObject();
+        assertThat(json.get("id").getAsString()).isEqualTo(id);
+        assertThat(json.get("state").getAsString()).isEqualTo("SUCCEEDED");
+        assertThat(json.getAsJsonObject("tasks").get("total").getAsJsonPrimitive().isNumber()).isTrue();
+        assertThat(json.getAsJsonObject("tasks").get("total").getAsLong()).isEqualTo(10);
+        for (String field : new String[] {"succeeded", "running", "queued", "failed"}) {
+            assertThat(json.getAsJsonObject("tasks").has(field)).as(field).isTrue();
+        }
+        assertThat(json.get("result").getAsString()).isEqualTo("45");
+        assertThat(grid(client("result", id)).out()).isEqualTo("45\n");
+        assertThat(grid(client("jobs")).out()).contains(id).contains("SUCCEEDED");
+        assertThat(grid(client("status", id)).out()).contains("10 total, 10 succeeded");
+    }
+
+    @Test
+    void aFailedJobExitsOneWithTheTasksMessage() {
+        Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
+                "--arg", "fail=3", "--wait"));
+        assertThat(run.code()).isEqualTo(ExitCodes.JOB_FAILED);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("FAILED: task 3 failed and is not retryable: task 3 refuses");
+    }
+
+    @Test
+    void workersJsonHasTheContractFields() {
+        Run run = grid(client("workers", "--output", "json"));
+        assertThat(run.code()).isZero();
+        JsonObject w = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("workers").get(0).getAsJsonObject();
+        for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "completed"}) {
+            assertThat(w.has(field)).as(field).isTrue();
+        }
+        assertThat(w.get("name").getAsString()).isEqualTo("cli-w");
+        assertThat(w.get("state").getAsString()).isEqualTo("ALIVE");
+        assertThat(w.get("completed").getAsJsonPrimitive().isNumber()).isTrue();
+    }
+
+    @Test
+    void badInputExitsTwoWithOneLine() throws Exception {
+        Run malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
+        assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(malformed.err()).isEqualTo("grid submit: --arg must be KEY=VALUE, got 'noequals'\n");
+
+        Run unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
+        assertThat(unknownClass.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownClass.err()).isEqualTo("grid submit: job_class: no class no.Such in the jar\n");
+
+        Path notAJar = Files.writeString(dir.resolve("not.jar"), "text");
+        Run badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));
+        assertThat(badJar.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badJar.err()).startsWith("grid submit: jar: file is not a jar").doesNotContain("\tat ");
+
+        Run unknownOption = grid("submit", "--frobnicate");
+        assertThat(unknownOption.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownOption.err().lines().count()).isEqualTo(1);
+
+        Run unknownJob = grid(client("status", "job-424242"));
+        assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownJob.err()).isEqualTo("grid status: job_id: no job job-424242\n");
+    }
+
+    @Test
+    void anUnreachableMasterExitsThree() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Run run = grid("jobs", "--master", "127.0.0.1:" + port);
+        assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(run.err()).startsWith("grid jobs: cannot reach the master at 127.0.0.1:" + port).doesNotContain("\n\t");
+        Run badAddress = grid("jobs", "--master", "nohostport");
+        assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void jsonPrintsInt64AsNumbers() {
+        String json = Json.print(JobStatus.newBuilder().setId("j").setTasks(TaskCounts.newBuilder().setTotal(1L << 40)).build());
+        JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+        assertThat(o.getAsJsonObject("tasks").get("total").getAsJsonPrimitive().isNumber()).isTrue();
+        assertThat(o.getAsJsonObject("tasks").get("total").getAsLong()).isEqualTo(1L << 40);
+        assertThat(o.has("result")).isFalse();
+    }
+
+    @Test
+    void durationsAsPeopleWriteThem() {
+        DurationConverter c = new DurationConverter();
+        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.convert("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(c.convert("PT1M")).isEqualTo(Duration.ofMinutes(1));
+    }
+}

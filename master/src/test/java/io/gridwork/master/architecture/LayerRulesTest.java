@@ -1,0 +1,47 @@
+package io.gridwork.master.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** Dependencies run one way: rpc -> core -> store -> model; the core knows neither gRPC nor Quartz. */
+class LayerRulesTest {
+
+    private final JavaClasses classes = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.gridwork.master");
+
+    @Test
+    void theCoreKnowsNeitherGrpcNorQuartzNorTheRpcLayer() {
+        noClasses().that().resideInAPackage("io.gridwork.master.core..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.quartz..", "io.gridwork.master.rpc..",
+                        "io.gridwork.api.v1..")
+                .check(classes);
+    }
+
+    @Test
+    void theStoreKnowsNothingAboveIt() {
+        noClasses().that().resideInAPackage("io.gridwork.master.store..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.gridwork.master.core..", "io.gridwork.master.rpc..",
+                        "io.gridwork.master.code..", "io.grpc..")
+                .check(classes);
+    }
+
+    @Test
+    void theModelDependsOnNothingOfGridwork() {
+        noClasses().that().resideInAPackage("io.gridwork.master.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.gridwork.master.core..", "io.gridwork.master.store..",
+                        "io.gridwork.master.rpc..", "io.gridwork.master.code..")
+                .check(classes);
+    }
+
+    @Test
+    void jobCodeHandlingDoesNotReachUp() {
+        noClasses().that().resideInAPackage("io.gridwork.master.code..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.gridwork.master.core..", "io.gridwork.master.rpc..")
+                .check(classes);
+    }
+}

@@ -1,0 +1,80 @@
+package io.gridwork.master.code;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gridwork.client.GridClient;
+import io.gridwork.master.store.Store;
+import io.gridwork.master.testjobs.SquaresJob;
+import io.gridwork.testing.TestJars;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JarRepositoryTest {
+
+    @TempDir
+    Path dir;
+
+    private final Store store = Store.inMemory("jars-" + UUID.randomUUID());
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private JarRepository repo(long max) throws Exception {
+        return new JarRepository(dir.resolve("jars"), store, Clock.systemUTC(), max);
+    }
+
+    private long filesIn(Path d) throws Exception {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void keepsAValidJarUnderItsHash() throws Exception {
+        JarRepository jars = repo(1 << 20);
+        Path jar = TestJars.of(dir.resolve("in"), "a.jar", SquaresJob.class);
+        String sha = GridClient.sha256(jar);
+        JarRepository.Upload upload = jars.begin(sha, Files.size(jar), "a.jar");
+        byte[] bytes = Files.readAllBytes(jar);
+        upload.write(java.util.Arrays.copyOfRange(bytes, 0, 10));
+        upload.write(java.util.Arrays.copyOfRange(bytes, 10, bytes.length));
+        upload.finish();
+        assertThat(jars.find(sha)).isPresent();
+        assertThat(jars.path(sha)).hasSameBinaryContentAs(jar);
+    }
+
+    @Test
+    void refusedUploadsLeaveNothingBehind() throws Exception {
+        JarRepository jars = repo(1 << 20);
+        byte[] notAJar = "hello".getBytes();
+        String sha = GridClient.sha256(TestJars.file(dir.resolve("in"), "bad.jar", notAJar));
+        JarRepository.Upload upload = jars.begin(sha, notAJar.length, "bad.jar");
+        upload.write(notAJar);
+        assertThatThrownBy(upload::finish).isInstanceOf(InvalidJarException.class).hasMessageContaining("not a jar");
+
+        JarRepository.Upload wrongHash = jars.begin("0".repeat(64), notAJar.length, "x.jar");
+        wrongHash.write(notAJar);
+        assertThatThrownBy(wrongHash::finish).isInstanceOf(InvalidJarException.class).hasMessageContaining("SHA-256");
+
+        JarRepository.Upload tooLong = jars.begin(sha, 2, "x.jar");
+        assertThatThrownBy(() -> tooLong.write(notAJar)).isInstanceOf(InvalidJarException.class)
+                .hasMessageContaining("larger than");
+        tooLong.abort();
+
+        assertThatThrownBy(() -> jars.begin(sha, 10L << 20, "big.jar")).isInstanceOf(InvalidJarException.class)
+                .satisfies(e -> assertThat(((InvalidJarException) e).tooLarge()).isTrue())
+                .hasMessageContaining("max-jar-bytes");
+        assertThatThrownBy(() -> jars.begin("XYZ", 10, "x.jar")).hasMessageContaining("header.sha256");
+        assertThat(filesIn(dir.resolve("jars"))).isZero();
+        assertThat(store.findJar(sha)).isEmpty();
+    }
+}

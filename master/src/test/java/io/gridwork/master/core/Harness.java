@@ -1,0 +1,190 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.store.JarRow;
+import io.gridwork.master.store.Store;
+import io.gridwork.master.store.WorkerRegistration;
+import io.gridwork.master.testjobs.BrokenMergeJob;
+import io.gridwork.master.testjobs.SquaresJob;
+import io.gridwork.master.testjobs.UnsizedJob;
+import io.gridwork.sdk.Codecs;
+import io.gridwork.testing.TestJars;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A scheduler on a fresh in-memory store, a manual clock and timer, a loop that runs on the test thread, and
+ * fake workers whose streams record what the master sends. Nothing runs in the background: writes are committed
+ * by {@link #commit()}, time moves by {@link #advance}.
+ */
+final class Harness implements AutoCloseable {
+
+    final ManualTimer timer = new ManualTimer();
+    final DirectLoop loop = new DirectLoop();
+    final Store store;
+    final JarRepository jars;
+    final String jarSha;
+    final SchedulerOptions options;
+    Scheduler scheduler;
+
+    Harness(Path dir, SchedulerOptions options) throws Exception {
+        this.options = options;
+        this.store = Store.inMemory("scheduler-" + UUID.randomUUID());
+        this.jars = new JarRepository(dir.resolve("jars"), store, timer.clock, 1 << 30);
+        Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class);
+        this.jarSha = io.gridwork.client.GridClient.sha256(jar);
+        JarRepository.Upload upload = jars.begin(jarSha, Files.size(jar), "jobs.jar");
+        upload.write(Files.readAllBytes(jar));
+        JarRow row = upload.finish();
+        assert row.sha256().equals(jarSha);
+        this.scheduler = newScheduler();
+    }
+
+    Harness(Path dir) throws Exception {
+        this(dir, SchedulerOptions.builder().splitBatch(4).readyTasks(8).build());
+    }
+
+    private Scheduler newScheduler() {
+        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, new DirectExecutorService());
+        s.recover();
+        s.scheduleTicks();
+        return s;
+    }
+
+    /** A new scheduler on the same store: the master restarted (its workers' streams are gone). */
+    void restart() {
+        scheduler = newScheduler();
+    }
+
+    JobSnapshot submit(Class<?> job, Map<String, String> args) {
+        return scheduler.submit(new Submission(jarSha, job.getName(), args, 0, 0));
+    }
+
+    JobSnapshot submit(Class<?> job, Map<String, String> args, int maxAttempts) {
+        return scheduler.submit(new Submission(jarSha, job.getName(), args, maxAttempts, 0));
+    }
+
+    JobSnapshot job(String id) {
+        return scheduler.job(id).orElseThrow();
+    }
+
+    /** Commits everything queued for the store, and what that leads to, until nothing is left. */
+    void commit() {
+        while (scheduler.drainWriter() > 0) {
+            // each commit may queue more (for example the final state after a merge)
+        }
+    }
+
+    void advance(java.time.Duration d) {
+        timer.advance(d);
+    }
+
+    FakeWorker worker(String name, int slots, int prefetch) {
+        return new FakeWorker(name, slots, prefetch);
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        store.close();
+    }
+
+    /** A worker whose stream records what the master sends; the test says what it sends back. */
+    final class FakeWorker implements Messages.WorkerLink {
+        final String name;
+        final int slots;
+        final int prefetch;
+        final List<Messages.Outbound> received = new ArrayList<>();
+        Session session;
+        String id;
+        boolean closed;
+        String closeReason;
+
+        FakeWorker(String name, int slots, int prefetch) {
+            this.name = name;
+            this.slots = slots;
+            this.prefetch = prefetch;
+            connect(List.of());
+        }
+
+        RegisterOutcome connect(List<Messages.TaskKey> held) {
+            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(name, slots, prefetch, Map.of(),
+                    "127.0.0.1", 0, Map.of(), timer.clock.instant()), held);
+            id = outcome.workerId();
+            closed = false;
+            session = scheduler.connect(outcome.workerId(), outcome.incarnation(), this);
+            return outcome;
+        }
+
+        @Override
+        public void send(Messages.Outbound message) {
+            received.add(message);
+        }
+
+        @Override
+        public void close(String reason) {
+            closed = true;
+            closeReason = reason;
+        }
+
+        List<Messages.Assignment> assignments() {
+            List<Messages.Assignment> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.assignments));
+            return all;
+        }
+
+        List<Messages.TaskKey> acks() {
+            List<Messages.TaskKey> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.acks));
+            return all;
+        }
+
+        List<Messages.Rejection> rejections() {
+            List<Messages.Rejection> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.rejections));
+            return all;
+        }
+
+        List<Messages.TaskKey> cancels() {
+            List<Messages.TaskKey> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.cancels));
+            return all;
+        }
+
+        List<String> endedJobs() {
+            List<String> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.endedJobs));
+            return all;
+        }
+
+        void send(int credit, List<Messages.Result> results) {
+            scheduler.onMessage(session, new Messages.Inbound(credit, results, -1, List.of(), List.of(), false));
+        }
+
+        void credit(int n) {
+            send(n, List.of());
+        }
+
+        void heartbeat() {
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), 1, List.of(), List.of(), false));
+        }
+
+        /** Reports the square of the task's index, and takes one more task. */
+        void succeed(Messages.Assignment a) {
+            send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(a.key().index() * a.key().index()), null, 1)));
+        }
+
+        void fail(Messages.Assignment a, String message, boolean retryable) {
+            send(1, List.of(new Messages.Result(a.key(), null,
+                    new Messages.Failure(message, "java.lang.RuntimeException", retryable, ""), 1)));
+        }
+
+        void disconnect() {
+            scheduler.onClosed(session, "test disconnect");
+        }
+    }
+}

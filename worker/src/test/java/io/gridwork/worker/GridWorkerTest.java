@@ -1,0 +1,115 @@
+package io.gridwork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.client.GridClient;
+import io.gridwork.client.JobSubmission;
+import io.gridwork.master.GridMaster;
+import io.gridwork.master.MasterOptions;
+import io.gridwork.sdk.Codecs;
+import io.gridwork.testing.TestJars;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Workers against a real master on loopback (in this JVM, on an ephemeral port). */
+class GridWorkerTest {
+
+    @TempDir
+    Path dir;
+
+    private GridMaster master;
+    private GridClient client;
+    private Path jar;
+    private final List<GridWorker> workers = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("master")).build());
+        client = GridClient.connect("127.0.0.1:" + master.port());
+        jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
+    }
+
+    @AfterEach
+    void stop() {
+        workers.forEach(GridWorker::close);
+        client.close();
+        master.close();
+    }
+
+    private GridWorker worker(String name, int slots, int prefetch, Duration drain) throws Exception {
+        GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name(name)
+                .slots(slots).prefetch(prefetch).workDir(dir.resolve(name)).drainTimeout(drain).build());
+        workers.add(w);
+        await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
+        return w;
+    }
+
+    private String submit(int n, int ms) throws Exception {
+        return client.submit(JobSubmission.builder().jar(jar).jobClass(SleepJob.class.getName())
+                .arg("n", Integer.toString(n)).arg("ms", Integer.toString(ms)).build());
+    }
+
+    @Test
+    void aWorkerNeverHoldsMoreThanItsSlotsPlusPrefetch() throws Exception {
+        GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
+        String id = submit(30, 20);
+        JobStatus done = client.await(id, Duration.ofSeconds(60), s -> { });
+        assertThat(done.getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(client.result(id).decode(Codecs.LONG)).isEqualTo(29L * 30 / 2);
+        assertThat(w.maxHeldTasks()).isBetween(2, 3);
+        assertThat(w.completedTasks()).isEqualTo(30);
+    }
+
+    @Test
+    void aJobsCodeIsUnloadedOnceItEnds() throws Exception {
+        GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
+        String id = submit(4, 1);
+        assertThat(client.await(id, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> w.jobCache().loadedJobs() == 0);
+        assertThat(w.jobCache().loaders()).isNotEmpty();
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            System.gc();
+            return w.jobCache().loaders().stream().allMatch(ref -> ref.get() == null);
+        });
+    }
+
+    @Test
+    void aStoppingWorkerHandsBackWhatItCannotFinishAndTheJobCompletesElsewhere() throws Exception {
+        GridWorker leaving = worker("leaving", 2, 0, Duration.ZERO);
+        String id = submit(6, 1500);
+        await().atMost(Duration.ofSeconds(20)).until(() -> leaving.heldTasks() == 2);
+        GridWorker staying = worker("staying", 2, 0, Duration.ofSeconds(5));
+        leaving.close();
+        JobStatus done = client.await(id, Duration.ofSeconds(60), s -> { });
+        assertThat(done.getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(done.getTasks().getRetried()).isZero();
+        assertThat(client.result(id).decode(Codecs.LONG)).isEqualTo(15L);
+        assertThat(staying.completedTasks()).isGreaterThanOrEqualTo(6);
+        assertThat(client.workers(true)).filteredOn(i -> i.getName().equals("leaving"))
+                .extracting(WorkerInfo::getState).containsExactly(WorkerInfo.State.LEFT);
+    }
+
+    @Test
+    void aWorkerRidesOutAMasterRestart() throws Exception {
+        int port = master.port();
+        GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
+        master.close();
+        client.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !w.isConnected());
+        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(port).dataDir(dir.resolve("master")).build());
+        client = GridClient.connect("127.0.0.1:" + port);
+        await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
+        String id = submit(5, 1);
+        assertThat(client.await(id, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(client.result(id).decode(Codecs.LONG)).isEqualTo(10L);
+    }
+}
