@@ -235,6 +235,50 @@ public final class GridClient implements AutoCloseable {
                 ListWorkersRequest.newBuilder().setIncludeDeparted(includeDeparted).build())).getWorkersList();
     }
 
+    /**
+     * Follows the workers' state changes: calls {@code listener} with up to {@code history} recent events, then
+     * with each new one, until the thread is interrupted or {@code until} passes. Rides out a master restart
+     * (it reconnects with backoff and asks for nothing it has seen).
+     */
+    public void watchWorkers(int history, Instant until, Consumer<io.gridwork.api.v1.WorkerEvent> listener) {
+        long lastSeq = -1;
+        Duration backoff = Duration.ofMillis(100);
+        int ask = history;
+        while (Instant.now().isBefore(until) && !Thread.currentThread().isInterrupted()) {
+            Duration left = Duration.between(Instant.now(), until);
+            Duration callLimit = left.compareTo(MAX_WATCH_CALL) < 0 ? left : MAX_WATCH_CALL;
+            try (Context.CancellableContext ctx = Context.current().withCancellation()) {
+                long[] seen = {lastSeq};
+                int askNow = ask;
+                ctx.run(() -> {
+                    Iterator<io.gridwork.api.v1.WorkerEvent> events = blocking
+                            .withDeadlineAfter(Math.max(1, callLimit.toMillis()), TimeUnit.MILLISECONDS)
+                            .watchWorkers(io.gridwork.api.v1.WatchWorkersRequest.newBuilder().setHistory(askNow).build());
+                    while (events.hasNext()) {
+                        io.gridwork.api.v1.WorkerEvent e = events.next();
+                        if (e.getSeq() > seen[0]) {
+                            seen[0] = e.getSeq();
+                            listener.accept(e);
+                        }
+                    }
+                });
+                lastSeq = seen[0];
+                backoff = Duration.ofMillis(100);
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                    throw GridException.of(e, target);
+                }
+                if (code == Status.Code.UNAVAILABLE) {
+                    sleep(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
+                            : backoff.multipliedBy(2);
+                }
+            }
+            ask = 1000; // after a reconnect, catch up on what happened meanwhile (seen events are skipped)
+        }
+    }
+
     /** The result of a job that succeeded. */
     public JobResult result(String jobId) {
         return call("get the result", () -> {

@@ -25,14 +25,25 @@ public final class Json {
             .alwaysPrintFieldsWithNoPresence()
             .preservingProtoFieldNames();
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().create();
 
     private Json() {}
 
+    /** Pretty-printed, for one result. */
     public static String print(MessageOrBuilder message) {
+        return GSON.toJson(tree(message));
+    }
+
+    /** On one line, for streams of results (JSON Lines). */
+    public static String line(MessageOrBuilder message) {
+        return COMPACT.toJson(tree(message));
+    }
+
+    private static JsonElement tree(MessageOrBuilder message) {
         try {
             JsonElement tree = JsonParser.parseString(PRINTER.print(message));
             numbers(message, tree.getAsJsonObject());
-            return GSON.toJson(tree);
+            return tree;
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
         }

@@ -28,8 +28,36 @@ final class MasterCommand implements Callable<Integer> {
     Duration heartbeatInterval;
 
     @Option(names = "--missed-heartbeats", paramLabel = "N",
-            description = "Heartbeats a worker may miss before it is declared dead (default: 5).")
+            description = "Heartbeats a worker may miss before it is suspected and probed (default: 2).")
     Integer missedHeartbeats;
+
+    @Option(names = "--probe-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Deadline of one health check of a suspected worker (default: 1s).")
+    Duration probeTimeout;
+
+    @Option(names = "--probe-rounds", paramLabel = "N",
+            description = "Probe rounds, on every path, before a suspected worker is judged (default: 2).")
+    Integer probeRounds;
+
+    @Option(names = "--link-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How long a worker with a link failure keeps its tasks (default: 10s).")
+    Duration linkGrace;
+
+    @Option(names = "--adoption-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "After a restart, how long running tasks wait for their workers to take them back (default: 10s).")
+    Duration adoptionGrace;
+
+    @Option(names = "--quarantine-after", paramLabel = "N",
+            description = "Worker deaths under one task before it is quarantined and its job fails (default: 3).")
+    Integer quarantineAfter;
+
+    @Option(names = "--split-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time limit of a job's split (each batch) on the master (default: 60s).")
+    Duration splitTimeout;
+
+    @Option(names = "--merge-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Time limit of a job's merge on the master (default: 30m).")
+    Duration mergeTimeout;
 
     @Option(names = "--max-attempts", paramLabel = "N",
             description = "Default attempts of a failing task before its job fails (default: 3).")
@@ -48,6 +76,27 @@ final class MasterCommand implements Callable<Integer> {
         if (maxAttempts != null) {
             scheduler.defaultMaxAttempts(maxAttempts);
         }
+        if (probeTimeout != null) {
+            scheduler.probeTimeout(probeTimeout);
+        }
+        if (probeRounds != null) {
+            scheduler.probeRounds(probeRounds);
+        }
+        if (linkGrace != null) {
+            scheduler.linkGrace(linkGrace);
+        }
+        if (adoptionGrace != null) {
+            scheduler.adoptionGrace(adoptionGrace);
+        }
+        if (quarantineAfter != null) {
+            scheduler.quarantineAfterCrashes(quarantineAfter);
+        }
+        if (splitTimeout != null) {
+            scheduler.splitTimeout(splitTimeout);
+        }
+        if (mergeTimeout != null) {
+            scheduler.mergeTimeout(mergeTimeout);
+        }
         MasterOptions options;
         try {
             options = MasterOptions.builder()
@@ -56,6 +105,7 @@ final class MasterCommand implements Callable<Integer> {
                     .dataDir(data != null ? data : MasterOptions.defaultDataDir())
                     .scheduler(scheduler.build())
                     .build();
+            // (scheduler.build() above checks every threshold and names the one at fault)
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }

@@ -22,6 +22,14 @@ final class WorkersCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Also list workers that are DEAD or LEFT.")
     boolean all;
 
+    @Option(names = "--watch", description = "Then follow state changes (ALIVE, SUSPECT, LINK_FAILED, DEAD, RECOVERED, "
+            + "DRAINING, LEFT) as they happen, one line each (JSON Lines with --output json), until interrupted.")
+    boolean watch;
+
+    @Option(names = "--history", paramLabel = "N", defaultValue = "20",
+            description = "With --watch: recent changes to show first (default: ${DEFAULT-VALUE}).")
+    int history;
+
     @Mixin
     ClientOptions client;
 
@@ -31,8 +39,12 @@ final class WorkersCommand implements Callable<Integer> {
             List<WorkerInfo> workers = c.workers(all);
             var out = spec.commandLine().getOut();
             if (client.json()) {
-                out.println(Json.print(ListWorkersResponse.newBuilder().addAllWorkers(workers)));
-                out.flush();
+                if (watch) {
+                    follow(c, out);
+                } else {
+                    out.println(Json.print(ListWorkersResponse.newBuilder().addAllWorkers(workers)));
+                    out.flush();
+                }
                 return ExitCodes.OK;
             }
             Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "COMPLETED", "FAILED", "HEARTBEAT", "ADDRESS", "LABELS");
@@ -49,7 +61,28 @@ final class WorkersCommand implements Callable<Integer> {
             } else {
                 table.print(out);
             }
+            if (watch) {
+                follow(c, out);
+            }
             return ExitCodes.OK;
         }
+    }
+
+    private void follow(GridClient c, java.io.PrintWriter out) {
+        if (history < 0 || history > 1000) {
+            throw CliException.usage("--history must be from 0 to 1000");
+        }
+        if (!client.json()) {
+            spec.commandLine().getErr().println("following worker state changes (Ctrl-C to stop)");
+            spec.commandLine().getErr().flush();
+        }
+        c.watchWorkers(history, Instant.MAX, e -> {
+            if (client.json()) {
+                out.println(Json.line(e));
+            } else {
+                out.println(Formats.time(e.getAt()) + "  " + e.getName() + "  " + e.getType() + "  " + e.getReason());
+            }
+            out.flush();
+        });
     }
 }

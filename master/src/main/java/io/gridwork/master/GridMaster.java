@@ -3,7 +3,9 @@ package io.gridwork.master;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.rpc.HealthProber;
 import io.gridwork.master.rpc.MasterServer;
+import io.grpc.InsecureChannelCredentials;
 import io.gridwork.master.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,6 +46,7 @@ public final class GridMaster implements AutoCloseable {
     private final ExecutorService loop;
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
+    private final ExecutorService probes;
     private final Scheduler scheduler;
     private final MasterServer server;
     private volatile boolean closed;
@@ -57,6 +60,7 @@ public final class GridMaster implements AutoCloseable {
         ExecutorService loopPool = null;
         ScheduledExecutorService timerPool = null;
         ExecutorService codePool = null;
+        ExecutorService probePool = null;
         Scheduler core = null;
         MasterServer rpc = null;
         try {
@@ -66,7 +70,9 @@ public final class GridMaster implements AutoCloseable {
             timerPool = Executors.newScheduledThreadPool(1, new NamedThreads("gridwork-timer", true));
             codePool = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     new NamedThreads("gridwork-jobcode", true));
-            core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool);
+            probePool = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
+            core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
+                    new HealthProber(InsecureChannelCredentials.create(), probePool));
             core.start();
             rpc = MasterServer.start(options, core, jars, clock);
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
@@ -82,12 +88,14 @@ public final class GridMaster implements AutoCloseable {
                 shutdown(loopPool);
                 shutdown(timerPool);
                 shutdown(codePool);
+                shutdown(probePool);
                 store.close();
             }
         }
         this.loop = loopPool;
         this.timer = timerPool;
         this.jobCode = codePool;
+        this.probes = probePool;
         this.scheduler = core;
         this.server = rpc;
     }
@@ -126,6 +134,7 @@ public final class GridMaster implements AutoCloseable {
         scheduler.close();
         server.close();
         shutdown(jobCode);
+        shutdown(probes);
         shutdown(timer);
         shutdown(loop);
         store.close();

@@ -6,6 +6,8 @@ import io.gridwork.api.v1.Hello;
 import io.gridwork.api.v1.JobSpec;
 import io.gridwork.api.v1.MasterMessage;
 import io.gridwork.api.v1.Platform;
+import io.gridwork.api.v1.ProbeRequest;
+import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.RegisterResponse;
 import io.gridwork.api.v1.ResultRejection;
@@ -27,7 +29,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -81,6 +86,8 @@ public final class GridWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GridWorker.class);
     private static final long PROGRESS_MIN_INTERVAL_MS = 250;
+    /** A cancelled task still running after this long ignores cancellation: its thread is given up on. */
+    static final long ABANDON_AFTER_MS = 5000;
 
     private final WorkerOptions options;
     private final ManagedChannel channel;
@@ -93,6 +100,7 @@ public final class GridWorker implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final Server healthServer;
     private final ExecutorService healthExecutor;
+    private final ExecutorService probeExecutor;
     private final FileChannel lockChannel;
     private final FileLock workDirLock;
     private final Thread connector;
@@ -111,6 +119,7 @@ public final class GridWorker implements AutoCloseable {
     private long heartbeatSeq;
     private int maxHeld;
     private long completed;
+    private int abandonedThreads;
     private volatile String workerId;
     private volatile long incarnation;
     private volatile long heartbeatIntervalMs;
@@ -148,6 +157,7 @@ public final class GridWorker implements AutoCloseable {
                 new LinkedBlockingQueue<>(), new NamedThreads("gridwork-task", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
         this.healthExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-health", true));
+        this.probeExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
         this.healthServer = NettyServerBuilder.forPort(options.healthPort())
                 .executor(healthExecutor)
                 .addService(health.getHealthService())
@@ -444,6 +454,39 @@ public final class GridWorker implements AutoCloseable {
         for (String jobId : m.getEndedJobsList()) {
             cache.ended(jobId);
         }
+        for (ProbeRequest probe : m.getProbesList()) {
+            probeExecutor.execute(() -> probe(probe));
+        }
+    }
+
+    /** Health-checks another worker for the master (the indirect path) and reports what it found. */
+    private void probe(ProbeRequest probe) {
+        boolean reachable = false;
+        String detail;
+        ManagedChannel peer = null;
+        try {
+            peer = Grpc.newChannelBuilderForAddress(probe.getHost(), probe.getPort(), InsecureChannelCredentials.create())
+                    .executor(probeExecutor).build();
+            HealthCheckResponse response = HealthGrpc.newBlockingStub(peer)
+                    .withDeadlineAfter(Math.max(100, probe.getTimeoutMs()), TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance());
+            reachable = response.getStatus() == ServingStatus.SERVING;
+            detail = reachable ? "serving" : "health " + response.getStatus();
+        } catch (StatusRuntimeException e) {
+            detail = e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                    ? "no answer within " + probe.getTimeoutMs() + " ms" : e.getStatus().getCode().toString();
+        } catch (RuntimeException e) {
+            detail = e.toString();
+        } finally {
+            if (peer != null) {
+                peer.shutdownNow();
+            }
+        }
+        synchronized (lock) {
+            outbox.probeResults.add(ProbeResult.newBuilder().setProbeId(probe.getProbeId()).setReachable(reachable)
+                    .setDetail(detail).build());
+            lock.notifyAll();
+        }
     }
 
     // ================================================================================== sending
@@ -454,6 +497,8 @@ public final class GridWorker implements AutoCloseable {
         final List<TaskResult> results = new ArrayList<>();
         final List<TaskProgress> progress = new ArrayList<>();
         final List<TaskRef> released = new ArrayList<>();
+        final List<TaskRef> crashed = new ArrayList<>();
+        final List<ProbeResult> probeResults = new ArrayList<>();
         Heartbeat heartbeat;
         boolean draining;
         boolean sentDraining;
@@ -461,7 +506,8 @@ public final class GridWorker implements AutoCloseable {
 
         boolean isEmpty() {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
-                    && heartbeat == null && draining == sentDraining && !complete;
+                    && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
+                    && !complete;
         }
     }
 
@@ -503,6 +549,10 @@ public final class GridWorker implements AutoCloseable {
                 o.progress.clear();
                 b.addAllReleased(o.released);
                 o.released.clear();
+                b.addAllCrashed(o.crashed);
+                o.crashed.clear();
+                b.addAllProbeResults(o.probeResults);
+                o.probeResults.clear();
                 if (o.heartbeat != null) {
                     b.setHeartbeat(o.heartbeat);
                     o.heartbeat = null;
@@ -532,6 +582,11 @@ public final class GridWorker implements AutoCloseable {
 
     private void finished(RunningTask task, TaskResult result) {
         synchronized (lock) {
+            if (task.abandoned && task.thread == null) {
+                // an abandoned thread came back at last: the pool shrinks to its size again
+                abandonedThreads--;
+                resizePool();
+            }
             if (held.remove(task.attemptId) == null) {
                 return;
             }
@@ -556,6 +611,7 @@ public final class GridWorker implements AutoCloseable {
         final JobSpec spec;
         volatile boolean cancelled;
         volatile boolean started;
+        volatile boolean abandoned;
         volatile Thread thread;
         private volatile double progress = -1;
         private volatile String progressMessage = "";
@@ -579,6 +635,14 @@ public final class GridWorker implements AutoCloseable {
             started = true;
             thread = Thread.currentThread();
             long start = System.nanoTime();
+            if (spec != null && spec.getTaskTimeoutMs() > 0) {
+                // the master times out only tasks that have started: say so at once
+                synchronized (lock) {
+                    outbox.progress.add(TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build());
+                    progressSentAt = System.currentTimeMillis();
+                    lock.notifyAll();
+                }
+            }
             TaskResult result = null;
             String jobId = ref.getJobId();
             boolean acquired = false;
@@ -613,11 +677,35 @@ public final class GridWorker implements AutoCloseable {
         }
 
         void cancel() {
+            if (cancelled) {
+                return;
+            }
             cancelled = true;
             Thread t = thread;
             if (t != null) {
                 t.interrupt();
+                try {
+                    timer.schedule(this::abandonIfStuck, ABANDON_AFTER_MS, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // the worker is stopping anyway
+                }
             }
+        }
+
+        /** A cancelled task that ignores interruption: free its slot and run others on a spare thread. */
+        private void abandonIfStuck() {
+            Thread t = thread;
+            if (t == null || abandoned) {
+                return;
+            }
+            synchronized (lock) {
+                abandoned = true;
+                abandonedThreads++;
+                log.warn("job {} task {} ignores cancellation; its thread {} is given up on ({} so far)",
+                        ref.getJobId(), ref.getIndex(), t.getName(), abandonedThreads);
+                resizePool();
+            }
+            finished(this, null);
         }
 
         TaskProgress takeProgress(long nowMs) {
@@ -664,6 +752,19 @@ public final class GridWorker implements AutoCloseable {
         @Override
         public boolean isCancelled() {
             return cancelled;
+        }
+    }
+
+    /** Keeps {@code slots} threads for tasks besides the abandoned ones, with at most {@code slots} spares. */
+    private void resizePool() {
+        int spares = Math.min(abandonedThreads, options.slots());
+        int size = options.slots() + Math.max(0, spares);
+        if (size > taskPool.getMaximumPoolSize()) {
+            taskPool.setMaximumPoolSize(size);
+            taskPool.setCorePoolSize(size);
+        } else {
+            taskPool.setCorePoolSize(size);
+            taskPool.setMaximumPoolSize(size);
         }
     }
 
@@ -734,8 +835,15 @@ public final class GridWorker implements AutoCloseable {
             draining = true;
             outbox.draining = true;
             outbox.credit = 0;
-            for (RunningTask t : held.values()) {
-                if (!t.started) {
+            for (RunningTask t : new ArrayList<>(held.values())) {
+                Thread th = t.thread;
+                if (th != null && callsExit(th)) {
+                    // the task is taking the whole worker down: tell the master, it is the task's doing
+                    log.error("job {} task {} called System.exit; reporting it to the master", t.ref.getJobId(),
+                            t.ref.getIndex());
+                    held.remove(t.attemptId);
+                    outbox.crashed.add(t.ref);
+                } else if (!t.started) {
                     t.cancel();
                     outbox.released.add(t.ref);
                 }
@@ -779,6 +887,7 @@ public final class GridWorker implements AutoCloseable {
         }
         channelExecutor.shutdownNow();
         healthExecutor.shutdownNow();
+        probeExecutor.shutdownNow();
         cache.close();
         try {
             workDirLock.release();
@@ -788,6 +897,16 @@ public final class GridWorker implements AutoCloseable {
         }
         log.info("worker {} stopped ({} tasks completed)", options.name(), completedTasks());
         terminated.countDown();
+    }
+
+    private static boolean callsExit(Thread thread) {
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if ((frame.getClassName().equals("java.lang.Runtime") && frame.getMethodName().equals("exit"))
+                    || (frame.getClassName().equals("java.lang.Shutdown") && frame.getMethodName().equals("exit"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private interface Condition {

@@ -13,6 +13,8 @@ final class Attempt {
     Instant lastProgress;
     double progress;
     boolean completing;
+    /** The worker said the task started (sent for jobs with a task timeout). */
+    boolean started;
 
     Attempt(long id, JobRuntime job, QueuedTask task, Session session, int number, Instant startedAt) {
         this.id = id;

@@ -46,6 +46,12 @@ final class JobRuntime {
     long succeeded;
     long failed;
     long retried;
+    long lost;
+    long rejected;
+    /** After a master restart: no dispatch until the workers had their chance to take back their tasks. */
+    boolean held;
+    /** Tasks taken back by their workers after a master restart (skipped when stored tasks are read back). */
+    final java.util.Set<Long> adopted = new java.util.HashSet<>();
     int completing;
     /** Current attempts, by attempt id. */
     final Map<Long, Attempt> attempts = new LinkedHashMap<>();
@@ -92,7 +98,7 @@ final class JobRuntime {
 
     JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize) {
         return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
-                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, splitComplete, maxAttempts,
+                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, splitComplete, maxAttempts,
                 taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize);
     }
 }

@@ -18,6 +18,8 @@ public record JobSnapshot(
         long queued,
         long failed,
         long retried,
+        long lost,
+        long rejected,
         boolean splitComplete,
         int maxAttempts,
         long taskTimeoutMs,
@@ -33,7 +35,8 @@ public record JobSnapshot(
     static JobSnapshot of(JobRow row) {
         long queued = row.state().isTerminal() ? 0 : Math.max(0, row.totalTasks() - row.succeeded() - row.failed());
         return new JobSnapshot(row.id(), row.state(), row.jarSha256(), row.jobClass(), row.args(), row.totalTasks(),
-                row.succeeded(), 0, queued, row.failed(), row.retried(), row.splitComplete(), row.maxAttempts(),
+                row.succeeded(), 0, queued, row.failed(), row.retried(), row.lost(), row.rejected(), row.splitComplete(),
+                row.maxAttempts(),
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize());
     }

@@ -34,9 +34,24 @@ public final class Messages {
     /** Progress of a running attempt. */
     public record Progress(TaskKey key, double fraction, String message) {}
 
-    /** One message from a worker; any part may be empty. {@code heartbeatSeq} is -1 when it carries no heartbeat. */
+    /** A health check of another worker that the master asks a worker to make (the indirect path). */
+    public record ProbeRequest(long probeId, String targetWorkerId, String host, int port, long timeoutMs) {}
+
+    /** What a worker found when it probed another. */
+    public record ProbeResult(long probeId, boolean reachable, String detail) {}
+
+    /**
+     * One message from a worker; any part may be empty. {@code heartbeatSeq} is -1 when it carries no heartbeat.
+     * {@code crashed}: tasks that brought the worker down (they called System.exit).
+     */
     public record Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
-            List<TaskKey> released, boolean draining) {}
+            List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed) {
+
+        public Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
+                List<TaskKey> released, boolean draining) {
+            this(credit, results, heartbeatSeq, progress, released, draining, List.of(), List.of());
+        }
+    }
 
     /** What the master sends a worker in one go. */
     public static final class Outbound {
@@ -46,11 +61,12 @@ public final class Messages {
         public final List<TaskKey> acks = new ArrayList<>();
         public final List<Rejection> rejections = new ArrayList<>();
         public final List<String> endedJobs = new ArrayList<>();
+        public final List<ProbeRequest> probes = new ArrayList<>();
         public long heartbeatAck = -1;
 
         public boolean isEmpty() {
             return jobs.isEmpty() && assignments.isEmpty() && cancels.isEmpty() && acks.isEmpty()
-                    && rejections.isEmpty() && endedJobs.isEmpty() && heartbeatAck < 0;
+                    && rejections.isEmpty() && endedJobs.isEmpty() && probes.isEmpty() && heartbeatAck < 0;
         }
     }
 

@@ -10,6 +10,8 @@ final class QueuedTask {
     int failures;
     /** Attempts lost with their worker (not counted against max attempts). */
     int losses;
+    /** Workers that died (their process went away) while running this task; at a limit the task is quarantined. */
+    int crashes;
     /** Attempts started so far. */
     int attempts;
     /** The worker the last failed attempt ran on; a retry goes elsewhere if it can. */
@@ -19,11 +21,12 @@ final class QueuedTask {
     String lastError;
     boolean done;
 
-    QueuedTask(long index, byte[] input, int failures, int losses) {
+    QueuedTask(long index, byte[] input, int failures, int losses, int crashes) {
         this.index = index;
         this.input = input;
         this.failures = failures;
         this.losses = losses;
+        this.crashes = crashes;
         this.attempts = failures + losses;
     }
 }

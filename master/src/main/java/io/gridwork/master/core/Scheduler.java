@@ -11,6 +11,7 @@ import io.gridwork.master.store.NewJob;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.WorkerEventRow;
 import io.gridwork.master.store.WorkerRegistration;
 import io.gridwork.master.store.WorkerRow;
 import io.gridwork.sdk.JobArgs;
@@ -74,6 +75,7 @@ public final class Scheduler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
     private final StoreWriter writer;
+    private final Liveness liveness;
 
     // ---- loop-confined state
     private final Map<String, JobRuntime> jobs = new LinkedHashMap<>();
@@ -89,8 +91,11 @@ public final class Scheduler implements AutoCloseable {
     private List<Attempt> pendingSuccesses = new ArrayList<>();
     private List<Runnable> afterCommit = new ArrayList<>();
     private boolean flushScheduled;
-    private long epochBase;
+    private volatile long epochBase;
     private long nextAttemptId;
+    /** After a restart: workers that were alive before and have not registered again yet. */
+    private final Set<String> awaited = new HashSet<>();
+    private Instant adoptionUntil;
 
     // ---- shared with other threads
     private final ConcurrentHashMap<String, JobSnapshot> activeSnapshots = new ConcurrentHashMap<>();
@@ -101,9 +106,10 @@ public final class Scheduler implements AutoCloseable {
      * @param loop a single-threaded executor: the scheduler's loop
      * @param timer runs periodic checks (which post to the loop) and time limits
      * @param jobCode runs job code (split, merge, construction)
+     * @param prober health-checks suspected workers directly
      */
     public Scheduler(SchedulerOptions options, Store store, JarRepository jars, Clock clock, Executor loop,
-            ScheduledExecutorService timer, ExecutorService jobCode) {
+            ScheduledExecutorService timer, ExecutorService jobCode, Prober prober) {
         this.options = options;
         this.store = store;
         this.jars = jars;
@@ -112,6 +118,7 @@ public final class Scheduler implements AutoCloseable {
         this.timer = timer;
         this.jobCode = jobCode;
         this.writer = new StoreWriter(store, this::post);
+        this.liveness = new Liveness(this, options, prober);
     }
 
     public SchedulerOptions options() {
@@ -133,13 +140,25 @@ public final class Scheduler implements AutoCloseable {
         long epoch = store.nextEpoch();
         List<WorkerRow> workerRows = store.workers();
         List<JobRow> unfinished = store.unfinishedJobs();
+        List<WorkerEventRow> recentEvents = store.workerEvents(null, 1000);
         call(() -> {
             epochBase = epoch << 32;
             nextAttemptId = epochBase + 1;
             Instant now = clock.instant();
             for (WorkerRow row : workerRows) {
                 workers.put(row.id(), new WorkerEntry(row, now));
+                if (!row.state().isDeparted()) {
+                    awaited.add(row.id());
+                }
             }
+            if (!awaited.isEmpty()) {
+                adoptionUntil = now.plus(options.adoptionGrace());
+            }
+            List<WorkerEvent> history = new ArrayList<>();
+            for (WorkerEventRow e : recentEvents) {
+                history.add(new WorkerEvent(e.seq(), e.workerId(), e.workerName(), e.type(), e.reason(), e.incarnation(), e.at()));
+            }
+            liveness.restore(history);
             return null;
         });
         for (JobRow row : unfinished) {
@@ -152,8 +171,8 @@ public final class Scheduler implements AutoCloseable {
     void scheduleTicks() {
         long publishMs = options.publishInterval().toMillis();
         ticks.add(timer.scheduleWithFixedDelay(() -> post(this::publishDirty), publishMs, publishMs, TimeUnit.MILLISECONDS));
-        long checkMs = Math.max(50, options.heartbeatInterval().toMillis() / 2);
-        ticks.add(timer.scheduleWithFixedDelay(() -> post(this::checkWorkers), checkMs, checkMs, TimeUnit.MILLISECONDS));
+        long checkMs = Math.max(50, options.heartbeatInterval().toMillis() / 4);
+        ticks.add(timer.scheduleWithFixedDelay(() -> post(this::tick), checkMs, checkMs, TimeUnit.MILLISECONDS));
     }
 
     /** Stops taking work and tells the workers; the store writer commits what is queued. Idempotent. */
@@ -169,9 +188,9 @@ public final class Scheduler implements AutoCloseable {
                 for (WorkerEntry e : workers.values()) {
                     if (e.session != null && e.session.open) {
                         Session s = e.session;
+                        flushSession(s);
                         s.open = false;
                         e.session = null;
-                        flushSession(s);
                         s.link.close("the master is shutting down");
                     }
                 }
@@ -365,13 +384,22 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Records a worker's registration: a new incarnation, which fences off its older streams. Of the tasks it
-     * says it holds, those still assigned to it are kept; the others it must drop.
+     * says it holds, those still assigned to it are kept (after a master restart: taken back, if no one else has
+     * them); the others it must drop. Tasks it no longer holds went down with its previous process or stream and
+     * go elsewhere.
      */
     public RegisterOutcome register(WorkerRegistration registration, List<Messages.TaskKey> held) {
         if (!accepting) {
             throw CoreException.unavailable("the master is shutting down");
         }
         WorkerRow row = store.registerWorker(registration);
+        long base = epochBase;
+        Map<Messages.TaskKey, StoredTask> fromBefore = new HashMap<>();
+        for (Messages.TaskKey key : held) {
+            if (key.attemptId() < base) {
+                store.pendingTask(key.jobId(), key.index()).ifPresent(t -> fromBefore.put(key, t));
+            }
+        }
         return call(() -> {
             Instant now = clock.instant();
             WorkerEntry entry = workers.get(row.id());
@@ -381,29 +409,126 @@ public final class Scheduler implements AutoCloseable {
                 workers.put(row.id(), entry);
             } else {
                 if (entry.session != null) {
-                    closeSession(entry.session, "the worker registered again", held, true);
+                    closeSession(entry.session, "the worker registered again", true);
                 }
                 entry.update(row);
             }
             entry.lastHeartbeat = now;
-            entry.state = WorkerState.ALIVE;
             List<Messages.TaskKey> keep = new ArrayList<>();
             List<Messages.TaskKey> drop = new ArrayList<>();
+            Set<Long> kept = new HashSet<>();
             for (Messages.TaskKey key : held) {
                 Attempt a = attempts.get(key.attemptId());
-                if (a != null && a.session.worker == entry && !a.completing && a.job.id.equals(key.jobId())
-                        && a.task.index == key.index()) {
+                boolean ours = a != null && a.session.worker == entry && !a.completing && a.job.id.equals(key.jobId())
+                        && a.task.index == key.index();
+                if (ours || (fromBefore.containsKey(key) && adopt(entry, key, fromBefore.get(key), now))) {
                     keep.add(key);
+                    kept.add(key.attemptId());
                 } else {
                     drop.add(key);
+                    JobRuntime job = jobs.get(key.jobId());
+                    if (job != null) {
+                        job.rejected++;
+                        markDirty(job);
+                    }
                 }
             }
-            log.info("worker {} ({}) registered from {}: incarnation {}, {} slots, labels {}{}", row.name(), row.id(),
-                    row.address(), row.incarnation(), row.slots(), row.labels(),
-                    before == null ? "" : " (was " + before + ")");
+            boolean crashed = entry.streamBroke;
+            for (Attempt a : orphans(entry)) {
+                if (!kept.contains(a.id)) {
+                    lose(a, "worker " + entry.name + " came back without it", crashed);
+                }
+            }
+            entry.streamBroke = false;
+            liveness.registered(entry, before, row.incarnation());
+            persistWorker(entry);
+            if (awaited.remove(entry.id) && awaited.isEmpty()) {
+                releaseAdoption("every worker that was alive before the restart is back");
+            }
+            if (!keep.isEmpty() || !drop.isEmpty()) {
+                log.info("worker {} holds {} tasks: keeps {}, drops {} (reassigned or done)", row.name(), held.size(),
+                        keep.size(), drop.size());
+            }
+            dispatchHungry();
             return new RegisterOutcome(row.id(), row.incarnation(), keep, drop);
         });
     }
+
+    /** Takes back a task that was running before the master restarted, for the worker that still holds it. */
+    private boolean adopt(WorkerEntry entry, Messages.TaskKey key, StoredTask stored, Instant now) {
+        JobRuntime job = jobs.get(key.jobId());
+        if (job == null || !job.dispatchable() || job.adopted.contains(key.index())) {
+            return false;
+        }
+        for (Attempt a : job.attempts.values()) {
+            if (a.task.index == key.index()) {
+                return false; // already running elsewhere in this epoch
+            }
+        }
+        for (QueuedTask t : job.retries) {
+            if (t.index == key.index()) {
+                return false;
+            }
+        }
+        for (Iterator<QueuedTask> it = job.ready.iterator(); it.hasNext(); ) {
+            QueuedTask t = it.next();
+            if (t.index == key.index()) {
+                it.remove();
+                job.readyBytes -= t.input.length;
+            }
+        }
+        QueuedTask task = new QueuedTask(stored.index(), stored.input(), stored.failures(), stored.losses(), stored.crashes());
+        task.attempts++;
+        if (entry.parked == null) {
+            entry.parked = new Session(entry, entry.incarnation, NO_LINK);
+            entry.parked.open = false;
+        }
+        Attempt a = new Attempt(key.attemptId(), job, task, entry.parked, task.attempts, now);
+        attempts.put(a.id, a);
+        job.attempts.put(a.id, a);
+        entry.parked.attempts.put(a.id, a);
+        job.adopted.add(key.index());
+        markDirty(job);
+        return true;
+    }
+
+    /** Resumed jobs may dispatch: their workers had their chance to take back what they were running. */
+    private void releaseAdoption(String why) {
+        if (adoptionUntil == null) {
+            return;
+        }
+        adoptionUntil = null;
+        for (String id : new ArrayList<>(awaited)) {
+            WorkerEntry w = workers.get(id);
+            if (w != null && w.session == null && !w.state.isDeparted()) {
+                liveness.dead(w, "it did not reconnect within " + options.adoptionGrace().toSeconds()
+                        + " s of the master restart", false);
+            }
+        }
+        awaited.clear();
+        int resumed = 0;
+        for (JobRuntime job : jobs.values()) {
+            if (job.held) {
+                job.held = false;
+                resumed++;
+                markDirty(job);
+            }
+        }
+        if (resumed > 0) {
+            log.info("{} resumed jobs dispatch again: {}", resumed, why);
+        }
+        dispatchHungry();
+    }
+
+    private static final Messages.WorkerLink NO_LINK = new Messages.WorkerLink() {
+        @Override
+        public void send(Messages.Outbound message) {
+        }
+
+        @Override
+        public void close(String reason) {
+        }
+    };
 
     /** Opens the stream of a registered worker incarnation; the returned session identifies it from then on. */
     public Session connect(String workerId, long incarnation, Messages.WorkerLink link) {
@@ -417,7 +542,7 @@ public final class Scheduler implements AutoCloseable {
                         + " is not current (" + entry.incarnation + "); register again");
             }
             if (entry.session != null) {
-                closeSession(entry.session, "replaced by a newer stream", List.of(), true);
+                closeSession(entry.session, "replaced by a newer stream", true);
             }
             Session session = new Session(entry, incarnation, link);
             entry.session = session;
@@ -430,6 +555,7 @@ public final class Scheduler implements AutoCloseable {
                 session.jobsSent.add(a.job.id);
                 a.job.knownBy.add(session);
             }
+            entry.parked = null;
             persistWorker(entry);
             return session;
         });
@@ -440,13 +566,51 @@ public final class Scheduler implements AutoCloseable {
         post(() -> handleMessage(session, message));
     }
 
-    /** The worker's stream ended (cleanly or not). */
-    public void onClosed(Session session, String cause) {
+    /**
+     * The worker's stream ended: {@code clean} if the worker closed it (after saying it was draining, a clean
+     * departure); otherwise it broke, and the worker is probed at once.
+     */
+    public void onClosed(Session session, String cause, boolean clean) {
         post(() -> {
-            if (session.open) {
-                closeSession(session, cause, List.of(), false);
+            if (!session.open) {
+                return;
+            }
+            WorkerEntry w = session.worker;
+            if (clean && session.draining) {
+                closeSession(session, cause, false);
+                if (w.session == null) {
+                    liveness.left(w, "it drained and left");
+                }
+            } else {
+                closeSession(session, cause, true);
+                if (w.session == null) {
+                    liveness.streamBroke(w, cause);
+                }
             }
         });
+    }
+
+    /**
+     * Calls {@code listener} with up to {@code history} recent worker events, then with each new one, until the
+     * returned handle is run.
+     */
+    public Runnable watchWorkers(int history, Consumer<WorkerEvent> listener) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<WorkerEvent> guarded = e -> {
+            if (!stopped.get()) {
+                listener.accept(e);
+            }
+        };
+        post(() -> {
+            for (WorkerEvent e : liveness.recent(history)) {
+                guarded.accept(e);
+            }
+            liveness.watch(guarded);
+        });
+        return () -> {
+            stopped.set(true);
+            post(() -> liveness.unwatch(guarded));
+        };
     }
 
     // =====================================================================================================
@@ -458,10 +622,13 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        w.lastHeartbeat = now;
+        liveness.heard(w, now);
         if (m.heartbeatSeq() >= 0) {
             s.outbox.heartbeatAck = m.heartbeatSeq();
             markDirty(s);
+        }
+        for (Messages.ProbeResult p : m.probeResults()) {
+            liveness.probeResult(p);
         }
         for (Messages.Result r : m.results()) {
             onResult(s, r, now);
@@ -469,16 +636,21 @@ public final class Scheduler implements AutoCloseable {
         for (Messages.Progress p : m.progress()) {
             Attempt a = s.attempts.get(p.key().attemptId());
             if (a != null) {
+                a.started = true;
                 a.progress = p.fraction();
                 a.lastProgress = now;
+            }
+        }
+        for (Messages.TaskKey key : m.crashed()) {
+            Attempt a = s.attempts.get(key.attemptId());
+            if (a != null) {
+                lose(a, "it called System.exit on worker " + w.name, true);
             }
         }
         if (m.draining() && !s.draining) {
             s.draining = true;
             hungry.remove(s);
-            if (w.state == WorkerState.ALIVE) {
-                setWorkerState(w, WorkerState.DRAINING, "it is shutting down");
-            }
+            liveness.draining(w, "it is shutting down");
         }
         for (Messages.TaskKey key : m.released()) {
             Attempt a = s.attempts.get(key.attemptId());
@@ -492,7 +664,7 @@ public final class Scheduler implements AutoCloseable {
             s.credits = Math.max(0, Math.min(s.credits + m.credit(), capacity));
             dispatch(s);
         }
-        if (!m.released().isEmpty()) {
+        if (!m.released().isEmpty() || !m.crashed().isEmpty()) {
             dispatchHungry();
         }
     }
@@ -502,6 +674,13 @@ public final class Scheduler implements AutoCloseable {
         if (a == null || !a.job.id.equals(r.key().jobId()) || a.task.index != r.key().index()) {
             s.outbox.rejections.add(new Messages.Rejection(r.key(), rejectionReason(r.key())));
             markDirty(s);
+            JobRuntime job = jobs.get(r.key().jobId());
+            if (job != null) {
+                job.rejected++;
+                markDirty(job);
+            }
+            log.info("job {} task {}: refused a result from {}: {}", r.key().jobId(), r.key().index(), s,
+                    rejectionReason(r.key()));
             return;
         }
         s.attempts.remove(a.id);
@@ -580,7 +759,7 @@ public final class Scheduler implements AutoCloseable {
                     f.message());
             job.retried++;
             pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
-                    f.message()), w.id);
+                    t.crashes, f.message()), w.id);
             scheduleFlush();
             requeue(job, t, w.id, now.plus(options.retryDelay(t.failures)));
         }
@@ -594,7 +773,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Gives a worker as many tasks as it has credits for and there are tasks. */
-    private void dispatch(Session s) {
+    void dispatch(Session s) {
         while (canTake(s) && assignOne(s)) {
             // keep going
         }
@@ -630,7 +809,7 @@ public final class Scheduler implements AutoCloseable {
         Instant now = clock.instant();
         for (int i = 0; i < n; i++) {
             JobRuntime job = dispatchOrder.get((roundRobin + i) % n);
-            if (!job.dispatchable()) {
+            if (!job.dispatchable() || job.held) {
                 continue;
             }
             QueuedTask task = take(job, s, now);
@@ -691,7 +870,7 @@ public final class Scheduler implements AutoCloseable {
         if (job.state == JobState.QUEUED) {
             job.state = job.state.moveTo(JobState.RUNNING);
             job.startedAt = now;
-            pendingWrites.job(new StoreBatch.JobUpdate(job.id, JobState.RUNNING, now, null, null, null, null, null, null));
+            pendingWrites.job(StoreBatch.JobUpdate.started(job.id, now));
             scheduleFlush();
             log.info("job {} started", job.id);
         }
@@ -776,9 +955,12 @@ public final class Scheduler implements AutoCloseable {
         }
         if (fed.stored() != null) {
             for (StoredTask st : fed.stored()) {
-                job.ready.add(new QueuedTask(st.index(), st.input(), st.failures(), st.losses()));
-                job.readyBytes += st.input().length;
                 job.recoveryCursor = st.index();
+                if (job.adopted.contains(st.index())) {
+                    continue; // its worker took it back
+                }
+                job.ready.add(new QueuedTask(st.index(), st.input(), st.failures(), st.losses(), st.crashes()));
+                job.readyBytes += st.input().length;
             }
             if (fed.stored().size() < options.splitBatch()) {
                 job.recovering = false;
@@ -786,7 +968,7 @@ public final class Scheduler implements AutoCloseable {
         } else {
             long index = fed.first();
             for (byte[] input : fed.inputs()) {
-                job.ready.add(new QueuedTask(index++, input, 0, 0));
+                job.ready.add(new QueuedTask(index++, input, 0, 0, 0));
                 job.readyBytes += input.length;
             }
             job.produced = index;
@@ -835,7 +1017,8 @@ public final class Scheduler implements AutoCloseable {
         Instant now = clock.instant();
         String finalText = text;
         pendingWrites.job(new StoreBatch.JobUpdate(job.id, JobState.SUCCEEDED, null, now, null, job.succeeded,
-                job.failed, job.retried, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
+                job.failed, job.retried, job.lost, job.rejected,
+                new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(JobState.SUCCEEDED);
             log.info("job {} succeeded: {}", job.id, finalText == null ? result.bytes().length + " bytes of "
@@ -848,7 +1031,8 @@ public final class Scheduler implements AutoCloseable {
     private void failJobForTask(JobRuntime job, QueuedTask t, String message, String workerId) {
         job.failed++;
         t.done = true;
-        pendingWrites.taskFailed(new StoreBatch.TaskFailed(job.id, t.index, t.failures, t.losses, message), workerId);
+        pendingWrites.taskFailed(new StoreBatch.TaskFailed(job.id, t.index, t.failures, t.losses, t.crashes, message),
+                workerId);
         endJob(job, JobState.FAILED, message, null);
     }
 
@@ -873,7 +1057,7 @@ public final class Scheduler implements AutoCloseable {
         job.readyBytes = 0;
         Instant now = clock.instant();
         pendingWrites.job(new StoreBatch.JobUpdate(job.id, state, null, now, error, job.succeeded, job.failed,
-                job.retried, null));
+                job.retried, job.lost, job.rejected, null));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(state);
             JobSnapshot last = job.snapshot(now, error, null, null, 0);
@@ -961,6 +1145,7 @@ public final class Scheduler implements AutoCloseable {
             log.info("resuming job {} ({}): {} of {} tasks done{}", row.id(), row.jobClass(), job.succeeded,
                     job.produced, job.splitComplete ? "" : ", split continues");
             call(() -> {
+                job.held = adoptionUntil != null;
                 addJob(job);
                 publish(job);
                 if (job.failed > 0) {
@@ -975,7 +1160,7 @@ public final class Scheduler implements AutoCloseable {
             String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
             log.warn("job {} cannot be resumed: {}", row.id(), reason);
             store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
-                    "could not be resumed after a master restart: " + reason, null, null, null, null)));
+                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null)));
         }
     }
 
@@ -986,28 +1171,14 @@ public final class Scheduler implements AutoCloseable {
      * Ends a stream: its attempts are lost and go back to their jobs, except those in {@code keep} (tasks the
      * worker still holds as it registers again). {@code closeLink}: also end the stream on the wire.
      */
-    private void closeSession(Session s, String cause, List<Messages.TaskKey> keep, boolean closeLink) {
+    void closeSession(Session s, String cause, boolean keepTasks) {
         s.open = false;
-        if (closeLink) {
-            s.link.close(cause);
-        }
+        s.link.close(cause);
         hungry.remove(s);
         dirtySessions.remove(s);
         WorkerEntry w = s.worker;
         if (w.session == s) {
             w.session = null;
-        }
-        Set<Long> kept = new HashSet<>();
-        for (Messages.TaskKey k : keep) {
-            kept.add(k.attemptId());
-        }
-        int lost = 0;
-        for (Attempt a : new ArrayList<>(s.attempts.values())) {
-            if (kept.contains(a.id)) {
-                continue;
-            }
-            lose(a, cause);
-            lost++;
         }
         for (String jobId : s.jobsSent) {
             JobRuntime job = jobs.get(jobId);
@@ -1015,26 +1186,45 @@ public final class Scheduler implements AutoCloseable {
                 job.knownBy.remove(s);
             }
         }
-        if (w.session == null && !w.state.isDeparted()) {
-            boolean clean = s.draining && lost == 0;
-            setWorkerState(w, clean ? WorkerState.LEFT : WorkerState.DEAD, cause
-                    + (lost > 0 ? "; " + lost + " running tasks reassigned" : ""));
+        if (!keepTasks && !s.attempts.isEmpty()) {
+            for (Attempt a : new ArrayList<>(s.attempts.values())) {
+                lose(a, cause, false);
+            }
+            dispatchHungry();
         }
         scheduleFlush();
-        dispatchHungry();
     }
 
-    /** An attempt lost with its worker: it goes back to its job without using up the task's attempts. */
-    private void lose(Attempt a, String cause) {
+    /**
+     * An attempt lost with its worker: it goes back to its job without using up the task's attempts. If the
+     * worker died under it ({@code crashed}) often enough, the task is quarantined and its job fails.
+     */
+    private void lose(Attempt a, String cause, boolean crashed) {
         detach(a);
-        a.task.losses++;
-        pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(a.job.id, a.task.index, a.task.failures,
-                a.task.losses, "lost with worker " + a.session.worker.name + ": " + cause), null);
-        requeue(a.job, a.task, a.session.worker.id, null);
+        JobRuntime job = a.job;
+        QueuedTask t = a.task;
+        if (!job.dispatchable() || t.done) {
+            return;
+        }
+        t.losses++;
+        job.lost++;
+        markDirty(job);
+        if (crashed) {
+            t.crashes++;
+            if (t.crashes >= options.quarantineAfterCrashes()) {
+                log.warn("job {} task {}: {} workers died running it; quarantined", job.id, t.index, t.crashes);
+                failJobForTask(job, t, "task " + t.index + " was running when its worker died " + t.crashes
+                        + " times (last: " + cause + "); it is quarantined", null);
+                return;
+            }
+        }
+        pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses, t.crashes,
+                "lost: " + cause), null);
+        requeue(job, t, a.session.worker.id, null);
         scheduleFlush();
     }
 
-    /** Attempts of a worker kept from a stream that has ended (it registered again and said it holds them). */
+    /** Attempts of a worker kept from streams that have ended (link failure, or held across a re-registration). */
     private List<Attempt> orphans(WorkerEntry w) {
         List<Attempt> out = new ArrayList<>();
         for (Attempt a : attempts.values()) {
@@ -1045,49 +1235,102 @@ public final class Scheduler implements AutoCloseable {
         return out;
     }
 
-    private void requeueOrphans(WorkerEntry w, String cause) {
+    /** The worker is gone: the tasks it kept go elsewhere. */
+    void loseOrphans(WorkerEntry w, String cause, boolean crashed) {
         List<Attempt> orphans = orphans(w);
         for (Attempt a : orphans) {
-            lose(a, cause);
+            lose(a, cause, crashed);
         }
         if (!orphans.isEmpty()) {
             dispatchHungry();
         }
     }
 
-    /** Periodic: a worker silent for longer than the dead limit is dead, and its tasks go elsewhere. */
-    private void checkWorkers() {
+    /** How many tasks a worker holds (on its stream, or kept while it is away). */
+    int tasksOf(WorkerEntry w) {
+        int n = 0;
+        for (Attempt a : attempts.values()) {
+            if (a.session.worker == w && !a.completing) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Periodic: the failure detector, task timeouts, the end of the adoption window after a restart. */
+    private void tick() {
         Instant now = clock.instant();
-        Duration deadAfter = options.deadAfter();
-        for (WorkerEntry w : new ArrayList<>(workers.values())) {
-            if (w.state.isDeparted()) {
+        liveness.tick(now);
+        if (adoptionUntil != null && now.isAfter(adoptionUntil)) {
+            releaseAdoption("the adoption grace period ended");
+        }
+        for (JobRuntime job : new ArrayList<>(dispatchOrder)) {
+            if (job.taskTimeoutMs <= 0 || !job.dispatchable()) {
                 continue;
             }
-            Duration silent = Duration.between(w.lastHeartbeat, now);
-            if (silent.compareTo(deadAfter) > 0) {
-                String cause = "no heartbeat for " + silent.toMillis() + " ms";
-                if (w.session != null) {
-                    closeSession(w.session, cause, List.of(), true);
-                } else {
-                    requeueOrphans(w, cause);
-                    setWorkerState(w, WorkerState.DEAD, cause);
+            for (Attempt a : new ArrayList<>(job.attempts.values())) {
+                if (!a.completing && a.started && a.session.open
+                        && Duration.between(a.lastProgress, now).toMillis() > job.taskTimeoutMs) {
+                    timedOut(a, now);
                 }
             }
         }
     }
 
-    private void setWorkerState(WorkerEntry w, WorkerState state, String why) {
-        if (w.state == state) {
+    /** An attempt ran longer than its job's task timeout without progress: cancel it and retry elsewhere. */
+    private void timedOut(Attempt a, Instant now) {
+        detach(a);
+        if (a.session.open) {
+            a.session.outbox.cancels.add(a.key());
+            markDirty(a.session);
+        }
+        JobRuntime job = a.job;
+        QueuedTask t = a.task;
+        WorkerEntry w = a.session.worker;
+        t.failures++;
+        w.failed++;
+        String message = "timed out on worker " + w.name + " (no progress for " + job.taskTimeoutMs + " ms)";
+        t.lastError = message;
+        log.info("job {} task {} {}", job.id, t.index, message);
+        if (t.failures >= job.maxAttempts) {
+            failJobForTask(job, t, "task " + t.index + " timed out " + t.failures + " times; last: " + message, w.id);
             return;
         }
-        WorkerState before = w.state;
-        w.state = w.state.moveTo(state);
-        log.info("worker {} ({}) is {} (was {}): {}", w.name, w.id, state, before, why);
-        persistWorker(w);
+        job.retried++;
+        markDirty(job);
+        pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses, t.crashes,
+                message), w.id);
+        scheduleFlush();
+        requeue(job, t, w.id, now.plus(options.retryDelay(t.failures)));
+    }
+
+    // ---- what the failure detector uses
+
+    Collection<WorkerEntry> workerEntries() {
+        return workers.values();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
+    }
+
+    void sendProbe(Session peer, Messages.ProbeRequest probe) {
+        peer.outbox.probes.add(probe);
+        markDirty(peer);
+    }
+
+    void persist(WorkerEntry w, WorkerEventRow event) {
+        pendingWrites.worker(Liveness.update(w));
+        pendingWrites.workerEvent(event);
+        scheduleFlush();
     }
 
     private void persistWorker(WorkerEntry w) {
-        pendingWrites.worker(new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat));
+        pendingWrites.worker(Liveness.update(w));
         scheduleFlush();
     }
 

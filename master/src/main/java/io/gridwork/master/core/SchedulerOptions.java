@@ -8,10 +8,41 @@ import java.time.Duration;
  */
 public final class SchedulerOptions {
 
-    /** How often workers heartbeat on their stream. */
+    /**
+     * How often workers heartbeat on their stream. One small message a second per worker is cheap (a thousand
+     * workers make a thousand messages a second) and bounds how long a silent worker goes unnoticed.
+     */
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
-    /** Heartbeats a worker may miss before the master concludes it is gone. */
-    public static final int DEFAULT_MISSED_HEARTBEATS = 5;
+    /**
+     * Heartbeats a worker may miss before it is suspected and probed. Two: one late or lost heartbeat (a GC pause,
+     * a busy core) never starts a probe; the design's "wait once more" is the second.
+     */
+    public static final int DEFAULT_MISSED_HEARTBEATS = 2;
+    /**
+     * Deadline of one health check of a suspected worker. A live worker answers in milliseconds even with its
+     * cores busy (its health service runs on I/O threads); one second covers a 200 ms link several times over.
+     */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(1);
+    /** Probe rounds before a verdict: the design's "repeat once more", so one failed connect does not kill. */
+    public static final int DEFAULT_PROBE_ROUNDS = 2;
+    /** Pause between probe rounds. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofMillis(250);
+    /** Other live workers asked to probe a suspected worker too (the indirect path). */
+    public static final int DEFAULT_INDIRECT_PROBES = 2;
+    /**
+     * How long a worker with a link failure keeps its tasks. Its reconnect backoff is at most 2 s, so 10 s lets it
+     * come back several times over, and a worker that will not come back holds its tasks for at most this long.
+     */
+    public static final Duration DEFAULT_LINK_GRACE = Duration.ofSeconds(10);
+    /** While a link failure lasts, the worker is probed again this often (a process that dies meanwhile is DEAD). */
+    public static final Duration DEFAULT_LINK_REPROBE_INTERVAL = Duration.ofSeconds(2);
+    /**
+     * After a master restart, how long tasks that were running wait for their workers to reconnect and take them
+     * back before they are queued again; dispatch of resumed jobs starts earlier once every known worker is back.
+     */
+    public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
+    /** Worker deaths under one task after which the task is quarantined and its job fails. */
+    public static final int DEFAULT_QUARANTINE_AFTER_CRASHES = 3;
     /** Attempts of a task whose code throws, when neither the job nor the submission says otherwise. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Delay before the first retry of a failed task; doubles with each further failure. */
@@ -33,6 +64,14 @@ public final class SchedulerOptions {
 
     private final Duration heartbeatInterval;
     private final int missedHeartbeats;
+    private final Duration probeTimeout;
+    private final int probeRounds;
+    private final Duration probeInterval;
+    private final int indirectProbes;
+    private final Duration linkGrace;
+    private final Duration linkReprobeInterval;
+    private final Duration adoptionGrace;
+    private final int quarantineAfterCrashes;
     private final int defaultMaxAttempts;
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
@@ -46,6 +85,14 @@ public final class SchedulerOptions {
     private SchedulerOptions(Builder b) {
         this.heartbeatInterval = b.heartbeatInterval;
         this.missedHeartbeats = b.missedHeartbeats;
+        this.probeTimeout = b.probeTimeout;
+        this.probeRounds = b.probeRounds;
+        this.probeInterval = b.probeInterval;
+        this.indirectProbes = b.indirectProbes;
+        this.linkGrace = b.linkGrace;
+        this.linkReprobeInterval = b.linkReprobeInterval;
+        this.adoptionGrace = b.adoptionGrace;
+        this.quarantineAfterCrashes = b.quarantineAfterCrashes;
         this.defaultMaxAttempts = b.defaultMaxAttempts;
         this.retryBackoff = b.retryBackoff;
         this.retryBackoffMax = b.retryBackoffMax;
@@ -73,9 +120,41 @@ public final class SchedulerOptions {
         return missedHeartbeats;
     }
 
-    /** No heartbeat for this long: the worker is dead. */
-    public Duration deadAfter() {
+    /** No heartbeat for this long: the worker is suspected and probed. */
+    public Duration suspectAfter() {
         return heartbeatInterval.multipliedBy(missedHeartbeats);
+    }
+
+    public Duration probeTimeout() {
+        return probeTimeout;
+    }
+
+    public int probeRounds() {
+        return probeRounds;
+    }
+
+    public Duration probeInterval() {
+        return probeInterval;
+    }
+
+    public int indirectProbes() {
+        return indirectProbes;
+    }
+
+    public Duration linkGrace() {
+        return linkGrace;
+    }
+
+    public Duration linkReprobeInterval() {
+        return linkReprobeInterval;
+    }
+
+    public Duration adoptionGrace() {
+        return adoptionGrace;
+    }
+
+    public int quarantineAfterCrashes() {
+        return quarantineAfterCrashes;
     }
 
     public int defaultMaxAttempts() {
@@ -124,6 +203,14 @@ public final class SchedulerOptions {
     public static final class Builder {
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
         private int missedHeartbeats = DEFAULT_MISSED_HEARTBEATS;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
+        private int probeRounds = DEFAULT_PROBE_ROUNDS;
+        private Duration probeInterval = DEFAULT_PROBE_INTERVAL;
+        private int indirectProbes = DEFAULT_INDIRECT_PROBES;
+        private Duration linkGrace = DEFAULT_LINK_GRACE;
+        private Duration linkReprobeInterval = DEFAULT_LINK_REPROBE_INTERVAL;
+        private Duration adoptionGrace = DEFAULT_ADOPTION_GRACE;
+        private int quarantineAfterCrashes = DEFAULT_QUARANTINE_AFTER_CRASHES;
         private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
@@ -143,6 +230,46 @@ public final class SchedulerOptions {
 
         public Builder missedHeartbeats(int v) {
             missedHeartbeats = v;
+            return this;
+        }
+
+        public Builder probeTimeout(Duration v) {
+            probeTimeout = v;
+            return this;
+        }
+
+        public Builder probeRounds(int v) {
+            probeRounds = v;
+            return this;
+        }
+
+        public Builder probeInterval(Duration v) {
+            probeInterval = v;
+            return this;
+        }
+
+        public Builder indirectProbes(int v) {
+            indirectProbes = v;
+            return this;
+        }
+
+        public Builder linkGrace(Duration v) {
+            linkGrace = v;
+            return this;
+        }
+
+        public Builder linkReprobeInterval(Duration v) {
+            linkReprobeInterval = v;
+            return this;
+        }
+
+        public Builder adoptionGrace(Duration v) {
+            adoptionGrace = v;
+            return this;
+        }
+
+        public Builder quarantineAfterCrashes(int v) {
+            quarantineAfterCrashes = v;
             return this;
         }
 
@@ -198,6 +325,14 @@ public final class SchedulerOptions {
             positive(splitTimeout, "splitTimeout");
             positive(mergeTimeout, "mergeTimeout");
             positive(publishInterval, "publishInterval");
+            positive(probeTimeout, "probeTimeout");
+            positive(probeInterval, "probeInterval");
+            positive(linkGrace, "linkGrace");
+            positive(linkReprobeInterval, "linkReprobeInterval");
+            positive(adoptionGrace, "adoptionGrace");
+            if (probeRounds < 1 || indirectProbes < 0 || quarantineAfterCrashes < 1) {
+                throw new IllegalArgumentException("probeRounds and quarantineAfterCrashes must be at least 1, indirectProbes at least 0");
+            }
             if (missedHeartbeats < 1) {
                 throw new IllegalArgumentException("missedHeartbeats must be at least 1");
             }

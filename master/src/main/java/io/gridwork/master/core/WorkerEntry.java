@@ -23,14 +23,27 @@ final class WorkerEntry {
     Instant lastHeartbeat;
     /** The current stream, or null while the worker is not connected. */
     Session session;
+    /** The probe cycle under way while the worker is suspected (or re-probed during a link failure). */
+    Liveness.Suspicion suspicion;
+    /** When its link failure began. */
+    Instant linkFailedAt;
+    /** When it was last probed. */
+    Instant lastProbeAt;
+    /** Whether its last stream broke (rather than closing cleanly). */
+    boolean streamBroke;
+    /** A closed session holding tasks adopted after a master restart until the worker's stream opens. */
+    Session parked;
 
     WorkerEntry(WorkerRow row, Instant now) {
         this.id = row.id();
         this.name = row.name();
         update(row);
+        this.completed = row.completed();
+        this.failed = row.failed();
         this.lastHeartbeat = now;
     }
 
+    /** What a registration changed; the task counters stay as counted in memory (the store may lag behind). */
     void update(WorkerRow row) {
         incarnation = row.incarnation();
         state = row.state();
@@ -40,8 +53,6 @@ final class WorkerEntry {
         address = row.address();
         healthPort = row.healthPort();
         platform = row.platform();
-        completed = row.completed();
-        failed = row.failed();
         registeredAt = row.registeredAt();
     }
 

@@ -19,6 +19,7 @@ import io.gridwork.api.v1.SubmitJobResponse;
 import io.gridwork.api.v1.UploadJarRequest;
 import io.gridwork.api.v1.UploadJarResponse;
 import io.gridwork.api.v1.WatchJobRequest;
+import io.gridwork.api.v1.WatchWorkersRequest;
 import io.gridwork.master.code.InvalidJarException;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.JobSnapshot;
@@ -237,6 +238,27 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         call.onNext(ResultChunk.newBuilder().setHeader(header).build());
         ChunkStreamer.start(call, new ByteArrayInputStream(result.bytes()),
                 chunk -> ResultChunk.newBuilder().setData(UnsafeByteOperations.unsafeWrap(chunk)).build());
+    }
+
+    @Override
+    public void watchWorkers(WatchWorkersRequest request, StreamObserver<io.gridwork.api.v1.WorkerEvent> observer) {
+        ServerCallStreamObserver<io.gridwork.api.v1.WorkerEvent> call =
+                (ServerCallStreamObserver<io.gridwork.api.v1.WorkerEvent>) observer;
+        try {
+            Validation.range("history", request.getHistory(), 0, 1000);
+            Object lock = new Object();
+            AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
+            call.setOnCancelHandler(() -> stop.get().run());
+            stop.set(scheduler.watchWorkers(request.getHistory(), event -> {
+                synchronized (lock) {
+                    if (!call.isCancelled()) {
+                        call.onNext(ProtoViews.event(event));
+                    }
+                }
+            }));
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
     }
 
     @Override

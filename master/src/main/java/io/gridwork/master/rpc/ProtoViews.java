@@ -28,7 +28,9 @@ final class ProtoViews {
                         .setRunning(s.running())
                         .setQueued(s.queued())
                         .setFailed(s.failed())
-                        .setRetried(s.retried()))
+                        .setRetried(s.retried())
+                        .setLost(s.lost())
+                        .setRejected(s.rejected()))
                 .setSplitComplete(s.splitComplete())
                 .setMaxAttempts(s.maxAttempts())
                 .setTaskTimeoutMs(s.taskTimeoutMs())
@@ -82,6 +84,18 @@ final class ProtoViews {
             b.setRegisteredAt(timestamp(s.registeredAt()));
         }
         return b.build();
+    }
+
+    static io.gridwork.api.v1.WorkerEvent event(io.gridwork.master.core.WorkerEvent e) {
+        return io.gridwork.api.v1.WorkerEvent.newBuilder()
+                .setSeq(e.seq())
+                .setWorkerId(e.workerId())
+                .setName(e.name())
+                .setType(io.gridwork.api.v1.WorkerEvent.Type.valueOf(e.type().name()))
+                .setReason(e.reason())
+                .setAt(timestamp(e.at()))
+                .setIncarnation(e.incarnation())
+                .build();
     }
 
     static Map<String, String> platform(Platform p) {

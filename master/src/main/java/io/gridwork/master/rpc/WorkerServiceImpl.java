@@ -4,6 +4,8 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.gridwork.api.v1.FetchJarRequest;
 import io.gridwork.api.v1.JarChunk;
 import io.gridwork.api.v1.MasterMessage;
+import io.gridwork.api.v1.ProbeRequest;
+import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.RegisterResponse;
 import io.gridwork.api.v1.ResultRejection;
@@ -108,14 +110,14 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             public void onError(Throwable t) {
                 if (session != null) {
                     scheduler.onClosed(session, "its stream broke: " + Status.fromThrowable(t).getCode()
-                            + describe(Status.fromThrowable(t)));
+                            + describe(Status.fromThrowable(t)), false);
                 }
             }
 
             @Override
             public void onCompleted() {
                 if (session != null) {
-                    scheduler.onClosed(session, "it closed its stream");
+                    scheduler.onClosed(session, "it closed its stream", true);
                 }
                 if (link != null) {
                     link.complete();
@@ -157,7 +159,8 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     /** The worker's message in core terms; null if it carries nothing. */
     static Messages.Inbound inbound(WorkerMessage m) {
         if (m.getCredit() == 0 && m.getResultsCount() == 0 && !m.hasHeartbeat() && m.getProgressCount() == 0
-                && m.getReleasedCount() == 0 && !m.getDraining()) {
+                && m.getReleasedCount() == 0 && !m.getDraining() && m.getProbeResultsCount() == 0
+                && m.getCrashedCount() == 0) {
             return null;
         }
         List<Messages.Result> results = new ArrayList<>(m.getResultsCount());
@@ -178,8 +181,16 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         for (TaskRef ref : m.getReleasedList()) {
             released.add(key(ref));
         }
+        List<Messages.ProbeResult> probes = new ArrayList<>(m.getProbeResultsCount());
+        for (ProbeResult p : m.getProbeResultsList()) {
+            probes.add(new Messages.ProbeResult(p.getProbeId(), p.getReachable(), p.getDetail()));
+        }
+        List<Messages.TaskKey> crashed = new ArrayList<>(m.getCrashedCount());
+        for (TaskRef ref : m.getCrashedList()) {
+            crashed.add(key(ref));
+        }
         return new Messages.Inbound(Math.max(0, m.getCredit()), results,
-                m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining());
+                m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining(), probes, crashed);
     }
 
     static Messages.TaskKey key(TaskRef ref) {
@@ -219,6 +230,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                 b.addRejections(ResultRejection.newBuilder().setRef(ref(r.key())).setReason(r.reason()));
             }
             b.addAllEndedJobs(out.endedJobs);
+            for (Messages.ProbeRequest p : out.probes) {
+                b.addProbes(ProbeRequest.newBuilder().setProbeId(p.probeId()).setTargetWorkerId(p.targetWorkerId())
+                        .setHost(p.host()).setPort(p.port()).setTimeoutMs(p.timeoutMs()));
+            }
             if (out.heartbeatAck >= 0) {
                 b.setHeartbeatAck(out.heartbeatAck);
             }

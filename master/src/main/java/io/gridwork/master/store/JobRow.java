@@ -24,6 +24,8 @@ public record JobRow(
         long succeeded,
         long failed,
         long retried,
+        long lost,
+        long rejected,
         String error,
         String resultText,
         String resultMediaType,

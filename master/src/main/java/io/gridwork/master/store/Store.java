@@ -124,8 +124,8 @@ public final class Store implements AutoCloseable {
     // ---------------------------------------------------------------- jobs
 
     private static final String JOB_COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
-            + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, error, "
-            + "result_text, result_media_type, result_size";
+            + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
+            + "rejected, error, result_text, result_media_type, result_size";
 
     /** Inserts a QUEUED job and returns it with its new id. */
     public JobRow insertJob(NewJob job) {
@@ -151,7 +151,7 @@ public final class Store implements AutoCloseable {
                 s.executeUpdate();
             }
             return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
-                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, null, null, null, 0);
+                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0);
         });
     }
 
@@ -219,12 +219,22 @@ public final class Store implements AutoCloseable {
 
     /** Up to {@code limit} pending tasks of a job with an index above {@code afterIndex}, in index order. */
     public List<StoredTask> pendingTasks(String jobId, long afterIndex, int limit) {
-        return query("SELECT idx, input, failures, losses FROM task WHERE job_id = ? AND idx > ? AND state = 0 "
+        return query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx > ? AND state = 0 "
                 + "ORDER BY idx LIMIT ?", s -> {
                     s.setString(1, jobId);
                     s.setLong(2, afterIndex);
                     s.setInt(3, limit);
-                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4)));
+                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)));
+    }
+
+    /** One task if it is still pending (not succeeded, failed or cancelled). */
+    public Optional<StoredTask> pendingTask(String jobId, long index) {
+        return query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx = ? AND state = 0",
+                s -> {
+                    s.setString(1, jobId);
+                    s.setLong(2, index);
+                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)))
+                .stream().findFirst();
     }
 
     /** How many tasks of a job are in each stored state: {@code [pending, succeeded, failed, cancelled]}. */
@@ -400,14 +410,15 @@ public final class Store implements AutoCloseable {
                 }
             }
             if (!batch.attemptFailures.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, error = ? "
-                        + "WHERE job_id = ? AND idx = ? AND state = 0")) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, crashes = ?, "
+                        + "error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
                     for (StoreBatch.TaskAttemptFailed f : batch.attemptFailures) {
                         s.setInt(1, f.failures());
                         s.setInt(2, f.losses());
-                        s.setString(3, truncate(f.error(), 4000));
-                        s.setString(4, f.jobId());
-                        s.setLong(5, f.index());
+                        s.setInt(3, f.crashes());
+                        s.setString(4, truncate(f.error(), 4000));
+                        s.setString(5, f.jobId());
+                        s.setLong(6, f.index());
                         s.addBatch();
                     }
                     s.executeBatch();
@@ -415,14 +426,15 @@ public final class Store implements AutoCloseable {
             }
             if (!batch.taskFailures.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
-                        + "error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+                        + "crashes = ?, error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
                     for (StoreBatch.TaskFailed f : batch.taskFailures) {
                         s.setInt(1, TaskState.FAILED.code());
                         s.setInt(2, f.failures());
                         s.setInt(3, f.losses());
-                        s.setString(4, truncate(f.error(), 4000));
-                        s.setString(5, f.jobId());
-                        s.setLong(6, f.index());
+                        s.setInt(4, f.crashes());
+                        s.setString(5, truncate(f.error(), 4000));
+                        s.setString(6, f.jobId());
+                        s.setLong(7, f.index());
                         s.addBatch();
                     }
                     s.executeBatch();
@@ -454,8 +466,40 @@ public final class Store implements AutoCloseable {
                     s.executeBatch();
                 }
             }
+            if (!batch.workerEvents.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO worker_event (worker_id, worker_name, type, "
+                        + "reason, incarnation, at) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    for (WorkerEventRow e : batch.workerEvents) {
+                        s.setString(1, e.workerId());
+                        s.setString(2, e.workerName());
+                        s.setString(3, e.type().name());
+                        s.setString(4, truncate(e.reason(), 1000));
+                        s.setLong(5, e.incarnation());
+                        s.setTimestamp(6, Timestamp.from(e.at()));
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
+            }
             return written;
         });
+    }
+
+    /** The most recent worker events, oldest first; {@code workerId} null for all workers. */
+    public List<WorkerEventRow> workerEvents(String workerId, int limit) {
+        String where = workerId == null ? "" : " WHERE worker_id = ?";
+        List<WorkerEventRow> rows = query("SELECT seq, worker_id, worker_name, type, reason, incarnation, at FROM worker_event"
+                + where + " ORDER BY seq DESC LIMIT ?", s -> {
+                    int i = 1;
+                    if (workerId != null) {
+                        s.setString(i++, workerId);
+                    }
+                    s.setInt(i, limit);
+                }, rs -> new WorkerEventRow(rs.getLong(1), rs.getString(2), rs.getString(3),
+                        io.gridwork.master.model.WorkerEventType.valueOf(rs.getString(4)), rs.getString(5), rs.getLong(6),
+                        instant(rs, 7)));
+        java.util.Collections.reverse(rows);
+        return rows;
     }
 
     private static void updateJob(Connection c, StoreBatch.JobUpdate u) throws SQLException {
@@ -488,6 +532,14 @@ public final class Store implements AutoCloseable {
         if (u.retried() != null) {
             sets.add("retried = ?");
             values.add(u.retried());
+        }
+        if (u.lost() != null) {
+            sets.add("lost = ?");
+            values.add(u.lost());
+        }
+        if (u.rejected() != null) {
+            sets.add("rejected = ?");
+            values.add(u.rejected());
         }
         if (u.result() != null) {
             sets.add("result = ?");
@@ -581,7 +633,7 @@ public final class Store implements AutoCloseable {
         return new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), KeyValues.decode(rs.getString(4)),
                 JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), instant(rs, 8), instant(rs, 9),
                 instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
-                rs.getString(16), rs.getString(17), rs.getString(18), rs.getLong(19));
+                rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

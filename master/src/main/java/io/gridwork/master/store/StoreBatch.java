@@ -18,14 +18,20 @@ public final class StoreBatch {
     public record TaskSuccess(String jobId, long index, byte[] output, String workerId, long durationMs) {}
 
     /** A failed or lost attempt of a task that stays pending (it will be retried). */
-    public record TaskAttemptFailed(String jobId, long index, int failures, int losses, String error) {}
+    public record TaskAttemptFailed(String jobId, long index, int failures, int losses, int crashes, String error) {}
 
     /** A task that failed for good. */
-    public record TaskFailed(String jobId, long index, int failures, int losses, String error) {}
+    public record TaskFailed(String jobId, long index, int failures, int losses, int crashes, String error) {}
 
     /** A change of a job's stored columns; null fields are left as they are. */
     public record JobUpdate(String id, JobState state, Instant startedAt, Instant finishedAt, String error,
-            Long succeeded, Long failed, Long retried, JobResultData result) {}
+            Long succeeded, Long failed, Long retried, Long lost, Long rejected, JobResultData result) {
+
+        /** A job that started running. */
+        public static JobUpdate started(String id, Instant at) {
+            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null);
+        }
+    }
 
     /** A job's merged result. */
     public record JobResultData(byte[] bytes, String text, String mediaType) {}
@@ -39,6 +45,7 @@ public final class StoreBatch {
     final List<JobUpdate> jobUpdates = new ArrayList<>();
     final Map<String, long[]> workerCounters = new LinkedHashMap<>();
     final Map<String, WorkerUpdate> workerUpdates = new LinkedHashMap<>();
+    final List<WorkerEventRow> workerEvents = new ArrayList<>();
 
     public StoreBatch success(TaskSuccess s) {
         successes.add(s);
@@ -72,6 +79,12 @@ public final class StoreBatch {
         return this;
     }
 
+    /** A worker state change to record (its {@code seq} is ignored: the store numbers events). */
+    public StoreBatch workerEvent(WorkerEventRow event) {
+        workerEvents.add(event);
+        return this;
+    }
+
     /** Adds every write of {@code other} after the writes of this batch. */
     public StoreBatch addAll(StoreBatch other) {
         successes.addAll(other.successes);
@@ -84,12 +97,13 @@ public final class StoreBatch {
             mine[1] += c[1];
         });
         workerUpdates.putAll(other.workerUpdates);
+        workerEvents.addAll(other.workerEvents);
         return this;
     }
 
     public boolean isEmpty() {
         return successes.isEmpty() && attemptFailures.isEmpty() && taskFailures.isEmpty() && jobUpdates.isEmpty()
-                && workerCounters.isEmpty() && workerUpdates.isEmpty();
+                && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
     }
 
     /** The number of task successes in this batch. */
@@ -99,7 +113,7 @@ public final class StoreBatch {
 
     public int size() {
         return successes.size() + attemptFailures.size() + taskFailures.size() + jobUpdates.size()
-                + workerCounters.size() + workerUpdates.size();
+                + workerCounters.size() + workerUpdates.size() + workerEvents.size();
     }
 
     private long[] counters(String workerId) {

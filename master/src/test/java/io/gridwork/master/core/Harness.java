@@ -29,6 +29,7 @@ final class Harness implements AutoCloseable {
     final JarRepository jars;
     final String jarSha;
     final SchedulerOptions options;
+    final FakeProber prober = new FakeProber();
     Scheduler scheduler;
 
     Harness(Path dir, SchedulerOptions options) throws Exception {
@@ -49,7 +50,7 @@ final class Harness implements AutoCloseable {
     }
 
     private Scheduler newScheduler() {
-        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, new DirectExecutorService());
+        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, new DirectExecutorService(), prober);
         s.recover();
         s.scheduleTicks();
         return s;
@@ -87,6 +88,19 @@ final class Harness implements AutoCloseable {
         return new FakeWorker(name, slots, prefetch);
     }
 
+    /** Health checks answered as the test says: a worker's health port is reachable or not. */
+    static final class FakeProber implements Prober {
+        final java.util.Set<Integer> reachablePorts = new java.util.HashSet<>();
+        int probes;
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Outcome> probe(String host, int port, java.time.Duration timeout) {
+            probes++;
+            boolean up = reachablePorts.contains(port);
+            return java.util.concurrent.CompletableFuture.completedFuture(new Outcome(up, up ? "serving" : "connection refused"));
+        }
+    }
+
     @Override
     public void close() {
         scheduler.close();
@@ -94,10 +108,13 @@ final class Harness implements AutoCloseable {
     }
 
     /** A worker whose stream records what the master sends; the test says what it sends back. */
+    private int nextHealthPort = 20000;
+
     final class FakeWorker implements Messages.WorkerLink {
         final String name;
         final int slots;
         final int prefetch;
+        final int healthPort = nextHealthPort++;
         final List<Messages.Outbound> received = new ArrayList<>();
         Session session;
         String id;
@@ -113,7 +130,7 @@ final class Harness implements AutoCloseable {
 
         RegisterOutcome connect(List<Messages.TaskKey> held) {
             RegisterOutcome outcome = scheduler.register(new WorkerRegistration(name, slots, prefetch, Map.of(),
-                    "127.0.0.1", 0, Map.of(), timer.clock.instant()), held);
+                    "127.0.0.1", healthPort, Map.of(), timer.clock.instant()), held);
             id = outcome.workerId();
             closed = false;
             session = scheduler.connect(outcome.workerId(), outcome.incarnation(), this);
@@ -183,8 +200,34 @@ final class Harness implements AutoCloseable {
                     new Messages.Failure(message, "java.lang.RuntimeException", retryable, ""), 1)));
         }
 
+        /** The stream breaks (the process died, or the link). */
         void disconnect() {
-            scheduler.onClosed(session, "test disconnect");
+            scheduler.onClosed(session, "test disconnect", false);
+        }
+
+        List<Messages.ProbeRequest> probeRequests() {
+            List<Messages.ProbeRequest> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.probes));
+            return all;
+        }
+
+        /** Answers every indirect probe asked of this worker so far. */
+        void answerProbes(boolean reachable) {
+            List<Messages.ProbeResult> results = new ArrayList<>();
+            for (Messages.ProbeRequest p : probeRequests()) {
+                results.add(new Messages.ProbeResult(p.probeId(), reachable, reachable ? "serving" : "refused"));
+            }
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), false, results, List.of()));
+        }
+
+        void progress(Messages.Assignment a, double fraction) {
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1,
+                    List.of(new Messages.Progress(a.key(), fraction, "")), List.of(), false));
+        }
+
+        void crashed(Messages.Assignment a) {
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), true, List.of(),
+                    List.of(a.key())));
         }
     }
 }

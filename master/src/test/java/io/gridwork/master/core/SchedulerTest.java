@@ -103,7 +103,8 @@ class SchedulerTest {
         Harness.FakeWorker w1 = h.worker("w1", 1, 0);
         w1.credit(1);
         Messages.Assignment first = w1.assignments().get(0);
-        w1.disconnect(); // its task goes elsewhere
+        w1.disconnect(); // its task goes elsewhere once it is found dead
+        h.advance(Duration.ofMillis(300));
         Harness.FakeWorker w2 = h.worker("w2", 2, 0);
         w2.credit(2);
         assertThat(w2.assignments()).hasSize(2);
@@ -172,7 +173,9 @@ class SchedulerTest {
         Harness.FakeWorker w1 = h.worker("w1", 4, 0);
         w1.credit(4);
         assertThat(w1.assignments()).hasSize(4);
-        w1.disconnect();
+        w1.disconnect(); // its stream broke: probed at once, twice, on every path
+        assertThat(state("w1")).isEqualTo(WorkerState.SUSPECT);
+        h.advance(Duration.ofMillis(300));
         assertThat(h.scheduler.workers(true)).filteredOn(s -> s.name().equals("w1"))
                 .extracting(WorkerSnapshot::state).containsExactly(WorkerState.DEAD);
         Harness.FakeWorker w2 = h.worker("w2", 4, 0);
@@ -185,20 +188,153 @@ class SchedulerTest {
     }
 
     @Test
-    void aSilentWorkerIsDeclaredDeadAndItsTasksReassigned() {
+    void aSilentWorkerIsSuspectedProbedTwiceOnEveryPathThenDeclaredDeadAndItsTasksReassigned() {
         h.submit(SquaresJob.class, Map.of("n", "2"));
         Harness.FakeWorker w1 = h.worker("w1", 2, 0);
         Harness.FakeWorker w2 = h.worker("w2", 2, 0);
         w1.credit(2);
         assertThat(w1.assignments()).hasSize(2);
-        for (int i = 0; i < 12; i++) {
-            h.advance(Duration.ofMillis(500));
+        for (int i = 0; i < 9; i++) { // 2.25 s: two missed heartbeats
+            h.advance(Duration.ofMillis(250));
             w2.heartbeat();
         }
+        assertThat(state("w1")).isEqualTo(WorkerState.SUSPECT);
+        assertThat(w1.closed).isFalse();
+        assertThat(h.prober.probes).isEqualTo(1);
+        assertThat(w2.probeRequests()).hasSize(1); // the indirect path
+        w2.answerProbes(false);
+        h.advance(Duration.ofMillis(300)); // the second round
+        assertThat(h.prober.probes).isEqualTo(2);
+        assertThat(state("w1")).isEqualTo(WorkerState.SUSPECT);
+        w2.answerProbes(false);
+        assertThat(state("w1")).isEqualTo(WorkerState.DEAD);
         assertThat(w1.closed).isTrue();
-        assertThat(w1.closeReason).startsWith("no heartbeat for");
+        assertThat(w1.closeReason).contains("unreachable on every path");
         w2.credit(2);
         assertThat(w2.assignments()).hasSize(2);
+        assertThat(events()).containsSubsequence("w1 ALIVE", "w1 SUSPECT", "w1 DEAD");
+    }
+
+    @Test
+    void heartbeatsThatResumeClearTheSuspicion() {
+        Harness.FakeWorker w1 = h.worker("w1", 2, 0);
+        w1.credit(2);
+        h.advance(Duration.ofMillis(2250));
+        assertThat(state("w1")).isEqualTo(WorkerState.SUSPECT);
+        h.submit(SquaresJob.class, Map.of("n", "4"));
+        assertThat(w1.assignments()).isEmpty(); // a suspect gets no new tasks
+        w1.heartbeat();
+        assertThat(state("w1")).isEqualTo(WorkerState.ALIVE);
+        assertThat(w1.assignments()).hasSize(2);
+    }
+
+    @Test
+    void aBrokenStreamOfAWorkerStillReachableIsALinkFailureAndItKeepsItsTasks() {
+        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "3"));
+        Harness.FakeWorker w1 = h.worker("w1", 3, 0);
+        Harness.FakeWorker w2 = h.worker("w2", 3, 0);
+        h.prober.reachablePorts.add(w1.healthPort);
+        w1.credit(3);
+        List<Messages.Assignment> held = new ArrayList<>(w1.assignments());
+        w1.disconnect();
+        assertThat(state("w1")).isEqualTo(WorkerState.LINK_FAILED);
+        w2.credit(3);
+        assertThat(w2.assignments()).isEmpty(); // kept for w1 during the grace period
+        h.advance(Duration.ofSeconds(5));
+        RegisterOutcome back = w1.connect(held.stream().map(Messages.Assignment::key).collect(Collectors.toList()));
+        assertThat(back.keep()).hasSize(3);
+        assertThat(state("w1")).isEqualTo(WorkerState.ALIVE);
+        held.forEach(w1::succeed);
+        h.commit();
+        assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(h.job(job.id()).lost()).isZero();
+        assertThat(events()).containsSubsequence("w1 LINK_FAILED", "w1 RECOVERED");
+    }
+
+    @Test
+    void aLinkFailureThatOutlastsItsGraceMakesTheWorkerDeadAndItsTasksGoElsewhere() {
+        h.submit(SquaresJob.class, Map.of("n", "2"));
+        Harness.FakeWorker w1 = h.worker("w1", 2, 0);
+        Harness.FakeWorker w2 = h.worker("w2", 2, 0);
+        h.prober.reachablePorts.add(w1.healthPort);
+        w1.credit(2);
+        w1.disconnect();
+        assertThat(state("w1")).isEqualTo(WorkerState.LINK_FAILED);
+        w2.credit(2);
+        for (int i = 0; i < 45; i++) {
+            h.advance(Duration.ofMillis(250));
+            w2.heartbeat();
+            w2.answerProbes(true);
+        }
+        assertThat(state("w1")).isEqualTo(WorkerState.DEAD);
+        assertThat(w2.assignments()).hasSize(2);
+    }
+
+    @Test
+    void aTaskUnderWhichWorkersKeepDyingIsQuarantinedAndOnlyItsJobFails() {
+        JobSnapshot poison = h.submit(SquaresJob.class, Map.of("n", "1"));
+        JobSnapshot other = h.submit(SquaresJob.class, Map.of("n", "2"));
+        for (int i = 1; i <= 3; i++) {
+            Harness.FakeWorker w = h.worker("victim-" + i, 1, 0);
+            w.credit(1);
+            Messages.Assignment a = w.assignments().get(0);
+            if (a.key().jobId().equals(poison.id())) {
+                w.crashed(a);
+            } else {
+                w.succeed(a);
+                Messages.Assignment next = w.assignments().get(1);
+                w.crashed(next);
+            }
+        }
+        h.commit();
+        JobSnapshot failed = h.job(poison.id());
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.error()).startsWith("task 0 was running when its worker died 3 times").endsWith("it is quarantined");
+        Harness.FakeWorker healthy = h.worker("healthy", 2, 0);
+        healthy.credit(2);
+        healthy.assignments().forEach(healthy::succeed);
+        h.commit();
+        assertThat(h.job(other.id()).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aTaskWithoutProgressPastItsTimeoutIsCancelledAndRetriedElsewhere() {
+        JobSnapshot job = h.scheduler.submit(new Submission(h.jarSha, SquaresJob.class.getName(), Map.of("n", "1"), 0, 2000));
+        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
+        Harness.FakeWorker w2 = h.worker("w2", 1, 0);
+        w1.credit(1);
+        w2.credit(1);
+        Harness.FakeWorker slow = w1.assignments().isEmpty() ? w2 : w1;
+        Harness.FakeWorker other = slow == w1 ? w2 : w1;
+        Messages.Assignment a = slow.assignments().get(0);
+        slow.progress(a, 0.0); // started
+        for (int i = 0; i < 6; i++) { // progress keeps it alive well past the timeout
+            h.advance(Duration.ofMillis(1000));
+            slow.progress(a, 0.1 * i);
+            other.heartbeat();
+        }
+        assertThat(slow.cancels()).isEmpty();
+        for (int i = 0; i < 4; i++) { // then it hangs
+            h.advance(Duration.ofMillis(1000));
+            slow.heartbeat();
+            other.heartbeat();
+        }
+        assertThat(slow.cancels()).containsExactly(a.key());
+        assertThat(other.assignments()).hasSize(1);
+        other.succeed(other.assignments().get(0));
+        h.commit();
+        assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(h.job(job.id()).retried()).isEqualTo(1);
+    }
+
+    private WorkerState state(String name) {
+        return h.scheduler.workers(true).stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow().state();
+    }
+
+    private List<String> events() {
+        List<String> seen = new ArrayList<>();
+        h.scheduler.watchWorkers(1000, e -> seen.add(e.name() + " " + e.type()));
+        return seen;
     }
 
     @Test
@@ -273,6 +409,11 @@ class SchedulerTest {
         assertThat(h.job(job.id()).succeeded()).isEqualTo(3);
         Harness.FakeWorker again = h.worker("w2", 50, 0);
         again.credit(50);
+        assertThat(again.assignments()).isEmpty(); // w1 was alive before the restart: its tasks wait for it
+        for (int i = 0; i < 22; i++) { // it does not come back within the adoption grace
+            h.advance(Duration.ofMillis(500));
+            again.heartbeat();
+        }
         assertThat(again.assignments()).hasSize(17); // only what was not stored
         assertThat(again.assignments()).extracting(a -> a.key().index())
                 .doesNotContainAnyElementsOf(before.subList(0, 3).stream().map(a -> a.key().index()).collect(Collectors.toList()));
@@ -284,6 +425,24 @@ class SchedulerTest {
         h.commit();
         assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(result(job.id())).isEqualTo(squares(20));
+    }
+
+    @Test
+    void afterARestartAWorkerTakesBackTheTasksItWasRunningAndTheirResultsCount() {
+        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "6"));
+        Harness.FakeWorker w = h.worker("w1", 3, 0);
+        w.credit(3);
+        List<Messages.Assignment> running = new ArrayList<>(w.assignments());
+        h.restart();
+        RegisterOutcome back = w.connect(running.stream().map(Messages.Assignment::key).collect(Collectors.toList()));
+        assertThat(back.keep()).hasSize(3);
+        running.forEach(w::succeed); // each result also grants a credit
+        h.commit();
+        w.assignments().subList(3, w.assignments().size()).forEach(w::succeed);
+        h.commit();
+        assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(result(job.id())).isEqualTo(squares(6));
+        assertThat(w.assignments()).hasSize(6); // nothing ran twice
     }
 
     @Test

@@ -77,7 +77,8 @@ class ClientServiceTest {
             timer.shutdownNow();
             code.shutdownNow();
         });
-        Scheduler scheduler = new Scheduler(SchedulerOptions.defaults(), store, jars, Clock.systemUTC(), loop, timer, code);
+        Scheduler scheduler = new Scheduler(SchedulerOptions.defaults(), store, jars, Clock.systemUTC(), loop, timer, code,
+                (host, port, timeout) -> CompletableFuture.completedFuture(new io.gridwork.master.core.Prober.Outcome(false, "test")));
         scheduler.start();
         cleanup.register(scheduler);
         ServerInterceptor countUploads = new ServerInterceptor() {

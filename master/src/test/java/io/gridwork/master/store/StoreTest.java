@@ -72,11 +72,12 @@ class StoreTest {
         store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), false);
         store.apply(new StoreBatch()
                 .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 1))
-                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 2, "boom"), "w-1"));
+                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 2, 1, "boom"), "w-1"));
         List<StoredTask> pending = store.pendingTasks(job.id(), -1, 10);
         assertThat(pending).extracting(StoredTask::index).containsExactly(0L, 2L);
         assertThat(pending.get(1).failures()).isEqualTo(1);
         assertThat(pending.get(1).losses()).isEqualTo(2);
+        assertThat(pending.get(1).crashes()).isEqualTo(1);
         assertThat(store.pendingTasks(job.id(), 0, 10)).extracting(StoredTask::index).containsExactly(2L);
     }
 
@@ -84,10 +85,12 @@ class StoreTest {
     void jobUpdatesAndResults() {
         JobRow job = aJob();
         store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
-                1L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"))));
+                1L, 2L, 1L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"))));
         JobRow done = store.findJob(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.succeeded()).isEqualTo(3);
+        assertThat(done.lost()).isEqualTo(2);
+        assertThat(done.rejected()).isEqualTo(1);
         assertThat(done.resultText()).isEqualTo("78");
         assertThat(done.resultSize()).isEqualTo(2);
         assertThat(store.jobResult(job.id()).orElseThrow()).containsExactly(7, 8);
