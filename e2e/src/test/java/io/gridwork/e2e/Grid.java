@@ -72,6 +72,21 @@ final class Grid implements AutoCloseable {
         }
     }
 
+    /** The last lines of every server's log, for a failure message. */
+    String logs() {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".log")).sorted()::iterator) {
+                List<String> lines = Files.readAllLines(f);
+                all.append("==== ").append(f.getFileName()).append('\n');
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> all.append(l).append('\n'));
+            }
+        } catch (IOException e) {
+            all.append("(logs unreadable: ").append(e).append(")");
+        }
+        return all.toString();
+    }
+
     @Override
     public void close() throws InterruptedException {
         for (Process p : servers) {

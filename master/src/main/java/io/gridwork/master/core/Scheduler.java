@@ -92,6 +92,8 @@ public final class Scheduler implements AutoCloseable {
     private List<Runnable> afterCommit = new ArrayList<>();
     private boolean flushScheduled;
     private volatile long epochBase;
+    /** When dispatch runs again for a retry falling due; null if nothing is scheduled. */
+    private Instant nextWake;
     private long nextAttemptId;
     /** After a restart: workers that were alive before and have not registered again yet. */
     private final Set<String> awaited = new HashSet<>();
@@ -826,10 +828,12 @@ public final class Scheduler implements AutoCloseable {
         for (Iterator<QueuedTask> it = job.retries.iterator(); it.hasNext(); ) {
             QueuedTask t = it.next();
             if (t.notBefore != null && t.notBefore.isAfter(now)) {
+                wakeAt(t.notBefore);
                 continue;
             }
             if (s.worker.id.equals(t.avoidWorker) && t.notBefore != null
                     && now.isBefore(t.notBefore.plus(AVOID_FAILED_WORKER_FOR)) && otherWorkerCanTake(s)) {
+                wakeAt(t.notBefore.plus(AVOID_FAILED_WORKER_FOR));
                 continue;
             }
             it.remove();
@@ -897,9 +901,24 @@ public final class Scheduler implements AutoCloseable {
         job.retries.add(task);
         markDirty(job);
         if (notBefore != null) {
-            long delayMs = Math.max(1, Duration.between(clock.instant(), notBefore).toMillis());
-            timer.schedule(() -> post(this::dispatchHungry), delayMs, TimeUnit.MILLISECONDS);
+            wakeAt(notBefore);
         }
+    }
+
+    /** Dispatches again at {@code at} (a retry falls due), unless a wake-up no later than that is scheduled. */
+    private void wakeAt(Instant at) {
+        Instant now = clock.instant();
+        if (nextWake != null && !nextWake.isAfter(at) && nextWake.isAfter(now)) {
+            return;
+        }
+        nextWake = at;
+        long delayMs = Math.max(1, Duration.between(now, at).toMillis() + 1);
+        timer.schedule(() -> post(() -> {
+            if (nextWake != null && !nextWake.isAfter(clock.instant())) {
+                nextWake = null;
+            }
+            dispatchHungry();
+        }), delayMs, TimeUnit.MILLISECONDS);
     }
 
     // =====================================================================================================

@@ -1,0 +1,284 @@
+package io.gridwork.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.WorkerEvent;
+import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.client.GridClient;
+import io.gridwork.client.JobSubmission;
+import io.gridwork.testing.TestJars;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Faults injected into a real grid (master and workers as separate JVMs on loopback): each scenario checks
+ * invariants, not timings: the job's result equals the fault-free result, and exactly one output per task was
+ * merged.
+ */
+class ChaosIT {
+
+    @TempDir
+    Path dir;
+
+    private Grid grid;
+    private GridClient client;
+    private Path jar;
+    private Path log;
+    private int masterPort;
+    private final Map<String, Process> workers = new HashMap<>();
+    /** Worker events as "name TYPE", in order; {@link #details} has them with their reasons. */
+    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final List<String> details = new CopyOnWriteArrayList<>();
+    private Thread eventWatcher;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        grid = new Grid(dir);
+        jar = TestJars.of(dir.resolve("jobs"), "chaos.jar", ChaosJob.class);
+        log = dir.resolve("executions.log");
+        masterPort = freePort();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (eventWatcher != null) {
+            eventWatcher.interrupt();
+        }
+        if (client != null) {
+            client.close();
+        }
+        grid.close();
+    }
+
+    // ------------------------------------------------------------------------------------------ scenarios
+
+    @Test
+    void aWorkerKilledMidTaskLosesNothing() throws Exception {
+        startMaster();
+        startWorkers(3);
+        String job = submit(Map.of("n", "30", "ms", "300"));
+        awaitSucceeded(job, 3);
+        kill9(workers.get("w1"));
+        JobStatus done = awaitEnd(job);
+        assertFaultFree(done, 30);
+        assertThat(events).as(details.toString()).contains("w1 DEAD");
+    }
+
+    @Test
+    void aFrozenWorkerIsDeclaredDeadItsLateResultsAreRefusedAndItRejoins() throws Exception {
+        startMaster();
+        startWorkers(3);
+        String job = submit(Map.of("n", "90", "ms", "200"));
+        awaitSucceeded(job, 3);
+        Process frozen = workers.get("w1");
+        signal(frozen, "STOP");
+        await().atMost(Duration.ofSeconds(30)).until(() -> state("w1") == WorkerInfo.State.DEAD);
+        signal(frozen, "CONT");
+        await().atMost(Duration.ofSeconds(30)).until(() -> state("w1") == WorkerInfo.State.ALIVE);
+        JobStatus done = awaitEnd(job);
+        assertFaultFree(done, 90);
+        assertThat(done.getTasks().getRejected()).as("results of w1's superseded attempts").isPositive();
+        assertThat(events).as(details.toString()).containsSubsequence(List.of("w1 SUSPECT", "w1 DEAD", "w1 RECOVERED"));
+    }
+
+    @Test
+    void aCutLinkIsALinkFailureAndTheWorkerKeepsItsTasks() throws Exception {
+        startMaster();
+        startWorkers(2);
+        try (TcpProxy proxy = new TcpProxy(0, new InetSocketAddress("127.0.0.1", masterPort), 0)) {
+            startWorker("behind-proxy", "127.0.0.1:" + proxy.port());
+            awaitWorkers(3);
+            String job = submit(Map.of("n", "40", "ms", "300"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> running("behind-proxy") > 0);
+            proxy.cut();
+            await().atMost(Duration.ofSeconds(30)).until(() -> state("behind-proxy") == WorkerInfo.State.LINK_FAILED);
+            assertThat(events).as(details.toString()).doesNotContain("behind-proxy DEAD");
+            proxy.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() -> state("behind-proxy") == WorkerInfo.State.ALIVE);
+            JobStatus done = awaitEnd(job);
+            assertFaultFree(done, 40);
+            assertThat(done.getTasks().getLost()).as("tasks kept through the link failure").isZero();
+        }
+        assertThat(events).as(details.toString()).containsSubsequence(List.of("behind-proxy SUSPECT",
+                "behind-proxy LINK_FAILED", "behind-proxy RECOVERED"));
+    }
+
+    @Test
+    void theMasterKilledMidJobComesBackAndTheJobEndsAsIfNothingHappened() throws Exception {
+        Process master = startMaster();
+        startWorkers(2);
+        String job = submit(Map.of("n", "40", "ms", "200", "log", log.toString()));
+        Path waitOut = dir.resolve("wait.out");
+        Process waiting = grid.start("wait", "wait", job, "--master", "127.0.0.1:" + masterPort, "--out", waitOut.toString());
+        awaitSucceeded(job, 8);
+        kill9(master);
+        master.waitFor(10, TimeUnit.SECONDS);
+        startMaster();
+        assertThat(waiting.waitFor(3, TimeUnit.MINUTES)).as("grid wait ended").isTrue();
+        assertThat(waiting.exitValue()).as(grid.log("wait")).isZero();
+        assertThat(Files.readString(waitOut).trim()).isEqualTo(ChaosJob.expected(40));
+        JobStatus done = awaitEnd(job);
+        assertFaultFree(done, 40);
+        List<String> executions = Files.readAllLines(log);
+        assertThat(executions.stream().map(l -> l.split(" ")[0]).distinct().count()).isEqualTo(40);
+        // tasks completed before the crash ran once; at most the two workers' in-flight tasks ran again
+        assertThat(executions.size()).isLessThanOrEqualTo(40 + 2 * 3);
+    }
+
+    @Test
+    void aTaskThatAlwaysThrowsFailsItsJobWithItsMessage() throws Exception {
+        startMaster();
+        startWorkers(2);
+        String bad = submit(Map.of("n", "5", "ms", "50", "throwOn", "2"));
+        String good = submit(Map.of("n", "10", "ms", "50"));
+        JobStatus failed = awaitEnd(bad);
+        assertThat(failed.getState()).isEqualTo(JobStatus.State.FAILED);
+        assertThat(failed.getError()).isEqualTo("task 2 failed 3 times; last error: IllegalStateException: task 2 always fails");
+        assertFaultFree(awaitEnd(good), 10);
+    }
+
+    @Test
+    void aHungTaskTimesOutAndRunsAgainElsewhere() throws Exception {
+        startMaster();
+        startWorkers(2);
+        String job = client.submit(JobSubmission.builder().jar(jar).jobClass(ChaosJob.class.getName())
+                .arg("n", "6").arg("ms", "100").arg("hangOn", "3").taskTimeout(Duration.ofSeconds(2)).build());
+        JobStatus done = awaitEnd(job);
+        assertFaultFree(done, 6);
+        assertThat(done.getTasks().getRetried()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aTaskThatKillsItsWorkerIsQuarantinedAndOtherJobsGoOn() throws Exception {
+        startMaster();
+        startWorkers(3);
+        String other = submit(Map.of("n", "20", "ms", "100"));
+        String poison = submit(Map.of("n", "1", "exitOn", "0"));
+        JobStatus failed = awaitEnd(poison);
+        assertThat(failed.getState()).isEqualTo(JobStatus.State.FAILED);
+        assertThat(failed.getError()).startsWith("task 0 was running when its worker died 3 times").endsWith("it is quarantined");
+        startWorker("fresh", "127.0.0.1:" + masterPort);
+        assertFaultFree(awaitEnd(other), 20);
+    }
+
+    // ------------------------------------------------------------------------------------------ helpers
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Process startMaster() throws Exception {
+        Process p = grid.start("master-" + Instant.now().toEpochMilli(), "master", "--port", Integer.toString(masterPort),
+                "--bind", "127.0.0.1", "--data", dir.resolve("master").toString());
+        if (client == null) {
+            client = GridClient.connect("127.0.0.1:" + masterPort);
+        }
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> client.workers(true) != null);
+        if (eventWatcher == null) {
+            eventWatcher = new Thread(() -> {
+                try {
+                    client.watchWorkers(0, Instant.now().plus(Duration.ofHours(1)),
+                            (WorkerEvent e) -> {
+                                details.add(e.getName() + " " + e.getType() + ": " + e.getReason());
+                                events.add(e.getName() + " " + e.getType());
+                            });
+                } catch (RuntimeException stopped) {
+                    // the test is over
+                }
+            }, "test-events");
+            eventWatcher.setDaemon(true);
+            eventWatcher.start();
+        }
+        return p;
+    }
+
+    private void startWorkers(int n) throws Exception {
+        for (int i = 1; i <= n; i++) {
+            startWorker("w" + i, "127.0.0.1:" + masterPort);
+        }
+        awaitWorkers(n);
+    }
+
+    private void startWorker(String name, String master) throws IOException {
+        workers.put(name, grid.start(name, "worker", "--master", master, "--slots", "1", "--name", name,
+                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "2s"));
+    }
+
+    private void awaitWorkers(int n) {
+        await().atMost(Duration.ofSeconds(90)).until(() ->
+                client.workers(false).stream().filter(w -> w.getState() == WorkerInfo.State.ALIVE).count() >= n);
+    }
+
+    private String submit(Map<String, String> args) throws IOException {
+        return client.submit(JobSubmission.builder().jar(jar).jobClass(ChaosJob.class.getName()).args(args).build());
+    }
+
+    private void awaitSucceeded(String job, long n) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.status(job).getTasks().getSucceeded() >= n);
+    }
+
+    private JobStatus awaitEnd(String job) {
+        try {
+            await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
+                    .until(() -> GridClient.isTerminal(client.status(job).getState()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("job " + job + " did not end: " + client.status(job) + "\n" + grid.logs(), e);
+        }
+        return client.status(job);
+    }
+
+    private WorkerInfo.State state(String name) {
+        return client.workers(true).stream().filter(w -> w.getName().equals(name)).map(WorkerInfo::getState)
+                .findFirst().orElse(WorkerInfo.State.STATE_UNSPECIFIED);
+    }
+
+    private int running(String name) {
+        return client.workers(true).stream().filter(w -> w.getName().equals(name)).mapToInt(WorkerInfo::getRunning)
+                .findFirst().orElse(0);
+    }
+
+    private void assertFaultFree(JobStatus done, long n) {
+        assertThat(done.getState()).as(done.getError()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(done.getResult()).isEqualTo(ChaosJob.expected(n));
+        assertThat(done.getTasks().getSucceeded()).isEqualTo(n);
+    }
+
+    private static void kill9(Process p) {
+        p.destroyForcibly();
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
+
+    @SuppressWarnings("unused")
+    private List<String> eventsOf(String name) {
+        List<String> out = new ArrayList<>();
+        for (String e : events) {
+            if (e.startsWith(name + " ")) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+}
