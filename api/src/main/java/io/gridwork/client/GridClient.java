@@ -266,6 +266,9 @@ public final class GridClient implements AutoCloseable {
                 backoff = Duration.ofMillis(100);
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
+                if (code == Status.Code.CANCELLED && Thread.currentThread().isInterrupted()) {
+                    return; // the caller was interrupted: stop following
+                }
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
                     throw GridException.of(e, target);
                 }

@@ -1,7 +1,6 @@
 package io.gridwork.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -30,45 +29,7 @@ public final class TestJars {
 
     /** A jar in {@code dir} holding the bytes of these classes and of every class nested in them. */
     public static Path of(Path dir, String name, Class<?>... classes) {
-        try {
-            Files.createDirectories(dir);
-            Path jar = dir.resolve(name);
-            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-                for (Class<?> type : classes) {
-                    addClass(out, type);
-                }
-            }
-            return jar;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void addClass(JarOutputStream out, Class<?> type) throws IOException {
-        String resource = type.getName().replace('.', '/') + ".class";
-        try (InputStream in = type.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no class file for " + type.getName());
-            }
-            out.putNextEntry(new JarEntry(resource));
-            in.transferTo(out);
-            out.closeEntry();
-        }
-        for (Class<?> nested : type.getDeclaredClasses()) {
-            addClass(out, nested);
-        }
-        // anonymous and lambda-less inner classes named Outer$1, Outer$2, ...
-        for (int i = 1; i < 100; i++) {
-            String inner = type.getName().replace('.', '/') + "$" + i + ".class";
-            try (InputStream in = type.getClassLoader().getResourceAsStream(inner)) {
-                if (in == null) {
-                    break;
-                }
-                out.putNextEntry(new JarEntry(inner));
-                in.transferTo(out);
-                out.closeEntry();
-            }
-        }
+        return io.gridwork.internal.JobJars.of(dir, name, classes);
     }
 
     /** A jar in {@code dir} of these sources (class name to source text), compiled against the test class path. */

@@ -39,6 +39,15 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Port of the worker's gRPC health service, which the master probes (default: a free one).")
     int healthPort;
 
+    @Option(names = "--advertise-host", paramLabel = "HOST",
+            description = "Address at which the master and other workers reach this worker's health service "
+                    + "(default: the address the master sees it connect from).")
+    String advertiseHost;
+
+    @Option(names = "--advertise-health-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port at which others reach the health service, if not --health-port (behind NAT or a proxy).")
+    int advertiseHealthPort;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
     Duration drainTimeout;
@@ -53,7 +62,9 @@ final class WorkerCommand implements Callable<Integer> {
                     .name(name)
                     .labels(KeyValues.parse("--label", labels, false))
                     .workDir(workDir)
-                    .healthPort(healthPort);
+                    .healthPort(healthPort)
+                    .advertiseHost(advertiseHost)
+                    .advertiseHealthPort(advertiseHealthPort);
             if (slots != null) {
                 b.slots(slots);
             }

@@ -152,6 +152,22 @@ class CliTest {
     }
 
     @Test
+    void workersWatchShowsTheTableThenStateChanges() throws Exception {
+        StringWriter out = new StringWriter();
+        Thread watching = new Thread(() -> Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(new StringWriter()))
+                .execute(client("workers", "--watch", "--history", "5")));
+        watching.start();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains("cli-w  ALIVE  joined"));
+            assertThat(out.toString()).startsWith("NAME");
+        } finally {
+            watching.interrupt();
+            watching.join(10_000);
+        }
+        assertThat(watching.isAlive()).isFalse();
+    }
+
+    @Test
     void badInputExitsTwoWithOneLine() throws Exception {
         Run malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
         assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);

@@ -8,6 +8,8 @@ import io.gridwork.api.v1.WorkerEvent;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
+import io.gridwork.bench.support.DelayProxy;
+import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.testing.TestJars;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -37,7 +39,7 @@ class ChaosIT {
     @TempDir
     Path dir;
 
-    private Grid grid;
+    private GridProcesses grid;
     private GridClient client;
     private Path jar;
     private Path log;
@@ -50,7 +52,7 @@ class ChaosIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        grid = new Grid(dir);
+        grid = new GridProcesses(dir);
         jar = TestJars.of(dir.resolve("jobs"), "chaos.jar", ChaosJob.class);
         log = dir.resolve("executions.log");
         masterPort = freePort();
@@ -102,7 +104,7 @@ class ChaosIT {
     void aCutLinkIsALinkFailureAndTheWorkerKeepsItsTasks() throws Exception {
         startMaster();
         startWorkers(2);
-        try (TcpProxy proxy = new TcpProxy(0, new InetSocketAddress("127.0.0.1", masterPort), 0)) {
+        try (DelayProxy proxy = new DelayProxy(0, new InetSocketAddress("127.0.0.1", masterPort), 0)) {
             startWorker("behind-proxy", "127.0.0.1:" + proxy.port());
             awaitWorkers(3);
             String job = submit(Map.of("n", "40", "ms", "300"));
@@ -267,8 +269,7 @@ class ChaosIT {
     }
 
     private static void signal(Process p, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
+        GridProcesses.signal(p, signal);
     }
 
     @SuppressWarnings("unused")

@@ -7,6 +7,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.testing.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +27,13 @@ class EndToEndIT {
     @TempDir
     static Path dir;
 
-    static Grid grid;
+    static GridProcesses grid;
     static String master;
     static Path data;
 
     @BeforeAll
     static void startGrid() throws Exception {
-        grid = new Grid(dir);
+        grid = new GridProcesses(dir);
         data = dir.resolve("master");
         grid.start("master", "master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString());
         Path portFile = data.resolve("master.port");
@@ -53,7 +54,7 @@ class EndToEndIT {
     }
 
     static JsonArray workers() throws Exception {
-        Grid.Result r = grid.run("workers", "--master", master, "--output", "json");
+        GridProcesses.Result r = grid.run("workers", "--master", master, "--output", "json");
         return r.code() == 0 ? JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("workers") : new JsonArray();
     }
 
@@ -68,7 +69,7 @@ class EndToEndIT {
     }
 
     static int jobCount() throws Exception {
-        Grid.Result r = grid.run("jobs", "--master", master, "--output", "json", "--limit", "1000");
+        GridProcesses.Result r = grid.run("jobs", "--master", master, "--output", "json", "--limit", "1000");
         assertThat(r.code()).isZero();
         return JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonArray("jobs").size();
     }
@@ -81,7 +82,7 @@ class EndToEndIT {
 
     @Test
     void primesBelowTwentyMillionOverThreeWorkers() throws Exception {
-        Grid.Result r = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result r = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "limit=20000000", "--arg", "tasks=200", "--wait");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("1270607\n");
@@ -92,7 +93,7 @@ class EndToEndIT {
 
     @Test
     void submitThenWaitStatusAndResult() throws Exception {
-        Grid.Result submitted = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result submitted = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "limit=100000", "--arg", "tasks=10");
         assertThat(submitted.code()).as(submitted.err()).isZero();
         String id = submitted.out().trim();
@@ -113,21 +114,21 @@ class EndToEndIT {
         long jarsBefore = jarFiles();
         Path notAJar = Files.writeString(dir.resolve("not-a-jar.jar"), "this is not a zip file");
 
-        Grid.Result badJar = grid.run("submit", "--master", master, "--jar", notAJar.toString(), "--job", "x.Y", "--wait");
+        GridProcesses.Result badJar = grid.run("submit", "--master", master, "--jar", notAJar.toString(), "--job", "x.Y", "--wait");
         assertThat(badJar.code()).isEqualTo(2);
         assertThat(badJar.err().trim()).isEqualTo("grid submit: jar: file is not a jar (not a valid zip archive: zip END header not found)");
 
-        Grid.Result unknownClass = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result unknownClass = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.NoSuchJob", "--wait");
         assertThat(unknownClass.code()).isEqualTo(2);
         assertThat(unknownClass.err().trim()).isEqualTo("grid submit: job_class: no class io.gridwork.examples.NoSuchJob in the jar");
 
-        Grid.Result malformed = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result malformed = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "noequals", "--wait");
         assertThat(malformed.code()).isEqualTo(2);
         assertThat(malformed.err().trim()).isEqualTo("grid submit: --arg must be KEY=VALUE, got 'noequals'");
 
-        Grid.Result badValue = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result badValue = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "limit=lots");
         assertThat(badValue.code()).isEqualTo(2);
         assertThat(badValue.err().trim()).isEqualTo("grid submit: args: argument 'limit' must be an integer, got 'lots'");
@@ -140,7 +141,7 @@ class EndToEndIT {
     @Test
     void aTaskThatAlwaysThrowsFailsTheJobWithItsMessage() throws Exception {
         Path jar = TestJars.of(dir.resolve("jars-in"), "fails.jar", AlwaysFailsJob.class);
-        Grid.Result r = grid.run("submit", "--master", master, "--jar", jar.toString(), "--job", AlwaysFailsJob.class.getName(),
+        GridProcesses.Result r = grid.run("submit", "--master", master, "--jar", jar.toString(), "--job", AlwaysFailsJob.class.getName(),
                 "--max-attempts", "2", "--wait");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
@@ -150,7 +151,7 @@ class EndToEndIT {
     @Test
     void aBinaryResultGoesToAFile() throws Exception {
         Path png = dir.resolve("m.png");
-        Grid.Result r = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result r = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.MandelbrotJob", "--arg", "width=300", "--arg", "height=200", "--wait",
                 "--out", png.toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -161,7 +162,7 @@ class EndToEndIT {
     @Test
     void wordCountCarriesItsDataWithTheTasks() throws Exception {
         Path text = Files.writeString(dir.resolve("words.txt"), "b a b\nc b a\n");
-        Grid.Result r = grid.run("submit", "--master", master, "--jar", Grid.EXAMPLES.toString(),
+        GridProcesses.Result r = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.WordCountJob", "--arg", "text=@" + text, "--arg", "tasks=2", "--wait");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("b\t3\na\t2\nc\t1\n");
@@ -169,14 +170,14 @@ class EndToEndIT {
 
     @Test
     void anUnreachableMasterExitsThree() throws Exception {
-        Grid.Result r = grid.run("jobs", "--master", "127.0.0.1:1");
+        GridProcesses.Result r = grid.run("jobs", "--master", "127.0.0.1:1");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.err().lines().count()).isEqualTo(1);
     }
 
     @Test
     void theDemoRunsOnAFreshGrid() throws Exception {
-        Grid.Result r = grid.run(Duration.ofMinutes(5), "demo");
+        GridProcesses.Result r = grid.run(Duration.ofMinutes(5), "demo");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("pi ≈ 3.14").contains("wall time").contains("demo-1").contains("demo-2");
     }

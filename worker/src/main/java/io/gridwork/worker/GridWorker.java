@@ -249,7 +249,8 @@ public final class GridWorker implements AutoCloseable {
                             .setSlots(options.slots())
                             .setPrefetch(options.prefetch())
                             .putAllLabels(options.labels())
-                            .setHealthPort(healthPort())
+                            .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
+                            .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())
                             .setPlatform(platform());
                     for (RunningTask t : held.values()) {
                         b.addHeld(t.ref);

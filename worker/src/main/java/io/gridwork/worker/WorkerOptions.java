@@ -38,6 +38,8 @@ public final class WorkerOptions {
     private final Map<String, String> labels;
     private final Path workDir;
     private final int healthPort;
+    private final String advertiseHost;
+    private final int advertiseHealthPort;
     private final Duration drainTimeout;
     private final Duration reconnectBackoffMax;
     private final Duration callTimeout;
@@ -50,6 +52,8 @@ public final class WorkerOptions {
         this.labels = Map.copyOf(b.labels);
         this.workDir = b.workDir;
         this.healthPort = b.healthPort;
+        this.advertiseHost = b.advertiseHost;
+        this.advertiseHealthPort = b.advertiseHealthPort;
         this.drainTimeout = b.drainTimeout;
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.callTimeout = b.callTimeout;
@@ -103,6 +107,16 @@ public final class WorkerOptions {
         return healthPort;
     }
 
+    /** The host others use to reach this worker's health service; null: the address the master sees. */
+    public String advertiseHost() {
+        return advertiseHost;
+    }
+
+    /** The port others use to reach this worker's health service (behind NAT or a proxy); 0: the bound port. */
+    public int advertiseHealthPort() {
+        return advertiseHealthPort;
+    }
+
     public Duration drainTimeout() {
         return drainTimeout;
     }
@@ -124,6 +138,8 @@ public final class WorkerOptions {
         private final Map<String, String> labels = new LinkedHashMap<>();
         private Path workDir;
         private int healthPort;
+        private String advertiseHost;
+        private int advertiseHealthPort;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
@@ -170,6 +186,16 @@ public final class WorkerOptions {
             return this;
         }
 
+        public Builder advertiseHost(String v) {
+            advertiseHost = v == null || v.isBlank() ? null : v.trim();
+            return this;
+        }
+
+        public Builder advertiseHealthPort(int v) {
+            advertiseHealthPort = v;
+            return this;
+        }
+
         public Builder drainTimeout(Duration v) {
             drainTimeout = Objects.requireNonNull(v, "drainTimeout");
             return this;
@@ -201,6 +227,9 @@ public final class WorkerOptions {
             }
             if (healthPort < 0 || healthPort > 65535) {
                 throw new IllegalArgumentException("health port must be from 0 to 65535, got " + healthPort);
+            }
+            if (advertiseHealthPort < 0 || advertiseHealthPort > 65535) {
+                throw new IllegalArgumentException("advertised health port must be from 0 to 65535, got " + advertiseHealthPort);
             }
             if (workDir == null) {
                 workDir = defaultWorkDir(name);

@@ -1495,7 +1495,7 @@ public final class Scheduler implements AutoCloseable {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw CoreException.invalid(what + " did not finish within " + timeout.toSeconds() + " s");
+            throw CoreException.invalid(what + " did not finish within " + human(timeout));
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
@@ -1541,7 +1541,7 @@ public final class Scheduler implements AutoCloseable {
         }
         timer.schedule(() -> {
             if (!reported.get()) {
-                report.accept(null, new TimeoutException(what + " did not finish within " + timeout.toSeconds() + " s"));
+                report.accept(null, new TimeoutException(what + " did not finish within " + human(timeout)));
                 future.cancel(true);
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -1552,6 +1552,17 @@ public final class Scheduler implements AutoCloseable {
             t = t.getCause();
         }
         return t;
+    }
+
+    /** A duration for messages: 500 ms, 5 s, 3 min. */
+    static String human(Duration d) {
+        if (d.toMillis() < 1000) {
+            return d.toMillis() + " ms";
+        }
+        if (d.toSeconds() < 120 || d.toSeconds() % 60 != 0) {
+            return d.toSeconds() + " s";
+        }
+        return d.toMinutes() + " min";
     }
 
     private static String abbreviate(String text) {

@@ -61,7 +61,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             for (TaskRef ref : request.getHeldList()) {
                 held.add(key(ref));
             }
-            String host = PeerAddress.HOST.get();
+            String host = request.getAdvertiseHost().isEmpty() ? PeerAddress.HOST.get() : request.getAdvertiseHost();
+            if (request.getAdvertiseHost().length() > 253) {
+                throw Statuses.invalid("advertise_host must be at most 253 characters");
+            }
             RegisterOutcome outcome = scheduler.register(new WorkerRegistration(request.getName(), request.getSlots(),
                     request.getPrefetch(), request.getLabelsMap(), host == null ? "" : host, request.getHealthPort(),
                     ProtoViews.platform(request.getPlatform()), clock.instant()), held);

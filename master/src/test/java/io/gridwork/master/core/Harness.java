@@ -5,6 +5,7 @@ import io.gridwork.master.store.JarRow;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.WorkerRegistration;
 import io.gridwork.master.testjobs.BrokenMergeJob;
+import io.gridwork.master.testjobs.HangingMergeJob;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.master.testjobs.UnsizedJob;
 import io.gridwork.sdk.Codecs;
@@ -30,13 +31,21 @@ final class Harness implements AutoCloseable {
     final String jarSha;
     final SchedulerOptions options;
     final FakeProber prober = new FakeProber();
+    final java.util.concurrent.ExecutorService jobCode;
     Scheduler scheduler;
 
     Harness(Path dir, SchedulerOptions options) throws Exception {
+        this(dir, options, new DirectExecutorService());
+    }
+
+    /** With {@code jobCode} running job code (a real pool, for code that hangs). */
+    Harness(Path dir, SchedulerOptions options, java.util.concurrent.ExecutorService jobCode) throws Exception {
         this.options = options;
+        this.jobCode = jobCode;
         this.store = Store.inMemory("scheduler-" + UUID.randomUUID());
         this.jars = new JarRepository(dir.resolve("jars"), store, timer.clock, 1 << 30);
-        Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class);
+        Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class,
+                HangingMergeJob.class);
         this.jarSha = io.gridwork.client.GridClient.sha256(jar);
         JarRepository.Upload upload = jars.begin(jarSha, Files.size(jar), "jobs.jar");
         upload.write(Files.readAllBytes(jar));
@@ -50,7 +59,7 @@ final class Harness implements AutoCloseable {
     }
 
     private Scheduler newScheduler() {
-        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, new DirectExecutorService(), prober);
+        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, jobCode, prober);
         s.recover();
         s.scheduleTicks();
         return s;

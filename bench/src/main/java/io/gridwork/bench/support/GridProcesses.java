@@ -1,6 +1,4 @@
-package io.gridwork.e2e;
-
-import static org.assertj.core.api.Assertions.fail;
+package io.gridwork.bench.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,22 +10,31 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the real {@code ./grid} launcher as a user would: short commands to completion, and servers (master,
+ * Runs the real {@code ./grid} launcher as a user would: short commands to completion, and servers (masters,
  * workers) in the background, each a JVM with a small heap, all stopped (SIGTERM, then SIGKILL) by {@link #close()}.
  */
-final class Grid implements AutoCloseable {
+public final class GridProcesses implements AutoCloseable {
 
-    static final Path HOME = Path.of(System.getProperty("gridwork.home", "..")).toAbsolutePath().normalize();
-    static final Path EXAMPLES = HOME.resolve("examples/target/gridwork-examples.jar");
+    /** The Gridwork checkout (or installation) the launcher is in: {@code -Dgridwork.home}, else the current directory. */
+    public static final Path HOME = Path.of(System.getProperty("gridwork.home", ".")).toAbsolutePath().normalize();
+    public static final Path EXAMPLES = HOME.resolve("examples/target/gridwork-examples.jar");
 
-    record Result(int code, String out, String err) {}
+    /** The outcome of a command. */
+    public record Result(int code, String out, String err) {}
 
     private final Path dir;
+    private final String heap;
     private final List<Process> servers = new ArrayList<>();
     private int serial;
 
-    Grid(Path dir) {
+    /** @param dir where logs and outputs go */
+    public GridProcesses(Path dir) {
+        this(dir, "-Xmx256m");
+    }
+
+    public GridProcesses(Path dir, String javaOptions) {
         this.dir = dir;
+        this.heap = javaOptions;
     }
 
     private ProcessBuilder builder(List<String> args) {
@@ -35,36 +42,40 @@ final class Grid implements AutoCloseable {
         command.add(HOME.resolve("grid").toString());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile());
-        pb.environment().put("GRID_JAVA_OPTS", "-Xmx256m");
+        pb.environment().put("GRID_JAVA_OPTS", heap);
         pb.environment().remove("GRID_MASTER");
         return pb;
     }
 
-    /** Runs a command to its end (at most {@code timeout}). */
-    Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+    /** Runs a command to its end; fails if it takes longer than {@code timeout}. */
+    public Result run(Duration timeout, String... args) throws IOException, InterruptedException {
         int n = ++serial;
         Path out = dir.resolve("cmd-" + n + ".out");
         Path err = dir.resolve("cmd-" + n + ".err");
         Process p = builder(List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-            fail("grid " + String.join(" ", args) + " did not end within " + timeout + "; stderr: " + Files.readString(err));
+            throw new IllegalStateException("grid " + String.join(" ", args) + " did not end within " + timeout
+                    + "; stderr: " + Files.readString(err));
         }
         return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
-    Result run(String... args) throws IOException, InterruptedException {
+    public Result run(String... args) throws IOException, InterruptedException {
         return run(Duration.ofMinutes(3), args);
     }
 
     /** Starts a long-running command (a master or a worker); its output goes to {@code name.log}. */
-    Process start(String name, String... args) throws IOException {
+    public Process start(String name, String... args) throws IOException {
         Process p = builder(List.of(args)).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
-        servers.add(p);
+        synchronized (servers) {
+            servers.add(p);
+        }
         return p;
     }
 
-    String log(String name) {
+    /** The output of a server started as {@code name}. */
+    public String log(String name) {
         try {
             return Files.readString(dir.resolve(name + ".log"));
         } catch (IOException e) {
@@ -73,7 +84,7 @@ final class Grid implements AutoCloseable {
     }
 
     /** The last lines of every server's log, for a failure message. */
-    String logs() {
+    public String logs() {
         StringBuilder all = new StringBuilder();
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".log")).sorted()::iterator) {
@@ -87,16 +98,36 @@ final class Grid implements AutoCloseable {
         return all.toString();
     }
 
+    /** Sends a signal (STOP, CONT, KILL, TERM) to a process. */
+    public static void signal(Process p, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " " + p.pid() + " failed");
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
-        for (Process p : servers) {
-            p.destroy();
+        List<Process> all;
+        synchronized (servers) {
+            all = new ArrayList<>(servers);
+            servers.clear();
         }
-        for (Process p : servers) {
+        for (Process p : all) {
+            if (p.isAlive()) {
+                try {
+                    signal(p, "CONT"); // a stopped process cannot act on SIGTERM
+                } catch (Exception ignored) {
+                    // already gone
+                }
+                p.destroy();
+            }
+        }
+        for (Process p : all) {
             if (!p.waitFor(15, TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
         }
-        servers.clear();
     }
 }

@@ -1,0 +1,57 @@
+package io.gridwork.bench;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code grid bench}: benchmarks that start their own master and workers on loopback and print one line per figure. */
+@Command(name = "grid bench", mixinStandardHelpOptions = true,
+        description = "Runs benchmarks on this machine: each starts its own master and worker JVMs on loopback.",
+        subcommands = {BenchMain.Failover.class})
+public final class BenchMain implements Runnable {
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        CommandLine cmd = new CommandLine(new BenchMain());
+        cmd.setExecutionExceptionHandler((ex, c, r) -> {
+            c.getErr().println("grid bench: " + ex);
+            ex.printStackTrace(c.getErr());
+            return 5;
+        });
+        System.exit(cmd.execute(args));
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: failover");
+    }
+
+    static Path workDir(Path given, String name) throws Exception {
+        return given != null ? Files.createDirectories(given) : Files.createTempDirectory("gridwork-bench-" + name + "-");
+    }
+
+    @Command(name = "failover", mixinStandardHelpOptions = true,
+            description = "Time from a worker's kill -9 or a hung task to the task running again elsewhere, and false "
+                    + "deaths with every core busy and 200 ms added to every link.")
+    static final class Failover implements Callable<Integer> {
+        @Option(names = "--rounds", defaultValue = "5", description = "Repetitions of each fault (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--load-seconds", defaultValue = "60", description = "How long the false-death run lasts (default: ${DEFAULT-VALUE}).")
+        int loadSeconds;
+
+        @Option(names = "--dir", description = "Where logs go (default: a temporary directory).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = new PrintWriter(System.out, true);
+            return new FailoverBench(workDir(dir, "failover"), out).run(rounds, Duration.ofSeconds(loadSeconds));
+        }
+    }
+}

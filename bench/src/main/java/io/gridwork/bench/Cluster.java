@@ -1,0 +1,121 @@
+package io.gridwork.bench;
+
+import io.gridwork.api.v1.WorkerEvent;
+import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.bench.support.GridProcesses;
+import io.gridwork.client.GridClient;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+
+/** A master and workers as separate JVMs on loopback, for benchmarks, with a client and the worker events. */
+final class Cluster implements AutoCloseable {
+
+    final GridProcesses processes;
+    final Path dir;
+    final int masterPort;
+    final GridClient client;
+    final Map<String, Process> workers = new HashMap<>();
+    final List<WorkerEvent> events = new CopyOnWriteArrayList<>();
+    private final Thread watcher;
+
+    Cluster(Path dir, String... masterOptions) throws Exception {
+        this.dir = java.nio.file.Files.createDirectories(dir);
+        this.processes = new GridProcesses(dir);
+        this.masterPort = freePort();
+        String[] base = {"master", "--port", Integer.toString(masterPort), "--bind", "127.0.0.1", "--data"};
+        processes.start("master", concat(base, dir.resolve("master").toString(), masterOptions));
+        client = GridClient.connect(address());
+        waitFor(Duration.ofSeconds(90), () -> {
+            try {
+                client.workers(true);
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, "the master to answer");
+        watcher = new Thread(() -> {
+            try {
+                client.watchWorkers(0, Instant.now().plus(Duration.ofHours(6)), events::add);
+            } catch (RuntimeException e) {
+                // closed
+            }
+        }, "bench-events");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private static String[] concat(String[] base, String data, String[] more) {
+        String[] all = new String[base.length + 1 + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        all[base.length] = data;
+        System.arraycopy(more, 0, all, base.length + 1, more.length);
+        return all;
+    }
+
+    String address() {
+        return "127.0.0.1:" + masterPort;
+    }
+
+    Process startWorker(String name, int slots, String master, String... more) throws IOException {
+        String[] base = {"worker", "--master", master, "--slots", Integer.toString(slots), "--name", name,
+                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "2s"};
+        String[] all = new String[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        Process p = processes.start(name + "-" + System.nanoTime(), all);
+        workers.put(name, p);
+        return p;
+    }
+
+    void awaitAlive(String... names) {
+        waitFor(Duration.ofSeconds(90), () -> {
+            List<WorkerInfo> all = client.workers(true);
+            for (String n : names) {
+                if (all.stream().noneMatch(w -> w.getName().equals(n) && w.getState() == WorkerInfo.State.ALIVE)) {
+                    return false;
+                }
+            }
+            return true;
+        }, "workers " + String.join(", ", names) + " to be ALIVE");
+    }
+
+    long count(WorkerEvent.Type type) {
+        return events.stream().filter(e -> e.getType() == type).count();
+    }
+
+    static void waitFor(Duration timeout, BooleanSupplier condition, String what) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        watcher.interrupt();
+        client.close();
+        processes.close();
+    }
+}
