@@ -18,7 +18,11 @@ import io.gridwork.api.v1.UploadJarRequest;
 import io.gridwork.api.v1.UploadJarResponse;
 import io.gridwork.api.v1.WatchJobRequest;
 import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.internal.tls.GridTrust;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.TlsChannelCredentials;
+import java.security.cert.X509Certificate;
 import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -73,6 +77,8 @@ public final class GridClient implements AutoCloseable {
 
     /** Default deadline of one call. */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** How long {@link #await} waits for an unreachable master to come back (a restart) before giving up. */
+    public static final Duration DEFAULT_RECONNECT_TIMEOUT = Duration.ofSeconds(60);
     /** The master's address when none is given. */
     public static final String DEFAULT_TARGET = "localhost:7070";
 
@@ -84,16 +90,26 @@ public final class GridClient implements AutoCloseable {
     private final ManagedChannel ownedChannel;
     private final String target;
     private final Duration callTimeout;
+    private final Duration reconnectTimeout;
     private final ClientServiceGrpc.ClientServiceBlockingStub blocking;
     private final ClientServiceGrpc.ClientServiceStub async;
 
-    private GridClient(Channel channel, ManagedChannel ownedChannel, String target, Duration callTimeout) {
+    private GridClient(Channel channel, ManagedChannel ownedChannel, String target, Duration callTimeout,
+            Duration reconnectTimeout, String token) {
         this.channel = channel;
         this.ownedChannel = ownedChannel;
         this.target = target;
         this.callTimeout = callTimeout;
-        this.blocking = ClientServiceGrpc.newBlockingStub(channel);
-        this.async = ClientServiceGrpc.newStub(channel);
+        this.reconnectTimeout = reconnectTimeout;
+        ClientServiceGrpc.ClientServiceBlockingStub b = ClientServiceGrpc.newBlockingStub(channel);
+        ClientServiceGrpc.ClientServiceStub a = ClientServiceGrpc.newStub(channel);
+        if (token != null) {
+            BearerToken bearer = new BearerToken(token);
+            b = b.withCallCredentials(bearer);
+            a = a.withCallCredentials(bearer);
+        }
+        this.blocking = b;
+        this.async = a;
     }
 
     /** A client of the master at {@code host:port}, with default settings. */
@@ -103,7 +119,12 @@ public final class GridClient implements AutoCloseable {
 
     /** A client over a channel the caller made and will close (for example an in-process channel in tests). */
     public static GridClient over(Channel channel) {
-        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT);
+        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, null);
+    }
+
+    /** The same, sending a bearer token with every call. */
+    public static GridClient over(Channel channel, String token) {
+        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, token);
     }
 
     public static Builder builder() {
@@ -282,6 +303,14 @@ public final class GridClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Any other call of the client service (tokens, the audit log), with this client's deadline and credentials:
+     * {@code client.call(stub -> stub.listTokens(ListTokensRequest.getDefaultInstance()))}.
+     */
+    public <T> T call(java.util.function.Function<ClientServiceGrpc.ClientServiceBlockingStub, T> call) {
+        return call("call the master", () -> call.apply(blockingStub()));
+    }
+
     /** The result of a job that succeeded. */
     public JobResult result(String jobId) {
         return call("get the result", () -> {
@@ -310,13 +339,15 @@ public final class GridClient implements AutoCloseable {
 
     /**
      * Waits until the job ends and returns its final status; {@code progress} sees each status on the way.
-     * If the master becomes unreachable, keeps trying (with backoff) until {@code timeout} runs out, so a wait
-     * rides out a master restart. Throws {@link GridException} with {@code DEADLINE_EXCEEDED} on timeout.
+     * If the master becomes unreachable, keeps trying (with backoff) for up to {@link Builder#reconnectTimeout} at
+     * a time, so a wait rides out a master restart; throws {@link GridException} (UNAVAILABLE) if the master stays
+     * away longer, and with {@code DEADLINE_EXCEEDED} when {@code timeout} runs out.
      */
     public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress) {
         Objects.requireNonNull(progress, "progress");
         Instant end = Instant.now().plus(timeout);
         Duration backoff = Duration.ofMillis(100);
+        Instant unreachableSince = null;
         while (true) {
             Duration left = Duration.between(Instant.now(), end);
             if (left.isNegative() || left.isZero()) {
@@ -341,10 +372,21 @@ public final class GridClient implements AutoCloseable {
                     return last;
                 }
                 backoff = Duration.ofMillis(100);
+                unreachableSince = null;
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
                     throw GridException.of(e, target);
+                }
+                if (code == Status.Code.UNAVAILABLE) {
+                    GridException problem = GridException.of(e, target);
+                    if (problem.isTlsFailure()) {
+                        throw problem;
+                    }
+                    unreachableSince = unreachableSince == null ? Instant.now() : unreachableSince;
+                    if (Duration.between(unreachableSince, Instant.now()).compareTo(reconnectTimeout) > 0) {
+                        throw problem;
+                    }
                 }
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
@@ -421,10 +463,15 @@ public final class GridClient implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link GridClient}. */
+    /** Builds a {@link GridClient}: the master's address, a token, and how to check the master's certificate. */
     public static final class Builder {
         private String target = DEFAULT_TARGET;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration reconnectTimeout = DEFAULT_RECONNECT_TIMEOUT;
+        private String token;
+        private X509Certificate ca;
+        private String caFingerprint;
+        private boolean insecure;
 
         private Builder() {}
 
@@ -443,14 +490,65 @@ public final class GridClient implements AutoCloseable {
             return this;
         }
 
+        /** How long {@link GridClient#await} keeps trying to reach a master that went away. */
+        public Builder reconnectTimeout(Duration reconnectTimeout) {
+            this.reconnectTimeout = Objects.requireNonNull(reconnectTimeout, "reconnectTimeout");
+            return this;
+        }
+
+        /** A bearer token ({@code gw1....}) sent with every call. */
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        /** The master's CA: its certificate must have been signed by it. */
+        public Builder trustCa(X509Certificate ca) {
+            this.ca = ca;
+            return this;
+        }
+
+        /** The fingerprint ({@code sha256:<hex>}) of the master's CA, as a join token or {@code grid token} shows it. */
+        public Builder caFingerprint(String fingerprint) {
+            this.caFingerprint = GridTrust.normalize(fingerprint);
+            return this;
+        }
+
+        /** Token, CA and (if not given) master address from a credentials file. */
+        public Builder credentials(Credentials credentials) {
+            credentials.token().ifPresent(t -> { if (token == null) { token = t; } });
+            credentials.ca().ifPresent(c -> { if (ca == null) { ca = c; } });
+            return this;
+        }
+
+        /** Plaintext, for a master started with {@code --insecure}. */
+        public Builder insecure(boolean insecure) {
+            this.insecure = insecure;
+            return this;
+        }
+
+        /**
+         * @throws GridException UNAUTHENTICATED if neither a CA nor its fingerprint was given (and not insecure):
+         *     there would be no way to tell the real master from an impostor
+         */
         public GridClient build() {
             Addresses.parse(target, "target");
-            ManagedChannel channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+            ChannelCredentials transport;
+            if (insecure) {
+                transport = InsecureChannelCredentials.create();
+            } else if (ca != null || caFingerprint != null) {
+                transport = TlsChannelCredentials.newBuilder()
+                        .trustManager(ca != null ? GridTrust.master(ca) : GridTrust.masterPinned(caFingerprint)).build();
+            } else {
+                throw new GridException(Status.Code.UNAUTHENTICATED, "no CA to check the master against: pass --ca FILE, "
+                        + "--ca-fingerprint, or --credentials FILE (the master writes one in its data directory)");
+            }
+            ManagedChannel channel = Grpc.newChannelBuilder(target, transport)
                     .keepAliveTime(30, TimeUnit.SECONDS)
                     .keepAliveTimeout(10, TimeUnit.SECONDS)
-                    .maxInboundMessageSize(16 << 20)
+                    .maxInboundMessageSize(64 << 20)
                     .build();
-            return new GridClient(channel, channel, target, callTimeout);
+            return new GridClient(channel, channel, target, callTimeout, reconnectTimeout, token);
         }
     }
 }

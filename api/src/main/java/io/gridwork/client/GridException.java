@@ -10,15 +10,20 @@ import io.grpc.StatusRuntimeException;
 public class GridException extends RuntimeException {
 
     private final Status.Code code;
+    private final boolean tls;
 
     public GridException(Status.Code code, String message) {
-        super(message);
-        this.code = code;
+        this(code, message, null, false);
     }
 
     public GridException(Status.Code code, String message, Throwable cause) {
+        this(code, message, cause, false);
+    }
+
+    private GridException(Status.Code code, String message, Throwable cause, boolean tls) {
         super(message, cause);
         this.code = code;
+        this.tls = tls;
     }
 
     /** Wraps a failed gRPC call; {@code what} says what was being done, for the message. */
@@ -27,6 +32,11 @@ public class GridException extends RuntimeException {
         Status.Code code = status.getCode();
         String description = status.getDescription();
         String message;
+        Throwable tlsCause = tlsCause(e);
+        if (tlsCause != null) {
+            return new GridException(code, "TLS with the master at " + target + " failed: " + rootMessage(tlsCause)
+                    + " (is this the right master and CA? is it running with --insecure?)", e, true);
+        }
         if (code == Status.Code.UNAVAILABLE) {
             String reason = description != null ? description
                     : status.getCause() != null ? String.valueOf(status.getCause().getMessage()) : "unavailable";
@@ -42,6 +52,31 @@ public class GridException extends RuntimeException {
 
     public Status.Code code() {
         return code;
+    }
+
+    /** The connection failed in its TLS handshake: a certificate was refused, or one side is not using TLS. */
+    public boolean isTlsFailure() {
+        return tls;
+    }
+
+    private static Throwable tlsCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+            if (root instanceof java.security.cert.CertificateException) {
+                break;
+            }
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     /** The master could not be reached, or did not answer in time. */

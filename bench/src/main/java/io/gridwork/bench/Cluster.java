@@ -3,7 +3,9 @@ package io.gridwork.bench;
 import io.gridwork.api.v1.WorkerEvent;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.bench.support.GridProcesses;
+import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
+import java.nio.file.Files;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -32,7 +34,10 @@ final class Cluster implements AutoCloseable {
         this.masterPort = freePort();
         String[] base = {"master", "--port", Integer.toString(masterPort), "--bind", "127.0.0.1", "--data"};
         processes.start("master", concat(base, dir.resolve("master").toString(), masterOptions));
-        client = GridClient.connect(address());
+        Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
+        waitFor(Duration.ofSeconds(90), () -> Files.exists(credentials), "the master to write its credentials");
+        processes.env("GRID_CREDENTIALS", credentials.toString());
+        client = GridClient.builder().target(address()).credentials(Credentials.read(credentials)).build();
         waitFor(Duration.ofSeconds(90), () -> {
             try {
                 client.workers(true);

@@ -2,6 +2,11 @@ package io.gridwork.cli;
 
 import io.gridwork.client.Addresses;
 import io.gridwork.client.GridClient;
+import io.gridwork.client.Credentials;
+import io.gridwork.internal.tls.Certificates;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -26,15 +31,38 @@ public final class ClientOptions {
             description = "Deadline of each call to the master (default: 30s).")
     Duration timeout;
 
-    /** The master's address: the option, else the environment, else the default. */
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Your token (default: $GRID_TOKEN, else the credentials file's).")
+    String token;
+
+    @Option(names = "--credentials", paramLabel = "FILE",
+            description = "A credentials file with a token and the master's CA (default: $GRID_CREDENTIALS, else "
+                    + "~/.gridwork/master/credentials if it exists).")
+    Path credentials;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "The master's CA certificate (PEM), to check the master against.")
+    Path ca;
+
+    @Option(names = "--ca-fingerprint", paramLabel = "SHA256", description = "The master's CA fingerprint (sha256:...), instead of --ca.")
+    String caFingerprint;
+
+    @Option(names = "--insecure", description = "Plaintext, for a master started with --insecure (prints a warning).")
+    boolean insecure;
+
+    /** The environment variable with a token. */
+    static final String TOKEN_ENV = "GRID_TOKEN";
+
+    /** The master's address: the option, else the environment, else the credentials file, else the default. */
     public String target() {
-        return resolveMaster(master);
+        return resolveMaster(master, CredentialOptions.load(credentials));
     }
 
-    static String resolveMaster(String option) {
+    static String resolveMaster(String option, Credentials creds) {
         String target = option;
         if (target == null || target.isBlank()) {
             target = System.getenv(MASTER_ENV);
+        }
+        if ((target == null || target.isBlank()) && creds != null) {
+            target = creds.master().orElse(null);
         }
         if (target == null || target.isBlank()) {
             target = GridClient.DEFAULT_TARGET;
@@ -52,12 +80,38 @@ public final class ClientOptions {
     }
 
     public GridClient connect() {
-        GridClient.Builder b = GridClient.builder().target(target());
+        Credentials creds = CredentialOptions.load(credentials);
+        GridClient.Builder b = GridClient.builder().target(resolveMaster(master, creds));
         if (timeout != null) {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw CliException.usage("--timeout must be positive");
             }
             b.callTimeout(timeout);
+        }
+        String t = token != null ? token : System.getenv(TOKEN_ENV);
+        if (t == null && creds != null) {
+            t = creds.token().orElse(null);
+        }
+        if (t != null && !t.isBlank()) {
+            b.token(t.trim());
+        }
+        if (insecure) {
+            Warnings.insecure();
+            b.insecure(true);
+        } else if (ca != null) {
+            try {
+                b.trustCa(Certificates.readCertificate(Files.readString(ca)));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CliException(ExitCodes.AUTH, "--ca " + ca + ": " + e.getMessage());
+            }
+        } else if (caFingerprint != null) {
+            try {
+                b.caFingerprint(caFingerprint);
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--ca-fingerprint: " + e.getMessage());
+            }
+        } else if (creds != null && creds.ca().isPresent()) {
+            b.trustCa(creds.ca().get());
         }
         return b.build();
     }

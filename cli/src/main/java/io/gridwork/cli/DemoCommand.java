@@ -3,6 +3,7 @@ package io.gridwork.cli;
 import ch.qos.logback.classic.Level;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.master.GridMaster;
@@ -70,10 +71,11 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Gridwork demo: a master on " + address + " and " + workers + " worker processes ("
                     + slots + " slot" + (slots == 1 ? "" : "s") + " each); state in " + dir);
             out.flush();
+            Path credentials = master.credentialsFile();
             for (int i = 1; i <= workers; i++) {
-                processes.add(startWorker(address, "demo-" + i, slots, dir));
+                processes.add(startWorker(address, "demo-" + i, slots, dir, credentials));
             }
-            try (GridClient client = GridClient.connect(address)) {
+            try (GridClient client = GridClient.builder().target(address).credentials(Credentials.read(credentials)).build()) {
                 awaitWorkers(client, dir);
                 out.println("Running io.gridwork.examples.PiJob: " + samples + " samples in " + tasks + " tasks");
                 out.flush();
@@ -113,12 +115,12 @@ final class DemoCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private Process startWorker(String master, String name, int slots, Path dir) throws IOException {
+    private Process startWorker(String master, String name, int slots, Path dir, Path credentials) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "-Dgridwork.home=" + Home.dir(),
                 Main.class.getName(), "worker", "--master", master, "--name", name, "--slots", Integer.toString(slots),
-                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "5s");
+                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "5s", "--credentials", credentials.toString());
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }

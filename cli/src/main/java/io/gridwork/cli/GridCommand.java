@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
             ResultCommand.class,
             CancelCommand.class,
             WorkersCommand.class,
+            TokenCommand.class,
+            AuditCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -67,6 +67,9 @@ public final class Main {
 
     /** The exit code for a failed call to the master. */
     static int exitCode(GridException e) {
+        if (e.isTlsFailure()) {
+            return ExitCodes.AUTH;
+        }
         switch (e.code()) {
             case UNAVAILABLE:
             case DEADLINE_EXCEEDED:

@@ -6,6 +6,8 @@ import io.gridwork.master.MasterOptions;
 import io.gridwork.master.core.SchedulerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -63,10 +65,52 @@ final class MasterCommand implements Callable<Integer> {
             description = "Default attempts of a failing task before its job fails (default: 3).")
     Integer maxAttempts;
 
+    @Option(names = "--insecure", description = "Plaintext and NO authentication: anyone who reaches the port can run "
+            + "code on every worker. For trusted private networks only; prints a warning.")
+    boolean insecure;
+
+    @Option(names = "--tls-name", paramLabel = "NAME", description = "A host name or address clients use to reach the "
+            + "master, added to its certificate (this machine's own names are there already); repeat for more.")
+    List<String> tlsNames = new ArrayList<>();
+
+    @Option(names = "--max-message-size", paramLabel = "BYTES", description = "Largest gRPC message accepted (default: 64 MiB).")
+    Integer maxMessageBytes;
+
+    @Option(names = "--max-jar-size", paramLabel = "BYTES", description = "Largest job jar accepted (default: 256 MiB).")
+    Long maxJarBytes;
+
+    @Option(names = "--max-args-size", paramLabel = "CHARS", description = "Largest total size of a job's arguments (default: 65536).")
+    Integer maxArgsBytes;
+
+    @Option(names = "--max-tasks-per-job", paramLabel = "N", description = "Most tasks in one job (default: 10000000).")
+    Long maxTasksPerJob;
+
+    @Option(names = "--max-output-size", paramLabel = "BYTES", description = "Largest output of one task (default: 16 MiB).")
+    Integer maxOutputBytes;
+
+    @Option(names = "--max-result-size", paramLabel = "BYTES", description = "Largest merged result of a job (default: 256 MiB).")
+    Integer maxResultBytes;
+
+    @Option(names = "--max-queued-jobs-per-user", paramLabel = "N",
+            description = "Most unfinished jobs of one user (token name) (default: 100).")
+    Integer maxQueuedJobsPerUser;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
         SchedulerOptions.Builder scheduler = SchedulerOptions.builder();
+        if (maxTasksPerJob != null) {
+            scheduler.maxTasksPerJob(maxTasksPerJob);
+        }
+        if (maxOutputBytes != null) {
+            scheduler.maxOutputBytes(maxOutputBytes);
+        }
+        if (maxResultBytes != null) {
+            scheduler.maxResultBytes(maxResultBytes);
+        }
+        if (maxQueuedJobsPerUser != null) {
+            scheduler.maxQueuedJobsPerUser(maxQueuedJobsPerUser);
+        }
         if (heartbeatInterval != null) {
             scheduler.heartbeatInterval(heartbeatInterval);
         }
@@ -99,12 +143,23 @@ final class MasterCommand implements Callable<Integer> {
         }
         MasterOptions options;
         try {
-            options = MasterOptions.builder()
+            MasterOptions.Builder b = MasterOptions.builder()
                     .port(port)
                     .bindHost(bind)
                     .dataDir(data != null ? data : MasterOptions.defaultDataDir())
                     .scheduler(scheduler.build())
-                    .build();
+                    .insecure(insecure);
+            tlsNames.forEach(b::tlsName);
+            if (maxMessageBytes != null) {
+                b.maxMessageBytes(maxMessageBytes);
+            }
+            if (maxJarBytes != null) {
+                b.maxJarBytes(maxJarBytes);
+            }
+            if (maxArgsBytes != null) {
+                b.maxArgsBytes(maxArgsBytes);
+            }
+            options = b.build();
             // (scheduler.build() above checks every threshold and names the one at fault)
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());

@@ -35,7 +35,7 @@ final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (GridClient c = client.connect()) {
-            c.status(jobId); // an unknown job is an error at once, not a wait
+            // an unknown job is an error at once; a master that is restarting is waited for
             return Outcome.await(c, jobId, client, out, waitTimeout == null ? Duration.ofDays(3650) : waitTimeout,
                     spec.commandLine().getOut(), spec.commandLine().getErr());
         }

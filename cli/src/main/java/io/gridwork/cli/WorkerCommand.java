@@ -1,6 +1,7 @@
 package io.gridwork.cli;
 
 import ch.qos.logback.classic.Level;
+import io.gridwork.client.Credentials;
 import io.gridwork.worker.GridWorker;
 import io.gridwork.worker.WorkerOptions;
 import java.io.IOException;
@@ -48,6 +49,19 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Port at which others reach the health service, if not --health-port (behind NAT or a proxy).")
     int advertiseHealthPort;
 
+    @Option(names = "--join-token", paramLabel = "TOKEN",
+            description = "A join token (grid token create --role worker), to join the grid the first time "
+                    + "(default: $GRID_JOIN_TOKEN, else the credentials file's).")
+    String joinToken;
+
+    @Option(names = "--credentials", paramLabel = "FILE",
+            description = "A credentials file with a join token (default: $GRID_CREDENTIALS, else "
+                    + "~/.gridwork/master/credentials if it exists: a worker on the master's machine needs nothing more).")
+    Path credentials;
+
+    @Option(names = "--insecure", description = "Plaintext and no certificate, for a master started with --insecure.")
+    boolean insecure;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
     Duration drainTimeout;
@@ -56,9 +70,19 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
         WorkerOptions options;
+        Credentials creds = CredentialOptions.load(credentials);
+        String join = joinToken != null ? joinToken : System.getenv("GRID_JOIN_TOKEN");
+        if ((join == null || join.isBlank()) && creds != null) {
+            join = creds.joinToken().orElse(null);
+        }
+        if (insecure) {
+            Warnings.insecure();
+        }
         try {
             WorkerOptions.Builder b = WorkerOptions.builder()
-                    .master(ClientOptions.resolveMaster(master))
+                    .master(ClientOptions.resolveMaster(master, creds))
+                    .insecure(insecure)
+                    .joinToken(insecure ? null : join)
                     .name(name)
                     .labels(KeyValues.parse("--label", labels, false))
                     .workDir(workDir)
@@ -81,6 +105,8 @@ final class WorkerCommand implements Callable<Integer> {
         GridWorker worker;
         try {
             worker = GridWorker.start(options);
+        } catch (GridWorker.WorkerSetupException e) {
+            throw new CliException(ExitCodes.AUTH, e.getMessage(), e);
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot start the worker: " + e.getMessage(), e);
         }

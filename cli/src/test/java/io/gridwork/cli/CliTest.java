@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.TaskCounts;
+import io.gridwork.client.Credentials;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.sdk.Codecs;
@@ -64,14 +65,16 @@ class CliTest {
     static GridMaster master;
     static GridWorker worker;
     static String address;
+    static Path credentials;
     static Path jar;
 
     @BeforeAll
     static void startGrid() throws Exception {
         master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("m")).build());
         address = "127.0.0.1:" + master.port();
+        credentials = master.credentialsFile();
         worker = GridWorker.start(WorkerOptions.builder().master(address).name("cli-w").slots(2)
-                .workDir(dir.resolve("w")).build());
+                .workDir(dir.resolve("w")).joinToken(Credentials.read(credentials).joinToken().orElseThrow()).build());
         await().atMost(Duration.ofSeconds(20)).until(worker::isConnected);
         jar = TestJars.of(dir.resolve("in"), "sum.jar", SumJob.class);
     }
@@ -92,10 +95,12 @@ class CliTest {
     }
 
     static String[] client(String... args) {
-        String[] all = new String[args.length + 2];
+        String[] all = new String[args.length + 4];
         System.arraycopy(args, 0, all, 0, args.length);
         all[args.length] = "--master";
         all[args.length + 1] = address;
+        all[args.length + 2] = "--credentials";
+        all[args.length + 3] = credentials.toString();
         return all;
     }
 
@@ -197,10 +202,10 @@ class CliTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Run run = grid("jobs", "--master", "127.0.0.1:" + port);
+        Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(run.err()).startsWith("grid jobs: cannot reach the master at 127.0.0.1:" + port).doesNotContain("\n\t");
-        Run badAddress = grid("jobs", "--master", "nohostport");
+        Run badAddress = grid("jobs", "--master", "nohostport", "--credentials", credentials.toString());
         assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
     }
 

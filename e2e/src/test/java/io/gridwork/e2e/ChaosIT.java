@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerEvent;
 import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.bench.support.DelayProxy;
@@ -191,8 +192,11 @@ class ChaosIT {
     private Process startMaster() throws Exception {
         Process p = grid.start("master-" + Instant.now().toEpochMilli(), "master", "--port", Integer.toString(masterPort),
                 "--bind", "127.0.0.1", "--data", dir.resolve("master").toString());
+        Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
         if (client == null) {
-            client = GridClient.connect("127.0.0.1:" + masterPort);
+            await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(credentials));
+            grid.env("GRID_CREDENTIALS", credentials.toString());
+            client = GridClient.builder().target("127.0.0.1:" + masterPort).credentials(Credentials.read(credentials)).build();
         }
         await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> client.workers(true) != null);
         if (eventWatcher == null) {

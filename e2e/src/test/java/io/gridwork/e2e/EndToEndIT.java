@@ -37,8 +37,10 @@ class EndToEndIT {
         data = dir.resolve("master");
         grid.start("master", "master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString());
         Path portFile = data.resolve("master.port");
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank());
+        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
+                && Files.exists(data.resolve("credentials")));
         master = "127.0.0.1:" + Files.readString(portFile).trim();
+        grid.env("GRID_CREDENTIALS", data.resolve("credentials").toString());
         for (int i = 1; i <= 3; i++) {
             grid.start("w" + i, "worker", "--master", master, "--slots", "1", "--name", "e2e-w" + i,
                     "--work-dir", dir.resolve("w" + i).toString());

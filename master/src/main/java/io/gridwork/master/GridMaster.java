@@ -3,9 +3,22 @@ package io.gridwork.master;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
+import io.gridwork.client.Credentials;
+import io.gridwork.internal.tls.GridTrust;
+import io.gridwork.internal.tls.TokenText;
+import io.gridwork.master.model.Role;
 import io.gridwork.master.rpc.HealthProber;
 import io.gridwork.master.rpc.MasterServer;
+import io.gridwork.master.security.Audit;
+import io.gridwork.master.security.CertificateAuthority;
+import io.gridwork.master.security.Principal;
+import io.gridwork.master.security.TokenRegistry;
+import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.gridwork.master.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +63,7 @@ public final class GridMaster implements AutoCloseable {
     private final Scheduler scheduler;
     private final MasterServer server;
     private volatile boolean closed;
+    private Path credentialsFile;
 
     private GridMaster(MasterOptions options) throws IOException {
         this.options = options;
@@ -71,11 +85,31 @@ public final class GridMaster implements AutoCloseable {
             codePool = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     new NamedThreads("gridwork-jobcode", true));
             probePool = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
+            CertificateAuthority ca = null;
+            ServerCredentials serverCredentials;
+            ChannelCredentials probeCredentials;
+            if (options.insecure()) {
+                serverCredentials = InsecureServerCredentials.create();
+                probeCredentials = InsecureChannelCredentials.create();
+            } else {
+                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames());
+                serverCredentials = TlsServerCredentials.newBuilder()
+                        .keyManager(ca.masterKeyManagers())
+                        .trustManager(GridTrust.workers(ca.certificate()))
+                        .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+                        .build();
+                probeCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(ca.certificate())).build();
+            }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
-                    new HealthProber(InsecureChannelCredentials.create(), probePool));
+                    new HealthProber(probeCredentials, probePool));
             core.start();
-            rpc = MasterServer.start(options, core, jars, clock);
+            TokenRegistry tokens = new TokenRegistry(store, clock);
+            Audit audit = new Audit(store, clock);
+            rpc = MasterServer.start(options, core, jars, clock, serverCredentials, tokens, audit, ca);
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
+            if (ca != null) {
+                credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
+            }
             started = true;
         } finally {
             if (!started) {
@@ -102,10 +136,50 @@ public final class GridMaster implements AutoCloseable {
 
     /** Opens the store in the data directory, resumes unfinished jobs and starts serving. */
     public static GridMaster start(MasterOptions options) throws IOException {
+        if (options.insecure()) {
+            log.warn("INSECURE: plaintext connections and NO authentication: anyone who can reach this master can run "
+                    + "code on every worker. Use --insecure only on a trusted, private network.");
+        }
         GridMaster master = new GridMaster(options);
-        log.info("Gridwork master listening on {}:{} (data in {})", options.bindHost(), master.port(),
-                options.dataDir().toAbsolutePath());
+        log.info("Gridwork master listening on {}:{} ({}; data in {})", options.bindHost(), master.port(),
+                options.insecure() ? "insecure" : "TLS", options.dataDir().toAbsolutePath());
         return master;
+    }
+
+    /**
+     * On first start (no token exists yet): an admin token and a join token for workers on this machine, written
+     * with the CA into {@code DATA/credentials}. On later starts the file's master address is brought up to date.
+     */
+    private static Path writeCredentials(Path dataDir, int port, CertificateAuthority ca, TokenRegistry tokens, Audit audit)
+            throws IOException {
+        Path file = dataDir.resolve(Credentials.FILE_NAME);
+        String address = "localhost:" + port;
+        String comment = "Gridwork admin credentials for the master in " + dataDir.toAbsolutePath();
+        if (tokens.isEmpty()) {
+            TokenRegistry.Created admin = tokens.create("admin", Role.ADMIN, java.time.Duration.ZERO, "the master, at first start");
+            TokenRegistry.Created join = tokens.create("local-workers", Role.WORKER, java.time.Duration.ZERO,
+                    "the master, at first start");
+            Principal master = new Principal(Principal.Kind.TOKEN, Role.ADMIN, "master");
+            audit.record(master, "token.create", "admin (" + admin.token().id() + ")", "role admin, at first start");
+            audit.record(master, "token.create", "local-workers (" + join.token().id() + ")", "role worker, at first start");
+            String joinText = new TokenText.Join(ca.fingerprint(), TokenText.token(join.secret())).toString();
+            new Credentials(address, admin.secret(), ca.certificate(), joinText).write(file, comment, true);
+            log.info("admin credentials (an admin token, a join token for local workers, the CA) written to {}", file);
+        } else if (Files.exists(file)) {
+            Credentials existing = Credentials.read(file);
+            if (!existing.master().map(address::equals).orElse(false)) {
+                existing.withMaster(address).write(file, comment, true);
+            }
+            log.info("admin credentials in {}; CA fingerprint {}", file, ca.fingerprint());
+        } else {
+            log.info("CA fingerprint {} (no credentials file: manage tokens with an admin token)", ca.fingerprint());
+        }
+        return file;
+    }
+
+    /** The credentials file the master wrote (null on an insecure master). */
+    public Path credentialsFile() {
+        return credentialsFile;
     }
 
     /** The port the master listens on. */

@@ -33,6 +33,8 @@ public final class MasterOptions {
     private final int maxMessageBytes;
     private final int rpcThreads;
     private final SchedulerOptions scheduler;
+    private final boolean insecure;
+    private final java.util.List<String> tlsNames;
 
     private MasterOptions(Builder b) {
         this.bindHost = b.bindHost;
@@ -43,6 +45,8 @@ public final class MasterOptions {
         this.maxMessageBytes = b.maxMessageBytes;
         this.rpcThreads = b.rpcThreads;
         this.scheduler = b.scheduler;
+        this.insecure = b.insecure;
+        this.tlsNames = java.util.List.copyOf(b.tlsNames);
     }
 
     public static Builder builder() {
@@ -87,6 +91,16 @@ public final class MasterOptions {
         return scheduler;
     }
 
+    /** Plaintext and no authentication: for development only. */
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** Extra host names or addresses the master's certificate is valid for (beyond this machine's own). */
+    public java.util.List<String> tlsNames() {
+        return tlsNames;
+    }
+
     /** Builds {@link MasterOptions}. */
     public static final class Builder {
         private String bindHost = DEFAULT_BIND_HOST;
@@ -97,8 +111,20 @@ public final class MasterOptions {
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private int rpcThreads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
         private SchedulerOptions scheduler = SchedulerOptions.defaults();
+        private boolean insecure;
+        private final java.util.List<String> tlsNames = new java.util.ArrayList<>();
 
         private Builder() {}
+
+        public Builder insecure(boolean v) {
+            insecure = v;
+            return this;
+        }
+
+        public Builder tlsName(String v) {
+            tlsNames.add(Objects.requireNonNull(v, "tlsName"));
+            return this;
+        }
 
         public Builder bindHost(String v) {
             bindHost = Objects.requireNonNull(v, "bindHost");

@@ -23,8 +23,15 @@ import io.gridwork.internal.NamedThreads;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.NonRetryableException;
 import io.gridwork.sdk.TaskContext;
+import io.gridwork.internal.tls.GridTrust;
+import io.gridwork.internal.tls.TokenText;
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -90,21 +97,23 @@ public final class GridWorker implements AutoCloseable {
     static final long ABANDON_AFTER_MS = 5000;
 
     private final WorkerOptions options;
-    private final ManagedChannel channel;
-    private final ExecutorService channelExecutor;
-    private final WorkerServiceGrpc.WorkerServiceBlockingStub blocking;
-    private final WorkerServiceGrpc.WorkerServiceStub async;
-    private final JobCache cache;
-    private final ThreadPoolExecutor taskPool;
-    private final ScheduledExecutorService timer;
     private final HealthStatusManager health = new HealthStatusManager();
-    private final Server healthServer;
-    private final ExecutorService healthExecutor;
-    private final ExecutorService probeExecutor;
     private final FileChannel lockChannel;
+    // set up once, in the constructor (after the work directory is locked)
+    private ChannelCredentials peerCredentials;
+    private ManagedChannel channel;
+    private ExecutorService channelExecutor;
+    private WorkerServiceGrpc.WorkerServiceBlockingStub blocking;
+    private WorkerServiceGrpc.WorkerServiceStub async;
+    private JobCache cache;
+    private ThreadPoolExecutor taskPool;
+    private ScheduledExecutorService timer;
+    private Server healthServer;
+    private ExecutorService healthExecutor;
+    private ExecutorService probeExecutor;
+    private Thread connector;
+    private Thread sender;
     private final FileLock workDirLock;
-    private final Thread connector;
-    private final Thread sender;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -142,8 +151,31 @@ public final class GridWorker implements AutoCloseable {
                     + "give each worker its own --work-dir (or --name)");
         }
         this.workDirLock = fileLock;
+        try {
+            setUp(options);
+        } catch (IOException | RuntimeException e) {
+            fileLock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    private void setUp(WorkerOptions options) throws IOException {
+        ChannelCredentials masterCredentials;
+        ServerCredentials healthCredentials;
+        if (options.insecure()) {
+            masterCredentials = InsecureChannelCredentials.create();
+            healthCredentials = InsecureServerCredentials.create();
+            this.peerCredentials = InsecureChannelCredentials.create();
+        } else {
+            WorkerIdentity identity = identity(options);
+            masterCredentials = TlsChannelCredentials.newBuilder().keyManager(identity.keyManagers())
+                    .trustManager(GridTrust.master(identity.ca())).build();
+            healthCredentials = TlsServerCredentials.newBuilder().keyManager(identity.keyManagers()).build();
+            this.peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(identity.ca())).build();
+        }
         this.channelExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-worker-rpc", true));
-        this.channel = Grpc.newChannelBuilder(options.master(), InsecureChannelCredentials.create())
+        this.channel = Grpc.newChannelBuilder(options.master(), masterCredentials)
                 .executor(channelExecutor)
                 .keepAliveTime(10, TimeUnit.SECONDS)
                 .keepAliveTimeout(5, TimeUnit.SECONDS)
@@ -158,7 +190,7 @@ public final class GridWorker implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
         this.healthExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-health", true));
         this.probeExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
-        this.healthServer = NettyServerBuilder.forPort(options.healthPort())
+        this.healthServer = NettyServerBuilder.forAddress(new java.net.InetSocketAddress(options.healthPort()), healthCredentials)
                 .executor(healthExecutor)
                 .addService(health.getHealthService())
                 .build()
@@ -168,6 +200,55 @@ public final class GridWorker implements AutoCloseable {
         this.sender = new Thread(this::sendLoop, "gridwork-worker-sender");
         connector.setDaemon(true);
         sender.setDaemon(true);
+    }
+
+    /**
+     * This worker's certificate: the one in its work directory if it fits (same name, same grid, not about to
+     * expire), else a new one from joining with the join token. Joining waits for the master if it is unreachable.
+     */
+    private static WorkerIdentity identity(WorkerOptions options) throws IOException {
+        Path dir = options.workDir().resolve("tls");
+        TokenText.Join join = options.joinToken() == null ? null : TokenText.join(options.joinToken());
+        WorkerIdentity stored = WorkerIdentity.load(dir);
+        if (stored != null && stored.fits(options.name(), join == null ? null : join.caFingerprint())) {
+            return stored;
+        }
+        if (join == null) {
+            throw new WorkerSetupException(stored == null
+                    ? "this worker has not joined the grid yet: pass --join-token (on the master: grid token create --role worker)"
+                    : "the certificate in " + dir + " is for worker " + stored.name() + " or has expired; join again "
+                            + "with --join-token, or use --name " + stored.name());
+        }
+        long backoffMs = 200;
+        while (true) {
+            try {
+                WorkerIdentity joined = WorkerIdentity.join(options.master(), options.name(), join, dir, options.callTimeout());
+                log.info("joined the grid at {} as {}; certificate valid until {}", options.master(), options.name(),
+                        joined.certificate().getNotAfter().toInstant());
+                return joined;
+            } catch (StatusRuntimeException e) {
+                Status.Code code = e.getStatus().getCode();
+                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                    throw new WorkerSetupException("cannot join the grid at " + options.master() + ": "
+                            + WorkerIdentity.describe(e));
+                }
+                log.warn("cannot reach the master at {} to join ({}); trying again", options.master(), WorkerIdentity.describe(e));
+            }
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while joining");
+            }
+            backoffMs = Math.min(options.reconnectBackoffMax().toMillis(), backoffMs * 2);
+        }
+    }
+
+    /** A worker that cannot start as configured: the message says what to do. */
+    public static final class WorkerSetupException extends IOException {
+        public WorkerSetupException(String message) {
+            super(message);
+        }
     }
 
     /** Starts a worker: it connects to the master in the background and keeps trying until it is closed. */
@@ -466,7 +547,7 @@ public final class GridWorker implements AutoCloseable {
         String detail;
         ManagedChannel peer = null;
         try {
-            peer = Grpc.newChannelBuilderForAddress(probe.getHost(), probe.getPort(), InsecureChannelCredentials.create())
+            peer = Grpc.newChannelBuilderForAddress(probe.getHost(), probe.getPort(), peerCredentials)
                     .executor(probeExecutor).build();
             HealthCheckResponse response = HealthGrpc.newBlockingStub(peer)
                     .withDeadlineAfter(Math.max(100, probe.getTimeoutMs()), TimeUnit.MILLISECONDS)

@@ -41,6 +41,8 @@ public final class WorkerOptions {
     private final String advertiseHost;
     private final int advertiseHealthPort;
     private final Duration drainTimeout;
+    private final boolean insecure;
+    private final String joinToken;
     private final Duration reconnectBackoffMax;
     private final Duration callTimeout;
 
@@ -55,6 +57,8 @@ public final class WorkerOptions {
         this.advertiseHost = b.advertiseHost;
         this.advertiseHealthPort = b.advertiseHealthPort;
         this.drainTimeout = b.drainTimeout;
+        this.insecure = b.insecure;
+        this.joinToken = b.joinToken;
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.callTimeout = b.callTimeout;
     }
@@ -121,6 +125,16 @@ public final class WorkerOptions {
         return drainTimeout;
     }
 
+    /** Plaintext, no certificates: for a master started with --insecure. */
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** The join token ({@code gwj1....}) to join with if this worker has no certificate yet; null if none. */
+    public String joinToken() {
+        return joinToken;
+    }
+
     public Duration reconnectBackoffMax() {
         return reconnectBackoffMax;
     }
@@ -141,6 +155,8 @@ public final class WorkerOptions {
         private String advertiseHost;
         private int advertiseHealthPort;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private boolean insecure;
+        private String joinToken;
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
 
@@ -196,6 +212,16 @@ public final class WorkerOptions {
             return this;
         }
 
+        public Builder insecure(boolean v) {
+            insecure = v;
+            return this;
+        }
+
+        public Builder joinToken(String v) {
+            joinToken = v == null || v.isBlank() ? null : v.trim();
+            return this;
+        }
+
         public Builder drainTimeout(Duration v) {
             drainTimeout = Objects.requireNonNull(v, "drainTimeout");
             return this;
@@ -233,6 +259,9 @@ public final class WorkerOptions {
             }
             if (workDir == null) {
                 workDir = defaultWorkDir(name);
+            }
+            if (joinToken != null) {
+                io.gridwork.internal.tls.TokenText.join(joinToken); // checks the form, with a message for people
             }
             if (drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drain timeout must not be negative");

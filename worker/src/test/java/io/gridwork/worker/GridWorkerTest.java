@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.master.GridMaster;
@@ -28,13 +29,15 @@ class GridWorkerTest {
 
     private GridMaster master;
     private GridClient client;
+    private Credentials credentials;
     private Path jar;
     private final List<GridWorker> workers = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("master")).build());
-        client = GridClient.connect("127.0.0.1:" + master.port());
+        credentials = Credentials.read(master.credentialsFile());
+        client = GridClient.builder().target("127.0.0.1:" + master.port()).credentials(credentials).build();
         jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
     }
 
@@ -47,7 +50,8 @@ class GridWorkerTest {
 
     private GridWorker worker(String name, int slots, int prefetch, Duration drain) throws Exception {
         GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name(name)
-                .slots(slots).prefetch(prefetch).workDir(dir.resolve(name)).drainTimeout(drain).build());
+                .slots(slots).prefetch(prefetch).workDir(dir.resolve(name)).drainTimeout(drain)
+                .joinToken(credentials.joinToken().orElseThrow()).build());
         workers.add(w);
         await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
         return w;
@@ -106,7 +110,7 @@ class GridWorkerTest {
         client.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> !w.isConnected());
         master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(port).dataDir(dir.resolve("master")).build());
-        client = GridClient.connect("127.0.0.1:" + port);
+        client = GridClient.builder().target("127.0.0.1:" + port).credentials(credentials).build();
         await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
         String id = submit(5, 1);
         assertThat(client.await(id, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);

@@ -25,6 +25,7 @@ public final class GridProcesses implements AutoCloseable {
     private final Path dir;
     private final String heap;
     private final List<Process> servers = new ArrayList<>();
+    private final java.util.Map<String, String> env = new java.util.concurrent.ConcurrentHashMap<>();
     private int serial;
 
     /** @param dir where logs and outputs go */
@@ -44,7 +45,16 @@ public final class GridProcesses implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile());
         pb.environment().put("GRID_JAVA_OPTS", heap);
         pb.environment().remove("GRID_MASTER");
+        pb.environment().remove("GRID_TOKEN");
+        pb.environment().remove("GRID_CREDENTIALS");
+        pb.environment().putAll(env);
         return pb;
+    }
+
+    /** An environment variable for every process started from now on (for example GRID_CREDENTIALS). */
+    public GridProcesses env(String name, String value) {
+        env.put(name, value);
+        return this;
     }
 
     /** Runs a command to its end; fails if it takes longer than {@code timeout}. */

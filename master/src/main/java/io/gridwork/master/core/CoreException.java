@@ -12,6 +12,7 @@ public final class CoreException extends RuntimeException {
         NOT_FOUND,
         FAILED_PRECONDITION,
         RESOURCE_EXHAUSTED,
+        PERMISSION_DENIED,
         UNAVAILABLE
     }
 

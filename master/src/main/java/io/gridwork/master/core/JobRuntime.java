@@ -99,6 +99,7 @@ final class JobRuntime {
     JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize) {
         return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
                 running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, splitComplete, maxAttempts,
-                taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize);
+                taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize,
+                row.owner());
     }
 }

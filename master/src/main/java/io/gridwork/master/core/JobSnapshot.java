@@ -29,7 +29,8 @@ public record JobSnapshot(
         String error,
         String resultText,
         String resultMediaType,
-        long resultSize) {
+        long resultSize,
+        String owner) {
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
@@ -38,6 +39,6 @@ public record JobSnapshot(
                 row.succeeded(), 0, queued, row.failed(), row.retried(), row.lost(), row.rejected(), row.splitComplete(),
                 row.maxAttempts(),
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
-                row.resultText(), row.resultMediaType(), row.resultSize());
+                row.resultText(), row.resultMediaType(), row.resultSize(), row.owner());
     }
 }

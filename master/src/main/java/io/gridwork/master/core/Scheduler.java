@@ -222,6 +222,10 @@ public final class Scheduler implements AutoCloseable {
             throw CoreException.unavailable("the master is shutting down");
         }
         String sha = submission.jarSha256();
+        if (!submission.owner().isEmpty() && store.unfinishedJobs(submission.owner()) >= options.maxQueuedJobsPerUser()) {
+            throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
+                    + " jobs queued or running, the limit max-queued-jobs-per-user");
+        }
         if (jars.find(sha).isEmpty()) {
             throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
         }
@@ -237,7 +241,12 @@ public final class Scheduler implements AutoCloseable {
             int maxAttempts = submission.maxAttempts() > 0 ? submission.maxAttempts()
                     : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
             long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
-            JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant()));
+            if (source.knownSize() > options.maxTasksPerJob()) {
+                throw CoreException.exhausted("the job would have " + source.knownSize() + " tasks, over the limit "
+                        + "max-tasks-per-job=" + options.maxTasksPerJob());
+            }
+            JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant(),
+                    submission.owner()));
             JobRuntime job = new JobRuntime(row, code);
             job.source = source;
             job.expectedTotal = source.knownSize();
@@ -273,7 +282,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** The most recent jobs first, live status for those that run. */
     public List<JobSnapshot> jobs(int limit, Collection<JobState> states) {
-        List<JobRow> rows = store.listJobs(limit, states);
+        return jobs(limit, states, null);
+    }
+
+    /** The same, only those of {@code owner} if it is not null. */
+    public List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner) {
+        List<JobRow> rows = store.listJobs(limit, states, owner);
         Map<String, JobSnapshot> live = call(() -> {
             Map<String, JobSnapshot> snapshots = new HashMap<>();
             for (JobRow row : rows) {
@@ -532,12 +546,19 @@ public final class Scheduler implements AutoCloseable {
         }
     };
 
-    /** Opens the stream of a registered worker incarnation; the returned session identifies it from then on. */
-    public Session connect(String workerId, long incarnation, Messages.WorkerLink link) {
+    /**
+     * Opens the stream of a registered worker incarnation; the returned session identifies it from then on.
+     * {@code name}, if not null, is the worker's authenticated name: the stream must be its own.
+     */
+    public Session connect(String workerId, long incarnation, String name, Messages.WorkerLink link) {
         return call(() -> {
             WorkerEntry entry = workers.get(workerId);
             if (entry == null) {
                 throw CoreException.notFound("hello.worker_id: unknown worker " + workerId + "; register first");
+            }
+            if (name != null && !name.equals(entry.name)) {
+                throw new CoreException(CoreException.Kind.PERMISSION_DENIED, "hello.worker_id: " + workerId
+                        + " is worker " + entry.name + ", not " + name);
             }
             if (entry.incarnation != incarnation) {
                 throw CoreException.precondition("hello.incarnation " + incarnation + " of worker " + entry.name
@@ -695,7 +716,10 @@ public final class Scheduler implements AutoCloseable {
             markDirty(s);
             return;
         }
-        if (r.succeeded()) {
+        if (r.succeeded() && r.output().length > options.maxOutputBytes()) {
+            onFailure(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
+                    + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), now);
+        } else if (r.succeeded()) {
             a.completing = true;
             job.completing++;
             pendingWrites.success(new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
@@ -986,6 +1010,11 @@ public final class Scheduler implements AutoCloseable {
             }
         } else {
             long index = fed.first();
+            if (index + fed.inputs().size() > options.maxTasksPerJob()) {
+                endJob(job, JobState.FAILED, "the split produced more than max-tasks-per-job=" + options.maxTasksPerJob()
+                        + " tasks", null);
+                return;
+            }
             for (byte[] input : fed.inputs()) {
                 job.ready.add(new QueuedTask(index++, input, 0, 0, 0));
                 job.readyBytes += input.length;
@@ -1026,6 +1055,11 @@ public final class Scheduler implements AutoCloseable {
         if (error != null) {
             log.warn("job {}: merge failed: {}", job.id, LoadedJob.describe(unwrap(error)));
             endJob(job, JobState.FAILED, "merge failed: " + LoadedJob.describe(unwrap(error)), null);
+            return;
+        }
+        if (result.bytes().length > options.maxResultBytes()) {
+            endJob(job, JobState.FAILED, "its result of " + result.bytes().length + " bytes exceeds the limit "
+                    + "max-result-bytes=" + options.maxResultBytes(), null);
             return;
         }
         String text = result.text();

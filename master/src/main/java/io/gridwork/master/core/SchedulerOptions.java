@@ -43,6 +43,14 @@ public final class SchedulerOptions {
     public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
     /** Worker deaths under one task after which the task is quarantined and its job fails. */
     public static final int DEFAULT_QUARANTINE_AFTER_CRASHES = 3;
+    /** Most tasks one job may have. */
+    public static final long DEFAULT_MAX_TASKS_PER_JOB = 10_000_000L;
+    /** Largest output of one task. */
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
+    /** Largest merged result of a job. */
+    public static final int DEFAULT_MAX_RESULT_BYTES = 256 << 20;
+    /** Most jobs one user (token name) may have queued or running at once. */
+    public static final int DEFAULT_MAX_QUEUED_JOBS_PER_USER = 100;
     /** Attempts of a task whose code throws, when neither the job nor the submission says otherwise. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Delay before the first retry of a failed task; doubles with each further failure. */
@@ -72,6 +80,10 @@ public final class SchedulerOptions {
     private final Duration linkReprobeInterval;
     private final Duration adoptionGrace;
     private final int quarantineAfterCrashes;
+    private final long maxTasksPerJob;
+    private final int maxOutputBytes;
+    private final int maxResultBytes;
+    private final int maxQueuedJobsPerUser;
     private final int defaultMaxAttempts;
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
@@ -93,6 +105,10 @@ public final class SchedulerOptions {
         this.linkReprobeInterval = b.linkReprobeInterval;
         this.adoptionGrace = b.adoptionGrace;
         this.quarantineAfterCrashes = b.quarantineAfterCrashes;
+        this.maxTasksPerJob = b.maxTasksPerJob;
+        this.maxOutputBytes = b.maxOutputBytes;
+        this.maxResultBytes = b.maxResultBytes;
+        this.maxQueuedJobsPerUser = b.maxQueuedJobsPerUser;
         this.defaultMaxAttempts = b.defaultMaxAttempts;
         this.retryBackoff = b.retryBackoff;
         this.retryBackoffMax = b.retryBackoffMax;
@@ -157,6 +173,22 @@ public final class SchedulerOptions {
         return quarantineAfterCrashes;
     }
 
+    public long maxTasksPerJob() {
+        return maxTasksPerJob;
+    }
+
+    public int maxOutputBytes() {
+        return maxOutputBytes;
+    }
+
+    public int maxResultBytes() {
+        return maxResultBytes;
+    }
+
+    public int maxQueuedJobsPerUser() {
+        return maxQueuedJobsPerUser;
+    }
+
     public int defaultMaxAttempts() {
         return defaultMaxAttempts;
     }
@@ -211,6 +243,10 @@ public final class SchedulerOptions {
         private Duration linkReprobeInterval = DEFAULT_LINK_REPROBE_INTERVAL;
         private Duration adoptionGrace = DEFAULT_ADOPTION_GRACE;
         private int quarantineAfterCrashes = DEFAULT_QUARANTINE_AFTER_CRASHES;
+        private long maxTasksPerJob = DEFAULT_MAX_TASKS_PER_JOB;
+        private int maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+        private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
+        private int maxQueuedJobsPerUser = DEFAULT_MAX_QUEUED_JOBS_PER_USER;
         private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
@@ -273,6 +309,26 @@ public final class SchedulerOptions {
             return this;
         }
 
+        public Builder maxTasksPerJob(long v) {
+            maxTasksPerJob = v;
+            return this;
+        }
+
+        public Builder maxOutputBytes(int v) {
+            maxOutputBytes = v;
+            return this;
+        }
+
+        public Builder maxResultBytes(int v) {
+            maxResultBytes = v;
+            return this;
+        }
+
+        public Builder maxQueuedJobsPerUser(int v) {
+            maxQueuedJobsPerUser = v;
+            return this;
+        }
+
         public Builder defaultMaxAttempts(int v) {
             defaultMaxAttempts = v;
             return this;
@@ -330,6 +386,9 @@ public final class SchedulerOptions {
             positive(linkGrace, "linkGrace");
             positive(linkReprobeInterval, "linkReprobeInterval");
             positive(adoptionGrace, "adoptionGrace");
+            if (maxTasksPerJob < 1 || maxOutputBytes < 1 || maxResultBytes < 1 || maxQueuedJobsPerUser < 1) {
+                throw new IllegalArgumentException("limits must be positive");
+            }
             if (probeRounds < 1 || indirectProbes < 0 || quarantineAfterCrashes < 1) {
                 throw new IllegalArgumentException("probeRounds and quarantineAfterCrashes must be at least 1, indirectProbes at least 0");
             }

@@ -20,6 +20,23 @@ import io.gridwork.api.v1.UploadJarRequest;
 import io.gridwork.api.v1.UploadJarResponse;
 import io.gridwork.api.v1.WatchJobRequest;
 import io.gridwork.api.v1.WatchWorkersRequest;
+import io.gridwork.api.v1.CreateTokenRequest;
+import io.gridwork.api.v1.CreateTokenResponse;
+import io.gridwork.api.v1.ListAuditRequest;
+import io.gridwork.api.v1.ListAuditResponse;
+import io.gridwork.api.v1.ListTokensRequest;
+import io.gridwork.api.v1.ListTokensResponse;
+import io.gridwork.api.v1.RevokeTokenRequest;
+import io.gridwork.api.v1.Token;
+import io.gridwork.internal.tls.TokenText;
+import io.gridwork.master.model.Role;
+import io.gridwork.master.security.Audit;
+import io.gridwork.master.security.Principal;
+import io.gridwork.master.security.TokenRegistry;
+import io.gridwork.master.store.TokenRow;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import io.gridwork.master.code.InvalidJarException;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.JobSnapshot;
@@ -49,11 +66,42 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private final Scheduler scheduler;
     private final JarRepository jars;
     private final int maxArgsBytes;
+    private final TokenRegistry tokens;
+    private final Audit audit;
+    private final String caFingerprint;
 
-    public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes) {
+    /**
+     * @param caFingerprint the CA's fingerprint, written into join tokens (null on an insecure master)
+     */
+    public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes, TokenRegistry tokens, Audit audit,
+            String caFingerprint) {
         this.scheduler = scheduler;
         this.jars = jars;
         this.maxArgsBytes = maxArgsBytes;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.caFingerprint = caFingerprint;
+    }
+
+    /** The caller (set by the {@link Authenticator}); an insecure master's callers may do everything. */
+    static Principal caller() {
+        Principal p = Authenticator.PRINCIPAL.get();
+        return p == null ? Principal.INSECURE : p;
+    }
+
+    /** A submitter sees only its own jobs. */
+    private static JobSnapshot visible(JobSnapshot job) {
+        Principal p = caller();
+        if (!p.seesAllJobs() && !job.owner().equals(p.owner())) {
+            throw Status.PERMISSION_DENIED.withDescription("job " + job.id() + " belongs to another user")
+                    .asRuntimeException();
+        }
+        return job;
+    }
+
+    private JobSnapshot visibleJob(String id) {
+        return visible(scheduler.job(id).orElseThrow(() -> Status.NOT_FOUND.withDescription("job_id: no job " + id)
+                .asRuntimeException()));
     }
 
     @Override
@@ -143,8 +191,12 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.args("args", request.getArgsMap(), maxArgsBytes);
             Validation.range("options.max_attempts", request.getOptions().getMaxAttempts(), 0, 100);
             Validation.range("options.task_timeout_ms", request.getOptions().getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
+            Principal who = caller();
             JobSnapshot job = scheduler.submit(new Submission(request.getJarSha256(), request.getJobClass(),
-                    request.getArgsMap(), request.getOptions().getMaxAttempts(), request.getOptions().getTaskTimeoutMs()));
+                    request.getArgsMap(), request.getOptions().getMaxAttempts(), request.getOptions().getTaskTimeoutMs(),
+                    who.owner()));
+            audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
+                    + " jar " + request.getJarSha256());
             return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
         });
     }
@@ -153,9 +205,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     public void getJob(GetJobRequest request, StreamObserver<JobStatus> observer) {
         Statuses.unary(observer, () -> {
             Validation.jobId("job_id", request.getJobId());
-            return scheduler.job(request.getJobId()).map(ProtoViews::job)
-                    .orElseThrow(() -> Status.NOT_FOUND.withDescription("job_id: no job " + request.getJobId())
-                            .asRuntimeException());
+            return ProtoViews.job(visibleJob(request.getJobId()));
         });
     }
 
@@ -172,7 +222,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 states.add(JobState.valueOf(s.name()));
             }
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
-            for (JobSnapshot s : scheduler.jobs(limit, states)) {
+            Principal who = caller();
+            for (JobSnapshot s : scheduler.jobs(limit, states, who.seesAllJobs() ? null : who.owner())) {
                 b.addJobs(ProtoViews.job(s));
             }
             return b.build();
@@ -184,6 +235,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         ServerCallStreamObserver<JobStatus> call = (ServerCallStreamObserver<JobStatus>) observer;
         try {
             Validation.jobId("job_id", request.getJobId());
+            visibleJob(request.getJobId());
             Object lock = new Object();
             AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
             call.setOnCancelHandler(() -> stop.get().run());
@@ -214,7 +266,10 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             if (request.getReason().length() > 1000) {
                 throw Statuses.invalid("reason must be at most 1000 characters");
             }
-            return ProtoViews.job(scheduler.cancel(request.getJobId(), request.getReason()).get(30, TimeUnit.SECONDS));
+            visibleJob(request.getJobId());
+            JobSnapshot cancelled = scheduler.cancel(request.getJobId(), request.getReason()).get(30, TimeUnit.SECONDS);
+            audit.record(caller(), "job.cancel", request.getJobId(), request.getReason());
+            return ProtoViews.job(cancelled);
         });
     }
 
@@ -223,6 +278,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         ResultData result;
         try {
             Validation.jobId("job_id", request.getJobId());
+            visibleJob(request.getJobId());
             result = scheduler.result(request.getJobId());
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
@@ -259,6 +315,69 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
         }
+    }
+
+    @Override
+    public void createToken(CreateTokenRequest request, StreamObserver<CreateTokenResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.tokenName("name", request.getName());
+            if (request.getRole() == Token.Role.ROLE_UNSPECIFIED || request.getRole() == Token.Role.UNRECOGNIZED) {
+                throw Statuses.invalid("role must be admin, submitter, viewer or worker");
+            }
+            Validation.range("ttl_seconds", request.getTtlSeconds(), 0, TimeUnit.DAYS.toSeconds(3650));
+            Role role = Role.valueOf(request.getRole().name());
+            Duration ttl = request.getTtlSeconds() > 0 ? Duration.ofSeconds(request.getTtlSeconds())
+                    : role == Role.WORKER ? TokenRegistry.DEFAULT_JOIN_TOKEN_TTL : Duration.ZERO;
+            if (role == Role.WORKER && caFingerprint == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("an insecure master takes workers without join tokens")
+                        .asRuntimeException();
+            }
+            TokenRegistry.Created created = tokens.create(request.getName(), role, ttl, caller().describe());
+            String secret = role == Role.WORKER
+                    ? new TokenText.Join(caFingerprint, TokenText.token(created.secret())).toString() : created.secret();
+            audit.record(caller(), "token.create", created.token().name() + " (" + created.token().id() + ")",
+                    "role " + role.name().toLowerCase(Locale.ROOT) + (created.token().expiresAt() == null ? ""
+                            : ", expires " + created.token().expiresAt()));
+            return CreateTokenResponse.newBuilder().setToken(ProtoViews.token(created.token())).setSecret(secret).build();
+        });
+    }
+
+    @Override
+    public void listTokens(ListTokensRequest request, StreamObserver<ListTokensResponse> observer) {
+        Statuses.unary(observer, () -> {
+            ListTokensResponse.Builder b = ListTokensResponse.newBuilder();
+            tokens.list(request.getIncludeRevoked()).forEach(t -> b.addTokens(ProtoViews.token(t)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void revokeToken(RevokeTokenRequest request, StreamObserver<Token> observer) {
+        Statuses.unary(observer, () -> {
+            if (request.getIdOrName().isBlank()) {
+                throw Statuses.invalid("id_or_name is required");
+            }
+            List<TokenRow> revoked = tokens.revoke(request.getIdOrName());
+            if (revoked.isEmpty()) {
+                throw Status.NOT_FOUND.withDescription("id_or_name: no active token " + request.getIdOrName())
+                        .asRuntimeException();
+            }
+            for (TokenRow t : revoked) {
+                audit.record(caller(), "token.revoke", t.name() + " (" + t.id() + ")", "");
+            }
+            return ProtoViews.token(revoked.get(0));
+        });
+    }
+
+    @Override
+    public void listAudit(ListAuditRequest request, StreamObserver<ListAuditResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.range("limit", request.getLimit(), 0, MAX_LIST_LIMIT);
+            ListAuditResponse.Builder b = ListAuditResponse.newBuilder();
+            audit.recent(request.getLimit() == 0 ? DEFAULT_LIST_LIMIT : request.getLimit())
+                    .forEach(a -> b.addEntries(ProtoViews.audit(a)));
+            return b.build();
+        });
     }
 
     @Override

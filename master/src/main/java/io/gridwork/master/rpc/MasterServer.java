@@ -4,7 +4,11 @@ import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.security.Audit;
+import io.gridwork.master.security.CertificateAuthority;
+import io.gridwork.master.security.TokenRegistry;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -40,14 +44,19 @@ public final class MasterServer implements AutoCloseable {
         this.workers = workers;
     }
 
-    public static MasterServer start(MasterOptions options, Scheduler scheduler, JarRepository jars, Clock clock)
-            throws IOException {
+    /**
+     * @param credentials TLS (or, on an insecure master, plaintext)
+     * @param ca signs joining workers' certificates; null on an insecure master
+     */
+    public static MasterServer start(MasterOptions options, Scheduler scheduler, JarRepository jars, Clock clock,
+            ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         ExecutorService executor = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc", true));
         NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
         NioEventLoopGroup workers = new NioEventLoopGroup(2, new NamedThreads("gridwork-netty", true));
         PeerAddress peer = new PeerAddress();
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(options.bindHost(), options.port()))
+        Authenticator auth = new Authenticator(tokens, options.insecure());
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress(options.bindHost(), options.port()), credentials)
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -57,8 +66,9 @@ public final class MasterServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, options.maxArgsBytes()), peer))
-                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock), peer))
+                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, options.maxArgsBytes(), tokens,
+                        audit, ca == null ? null : ca.fingerprint()), auth, peer))
+                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock, ca, audit), auth, peer))
                 .addService(health.getHealthService())
                 .build();
         try {

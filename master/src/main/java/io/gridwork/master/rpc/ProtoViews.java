@@ -34,7 +34,8 @@ final class ProtoViews {
                 .setSplitComplete(s.splitComplete())
                 .setMaxAttempts(s.maxAttempts())
                 .setTaskTimeoutMs(s.taskTimeoutMs())
-                .setResultSize(s.resultSize());
+                .setResultSize(s.resultSize())
+                .setOwner(s.owner() == null ? "" : s.owner());
         if (s.resultMediaType() != null) {
             b.setResultMediaType(s.resultMediaType());
         }
@@ -96,6 +97,24 @@ final class ProtoViews {
                 .setAt(timestamp(e.at()))
                 .setIncarnation(e.incarnation())
                 .build();
+    }
+
+    static io.gridwork.api.v1.Token token(io.gridwork.master.store.TokenRow t) {
+        io.gridwork.api.v1.Token.Builder b = io.gridwork.api.v1.Token.newBuilder().setId(t.id()).setName(t.name())
+                .setRole(io.gridwork.api.v1.Token.Role.valueOf(t.role().name())).setCreatedAt(timestamp(t.createdAt()))
+                .setCreatedBy(t.createdBy());
+        if (t.expiresAt() != null) {
+            b.setExpiresAt(timestamp(t.expiresAt()));
+        }
+        if (t.revokedAt() != null) {
+            b.setRevokedAt(timestamp(t.revokedAt()));
+        }
+        return b.build();
+    }
+
+    static io.gridwork.api.v1.AuditEntry audit(io.gridwork.master.store.AuditRow a) {
+        return io.gridwork.api.v1.AuditEntry.newBuilder().setSeq(a.seq()).setAt(timestamp(a.at())).setActor(a.actor())
+                .setAction(a.action()).setTarget(a.target()).setDetail(a.detail()).build();
     }
 
     static Map<String, String> platform(Platform p) {

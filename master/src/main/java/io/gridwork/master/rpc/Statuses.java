@@ -45,6 +45,9 @@ final class Statuses {
                 case RESOURCE_EXHAUSTED:
                     status = Status.RESOURCE_EXHAUSTED;
                     break;
+                case PERMISSION_DENIED:
+                    status = Status.PERMISSION_DENIED;
+                    break;
                 default:
                     status = Status.UNAVAILABLE;
                     break;

@@ -64,6 +64,15 @@ final class Validation {
         }
     }
 
+    private static final Pattern TOKEN_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,99}");
+
+    static void tokenName(String field, String value) {
+        if (!TOKEN_NAME.matcher(value).matches()) {
+            throw Statuses.invalid(field + " must be 1-100 letters, digits or ._@- starting with a letter or digit, got '"
+                    + abbreviate(value) + "'");
+        }
+    }
+
     static void labels(String field, Map<String, String> labels) {
         if (labels.size() > 64) {
             throw Statuses.invalid(field + " has " + labels.size() + " entries; at most 64");

@@ -3,7 +3,14 @@ package io.gridwork.master.rpc;
 import com.google.protobuf.UnsafeByteOperations;
 import io.gridwork.api.v1.FetchJarRequest;
 import io.gridwork.api.v1.JarChunk;
+import io.gridwork.api.v1.JoinRequest;
+import io.gridwork.api.v1.JoinResponse;
 import io.gridwork.api.v1.MasterMessage;
+import io.gridwork.internal.tls.Certificates;
+import io.gridwork.master.security.Audit;
+import io.gridwork.master.security.CertificateAuthority;
+import io.gridwork.master.security.Principal;
+import java.security.cert.X509Certificate;
 import io.gridwork.api.v1.ProbeRequest;
 import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
@@ -42,17 +49,57 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     private final Scheduler scheduler;
     private final JarRepository jars;
     private final Clock clock;
+    private final CertificateAuthority ca;
+    private final Audit audit;
 
-    public WorkerServiceImpl(Scheduler scheduler, JarRepository jars, Clock clock) {
+    /** @param ca signs the certificates of joining workers (null on an insecure master) */
+    public WorkerServiceImpl(Scheduler scheduler, JarRepository jars, Clock clock, CertificateAuthority ca, Audit audit) {
         this.scheduler = scheduler;
         this.jars = jars;
         this.clock = clock;
+        this.ca = ca;
+        this.audit = audit;
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<JoinResponse> observer) {
+        Statuses.unary(observer, () -> {
+            if (ca == null) {
+                throw Status.FAILED_PRECONDITION.withDescription("an insecure master takes workers without joining")
+                        .asRuntimeException();
+            }
+            Validation.workerName("name", request.getName());
+            if (request.getCsrPem().isEmpty() || request.getCsrPem().length() > 16_384) {
+                throw Statuses.invalid("csr_pem must be a PEM certificate request of at most 16 KiB");
+            }
+            boolean taken = scheduler.workers(false).stream().anyMatch(w -> w.name().equals(request.getName())
+                    && w.state() != io.gridwork.master.model.WorkerState.LINK_FAILED);
+            if (taken) {
+                throw Status.ALREADY_EXISTS.withDescription("name: a worker named " + request.getName()
+                        + " is connected; give this one another --name").asRuntimeException();
+            }
+            X509Certificate cert;
+            try {
+                cert = ca.signWorker(request.getCsrPem(), request.getName());
+            } catch (IllegalArgumentException e) {
+                throw Statuses.invalid("csr_pem: " + e.getMessage());
+            }
+            audit.record(ClientServiceImpl.caller(), "worker.join", request.getName(),
+                    "from " + PeerAddress.HOST.get() + ", certificate until " + cert.getNotAfter().toInstant());
+            return JoinResponse.newBuilder().setCertificatePem(Certificates.pem(cert))
+                    .setCaPem(Certificates.pem(ca.certificate())).build();
+        });
     }
 
     @Override
     public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
         Statuses.unary(observer, () -> {
             Validation.workerName("name", request.getName());
+            Principal who = ClientServiceImpl.caller();
+            if (who.kind() == Principal.Kind.WORKER_CERTIFICATE && !who.name().equals(request.getName())) {
+                throw Status.PERMISSION_DENIED.withDescription("name: this certificate is for worker " + who.name()
+                        + ", not " + request.getName()).asRuntimeException();
+            }
             Validation.range("slots", request.getSlots(), 1, 4096);
             Validation.range("prefetch", request.getPrefetch(), 0, 4096);
             Validation.range("health_port", request.getHealthPort(), 0, 65535);
@@ -94,8 +141,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         return;
                     }
                     link = new Link(call);
+                    Principal who = ClientServiceImpl.caller();
                     try {
-                        session = scheduler.connect(message.getHello().getWorkerId(), message.getHello().getIncarnation(), link);
+                        session = scheduler.connect(message.getHello().getWorkerId(), message.getHello().getIncarnation(),
+                                who.kind() == Principal.Kind.WORKER_CERTIFICATE ? who.name() : null, link);
                     } catch (Throwable t) {
                         link.closed = true;
                         observer.onError(Statuses.of(t));

@@ -29,4 +29,5 @@ public record JobRow(
         String error,
         String resultText,
         String resultMediaType,
-        long resultSize) {}
+        long resultSize,
+        String owner) {}

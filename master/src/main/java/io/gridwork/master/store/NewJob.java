@@ -10,4 +10,5 @@ public record NewJob(
         Map<String, String> args,
         int maxAttempts,
         long taskTimeoutMs,
-        Instant submittedAt) {}
+        Instant submittedAt,
+        String owner) {}

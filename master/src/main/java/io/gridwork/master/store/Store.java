@@ -125,7 +125,7 @@ public final class Store implements AutoCloseable {
 
     private static final String JOB_COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
-            + "rejected, error, result_text, result_media_type, result_size";
+            + "rejected, error, result_text, result_media_type, result_size, owner";
 
     /** Inserts a QUEUED job and returns it with its new id. */
     public JobRow insertJob(NewJob job) {
@@ -138,7 +138,7 @@ public final class Store implements AutoCloseable {
             }
             String id = "job-" + seq;
             try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
-                    + "max_attempts, task_timeout_ms, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "max_attempts, task_timeout_ms, submitted_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 s.setString(1, id);
                 s.setLong(2, seq);
                 s.setString(3, job.jarSha256());
@@ -148,10 +148,12 @@ public final class Store implements AutoCloseable {
                 s.setInt(7, job.maxAttempts());
                 s.setLong(8, job.taskTimeoutMs());
                 s.setTimestamp(9, Timestamp.from(job.submittedAt()));
+                s.setString(10, job.owner());
                 s.executeUpdate();
             }
             return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
-                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0);
+                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0,
+                    job.owner());
         });
     }
 
@@ -160,12 +162,33 @@ public final class Store implements AutoCloseable {
                 .stream().findFirst();
     }
 
-    /** The most recent jobs first; {@code states} empty means all. */
+    /** The most recent jobs first; {@code states} empty means all; {@code owner} null means everyone's. */
+    public List<JobRow> listJobs(int limit, Collection<JobState> states, String owner) {
+        List<String> conditions = new ArrayList<>();
+        if (!states.isEmpty()) {
+            conditions.add("state IN (" + states.stream().map(st -> "'" + st.name() + "'").collect(Collectors.joining(", ")) + ")");
+        }
+        if (owner != null) {
+            conditions.add("owner = ?");
+        }
+        String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+        return query("SELECT " + JOB_COLUMNS + " FROM job" + where + " ORDER BY seq DESC LIMIT ?", s -> {
+            int i = 1;
+            if (owner != null) {
+                s.setString(i++, owner);
+            }
+            s.setInt(i, limit);
+        }, Store::jobRow);
+    }
+
     public List<JobRow> listJobs(int limit, Collection<JobState> states) {
-        String where = states.isEmpty() ? "" : " WHERE state IN (" + states.stream().map(st -> "'" + st.name() + "'")
-                .collect(Collectors.joining(", ")) + ")";
-        return query("SELECT " + JOB_COLUMNS + " FROM job" + where + " ORDER BY seq DESC LIMIT ?",
-                s -> s.setInt(1, limit), Store::jobRow);
+        return listJobs(limit, states, null);
+    }
+
+    /** How many jobs of {@code owner} have not ended. */
+    public long unfinishedJobs(String owner) {
+        return query("SELECT COUNT(*) FROM job WHERE owner = ? AND state IN ('QUEUED', 'RUNNING')",
+                s -> s.setString(1, owner), rs -> rs.getLong(1)).get(0);
     }
 
     /** Jobs that have not ended, oldest first: what the master resumes after a restart. */
@@ -570,6 +593,96 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------- tokens and audit
+
+    public void insertToken(TokenRow t) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO token (id, name, role, secret_sha256, created_at, "
+                    + "expires_at, revoked_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, t.id());
+                s.setString(2, t.name());
+                s.setString(3, t.role().name());
+                s.setString(4, t.secretSha256());
+                s.setTimestamp(5, Timestamp.from(t.createdAt()));
+                s.setTimestamp(6, t.expiresAt() == null ? null : Timestamp.from(t.expiresAt()));
+                s.setTimestamp(7, t.revokedAt() == null ? null : Timestamp.from(t.revokedAt()));
+                s.setString(8, t.createdBy());
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static final String TOKEN_COLUMNS = "id, name, role, secret_sha256, created_at, expires_at, revoked_at, created_by";
+
+    public Optional<TokenRow> findToken(String id) {
+        return query("SELECT " + TOKEN_COLUMNS + " FROM token WHERE id = ?", s -> s.setString(1, id), Store::tokenRow)
+                .stream().findFirst();
+    }
+
+    public List<TokenRow> tokens(boolean includeRevoked) {
+        return query("SELECT " + TOKEN_COLUMNS + " FROM token" + (includeRevoked ? "" : " WHERE revoked_at IS NULL")
+                + " ORDER BY created_at, id", s -> {}, Store::tokenRow);
+    }
+
+    /** Revokes the token with this id, or every active token with this name; returns what was revoked. */
+    public List<TokenRow> revokeTokens(String idOrName, Instant at) {
+        return inTransaction(c -> {
+            List<TokenRow> targets = new ArrayList<>();
+            try (PreparedStatement s = c.prepareStatement("SELECT " + TOKEN_COLUMNS + " FROM token WHERE (id = ? OR name = ?) "
+                    + "AND revoked_at IS NULL FOR UPDATE")) {
+                s.setString(1, idOrName);
+                s.setString(2, idOrName);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        targets.add(tokenRow(rs));
+                    }
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("UPDATE token SET revoked_at = ? WHERE id = ?")) {
+                for (TokenRow t : targets) {
+                    s.setTimestamp(1, Timestamp.from(at));
+                    s.setString(2, t.id());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            List<TokenRow> revoked = new ArrayList<>();
+            for (TokenRow t : targets) {
+                revoked.add(new TokenRow(t.id(), t.name(), t.role(), t.secretSha256(), t.createdAt(), t.expiresAt(), at,
+                        t.createdBy()));
+            }
+            return revoked;
+        });
+    }
+
+    public void insertAudit(AuditRow a) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")) {
+                s.setTimestamp(1, Timestamp.from(a.at()));
+                s.setString(2, truncate(a.actor(), 300));
+                s.setString(3, truncate(a.action(), 64));
+                s.setString(4, truncate(a.target(), 300));
+                s.setString(5, truncate(a.detail(), 2000));
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** The most recent audit entries first. */
+    public List<AuditRow> audit(int limit) {
+        return query("SELECT seq, at, actor, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?",
+                s -> s.setInt(1, limit), rs -> new AuditRow(rs.getLong(1), instant(rs, 2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6)));
+    }
+
+    private static TokenRow tokenRow(ResultSet rs) throws SQLException {
+        return new TokenRow(rs.getString(1), rs.getString(2), io.gridwork.master.model.Role.valueOf(rs.getString(3)),
+                rs.getString(4), instant(rs, 5), instant(rs, 6), instant(rs, 7), rs.getString(8));
+    }
+
     // ---------------------------------------------------------------- plumbing
 
     @Override
@@ -633,7 +746,8 @@ public final class Store implements AutoCloseable {
         return new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), KeyValues.decode(rs.getString(4)),
                 JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), instant(rs, 8), instant(rs, 9),
                 instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
-                rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21));
+                rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
+                rs.getString(22));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

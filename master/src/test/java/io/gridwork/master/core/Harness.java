@@ -142,7 +142,7 @@ final class Harness implements AutoCloseable {
                     "127.0.0.1", healthPort, Map.of(), timer.clock.instant()), held);
             id = outcome.workerId();
             closed = false;
-            session = scheduler.connect(outcome.workerId(), outcome.incarnation(), this);
+            session = scheduler.connect(outcome.workerId(), outcome.incarnation(), name, this);
             return outcome;
         }
 

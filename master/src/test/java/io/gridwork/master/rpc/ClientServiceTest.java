@@ -19,6 +19,8 @@ import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
 import io.gridwork.master.core.SchedulerOptions;
+import io.gridwork.master.security.Audit;
+import io.gridwork.master.security.TokenRegistry;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.testing.TestJars;
@@ -92,8 +94,10 @@ class ClientServiceTest {
         };
         String name = InProcessServerBuilder.generateName();
         var server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, 64 << 10), countUploads))
-                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, Clock.systemUTC()), new PeerAddress()))
+                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, 64 << 10,
+                        new TokenRegistry(store, Clock.systemUTC()), new Audit(store, Clock.systemUTC()), null), countUploads))
+                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, Clock.systemUTC(), null,
+                        new Audit(store, Clock.systemUTC())), new PeerAddress()))
                 .build().start();
         cleanup.register(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

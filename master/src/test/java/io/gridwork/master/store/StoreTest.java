@@ -25,18 +25,20 @@ class StoreTest {
 
     private JobRow aJob() {
         store.insertJar(new JarRow("a".repeat(64), 10, "x.jar", now));
-        return store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("n", "3"), 3, 0, now));
+        return store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("n", "3"), 3, 0, now, "lab"));
     }
 
     @Test
     void jobsGetSequentialIdsAndKeepTheirArguments() {
         JobRow first = aJob();
-        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now));
+        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other"));
         assertThat(first.id()).isEqualTo("job-1");
         assertThat(second.id()).isEqualTo("job-2");
         assertThat(store.findJob("job-2").orElseThrow().args()).isEqualTo(Map.of("k", "a=b&c"));
         assertThat(store.listJobs(10, List.of())).extracting(JobRow::id).containsExactly("job-2", "job-1");
         assertThat(store.unfinishedJobs()).hasSize(2);
+        assertThat(store.listJobs(10, List.of(), "lab")).extracting(JobRow::id).containsExactly("job-1");
+        assertThat(store.unfinishedJobs("other")).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,38 @@
+package io.gridwork.cli;
+
+import io.gridwork.client.Credentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Where a command finds its credentials file: {@code --credentials}, else {@code $GRID_CREDENTIALS}, else the default. */
+final class CredentialOptions {
+
+    static final String CREDENTIALS_ENV = "GRID_CREDENTIALS";
+
+    private CredentialOptions() {}
+
+    /** The credentials to use, or null if none is given and there is no default file. */
+    static Credentials load(Path option) {
+        Path file = option;
+        boolean explicit = true;
+        if (file == null && System.getenv(CREDENTIALS_ENV) != null && !System.getenv(CREDENTIALS_ENV).isBlank()) {
+            file = Path.of(System.getenv(CREDENTIALS_ENV));
+        }
+        if (file == null) {
+            explicit = false;
+            file = Credentials.defaultFile();
+            if (!Files.exists(file)) {
+                return null;
+            }
+        }
+        try {
+            return Credentials.read(file);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.AUTH, "--credentials: no such file " + file);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.AUTH, (explicit ? "--credentials " : "credentials ") + file + ": " + e.getMessage());
+        }
+    }
+}
