@@ -59,13 +59,26 @@ public class GridException extends RuntimeException {
         return tls;
     }
 
+    /**
+     * The part of a failure that says TLS itself failed: a certificate was refused, the handshake failed for
+     * reasons of its own, or the other side does not speak TLS. A connection reset during a handshake (a master
+     * going down) is a network failure, not this.
+     */
     private static Throwable tlsCause(Throwable t) {
+        Throwable handshake = null;
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException) {
+            if (c instanceof java.security.cert.CertificateException || c.getClass().getSimpleName().equals("NotSslRecordException")) {
                 return c;
             }
+            if (c instanceof javax.net.ssl.SSLHandshakeException && handshake == null) {
+                handshake = c;
+            }
+            if (c instanceof java.net.SocketException || (c instanceof java.io.IOException
+                    && !(c instanceof javax.net.ssl.SSLException) && c.getClass().getName().contains("Native"))) {
+                return null;
+            }
         }
-        return null;
+        return handshake;
     }
 
     private static String rootMessage(Throwable t) {

@@ -20,6 +20,8 @@ final class Logging {
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(level);
         context.getLogger("io.grpc").setLevel(level.isGreaterOrEqual(Level.WARN) ? Level.ERROR : Level.WARN);
         context.getLogger("io.grpc.netty.shaded").setLevel(Level.ERROR);
+        // gRPC logs each request it cannot parse with a stack trace; garbage from the network must not flood the log
+        context.getLogger("io.grpc.internal.SerializingExecutor").setLevel(Level.OFF);
         context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
         context.getLogger("org.flywaydb").setLevel(Level.WARN);
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.FINE);

@@ -210,6 +210,76 @@ class CliTest {
     }
 
     @Test
+    void aMissingWrongOrRefusedCredentialExitsFour() throws Exception {
+        Credentials creds = Credentials.read(credentials);
+        Path noToken = dir.resolve("no-token");
+        new Credentials(address, null, creds.ca().orElseThrow(), null).write(noToken, "test", true);
+        Run missing = grid("jobs", "--master", address, "--credentials", noToken.toString());
+        assertThat(missing.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(missing.err()).isEqualTo("grid jobs: missing credential: pass --token, set GRID_TOKEN, or use --credentials FILE\n");
+
+        Run wrong = grid("jobs", "--master", address, "--credentials", credentials.toString(), "--token",
+                "gw1.00000000." + "0".repeat(64));
+        assertThat(wrong.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(wrong.err()).isEqualTo("grid jobs: the token is not valid for this master\n");
+
+        Path noCa = dir.resolve("no-ca");
+        new Credentials(address, creds.token().orElseThrow(), null, null).write(noCa, "test", true);
+        Run unverifiable = grid("jobs", "--master", address, "--credentials", noCa.toString());
+        assertThat(unverifiable.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(unverifiable.err()).startsWith("grid jobs: no CA to check the master against");
+
+        Run missingFile = grid("jobs", "--master", address, "--credentials", dir.resolve("nope").toString());
+        assertThat(missingFile.code()).isEqualTo(ExitCodes.AUTH);
+
+        Run viewerCancels = grid(client("token", "create", "--role", "viewer", "--name", "watcher"));
+        assertThat(viewerCancels.code()).isZero();
+        String viewer = viewerCancels.out().trim();
+        Run refused = grid("cancel", "job-1", "--master", address, "--credentials", credentials.toString(), "--token", viewer);
+        assertThat(refused.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(refused.err()).isEqualTo("grid cancel: role viewer may not cancel jobs\n");
+
+        Run plaintext = grid("jobs", "--master", address, "--insecure");
+        assertThat(plaintext.code()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(plaintext.err().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aTlsClientOfAnInsecureMasterIsToldWhy() throws Exception {
+        try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0)
+                .dataDir(dir.resolve("plain")).insecure(true).build())) {
+            String at = "127.0.0.1:" + plain.port();
+            Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
+            assertThat(tls.code()).as(tls.err()).isEqualTo(ExitCodes.AUTH);
+            assertThat(tls.err()).startsWith("grid jobs: TLS with the master at " + at + " failed");
+            Run plaintext = grid("jobs", "--master", at, "--insecure");
+            assertThat(plaintext.code()).as(plaintext.err()).isZero();
+        }
+    }
+
+    @Test
+    void tokensCanBeCreatedListedAndRevokedAndTheAuditLogShowsIt() {
+        Run created = grid(client("token", "create", "--role", "submitter", "--name", "lab-team"));
+        assertThat(created.code()).isZero();
+        String token = created.out().trim();
+        assertThat(token).matches("gw1\\.[0-9a-f]{8}\\.[0-9a-f]{64}");
+        assertThat(created.err()).contains("token lab-team").contains("shown only now");
+        Run list = grid(client("token", "list"));
+        assertThat(list.out()).contains("lab-team").contains("submitter").doesNotContain(token);
+        Run works = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        assertThat(works.code()).isZero();
+        assertThat(grid(client("token", "revoke", "lab-team")).code()).isZero();
+        Run revoked = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        assertThat(revoked.code()).isEqualTo(ExitCodes.AUTH);
+        assertThat(revoked.err()).contains("was revoked");
+        Run join = grid(client("token", "create", "--role", "worker", "--name", "new-machines"));
+        assertThat(join.out().trim()).startsWith("gwj1.");
+        assertThat(join.err()).contains("grid worker --master MASTER:PORT --join-token");
+        Run audit = grid(client("audit"));
+        assertThat(audit.out()).contains("token.create").contains("token.revoke").contains("lab-team");
+    }
+
+    @Test
     void jsonPrintsInt64AsNumbers() {
         String json = Json.print(JobStatus.newBuilder().setId("j").setTasks(TaskCounts.newBuilder().setTotal(1L << 40)).build());
         JsonObject o = JsonParser.parseString(json).getAsJsonObject();

@@ -171,6 +171,39 @@ class EndToEndIT {
     }
 
     @Test
+    void aWorkerOnAnotherMachineJoinsWithAJoinTokenOnly() throws Exception {
+        GridProcesses.Result token = grid.run("token", "create", "--role", "worker", "--name", "remote-machines",
+                "--master", master);
+        assertThat(token.code()).as(token.err()).isZero();
+        String join = token.out().trim();
+        Path workDir = dir.resolve("remote");
+        Process remote = grid.start("remote", "worker", "--master", master, "--slots", "1", "--name", "remote",
+                "--work-dir", workDir.toString(), "--join-token", join);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (JsonElement w : workers()) {
+                    if (w.getAsJsonObject().get("name").getAsString().equals("remote")
+                            && w.getAsJsonObject().get("state").getAsString().equals("ALIVE")) {
+                        return true;
+                    }
+                }
+                return !remote.isAlive();
+            });
+            assertThat(remote.isAlive()).as(grid.log("remote")).isTrue();
+            assertThat(workDir.resolve("tls/worker.crt")).exists();
+            GridProcesses.Result audit = grid.run("audit", "--master", master, "--output", "json");
+            assertThat(audit.out()).contains("\"action\": \"worker.join\"").contains("\"target\": \"remote\"");
+        } finally {
+            remote.destroy();
+            remote.waitFor();
+        }
+        GridProcesses.Result stale = grid.run(Duration.ofSeconds(60), "worker", "--master", master, "--name", "remote2",
+                "--work-dir", dir.resolve("remote2").toString(), "--join-token", "gwj1.bad");
+        assertThat(stale.code()).isEqualTo(2);
+        assertThat(stale.err()).contains("not a Gridwork join token");
+    }
+
+    @Test
     void anUnreachableMasterExitsThree() throws Exception {
         GridProcesses.Result r = grid.run("jobs", "--master", "127.0.0.1:1");
         assertThat(r.code()).isEqualTo(3);

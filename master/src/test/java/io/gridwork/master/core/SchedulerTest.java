@@ -127,6 +127,23 @@ class SchedulerTest {
     }
 
     @Test
+    void aResultForAnotherWorkersAttemptIsRefused() {
+        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
+        Harness.FakeWorker owner = h.worker("owner", 1, 0);
+        Harness.FakeWorker thief = h.worker("thief", 1, 0);
+        owner.credit(1);
+        Messages.Assignment a = owner.assignments().get(0);
+        thief.send(0, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(666L), null, 1)));
+        h.commit();
+        assertThat(thief.rejections()).extracting(Messages.Rejection::key).containsExactly(a.key());
+        assertThat(h.job(job.id()).succeeded()).isZero();
+        owner.succeed(a);
+        h.commit();
+        assertThat(result(job.id())).containsExactly(0L);
+        assertThat(h.job(job.id()).rejected()).isEqualTo(1);
+    }
+
+    @Test
     void aFailingTaskIsRetriedElsewhereThenFailsTheJobWithItsMessage() {
         JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"), 3);
         Harness.FakeWorker w1 = h.worker("w1", 1, 0);
