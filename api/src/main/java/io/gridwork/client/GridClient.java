@@ -228,7 +228,11 @@ public final class GridClient implements AutoCloseable {
                 .putAllArgs(submission.args())
                 .setOptions(JobOptions.newBuilder()
                         .setMaxAttempts(submission.maxAttempts())
-                        .setTaskTimeoutMs(submission.taskTimeout().toMillis()))
+                        .setTaskTimeoutMs(submission.taskTimeout().toMillis())
+                        .setRequire(submission.require())
+                        .setSlotsPerTask(submission.slotsPerTask())
+                        .setPriority(submission.priority())
+                        .setNoSpeculation(submission.noSpeculation()))
                 .build();
         return call("submit the job", () -> blockingStub().submitJob(request)).getJobId();
     }
@@ -254,6 +258,21 @@ public final class GridClient implements AutoCloseable {
     public List<WorkerInfo> workers(boolean includeDeparted) {
         return call("list workers", () -> blockingStub().listWorkers(
                 ListWorkersRequest.newBuilder().setIncludeDeparted(includeDeparted).build())).getWorkersList();
+    }
+
+    /**
+     * Drains a worker (by name or id): it gets no new tasks, its running ones finish, and it shows DRAINING until
+     * {@link #undrainWorker}. Admins only.
+     */
+    public WorkerInfo drainWorker(String worker) {
+        return call("drain the worker", () -> blockingStub().drainWorker(
+                io.gridwork.api.v1.DrainWorkerRequest.newBuilder().setWorker(worker).setDrain(true).build()));
+    }
+
+    /** Lets a drained worker take tasks again. Admins only. */
+    public WorkerInfo undrainWorker(String worker) {
+        return call("undrain the worker", () -> blockingStub().drainWorker(
+                io.gridwork.api.v1.DrainWorkerRequest.newBuilder().setWorker(worker).setDrain(false).build()));
     }
 
     /**

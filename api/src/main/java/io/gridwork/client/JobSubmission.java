@@ -29,6 +29,10 @@ public final class JobSubmission {
     private final Map<String, String> args;
     private final int maxAttempts;
     private final Duration taskTimeout;
+    private final String require;
+    private final int slotsPerTask;
+    private final int priority;
+    private final boolean noSpeculation;
 
     private JobSubmission(Builder b) {
         this.jar = b.jar;
@@ -37,6 +41,10 @@ public final class JobSubmission {
         this.args = Map.copyOf(b.args);
         this.maxAttempts = b.maxAttempts;
         this.taskTimeout = b.taskTimeout;
+        this.require = b.require;
+        this.slotsPerTask = b.slotsPerTask;
+        this.priority = b.priority;
+        this.noSpeculation = b.noSpeculation;
     }
 
     public static Builder builder() {
@@ -70,6 +78,24 @@ public final class JobSubmission {
         return taskTimeout;
     }
 
+    /** Which workers may run the tasks; empty: the job's own choice, else any. */
+    public String require() {
+        return require;
+    }
+
+    /** 0: the job's or 1. */
+    public int slotsPerTask() {
+        return slotsPerTask;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    public boolean noSpeculation() {
+        return noSpeculation;
+    }
+
     /** Builds a {@link JobSubmission}; {@link #build()} checks that a jar and a class were given. */
     public static final class Builder {
         private Path jar;
@@ -78,8 +104,35 @@ public final class JobSubmission {
         private final Map<String, String> args = new LinkedHashMap<>();
         private int maxAttempts;
         private Duration taskTimeout = Duration.ZERO;
+        private String require = "";
+        private int slotsPerTask;
+        private int priority;
+        private boolean noSpeculation;
 
         private Builder() {}
+
+        /** Which workers may run the tasks, for example {@code "os=linux && gpu=a100"}. */
+        public Builder require(String require) {
+            this.require = Objects.requireNonNull(require, "require");
+            return this;
+        }
+
+        public Builder slotsPerTask(int slotsPerTask) {
+            this.slotsPerTask = slotsPerTask;
+            return this;
+        }
+
+        /** Higher runs first; default 0. */
+        public Builder priority(int priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        /** Never run a second attempt of a slow task (for tasks with side effects). */
+        public Builder noSpeculation() {
+            this.noSpeculation = true;
+            return this;
+        }
 
         public Builder jar(Path jar) {
             this.jar = Objects.requireNonNull(jar, "jar");

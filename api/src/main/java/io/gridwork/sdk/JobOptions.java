@@ -10,7 +10,13 @@ import java.util.Objects;
  * <pre>{@code
  * @Override
  * public JobOptions options(JobArgs args) {
- *     return JobOptions.builder().maxAttempts(5).taskTimeout(Duration.ofMinutes(2)).build();
+ *     return JobOptions.builder()
+ *             .maxAttempts(5)
+ *             .taskTimeout(Duration.ofMinutes(2))
+ *             .require("gpu=a100 && mem>=16g")   // only workers with these labels and resources
+ *             .slotsPerTask(2)                     // each task takes two slots of its worker
+ *             .speculation(false)                  // tasks with side effects: never a second attempt
+ *             .build();
  * }
  * }</pre>
  */
@@ -23,14 +29,23 @@ public final class JobOptions {
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ZERO;
 
     /** Nothing chosen: the master's defaults apply. */
-    public static final JobOptions DEFAULTS = new JobOptions(0, Duration.ZERO);
+    public static final JobOptions DEFAULTS = new JobOptions(0, Duration.ZERO, "", 0, null, null);
 
     private final int maxAttempts;
     private final Duration taskTimeout;
+    private final String require;
+    private final int slotsPerTask;
+    private final Integer priority;
+    private final Boolean speculation;
 
-    private JobOptions(int maxAttempts, Duration taskTimeout) {
+    private JobOptions(int maxAttempts, Duration taskTimeout, String require, int slotsPerTask, Integer priority,
+            Boolean speculation) {
         this.maxAttempts = maxAttempts;
         this.taskTimeout = taskTimeout;
+        this.require = require;
+        this.slotsPerTask = slotsPerTask;
+        this.priority = priority;
+        this.speculation = speculation;
     }
 
     public static Builder builder() {
@@ -47,12 +62,58 @@ public final class JobOptions {
         return taskTimeout;
     }
 
+    /** Which workers may run the tasks (label and resource comparisons joined by {@code &&}); empty: any. */
+    public String require() {
+        return require;
+    }
+
+    /** Slots each task occupies on its worker, or 0 for the default (1). */
+    public int slotsPerTask() {
+        return slotsPerTask;
+    }
+
+    /** The job's priority, if it chooses one (higher runs first). */
+    public java.util.Optional<Integer> priority() {
+        return java.util.Optional.ofNullable(priority);
+    }
+
+    /** Whether slow tasks near the end may get a second attempt, if the job chooses (default: yes). */
+    public java.util.Optional<Boolean> speculation() {
+        return java.util.Optional.ofNullable(speculation);
+    }
+
     /** Builds {@link JobOptions}; values are checked by {@link #build()}. */
     public static final class Builder {
         private int maxAttempts;
         private Duration taskTimeout = Duration.ZERO;
+        private String require = "";
+        private int slotsPerTask;
+        private Integer priority;
+        private Boolean speculation;
 
         private Builder() {}
+
+        /** For example {@code "os=linux && mem>=4g && gpu=a100"}; checked by the master when the job is submitted. */
+        public Builder require(String require) {
+            this.require = Objects.requireNonNull(require, "require");
+            return this;
+        }
+
+        public Builder slotsPerTask(int slotsPerTask) {
+            this.slotsPerTask = slotsPerTask;
+            return this;
+        }
+
+        public Builder priority(int priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        /** False for tasks with side effects: a slow task is never run twice at once. */
+        public Builder speculation(boolean speculation) {
+            this.speculation = speculation;
+            return this;
+        }
 
         public Builder maxAttempts(int maxAttempts) {
             this.maxAttempts = maxAttempts;
@@ -71,7 +132,10 @@ public final class JobOptions {
             if (taskTimeout.isNegative()) {
                 throw new IllegalArgumentException("taskTimeout must not be negative, got " + taskTimeout);
             }
-            return new JobOptions(maxAttempts, taskTimeout);
+            if (slotsPerTask < 0 || slotsPerTask > 4096) {
+                throw new IllegalArgumentException("slotsPerTask must be from 1 to 4096, got " + slotsPerTask);
+            }
+            return new JobOptions(maxAttempts, taskTimeout, require, slotsPerTask, priority, speculation);
         }
     }
 }

@@ -34,6 +34,16 @@ public interface TaskContext {
     /** The job's arguments. */
     JobArgs args();
 
+    /** The name of the worker running this attempt. */
+    default String workerName() {
+        return "";
+    }
+
+    /** The labels of the worker running this attempt ({@code --label KEY=VALUE}), for example to pick a device. */
+    default java.util.Map<String, String> workerLabels() {
+        return java.util.Map.of();
+    }
+
     /** Reports how far the task has come, from 0.0 to 1.0. Cheap; the worker sends at most a few per second. */
     void reportProgress(double fraction);
 

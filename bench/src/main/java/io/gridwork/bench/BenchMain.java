@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code grid bench}: benchmarks that start their own master and workers on loopback and print one line per figure. */
 @Command(name = "grid bench", mixinStandardHelpOptions = true,
         description = "Runs benchmarks on this machine: each starts its own master and worker JVMs on loopback.",
-        subcommands = {BenchMain.Failover.class})
+        subcommands = {BenchMain.Failover.class, BenchMain.Balance.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
@@ -28,7 +28,7 @@ public final class BenchMain implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: failover");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: failover or balance");
     }
 
     static Path workDir(Path given, String name) throws Exception {
@@ -52,6 +52,36 @@ public final class BenchMain implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = new PrintWriter(System.out, true);
             return new FailoverBench(workDir(dir, "failover"), out).run(rounds, Duration.ofSeconds(loadSeconds));
+        }
+    }
+
+    @Command(name = "balance", mixinStandardHelpOptions = true,
+            description = "Makespan of a job over two fast workers and a slow one, with and without speculative "
+                    + "execution, and the share of tasks each worker ran against its speed.")
+    static final class Balance implements Callable<Integer> {
+        @Option(names = "--tasks", defaultValue = "120", description = "Tasks per job (default: ${DEFAULT-VALUE}).")
+        int tasks;
+
+        @Option(names = "--task-ms", defaultValue = "200", description = "How long a task takes on a fast worker (default: ${DEFAULT-VALUE}).")
+        int taskMs;
+
+        @Option(names = "--slowness", defaultValue = "6", description = "How many times slower the slow worker is (default: ${DEFAULT-VALUE}).")
+        double slowness;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Runs of each variant (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--dir", description = "Where logs go (default: a temporary directory).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (tasks < 1 || taskMs < 1 || slowness < 1 || rounds < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--tasks, --task-ms and --rounds must be positive, --slowness at least 1");
+            }
+            PrintWriter out = new PrintWriter(System.out, true);
+            return new BalanceBench(workDir(dir, "balance"), out).run(tasks, taskMs, slowness, rounds);
         }
     }
 }

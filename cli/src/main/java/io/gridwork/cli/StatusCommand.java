@@ -38,7 +38,18 @@ final class StatusCommand implements Callable<Integer> {
                 }
                 out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : " so far") + " total, "
                         + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, " + t.getQueued() + " queued, "
-                        + t.getFailed() + " failed, " + t.getRetried() + " retried");
+                        + t.getFailed() + " failed, " + t.getRetried() + " retried"
+                        + (t.getLost() > 0 ? ", " + t.getLost() + " lost" : "")
+                        + (t.getRejected() > 0 ? ", " + t.getRejected() + " rejected" : "")
+                        + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : ""));
+                if (!s.getWaitingReason().isEmpty()) {
+                    out.println("  waiting    " + s.getWaitingReason());
+                }
+                if (!s.getRequire().isEmpty() || s.getSlotsPerTask() > 1 || s.getPriority() != 0 || !s.getSpeculation()) {
+                    out.println("  placement  " + (s.getRequire().isEmpty() ? "any worker" : "require " + s.getRequire())
+                            + ", " + s.getSlotsPerTask() + (s.getSlotsPerTask() == 1 ? " slot" : " slots") + " per task"
+                            + ", priority " + s.getPriority() + (s.getSpeculation() ? "" : ", no speculation"));
+                }
                 out.println("  submitted  " + Formats.time(s.getSubmittedAt()));
                 if (s.hasStartedAt()) {
                     out.println("  started    " + Formats.time(s.getStartedAt()));

@@ -13,7 +13,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(mixinStandardHelpOptions = true, name = "workers", description = "Lists the workers: state, slots, running and completed tasks, labels.")
+@Command(mixinStandardHelpOptions = true, name = "workers",
+        description = {"Lists the workers: state, slots, running and completed tasks, speed, labels.",
+                "SPEED is how fast a worker ran its tasks against the same jobs' average (1.00: average; 2.00: twice as "
+                + "fast), measured by the master from the tasks it ran."},
+        subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class})
 final class WorkersCommand implements Callable<Integer> {
 
     @Spec
@@ -47,13 +51,17 @@ final class WorkersCommand implements Callable<Integer> {
                 }
                 return ExitCodes.OK;
             }
-            Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "COMPLETED", "FAILED", "HEARTBEAT", "ADDRESS", "LABELS");
+            Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "COMPLETED", "FAILED", "SPEED", "HEARTBEAT",
+                    "ADDRESS", "LABELS");
             Instant now = Instant.now();
             for (WorkerInfo w : workers) {
                 String heartbeat = w.hasLastHeartbeat()
                         ? Formats.duration(Duration.between(Formats.instant(w.getLastHeartbeat()), now)) + " ago" : "-";
-                table.row(w.getName(), w.getId(), w.getState(), w.getSlots(), w.getRunning(), w.getCompleted(),
-                        w.getFailed(), heartbeat, w.getAddress(), Formats.pairs(w.getLabelsMap()));
+                String state = w.getState().name() + (w.getDrainRequested() && w.getState() != WorkerInfo.State.DRAINING
+                        ? " (drained)" : "");
+                table.row(w.getName(), w.getId(), state, w.getSlots(), w.getRunning(), w.getCompleted(),
+                        w.getFailed(), String.format(java.util.Locale.ROOT, "%.2f", w.getSpeed()), heartbeat,
+                        w.getAddress(), Formats.pairs(w.getLabelsMap()));
             }
             if (table.size() == 0) {
                 out.println(all ? "no workers" : "no workers connected");
@@ -64,6 +72,55 @@ final class WorkersCommand implements Callable<Integer> {
             if (watch) {
                 follow(c, out);
             }
+            return ExitCodes.OK;
+        }
+    }
+
+    /** What drain and undrain share: the worker to act on, and the client. */
+    abstract static class DrainCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
+        String worker;
+
+        @Mixin
+        ClientOptions client;
+    }
+
+    @Command(name = "drain", mixinStandardHelpOptions = true, description = {"Stops new assignments to a worker and lets "
+            + "its running tasks finish, for taking a machine back; its state shows DRAINING. Admins only.",
+            "It stays drained when it or the master restarts, until grid workers undrain."})
+    static final class Drain extends DrainCommand {
+        @Override
+        public Integer call() {
+            return drain(spec, client, worker, true);
+        }
+    }
+
+    @Command(name = "undrain", mixinStandardHelpOptions = true,
+            description = "Lets a drained worker take tasks again. Admins only.")
+    static final class Undrain extends DrainCommand {
+        @Override
+        public Integer call() {
+            return drain(spec, client, worker, false);
+        }
+    }
+
+    private static int drain(CommandSpec spec, ClientOptions client, String worker, boolean drain) {
+        try (GridClient c = client.connect()) {
+            WorkerInfo w = drain ? c.drainWorker(worker) : c.undrainWorker(worker);
+            var out = spec.commandLine().getOut();
+            if (client.json()) {
+                out.println(Json.print(w));
+            } else if (drain) {
+                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState() + ": it takes no new tasks"
+                        + (w.getRunning() > 0 ? "; its " + w.getRunning() + " running tasks finish" : ""));
+            } else {
+                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState()
+                        + (w.getState() == WorkerInfo.State.ALIVE ? ": it takes tasks again" : ""));
+            }
+            out.flush();
             return ExitCodes.OK;
         }
     }

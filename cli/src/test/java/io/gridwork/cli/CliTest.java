@@ -197,6 +197,60 @@ class CliTest {
     }
 
     @Test
+    void placementOptionsAreCheckedAndShown() {
+        Run badPriority = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+                "--priority", "5000"));
+        assertThat(badPriority.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badPriority.err()).isEqualTo("grid submit: --priority must be from -1000 to 1000\n");
+
+        Run badSlots = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+                "--slots-per-task", "-1"));
+        assertThat(badSlots.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badSlots.err()).isEqualTo("grid submit: --slots-per-task must be from 1 to 4096\n");
+
+        Run badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+                "--require", "mem>=lots"));
+        assertThat(badRequire.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badRequire.err()).isEqualTo("grid submit: options.require: 'mem>=lots' compares with a number, and "
+                + "'lots' is not one\n");
+
+        Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
+                "--require", "slots>=2 && name=cli-w", "--slots-per-task", "2", "--priority", "7", "--no-speculation",
+                "--wait"));
+        assertThat(placed.code()).as(placed.err()).isZero();
+        assertThat(placed.out()).isEqualTo("45\n");
+        String id = JsonParser.parseString(grid(client("jobs", "--output", "json", "--limit", "1")).out()).getAsJsonObject()
+                .getAsJsonArray("jobs").get(0).getAsJsonObject().get("id").getAsString();
+        Run status = grid(client("status", id));
+        assertThat(status.out()).contains("  placement  require slots>=2 && name=cli-w, 2 slots per task, priority 7, "
+                + "no speculation");
+        JsonObject json = JsonParser.parseString(grid(client("status", id, "--output", "json")).out()).getAsJsonObject();
+        assertThat(json.get("require").getAsString()).isEqualTo("slots>=2 && name=cli-w");
+        assertThat(json.get("slots_per_task").getAsInt()).isEqualTo(2);
+        assertThat(json.get("priority").getAsInt()).isEqualTo(7);
+        assertThat(json.get("speculation").getAsBoolean()).isFalse();
+    }
+
+    @Test
+    void drainAndUndrainAWorker() {
+        Run drained = grid(client("workers", "drain", "cli-w"));
+        try {
+            assertThat(drained.code()).as(drained.err()).isZero();
+            assertThat(drained.out()).startsWith("worker cli-w (").contains(") is DRAINING: it takes no new tasks");
+            assertThat(grid(client("workers")).out()).containsPattern("cli-w +w-\\d+ +DRAINING");
+        } finally {
+            Run undrained = grid(client("workers", "undrain", "cli-w"));
+            assertThat(undrained.code()).as(undrained.err()).isZero();
+            assertThat(undrained.out()).contains(") is ALIVE: it takes tasks again");
+        }
+        Run unknown = grid(client("workers", "drain", "nobody"));
+        assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknown.err()).isEqualTo("grid workers drain: worker: no worker named nobody\n");
+        Run missing = grid(client("workers", "drain"));
+        assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void anUnreachableMasterExitsThree() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {

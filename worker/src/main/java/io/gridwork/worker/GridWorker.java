@@ -116,6 +116,8 @@ public final class GridWorker implements AutoCloseable {
     private final FileLock workDirLock;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
+    /** The worker's slots: a task takes as many as its job asks for before it runs (fair: big tasks are not starved). */
+    private java.util.concurrent.Semaphore slotPermits;
 
     // guarded by `lock`
     private final Object lock = new Object();
@@ -185,6 +187,7 @@ public final class GridWorker implements AutoCloseable {
         this.blocking = WorkerServiceGrpc.newBlockingStub(channel);
         this.async = WorkerServiceGrpc.newStub(channel);
         this.cache = new JobCache(options.workDir().resolve("jars"), channel, options.callTimeout());
+        this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
         this.taskPool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("gridwork-task", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
@@ -290,6 +293,15 @@ public final class GridWorker implements AutoCloseable {
         }
     }
 
+    /** Slots the held tasks take (guarded by {@code lock}). */
+    private int heldSlots() {
+        int n = 0;
+        for (RunningTask t : held.values()) {
+            n += t.slots;
+        }
+        return n;
+    }
+
     /** The most tasks this worker has held at once. */
     public int maxHeldTasks() {
         synchronized (lock) {
@@ -358,7 +370,7 @@ public final class GridWorker implements AutoCloseable {
                     current = link;
                     outbox = new Outbox();
                     outbox.hello = Hello.newBuilder().setWorkerId(workerId).setIncarnation(incarnation).build();
-                    outbox.credit = draining ? 0 : Math.max(0, options.slots() + options.prefetch() - held.size());
+                    outbox.credit = draining ? 0 : Math.max(0, options.slots() + options.prefetch() - heldSlots());
                     outbox.results.addAll(unacked.values());
                     outbox.draining = draining;
                 }
@@ -430,7 +442,7 @@ public final class GridWorker implements AutoCloseable {
                     }
                 }
                 outbox.heartbeat = Heartbeat.newBuilder().setSeq(++heartbeatSeq).setRunning(running)
-                        .setFreeSlots(Math.max(0, options.slots() - running)).build();
+                        .setFreeSlots(slotPermits.availablePermits()).build();
                 lock.notifyAll();
             }
         } catch (RuntimeException e) {
@@ -508,6 +520,21 @@ public final class GridWorker implements AutoCloseable {
                 taskPool.execute(task);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 finished(task, null);
+            }
+        }
+        if (m.getReleaseUnstarted()) {
+            synchronized (lock) {
+                int released = 0;
+                for (RunningTask t : new ArrayList<>(held.values())) {
+                    if (!t.started && !t.cancelled) {
+                        t.cancel();
+                        outbox.released.add(t.ref);
+                        released++;
+                    }
+                }
+                log.info("drained by the master: {} tasks not started go back, {} running ones finish", released,
+                        held.size() - released);
+                lock.notifyAll();
             }
         }
         for (TaskRef ref : m.getCancelsList()) {
@@ -678,7 +705,7 @@ public final class GridWorker implements AutoCloseable {
                 completed++;
             }
             if (!draining) {
-                outbox.credit++;
+                outbox.credit += task.slots;
             }
             lock.notifyAll();
         }
@@ -691,6 +718,9 @@ public final class GridWorker implements AutoCloseable {
         final int attempt;
         final byte[] input;
         final JobSpec spec;
+        /** Slots it takes while it runs. */
+        final int slots;
+        private final AtomicBoolean permitsReleased = new AtomicBoolean();
         volatile boolean cancelled;
         volatile boolean started;
         volatile boolean abandoned;
@@ -706,6 +736,19 @@ public final class GridWorker implements AutoCloseable {
             this.attempt = a.getAttempt();
             this.input = a.getInput().toByteArray();
             this.spec = spec;
+            int asked = Math.max(1, a.getSlots());
+            if (asked > options.slots()) {
+                log.warn("job {} task {} asks for {} slots, more than this worker's {}; it runs with {}",
+                        ref.getJobId(), ref.getIndex(), asked, options.slots(), options.slots());
+            }
+            this.slots = Math.min(asked, options.slots());
+        }
+
+        /** Gives its slots back, once (when it ends, or when it is abandoned). */
+        void releaseSlots() {
+            if (permitsReleased.compareAndSet(false, true)) {
+                slotPermits.release(slots);
+            }
         }
 
         @Override
@@ -714,8 +757,25 @@ public final class GridWorker implements AutoCloseable {
                 finished(this, null);
                 return;
             }
-            started = true;
             thread = Thread.currentThread();
+            try {
+                slotPermits.acquire(slots);
+            } catch (InterruptedException e) {
+                // cancelled while it waited for its slots
+                permitsReleased.set(true);
+                thread = null;
+                Thread.interrupted();
+                finished(this, null);
+                return;
+            }
+            if (cancelled) {
+                thread = null;
+                Thread.interrupted();
+                releaseSlots();
+                finished(this, null);
+                return;
+            }
+            started = true;
             long start = System.nanoTime();
             if (spec != null && spec.getTaskTimeoutMs() > 0) {
                 // the master times out only tasks that have started: say so at once
@@ -754,6 +814,7 @@ public final class GridWorker implements AutoCloseable {
                 if (acquired) {
                     cache.release(jobId);
                 }
+                releaseSlots();
                 finished(this, result);
             }
         }
@@ -787,6 +848,7 @@ public final class GridWorker implements AutoCloseable {
                         ref.getJobId(), ref.getIndex(), t.getName(), abandonedThreads);
                 resizePool();
             }
+            releaseSlots();
             finished(this, null);
         }
 
@@ -812,6 +874,16 @@ public final class GridWorker implements AutoCloseable {
         @Override
         public int attempt() {
             return attempt;
+        }
+
+        @Override
+        public String workerName() {
+            return options.name();
+        }
+
+        @Override
+        public Map<String, String> workerLabels() {
+            return options.labels();
         }
 
         @Override

@@ -15,6 +15,15 @@ final class Attempt {
     boolean completing;
     /** The worker said the task started (sent for jobs with a task timeout). */
     boolean started;
+    /** A second attempt started because the first was slow. */
+    boolean speculative;
+    /** It no longer counts against its worker's slots (its result came, or it was cancelled or lost). */
+    boolean untracked;
+
+    /** Worker slots it occupies. */
+    int units() {
+        return job.slotsPerTask;
+    }
 
     Attempt(long id, JobRuntime job, QueuedTask task, Session session, int number, Instant startedAt) {
         this.id = id;

@@ -20,6 +20,24 @@ final class JobRuntime {
     final JobArgs args;
     final int maxAttempts;
     final long taskTimeoutMs;
+    /** Which workers may run its tasks. */
+    final Requirement requirement;
+    /** Worker slots each task occupies. */
+    final int slotsPerTask;
+    final int priority;
+    /** Whether slow tasks near the end may get a second attempt. */
+    final boolean speculation;
+    final String owner;
+    /** Slots its current attempts occupy. */
+    int runningUnits;
+    /** Current attempts beyond the first of their task (speculative ones). */
+    int extraAttempts;
+    long speculated;
+    /** Durations of its succeeded tasks: how long a task takes here, for speculation and worker speeds. */
+    long durationCount;
+    long durationSumMs;
+    /** The waiting reason last published. */
+    String lastWaitingReason = "";
     JobState state;
     Instant startedAt;
 
@@ -68,6 +86,12 @@ final class JobRuntime {
         this.args = JobArgs.of(row.args());
         this.maxAttempts = row.maxAttempts();
         this.taskTimeoutMs = row.taskTimeoutMs();
+        this.requirement = Requirement.parse(row.placement().requirement());
+        this.slotsPerTask = Math.max(1, row.placement().slotsPerTask());
+        this.priority = row.placement().priority();
+        this.speculation = row.placement().speculation();
+        this.owner = row.owner();
+        this.speculated = row.speculated();
         this.state = row.state();
         this.startedAt = row.startedAt();
         this.code = code;
@@ -79,8 +103,9 @@ final class JobRuntime {
         return !state.isTerminal() && !ending && !merging;
     }
 
+    /** Tasks running (a task with a speculative second attempt counts once). */
     int running() {
-        return attempts.size() - completing;
+        return attempts.size() - completing - extraAttempts;
     }
 
     /** All tasks: the split's size when it knows it, else the tasks produced so far. */
@@ -89,17 +114,28 @@ final class JobRuntime {
     }
 
     long queued() {
-        return Math.max(0, total() - succeeded - failed - attempts.size());
+        return Math.max(0, total() - succeeded - failed - (attempts.size() - extraAttempts));
     }
 
     boolean allTasksDone() {
         return splitComplete && !recovering && succeeded == produced && attempts.isEmpty();
     }
 
+    /** The mean duration of its succeeded tasks, or 0 before any. */
+    double meanTaskMillis() {
+        return durationCount == 0 ? 0 : (double) durationSumMs / durationCount;
+    }
+
     JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize) {
+        return snapshot(finishedAt, error, resultText, resultMediaType, resultSize, "");
+    }
+
+    JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize,
+            String waitingReason) {
         return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
-                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, splitComplete, maxAttempts,
-                taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText, resultMediaType, resultSize,
-                row.owner());
+                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
+                splitComplete, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
+                resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
+                waitingReason);
     }
 }

@@ -20,6 +20,7 @@ public record JobSnapshot(
         long retried,
         long lost,
         long rejected,
+        long speculated,
         boolean splitComplete,
         int maxAttempts,
         long taskTimeoutMs,
@@ -30,15 +31,21 @@ public record JobSnapshot(
         String resultText,
         String resultMediaType,
         long resultSize,
-        String owner) {
+        String owner,
+        String requirement,
+        int slotsPerTask,
+        int priority,
+        boolean speculation,
+        String waitingReason) {
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
         long queued = row.state().isTerminal() ? 0 : Math.max(0, row.totalTasks() - row.succeeded() - row.failed());
         return new JobSnapshot(row.id(), row.state(), row.jarSha256(), row.jobClass(), row.args(), row.totalTasks(),
-                row.succeeded(), 0, queued, row.failed(), row.retried(), row.lost(), row.rejected(), row.splitComplete(),
-                row.maxAttempts(),
+                row.succeeded(), 0, queued, row.failed(), row.retried(), row.lost(), row.rejected(), row.speculated(),
+                row.splitComplete(), row.maxAttempts(),
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
-                row.resultText(), row.resultMediaType(), row.resultSize(), row.owner());
+                row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
+                row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "");
     }
 }

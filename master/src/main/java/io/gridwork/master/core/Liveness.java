@@ -125,6 +125,18 @@ final class Liveness {
         }
     }
 
+    /** An operator drained or undrained the worker: no new tasks while drained, running ones finish. */
+    void drainRequested(WorkerEntry w, boolean drain, String by) {
+        if (drain && w.state == WorkerState.ALIVE) {
+            change(w, WorkerState.DRAINING, WorkerEventType.DRAINING, "drained by " + by + "; its running tasks finish");
+        } else if (!drain && w.state == WorkerState.DRAINING && w.session != null && w.session.open
+                && !w.session.draining) {
+            change(w, WorkerState.ALIVE, WorkerEventType.ALIVE, "undrained by " + by);
+        } else {
+            log.info("worker {} ({}) {} by {} while {}", w.name, w.id, drain ? "drained" : "undrained", by, w.state);
+        }
+    }
+
     /** Periodic: start probing silent workers, end link failures whose grace ran out, probe them again meanwhile. */
     void tick(Instant now) {
         for (WorkerEntry w : new ArrayList<>(scheduler.workerEntries())) {
@@ -220,7 +232,9 @@ final class Liveness {
             if (peers.size() >= options.indirectProbes()) {
                 break;
             }
-            if (w != target && w.state == WorkerState.ALIVE && w.session != null && w.session.open) {
+            // a drained worker is healthy and connected: it takes no tasks but can still check on others
+            boolean live = w.state == WorkerState.ALIVE || (w.state == WorkerState.DRAINING && w.drainRequested);
+            if (w != target && live && w.session != null && w.session.open) {
                 peers.add(w);
             }
         }
@@ -303,6 +317,10 @@ final class Liveness {
     // ------------------------------------------------------------------------------------------ events
 
     private void change(WorkerEntry w, WorkerState state, WorkerEventType type, String reason) {
+        if (state == WorkerState.ALIVE && w.drainRequested) {
+            state = WorkerState.DRAINING;
+            reason = reason + "; it stays drained";
+        }
         if (w.state != state) {
             w.state = w.state.moveTo(state);
         }
@@ -353,6 +371,6 @@ final class Liveness {
 
     /** A row for the store (unused fields of the batch API kept in one place). */
     static StoreBatch.WorkerUpdate update(WorkerEntry w) {
-        return new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat);
+        return new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat, w.drainRequested);
     }
 }

@@ -15,8 +15,8 @@ public final class Messages {
     /** What a worker needs to know about a job before running its tasks. */
     public record JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args) {}
 
-    /** A task given to a worker. */
-    public record Assignment(TaskKey key, int attempt, byte[] input) {}
+    /** A task given to a worker; it occupies {@code slots} of the worker's slots. */
+    public record Assignment(TaskKey key, int attempt, byte[] input, int slots) {}
 
     /** A result refused, and why. */
     public record Rejection(TaskKey key, String reason) {}
@@ -63,10 +63,13 @@ public final class Messages {
         public final List<String> endedJobs = new ArrayList<>();
         public final List<ProbeRequest> probes = new ArrayList<>();
         public long heartbeatAck = -1;
+        /** The worker was drained: it gives back the tasks it has not started. */
+        public boolean releaseUnstarted;
 
         public boolean isEmpty() {
             return jobs.isEmpty() && assignments.isEmpty() && cancels.isEmpty() && acks.isEmpty()
-                    && rejections.isEmpty() && endedJobs.isEmpty() && probes.isEmpty() && heartbeatAck < 0;
+                    && rejections.isEmpty() && endedJobs.isEmpty() && probes.isEmpty() && heartbeatAck < 0
+                    && !releaseUnstarted;
         }
     }
 

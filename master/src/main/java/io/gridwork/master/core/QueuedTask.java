@@ -20,6 +20,10 @@ final class QueuedTask {
     Instant notBefore;
     String lastError;
     boolean done;
+    /** Its current attempts (more than one while a speculative attempt runs). */
+    int live;
+    /** An attempt's output is being stored: later results are duplicates. */
+    boolean completing;
 
     QueuedTask(long index, byte[] input, int failures, int losses, int crashes) {
         this.index = index;

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -66,6 +67,10 @@ public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     private static final int MAX_RESULT_TEXT = 1_000_000;
     private static final Duration AVOID_FAILED_WORKER_FOR = Duration.ofSeconds(5);
+    /** Tasks shorter than this measure scheduling noise more than a worker's speed. */
+    private static final long MIN_TIMED_TASK_MS = 20;
+    /** Weight of the newest task in a worker's speed (an exponential moving average). */
+    private static final double SPEED_WEIGHT = 0.2;
 
     private final SchedulerOptions options;
     private final Store store;
@@ -80,7 +85,8 @@ public final class Scheduler implements AutoCloseable {
     // ---- loop-confined state
     private final Map<String, JobRuntime> jobs = new LinkedHashMap<>();
     private final List<JobRuntime> dispatchOrder = new ArrayList<>();
-    private int roundRobin;
+    /** Slots the current attempts of each user's jobs occupy: fair share between users. */
+    private final Map<String, Integer> unitsByOwner = new HashMap<>();
     private final Map<String, WorkerEntry> workers = new LinkedHashMap<>();
     private final Map<Long, Attempt> attempts = new HashMap<>();
     private final LinkedHashSet<Session> hungry = new LinkedHashSet<>();
@@ -241,12 +247,13 @@ public final class Scheduler implements AutoCloseable {
             int maxAttempts = submission.maxAttempts() > 0 ? submission.maxAttempts()
                     : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
             long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
+            NewJob.Placement placement = placement(submission, own);
             if (source.knownSize() > options.maxTasksPerJob()) {
                 throw CoreException.exhausted("the job would have " + source.knownSize() + " tasks, over the limit "
                         + "max-tasks-per-job=" + options.maxTasksPerJob());
             }
             JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant(),
-                    submission.owner()));
+                    submission.owner(), placement));
             JobRuntime job = new JobRuntime(row, code);
             job.source = source;
             job.expectedTotal = source.knownSize();
@@ -265,12 +272,29 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Where the job runs: the submission's choices over the job's own over the defaults. */
+    private static NewJob.Placement placement(Submission submission, JobOptions own) {
+        String require = submission.require() != null && !submission.require().isBlank() ? submission.require()
+                : own.require();
+        Requirement parsed;
+        try {
+            parsed = Requirement.parse(require);
+        } catch (IllegalArgumentException e) {
+            throw CoreException.invalid("require: " + e.getMessage());
+        }
+        int slots = submission.slotsPerTask() > 0 ? submission.slotsPerTask()
+                : own.slotsPerTask() > 0 ? own.slotsPerTask() : 1;
+        int priority = submission.priority() != 0 ? submission.priority() : own.priority().orElse(0);
+        boolean speculation = !submission.noSpeculation() && own.speculation().orElse(true);
+        return new NewJob.Placement(parsed.toString(), slots, priority, speculation);
+    }
+
     /** The job's status: live for a job that runs, as stored for one that has ended. */
     public Optional<JobSnapshot> job(String id) {
         if (activeSnapshots.containsKey(id)) {
             JobSnapshot live = call(() -> {
                 JobRuntime job = jobs.get(id);
-                return job == null ? null : job.snapshot(null, null, null, null, 0);
+                return job == null ? null : live(job);
             });
             if (live != null) {
                 return Optional.of(live);
@@ -293,7 +317,7 @@ public final class Scheduler implements AutoCloseable {
             for (JobRow row : rows) {
                 JobRuntime job = jobs.get(row.id());
                 if (job != null) {
-                    snapshots.put(row.id(), job.snapshot(null, null, null, null, 0));
+                    snapshots.put(row.id(), live(job));
                 }
             }
             return snapshots;
@@ -392,6 +416,42 @@ public final class Scheduler implements AutoCloseable {
             }
             out.sort((a, b) -> a.name().compareTo(b.name()));
             return out;
+        });
+    }
+
+    /**
+     * Drains a worker (by name or id): it gets no new tasks and its running ones finish; its state shows DRAINING.
+     * Undraining lets it take tasks again. The choice is stored and outlives the worker's and the master's restarts.
+     */
+    public WorkerSnapshot drain(String worker, boolean drain, String by) {
+        return call(() -> {
+            WorkerEntry w = workers.get(worker);
+            if (w == null) {
+                for (WorkerEntry e : workers.values()) {
+                    if (e.name.equals(worker)) {
+                        w = e;
+                    }
+                }
+            }
+            if (w == null) {
+                throw CoreException.notFound("worker: no worker named " + worker);
+            }
+            if (w.drainRequested != drain) {
+                w.drainRequested = drain;
+                liveness.drainRequested(w, drain, by == null || by.isEmpty() ? "an operator" : by);
+                persistWorker(w);
+                if (w.session != null) {
+                    if (drain) {
+                        // tasks it holds but has not started go elsewhere; the running ones finish
+                        hungry.remove(w.session);
+                        w.session.outbox.releaseUnstarted = true;
+                        markDirty(w.session);
+                    } else {
+                        dispatch(w.session);
+                    }
+                }
+            }
+            return w.snapshot();
         });
     }
 
@@ -503,6 +563,7 @@ public final class Scheduler implements AutoCloseable {
         attempts.put(a.id, a);
         job.attempts.put(a.id, a);
         entry.parked.attempts.put(a.id, a);
+        track(a);
         job.adopted.add(key.index());
         markDirty(job);
         return true;
@@ -573,6 +634,10 @@ public final class Scheduler implements AutoCloseable {
             // attempts the worker kept when it registered again move to the new stream
             for (Attempt a : orphans(entry)) {
                 a.session.attempts.remove(a.id);
+                if (!a.untracked) {
+                    a.session.heldUnits -= a.units();
+                    session.heldUnits += a.units();
+                }
                 a.session = session;
                 session.attempts.put(a.id, a);
                 session.jobsSent.add(a.job.id);
@@ -683,7 +748,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         if (m.credit() > 0) {
-            int capacity = w.slots + w.prefetch - s.attempts.size();
+            int capacity = w.slots + w.prefetch - s.heldUnits;
             s.credits = Math.max(0, Math.min(s.credits + m.credit(), capacity));
             dispatch(s);
         }
@@ -706,22 +771,37 @@ public final class Scheduler implements AutoCloseable {
                     rejectionReason(r.key()));
             return;
         }
-        s.attempts.remove(a.id);
         JobRuntime job = a.job;
         if (!job.dispatchable() && !job.merging) {
             // the job is ending: nothing more of it is stored
-            attempts.remove(a.id);
-            job.attempts.remove(a.id);
+            detach(a);
             s.outbox.acks.add(r.key());
             markDirty(s);
             return;
         }
+        if (a.task.completing || a.task.done) {
+            // another attempt of the task (a speculative one, or the original) finished first
+            detach(a);
+            s.outbox.rejections.add(new Messages.Rejection(r.key(), "task " + a.task.index + " of job " + job.id
+                    + " already finished on another worker"));
+            markDirty(s);
+            job.rejected++;
+            markDirty(job);
+            return;
+        }
+        s.attempts.remove(a.id);
         if (r.succeeded() && r.output().length > options.maxOutputBytes()) {
             onFailure(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
                     + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), now);
         } else if (r.succeeded()) {
             a.completing = true;
+            a.task.completing = true;
             job.completing++;
+            untrack(a);
+            recordDuration(a, r.durationMs());
+            if (a.task.live > 0) {
+                cancelOtherAttempts(a);
+            }
             pendingWrites.success(new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
                     r.durationMs()));
             pendingSuccesses.add(a);
@@ -739,6 +819,36 @@ public final class Scheduler implements AutoCloseable {
         }
         return "attempt " + key.attemptId() + " of task " + key.index() + " of job " + key.jobId()
                 + " is not current (it was superseded, or the job ended)";
+    }
+
+    /** Measures the job's tasks and the worker's speed against them (a moving average of mean / duration). */
+    private void recordDuration(Attempt a, long durationMs) {
+        JobRuntime job = a.job;
+        long d = Math.max(1, durationMs);
+        double mean = job.meanTaskMillis();
+        job.durationCount++;
+        job.durationSumMs += d;
+        if (job.durationCount > 2 && Math.max(mean, d) >= MIN_TIMED_TASK_MS) {
+            double ratio = Math.max(0.01, Math.min(100, mean / d));
+            WorkerEntry w = a.session.worker;
+            w.speed = w.speed * (1 - SPEED_WEIGHT) + ratio * SPEED_WEIGHT;
+        }
+    }
+
+    /** The first result of a task wins: its other attempts are cancelled, and their results refused if they come. */
+    private void cancelOtherAttempts(Attempt winner) {
+        for (Attempt o : new ArrayList<>(winner.job.attempts.values())) {
+            if (o == winner || o.task != winner.task || o.completing) {
+                continue;
+            }
+            detach(o);
+            if (o.session.open) {
+                o.session.outbox.cancels.add(o.key());
+                markDirty(o.session);
+            }
+            log.info("job {} task {}: attempt {} on {} finished first; attempt {} on {} is cancelled", winner.job.id,
+                    winner.task.index, winner.number, winner.session.worker.name, o.number, o.session.worker.name);
+        }
     }
 
     /** A result whose output is now stored (or was already: {@code written} false). */
@@ -827,25 +937,176 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Gives the worker one task: of the jobs it may run tasks of, the one first in line by priority (higher first),
+     * then by fair share (the job whose user holds the fewest slots, then the job holding the fewest), then by
+     * submission. With nothing queued for it, it may run a second attempt of a slow task instead.
+     */
     private boolean assignOne(Session s) {
-        int n = dispatchOrder.size();
-        if (n == 0) {
+        if (dispatchOrder.isEmpty()) {
             return false;
         }
         Instant now = clock.instant();
-        for (int i = 0; i < n; i++) {
-            JobRuntime job = dispatchOrder.get((roundRobin + i) % n);
-            if (!job.dispatchable() || job.held) {
-                continue;
-            }
-            QueuedTask task = take(job, s, now);
-            if (task != null) {
-                roundRobin = (roundRobin + i + 1) % n;
-                assign(job, task, s, now);
-                return true;
+        List<JobRuntime> eligible = candidates;
+        eligible.clear();
+        for (JobRuntime job : dispatchOrder) {
+            if (job.dispatchable() && !job.held && (!job.ready.isEmpty() || !job.retries.isEmpty())
+                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker)) {
+                eligible.add(job);
             }
         }
-        return false;
+        if (eligible.size() > 1) {
+            eligible.sort(dispatchPriority);
+        }
+        try {
+            for (JobRuntime job : eligible) {
+                QueuedTask task = take(job, s, now);
+                if (task != null) {
+                    assign(job, task, s, now, false);
+                    return true;
+                }
+            }
+        } finally {
+            eligible.clear();
+        }
+        return speculate(s, now);
+    }
+
+    private final List<JobRuntime> candidates = new ArrayList<>();
+
+    private final Comparator<JobRuntime> dispatchPriority = Comparator
+            .comparingInt((JobRuntime j) -> -j.priority)
+            .thenComparingInt(j -> unitsByOwner.getOrDefault(j.owner, 0))
+            .thenComparingInt(j -> j.runningUnits);
+
+    /** Whether the worker may run the job's tasks: it matches the job's requirement and has enough slots. */
+    private static boolean runsOn(JobRuntime job, WorkerEntry w) {
+        return w.slots >= job.slotsPerTask && (job.requirement.isAny() || job.requirement.matches(w.attributes()));
+    }
+
+    /**
+     * Speculative execution: a worker with a free slot and nothing queued for it runs a second attempt of the task
+     * that is most overdue, once that task has run {@code speculationMultiplier} times its job's mean (and at least
+     * {@code speculationMinRuntime}). The first result wins; the other attempt is cancelled.
+     */
+    private boolean speculate(Session s, Instant now) {
+        WorkerEntry w = s.worker;
+        Attempt best = null;
+        double bestOverdue = 1.0;
+        for (JobRuntime job : dispatchOrder) {
+            if (!maySpeculate(job) || s.heldUnits + job.slotsPerTask > w.slots || s.credits < job.slotsPerTask
+                    || !runsOn(job, w)) {
+                continue;
+            }
+            double threshold = Math.max(options.speculationMinRuntime().toMillis(),
+                    job.meanTaskMillis() * options.speculationMultiplier());
+            for (Attempt a : job.attempts.values()) {
+                if (a.completing || a.task.live != 1 || a.session.worker == w || w.speed < a.session.worker.speed) {
+                    continue;
+                }
+                double overdue = Duration.between(a.startedAt, now).toMillis() / threshold;
+                if (overdue >= bestOverdue && (best == null || overdue > bestOverdue)) {
+                    best = a;
+                    bestOverdue = overdue;
+                }
+            }
+        }
+        if (best == null) {
+            return false;
+        }
+        JobRuntime job = best.job;
+        job.speculated++;
+        log.info("job {} task {} has run {} ms on {} (mean {} ms): a second attempt starts on {}", job.id,
+                best.task.index, Duration.between(best.startedAt, now).toMillis(), best.session.worker.name,
+                Math.round(job.meanTaskMillis()), w.name);
+        assign(job, best.task, s, now, true);
+        return true;
+    }
+
+    /** A job whose slow tasks may get a second attempt: nothing of it is queued, and its tasks have been timed. */
+    private static boolean maySpeculate(JobRuntime job) {
+        return job.speculation && job.dispatchable() && !job.held && job.splitComplete && !job.recovering
+                && job.ready.isEmpty() && job.retries.isEmpty() && job.durationCount > 0 && !job.attempts.isEmpty();
+    }
+
+    /** Why a job that has tasks queued runs none of them; empty if it does run, or will as soon as it can. */
+    private String waitingReason(JobRuntime job) {
+        if (job.ending || job.state.isTerminal()) {
+            return "";
+        }
+        if (job.held) {
+            return "waiting for its workers to reconnect after the master restarted";
+        }
+        if (job.runningUnits > 0 || (job.ready.isEmpty() && job.retries.isEmpty())) {
+            return "";
+        }
+        int connected = 0;
+        int matching = 0;
+        int bigEnough = 0;
+        int available = 0;
+        for (WorkerEntry w : workers.values()) {
+            if (w.session == null || !w.session.open) {
+                continue;
+            }
+            connected++;
+            if (!job.requirement.isAny() && !job.requirement.matches(w.attributes())) {
+                continue;
+            }
+            matching++;
+            if (w.slots < job.slotsPerTask) {
+                continue;
+            }
+            bigEnough++;
+            if (w.state == WorkerState.ALIVE && !w.session.draining) {
+                available++;
+            }
+        }
+        if (connected == 0) {
+            return "no worker is connected";
+        }
+        if (matching == 0) {
+            return "no worker matches " + job.requirement;
+        }
+        if (bigEnough == 0) {
+            return "no matching worker has " + job.slotsPerTask + " slots";
+        }
+        if (available == 0) {
+            return "every matching worker is draining or suspected";
+        }
+        if (job.ready.isEmpty()) {
+            return "waiting to retry failed tasks";
+        }
+        return "waiting for a free slot on " + available + (available == 1 ? " matching worker" : " matching workers");
+    }
+
+    private JobSnapshot live(JobRuntime job) {
+        return job.snapshot(null, null, null, null, 0, waitingReason(job));
+    }
+
+    /** Counts a new current attempt: the slots it occupies on its worker, for its job and for its job's user. */
+    private void track(Attempt a) {
+        int units = a.units();
+        a.session.heldUnits += units;
+        a.job.runningUnits += units;
+        unitsByOwner.merge(a.job.owner, units, Integer::sum);
+        if (++a.task.live > 1) {
+            a.job.extraAttempts++;
+        }
+    }
+
+    /** The attempt no longer occupies slots (it ended, or was cancelled or lost). Once per attempt. */
+    private void untrack(Attempt a) {
+        if (a.untracked) {
+            return;
+        }
+        a.untracked = true;
+        int units = a.units();
+        a.session.heldUnits -= units;
+        a.job.runningUnits -= units;
+        unitsByOwner.computeIfPresent(a.job.owner, (k, v) -> v - units == 0 ? null : v - units);
+        if (a.task.live-- > 1) {
+            a.job.extraAttempts--;
+        }
     }
 
     private QueuedTask take(JobRuntime job, Session s, Instant now) {
@@ -880,20 +1141,22 @@ public final class Scheduler implements AutoCloseable {
         return false;
     }
 
-    private void assign(JobRuntime job, QueuedTask task, Session s, Instant now) {
+    private void assign(JobRuntime job, QueuedTask task, Session s, Instant now, boolean speculative) {
         long id = nextAttemptId++;
         task.attempts++;
         Attempt a = new Attempt(id, job, task, s, task.attempts, now);
+        a.speculative = speculative;
         attempts.put(id, a);
         job.attempts.put(id, a);
         s.attempts.put(id, a);
-        s.credits--;
+        track(a);
+        s.credits -= a.units();
         if (s.jobsSent.add(job.id)) {
             s.outbox.jobs.add(new Messages.JobSpec(job.id, job.row.jarSha256(), job.row.jobClass(), job.taskTimeoutMs,
                     job.row.args()));
             job.knownBy.add(s);
         }
-        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input));
+        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units()));
         markDirty(s);
         if (job.state == JobState.QUEUED) {
             job.state = job.state.moveTo(JobState.RUNNING);
@@ -910,6 +1173,7 @@ public final class Scheduler implements AutoCloseable {
         attempts.remove(a.id);
         a.job.attempts.remove(a.id);
         a.session.attempts.remove(a.id);
+        untrack(a);
     }
 
     /**
@@ -917,8 +1181,8 @@ public final class Scheduler implements AutoCloseable {
      * dispatches afterwards (a task due later is dispatched by a timer).
      */
     private void requeue(JobRuntime job, QueuedTask task, String avoid, Instant notBefore) {
-        if (!job.dispatchable() || task.done) {
-            return;
+        if (!job.dispatchable() || task.done || task.completing || task.live > 0) {
+            return; // ... or another attempt of it runs on
         }
         task.avoidWorker = avoid;
         task.notBefore = notBefore;
@@ -1069,8 +1333,8 @@ public final class Scheduler implements AutoCloseable {
         job.ending = true;
         Instant now = clock.instant();
         String finalText = text;
-        pendingWrites.job(new StoreBatch.JobUpdate(job.id, JobState.SUCCEEDED, null, now, null, job.succeeded,
-                job.failed, job.retried, job.lost, job.rejected,
+        pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, JobState.SUCCEEDED, now, null, job.succeeded,
+                job.failed, job.retried, job.lost, job.rejected, job.speculated,
                 new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(JobState.SUCCEEDED);
@@ -1109,8 +1373,8 @@ public final class Scheduler implements AutoCloseable {
         job.retries.clear();
         job.readyBytes = 0;
         Instant now = clock.instant();
-        pendingWrites.job(new StoreBatch.JobUpdate(job.id, state, null, now, error, job.succeeded, job.failed,
-                job.retried, job.lost, job.rejected, null));
+        pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, state, now, error, job.succeeded, job.failed,
+                job.retried, job.lost, job.rejected, job.speculated, null));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(state);
             JobSnapshot last = job.snapshot(now, error, null, null, 0);
@@ -1213,7 +1477,7 @@ public final class Scheduler implements AutoCloseable {
             String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
             log.warn("job {} cannot be resumed: {}", row.id(), reason);
             store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
-                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null)));
+                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null, null)));
         }
     }
 
@@ -1317,6 +1581,14 @@ public final class Scheduler implements AutoCloseable {
         if (adoptionUntil != null && now.isAfter(adoptionUntil)) {
             releaseAdoption("the adoption grace period ended");
         }
+        if (!hungry.isEmpty()) {
+            for (JobRuntime job : dispatchOrder) {
+                if (maySpeculate(job)) {
+                    dispatchHungry(); // a running task may have become slow enough for a second attempt
+                    break;
+                }
+            }
+        }
         for (JobRuntime job : new ArrayList<>(dispatchOrder)) {
             if (job.taskTimeoutMs <= 0 || !job.dispatchable()) {
                 continue;
@@ -1402,7 +1674,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private JobSnapshot publish(JobRuntime job) {
-        JobSnapshot snapshot = job.snapshot(null, null, null, null, 0);
+        JobSnapshot snapshot = live(job);
+        job.lastWaitingReason = snapshot.waitingReason();
         activeSnapshots.put(job.id, snapshot);
         List<Consumer<JobSnapshot>> list = watchers.get(job.id);
         if (list != null) {
@@ -1414,6 +1687,11 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void publishDirty() {
+        for (JobRuntime job : dispatchOrder) {
+            if (job.runningUnits == 0 && !waitingReason(job).equals(job.lastWaitingReason)) {
+                dirtyJobs.add(job);
+            }
+        }
         for (JobRuntime job : dirtyJobs) {
             if (jobs.containsKey(job.id)) {
                 publish(job);

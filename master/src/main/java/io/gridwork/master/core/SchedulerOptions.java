@@ -69,6 +69,13 @@ public final class SchedulerOptions {
     public static final Duration DEFAULT_MERGE_TIMEOUT = Duration.ofMinutes(30);
     /** How often watchers of a running job get its status at most. */
     public static final Duration DEFAULT_PUBLISH_INTERVAL = Duration.ofMillis(200);
+    /**
+     * A running task is slow, and may get a second attempt on an idle worker once nothing else is queued, when it has
+     * run this many times the mean duration of its job's tasks so far (Spark and MapReduce use 1.5 too).
+     */
+    public static final double DEFAULT_SPECULATION_MULTIPLIER = 1.5;
+    /** Nor before it has run this long: short tasks are never worth a second attempt. */
+    public static final Duration DEFAULT_SPECULATION_MIN_RUNTIME = Duration.ofMillis(200);
 
     private final Duration heartbeatInterval;
     private final int missedHeartbeats;
@@ -93,6 +100,8 @@ public final class SchedulerOptions {
     private final Duration splitTimeout;
     private final Duration mergeTimeout;
     private final Duration publishInterval;
+    private final double speculationMultiplier;
+    private final Duration speculationMinRuntime;
 
     private SchedulerOptions(Builder b) {
         this.heartbeatInterval = b.heartbeatInterval;
@@ -118,6 +127,8 @@ public final class SchedulerOptions {
         this.splitTimeout = b.splitTimeout;
         this.mergeTimeout = b.mergeTimeout;
         this.publishInterval = b.publishInterval;
+        this.speculationMultiplier = b.speculationMultiplier;
+        this.speculationMinRuntime = b.speculationMinRuntime;
     }
 
     public static SchedulerOptions defaults() {
@@ -231,6 +242,14 @@ public final class SchedulerOptions {
         return publishInterval;
     }
 
+    public double speculationMultiplier() {
+        return speculationMultiplier;
+    }
+
+    public Duration speculationMinRuntime() {
+        return speculationMinRuntime;
+    }
+
     /** Builds {@link SchedulerOptions}. */
     public static final class Builder {
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
@@ -256,6 +275,8 @@ public final class SchedulerOptions {
         private Duration splitTimeout = DEFAULT_SPLIT_TIMEOUT;
         private Duration mergeTimeout = DEFAULT_MERGE_TIMEOUT;
         private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
+        private double speculationMultiplier = DEFAULT_SPECULATION_MULTIPLIER;
+        private Duration speculationMinRuntime = DEFAULT_SPECULATION_MIN_RUNTIME;
 
         private Builder() {}
 
@@ -374,7 +395,21 @@ public final class SchedulerOptions {
             return this;
         }
 
+        public Builder speculationMultiplier(double v) {
+            speculationMultiplier = v;
+            return this;
+        }
+
+        public Builder speculationMinRuntime(Duration v) {
+            speculationMinRuntime = v;
+            return this;
+        }
+
         public SchedulerOptions build() {
+            positive(speculationMinRuntime, "speculationMinRuntime");
+            if (!(speculationMultiplier >= 1.0)) {
+                throw new IllegalArgumentException("speculationMultiplier must be at least 1.0");
+            }
             positive(heartbeatInterval, "heartbeatInterval");
             positive(retryBackoff, "retryBackoff");
             positive(retryBackoffMax, "retryBackoffMax");

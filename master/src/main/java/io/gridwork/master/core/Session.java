@@ -17,6 +17,8 @@ public final class Session {
     int credits;
     /** Current attempts on this session, by attempt id. */
     final Map<Long, Attempt> attempts = new LinkedHashMap<>();
+    /** Slots those attempts occupy. */
+    int heldUnits;
     /** Jobs whose spec this session has been sent. */
     final Set<String> jobsSent = new HashSet<>();
     Messages.Outbound outbox = new Messages.Outbound();

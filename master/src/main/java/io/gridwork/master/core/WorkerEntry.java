@@ -33,12 +33,19 @@ final class WorkerEntry {
     boolean streamBroke;
     /** A closed session holding tasks adopted after a master restart until the worker's stream opens. */
     Session parked;
+    /** How fast its tasks ran against their jobs' mean (1.0: average); a moving average. */
+    double speed = 1.0;
+    /** An operator drained it: it gets no new tasks until undrained, even across re-registrations. */
+    boolean drainRequested;
+    /** What requirements compare against; computed when first needed after each registration. */
+    private Map<String, String> attributes;
 
     WorkerEntry(WorkerRow row, Instant now) {
         this.id = row.id();
         this.name = row.name();
         update(row);
         this.completed = row.completed();
+        this.drainRequested = row.drainRequested();
         this.failed = row.failed();
         this.lastHeartbeat = now;
     }
@@ -54,10 +61,18 @@ final class WorkerEntry {
         healthPort = row.healthPort();
         platform = row.platform();
         registeredAt = row.registeredAt();
+        attributes = null;
+    }
+
+    Map<String, String> attributes() {
+        if (attributes == null) {
+            attributes = Requirement.attributes(this);
+        }
+        return attributes;
     }
 
     WorkerSnapshot snapshot() {
         return new WorkerSnapshot(id, name, state, slots, prefetch, labels, session == null ? 0 : session.attempts.size(),
-                completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform);
+                completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested);
     }
 }

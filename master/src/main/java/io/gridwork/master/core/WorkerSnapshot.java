@@ -19,4 +19,6 @@ public record WorkerSnapshot(
         long incarnation,
         Instant lastHeartbeat,
         Instant registeredAt,
-        Map<String, String> platform) {}
+        Map<String, String> platform,
+        double speed,
+        boolean drainRequested) {}

@@ -57,6 +57,7 @@ public final class Authenticator implements ServerInterceptor {
         roles(ClientServiceGrpc.getCancelJobMethod(), SUBMITTERS, "cancel jobs");
         roles(ClientServiceGrpc.getListWorkersMethod(), ANYONE, "read workers");
         roles(ClientServiceGrpc.getWatchWorkersMethod(), ANYONE, "read workers");
+        roles(ClientServiceGrpc.getDrainWorkerMethod(), ADMINS, "drain workers");
         roles(ClientServiceGrpc.getCreateTokenMethod(), ADMINS, "manage tokens");
         roles(ClientServiceGrpc.getListTokensMethod(), ADMINS, "manage tokens");
         roles(ClientServiceGrpc.getRevokeTokenMethod(), ADMINS, "manage tokens");

@@ -28,6 +28,9 @@ import io.gridwork.api.v1.ListTokensRequest;
 import io.gridwork.api.v1.ListTokensResponse;
 import io.gridwork.api.v1.RevokeTokenRequest;
 import io.gridwork.api.v1.Token;
+import io.gridwork.api.v1.DrainWorkerRequest;
+import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.master.core.WorkerSnapshot;
 import io.gridwork.internal.tls.TokenText;
 import io.gridwork.master.model.Role;
 import io.gridwork.master.security.Audit;
@@ -62,6 +65,9 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private static final Logger log = LoggerFactory.getLogger(ClientServiceImpl.class);
     static final int DEFAULT_LIST_LIMIT = 50;
     static final int MAX_LIST_LIMIT = 1000;
+    /** Most slots one task may occupy, and the range of job priorities. */
+    static final int MAX_SLOTS_PER_TASK = 4096;
+    static final int MAX_PRIORITY = 1000;
 
     private final Scheduler scheduler;
     private final JarRepository jars;
@@ -191,10 +197,14 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.args("args", request.getArgsMap(), maxArgsBytes);
             Validation.range("options.max_attempts", request.getOptions().getMaxAttempts(), 0, 100);
             Validation.range("options.task_timeout_ms", request.getOptions().getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
+            io.gridwork.api.v1.JobOptions o = request.getOptions();
+            Validation.requirement("options.require", o.getRequire());
+            Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
+            Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
             Principal who = caller();
             JobSnapshot job = scheduler.submit(new Submission(request.getJarSha256(), request.getJobClass(),
-                    request.getArgsMap(), request.getOptions().getMaxAttempts(), request.getOptions().getTaskTimeoutMs(),
-                    who.owner()));
+                    request.getArgsMap(), o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(),
+                    o.getSlotsPerTask(), o.getPriority(), o.getNoSpeculation()));
             audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
                     + " jar " + request.getJarSha256());
             return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
@@ -377,6 +387,20 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             audit.recent(request.getLimit() == 0 ? DEFAULT_LIST_LIMIT : request.getLimit())
                     .forEach(a -> b.addEntries(ProtoViews.audit(a)));
             return b.build();
+        });
+    }
+
+    @Override
+    public void drainWorker(DrainWorkerRequest request, StreamObserver<WorkerInfo> observer) {
+        Statuses.unary(observer, () -> {
+            if (request.getWorker().isEmpty()) {
+                throw Statuses.invalid("worker: give a worker's name or id");
+            }
+            Validation.workerName("worker", request.getWorker());
+            Principal who = caller();
+            WorkerSnapshot w = scheduler.drain(request.getWorker(), request.getDrain(), who.describe());
+            audit.record(who, request.getDrain() ? "worker.drain" : "worker.undrain", w.name() + " (" + w.id() + ")", "");
+            return ProtoViews.worker(w);
         });
     }
 

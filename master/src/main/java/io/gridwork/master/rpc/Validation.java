@@ -94,6 +94,15 @@ final class Validation {
         }
     }
 
+    /** A job's worker requirement, e.g. {@code os=linux && mem>=4g}; empty is fine (any worker). */
+    static void requirement(String field, String value) {
+        try {
+            io.gridwork.master.core.Requirement.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw Statuses.invalid(field + ": " + e.getMessage());
+        }
+    }
+
     static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 79) + "…" : s;
     }

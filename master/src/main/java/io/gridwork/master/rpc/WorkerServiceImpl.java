@@ -282,6 +282,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                 b.addRejections(ResultRejection.newBuilder().setRef(ref(r.key())).setReason(r.reason()));
             }
             b.addAllEndedJobs(out.endedJobs);
+            b.setReleaseUnstarted(out.releaseUnstarted);
             for (Messages.ProbeRequest p : out.probes) {
                 b.addProbes(ProbeRequest.newBuilder().setProbeId(p.probeId()).setTargetWorkerId(p.targetWorkerId())
                         .setHost(p.host()).setPort(p.port()).setTimeoutMs(p.timeoutMs()));
@@ -297,7 +298,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                     bytes = 0;
                 }
                 b.addAssignments(TaskAssignment.newBuilder().setRef(ref(a.key())).setAttempt(a.attempt())
-                        .setInput(UnsafeByteOperations.unsafeWrap(a.input())));
+                        .setInput(UnsafeByteOperations.unsafeWrap(a.input())).setSlots(a.slots()));
                 bytes += a.input().length;
             }
             call.onNext(b.build());

@@ -30,4 +30,6 @@ public record JobRow(
         String resultText,
         String resultMediaType,
         long resultSize,
-        String owner) {}
+        String owner,
+        NewJob.Placement placement,
+        long speculated) {}

@@ -11,4 +11,11 @@ public record NewJob(
         int maxAttempts,
         long taskTimeoutMs,
         Instant submittedAt,
-        String owner) {}
+        String owner,
+        Placement placement) {
+
+    /** Where and how a job's tasks run: the workers they need, slots per task, priority, speculation. */
+    public record Placement(String requirement, int slotsPerTask, int priority, boolean speculation) {
+        public static final Placement DEFAULT = new Placement("", 1, 0, true);
+    }
+}

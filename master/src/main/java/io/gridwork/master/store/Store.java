@@ -125,7 +125,8 @@ public final class Store implements AutoCloseable {
 
     private static final String JOB_COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
-            + "rejected, error, result_text, result_media_type, result_size, owner";
+            + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
+            + "speculation, speculated";
 
     /** Inserts a QUEUED job and returns it with its new id. */
     public JobRow insertJob(NewJob job) {
@@ -138,7 +139,8 @@ public final class Store implements AutoCloseable {
             }
             String id = "job-" + seq;
             try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
-                    + "max_attempts, task_timeout_ms, submitted_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 s.setString(1, id);
                 s.setLong(2, seq);
                 s.setString(3, job.jarSha256());
@@ -149,11 +151,15 @@ public final class Store implements AutoCloseable {
                 s.setLong(8, job.taskTimeoutMs());
                 s.setTimestamp(9, Timestamp.from(job.submittedAt()));
                 s.setString(10, job.owner());
+                s.setString(11, job.placement().requirement());
+                s.setInt(12, job.placement().slotsPerTask());
+                s.setInt(13, job.placement().priority());
+                s.setBoolean(14, job.placement().speculation());
                 s.executeUpdate();
             }
             return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
                     job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0,
-                    job.owner());
+                    job.owner(), job.placement(), 0);
         });
     }
 
@@ -338,9 +344,10 @@ public final class Store implements AutoCloseable {
             long incarnation = 0;
             long completed = 0;
             long failed = 0;
+            boolean drainRequested = false;
             Instant registeredAt = r.at();
             try (PreparedStatement s = c.prepareStatement(
-                    "SELECT id, incarnation, completed, failed FROM worker WHERE name = ? FOR UPDATE")) {
+                    "SELECT id, incarnation, completed, failed, drain_requested FROM worker WHERE name = ? FOR UPDATE")) {
                 s.setString(1, r.name());
                 ResultSet rs = s.executeQuery();
                 if (rs.next()) {
@@ -348,6 +355,7 @@ public final class Store implements AutoCloseable {
                     incarnation = rs.getLong(2);
                     completed = rs.getLong(3);
                     failed = rs.getLong(4);
+                    drainRequested = rs.getBoolean(5);
                 }
             }
             incarnation++;
@@ -393,17 +401,17 @@ public final class Store implements AutoCloseable {
                 }
             }
             return new WorkerRow(id, r.name(), incarnation, WorkerState.ALIVE, r.slots(), r.prefetch(), r.labels(),
-                    r.address(), r.healthPort(), r.platform(), completed, failed, registeredAt, r.at());
+                    r.address(), r.healthPort(), r.platform(), completed, failed, registeredAt, r.at(), drainRequested);
         });
     }
 
     public List<WorkerRow> workers() {
         return query("SELECT id, name, incarnation, state, slots, prefetch, labels, address, health_port, platform, "
-                + "completed, failed, registered_at, last_seen FROM worker ORDER BY name", s -> {}, rs -> new WorkerRow(
+                + "completed, failed, registered_at, last_seen, drain_requested FROM worker ORDER BY name", s -> {}, rs -> new WorkerRow(
                         rs.getString(1), rs.getString(2), rs.getLong(3), WorkerState.valueOf(rs.getString(4)),
                         rs.getInt(5), rs.getInt(6), KeyValues.decode(rs.getString(7)), rs.getString(8), rs.getInt(9),
                         KeyValues.decode(rs.getString(10)), rs.getLong(11), rs.getLong(12), instant(rs, 13),
-                        instant(rs, 14)));
+                        instant(rs, 14), rs.getBoolean(15)));
     }
 
     // ---------------------------------------------------------------- group commit
@@ -479,11 +487,13 @@ public final class Store implements AutoCloseable {
                 }
             }
             if (!batch.workerUpdates.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE worker SET state = ?, last_seen = ? WHERE id = ?")) {
+                try (PreparedStatement s = c.prepareStatement(
+                        "UPDATE worker SET state = ?, last_seen = ?, drain_requested = ? WHERE id = ?")) {
                     for (StoreBatch.WorkerUpdate u : batch.workerUpdates.values()) {
                         s.setString(1, u.state().name());
                         s.setTimestamp(2, Timestamp.from(u.lastSeen()));
-                        s.setString(3, u.id());
+                        s.setBoolean(3, u.drainRequested());
+                        s.setString(4, u.id());
                         s.addBatch();
                     }
                     s.executeBatch();
@@ -563,6 +573,10 @@ public final class Store implements AutoCloseable {
         if (u.rejected() != null) {
             sets.add("rejected = ?");
             values.add(u.rejected());
+        }
+        if (u.speculated() != null) {
+            sets.add("speculated = ?");
+            values.add(u.speculated());
         }
         if (u.result() != null) {
             sets.add("result = ?");
@@ -747,7 +761,8 @@ public final class Store implements AutoCloseable {
                 JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), instant(rs, 8), instant(rs, 9),
                 instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
-                rs.getString(22));
+                rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
+                rs.getLong(27));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -25,11 +25,17 @@ public final class StoreBatch {
 
     /** A change of a job's stored columns; null fields are left as they are. */
     public record JobUpdate(String id, JobState state, Instant startedAt, Instant finishedAt, String error,
-            Long succeeded, Long failed, Long retried, Long lost, Long rejected, JobResultData result) {
+            Long succeeded, Long failed, Long retried, Long lost, Long rejected, Long speculated, JobResultData result) {
 
         /** A job that started running. */
         public static JobUpdate started(String id, Instant at) {
-            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null);
+            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null, null);
+        }
+
+        /** A job that ended, with its final counts (and result, if it succeeded). */
+        public static JobUpdate ended(String id, JobState state, Instant at, String error, long succeeded, long failed,
+                long retried, long lost, long rejected, long speculated, JobResultData result) {
+            return new JobUpdate(id, state, null, at, error, succeeded, failed, retried, lost, rejected, speculated, result);
         }
     }
 
@@ -37,7 +43,7 @@ public final class StoreBatch {
     public record JobResultData(byte[] bytes, String text, String mediaType) {}
 
     /** A worker's state and last contact. */
-    public record WorkerUpdate(String id, WorkerState state, Instant lastSeen) {}
+    public record WorkerUpdate(String id, WorkerState state, Instant lastSeen, boolean drainRequested) {}
 
     final List<TaskSuccess> successes = new ArrayList<>();
     final List<TaskAttemptFailed> attemptFailures = new ArrayList<>();

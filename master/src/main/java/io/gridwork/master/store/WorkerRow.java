@@ -19,4 +19,5 @@ public record WorkerRow(
         long completed,
         long failed,
         Instant registeredAt,
-        Instant lastSeen) {}
+        Instant lastSeen,
+        boolean drainRequested) {}

@@ -78,6 +78,16 @@ final class Harness implements AutoCloseable {
         return scheduler.submit(new Submission(jarSha, job.getName(), args, maxAttempts, 0));
     }
 
+    JobSnapshot submit(Submission submission) {
+        return scheduler.submit(submission);
+    }
+
+    /** A submission of a job of the test jar with placement choices. */
+    Submission submission(Class<?> job, Map<String, String> args, String owner, String require, int slotsPerTask,
+            int priority, boolean noSpeculation) {
+        return new Submission(jarSha, job.getName(), args, 0, 0, owner, require, slotsPerTask, priority, noSpeculation);
+    }
+
     JobSnapshot job(String id) {
         return scheduler.job(id).orElseThrow();
     }
@@ -94,7 +104,12 @@ final class Harness implements AutoCloseable {
     }
 
     FakeWorker worker(String name, int slots, int prefetch) {
-        return new FakeWorker(name, slots, prefetch);
+        return new FakeWorker(name, slots, prefetch, Map.of(), Map.of());
+    }
+
+    /** A worker with labels ({@code --label}) and platform attributes (os, arch, java, memory, cores). */
+    FakeWorker worker(String name, int slots, int prefetch, Map<String, String> labels, Map<String, String> platform) {
+        return new FakeWorker(name, slots, prefetch, labels, platform);
     }
 
     /** Health checks answered as the test says: a worker's health port is reachable or not. */
@@ -123,6 +138,8 @@ final class Harness implements AutoCloseable {
         final String name;
         final int slots;
         final int prefetch;
+        final Map<String, String> labels;
+        final Map<String, String> platform;
         final int healthPort = nextHealthPort++;
         final List<Messages.Outbound> received = new ArrayList<>();
         Session session;
@@ -130,16 +147,18 @@ final class Harness implements AutoCloseable {
         boolean closed;
         String closeReason;
 
-        FakeWorker(String name, int slots, int prefetch) {
+        FakeWorker(String name, int slots, int prefetch, Map<String, String> labels, Map<String, String> platform) {
             this.name = name;
             this.slots = slots;
             this.prefetch = prefetch;
+            this.labels = labels;
+            this.platform = platform;
             connect(List.of());
         }
 
         RegisterOutcome connect(List<Messages.TaskKey> held) {
-            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(name, slots, prefetch, Map.of(),
-                    "127.0.0.1", healthPort, Map.of(), timer.clock.instant()), held);
+            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(name, slots, prefetch, labels,
+                    "127.0.0.1", healthPort, platform, timer.clock.instant()), held);
             id = outcome.workerId();
             closed = false;
             session = scheduler.connect(outcome.workerId(), outcome.incarnation(), name, this);
@@ -202,6 +221,12 @@ final class Harness implements AutoCloseable {
         /** Reports the square of the task's index, and takes one more task. */
         void succeed(Messages.Assignment a) {
             send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(a.key().index() * a.key().index()), null, 1)));
+        }
+
+        /** The same, saying the task ran for {@code durationMs}, and returning the slots it took. */
+        void succeed(Messages.Assignment a, long durationMs) {
+            send(a.slots(), List.of(new Messages.Result(a.key(), Codecs.LONG.encode(a.key().index() * a.key().index()),
+                    null, durationMs)));
         }
 
         void fail(Messages.Assignment a, String message, boolean retryable) {

@@ -25,16 +25,20 @@ class StoreTest {
 
     private JobRow aJob() {
         store.insertJar(new JarRow("a".repeat(64), 10, "x.jar", now));
-        return store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("n", "3"), 3, 0, now, "lab"));
+        return store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("n", "3"), 3, 0, now, "lab", NewJob.Placement.DEFAULT));
     }
 
     @Test
     void jobsGetSequentialIdsAndKeepTheirArguments() {
         JobRow first = aJob();
-        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other"));
+        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other",
+                new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false)));
         assertThat(first.id()).isEqualTo("job-1");
         assertThat(second.id()).isEqualTo("job-2");
         assertThat(store.findJob("job-2").orElseThrow().args()).isEqualTo(Map.of("k", "a=b&c"));
+        assertThat(store.findJob("job-2").orElseThrow().placement())
+                .isEqualTo(new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false));
+        assertThat(store.findJob("job-1").orElseThrow().placement()).isEqualTo(NewJob.Placement.DEFAULT);
         assertThat(store.listJobs(10, List.of())).extracting(JobRow::id).containsExactly("job-2", "job-1");
         assertThat(store.unfinishedJobs()).hasSize(2);
         assertThat(store.listJobs(10, List.of(), "lab")).extracting(JobRow::id).containsExactly("job-1");
@@ -87,12 +91,13 @@ class StoreTest {
     void jobUpdatesAndResults() {
         JobRow job = aJob();
         store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
-                1L, 2L, 1L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"))));
+                1L, 2L, 1L, 4L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"))));
         JobRow done = store.findJob(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.succeeded()).isEqualTo(3);
         assertThat(done.lost()).isEqualTo(2);
         assertThat(done.rejected()).isEqualTo(1);
+        assertThat(done.speculated()).isEqualTo(4);
         assertThat(done.resultText()).isEqualTo("78");
         assertThat(done.resultSize()).isEqualTo(2);
         assertThat(store.jobResult(job.id()).orElseThrow()).containsExactly(7, 8);
@@ -105,9 +110,10 @@ class StoreTest {
                 Map.of("os", "linux"), now);
         WorkerRow first = store.registerWorker(r);
         store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess("none", 0, new byte[0], first.id(), 1))
-                .worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now)));
+                .worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now, true)));
         WorkerRow second = store.registerWorker(r);
         assertThat(second.id()).isEqualTo(first.id());
+        assertThat(second.drainRequested()).as("a drained worker stays drained when it registers again").isTrue();
         assertThat(second.incarnation()).isEqualTo(first.incarnation() + 1);
         assertThat(second.completed()).isEqualTo(1);
         assertThat(second.state()).isEqualTo(WorkerState.ALIVE);
