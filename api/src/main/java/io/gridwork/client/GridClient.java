@@ -226,15 +226,75 @@ public final class GridClient implements AutoCloseable {
                 .setJarSha256(sha256)
                 .setJobClass(submission.jobClass())
                 .putAllArgs(submission.args())
-                .setOptions(JobOptions.newBuilder()
-                        .setMaxAttempts(submission.maxAttempts())
-                        .setTaskTimeoutMs(submission.taskTimeout().toMillis())
-                        .setRequire(submission.require())
-                        .setSlotsPerTask(submission.slotsPerTask())
-                        .setPriority(submission.priority())
-                        .setNoSpeculation(submission.noSpeculation()))
+                .setOptions(options(submission))
                 .build();
         return call("submit the job", () -> blockingStub().submitJob(request)).getJobId();
+    }
+
+    /** Uploads the jar if needed and creates the schedule; returns it, with its next fire times. */
+    public io.gridwork.api.v1.Schedule createSchedule(ScheduleSubmission schedule) throws IOException {
+        JobSubmission job = schedule.job();
+        String sha256 = job.jarSha256().isPresent() ? job.jarSha256().get() : uploadJar(job.jar().orElseThrow());
+        io.gridwork.api.v1.CreateScheduleRequest.Builder request = io.gridwork.api.v1.CreateScheduleRequest.newBuilder()
+                .setName(schedule.name())
+                .setJarSha256(sha256)
+                .setJobClass(job.jobClass())
+                .putAllArgs(job.args())
+                .setOptions(options(job))
+                .setMisfire(schedule.misfire())
+                .setOverlap(schedule.overlap());
+        if (schedule.cron() != null) {
+            request.setCron(schedule.cron());
+        }
+        if (schedule.timezone() != null) {
+            request.setTimezone(schedule.timezone().getId());
+        }
+        if (schedule.at() != null) {
+            request.setAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(schedule.at().getEpochSecond())
+                    .setNanos(schedule.at().getNano()));
+        }
+        return call("create the schedule", () -> blockingStub().createSchedule(request.build()));
+    }
+
+    /** Every schedule (a submitter's own only), by name. */
+    public List<io.gridwork.api.v1.Schedule> schedules() {
+        return call("list schedules", () -> blockingStub().listSchedules(
+                io.gridwork.api.v1.ListSchedulesRequest.getDefaultInstance())).getSchedulesList();
+    }
+
+    /** A schedule with its next fire times and its {@code runs} most recent firings (0: the default, 20). */
+    public io.gridwork.api.v1.Schedule schedule(String name, int runs) {
+        return call("get the schedule", () -> blockingStub().getSchedule(
+                io.gridwork.api.v1.GetScheduleRequest.newBuilder().setName(name).setRuns(runs).build()));
+    }
+
+    public io.gridwork.api.v1.Schedule pauseSchedule(String name) {
+        return call("pause the schedule", () -> blockingStub().pauseSchedule(scheduleRequest(name)));
+    }
+
+    /** Resumes a paused schedule; a fire time missed while paused follows its misfire policy. */
+    public io.gridwork.api.v1.Schedule resumeSchedule(String name) {
+        return call("resume the schedule", () -> blockingStub().resumeSchedule(scheduleRequest(name)));
+    }
+
+    /** Removes a schedule and its history (the jobs it started stay); returns it as it was. */
+    public io.gridwork.api.v1.Schedule removeSchedule(String name) {
+        return call("remove the schedule", () -> blockingStub().deleteSchedule(scheduleRequest(name)));
+    }
+
+    private static io.gridwork.api.v1.ScheduleRequest scheduleRequest(String name) {
+        return io.gridwork.api.v1.ScheduleRequest.newBuilder().setName(name).build();
+    }
+
+    private static JobOptions options(JobSubmission submission) {
+        return JobOptions.newBuilder()
+                .setMaxAttempts(submission.maxAttempts())
+                .setTaskTimeoutMs(submission.taskTimeout().toMillis())
+                .setRequire(submission.require())
+                .setSlotsPerTask(submission.slotsPerTask())
+                .setPriority(submission.priority())
+                .setNoSpeculation(submission.noSpeculation())
+                .build();
     }
 
     /** The job's status now. */
@@ -246,6 +306,12 @@ public final class GridClient implements AutoCloseable {
     public List<JobStatus> jobs(int limit) {
         return call("list jobs", () -> blockingStub().listJobs(ListJobsRequest.newBuilder().setLimit(limit).build()))
                 .getJobsList();
+    }
+
+    /** The most recent jobs a schedule started, newest first. */
+    public List<JobStatus> jobs(int limit, String schedule) {
+        return call("list jobs", () -> blockingStub().listJobs(ListJobsRequest.newBuilder().setLimit(limit)
+                .setSchedule(schedule).build())).getJobsList();
     }
 
     /** Cancels a job that has not ended; returns its status after the cancellation. */

@@ -24,6 +24,13 @@ final class Formats {
         return t.getSeconds() == 0 ? "-" : TIME.format(instant(t));
     }
 
+    /** The time in {@code zone}, with the zone's abbreviation: {@code 2026-12-01 03:00:00 CET}. */
+    static String time(Timestamp t, java.time.ZoneId zone) {
+        return t.getSeconds() == 0 ? "-" : ZONED.withZone(zone).format(instant(t));
+    }
+
+    private static final DateTimeFormatter ZONED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
+
     static String duration(Duration d) {
         if (d.toMillis() < 10_000) {
             return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);

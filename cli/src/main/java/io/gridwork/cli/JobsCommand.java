@@ -20,6 +20,9 @@ final class JobsCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}, at most 1000).")
     int limit;
 
+    @Option(names = "--schedule", paramLabel = "NAME", description = "Only the jobs this schedule started.")
+    String schedule;
+
     @Mixin
     ClientOptions client;
 
@@ -29,7 +32,7 @@ final class JobsCommand implements Callable<Integer> {
             throw CliException.usage("--limit must be from 1 to 1000");
         }
         try (GridClient c = client.connect()) {
-            List<JobStatus> jobs = c.jobs(limit);
+            List<JobStatus> jobs = schedule == null ? c.jobs(limit) : c.jobs(limit, schedule);
             var out = spec.commandLine().getOut();
             if (client.json()) {
                 out.println(Json.print(ListJobsResponse.newBuilder().addAllJobs(jobs)));

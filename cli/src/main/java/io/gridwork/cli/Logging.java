@@ -24,6 +24,7 @@ final class Logging {
         context.getLogger("io.grpc.internal.SerializingExecutor").setLevel(Level.OFF);
         context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
         context.getLogger("org.flywaydb").setLevel(Level.WARN);
+        context.getLogger("org.quartz").setLevel(Level.WARN);
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.FINE);
     }
 }

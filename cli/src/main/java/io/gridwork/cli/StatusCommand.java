@@ -36,6 +36,9 @@ final class StatusCommand implements Callable<Integer> {
                 if (s.getArgsCount() > 0) {
                     out.println("  args       " + Formats.pairs(s.getArgsMap()));
                 }
+                if (!s.getSchedule().isEmpty()) {
+                    out.println("  schedule   " + s.getSchedule());
+                }
                 out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : " so far") + " total, "
                         + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, " + t.getQueued() + " queued, "
                         + t.getFailed() + " failed, " + t.getRetried() + " retried"

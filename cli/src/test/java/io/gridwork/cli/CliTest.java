@@ -16,8 +16,6 @@ import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.NonRetryableException;
 import io.gridwork.sdk.TaskContext;
 import io.gridwork.testing.TestJars;
-import io.gridwork.worker.GridWorker;
-import io.gridwork.worker.WorkerOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -62,51 +60,35 @@ class CliTest {
     @TempDir
     static Path dir;
 
-    static GridMaster master;
-    static GridWorker worker;
+    static LocalGrid local;
     static String address;
     static Path credentials;
     static Path jar;
 
     @BeforeAll
     static void startGrid() throws Exception {
-        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("m")).build());
-        address = "127.0.0.1:" + master.port();
-        credentials = master.credentialsFile();
-        worker = GridWorker.start(WorkerOptions.builder().master(address).name("cli-w").slots(2)
-                .workDir(dir.resolve("w")).joinToken(Credentials.read(credentials).joinToken().orElseThrow()).build());
-        await().atMost(Duration.ofSeconds(20)).until(worker::isConnected);
+        local = new LocalGrid(dir, "cli-w", 2);
+        address = local.address;
+        credentials = local.credentials;
         jar = TestJars.of(dir.resolve("in"), "sum.jar", SumJob.class);
     }
 
     @AfterAll
     static void stopGrid() {
-        worker.close();
-        master.close();
+        local.close();
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run grid(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static LocalGrid.Run grid(String... args) {
+        return LocalGrid.run(args);
     }
 
     static String[] client(String... args) {
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--master";
-        all[args.length + 1] = address;
-        all[args.length + 2] = "--credentials";
-        all[args.length + 3] = credentials.toString();
-        return all;
+        return local.withMaster(args);
     }
 
     @Test
     void submitWaitPrintsOnlyTheResultOnStdout() {
-        Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=100", "--wait"));
+        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=100", "--wait"));
         assertThat(run.code()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).isEqualTo("4950\n");
         assertThat(run.err()).contains("SUCCEEDED");
@@ -114,12 +96,12 @@ class CliTest {
 
     @Test
     void submitPrintsTheIdThenStatusResultAndJobsWork() {
-        Run submitted = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10"));
+        LocalGrid.Run submitted = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10"));
         assertThat(submitted.code()).isZero();
         String id = submitted.out().trim();
         assertThat(id).matches("job-\\d+");
         assertThat(grid(client("wait", id)).code()).isZero();
-        Run status = grid(client("status", id, "--output", "json"));
+        LocalGrid.Run status = grid(client("status", id, "--output", "json"));
         JsonObject json = JsonParser.parseString(status.out()).getAsJsonObject();
         assertThat(json.get("id").getAsString()).isEqualTo(id);
         assertThat(json.get("state").getAsString()).isEqualTo("SUCCEEDED");
@@ -136,7 +118,7 @@ class CliTest {
 
     @Test
     void aFailedJobExitsOneWithTheTasksMessage() {
-        Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
+        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
                 "--arg", "fail=3", "--wait"));
         assertThat(run.code()).isEqualTo(ExitCodes.JOB_FAILED);
         assertThat(run.out()).isEmpty();
@@ -145,7 +127,7 @@ class CliTest {
 
     @Test
     void workersJsonHasTheContractFields() {
-        Run run = grid(client("workers", "--output", "json"));
+        LocalGrid.Run run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
         JsonObject w = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("workers").get(0).getAsJsonObject();
         for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "completed"}) {
@@ -174,54 +156,54 @@ class CliTest {
 
     @Test
     void badInputExitsTwoWithOneLine() throws Exception {
-        Run malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
+        LocalGrid.Run malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
         assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(malformed.err()).isEqualTo("grid submit: --arg must be KEY=VALUE, got 'noequals'\n");
 
-        Run unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
+        LocalGrid.Run unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
         assertThat(unknownClass.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownClass.err()).isEqualTo("grid submit: job_class: no class no.Such in the jar\n");
 
         Path notAJar = Files.writeString(dir.resolve("not.jar"), "text");
-        Run badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));
+        LocalGrid.Run badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));
         assertThat(badJar.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badJar.err()).startsWith("grid submit: jar: file is not a jar").doesNotContain("\tat ");
 
-        Run unknownOption = grid("submit", "--frobnicate");
+        LocalGrid.Run unknownOption = grid("submit", "--frobnicate");
         assertThat(unknownOption.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownOption.err().lines().count()).isEqualTo(1);
 
-        Run unknownJob = grid(client("status", "job-424242"));
+        LocalGrid.Run unknownJob = grid(client("status", "job-424242"));
         assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownJob.err()).isEqualTo("grid status: job_id: no job job-424242\n");
     }
 
     @Test
     void placementOptionsAreCheckedAndShown() {
-        Run badPriority = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        LocalGrid.Run badPriority = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--priority", "5000"));
         assertThat(badPriority.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badPriority.err()).isEqualTo("grid submit: --priority must be from -1000 to 1000\n");
 
-        Run badSlots = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        LocalGrid.Run badSlots = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--slots-per-task", "-1"));
         assertThat(badSlots.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badSlots.err()).isEqualTo("grid submit: --slots-per-task must be from 1 to 4096\n");
 
-        Run badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        LocalGrid.Run badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--require", "mem>=lots"));
         assertThat(badRequire.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badRequire.err()).isEqualTo("grid submit: options.require: 'mem>=lots' compares with a number, and "
                 + "'lots' is not one\n");
 
-        Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
+        LocalGrid.Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
                 "--require", "slots>=2 && name=cli-w", "--slots-per-task", "2", "--priority", "7", "--no-speculation",
                 "--wait"));
         assertThat(placed.code()).as(placed.err()).isZero();
         assertThat(placed.out()).isEqualTo("45\n");
         String id = JsonParser.parseString(grid(client("jobs", "--output", "json", "--limit", "1")).out()).getAsJsonObject()
                 .getAsJsonArray("jobs").get(0).getAsJsonObject().get("id").getAsString();
-        Run status = grid(client("status", id));
+        LocalGrid.Run status = grid(client("status", id));
         assertThat(status.out()).contains("  placement  require slots>=2 && name=cli-w, 2 slots per task, priority 7, "
                 + "no speculation");
         JsonObject json = JsonParser.parseString(grid(client("status", id, "--output", "json")).out()).getAsJsonObject();
@@ -233,20 +215,20 @@ class CliTest {
 
     @Test
     void drainAndUndrainAWorker() {
-        Run drained = grid(client("workers", "drain", "cli-w"));
+        LocalGrid.Run drained = grid(client("workers", "drain", "cli-w"));
         try {
             assertThat(drained.code()).as(drained.err()).isZero();
             assertThat(drained.out()).startsWith("worker cli-w (").contains(") is DRAINING: it takes no new tasks");
             assertThat(grid(client("workers")).out()).containsPattern("cli-w +w-\\d+ +DRAINING");
         } finally {
-            Run undrained = grid(client("workers", "undrain", "cli-w"));
+            LocalGrid.Run undrained = grid(client("workers", "undrain", "cli-w"));
             assertThat(undrained.code()).as(undrained.err()).isZero();
             assertThat(undrained.out()).contains(") is ALIVE: it takes tasks again");
         }
-        Run unknown = grid(client("workers", "drain", "nobody"));
+        LocalGrid.Run unknown = grid(client("workers", "drain", "nobody"));
         assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknown.err()).isEqualTo("grid workers drain: worker: no worker named nobody\n");
-        Run missing = grid(client("workers", "drain"));
+        LocalGrid.Run missing = grid(client("workers", "drain"));
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
     }
 
@@ -256,10 +238,10 @@ class CliTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
+        LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(run.err()).startsWith("grid jobs: cannot reach the master at 127.0.0.1:" + port).doesNotContain("\n\t");
-        Run badAddress = grid("jobs", "--master", "nohostport", "--credentials", credentials.toString());
+        LocalGrid.Run badAddress = grid("jobs", "--master", "nohostport", "--credentials", credentials.toString());
         assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
     }
 
@@ -268,32 +250,32 @@ class CliTest {
         Credentials creds = Credentials.read(credentials);
         Path noToken = dir.resolve("no-token");
         new Credentials(address, null, creds.ca().orElseThrow(), null).write(noToken, "test", true);
-        Run missing = grid("jobs", "--master", address, "--credentials", noToken.toString());
+        LocalGrid.Run missing = grid("jobs", "--master", address, "--credentials", noToken.toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(missing.err()).isEqualTo("grid jobs: missing credential: pass --token, set GRID_TOKEN, or use --credentials FILE\n");
 
-        Run wrong = grid("jobs", "--master", address, "--credentials", credentials.toString(), "--token",
+        LocalGrid.Run wrong = grid("jobs", "--master", address, "--credentials", credentials.toString(), "--token",
                 "gw1.00000000." + "0".repeat(64));
         assertThat(wrong.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(wrong.err()).isEqualTo("grid jobs: the token is not valid for this master\n");
 
         Path noCa = dir.resolve("no-ca");
         new Credentials(address, creds.token().orElseThrow(), null, null).write(noCa, "test", true);
-        Run unverifiable = grid("jobs", "--master", address, "--credentials", noCa.toString());
+        LocalGrid.Run unverifiable = grid("jobs", "--master", address, "--credentials", noCa.toString());
         assertThat(unverifiable.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(unverifiable.err()).startsWith("grid jobs: no CA to check the master against");
 
-        Run missingFile = grid("jobs", "--master", address, "--credentials", dir.resolve("nope").toString());
+        LocalGrid.Run missingFile = grid("jobs", "--master", address, "--credentials", dir.resolve("nope").toString());
         assertThat(missingFile.code()).isEqualTo(ExitCodes.AUTH);
 
-        Run viewerCancels = grid(client("token", "create", "--role", "viewer", "--name", "watcher"));
+        LocalGrid.Run viewerCancels = grid(client("token", "create", "--role", "viewer", "--name", "watcher"));
         assertThat(viewerCancels.code()).isZero();
         String viewer = viewerCancels.out().trim();
-        Run refused = grid("cancel", "job-1", "--master", address, "--credentials", credentials.toString(), "--token", viewer);
+        LocalGrid.Run refused = grid("cancel", "job-1", "--master", address, "--credentials", credentials.toString(), "--token", viewer);
         assertThat(refused.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(refused.err()).isEqualTo("grid cancel: role viewer may not cancel jobs\n");
 
-        Run plaintext = grid("jobs", "--master", address, "--insecure");
+        LocalGrid.Run plaintext = grid("jobs", "--master", address, "--insecure");
         assertThat(plaintext.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(plaintext.err().lines().count()).isEqualTo(1);
     }
@@ -303,33 +285,33 @@ class CliTest {
         try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0)
                 .dataDir(dir.resolve("plain")).insecure(true).build())) {
             String at = "127.0.0.1:" + plain.port();
-            Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
+            LocalGrid.Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
             assertThat(tls.code()).as(tls.err()).isEqualTo(ExitCodes.AUTH);
             assertThat(tls.err()).startsWith("grid jobs: TLS with the master at " + at + " failed");
-            Run plaintext = grid("jobs", "--master", at, "--insecure");
+            LocalGrid.Run plaintext = grid("jobs", "--master", at, "--insecure");
             assertThat(plaintext.code()).as(plaintext.err()).isZero();
         }
     }
 
     @Test
     void tokensCanBeCreatedListedAndRevokedAndTheAuditLogShowsIt() {
-        Run created = grid(client("token", "create", "--role", "submitter", "--name", "lab-team"));
+        LocalGrid.Run created = grid(client("token", "create", "--role", "submitter", "--name", "lab-team"));
         assertThat(created.code()).isZero();
         String token = created.out().trim();
         assertThat(token).matches("gw1\\.[0-9a-f]{8}\\.[0-9a-f]{64}");
         assertThat(created.err()).contains("token lab-team").contains("shown only now");
-        Run list = grid(client("token", "list"));
+        LocalGrid.Run list = grid(client("token", "list"));
         assertThat(list.out()).contains("lab-team").contains("submitter").doesNotContain(token);
-        Run works = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        LocalGrid.Run works = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
         assertThat(works.code()).isZero();
         assertThat(grid(client("token", "revoke", "lab-team")).code()).isZero();
-        Run revoked = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        LocalGrid.Run revoked = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
         assertThat(revoked.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(revoked.err()).contains("was revoked");
-        Run join = grid(client("token", "create", "--role", "worker", "--name", "new-machines"));
+        LocalGrid.Run join = grid(client("token", "create", "--role", "worker", "--name", "new-machines"));
         assertThat(join.out().trim()).startsWith("gwj1.");
         assertThat(join.err()).contains("grid worker --master MASTER:PORT --join-token");
-        Run audit = grid(client("audit"));
+        LocalGrid.Run audit = grid(client("audit"));
         assertThat(audit.out()).contains("token.create").contains("token.revoke").contains("lab-team");
     }
 

@@ -3,6 +3,7 @@ package io.gridwork.master;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.schedule.Schedules;
 import io.gridwork.client.Credentials;
 import io.gridwork.internal.tls.GridTrust;
 import io.gridwork.internal.tls.TokenText;
@@ -61,6 +62,7 @@ public final class GridMaster implements AutoCloseable {
     private final ExecutorService jobCode;
     private final ExecutorService probes;
     private final Scheduler scheduler;
+    private final Schedules schedules;
     private final MasterServer server;
     private volatile boolean closed;
     private Path credentialsFile;
@@ -76,6 +78,7 @@ public final class GridMaster implements AutoCloseable {
         ExecutorService codePool = null;
         ExecutorService probePool = null;
         Scheduler core = null;
+        Schedules plans = null;
         MasterServer rpc = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store, clock, options.maxJarBytes());
@@ -103,9 +106,10 @@ public final class GridMaster implements AutoCloseable {
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
             core.start();
+            plans = Schedules.start(core, store, clock);
             TokenRegistry tokens = new TokenRegistry(store, clock);
             Audit audit = new Audit(store, clock);
-            rpc = MasterServer.start(options, core, jars, clock, serverCredentials, tokens, audit, ca);
+            rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca);
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
@@ -115,6 +119,9 @@ public final class GridMaster implements AutoCloseable {
             if (!started) {
                 if (rpc != null) {
                     rpc.close();
+                }
+                if (plans != null) {
+                    plans.close();
                 }
                 if (core != null) {
                     core.close();
@@ -131,6 +138,7 @@ public final class GridMaster implements AutoCloseable {
         this.jobCode = codePool;
         this.probes = probePool;
         this.scheduler = core;
+        this.schedules = plans;
         this.server = rpc;
     }
 
@@ -205,6 +213,7 @@ public final class GridMaster implements AutoCloseable {
         closed = true;
         log.info("Gridwork master stopping");
         server.stopAccepting();
+        schedules.close();
         scheduler.close();
         server.close();
         shutdown(jobCode);

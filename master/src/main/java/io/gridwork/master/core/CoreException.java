@@ -10,6 +10,7 @@ public final class CoreException extends RuntimeException {
     public enum Kind {
         INVALID_ARGUMENT,
         NOT_FOUND,
+        ALREADY_EXISTS,
         FAILED_PRECONDITION,
         RESOURCE_EXHAUSTED,
         PERMISSION_DENIED,
@@ -29,6 +30,10 @@ public final class CoreException extends RuntimeException {
 
     public static CoreException invalid(String message) {
         return new CoreException(Kind.INVALID_ARGUMENT, message);
+    }
+
+    public static CoreException exists(String message) {
+        return new CoreException(Kind.ALREADY_EXISTS, message);
     }
 
     public static CoreException notFound(String message) {

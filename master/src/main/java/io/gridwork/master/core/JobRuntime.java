@@ -136,6 +136,6 @@ final class JobRuntime {
                 running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitComplete, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason);
+                waitingReason, row.schedule());
     }
 }

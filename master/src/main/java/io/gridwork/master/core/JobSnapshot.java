@@ -36,7 +36,8 @@ public record JobSnapshot(
         int slotsPerTask,
         int priority,
         boolean speculation,
-        String waitingReason) {
+        String waitingReason,
+        String schedule) {
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
@@ -46,6 +47,7 @@ public record JobSnapshot(
                 row.splitComplete(), row.maxAttempts(),
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
-                row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "");
+                row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
+                row.schedule());
     }
 }

@@ -224,11 +224,24 @@ public final class Scheduler implements AutoCloseable {
      * anything is stored, so a bad class or bad arguments store nothing.
      */
     public JobSnapshot submit(Submission submission) {
+        return prepare(submission, true);
+    }
+
+    /**
+     * Checks a job as {@link #submit} would (its jar, class, arguments and options) without storing or starting it:
+     * for a schedule, whose jobs are submitted later.
+     */
+    public void check(Submission submission) {
+        prepare(submission, false);
+    }
+
+    private JobSnapshot prepare(Submission submission, boolean start) {
         if (!accepting) {
             throw CoreException.unavailable("the master is shutting down");
         }
         String sha = submission.jarSha256();
-        if (!submission.owner().isEmpty() && store.unfinishedJobs(submission.owner()) >= options.maxQueuedJobsPerUser()) {
+        if (start && !submission.owner().isEmpty()
+                && store.unfinishedJobs(submission.owner()) >= options.maxQueuedJobsPerUser()) {
             throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
                     + " jobs queued or running, the limit max-queued-jobs-per-user");
         }
@@ -252,8 +265,12 @@ public final class Scheduler implements AutoCloseable {
                 throw CoreException.exhausted("the job would have " + source.knownSize() + " tasks, over the limit "
                         + "max-tasks-per-job=" + options.maxTasksPerJob());
             }
+            if (!start) {
+                source.close();
+                return null;
+            }
             JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant(),
-                    submission.owner(), placement));
+                    submission.owner(), placement, submission.schedule()));
             JobRuntime job = new JobRuntime(row, code);
             job.source = source;
             job.expectedTotal = source.knownSize();
@@ -262,7 +279,8 @@ public final class Scheduler implements AutoCloseable {
                 addJob(job);
                 return publish(job);
             });
-            log.info("job {} submitted: {} {} ({} tasks expected)", row.id(), className, args.asMap(),
+            log.info("job {} submitted{}: {} {} ({} tasks expected)", row.id(),
+                    submission.schedule() == null ? "" : " by schedule " + submission.schedule(), className, args.asMap(),
                     source.knownSize() >= 0 ? source.knownSize() : "?");
             return snapshot;
         } finally {
@@ -311,7 +329,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** The same, only those of {@code owner} if it is not null. */
     public List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner) {
-        List<JobRow> rows = store.listJobs(limit, states, owner);
+        return jobs(limit, states, owner, null);
+    }
+
+    /** The same, only those {@code schedule} started if it is not null. */
+    public List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
+        List<JobRow> rows = store.listJobs(limit, states, owner, schedule);
         Map<String, JobSnapshot> live = call(() -> {
             Map<String, JobSnapshot> snapshots = new HashMap<>();
             for (JobRow row : rows) {

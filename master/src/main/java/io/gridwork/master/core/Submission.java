@@ -3,12 +3,18 @@ package io.gridwork.master.core;
 import java.util.Map;
 
 /**
- * A job to run, as a client asked for it. Zero (or empty) options mean "the job's own, else the master's default";
- * {@code noSpeculation} turns speculation off whatever the job says. The owner is the name of the token that
- * submitted it.
+ * A job to run, as a client (or a schedule) asked for it. Zero (or empty) options mean "the job's own, else the
+ * master's default"; {@code noSpeculation} turns speculation off whatever the job says. The owner is the name of
+ * the token that submitted it; {@code schedule} names the schedule that started it, or is null.
  */
 public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
-        String owner, String require, int slotsPerTask, int priority, boolean noSpeculation) {
+        String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule) {
+
+    public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            String owner, String require, int slotsPerTask, int priority, boolean noSpeculation) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask, priority, noSpeculation,
+                null);
+    }
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
             String owner) {
@@ -17,5 +23,11 @@ public record Submission(String jarSha256, String jobClass, Map<String, String> 
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs) {
         this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, "");
+    }
+
+    /** The same submission, started by a schedule. */
+    public Submission bySchedule(String name) {
+        return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, name);
     }
 }

@@ -58,6 +58,12 @@ public final class Authenticator implements ServerInterceptor {
         roles(ClientServiceGrpc.getListWorkersMethod(), ANYONE, "read workers");
         roles(ClientServiceGrpc.getWatchWorkersMethod(), ANYONE, "read workers");
         roles(ClientServiceGrpc.getDrainWorkerMethod(), ADMINS, "drain workers");
+        roles(ClientServiceGrpc.getCreateScheduleMethod(), SUBMITTERS, "create schedules");
+        roles(ClientServiceGrpc.getListSchedulesMethod(), ANYONE, "read schedules");
+        roles(ClientServiceGrpc.getGetScheduleMethod(), ANYONE, "read schedules");
+        roles(ClientServiceGrpc.getPauseScheduleMethod(), SUBMITTERS, "change schedules");
+        roles(ClientServiceGrpc.getResumeScheduleMethod(), SUBMITTERS, "change schedules");
+        roles(ClientServiceGrpc.getDeleteScheduleMethod(), SUBMITTERS, "change schedules");
         roles(ClientServiceGrpc.getCreateTokenMethod(), ADMINS, "manage tokens");
         roles(ClientServiceGrpc.getListTokensMethod(), ADMINS, "manage tokens");
         roles(ClientServiceGrpc.getRevokeTokenMethod(), ADMINS, "manage tokens");

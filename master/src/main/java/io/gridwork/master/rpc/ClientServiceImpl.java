@@ -28,6 +28,17 @@ import io.gridwork.api.v1.ListTokensRequest;
 import io.gridwork.api.v1.ListTokensResponse;
 import io.gridwork.api.v1.RevokeTokenRequest;
 import io.gridwork.api.v1.Token;
+import io.gridwork.api.v1.CreateScheduleRequest;
+import io.gridwork.api.v1.GetScheduleRequest;
+import io.gridwork.api.v1.ListSchedulesRequest;
+import io.gridwork.api.v1.ListSchedulesResponse;
+import io.gridwork.api.v1.Schedule;
+import io.gridwork.api.v1.ScheduleRequest;
+import io.gridwork.master.schedule.ScheduleSpec;
+import io.gridwork.master.schedule.ScheduleView;
+import io.gridwork.master.schedule.Schedules;
+import java.time.Clock;
+import java.time.ZoneId;
 import io.gridwork.api.v1.DrainWorkerRequest;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.master.core.WorkerSnapshot;
@@ -75,12 +86,23 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private final TokenRegistry tokens;
     private final Audit audit;
     private final String caFingerprint;
+    private final Schedules schedules;
+    private final Clock clock;
 
-    /**
-     * @param caFingerprint the CA's fingerprint, written into join tokens (null on an insecure master)
-     */
+    /** A client service without schedules (their calls are UNAVAILABLE). */
     public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes, TokenRegistry tokens, Audit audit,
             String caFingerprint) {
+        this(scheduler, null, Clock.systemUTC(), jars, maxArgsBytes, tokens, audit, caFingerprint);
+    }
+
+    /**
+     * @param schedules the master's schedules, or null
+     * @param caFingerprint the CA's fingerprint, written into join tokens (null on an insecure master)
+     */
+    public ClientServiceImpl(Scheduler scheduler, Schedules schedules, Clock clock, JarRepository jars, int maxArgsBytes,
+            TokenRegistry tokens, Audit audit, String caFingerprint) {
+        this.schedules = schedules;
+        this.clock = clock;
         this.scheduler = scheduler;
         this.jars = jars;
         this.maxArgsBytes = maxArgsBytes;
@@ -231,9 +253,13 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 }
                 states.add(JobState.valueOf(s.name()));
             }
+            String schedule = request.getSchedule().isEmpty() ? null : request.getSchedule();
+            if (schedule != null) {
+                Validation.scheduleName("schedule", schedule);
+            }
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
             Principal who = caller();
-            for (JobSnapshot s : scheduler.jobs(limit, states, who.seesAllJobs() ? null : who.owner())) {
+            for (JobSnapshot s : scheduler.jobs(limit, states, who.seesAllJobs() ? null : who.owner(), schedule)) {
                 b.addJobs(ProtoViews.job(s));
             }
             return b.build();
@@ -388,6 +414,116 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                     .forEach(a -> b.addEntries(ProtoViews.audit(a)));
             return b.build();
         });
+    }
+
+    // ---------------------------------------------------------------------------------------------- schedules
+
+    @Override
+    public void createSchedule(CreateScheduleRequest request, StreamObserver<Schedule> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.scheduleName("name", request.getName());
+            Validation.sha256("jar_sha256", request.getJarSha256());
+            Validation.jobClass("job_class", request.getJobClass());
+            Validation.args("args", request.getArgsMap(), maxArgsBytes);
+            io.gridwork.api.v1.JobOptions o = request.getOptions();
+            Validation.range("options.max_attempts", o.getMaxAttempts(), 0, 100);
+            Validation.range("options.task_timeout_ms", o.getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
+            Validation.requirement("options.require", o.getRequire());
+            Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
+            Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
+            if (request.getCron().length() > 200) {
+                throw Statuses.invalid("cron must be at most 200 characters");
+            }
+            ZoneId zone;
+            try {
+                zone = request.getTimezone().isEmpty() ? Schedules.DEFAULT_ZONE : ZoneId.of(request.getTimezone());
+            } catch (java.time.DateTimeException e) {
+                throw Statuses.invalid("timezone: unknown time zone '" + Validation.abbreviate(request.getTimezone()) + "'");
+            }
+            if (request.getMisfire() == Schedule.Misfire.UNRECOGNIZED || request.getOverlap() == Schedule.Overlap.UNRECOGNIZED) {
+                throw Statuses.invalid("misfire, overlap: unknown policy");
+            }
+            Principal who = caller();
+            Submission submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
+                    o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
+                    o.getPriority(), o.getNoSpeculation());
+            ScheduleSpec spec = new ScheduleSpec(request.getName(), request.getCron().isBlank() ? null : request.getCron(),
+                    zone, request.hasAt() ? ProtoViews.instant(request.getAt()) : null, submission,
+                    request.getMisfire() == Schedule.Misfire.MISFIRE_SKIP ? ScheduleSpec.Misfire.SKIP
+                            : ScheduleSpec.Misfire.FIRE_ONCE,
+                    request.getOverlap() == Schedule.Overlap.OVERLAP_QUEUE ? ScheduleSpec.Overlap.QUEUE
+                            : request.getOverlap() == Schedule.Overlap.OVERLAP_ALLOW ? ScheduleSpec.Overlap.ALLOW
+                            : ScheduleSpec.Overlap.SKIP, clock.instant());
+            ScheduleView created = schedules().add(spec);
+            audit.record(who, "schedule.create", created.spec().name(), (spec.cron() != null ? "cron " + created.spec().cron()
+                    + " " + zone : "at " + spec.at()) + ": " + request.getJobClass() + " jar " + request.getJarSha256());
+            return ProtoViews.schedule(created);
+        });
+    }
+
+    @Override
+    public void listSchedules(ListSchedulesRequest request, StreamObserver<ListSchedulesResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Principal who = caller();
+            ListSchedulesResponse.Builder b = ListSchedulesResponse.newBuilder();
+            schedules().list(who.seesAllJobs() ? null : who.owner()).forEach(v -> b.addSchedules(ProtoViews.schedule(v)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getSchedule(GetScheduleRequest request, StreamObserver<Schedule> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.scheduleName("name", request.getName());
+            Validation.range("runs", request.getRuns(), 0, MAX_LIST_LIMIT);
+            return ProtoViews.schedule(visibleSchedule(request.getName(), request.getRuns() == 0 ? 20 : request.getRuns()));
+        });
+    }
+
+    @Override
+    public void pauseSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
+        Statuses.unary(observer, () -> {
+            visibleSchedule(request.getName(), 0);
+            audit.record(caller(), "schedule.pause", request.getName(), "");
+            return ProtoViews.schedule(schedules().pause(request.getName()));
+        });
+    }
+
+    @Override
+    public void resumeSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
+        Statuses.unary(observer, () -> {
+            visibleSchedule(request.getName(), 0);
+            audit.record(caller(), "schedule.resume", request.getName(), "");
+            return ProtoViews.schedule(schedules().resume(request.getName()));
+        });
+    }
+
+    @Override
+    public void deleteSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
+        Statuses.unary(observer, () -> {
+            visibleSchedule(request.getName(), 0);
+            ScheduleView removed = schedules().remove(request.getName());
+            audit.record(caller(), "schedule.remove", request.getName(), "");
+            return ProtoViews.schedule(removed);
+        });
+    }
+
+    private Schedules schedules() {
+        if (schedules == null) {
+            throw Status.UNAVAILABLE.withDescription("this master runs no schedules").asRuntimeException();
+        }
+        return schedules;
+    }
+
+    /** A submitter sees and changes only its own schedules. */
+    private ScheduleView visibleSchedule(String name, int runs) {
+        Validation.scheduleName("name", name);
+        ScheduleView view = schedules().get(name, runs);
+        Principal p = caller();
+        if (!p.seesAllJobs() && !view.spec().submission().owner().equals(p.owner())) {
+            throw Status.PERMISSION_DENIED.withDescription("schedule " + name + " belongs to another user").asRuntimeException();
+        }
+        return view;
     }
 
     @Override

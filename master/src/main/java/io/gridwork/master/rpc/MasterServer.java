@@ -4,6 +4,7 @@ import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
+import io.gridwork.master.schedule.Schedules;
 import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.CertificateAuthority;
 import io.gridwork.master.security.TokenRegistry;
@@ -48,8 +49,9 @@ public final class MasterServer implements AutoCloseable {
      * @param credentials TLS (or, on an insecure master, plaintext)
      * @param ca signs joining workers' certificates; null on an insecure master
      */
-    public static MasterServer start(MasterOptions options, Scheduler scheduler, JarRepository jars, Clock clock,
-            ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca) throws IOException {
+    public static MasterServer start(MasterOptions options, Scheduler scheduler, Schedules schedules, JarRepository jars,
+            Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca)
+            throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         ExecutorService executor = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc", true));
         NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
@@ -66,8 +68,8 @@ public final class MasterServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, options.maxArgsBytes(), tokens,
-                        audit, ca == null ? null : ca.fingerprint()), auth, peer))
+                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, schedules, clock, jars,
+                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint()), auth, peer))
                 .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock, ca, audit), auth, peer))
                 .addService(health.getHealthService())
                 .build();

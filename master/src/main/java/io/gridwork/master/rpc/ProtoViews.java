@@ -37,6 +37,7 @@ final class ProtoViews {
                 .setPriority(s.priority())
                 .setSpeculation(s.speculation())
                 .setWaitingReason(s.waitingReason() == null ? "" : s.waitingReason())
+                .setSchedule(s.schedule() == null ? "" : s.schedule())
                 .setSplitComplete(s.splitComplete())
                 .setMaxAttempts(s.maxAttempts())
                 .setTaskTimeoutMs(s.taskTimeoutMs())
@@ -129,6 +130,58 @@ final class ProtoViews {
         return Map.of("os", p.getOs(), "arch", p.getArch(), "java", p.getJavaVersion(),
                 "memory", Long.toString(p.getMemoryBytes()), "cores", Integer.toString(p.getCores()),
                 "gridwork", p.getGridworkVersion());
+    }
+
+    static io.gridwork.api.v1.Schedule schedule(io.gridwork.master.schedule.ScheduleView v) {
+        io.gridwork.master.schedule.ScheduleSpec spec = v.spec();
+        io.gridwork.master.core.Submission sub = spec.submission();
+        io.gridwork.api.v1.Schedule.Builder b = io.gridwork.api.v1.Schedule.newBuilder()
+                .setName(spec.name())
+                .setState(io.gridwork.api.v1.Schedule.State.valueOf(v.state().name()))
+                .setTimezone(spec.zone().getId())
+                .setJarSha256(sub.jarSha256())
+                .setJobClass(sub.jobClass())
+                .putAllArgs(sub.args())
+                .setOptions(io.gridwork.api.v1.JobOptions.newBuilder()
+                        .setMaxAttempts(sub.maxAttempts())
+                        .setTaskTimeoutMs(sub.taskTimeoutMs())
+                        .setRequire(sub.require())
+                        .setSlotsPerTask(sub.slotsPerTask())
+                        .setPriority(sub.priority())
+                        .setNoSpeculation(sub.noSpeculation()))
+                .setMisfire(io.gridwork.api.v1.Schedule.Misfire.valueOf("MISFIRE_" + spec.misfire().name()))
+                .setOverlap(io.gridwork.api.v1.Schedule.Overlap.valueOf("OVERLAP_" + spec.overlap().name()))
+                .setOwner(sub.owner())
+                .setCreatedAt(timestamp(spec.createdAt()));
+        if (spec.cron() != null) {
+            b.setCron(spec.cron());
+        }
+        if (spec.at() != null) {
+            b.setAt(timestamp(spec.at()));
+        }
+        v.nextFireTimes().forEach(t -> b.addNextFireTimes(timestamp(t)));
+        if (v.previousFireTime() != null) {
+            b.setPreviousFireTime(timestamp(v.previousFireTime()));
+        }
+        for (io.gridwork.master.store.ScheduleRunRow r : v.runs()) {
+            io.gridwork.api.v1.ScheduleRun.Builder run = io.gridwork.api.v1.ScheduleRun.newBuilder()
+                    .setFiredAt(timestamp(r.firedAt()))
+                    .setOutcome(io.gridwork.api.v1.ScheduleRun.Outcome.valueOf(r.outcome().name()))
+                    .setJobId(r.jobId() == null ? "" : r.jobId())
+                    .setReason(r.reason() == null ? "" : r.reason());
+            if (r.scheduledFor() != null) {
+                run.setScheduledFor(timestamp(r.scheduledFor()));
+            }
+            if (r.jobState() != null) {
+                run.setJobState(JobStatus.State.valueOf(r.jobState().name()));
+            }
+            b.addRuns(run);
+        }
+        return b.build();
+    }
+
+    static Instant instant(Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     }
 
     static Timestamp timestamp(Instant i) {

@@ -39,6 +39,9 @@ final class Statuses {
                 case NOT_FOUND:
                     status = Status.NOT_FOUND;
                     break;
+                case ALREADY_EXISTS:
+                    status = Status.ALREADY_EXISTS;
+                    break;
                 case FAILED_PRECONDITION:
                     status = Status.FAILED_PRECONDITION;
                     break;

@@ -103,6 +103,15 @@ final class Validation {
         }
     }
 
+    private static final Pattern SCHEDULE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+    static void scheduleName(String field, String value) {
+        if (!SCHEDULE_NAME.matcher(value).matches()) {
+            throw Statuses.invalid(field + ": '" + abbreviate(value) + "' is not a schedule name (letters, digits, '.', "
+                    + "'_' and '-', starting with a letter or digit, at most 200)");
+        }
+    }
+
     static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 79) + "…" : s;
     }

@@ -32,4 +32,6 @@ public record JobRow(
         long resultSize,
         String owner,
         NewJob.Placement placement,
-        long speculated) {}
+        long speculated,
+        /** The schedule that started it, or null. */
+        String schedule) {}

@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Stores an ordered string map in one text column as {@code k=v&k=v}, URL-encoded, readable in SQL. */
-final class KeyValues {
+public final class KeyValues {
 
     private KeyValues() {}
 
-    static String encode(Map<String, String> values) {
+    public static String encode(Map<String, String> values) {
         StringBuilder text = new StringBuilder();
         values.forEach((k, v) -> {
             if (text.length() > 0) {
@@ -24,7 +24,7 @@ final class KeyValues {
         return text.toString();
     }
 
-    static Map<String, String> decode(String text) {
+    public static Map<String, String> decode(String text) {
         if (text == null || text.isEmpty()) {
             return Map.of();
         }

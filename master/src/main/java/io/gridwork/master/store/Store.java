@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
@@ -126,7 +127,7 @@ public final class Store implements AutoCloseable {
     private static final String JOB_COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated";
+            + "speculation, speculated, schedule";
 
     /** Inserts a QUEUED job and returns it with its new id. */
     public JobRow insertJob(NewJob job) {
@@ -139,8 +140,8 @@ public final class Store implements AutoCloseable {
             }
             String id = "job-" + seq;
             try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
-                    + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
+                    + "schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 s.setString(1, id);
                 s.setLong(2, seq);
                 s.setString(3, job.jarSha256());
@@ -155,11 +156,12 @@ public final class Store implements AutoCloseable {
                 s.setInt(12, job.placement().slotsPerTask());
                 s.setInt(13, job.placement().priority());
                 s.setBoolean(14, job.placement().speculation());
+                s.setString(15, job.schedule());
                 s.executeUpdate();
             }
             return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
                     job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0,
-                    job.owner(), job.placement(), 0);
+                    job.owner(), job.placement(), 0, job.schedule());
         });
     }
 
@@ -170,6 +172,11 @@ public final class Store implements AutoCloseable {
 
     /** The most recent jobs first; {@code states} empty means all; {@code owner} null means everyone's. */
     public List<JobRow> listJobs(int limit, Collection<JobState> states, String owner) {
+        return listJobs(limit, states, owner, null);
+    }
+
+    /** The most recent jobs first, in {@code states} (any if empty), of {@code owner} and {@code schedule} if not null. */
+    public List<JobRow> listJobs(int limit, Collection<JobState> states, String owner, String schedule) {
         List<String> conditions = new ArrayList<>();
         if (!states.isEmpty()) {
             conditions.add("state IN (" + states.stream().map(st -> "'" + st.name() + "'").collect(Collectors.joining(", ")) + ")");
@@ -177,14 +184,99 @@ public final class Store implements AutoCloseable {
         if (owner != null) {
             conditions.add("owner = ?");
         }
+        if (schedule != null) {
+            conditions.add("schedule = ?");
+        }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
         return query("SELECT " + JOB_COLUMNS + " FROM job" + where + " ORDER BY seq DESC LIMIT ?", s -> {
             int i = 1;
             if (owner != null) {
                 s.setString(i++, owner);
             }
+            if (schedule != null) {
+                s.setString(i++, schedule);
+            }
             s.setInt(i, limit);
         }, Store::jobRow);
+    }
+
+    // ---------------------------------------------------------------- schedule runs
+
+    /** Records what a schedule's firing did; returns the record's sequence number. */
+    public long insertScheduleRun(ScheduleRunRow run) {
+        return inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO schedule_run (schedule, scheduled_for, fired_at, "
+                    + "outcome, job_id, reason) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                s.setString(1, run.schedule());
+                s.setTimestamp(2, run.scheduledFor() == null ? null : Timestamp.from(run.scheduledFor()));
+                s.setTimestamp(3, Timestamp.from(run.firedAt()));
+                s.setString(4, run.outcome().name());
+                s.setString(5, run.jobId());
+                s.setString(6, run.reason());
+                s.executeUpdate();
+                ResultSet keys = s.getGeneratedKeys();
+                keys.next();
+                return keys.getLong(1);
+            }
+        });
+    }
+
+    /** A waiting firing went ahead (or could not). */
+    public void updateScheduleRun(long seq, ScheduleRunRow.Outcome outcome, String jobId, String reason) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE schedule_run SET outcome = ?, job_id = ?, reason = ? WHERE seq = ?")) {
+                s.setString(1, outcome.name());
+                s.setString(2, jobId);
+                s.setString(3, reason);
+                s.setLong(4, seq);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static final String RUN_COLUMNS = "r.seq, r.schedule, r.scheduled_for, r.fired_at, r.outcome, r.job_id, "
+            + "r.reason, j.state";
+
+    /** A schedule's most recent firings first, each with the state of the job it started, if any. */
+    public List<ScheduleRunRow> scheduleRuns(String schedule, int limit) {
+        return query("SELECT " + RUN_COLUMNS + " FROM schedule_run r LEFT JOIN job j ON j.id = r.job_id "
+                + "WHERE r.schedule = ? ORDER BY r.seq DESC LIMIT ?", s -> {
+                    s.setString(1, schedule);
+                    s.setInt(2, limit);
+                }, Store::scheduleRun);
+    }
+
+    /** Firings waiting for the previous job of their schedule to end, oldest first. */
+    public List<ScheduleRunRow> waitingScheduleRuns() {
+        return query("SELECT " + RUN_COLUMNS + " FROM schedule_run r LEFT JOIN job j ON j.id = r.job_id "
+                + "WHERE r.outcome = 'WAITING' ORDER BY r.seq", s -> {}, Store::scheduleRun);
+    }
+
+    /** The most recent firing of a schedule that started a job. */
+    public Optional<ScheduleRunRow> lastSubmittedRun(String schedule) {
+        return query("SELECT " + RUN_COLUMNS + " FROM schedule_run r LEFT JOIN job j ON j.id = r.job_id "
+                + "WHERE r.schedule = ? AND r.job_id IS NOT NULL ORDER BY r.seq DESC LIMIT 1",
+                s -> s.setString(1, schedule), Store::scheduleRun).stream().findFirst();
+    }
+
+    /** Forgets the firings of a schedule that was removed (the jobs they started stay). */
+    public void deleteScheduleRuns(String schedule) {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM schedule_run WHERE schedule = ?")) {
+                s.setString(1, schedule);
+                s.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private static ScheduleRunRow scheduleRun(ResultSet rs) throws SQLException {
+        String state = rs.getString(8);
+        return new ScheduleRunRow(rs.getLong(1), rs.getString(2), instant(rs, 3), instant(rs, 4),
+                ScheduleRunRow.Outcome.valueOf(rs.getString(5)), rs.getString(6), rs.getString(7),
+                state == null ? null : JobState.valueOf(state));
     }
 
     public List<JobRow> listJobs(int limit, Collection<JobState> states) {
@@ -762,7 +854,7 @@ public final class Store implements AutoCloseable {
                 instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
-                rs.getLong(27));
+                rs.getLong(27), rs.getString(28));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies run one way: rpc -> core -> store -> model; the core knows neither gRPC nor Quartz. */
+/**
+ * Dependencies run one way: rpc -> schedule -> core -> store -> model; the core knows neither gRPC nor Quartz, and
+ * Quartz stays in the schedule package.
+ */
 class LayerRulesTest {
 
     private final JavaClasses classes = new ClassFileImporter()
@@ -18,6 +21,14 @@ class LayerRulesTest {
     void theCoreKnowsNeitherGrpcNorQuartzNorTheRpcLayer() {
         noClasses().that().resideInAPackage("io.gridwork.master.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.quartz..", "io.gridwork.master.rpc..",
+                        "io.gridwork.api.v1..", "io.gridwork.master.schedule..")
+                .check(classes);
+    }
+
+    @Test
+    void schedulesKnowNeitherGrpcNorTheRpcLayer() {
+        noClasses().that().resideInAPackage("io.gridwork.master.schedule..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "io.gridwork.master.rpc..",
                         "io.gridwork.api.v1..")
                 .check(classes);
     }
@@ -26,7 +37,7 @@ class LayerRulesTest {
     void theStoreKnowsNothingAboveIt() {
         noClasses().that().resideInAPackage("io.gridwork.master.store..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.gridwork.master.core..", "io.gridwork.master.rpc..",
-                        "io.gridwork.master.code..", "io.grpc..")
+                        "io.gridwork.master.code..", "io.gridwork.master.schedule..", "io.grpc..", "org.quartz..")
                 .check(classes);
     }
 
