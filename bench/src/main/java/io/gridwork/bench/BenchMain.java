@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /** {@code grid bench}: benchmarks that start their own master and workers on loopback and print one line per figure. */
 @Command(name = "grid bench", mixinStandardHelpOptions = true,
         description = "Runs benchmarks on this machine: each starts its own master and worker JVMs on loopback.",
-        subcommands = {BenchMain.Failover.class, BenchMain.Balance.class})
+        subcommands = {BenchMain.Performance.class, BenchMain.Failover.class, BenchMain.Balance.class,
+                BenchMain.StreamEcho.class, BenchMain.Simulated.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
@@ -28,7 +29,7 @@ public final class BenchMain implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: failover or balance");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: performance, failover or balance");
     }
 
     static Path workDir(Path given, String name) throws Exception {
@@ -82,6 +83,58 @@ public final class BenchMain implements Runnable {
             }
             PrintWriter out = new PrintWriter(System.out, true);
             return new BalanceBench(workDir(dir, "balance"), out).run(tasks, taskMs, slowness, rounds);
+        }
+    }
+
+    @Command(name = "performance", mixinStandardHelpOptions = true,
+            description = "The performance suite, one line per figure: the raw gRPC stream rate, throughput, latency, "
+                    + "speedup, memory and scale (about 4 minutes).")
+    static final class Performance implements Callable<Integer> {
+        @Option(names = "--quick", description = "Small sizes: checks that every figure still runs (seconds, not minutes).")
+        boolean quick;
+
+        @Option(names = "--only", split = ",", paramLabel = "N", description = "Only these figures (1 to 5), e.g. --only 2,3.")
+        java.util.Set<Integer> only;
+
+        @Option(names = "--dir", description = "Where logs go (default: a temporary directory).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = new PrintWriter(System.out, true);
+            return new PerformanceBench(workDir(dir, "performance"), out,
+                    quick ? PerformanceBench.Sizes.QUICK : PerformanceBench.Sizes.FULL,
+                    only == null || only.isEmpty() ? java.util.Set.of(1, 2, 3, 4, 5) : only).run();
+        }
+    }
+
+    @Command(name = "stream-echo", hidden = true, description = "The echo side of the raw stream figure.")
+    static final class StreamEcho implements Callable<Integer> {
+        @Option(names = "--dir", required = true)
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            RawStream.serve(dir);
+            return 0;
+        }
+    }
+
+    @Command(name = "simulated-workers", hidden = true, description = "Many light workers in one JVM, for the scale figure.")
+    static final class Simulated implements Callable<Integer> {
+        @Option(names = "--master", required = true)
+        String master;
+
+        @Option(names = "--count", required = true)
+        int count;
+
+        @Option(names = "--dir", required = true)
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            SimulatedWorkers.run(master, count, dir);
+            return 0;
         }
     }
 }

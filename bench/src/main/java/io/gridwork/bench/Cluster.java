@@ -24,6 +24,9 @@ final class Cluster implements AutoCloseable {
     final Path dir;
     final int masterPort;
     final GridClient client;
+    /** The master's JVM. */
+    final Process master;
+    final boolean insecure;
     final Map<String, Process> workers = new HashMap<>();
     final List<WorkerEvent> events = new CopyOnWriteArrayList<>();
     private final Thread watcher;
@@ -32,12 +35,19 @@ final class Cluster implements AutoCloseable {
         this.dir = java.nio.file.Files.createDirectories(dir);
         this.processes = new GridProcesses(dir);
         this.masterPort = freePort();
+        this.insecure = java.util.Arrays.asList(masterOptions).contains("--insecure");
         String[] base = {"master", "--port", Integer.toString(masterPort), "--bind", "127.0.0.1", "--data"};
-        processes.start("master", concat(base, dir.resolve("master").toString(), masterOptions));
-        Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
-        waitFor(Duration.ofSeconds(90), () -> Files.exists(credentials), "the master to write its credentials");
-        processes.env("GRID_CREDENTIALS", credentials.toString());
-        client = GridClient.builder().target(address()).credentials(Credentials.read(credentials)).build();
+        master = processes.start("master", concat(base, dir.resolve("master").toString(), masterOptions));
+        if (insecure) {
+            Path port = dir.resolve("master").resolve("master.port");
+            waitFor(Duration.ofSeconds(90), () -> Files.exists(port), "the master to start");
+            client = GridClient.builder().target(address()).insecure(true).build();
+        } else {
+            Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
+            waitFor(Duration.ofSeconds(90), () -> Files.exists(credentials), "the master to write its credentials");
+            processes.env("GRID_CREDENTIALS", credentials.toString());
+            client = GridClient.builder().target(address()).credentials(Credentials.read(credentials)).build();
+        }
         waitFor(Duration.ofSeconds(90), () -> {
             try {
                 client.workers(true);
@@ -72,6 +82,10 @@ final class Cluster implements AutoCloseable {
     Process startWorker(String name, int slots, String master, String... more) throws IOException {
         String[] base = {"worker", "--master", master, "--slots", Integer.toString(slots), "--name", name,
                 "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "2s"};
+        if (insecure) {
+            base = java.util.Arrays.copyOf(base, base.length + 1);
+            base[base.length - 1] = "--insecure";
+        }
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);

@@ -33,7 +33,8 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where jars are cached (default: ~/.gridwork/worker-NAME).")
     Path workDir;
 
-    @Option(names = "--prefetch", paramLabel = "N", description = "Tasks held beyond the slots, ready to start (default: 2).")
+    @Option(names = "--prefetch", paramLabel = "N", description = "Tasks held beyond the slots, ready to start (default: "
+            + "chosen by the worker from how long tasks take: about 20 ms of queued work, from 2 to 1024 tasks).")
     Integer prefetch;
 
     @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "0",

@@ -81,8 +81,9 @@ import org.slf4j.LoggerFactory;
  * worker.awaitTermination();
  * }</pre>
  *
- * <p>Flow control: the worker grants the master one credit per task it can take, at most its slots plus its
- * prefetch, and one more each time a task ends; so it never holds more tasks than that. Results are kept until
+ * <p>Flow control: the worker grants the master one credit per slot it can fill, at most its slots plus its
+ * prefetch, and gives a task's slots back when it ends; so it never holds more than that. By default the prefetch
+ * adapts to how long tasks take (about 20 ms of queued work: 2 tasks when they are long, up to 1024 when tiny). Results are kept until
  * the master acknowledges that it stored them, and sent again on a new stream if the old one broke.
  *
  * <p>{@link #close()} stops in one order: take no more tasks (the master is told the worker is draining),
@@ -130,6 +131,12 @@ public final class GridWorker implements AutoCloseable {
     private long heartbeatSeq;
     private int maxHeld;
     private long completed;
+    /** Tasks held beyond the slots: fixed, or (auto prefetch) adapted to how long tasks take. */
+    private int window;
+    /** Credits owed back after the window shrank: withheld from the next grants. */
+    private int creditDebt;
+    /** Moving average of task run times, in nanoseconds (auto prefetch). */
+    private double meanTaskNanos = -1;
     private int abandonedThreads;
     private volatile String workerId;
     private volatile long incarnation;
@@ -188,6 +195,7 @@ public final class GridWorker implements AutoCloseable {
         this.async = WorkerServiceGrpc.newStub(channel);
         this.cache = new JobCache(options.workDir().resolve("jars"), channel, options.callTimeout());
         this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
+        this.window = options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MIN : options.prefetch();
         this.taskPool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("gridwork-task", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
@@ -260,7 +268,8 @@ public final class GridWorker implements AutoCloseable {
         worker.sender.start();
         worker.connector.start();
         log.info("Gridwork worker {} starting: master {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
-                options.name(), options.master(), options.slots(), options.prefetch(), options.labels(),
+                options.name(), options.master(), options.slots(), options.autoPrefetch() ? "auto" : options.prefetch(),
+                options.labels(),
                 worker.healthPort(), options.workDir());
         return worker;
     }
@@ -340,7 +349,7 @@ public final class GridWorker implements AutoCloseable {
                     RegisterRequest.Builder b = RegisterRequest.newBuilder()
                             .setName(options.name())
                             .setSlots(options.slots())
-                            .setPrefetch(options.prefetch())
+                            .setPrefetch(options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MAX : options.prefetch())
                             .putAllLabels(options.labels())
                             .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
                             .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())
@@ -370,7 +379,8 @@ public final class GridWorker implements AutoCloseable {
                     current = link;
                     outbox = new Outbox();
                     outbox.hello = Hello.newBuilder().setWorkerId(workerId).setIncarnation(incarnation).build();
-                    outbox.credit = draining ? 0 : Math.max(0, options.slots() + options.prefetch() - heldSlots());
+                    creditDebt = 0;
+                    outbox.credit = draining ? 0 : Math.max(0, options.slots() + window - heldSlots());
                     outbox.results.addAll(unacked.values());
                     outbox.draining = draining;
                 }
@@ -705,10 +715,34 @@ public final class GridWorker implements AutoCloseable {
                 completed++;
             }
             if (!draining) {
-                outbox.credit += task.slots;
+                grant(task.slots + adaptWindow(task));
             }
             lock.notifyAll();
         }
+    }
+
+    /** Grants credits (a negative number withholds future ones). Guarded by {@code lock}. */
+    private void grant(int credits) {
+        int n = credits - creditDebt;
+        creditDebt = Math.max(0, -n);
+        outbox.credit += Math.max(0, n);
+    }
+
+    /**
+     * Auto prefetch: keeps about {@link WorkerOptions#AUTO_PREFETCH_TARGET} of work queued beyond the slots, measured
+     * from the tasks that ended; returns by how many tasks the window grew (negative: shrank). Guarded by {@code lock}.
+     */
+    private int adaptWindow(RunningTask task) {
+        if (!options.autoPrefetch() || task.runNanos <= 0) {
+            return 0;
+        }
+        meanTaskNanos = meanTaskNanos < 0 ? task.runNanos : meanTaskNanos * 0.9 + task.runNanos * 0.1;
+        long target = WorkerOptions.AUTO_PREFETCH_TARGET.toNanos() * options.slots();
+        int wanted = (int) Math.max(WorkerOptions.AUTO_PREFETCH_MIN, Math.min(WorkerOptions.AUTO_PREFETCH_MAX,
+                Math.ceil(target / Math.max(1.0, meanTaskNanos))));
+        int delta = wanted - window;
+        window = wanted;
+        return delta;
     }
 
     /** One task given to this worker, and its context. */
@@ -723,6 +757,8 @@ public final class GridWorker implements AutoCloseable {
         private final AtomicBoolean permitsReleased = new AtomicBoolean();
         volatile boolean cancelled;
         volatile boolean started;
+        /** How long its code ran, once it ended. */
+        volatile long runNanos;
         volatile boolean abandoned;
         volatile Thread thread;
         private volatile double progress = -1;
@@ -799,6 +835,7 @@ public final class GridWorker implements AutoCloseable {
                     result = TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(output))
                             .setDurationMs(elapsedMs(start)).build();
                 }
+                runNanos = System.nanoTime() - start;
             } catch (Throwable t) {
                 if (!cancelled) {
                     result = TaskResult.newBuilder().setRef(ref).setFailure(failure(t)).setDurationMs(elapsedMs(start)).build();

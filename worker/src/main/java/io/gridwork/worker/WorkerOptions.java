@@ -22,8 +22,16 @@ import java.util.Objects;
  */
 public final class WorkerOptions {
 
-    /** Tasks a worker may hold beyond its slots, so it has the next one ready when a slot frees. */
-    public static final int DEFAULT_PREFETCH = 2;
+    /**
+     * Prefetch chosen by the worker (the default): it holds about {@link #AUTO_PREFETCH_TARGET} of queued work beyond its
+     * slots, from {@link #AUTO_PREFETCH_MIN} tasks (long tasks) up to {@link #AUTO_PREFETCH_MAX} (tiny ones), so a slot
+     * that frees never waits for a round trip to the master, and no job's tasks pile up on one worker.
+     */
+    public static final int AUTO_PREFETCH = -1;
+    public static final int DEFAULT_PREFETCH = AUTO_PREFETCH;
+    public static final int AUTO_PREFETCH_MIN = 2;
+    public static final int AUTO_PREFETCH_MAX = 1024;
+    public static final Duration AUTO_PREFETCH_TARGET = Duration.ofMillis(20);
     /** How long a worker that is told to stop lets its running tasks finish before it hands them back. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
     /** Longest wait between attempts to reach the master. */
@@ -94,8 +102,13 @@ public final class WorkerOptions {
         return slots;
     }
 
+    /** Tasks held beyond the slots, or {@link #AUTO_PREFETCH}. */
     public int prefetch() {
         return prefetch;
+    }
+
+    public boolean autoPrefetch() {
+        return prefetch == AUTO_PREFETCH;
     }
 
     public Map<String, String> labels() {
@@ -248,7 +261,7 @@ public final class WorkerOptions {
             if (slots < 1 || slots > 4096) {
                 throw new IllegalArgumentException("slots must be from 1 to 4096, got " + slots);
             }
-            if (prefetch < 0 || prefetch > 4096) {
+            if (prefetch != AUTO_PREFETCH && (prefetch < 0 || prefetch > 4096)) {
                 throw new IllegalArgumentException("prefetch must be from 0 to 4096, got " + prefetch);
             }
             if (healthPort < 0 || healthPort > 65535) {

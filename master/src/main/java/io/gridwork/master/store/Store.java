@@ -338,10 +338,13 @@ public final class Store implements AutoCloseable {
         });
     }
 
+    // Queries over a job's tasks order by (job_id, idx), the primary key, so H2 reads them in index order; ordering by
+    // idx alone makes it sort every matching row for each page (a merge of N tasks would cost N^2 / page).
+
     /** Up to {@code limit} pending tasks of a job with an index above {@code afterIndex}, in index order. */
     public List<StoredTask> pendingTasks(String jobId, long afterIndex, int limit) {
         return query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx > ? AND state = 0 "
-                + "ORDER BY idx LIMIT ?", s -> {
+                + "ORDER BY job_id, idx LIMIT ?", s -> {
                     s.setString(1, jobId);
                     s.setLong(2, afterIndex);
                     s.setInt(3, limit);
@@ -370,7 +373,7 @@ public final class Store implements AutoCloseable {
 
     /** The first stored failure message of a failed task of the job, if any. */
     public Optional<String> firstTaskError(String jobId) {
-        return query("SELECT error FROM task WHERE job_id = ? AND state = 2 ORDER BY idx LIMIT 1",
+        return query("SELECT error FROM task WHERE job_id = ? AND state = 2 ORDER BY job_id, idx LIMIT 1",
                 s -> s.setString(1, jobId), rs -> rs.getString(1)).stream().findFirst();
     }
 
@@ -394,7 +397,8 @@ public final class Store implements AutoCloseable {
                     return false;
                 }
                 List<long[]> indexes = new ArrayList<>();
-                page = query("SELECT idx, output FROM task WHERE job_id = ? AND idx > ? AND state = 1 ORDER BY idx LIMIT ?",
+                page = query("SELECT idx, output FROM task WHERE job_id = ? AND idx > ? AND state = 1 "
+                        + "ORDER BY job_id, idx LIMIT ?",
                         s -> {
                             s.setString(1, jobId);
                             s.setLong(2, lastIndex);
