@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
- * One job class loaded from its jar in a {@link JobClassLoader} of its own, with the calls the master
+ * One job class loaded from its jar in a {@link JobClassLoader} (its own, or one shared by the jobs of its jar), with the calls the master
  * ({@link #split}, {@link #merge}) and the workers ({@link #execute}) make on it, in bytes. Every call runs with
  * the job's loader as the thread's context class loader.
  */
@@ -25,11 +25,13 @@ public final class LoadedJob implements AutoCloseable {
     private final JobClassLoader loader;
     private final GridJob<Object, Object, Object> job;
     private final String className;
+    private final Runnable onClose;
 
-    private LoadedJob(JobClassLoader loader, GridJob<Object, Object, Object> job, String className) {
+    private LoadedJob(JobClassLoader loader, GridJob<Object, Object, Object> job, String className, Runnable onClose) {
         this.loader = loader;
         this.job = job;
         this.className = className;
+        this.onClose = onClose;
     }
 
     /**
@@ -38,9 +40,23 @@ public final class LoadedJob implements AutoCloseable {
      * @throws JobLoadException with a message for the user if the class is missing, is not a {@link GridJob},
      *     has no public constructor without parameters, or its constructor throws
      */
-    @SuppressWarnings("unchecked")
     public static LoadedJob load(Path jar, String className, String loaderName) throws JobLoadException {
         JobClassLoader loader = new JobClassLoader(loaderName, jar, GridJob.class.getClassLoader());
+        return load(loader, className, loader::closeQuietly);
+    }
+
+    /**
+     * Loads {@code className} with a loader shared by the jobs of its jar (see {@link JobClassLoaders}) and creates
+     * an instance of its own; closing the job releases the lease.
+     *
+     * @throws JobLoadException as {@link #load(Path, String, String)}; the lease is released
+     */
+    public static LoadedJob load(JobClassLoaders.Lease lease, String className) throws JobLoadException {
+        return load(lease.loader(), className, lease::close);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static LoadedJob load(JobClassLoader loader, String className, Runnable onClose) throws JobLoadException {
         try {
             Class<?> type;
             try {
@@ -72,12 +88,12 @@ public final class LoadedJob implements AutoCloseable {
                     throw new JobLoadException("cannot create " + className + ": " + describe(e), e);
                 }
             });
-            return new LoadedJob(loader, (GridJob<Object, Object, Object>) instance, className);
+            return new LoadedJob(loader, (GridJob<Object, Object, Object>) instance, className, onClose);
         } catch (JobLoadException e) {
-            loader.closeQuietly();
+            onClose.run();
             throw e;
         } catch (Exception e) {
-            loader.closeQuietly();
+            onClose.run();
             throw new JobLoadException("cannot load " + className + ": " + describe(e), e);
         }
     }
@@ -131,7 +147,7 @@ public final class LoadedJob implements AutoCloseable {
 
     @Override
     public void close() {
-        loader.closeQuietly();
+        onClose.run();
     }
 
     /** The task inputs of one split, encoded, produced in batches on demand. Not thread-safe. */

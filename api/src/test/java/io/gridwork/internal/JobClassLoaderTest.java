@@ -77,6 +77,42 @@ class JobClassLoaderTest {
     }
 
     @Test
+    void jobsOfOneJarShareItsLoaderAndJobsOfAnotherJarDoNot() throws Exception {
+        Path one = jar("shared-one", "1.0");
+        Path two = jar("shared-two", "2.0");
+        try (JobClassLoaders loaders = new JobClassLoaders(io.gridwork.sdk.GridJob.class.getClassLoader(), 1)) {
+            LoadedJob a = LoadedJob.load(loaders.acquire("aaaa", one), "job.VersionJob");
+            LoadedJob b = LoadedJob.load(loaders.acquire("aaaa", one), "job.VersionJob");
+            LoadedJob c = LoadedJob.load(loaders.acquire("bbbb", two), "job.VersionJob");
+            assertThat(a.classLoader()).isSameAs(b.classLoader()).isNotSameAs(c.classLoader());
+            assertThat(run(a)).startsWith("1.0");
+            assertThat(run(c)).startsWith("2.0");
+            ClassLoader first = a.classLoader();
+            a.close();
+            b.close();
+            c.close();
+            assertThat(loaders.size()).as("one idle loader is kept, the least recently used one closed").isEqualTo(1);
+            LoadedJob again = LoadedJob.load(loaders.acquire("bbbb", two), "job.VersionJob");
+            assertThat(run(again)).startsWith("2.0");
+            LoadedJob reloaded = LoadedJob.load(loaders.acquire("aaaa", one), "job.VersionJob");
+            assertThat(reloaded.classLoader()).isNotSameAs(first);
+            assertThat(run(reloaded)).startsWith("1.0");
+            again.close();
+            reloaded.close();
+        }
+    }
+
+    @Test
+    void aSharedLoaderIsReleasedWhenLoadingFails() throws Exception {
+        Path jar = jar("fails", "1.0");
+        try (JobClassLoaders loaders = new JobClassLoaders(io.gridwork.sdk.GridJob.class.getClassLoader(), 0)) {
+            assertThatThrownBy(() -> LoadedJob.load(loaders.acquire("cccc", jar), "job.Missing"))
+                    .isInstanceOf(JobLoadException.class).hasMessage("no class job.Missing in the jar");
+            assertThat(loaders.size()).isZero();
+        }
+    }
+
+    @Test
     void unusableClassesAreRefusedWithAReason() {
         Path jar = jar("bad", "1.0");
         assertThatThrownBy(() -> LoadedJob.load(jar, "job.Missing", "x")).isInstanceOf(JobLoadException.class)

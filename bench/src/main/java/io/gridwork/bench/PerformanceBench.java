@@ -170,7 +170,7 @@ final class PerformanceBench {
             c.startWorker("w1", 1, c.address());
             c.awaitAlive("w1");
             String jar = c.client.uploadJar(examples);
-            for (int i = 0; i < Math.max(10, sizes.latencyJobs() / 5); i++) {
+            for (int i = 0; i < Math.max(10, sizes.latencyJobs() * 3); i++) {
                 oneTaskJob(c, jar); // warm-up
             }
             List<Long> nanos = new ArrayList<>();

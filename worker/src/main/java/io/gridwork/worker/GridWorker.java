@@ -193,7 +193,7 @@ public final class GridWorker implements AutoCloseable {
                 .build();
         this.blocking = WorkerServiceGrpc.newBlockingStub(channel);
         this.async = WorkerServiceGrpc.newStub(channel);
-        this.cache = new JobCache(options.workDir().resolve("jars"), channel, options.callTimeout());
+        this.cache = new JobCache(options.workDir().resolve("jars"), channel, options.callTimeout(), options.idleClassLoaders());
         this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
         this.window = options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MIN : options.prefetch();
         this.taskPool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,

@@ -5,6 +5,8 @@ import io.gridwork.api.v1.JarChunk;
 import io.gridwork.api.v1.JobSpec;
 import io.gridwork.api.v1.WorkerServiceGrpc;
 import io.gridwork.client.GridClient;
+import io.gridwork.sdk.GridJob;
+import io.gridwork.internal.JobClassLoaders;
 import io.gridwork.internal.JobLoadException;
 import io.gridwork.internal.LoadedJob;
 import io.grpc.Channel;
@@ -58,7 +60,10 @@ final class JobCache implements AutoCloseable {
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
     private final List<WeakReference<ClassLoader>> loaders = new CopyOnWriteArrayList<>();
 
-    JobCache(Path jarDir, Channel channel, Duration callTimeout) throws IOException {
+    private final JobClassLoaders classLoaders;
+
+    JobCache(Path jarDir, Channel channel, Duration callTimeout, int idleClassLoaders) throws IOException {
+        this.classLoaders = new JobClassLoaders(GridJob.class.getClassLoader(), idleClassLoaders);
         this.jarDir = Files.createDirectories(jarDir);
         this.stub = WorkerServiceGrpc.newBlockingStub(channel);
         this.callTimeout = callTimeout;
@@ -89,9 +94,12 @@ final class JobCache implements AutoCloseable {
             if (entry.job == null) {
                 try {
                     Path jar = jar(entry.spec.getJarSha256());
-                    entry.job = LoadedJob.load(jar, entry.spec.getJobClass(), "job:" + jobId);
-                    loaders.add(new WeakReference<>(entry.job.classLoader()));
+                    entry.job = LoadedJob.load(classLoaders.acquire(entry.spec.getJarSha256(), jar), entry.spec.getJobClass());
+                    ClassLoader loader = entry.job.classLoader();
                     loaders.removeIf(ref -> ref.get() == null);
+                    if (loaders.stream().noneMatch(ref -> ref.get() == loader)) {
+                        loaders.add(new WeakReference<>(loader));
+                    }
                     log.info("job {}: loaded {} from jar {}", jobId, entry.spec.getJobClass(), entry.spec.getJarSha256());
                 } catch (IOException | JobLoadException | RuntimeException e) {
                     entry.active--;
@@ -224,5 +232,6 @@ final class JobCache implements AutoCloseable {
             }
         }
         jobs.clear();
+        classLoaders.close();
     }
 }

@@ -49,6 +49,7 @@ public final class WorkerOptions {
     private final String advertiseHost;
     private final int advertiseHealthPort;
     private final Duration drainTimeout;
+    private final int idleClassLoaders;
     private final boolean insecure;
     private final String joinToken;
     private final Duration reconnectBackoffMax;
@@ -65,6 +66,7 @@ public final class WorkerOptions {
         this.advertiseHost = b.advertiseHost;
         this.advertiseHealthPort = b.advertiseHealthPort;
         this.drainTimeout = b.drainTimeout;
+        this.idleClassLoaders = b.idleClassLoaders;
         this.insecure = b.insecure;
         this.joinToken = b.joinToken;
         this.reconnectBackoffMax = b.reconnectBackoffMax;
@@ -138,6 +140,11 @@ public final class WorkerOptions {
         return drainTimeout;
     }
 
+    /** Class loaders of job jars kept after their jobs end, for the next job of the same jar. */
+    public int idleClassLoaders() {
+        return idleClassLoaders;
+    }
+
     /** Plaintext, no certificates: for a master started with --insecure. */
     public boolean insecure() {
         return insecure;
@@ -168,6 +175,7 @@ public final class WorkerOptions {
         private String advertiseHost;
         private int advertiseHealthPort;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+        private int idleClassLoaders = io.gridwork.internal.JobClassLoaders.DEFAULT_MAX_IDLE;
         private boolean insecure;
         private String joinToken;
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
@@ -237,6 +245,19 @@ public final class WorkerOptions {
 
         public Builder drainTimeout(Duration v) {
             drainTimeout = Objects.requireNonNull(v, "drainTimeout");
+            return this;
+        }
+
+        /**
+         * Class loaders of job jars kept while no job uses them (default 8), so the next job of a jar finds its
+         * classes loaded and compiled; 0 unloads a job's code as soon as it ends. Jobs of one jar share its
+         * classes' static state on a worker; jobs of different jars never do.
+         */
+        public Builder idleClassLoaders(int v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("idle class loaders must not be negative: " + v);
+            }
+            idleClassLoaders = v;
             return this;
         }
 

@@ -13,6 +13,7 @@ import io.gridwork.master.MasterOptions;
 import io.gridwork.sdk.Codecs;
 import io.gridwork.testing.TestJars;
 import java.nio.file.Path;
+import io.gridwork.internal.JobClassLoaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,8 +50,13 @@ class GridWorkerTest {
     }
 
     private GridWorker worker(String name, int slots, int prefetch, Duration drain) throws Exception {
+        return worker(name, slots, prefetch, drain, JobClassLoaders.DEFAULT_MAX_IDLE);
+    }
+
+    private GridWorker worker(String name, int slots, int prefetch, Duration drain, int idleClassLoaders) throws Exception {
         GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name(name)
                 .slots(slots).prefetch(prefetch).workDir(dir.resolve(name)).drainTimeout(drain)
+                .idleClassLoaders(idleClassLoaders)
                 .joinToken(credentials.joinToken().orElseThrow()).build());
         workers.add(w);
         await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
@@ -74,8 +80,20 @@ class GridWorkerTest {
     }
 
     @Test
-    void aJobsCodeIsUnloadedOnceItEnds() throws Exception {
+    void aJobsCodeIsReusedByTheNextJobOfItsJar() throws Exception {
         GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
+        String first = submit(2, 1);
+        assertThat(client.await(first, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> w.jobCache().loadedJobs() == 0);
+        String second = submit(2, 1);
+        assertThat(client.await(second, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(w.jobCache().loaders()).hasSize(1);
+        assertThat(w.jobCache().loaders().get(0).get()).isNotNull();
+    }
+
+    @Test
+    void aJobsCodeIsUnloadedOnceItEndsWhenNoLoaderIsKept() throws Exception {
+        GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5), 0);
         String id = submit(4, 1);
         assertThat(client.await(id, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
         await().atMost(Duration.ofSeconds(10)).until(() -> w.jobCache().loadedJobs() == 0);

@@ -1,6 +1,7 @@
 package io.gridwork.master.core;
 
 import io.gridwork.internal.EncodedResult;
+import io.gridwork.internal.JobClassLoaders;
 import io.gridwork.internal.JobLoadException;
 import io.gridwork.internal.LoadedJob;
 import io.gridwork.master.code.JarRepository;
@@ -14,6 +15,7 @@ import io.gridwork.master.store.StoredTask;
 import io.gridwork.master.store.WorkerEventRow;
 import io.gridwork.master.store.WorkerRegistration;
 import io.gridwork.master.store.WorkerRow;
+import io.gridwork.sdk.GridJob;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.JobOptions;
 import java.time.Clock;
@@ -79,6 +81,9 @@ public final class Scheduler implements AutoCloseable {
     private final Executor loop;
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
+    /** Job jars' class loaders, shared by the jobs of one jar and kept a while after they end. */
+    private final JobClassLoaders classLoaders = new JobClassLoaders(GridJob.class.getClassLoader(),
+            JobClassLoaders.DEFAULT_MAX_IDLE);
     private final StoreWriter writer;
     private final Liveness liveness;
 
@@ -214,6 +219,7 @@ public final class Scheduler implements AutoCloseable {
                 job.code.close();
             }
         }
+        classLoaders.close();
     }
 
     // =====================================================================================================
@@ -249,14 +255,28 @@ public final class Scheduler implements AutoCloseable {
             throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
         }
         String className = submission.jobClass();
-        LoadedJob code = callJobCode(() -> LoadedJob.load(jars.path(sha), className, "job:" + className),
-                options.splitTimeout(), "loading " + className);
+        JobArgs args = JobArgs.of(submission.args());
+        // one trip to the job-code executor: load (from the jar's shared loader), start the split, read the options
+        Prepared prepared = callJobCode(() -> {
+            LoadedJob loaded = LoadedJob.load(classLoaders.acquire(sha, jars.path(sha)), className);
+            try {
+                LoadedJob.TaskSource source = loaded.split(args);
+                try {
+                    return new Prepared(loaded, source, loaded.options(args));
+                } catch (Exception | Error e) {
+                    source.close();
+                    throw e;
+                }
+            } catch (Exception | Error e) {
+                loaded.close();
+                throw e;
+            }
+        }, options.splitTimeout(), className + ".split");
+        LoadedJob code = prepared.code();
         boolean handedOver = false;
         try {
-            JobArgs args = JobArgs.of(submission.args());
-            LoadedJob.TaskSource source = callJobCode(() -> code.split(args), options.splitTimeout(),
-                    className + ".split");
-            JobOptions own = callJobCode(() -> code.options(args), options.splitTimeout(), className + ".options");
+            LoadedJob.TaskSource source = prepared.source();
+            JobOptions own = prepared.options();
             int maxAttempts = submission.maxAttempts() > 0 ? submission.maxAttempts()
                     : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
             long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
@@ -289,6 +309,8 @@ public final class Scheduler implements AutoCloseable {
             }
         }
     }
+
+    private record Prepared(LoadedJob code, LoadedJob.TaskSource source, JobOptions options) {}
 
     /** Where the job runs: the submission's choices over the job's own over the defaults. */
     private static NewJob.Placement placement(Submission submission, JobOptions own) {
@@ -1463,7 +1485,7 @@ public final class Scheduler implements AutoCloseable {
             if (jars.find(sha).isEmpty()) {
                 throw new IllegalStateException("its jar " + sha + " is missing");
             }
-            code = callJobCode(() -> LoadedJob.load(jars.path(sha), row.jobClass(), "job:" + row.id()),
+            code = callJobCode(() -> LoadedJob.load(classLoaders.acquire(sha, jars.path(sha)), row.jobClass()),
                     options.splitTimeout(), "loading " + row.jobClass());
             JobRuntime job = new JobRuntime(row, code);
             long[] counts = store.countTasks(row.id());
