@@ -19,6 +19,11 @@ final class MasterCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
+    @Option(names = "--http-port", paramLabel = "PORT", description = "Port of the web dashboard, its JSON API and "
+            + "Prometheus /metrics, on --bind, HTTPS with the master's certificate (default: --port + 1, so 7071; a free "
+            + "one, written to DATA/http.port, if --port is 0; -1 serves none).")
+    Integer httpPort;
+
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ~/.gridwork/master).")
     Path data;
 
@@ -148,7 +153,8 @@ final class MasterCommand implements Callable<Integer> {
                     .bindHost(bind)
                     .dataDir(data != null ? data : MasterOptions.defaultDataDir())
                     .scheduler(scheduler.build())
-                    .insecure(insecure);
+                    .insecure(insecure)
+                    .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : port + 1);
             tlsNames.forEach(b::tlsName);
             if (maxMessageBytes != null) {
                 b.maxMessageBytes(maxMessageBytes);

@@ -18,6 +18,9 @@ import picocli.CommandLine.Option;
         + "(up to --drain-timeout), hands back the rest, and exits."})
 final class WorkerCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master's address (default: $GRID_MASTER, else localhost:7070).")
     String master;
 
@@ -62,6 +65,14 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--insecure", description = "Plaintext and no certificate, for a master started with --insecure.")
     boolean insecure;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve this worker's Prometheus metrics on "
+            + "http://HOST:PORT/metrics (default: none; 0 picks a free port). Counters only, no job data, no authentication.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-bind", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "Address the metrics are served on (default: ${DEFAULT-VALUE}).")
+    String metricsBind;
 
     @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
@@ -111,7 +122,24 @@ final class WorkerCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new CliException(ExitCodes.ERROR, "cannot start the worker: " + e.getMessage(), e);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "gridwork-worker-shutdown"));
+        io.gridwork.worker.WorkerMetrics metrics = null;
+        if (metricsPort != null) {
+            try {
+                metrics = io.gridwork.worker.WorkerMetrics.start(worker, metricsBind, metricsPort);
+                spec.commandLine().getErr().println("metrics on http://" + metricsBind + ":" + metrics.port() + "/metrics");
+            } catch (IOException | IllegalArgumentException e) {
+                worker.close();
+                throw new CliException(ExitCodes.ERROR, "cannot serve metrics on " + metricsBind + ":" + metricsPort + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        io.gridwork.worker.WorkerMetrics served = metrics;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            worker.close();
+            if (served != null) {
+                served.close();
+            }
+        }, "gridwork-worker-shutdown"));
         worker.awaitTermination();
         return ExitCodes.OK;
     }

@@ -54,6 +54,8 @@ public final class GridMaster implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GridMaster.class);
     /** The file in the data directory that holds the port the master listens on. */
     public static final String PORT_FILE = "master.port";
+    /** The file in the data directory with the dashboard's port, when it serves one. */
+    public static final String HTTP_PORT_FILE = "http.port";
 
     private final MasterOptions options;
     private final Store store;
@@ -64,6 +66,7 @@ public final class GridMaster implements AutoCloseable {
     private final Scheduler scheduler;
     private final Schedules schedules;
     private final MasterServer server;
+    private final io.gridwork.master.http.Console console;
     private volatile boolean closed;
     private Path credentialsFile;
 
@@ -80,6 +83,7 @@ public final class GridMaster implements AutoCloseable {
         Scheduler core = null;
         Schedules plans = null;
         MasterServer rpc = null;
+        io.gridwork.master.http.Console web = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store, clock, options.maxJarBytes());
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -105,6 +109,11 @@ public final class GridMaster implements AutoCloseable {
             }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
+            io.gridwork.master.http.MasterMetrics metrics = null;
+            if (options.httpPort() != MasterOptions.HTTP_OFF) {
+                metrics = new io.gridwork.master.http.MasterMetrics(core, store);
+                core.metrics(metrics.core());
+            }
             core.start();
             plans = Schedules.start(core, store, clock);
             TokenRegistry tokens = new TokenRegistry(store, clock);
@@ -114,9 +123,17 @@ public final class GridMaster implements AutoCloseable {
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
+            if (metrics != null) {
+                web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
+                        ca == null ? null : ca.masterKeyManagers(), core, store, tokens, audit, metrics);
+                Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
+            }
             started = true;
         } finally {
             if (!started) {
+                if (web != null) {
+                    web.close();
+                }
                 if (rpc != null) {
                     rpc.close();
                 }
@@ -140,6 +157,7 @@ public final class GridMaster implements AutoCloseable {
         this.scheduler = core;
         this.schedules = plans;
         this.server = rpc;
+        this.console = web;
     }
 
     /** Opens the store in the data directory, resumes unfinished jobs and starts serving. */
@@ -190,6 +208,11 @@ public final class GridMaster implements AutoCloseable {
         return credentialsFile;
     }
 
+    /** The dashboard's port, or -1 if it serves none. */
+    public int httpPort() {
+        return console == null ? -1 : console.port();
+    }
+
     /** The port the master listens on. */
     public int port() {
         return server.port();
@@ -213,6 +236,9 @@ public final class GridMaster implements AutoCloseable {
         closed = true;
         log.info("Gridwork master stopping");
         server.stopAccepting();
+        if (console != null) {
+            console.close();
+        }
         schedules.close();
         scheduler.close();
         server.close();

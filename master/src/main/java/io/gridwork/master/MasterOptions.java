@@ -17,6 +17,8 @@ import java.util.Objects;
 public final class MasterOptions {
 
     public static final int DEFAULT_PORT = 7070;
+    /** {@link #httpPort()} value for no dashboard. */
+    public static final int HTTP_OFF = -1;
     public static final String DEFAULT_BIND_HOST = "0.0.0.0";
     /** Largest job jar accepted. */
     public static final long DEFAULT_MAX_JAR_BYTES = 256L << 20;
@@ -27,6 +29,7 @@ public final class MasterOptions {
 
     private final String bindHost;
     private final int port;
+    private final int httpPort;
     private final Path dataDir;
     private final long maxJarBytes;
     private final int maxArgsBytes;
@@ -37,6 +40,7 @@ public final class MasterOptions {
     private final java.util.List<String> tlsNames;
 
     private MasterOptions(Builder b) {
+        this.httpPort = b.httpPort;
         this.bindHost = b.bindHost;
         this.port = b.port;
         this.dataDir = b.dataDir;
@@ -69,6 +73,14 @@ public final class MasterOptions {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * The port of the web dashboard, its JSON API and the Prometheus metrics; 0 picks a free one (written to
+     * {@code DATA/http.port}), {@link #HTTP_OFF} serves none.
+     */
+    public int httpPort() {
+        return httpPort;
     }
 
     public long maxJarBytes() {
@@ -105,6 +117,7 @@ public final class MasterOptions {
     public static final class Builder {
         private String bindHost = DEFAULT_BIND_HOST;
         private int port = DEFAULT_PORT;
+        private int httpPort = HTTP_OFF;
         private Path dataDir = defaultDataDir();
         private long maxJarBytes = DEFAULT_MAX_JAR_BYTES;
         private int maxArgsBytes = DEFAULT_MAX_ARGS_BYTES;
@@ -133,6 +146,15 @@ public final class MasterOptions {
 
         public Builder port(int v) {
             port = v;
+            return this;
+        }
+
+        /** The dashboard's port (0: a free one; {@link #HTTP_OFF}, the default here: none). */
+        public Builder httpPort(int v) {
+            if (v < HTTP_OFF || v > 65535) {
+                throw new IllegalArgumentException("http port must be from 0 to 65535 (or -1 for none): " + v);
+            }
+            httpPort = v;
             return this;
         }
 

@@ -131,6 +131,7 @@ public final class GridWorker implements AutoCloseable {
     private long heartbeatSeq;
     private int maxHeld;
     private long completed;
+    private long failedResults;
     /** Tasks held beyond the slots: fixed, or (auto prefetch) adapted to how long tasks take. */
     private int window;
     /** Credits owed back after the window shrank: withheld from the next grants. */
@@ -323,6 +324,30 @@ public final class GridWorker implements AutoCloseable {
         synchronized (lock) {
             return completed;
         }
+    }
+
+    /** Tasks this worker has finished with a failure (counted in {@link #completedTasks} too). */
+    public long failedTasks() {
+        synchronized (lock) {
+            return failedResults;
+        }
+    }
+
+    /** Slots busy running a task now. */
+    public int busySlots() {
+        return options.slots() - slotPermits.availablePermits();
+    }
+
+    /** Tasks it asks the master to keep ready beyond its slots now (its prefetch window). */
+    public int prefetchWindow() {
+        synchronized (lock) {
+            return window;
+        }
+    }
+
+    /** Job jars' class loaders loaded now (in use or kept for the next job of the jar). */
+    public int classLoaders() {
+        return cache.classLoaders();
     }
 
     JobCache jobCache() {
@@ -713,6 +738,9 @@ public final class GridWorker implements AutoCloseable {
                 unacked.put(task.attemptId, result);
                 outbox.results.add(result);
                 completed++;
+                if (result.hasFailure()) {
+                    failedResults++;
+                }
             }
             if (!draining) {
                 grant(task.slots + adaptWindow(task));

@@ -144,6 +144,11 @@ final class JobCache implements AutoCloseable {
         }
     }
 
+    /** Job jars' class loaders open now. */
+    int classLoaders() {
+        return classLoaders.size();
+    }
+
     /** Jobs whose code is loaded now. */
     int loadedJobs() {
         return (int) jobs.values().stream().filter(e -> e.job != null).count();

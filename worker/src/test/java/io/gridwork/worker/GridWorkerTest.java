@@ -80,6 +80,23 @@ class GridWorkerTest {
     }
 
     @Test
+    void aWorkerServesItsMetricsForPrometheus() throws Exception {
+        GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
+        try (WorkerMetrics metrics = WorkerMetrics.start(w, "127.0.0.1", 0)) {
+            String id = submit(6, 1);
+            assertThat(client.await(id, Duration.ofSeconds(60), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metrics.port() + "/metrics"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("gridwork_worker_tasks_total{worker=\"w1\"} 6.0")
+                    .contains("gridwork_worker_slots{worker=\"w1\"} 2.0")
+                    .contains("gridwork_worker_connected{worker=\"w1\"} 1.0")
+                    .contains("gridwork_worker_tasks_failed_total{worker=\"w1\"} 0.0");
+        }
+    }
+
+    @Test
     void aJobsCodeIsReusedByTheNextJobOfItsJar() throws Exception {
         GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
         String first = submit(2, 1);

@@ -180,6 +180,9 @@ final class Liveness {
         if (w.state == WorkerState.ALIVE || w.state == WorkerState.DRAINING) {
             change(w, WorkerState.SUSPECT, WorkerEventType.SUSPECT, reason + "; probing it");
         }
+        if (w.troubleNanos == 0) {
+            w.troubleNanos = System.nanoTime();
+        }
         startCycle(w, streamBroke, false);
     }
 
@@ -312,11 +315,18 @@ final class Liveness {
         int lost = scheduler.tasksOf(w);
         change(w, WorkerState.DEAD, WorkerEventType.DEAD, reason + (lost > 0 ? "; reassigning its " + lost + " tasks" : ""));
         scheduler.loseOrphans(w, "worker " + w.name + " died: " + reason, crashed);
+        if (lost > 0 && w.troubleNanos != 0) {
+            scheduler.metrics().detectionToReassignment.record(System.nanoTime() - w.troubleNanos, TimeUnit.NANOSECONDS);
+        }
+        w.troubleNanos = 0;
     }
 
     // ------------------------------------------------------------------------------------------ events
 
     private void change(WorkerEntry w, WorkerState state, WorkerEventType type, String reason) {
+        if (state == WorkerState.ALIVE) {
+            w.troubleNanos = 0;
+        }
         if (state == WorkerState.ALIVE && w.drainRequested) {
             state = WorkerState.DRAINING;
             reason = reason + "; it stays drained";

@@ -24,6 +24,8 @@ final class QueuedTask {
     int live;
     /** An attempt's output is being stored: later results are duplicates. */
     boolean completing;
+    /** When it became ready to dispatch (System.nanoTime), for the dispatch latency; 0 once dispatched. */
+    long readyNanos = System.nanoTime();
 
     QueuedTask(long index, byte[] input, int failures, int losses, int crashes) {
         this.index = index;

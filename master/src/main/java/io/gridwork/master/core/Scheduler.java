@@ -81,6 +81,7 @@ public final class Scheduler implements AutoCloseable {
     private final Executor loop;
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
+    private volatile CoreMetrics metrics = CoreMetrics.detached();
     /** Job jars' class loaders, shared by the jobs of one jar and kept a while after they end. */
     private final JobClassLoaders classLoaders = new JobClassLoaders(GridJob.class.getClassLoader(),
             JobClassLoaders.DEFAULT_MAX_IDLE);
@@ -142,6 +143,16 @@ public final class Scheduler implements AutoCloseable {
     // lifecycle
 
     /** Loads the workers and resumes the jobs that had not ended, then starts the writer and the periodic checks. */
+    /** Where the scheduler's counters and timers go; call before {@link #start}. */
+    public void metrics(CoreMetrics metrics) {
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+        writer.metrics(metrics);
+    }
+
+    CoreMetrics metrics() {
+        return metrics;
+    }
+
     public void start() {
         recover();
         writer.start();
@@ -464,6 +475,31 @@ public final class Scheduler implements AutoCloseable {
         });
     }
 
+    /** A task attempt running now, as the dashboard shows it. */
+    public record RunningAttempt(String jobId, String jobClass, long index, int attempt, boolean speculative,
+            Instant startedAt) {}
+
+    /** The attempts a worker (by name or id) holds now, oldest first, at most {@code limit}. */
+    public List<RunningAttempt> runningOn(String worker, int limit) {
+        return call(() -> {
+            List<RunningAttempt> out = new ArrayList<>();
+            for (Attempt a : attempts.values()) {
+                WorkerEntry w = a.session.worker;
+                if ((w.name.equals(worker) || w.id.equals(worker)) && !a.completing) {
+                    out.add(new RunningAttempt(a.job.id, a.job.row.jobClass(), a.task.index, a.number, a.speculative,
+                            a.startedAt));
+                }
+            }
+            out.sort(java.util.Comparator.comparing(RunningAttempt::startedAt));
+            return out.size() > limit ? new ArrayList<>(out.subList(0, limit)) : out;
+        });
+    }
+
+    /** Up to {@code limit} recent worker events, oldest first. */
+    public List<WorkerEvent> recentWorkerEvents(int limit) {
+        return call(() -> new ArrayList<>(liveness.recent(limit)));
+    }
+
     /**
      * Drains a worker (by name or id): it gets no new tasks and its running ones finish; its state shows DRAINING.
      * Undraining lets it take tasks again. The choice is stored and outlives the worker's and the master's restarts.
@@ -550,6 +586,7 @@ public final class Scheduler implements AutoCloseable {
                     JobRuntime job = jobs.get(key.jobId());
                     if (job != null) {
                         job.rejected++;
+                        metrics.rejected.increment();
                         markDirty(job);
                     }
                 }
@@ -810,6 +847,7 @@ public final class Scheduler implements AutoCloseable {
             JobRuntime job = jobs.get(r.key().jobId());
             if (job != null) {
                 job.rejected++;
+                metrics.rejected.increment();
                 markDirty(job);
             }
             log.info("job {} task {}: refused a result from {}: {}", r.key().jobId(), r.key().index(), s,
@@ -831,6 +869,7 @@ public final class Scheduler implements AutoCloseable {
                     + " already finished on another worker"));
             markDirty(s);
             job.rejected++;
+            metrics.rejected.increment();
             markDirty(job);
             return;
         }
@@ -905,6 +944,7 @@ public final class Scheduler implements AutoCloseable {
         if (written) {
             a.task.done = true;
             job.succeeded++;
+            metrics.succeeded.increment();
             a.session.worker.completed++;
         } else {
             log.warn("job {} task {}: a second output arrived from {} and was not stored", job.id, a.task.index,
@@ -939,6 +979,7 @@ public final class Scheduler implements AutoCloseable {
             log.info("{} failed on {} (attempt {} of {}), retrying: {}", where, w.name, t.failures, job.maxAttempts,
                     f.message());
             job.retried++;
+            metrics.retried.increment();
             pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
                     t.crashes, f.message()), w.id);
             scheduleFlush();
@@ -1191,6 +1232,13 @@ public final class Scheduler implements AutoCloseable {
         task.attempts++;
         Attempt a = new Attempt(id, job, task, s, task.attempts, now);
         a.speculative = speculative;
+        metrics.dispatched.increment();
+        if (speculative) {
+            metrics.speculated.increment();
+        } else if (task.readyNanos != 0) {
+            metrics.dispatchLatency.record(System.nanoTime() - task.readyNanos, TimeUnit.NANOSECONDS);
+            task.readyNanos = 0;
+        }
         attempts.put(id, a);
         job.attempts.put(id, a);
         s.attempts.put(id, a);
@@ -1231,6 +1279,7 @@ public final class Scheduler implements AutoCloseable {
         }
         task.avoidWorker = avoid;
         task.notBefore = notBefore;
+        task.readyNanos = System.nanoTime();
         job.retries.add(task);
         markDirty(job);
         if (notBefore != null) {
@@ -1392,6 +1441,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void failJobForTask(JobRuntime job, QueuedTask t, String message, String workerId) {
         job.failed++;
+        metrics.failed.increment();
         t.done = true;
         pendingWrites.taskFailed(new StoreBatch.TaskFailed(job.id, t.index, t.failures, t.losses, t.crashes, message),
                 workerId);
@@ -1570,6 +1620,7 @@ public final class Scheduler implements AutoCloseable {
         }
         t.losses++;
         job.lost++;
+        metrics.lost.increment();
         markDirty(job);
         if (crashed) {
             t.crashes++;

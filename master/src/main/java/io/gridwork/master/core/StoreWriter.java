@@ -29,6 +29,7 @@ final class StoreWriter implements AutoCloseable {
 
     private final Store store;
     private final Executor loop;
+    private volatile CoreMetrics metrics = CoreMetrics.detached();
     private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
     private volatile boolean running;
     private Thread thread;
@@ -61,6 +62,10 @@ final class StoreWriter implements AutoCloseable {
         }
         commit(requests);
         return requests.size();
+    }
+
+    void metrics(CoreMetrics metrics) {
+        this.metrics = metrics;
     }
 
     long commits() {
@@ -108,6 +113,7 @@ final class StoreWriter implements AutoCloseable {
             try {
                 written = store.apply(combined);
                 lastCommitNanos = System.nanoTime() - start;
+                metrics.storeCommit.record(lastCommitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
                 commits++;
             } catch (RuntimeException e) {
                 log.error("could not store {} writes, retrying in {} ms: {}", combined.size(), backoffMs, e.getMessage());

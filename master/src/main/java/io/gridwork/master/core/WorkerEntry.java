@@ -27,6 +27,8 @@ final class WorkerEntry {
     Liveness.Suspicion suspicion;
     /** When its link failure began. */
     Instant linkFailedAt;
+    /** When the current trouble began (System.nanoTime of the first suspicion), 0 while it is healthy. */
+    long troubleNanos;
     /** When it was last probed. */
     Instant lastProbeAt;
     /** Whether its last stream broke (rather than closing cleanly). */

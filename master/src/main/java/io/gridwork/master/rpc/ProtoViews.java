@@ -11,11 +11,11 @@ import java.time.Instant;
 import java.util.Map;
 
 /** Core snapshots as protocol messages. */
-final class ProtoViews {
+public final class ProtoViews {
 
     private ProtoViews() {}
 
-    static JobStatus job(JobSnapshot s) {
+    public static JobStatus job(JobSnapshot s) {
         JobStatus.Builder b = JobStatus.newBuilder()
                 .setId(s.id())
                 .setState(JobStatus.State.valueOf(s.state().name()))
@@ -64,7 +64,7 @@ final class ProtoViews {
         return b.build();
     }
 
-    static WorkerInfo worker(WorkerSnapshot s) {
+    public static WorkerInfo worker(WorkerSnapshot s) {
         Map<String, String> p = s.platform();
         WorkerInfo.Builder b = WorkerInfo.newBuilder()
                 .setId(s.id())
@@ -96,7 +96,7 @@ final class ProtoViews {
         return b.build();
     }
 
-    static io.gridwork.api.v1.WorkerEvent event(io.gridwork.master.core.WorkerEvent e) {
+    public static io.gridwork.api.v1.WorkerEvent event(io.gridwork.master.core.WorkerEvent e) {
         return io.gridwork.api.v1.WorkerEvent.newBuilder()
                 .setSeq(e.seq())
                 .setWorkerId(e.workerId())

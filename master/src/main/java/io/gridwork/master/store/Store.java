@@ -371,6 +371,63 @@ public final class Store implements AutoCloseable {
         return counts;
     }
 
+    /** One stored task as the dashboard shows it (no input or output). */
+    public record TaskView(long index, int state, int failures, int losses, int crashes, String workerId, Long durationMs,
+            String error) {}
+
+    /**
+     * A page of a job's tasks in index order from {@code fromIndex}; {@code state} (a stored state code) filters, or
+     * -1 for all; {@code errorsOnly} keeps tasks with an error message (failed, or retried after failing).
+     */
+    public List<TaskView> taskPage(String jobId, long fromIndex, int state, boolean errorsOnly, int limit) {
+        String sql = "SELECT idx, state, failures, losses, crashes, worker_id, duration_ms, error FROM task "
+                + "WHERE job_id = ? AND idx >= ?" + (state >= 0 ? " AND state = ?" : "")
+                + (errorsOnly ? " AND error IS NOT NULL" : "") + " ORDER BY job_id, idx LIMIT ?";
+        return query(sql, s -> {
+            int i = 1;
+            s.setString(i++, jobId);
+            s.setLong(i++, fromIndex);
+            if (state >= 0) {
+                s.setInt(i++, state);
+            }
+            s.setInt(i, limit);
+        }, rs -> {
+            long d = rs.getLong(7);
+            Long duration = rs.wasNull() ? null : d;
+            return new TaskView(rs.getLong(1), rs.getInt(2), rs.getInt(3), rs.getInt(4), rs.getInt(5), rs.getString(6),
+                    duration, rs.getString(8));
+        });
+    }
+
+    /** Upper bounds (exclusive, in ms) of the buckets of {@link #durationHistogram}; the last bucket is open. */
+    public static final long[] DURATION_BUCKETS_MS = {1, 10, 100, 1_000, 10_000, 60_000};
+
+    /** How many of a job's succeeded tasks took how long, by {@link #DURATION_BUCKETS_MS}: one count more than bounds. */
+    public long[] durationHistogram(String jobId) {
+        long[] counts = new long[DURATION_BUCKETS_MS.length + 1];
+        StringBuilder bucket = new StringBuilder("CASE");
+        for (int i = 0; i < DURATION_BUCKETS_MS.length; i++) {
+            bucket.append(" WHEN duration_ms < ").append(DURATION_BUCKETS_MS[i]).append(" THEN ").append(i);
+        }
+        bucket.append(" ELSE ").append(DURATION_BUCKETS_MS.length).append(" END");
+        query("SELECT " + bucket + " AS b, COUNT(*) FROM task WHERE job_id = ? AND state = 1 AND duration_ms IS NOT NULL "
+                + "GROUP BY b", s -> s.setString(1, jobId), rs -> {
+                    counts[rs.getInt(1)] = rs.getLong(2);
+                    return null;
+                });
+        return counts;
+    }
+
+    /** Jobs in each state, over all stored jobs. */
+    public java.util.Map<String, Long> jobsByState() {
+        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        query("SELECT state, COUNT(*) FROM job GROUP BY state", s -> { }, rs -> {
+            counts.put(rs.getString(1), rs.getLong(2));
+            return null;
+        });
+        return counts;
+    }
+
     /** The first stored failure message of a failed task of the job, if any. */
     public Optional<String> firstTaskError(String jobId) {
         return query("SELECT error FROM task WHERE job_id = ? AND state = 2 ORDER BY job_id, idx LIMIT 1",

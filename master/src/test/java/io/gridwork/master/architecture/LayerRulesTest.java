@@ -8,8 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * Dependencies run one way: rpc -> schedule -> core -> store -> model; the core knows neither gRPC nor Quartz, and
- * Quartz stays in the schedule package.
+ * Dependencies run one way: rpc and http (the web console) -> schedule -> core -> store -> model; the core knows
+ * neither gRPC, Quartz nor HTTP, and Quartz stays in the schedule package.
  */
 class LayerRulesTest {
 
@@ -21,7 +21,16 @@ class LayerRulesTest {
     void theCoreKnowsNeitherGrpcNorQuartzNorTheRpcLayer() {
         noClasses().that().resideInAPackage("io.gridwork.master.core..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.quartz..", "io.gridwork.master.rpc..",
-                        "io.gridwork.api.v1..", "io.gridwork.master.schedule..")
+                        "io.gridwork.api.v1..", "io.gridwork.master.schedule..", "io.gridwork.master.http..",
+                        "com.sun.net.httpserver..")
+                .check(classes);
+    }
+
+    @Test
+    void theRpcLayerAndSchedulesKnowNothingOfTheWebConsole() {
+        noClasses().that().resideInAnyPackage("io.gridwork.master.rpc..", "io.gridwork.master.schedule..",
+                        "io.gridwork.master.store..", "io.gridwork.master.model..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.gridwork.master.http..", "com.sun.net.httpserver..")
                 .check(classes);
     }
 

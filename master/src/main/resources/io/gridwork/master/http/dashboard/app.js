@@ -1,0 +1,279 @@
+// The Gridwork dashboard: a few views over the master's JSON API, refreshed every second. No framework, no build.
+'use strict';
+
+const REFRESH_MS = 1000;
+const PAGE = 50;
+let me = null;
+let timer = null;
+let workerOffset = 0;
+let taskFrom = 0;
+let taskFilter = 'all';
+
+const $ = (id) => document.getElementById(id);
+
+function esc(v) {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function token() { return sessionStorage.getItem('gridwork.token') || ''; }
+
+async function api(path, method = 'GET') {
+  const headers = {};
+  if (token()) headers['Authorization'] = 'Bearer ' + token();
+  const res = await fetch('/api/' + path, { method, headers });
+  const body = await res.json().catch(() => ({ error: res.statusText }));
+  if (res.status === 401) { showLogin(body.error); throw new Error(body.error); }
+  if (!res.ok) throw new Error(body.error || res.statusText);
+  return body;
+}
+
+function showLogin(message) {
+  $('login').hidden = false;
+  $('view').innerHTML = '';
+  $('login-error').textContent = message || '';
+  $('logout').hidden = true;
+}
+
+function state(s) { return `<span class="state ${esc(s)}">${esc(s)}</span>`; }
+
+function ago(ms) {
+  if (ms === null || ms === undefined) return '';
+  if (ms < 1000) return ms + ' ms';
+  if (ms < 120000) return (ms / 1000).toFixed(1) + ' s';
+  return Math.round(ms / 60000) + ' min';
+}
+
+function since(iso) { return iso ? ago(Date.now() - Date.parse(iso)) + ' ago' : ''; }
+
+function progress(job) {
+  const t = job.tasks || {};
+  const total = Number(t.total || 0);
+  const done = Number(t.succeeded || 0);
+  const pct = total > 0 ? Math.min(100, (100 * done) / total) : (job.state === 'SUCCEEDED' ? 100 : 0);
+  return `<span class="bar" data-progress="${pct.toFixed(1)}"><span style="width:${pct.toFixed(1)}%"></span></span>
+    <span class="muted">${done.toLocaleString()} / ${total ? total.toLocaleString() : '?'}</span>`;
+}
+
+function jobRows(jobs) {
+  if (!jobs.length) return '<tr><td colspan="5" class="muted">none</td></tr>';
+  return jobs.map((j) => `<tr class="job" data-job="${esc(j.id)}">
+      <td><a href="#/jobs/${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.jobClass)}</td>
+      <td>${state(j.state)}</td><td>${progress(j)}</td><td class="muted">${esc(j.owner || '')}</td></tr>`).join('');
+}
+
+function chart(points) {
+  const w = 560, h = 140, pad = 28;
+  if (points.length < 2) return `<svg width="${w}" height="${h}" id="rate-chart"><text x="${pad}" y="${h / 2}" class="muted">collecting…</text></svg>`;
+  const t0 = points[0][0], t1 = points[points.length - 1][0];
+  const max = Math.max(1, ...points.map((p) => p[1]));
+  const x = (t) => pad + ((w - 2 * pad) * (t - t0)) / Math.max(1, t1 - t0);
+  const y = (v) => h - pad + 4 - ((h - 2 * pad) * v) / max;
+  const path = points.map((p, i) => (i ? 'L' : 'M') + x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1)).join(' ');
+  return `<svg width="${w}" height="${h}" id="rate-chart">
+    <text x="4" y="14" font-size="11">${Math.round(max).toLocaleString()} tasks/s</text>
+    <text x="4" y="${h - 6}" font-size="11">${Math.round((t1 - t0) / 60000) || '<1'} min ago</text>
+    <text x="${w - 30}" y="${h - 6}" font-size="11">now</text>
+    <line x1="${pad}" y1="${h - pad + 4}" x2="${w - pad}" y2="${h - pad + 4}" stroke="#ccd"/>
+    <path d="${path}" fill="none" stroke="#1450b8" stroke-width="2"/></svg>`;
+}
+
+function histogram(d) {
+  const counts = d.counts.map(Number), bounds = d.boundsMs;
+  const labels = bounds.map((b, i) => '<' + (b >= 1000 ? b / 1000 + ' s' : b + ' ms')).concat(['≥' + bounds[bounds.length - 1] / 1000 + ' s']);
+  const w = 480, h = 140, bw = (w - 20) / counts.length, max = Math.max(1, ...counts);
+  const bars = counts.map((c, i) => {
+    const bh = ((h - 40) * c) / max;
+    return `<rect x="${10 + i * bw + 4}" y="${h - 22 - bh}" width="${bw - 8}" height="${bh}" fill="#2f7d4f"/>
+      <text x="${10 + i * bw + 4}" y="${h - 8}" font-size="10">${esc(labels[i])}</text>
+      <text x="${10 + i * bw + 4}" y="${h - 26 - bh}" font-size="10">${c ? c.toLocaleString() : ''}</text>`;
+  }).join('');
+  return `<svg width="${w}" height="${h}" id="durations">${bars}</svg>`;
+}
+
+function eventRows(events) {
+  if (!events.length) return '<tr><td colspan="4" class="muted">no failures or recoveries yet</td></tr>';
+  return events.slice().reverse().map((e) => `<tr class="event"><td class="muted">${esc(new Date(e.at).toLocaleTimeString())}</td>
+      <td><a href="#/workers/${esc(e.name)}">${esc(e.name)}</a></td><td>${state(e.type)}</td><td>${esc(e.reason)}</td></tr>`).join('');
+}
+
+/** Busy slots of the slots, and the tasks it holds ready beyond them (its prefetch). */
+function slotsInUse(w) {
+  const held = Number(w.running || 0), slots = Number(w.slots || 0);
+  const extra = held > slots ? ` <span class="muted">+${held - slots} ready</span>` : '';
+  return `${Math.min(held, slots)} / ${slots}${extra}`;
+}
+
+function workerRows(workers) {
+  if (!workers.length) return '<tr><td colspan="7" class="muted">no workers</td></tr>';
+  return workers.map((w) => `<tr class="worker" data-worker="${esc(w.name)}" data-state="${esc(w.state)}">
+      <td><a href="#/workers/${esc(w.name)}">${esc(w.name)}</a></td><td>${state(w.state)}</td>
+      <td>${slotsInUse(w)}</td>
+      <td>${esc(Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', '))}</td>
+      <td>${esc(ago(w.heartbeatAgeMs))}</td><td>${Number(w.speed || 0).toFixed(2)}</td>
+      <td>${Number(w.completed || 0).toLocaleString()}</td></tr>`).join('');
+}
+
+const WORKER_HEAD = '<tr><th>Worker</th><th>State</th><th>Slots in use</th><th>Labels</th><th>Last heartbeat</th><th>Speed</th><th>Tasks done</th></tr>';
+
+async function overview() {
+  const [o, w] = await Promise.all([api('overview'), api(`workers?offset=${workerOffset}&limit=${PAGE}&departed=true`)]);
+  const ws = o.workers.byState || {};
+  const jobs = o.jobsByState || {};
+  $('view').innerHTML = `<h1>Overview</h1>
+    <div class="cards">
+      <div class="card"><div class="n" id="alive-count">${ws.ALIVE || 0}</div>workers alive</div>
+      <div class="card"><div class="n">${(ws.SUSPECT || 0) + (ws.LINK_FAILED || 0)}</div>suspect or cut off</div>
+      <div class="card"><div class="n" id="dead-count">${ws.DEAD || 0}</div>dead</div>
+      <div class="card"><div class="n">${o.workers.slotsInUse} / ${o.workers.slots}</div>slots in use</div>
+      <div class="card"><div class="n">${(jobs.RUNNING || 0) + (jobs.QUEUED || 0)}</div>jobs running or queued</div>
+      <div class="card"><div class="n">${jobs.SUCCEEDED || 0} / ${jobs.FAILED || 0}</div>jobs succeeded / failed</div>
+    </div>
+    <div class="grid2"><div><h2>Tasks per second</h2>${chart(o.tasksPerSecond)}</div>
+      <div><h2>Failures and recoveries</h2><div class="timeline"><table id="events">${eventRows(o.events)}</table></div></div></div>
+    <h2>Running and queued jobs</h2>
+    <table id="active-jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(o.activeJobs)}</table>
+    <h2>Workers (${w.total})</h2>${pager(w.total, workerOffset, 'workerOffset')}
+    <table id="workers">${WORKER_HEAD}${workerRows(w.workers)}</table>
+    <h2>Recent jobs</h2>
+    <table id="recent-jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(o.recentJobs)}</table>`;
+}
+
+function pager(total, offset, name) {
+  if (total <= PAGE) return '';
+  return `<div class="pager">${offset + 1}–${Math.min(total, offset + PAGE)} of ${total}
+    <button data-page="${name}" data-to="${Math.max(0, offset - PAGE)}" ${offset === 0 ? 'disabled' : ''}>previous</button>
+    <button data-page="${name}" data-to="${offset + PAGE}" ${offset + PAGE >= total ? 'disabled' : ''}>next</button></div>`;
+}
+
+async function workersPage() {
+  const w = await api(`workers?offset=${workerOffset}&limit=${PAGE}&departed=true`);
+  $('view').innerHTML = `<h1>Workers (${w.total})</h1>${pager(w.total, workerOffset, 'workerOffset')}
+    <table id="workers">${WORKER_HEAD}${workerRows(w.workers)}</table>`;
+}
+
+async function jobsPage() {
+  const j = await api('jobs?limit=200');
+  $('view').innerHTML = `<h1>Jobs</h1><table id="jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(j.jobs)}</table>`;
+}
+
+async function jobPage(id) {
+  const [d, t] = await Promise.all([api('jobs/' + encodeURIComponent(id)),
+    api(`jobs/${encodeURIComponent(id)}/tasks?from=${taskFrom}&limit=${PAGE}&filter=${taskFilter}`)]);
+  const j = d.job, s = d.storedTasks, tk = j.tasks || {};
+  const result = j.state === 'SUCCEEDED'
+    ? `<p>Result: <code id="result-text">${esc(j.result || '')}</code> <button id="download">Download</button></p>` : '';
+  const cancel = d.canCancel ? '<button id="cancel-job">Cancel job…</button>' : '';
+  $('view').innerHTML = `<h1>Job ${esc(j.id)} ${state(j.state)} ${cancel}</h1>
+    <p>${esc(j.jobClass)} <span class="muted">${esc(JSON.stringify(j.args || {}))}</span></p>
+    <p id="job-progress">${progress(j)}</p>
+    ${j.error ? `<p class="error">${esc(j.error)}</p>` : ''}${j.waitingReason ? `<p class="muted">waiting: ${esc(j.waitingReason)}</p>` : ''}${result}
+    <div class="cards">
+      <div class="card"><div class="n">${Number(tk.queued || 0).toLocaleString()}</div>queued</div>
+      <div class="card"><div class="n">${Number(tk.running || 0).toLocaleString()}</div>running</div>
+      <div class="card"><div class="n">${Number(s.succeeded).toLocaleString()}</div>succeeded</div>
+      <div class="card"><div class="n">${Number(s.failed).toLocaleString()}</div>failed</div>
+      <div class="card"><div class="n">${Number(tk.retried || 0).toLocaleString()}</div>retried</div>
+      <div class="card"><div class="n">${Number(tk.lost || 0).toLocaleString()}</div>lost with a worker</div>
+      <div class="card"><div class="n">${Number(tk.speculated || 0).toLocaleString()}</div>speculative</div>
+    </div>
+    <div class="grid2"><div><h2>Task durations</h2>${histogram(d.durations)}</div>
+      <div><h2>Errors</h2><table>${d.errors.length ? d.errors.map((e) => `<tr><td>task ${e.index}</td><td>${esc(e.error)}</td></tr>`).join('')
+        : '<tr><td class="muted">none</td></tr>'}</table></div></div>
+    <h2>Tasks</h2>
+    <div class="pager">show <select id="task-filter">${['all', 'pending', 'succeeded', 'failed', 'errors'].map((f) =>
+      `<option ${f === taskFilter ? 'selected' : ''}>${f}</option>`).join('')}</select>
+      from task ${taskFrom} <button data-page="taskFrom" data-to="0" ${taskFrom === 0 ? 'disabled' : ''}>first</button>
+      <button data-page="taskFrom" data-to="${t.next ?? ''}" ${t.next == null ? 'disabled' : ''}>next</button></div>
+    <table id="tasks"><tr><th>Task</th><th>State</th><th>Attempts</th><th>Ran on</th><th>Duration</th><th>Error</th></tr>
+      ${t.tasks.map((x) => `<tr><td>${x.index}</td><td>${state(x.state)}</td><td>${x.attempts}</td><td>${esc(x.worker || '')}</td>
+        <td>${x.durationMs == null ? '' : x.durationMs + ' ms'}</td><td>${esc(x.error || '')}</td></tr>`).join('')}</table>`;
+  const c = $('cancel-job');
+  if (c) c.onclick = async () => {
+    if (!confirm(`Cancel job ${j.id}? Its running tasks are stopped.`)) return;
+    try { await api(`jobs/${encodeURIComponent(j.id)}/cancel`, 'POST'); refresh(); } catch (e) { alert(e.message); }
+  };
+  const dl = $('download');
+  if (dl) dl.onclick = () => download(j.id);
+  $('task-filter').onchange = (e) => { taskFilter = e.target.value; taskFrom = 0; refresh(); };
+}
+
+async function download(id) {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/result`, { headers: { Authorization: 'Bearer ' + token() } });
+  const blob = await res.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = id + '.result';
+  a.click();
+}
+
+async function workerPage(name) {
+  const d = await api('workers/' + encodeURIComponent(name));
+  const w = d.worker;
+  const action = me && me.canDrain && !['DEAD', 'LEFT'].includes(w.state)
+    ? (w.state === 'DRAINING' ? '<button id="undrain">Undrain</button>' : '<button id="drain">Drain…</button>') : '';
+  $('view').innerHTML = `<h1>Worker ${esc(w.name)} ${state(w.state)} ${action}</h1>
+    <div class="cards">
+      <div class="card"><div class="n">${slotsInUse(w)}</div>slots in use</div>
+      <div class="card"><div class="n">${Number(w.speed || 0).toFixed(2)}</div>speed (tasks/s per slot)</div>
+      <div class="card"><div class="n">${Number(w.completed || 0).toLocaleString()}</div>tasks done</div>
+      <div class="card"><div class="n">${Number(w.failed || 0).toLocaleString()}</div>tasks failed</div>
+      <div class="card"><div class="n">${esc(ago(w.heartbeatAgeMs))}</div>since last heartbeat</div>
+    </div>
+    <p class="muted">${esc(w.address || '')} · incarnation ${esc(w.incarnation)} ·
+      ${esc(Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', '))} ·
+      ${esc(Object.entries(w.platform || {}).map(([k, v]) => k + '=' + v).join(', '))}</p>
+    <h2>Running now</h2><table><tr><th>Job</th><th>Task</th><th>Attempt</th><th>Started</th></tr>
+      ${d.running.length ? d.running.map((r) => `<tr><td><a href="#/jobs/${esc(r.jobId)}">${esc(r.jobId)}</a> ${esc(r.jobClass)}</td>
+        <td>${r.task}</td><td>${r.attempt}${r.speculative ? ' (speculative)' : ''}</td><td>${since(r.startedAt)}</td></tr>`).join('')
+        : '<tr><td colspan="4" class="muted">nothing</td></tr>'}</table>
+    <h2>History</h2><table>${d.history.slice().reverse().map((h) => `<tr><td class="muted">${esc(new Date(h.at).toLocaleString())}</td>
+      <td>${state(h.type)}</td><td>${esc(h.reason)}</td></tr>`).join('')}</table>`;
+  const dr = $('drain'), un = $('undrain');
+  if (dr) dr.onclick = async () => {
+    if (!confirm(`Drain ${w.name}? It takes no new tasks; running ones finish.`)) return;
+    try { await api(`workers/${encodeURIComponent(w.name)}/drain`, 'POST'); refresh(); } catch (e) { alert(e.message); }
+  };
+  if (un) un.onclick = async () => {
+    try { await api(`workers/${encodeURIComponent(w.name)}/undrain`, 'POST'); refresh(); } catch (e) { alert(e.message); }
+  };
+}
+
+async function refresh() {
+  clearTimeout(timer);
+  const route = location.hash.replace(/^#\/?/, '').split('/');
+  try {
+    if (!me) {
+      me = await api('me');
+      $('login').hidden = true;
+      $('who').textContent = me.insecure ? 'insecure master' : `${me.name} (${me.role})`;
+      $('logout').hidden = me.insecure;
+    }
+    if (route[0] === 'jobs' && route[1]) await jobPage(decodeURIComponent(route[1]));
+    else if (route[0] === 'jobs') await jobsPage();
+    else if (route[0] === 'workers' && route[1]) await workerPage(decodeURIComponent(route[1]));
+    else if (route[0] === 'workers') await workersPage();
+    else await overview();
+    $('status').textContent = 'updated ' + new Date().toLocaleTimeString();
+  } catch (e) {
+    $('status').textContent = 'not updated: ' + e.message;
+    if (!me) return;
+  }
+  timer = setTimeout(refresh, REFRESH_MS);
+}
+
+document.addEventListener('click', (e) => {
+  const b = e.target.closest('button[data-page]');
+  if (!b) return;
+  const to = Number(b.dataset.to);
+  if (b.dataset.page === 'workerOffset') workerOffset = to; else taskFrom = to;
+  refresh();
+});
+$('login-form').onsubmit = (e) => {
+  e.preventDefault();
+  sessionStorage.setItem('gridwork.token', $('token').value.trim());
+  me = null;
+  refresh();
+};
+$('logout').onclick = () => { sessionStorage.removeItem('gridwork.token'); me = null; showLogin(''); };
+window.addEventListener('hashchange', () => { taskFrom = 0; refresh(); });
+refresh();
