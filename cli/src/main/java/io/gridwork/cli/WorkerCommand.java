@@ -72,7 +72,7 @@ final class WorkerCommand implements Callable<Integer> {
         Logging.configure(Level.INFO);
         WorkerOptions options;
         Credentials creds = CredentialOptions.load(credentials);
-        String join = joinToken != null ? joinToken : System.getenv("GRID_JOIN_TOKEN");
+        String join = joinToken; // $GRID_JOIN_TOKEN arrives as the option's default (see ConfigDefaults)
         if ((join == null || join.isBlank()) && creds != null) {
             join = creds.joinToken().orElse(null);
         }
