@@ -92,7 +92,8 @@ final class JobCache implements AutoCloseable {
                     entry.job = LoadedJob.load(jar, entry.spec.getJobClass(), "job:" + jobId);
                     loaders.add(new WeakReference<>(entry.job.classLoader()));
                     loaders.removeIf(ref -> ref.get() == null);
-                    log.info("job {}: loaded {} from jar {}", jobId, entry.spec.getJobClass(), entry.spec.getJarSha256());
+                    log.atInfo().addKeyValue("job", jobId).log("loaded {} from jar {}", entry.spec.getJobClass(),
+                            entry.spec.getJarSha256());
                 } catch (IOException | JobLoadException | RuntimeException e) {
                     entry.active--;
                     throw e;
@@ -131,7 +132,7 @@ final class JobCache implements AutoCloseable {
             if (entry.job != null) {
                 entry.job.close();
                 entry.job = null;
-                log.info("job {}: code unloaded", jobId);
+                log.atInfo().addKeyValue("job", jobId).log("job code unloaded");
             }
         }
     }
