@@ -81,6 +81,14 @@ class LoggingTest {
     }
 
     @Test
+    void theDefaultConfigurationParsesAndUsesTheSamePattern() throws Exception {
+        try (var in = LoggingTest.class.getResourceAsStream("/logback.xml")) {
+            var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in);
+            assertThat(doc.getElementsByTagName("pattern").item(0).getTextContent()).isEqualTo(Logging.TEXT_PATTERN);
+        }
+    }
+
+    @Test
     void logFormatIsAnOptionOfMasterAndWorker() {
         Map<String, String> env = Map.of("GRID_WORKER_LOG_FORMAT", "json");
         ConfigDefaults defaults = new ConfigDefaults(env, null, null);
