@@ -112,46 +112,77 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         if (!path.isEmpty() && SHARED.contains(name)) {
             keys.add(name);
         }
+        Source source = null;
         for (String key : keys) {
             String value = nonBlank(env.get(envName(key)));
             if (value != null) {
-                return remember(option, "environment variable " + envName(key), value);
+                source = new Source("environment variable " + envName(key), value);
+                break;
             }
         }
-        Map<String, String> config = config();
-        for (String key : keys) {
-            String value = nonBlank(config.get(key));
-            if (value != null) {
-                return remember(option, loadedFrom + ": " + key, value);
+        if (source == null) {
+            Map<String, String> config = config();
+            for (String key : keys) {
+                String value = nonBlank(config.get(key));
+                if (value != null) {
+                    source = new Source(loadedFrom + ": " + key, value);
+                    break;
+                }
             }
         }
-        return null;
+        if (source == null) {
+            return null;
+        }
+        provided.put(option, source);
+        // picocli sets a matched flag to the opposite of its default: a flag's default stays false, and a value
+        // from the environment or the file is applied after parsing (see afterParse)
+        return flag(option) ? null : source.value();
     }
 
-    private String remember(OptionSpec option, String where, String value) {
-        provided.put(option, new Source(where, value));
-        return value;
+    /** Whether an inherited option ({@code grid worker --verbose}) was given to a subcommand. */
+    private static boolean matchedBelow(CommandLine.ParseResult r, OptionSpec option) {
+        if (option.scopeType() != CommandLine.ScopeType.INHERIT) {
+            return false;
+        }
+        for (CommandLine.ParseResult sub = r.subcommand(); sub != null; sub = sub.subcommand()) {
+            if (sub.hasMatchedOption(option.longestName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean flag(OptionSpec option) {
+        return option.arity().max() == 0 && (option.type() == boolean.class || option.type() == Boolean.class);
     }
 
     /**
-     * Picocli takes a default as one value; a multi-valued option from the environment or the file gets its
-     * comma-separated values here, after parsing (only where no flag gave it values).
+     * What picocli cannot take as a default, applied after parsing to the options no flag gave a value: a switch
+     * ({@code worker.insecure=true}), and the comma-separated values of a multi-valued option.
      */
-    void splitLists(CommandLine.ParseResult parseResult) {
+    void afterParse(CommandLine.ParseResult parseResult) {
         for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
             for (OptionSpec option : r.commandSpec().options()) {
                 Source source = provided.get(option);
-                if (source == null || !option.isMultiValue() || r.hasMatchedOption(option)
-                        || !List.class.isAssignableFrom(option.type())) {
+                if (source == null || r.hasMatchedOption(option) || matchedBelow(r, option)) {
                     continue;
                 }
-                List<String> values = new ArrayList<>();
-                for (String part : source.value().split(",")) {
-                    if (!part.isBlank()) {
-                        values.add(part.trim());
+                if (flag(option)) {
+                    String value = source.value().toLowerCase(Locale.ROOT);
+                    if (!value.equals("true") && !value.equals("false")) {
+                        throw new ConfigException(r.commandSpec().commandLine(),
+                                source.where() + ": '" + source.value() + "' is not a boolean (true or false)");
                     }
+                    option.setValue(Boolean.parseBoolean(value));
+                } else if (option.isMultiValue() && List.class.isAssignableFrom(option.type())) {
+                    List<String> values = new ArrayList<>();
+                    for (String part : source.value().split(",")) {
+                        if (!part.isBlank()) {
+                            values.add(part.trim());
+                        }
+                    }
+                    option.setValue(values);
                 }
-                option.setValue(values);
             }
         }
     }

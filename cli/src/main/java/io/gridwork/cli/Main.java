@@ -31,7 +31,7 @@ public final class Main {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         defaults.attachTo(cmd);
         cmd.setExecutionStrategy(parseResult -> {
-            defaults.splitLists(parseResult);
+            defaults.afterParse(parseResult);
             Logging.configure(verbose(parseResult) ? Level.INFO : Level.ERROR);
             return new CommandLine.RunLast().execute(parseResult);
         });

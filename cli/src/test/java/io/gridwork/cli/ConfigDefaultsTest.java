@@ -29,7 +29,7 @@ class ConfigDefaultsTest {
     CommandLine parse(String... args) {
         ConfigDefaults defaults = new ConfigDefaults(env, dir.resolve("home"), null);
         CommandLine cmd = Main.commandLine(defaults);
-        defaults.splitLists(cmd.parseArgs(args));
+        defaults.afterParse(cmd.parseArgs(args));
         return cmd;
     }
 
@@ -130,12 +130,24 @@ class ConfigDefaultsTest {
     void aBooleanOptionCanBeSetAndUnset() throws IOException {
         Path file = config("worker.insecure=true");
         assertThat(((WorkerCommand) command(parse("--config", file.toString(), "worker"), "worker")).insecure).isTrue();
+        // the flag given as well: still true (picocli alone would flip a flag whose default is true)
+        assertThat(((WorkerCommand) command(parse("--config", file.toString(), "worker", "--insecure"), "worker")).insecure)
+                .isTrue();
         env.put("GRID_WORKER_INSECURE", "false");
         assertThat(((WorkerCommand) command(parse("--config", file.toString(), "worker"), "worker")).insecure).isFalse();
         env.clear();
         env.put("GRID_SUBMIT_NO_SPECULATION", "TRUE");
         SubmitCommand submit = command(parse("submit", "--jar", "x.jar", "--job", "a.B"), "submit");
         assertThat(submit.job.noSpeculation).isTrue();
+    }
+
+    @Test
+    void verboseFromTheFileAndFromAFlagAfterTheCommand() throws IOException {
+        Path file = config("verbose=false");
+        CommandLine root = parse("--config", file.toString(), "worker", "--verbose");
+        assertThat(((GridCommand) root.getCommand()).verbose).isTrue();
+        config("verbose=true");
+        assertThat(((GridCommand) parse("--config", file.toString(), "worker").getCommand()).verbose).isTrue();
     }
 
     @Test
@@ -205,7 +217,7 @@ class ConfigDefaultsTest {
         env.clear();
         config("worker.insecure=yes");
         assertThat(execute("--config", file.toString(), "worker").err().trim())
-                .isEqualTo("grid worker: " + file + ": worker.insecure: 'yes' is not a boolean");
+                .isEqualTo("grid worker: " + file + ": worker.insecure: 'yes' is not a boolean (true or false)");
     }
 
     @Test
