@@ -51,16 +51,13 @@ public final class ClientOptions {
     /** The environment variable with a token. */
     static final String TOKEN_ENV = "GRID_TOKEN";
 
-    /** The master's address: the option, else the environment, else the credentials file, else the default. */
+    /** The master's address: the option (or its default from the environment or configuration), else the credentials file, else the default. */
     public String target() {
         return resolveMaster(master, CredentialOptions.load(credentials));
     }
 
     static String resolveMaster(String option, Credentials creds) {
-        String target = option;
-        if (target == null || target.isBlank()) {
-            target = System.getenv(MASTER_ENV);
-        }
+        String target = option; // $GRID_MASTER arrives as the option's default (see ConfigDefaults)
         if ((target == null || target.isBlank()) && creds != null) {
             target = creds.master().orElse(null);
         }
@@ -88,7 +85,7 @@ public final class ClientOptions {
             }
             b.callTimeout(timeout);
         }
-        String t = token != null ? token : System.getenv(TOKEN_ENV);
+        String t = token; // $GRID_TOKEN arrives as the option's default (see ConfigDefaults)
         if (t == null && creds != null) {
             t = creds.token().orElse(null);
         }

@@ -15,11 +15,8 @@ final class CredentialOptions {
 
     /** The credentials to use, or null if none is given and there is no default file. */
     static Credentials load(Path option) {
-        Path file = option;
+        Path file = option; // $GRID_CREDENTIALS arrives as the option's default (see ConfigDefaults)
         boolean explicit = true;
-        if (file == null && System.getenv(CREDENTIALS_ENV) != null && !System.getenv(CREDENTIALS_ENV).isBlank()) {
-            file = Path.of(System.getenv(CREDENTIALS_ENV));
-        }
         if (file == null) {
             explicit = false;
             file = Credentials.defaultFile();

@@ -120,9 +120,22 @@ final class DemoCommand implements Callable<Integer> {
         List<String> command = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "-Dgridwork.home=" + Home.dir(),
                 Main.class.getName(), "worker", "--master", master, "--name", name, "--slots", Integer.toString(slots),
-                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "5s", "--credentials", credentials.toString());
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+                "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "5s", "--credentials", credentials.toString(),
+                "--config", noConfig(dir).toString());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        // the demo's workers belong to the demo's master: the user's configuration must not reach them
+        pb.environment().keySet().removeIf(key -> key.startsWith("GRID_"));
+        return pb.start();
+    }
+
+    /** An empty configuration file for the demo's workers. */
+    private static Path noConfig(Path dir) throws IOException {
+        Path file = dir.resolve("empty.properties");
+        if (!Files.exists(file)) {
+            Files.writeString(file, "# the demo's workers take no configuration\n");
+        }
+        return file;
     }
 
     private void awaitWorkers(GridClient client, Path dir) throws Exception {

@@ -35,6 +35,11 @@ public final class GridCommand implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show details (stack traces) of errors.")
     boolean verbose;
 
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Configuration file with defaults for any option (default: $GRID_CONFIG, else "
+                    + "~/.gridwork/gridwork.properties if it exists, else conf/gridwork.properties of the distribution).")
+    java.nio.file.Path config;
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");

@@ -3,6 +3,12 @@ package io.gridwork.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -10,6 +16,48 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 final class Logging {
 
     private Logging() {}
+
+    /** How servers write their log lines. */
+    enum Format { text, json }
+
+    /**
+     * The text lines (the same as in logback.xml): the ids a line is about ({@code job=job-3 task=17 worker=w1},
+     * SLF4J key-value pairs) follow the message.
+     */
+    static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{0} - %msg%replace( %kvp{NONE}){'^ $', ''}%n";
+
+    /**
+     * Text lines, or one JSON object per line (Logback's JsonEncoder: {@code timestamp}, {@code level},
+     * {@code threadName}, {@code loggerName}, {@code message}, {@code kvpList} with the ids, {@code throwable}).
+     */
+    static void format(Format format) {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+        if (!(appender instanceof OutputStreamAppender)) {
+            return; // logging configured some other way (a logback.xml of the user's): leave it alone
+        }
+        Encoder<ILoggingEvent> encoder;
+        if (format == Format.json) {
+            JsonEncoder json = new JsonEncoder();
+            json.setWithContext(false);
+            json.setWithSequenceNumber(false);
+            json.setWithNanoseconds(false);
+            json.setWithArguments(false);
+            json.setWithMessage(false);
+            json.setWithFormattedMessage(true);
+            encoder = json;
+        } else {
+            PatternLayoutEncoder text = new PatternLayoutEncoder();
+            text.setPattern(TEXT_PATTERN);
+            encoder = text;
+        }
+        encoder.setContext(context);
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) appender;
+        out.stop();
+        out.setEncoder(encoder);
+        out.start();
+    }
 
     static void configure(Level level) {
         if (!SLF4JBridgeHandler.isInstalled()) {

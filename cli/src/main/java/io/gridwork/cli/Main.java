@@ -22,16 +22,30 @@ public final class Main {
 
     /** The configured command line; tests call {@code setOut}/{@code setErr} and {@code execute} on it. */
     public static CommandLine commandLine() {
+        return commandLine(ConfigDefaults.system());
+    }
+
+    /** The command line with option defaults from {@code defaults} (tests give it an environment of their own). */
+    static CommandLine commandLine(ConfigDefaults defaults) {
         CommandLine cmd = new CommandLine(new GridCommand());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        defaults.attachTo(cmd);
         cmd.setExecutionStrategy(parseResult -> {
+            defaults.afterParse(parseResult);
             Logging.configure(verbose(parseResult) ? Level.INFO : Level.ERROR);
             return new CommandLine.RunLast().execute(parseResult);
         });
         cmd.setParameterExceptionHandler((ex, args) -> {
             CommandLine failed = ex.getCommandLine();
             String name = failed.getCommandSpec().qualifiedName();
-            failed.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            String fromConfig = defaults.describe(ex);
+            if (ex instanceof ConfigDefaults.ConfigException) {
+                failed.getErr().println(name + ": " + oneLine(ex.getMessage()));
+            } else if (fromConfig != null) {
+                failed.getErr().println(name + ": " + oneLine(fromConfig));
+            } else {
+                failed.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            }
             failed.getErr().flush();
             return ExitCodes.USAGE;
         });
@@ -90,6 +104,10 @@ public final class Main {
     }
 
     private static boolean verbose(CommandLine.ParseResult result) {
+        CommandLine.Model.OptionSpec option = result.commandSpec().findOption("--verbose");
+        if (option != null && Boolean.TRUE.equals(option.getValue())) {
+            return true; // also when set by GRID_VERBOSE or the configuration file
+        }
         for (CommandLine.ParseResult r = result; r != null; r = r.subcommand()) {
             if (r.hasMatchedOption("--verbose")) {
                 return true;

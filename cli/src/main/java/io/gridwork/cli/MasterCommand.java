@@ -100,9 +100,16 @@ final class MasterCommand implements Callable<Integer> {
             description = "Most unfinished jobs of one user (token name) (default: 100).")
     Integer maxQueuedJobsPerUser;
 
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Log lines on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json is one object "
+                    + "per line, with the ids of the job, task and worker a line is about in kvpList.")
+    Logging.Format logFormat = Logging.Format.text;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
+        Logging.format(logFormat);
         SchedulerOptions.Builder scheduler = SchedulerOptions.builder();
         if (maxTasksPerJob != null) {
             scheduler.maxTasksPerJob(maxTasksPerJob);

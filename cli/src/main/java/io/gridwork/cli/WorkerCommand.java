@@ -78,12 +78,19 @@ final class WorkerCommand implements Callable<Integer> {
             description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
     Duration drainTimeout;
 
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+            description = "Log lines on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json is one object "
+                    + "per line, with the ids of the job, task and worker a line is about in kvpList.")
+    Logging.Format logFormat = Logging.Format.text;
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
+        Logging.format(logFormat);
         WorkerOptions options;
         Credentials creds = CredentialOptions.load(credentials);
-        String join = joinToken != null ? joinToken : System.getenv("GRID_JOIN_TOKEN");
+        String join = joinToken; // $GRID_JOIN_TOKEN arrives as the option's default (see ConfigDefaults)
         if ((join == null || join.isBlank()) && creds != null) {
             join = creds.joinToken().orElse(null);
         }

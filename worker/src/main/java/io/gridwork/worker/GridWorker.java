@@ -235,7 +235,8 @@ public final class GridWorker implements AutoCloseable {
         while (true) {
             try {
                 WorkerIdentity joined = WorkerIdentity.join(options.master(), options.name(), join, dir, options.callTimeout());
-                log.info("joined the grid at {} as {}; certificate valid until {}", options.master(), options.name(),
+                log.atInfo().addKeyValue("worker", options.name())
+                        .log("joined the grid at {} as {}; certificate valid until {}", options.master(), options.name(),
                         joined.certificate().getNotAfter().toInstant());
                 return joined;
             } catch (StatusRuntimeException e) {
@@ -268,7 +269,8 @@ public final class GridWorker implements AutoCloseable {
         GridWorker worker = new GridWorker(options);
         worker.sender.start();
         worker.connector.start();
-        log.info("Gridwork worker {} starting: master {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
+        log.atInfo().addKeyValue("worker", options.name())
+                .log("Gridwork worker {} starting: master {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
                 options.name(), options.master(), options.slots(), options.autoPrefetch() ? "auto" : options.prefetch(),
                 options.labels(),
                 worker.healthPort(), options.workDir());
@@ -411,7 +413,8 @@ public final class GridWorker implements AutoCloseable {
                 }
                 async.connect(link);
                 signalSender();
-                log.info("{} with the master at {} as {} (incarnation {})", wasConnected ? "reconnected" : "registered",
+                log.atInfo().addKeyValue("worker", options.name())
+                        .log("{} with the master at {} as {} (incarnation {})", wasConnected ? "reconnected" : "registered",
                         options.master(), workerId, incarnation);
                 wasConnected = true;
                 backoffMs = 100;
@@ -567,7 +570,8 @@ public final class GridWorker implements AutoCloseable {
                         released++;
                     }
                 }
-                log.info("drained by the master: {} tasks not started go back, {} running ones finish", released,
+                log.atInfo().addKeyValue("worker", options.name())
+                        .log("drained by the master: {} tasks not started go back, {} running ones finish", released,
                         held.size() - released);
                 lock.notifyAll();
             }
@@ -578,7 +582,8 @@ public final class GridWorker implements AutoCloseable {
                 t = held.get(ref.getAttemptId());
             }
             if (t != null) {
-                log.info("job {} task {}: cancelled by the master", ref.getJobId(), ref.getIndex());
+                log.atInfo().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
+                        .addKeyValue("worker", options.name()).log("task cancelled by the master");
                 t.cancel();
             }
         }
@@ -589,8 +594,8 @@ public final class GridWorker implements AutoCloseable {
                 }
                 for (ResultRejection r : m.getRejectionsList()) {
                     unacked.remove(r.getRef().getAttemptId());
-                    log.warn("job {} task {}: the master refused the result: {}", r.getRef().getJobId(),
-                            r.getRef().getIndex(), r.getReason());
+                    log.atWarn().addKeyValue("job", r.getRef().getJobId()).addKeyValue("task", r.getRef().getIndex())
+                            .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.getReason());
                 }
                 lock.notifyAll();
             }
@@ -802,8 +807,10 @@ public final class GridWorker implements AutoCloseable {
             this.spec = spec;
             int asked = Math.max(1, a.getSlots());
             if (asked > options.slots()) {
-                log.warn("job {} task {} asks for {} slots, more than this worker's {}; it runs with {}",
-                        ref.getJobId(), ref.getIndex(), asked, options.slots(), options.slots());
+                log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
+                        .addKeyValue("worker", options.name())
+                        .log("task asks for {} slots, more than this worker's {}; it runs with {}", asked, options.slots(),
+                                options.slots());
             }
             this.slots = Math.min(asked, options.slots());
         }
@@ -868,9 +875,12 @@ public final class GridWorker implements AutoCloseable {
                 if (!cancelled) {
                     result = TaskResult.newBuilder().setRef(ref).setFailure(failure(t)).setDurationMs(elapsedMs(start)).build();
                     if (t instanceof Error && !(t instanceof StackOverflowError)) {
-                        log.error("job {} task {}: {}", jobId, ref.getIndex(), t.toString());
+                        log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
+                                .addKeyValue("worker", options.name()).log("task failed: {}", t.toString());
                     } else {
-                        log.info("job {} task {} attempt {} failed: {}", jobId, ref.getIndex(), attempt, LoadedJob.describe(t));
+                        log.atInfo().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
+                                .addKeyValue("worker", options.name())
+                                .log("task attempt {} failed: {}", attempt, LoadedJob.describe(t));
                     }
                 }
             } finally {
@@ -909,8 +919,9 @@ public final class GridWorker implements AutoCloseable {
             synchronized (lock) {
                 abandoned = true;
                 abandonedThreads++;
-                log.warn("job {} task {} ignores cancellation; its thread {} is given up on ({} so far)",
-                        ref.getJobId(), ref.getIndex(), t.getName(), abandonedThreads);
+                log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
+                        .addKeyValue("worker", options.name())
+                        .log("task ignores cancellation; its thread {} is given up on ({} so far)", t.getName(), abandonedThreads);
                 resizePool();
             }
             releaseSlots();
@@ -1046,7 +1057,7 @@ public final class GridWorker implements AutoCloseable {
             }
             return;
         }
-        log.info("worker {} stopping: taking no more tasks", options.name());
+        log.atInfo().addKeyValue("worker", options.name()).log("worker stopping: taking no more tasks");
         health.enterTerminalState();
         long deadline = System.currentTimeMillis() + options.drainTimeout().toMillis();
         Link link;
@@ -1058,8 +1069,8 @@ public final class GridWorker implements AutoCloseable {
                 Thread th = t.thread;
                 if (th != null && callsExit(th)) {
                     // the task is taking the whole worker down: tell the master, it is the task's doing
-                    log.error("job {} task {} called System.exit; reporting it to the master", t.ref.getJobId(),
-                            t.ref.getIndex());
+                    log.atError().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
+                            .addKeyValue("worker", options.name()).log("task called System.exit; reporting it to the master");
                     held.remove(t.attemptId);
                     outbox.crashed.add(t.ref);
                 } else if (!t.started) {
@@ -1070,7 +1081,8 @@ public final class GridWorker implements AutoCloseable {
             lock.notifyAll();
             waitFor(() -> held.isEmpty(), deadline);
             if (!held.isEmpty()) {
-                log.info("handing {} unfinished tasks back to the master", held.size());
+                log.atInfo().addKeyValue("worker", options.name())
+                        .log("handing {} unfinished tasks back to the master", held.size());
                 for (RunningTask t : held.values()) {
                     t.cancel();
                     outbox.released.add(t.ref);
@@ -1114,7 +1126,7 @@ public final class GridWorker implements AutoCloseable {
         } catch (IOException ignored) {
             // the lock goes with the process anyway
         }
-        log.info("worker {} stopped ({} tasks completed)", options.name(), completedTasks());
+        log.atInfo().addKeyValue("worker", options.name()).log("worker stopped ({} tasks completed)", completedTasks());
         terminated.countDown();
     }
 

@@ -100,7 +100,8 @@ final class JobCache implements AutoCloseable {
                     if (loaders.stream().noneMatch(ref -> ref.get() == loader)) {
                         loaders.add(new WeakReference<>(loader));
                     }
-                    log.info("job {}: loaded {} from jar {}", jobId, entry.spec.getJobClass(), entry.spec.getJarSha256());
+                    log.atInfo().addKeyValue("job", jobId).log("loaded {} from jar {}", entry.spec.getJobClass(),
+                            entry.spec.getJarSha256());
                 } catch (IOException | JobLoadException | RuntimeException e) {
                     entry.active--;
                     throw e;
@@ -139,7 +140,7 @@ final class JobCache implements AutoCloseable {
             if (entry.job != null) {
                 entry.job.close();
                 entry.job = null;
-                log.info("job {}: code unloaded", jobId);
+                log.atInfo().addKeyValue("job", jobId).log("job code unloaded");
             }
         }
     }

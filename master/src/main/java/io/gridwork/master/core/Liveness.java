@@ -133,7 +133,8 @@ final class Liveness {
                 && !w.session.draining) {
             change(w, WorkerState.ALIVE, WorkerEventType.ALIVE, "undrained by " + by);
         } else {
-            log.info("worker {} ({}) {} by {} while {}", w.name, w.id, drain ? "drained" : "undrained", by, w.state);
+            log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {} by {} while {}", w.id, drain ? "drained" : "undrained",
+                    by, w.state);
         }
     }
 
@@ -339,7 +340,7 @@ final class Liveness {
 
     private void event(WorkerEntry w, WorkerEventType type, String reason) {
         WorkerEvent e = new WorkerEvent(nextEventSeq++, w.id, w.name, type, reason, w.incarnation, scheduler.now());
-        log.info("worker {} ({}) {}: {}", w.name, w.id, type, reason);
+        log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {}: {}", w.id, type, reason);
         recent.addLast(e);
         while (recent.size() > RECENT_EVENTS) {
             recent.removeFirst();

@@ -310,7 +310,7 @@ public final class Scheduler implements AutoCloseable {
                 addJob(job);
                 return publish(job);
             });
-            log.info("job {} submitted{}: {} {} ({} tasks expected)", row.id(),
+            log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks expected)",
                     submission.schedule() == null ? "" : " by schedule " + submission.schedule(), className, args.asMap(),
                     source.knownSize() >= 0 ? source.knownSize() : "?");
             return snapshot;
@@ -396,7 +396,7 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             String error = "cancelled" + (reason == null || reason.isBlank() ? "" : ": " + reason);
-            log.info("job {} cancelled{}", id, reason == null || reason.isBlank() ? "" : " (" + reason + ")");
+            log.atInfo().addKeyValue("job", id).log("job cancelled{}", reason == null || reason.isBlank() ? "" : " (" + reason + ")");
             endJob(job, JobState.CANCELLED, error, done::complete);
         });
         return done;
@@ -604,8 +604,8 @@ public final class Scheduler implements AutoCloseable {
                 releaseAdoption("every worker that was alive before the restart is back");
             }
             if (!keep.isEmpty() || !drop.isEmpty()) {
-                log.info("worker {} holds {} tasks: keeps {}, drops {} (reassigned or done)", row.name(), held.size(),
-                        keep.size(), drop.size());
+                log.atInfo().addKeyValue("worker", row.name()).log("worker holds {} tasks: keeps {}, drops {} (reassigned or done)",
+                        held.size(), keep.size(), drop.size());
             }
             dispatchHungry();
             return new RegisterOutcome(row.id(), row.incarnation(), keep, drop);
@@ -850,8 +850,8 @@ public final class Scheduler implements AutoCloseable {
                 metrics.rejected.increment();
                 markDirty(job);
             }
-            log.info("job {} task {}: refused a result from {}: {}", r.key().jobId(), r.key().index(), s,
-                    rejectionReason(r.key()));
+            log.atInfo().addKeyValue("job", r.key().jobId()).addKeyValue("task", r.key().index())
+                    .addKeyValue("worker", s.worker.name).log("refused a result from {}: {}", s, rejectionReason(r.key()));
             return;
         }
         JobRuntime job = a.job;
@@ -930,8 +930,10 @@ public final class Scheduler implements AutoCloseable {
                 o.session.outbox.cancels.add(o.key());
                 markDirty(o.session);
             }
-            log.info("job {} task {}: attempt {} on {} finished first; attempt {} on {} is cancelled", winner.job.id,
-                    winner.task.index, winner.number, winner.session.worker.name, o.number, o.session.worker.name);
+            log.atInfo().addKeyValue("job", winner.job.id).addKeyValue("task", winner.task.index)
+                    .addKeyValue("worker", o.session.worker.name)
+                    .log("attempt {} on {} finished first; attempt {} on {} is cancelled", winner.number,
+                            winner.session.worker.name, o.number, o.session.worker.name);
         }
     }
 
@@ -947,8 +949,8 @@ public final class Scheduler implements AutoCloseable {
             metrics.succeeded.increment();
             a.session.worker.completed++;
         } else {
-            log.warn("job {} task {}: a second output arrived from {} and was not stored", job.id, a.task.index,
-                    a.session);
+            log.atWarn().addKeyValue("job", job.id).addKeyValue("task", a.task.index).addKeyValue("worker", a.session.worker.name)
+                    .log("a second output arrived from {} and was not stored", a.session);
         }
         if (a.session.open) {
             a.session.outbox.acks.add(a.key());
@@ -968,16 +970,17 @@ public final class Scheduler implements AutoCloseable {
         t.failures++;
         t.lastError = f.message();
         w.failed++;
-        String where = "task " + t.index + " of job " + job.id;
         if (!f.retryable()) {
-            log.info("{} failed on {} and is not retryable: {}", where, w.name, f.message());
+            log.atInfo().addKeyValue("job", job.id).addKeyValue("task", t.index).addKeyValue("worker", w.name)
+                    .log("task failed on {} and is not retryable: {}", w.name, f.message());
             failJobForTask(job, t, "task " + t.index + " failed and is not retryable: " + f.message(), w.id);
         } else if (t.failures >= job.maxAttempts) {
-            log.info("{} failed on {} ({} of {} attempts): {}", where, w.name, t.failures, job.maxAttempts, f.message());
+            log.atInfo().addKeyValue("job", job.id).addKeyValue("task", t.index).addKeyValue("worker", w.name)
+                    .log("task failed on {} ({} of {} attempts): {}", w.name, t.failures, job.maxAttempts, f.message());
             failJobForTask(job, t, "task " + t.index + " failed " + t.failures + " times; last error: " + f.message(), w.id);
         } else {
-            log.info("{} failed on {} (attempt {} of {}), retrying: {}", where, w.name, t.failures, job.maxAttempts,
-                    f.message());
+            log.atInfo().addKeyValue("job", job.id).addKeyValue("task", t.index).addKeyValue("worker", w.name)
+                    .log("task failed on {} (attempt {} of {}), retrying: {}", w.name, t.failures, job.maxAttempts, f.message());
             job.retried++;
             metrics.retried.increment();
             pendingWrites.attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
@@ -1102,9 +1105,10 @@ public final class Scheduler implements AutoCloseable {
         }
         JobRuntime job = best.job;
         job.speculated++;
-        log.info("job {} task {} has run {} ms on {} (mean {} ms): a second attempt starts on {}", job.id,
-                best.task.index, Duration.between(best.startedAt, now).toMillis(), best.session.worker.name,
-                Math.round(job.meanTaskMillis()), w.name);
+        log.atInfo().addKeyValue("job", job.id).addKeyValue("task", best.task.index).addKeyValue("worker", w.name)
+                .log("task has run {} ms on {} (mean {} ms): a second attempt starts on {}",
+                        Duration.between(best.startedAt, now).toMillis(), best.session.worker.name,
+                        Math.round(job.meanTaskMillis()), w.name);
         assign(job, best.task, s, now, true);
         return true;
     }
@@ -1256,7 +1260,7 @@ public final class Scheduler implements AutoCloseable {
             job.startedAt = now;
             pendingWrites.job(StoreBatch.JobUpdate.started(job.id, now));
             scheduleFlush();
-            log.info("job {} started", job.id);
+            log.atInfo().addKeyValue("job", job.id).log("job started");
         }
         markDirty(job);
     }
@@ -1350,7 +1354,7 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         if (error != null) {
-            log.warn("job {}: split failed: {}", job.id, LoadedJob.describe(error));
+            log.atWarn().addKeyValue("job", job.id).log("split failed: {}", LoadedJob.describe(error));
             endJob(job, JobState.FAILED, "split failed: " + LoadedJob.describe(unwrap(error)), null);
             return;
         }
@@ -1395,7 +1399,7 @@ public final class Scheduler implements AutoCloseable {
     private void startMerge(JobRuntime job) {
         job.merging = true;
         markDirty(job);
-        log.info("job {}: all {} tasks succeeded, merging", job.id, job.succeeded);
+        log.atInfo().addKeyValue("job", job.id).log("all {} tasks succeeded, merging", job.succeeded);
         LoadedJob code = job.code;
         runJobCode(job.id + " merge", options.mergeTimeout(), () -> {
             try (Stream<byte[]> outputs = store.outputs(job.id)) {
@@ -1411,7 +1415,7 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         if (error != null) {
-            log.warn("job {}: merge failed: {}", job.id, LoadedJob.describe(unwrap(error)));
+            log.atWarn().addKeyValue("job", job.id).log("merge failed: {}", LoadedJob.describe(unwrap(error)));
             endJob(job, JobState.FAILED, "merge failed: " + LoadedJob.describe(unwrap(error)), null);
             return;
         }
@@ -1432,7 +1436,7 @@ public final class Scheduler implements AutoCloseable {
                 new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(JobState.SUCCEEDED);
-            log.info("job {} succeeded: {}", job.id, finalText == null ? result.bytes().length + " bytes of "
+            log.atInfo().addKeyValue("job", job.id).log("job succeeded: {}", finalText == null ? result.bytes().length + " bytes of "
                     + result.mediaType() : abbreviate(finalText));
             finished(job, job.snapshot(now, null, finalText, result.mediaType(), result.bytes().length));
         });
@@ -1503,7 +1507,7 @@ public final class Scheduler implements AutoCloseable {
         }
         job.knownBy.clear();
         if (job.state == JobState.FAILED) {
-            log.info("job {} failed: {}", job.id, last.error());
+            log.atInfo().addKeyValue("job", job.id).log("job failed: {}", last.error());
         }
         releaseCodeIfIdle(job);
     }
@@ -1521,7 +1525,7 @@ public final class Scheduler implements AutoCloseable {
             try {
                 job.source.close();
             } catch (RuntimeException e) {
-                log.debug("closing the split of {}: {}", job.id, e.toString());
+                log.atDebug().addKeyValue("job", job.id).log("closing the split: {}", e.toString());
             }
             job.source = null;
         }
@@ -1554,8 +1558,8 @@ public final class Scheduler implements AutoCloseable {
                 job.source = source;
                 job.expectedTotal = source.knownSize() < 0 ? -1 : source.knownSize() + skipped;
             }
-            log.info("resuming job {} ({}): {} of {} tasks done{}", row.id(), row.jobClass(), job.succeeded,
-                    job.produced, job.splitComplete ? "" : ", split continues");
+            log.atInfo().addKeyValue("job", row.id()).log("resuming job ({}): {} of {} tasks done{}", row.jobClass(),
+                    job.succeeded, job.produced, job.splitComplete ? "" : ", split continues");
             call(() -> {
                 job.held = adoptionUntil != null;
                 addJob(job);
@@ -1570,7 +1574,7 @@ public final class Scheduler implements AutoCloseable {
                 code.close();
             }
             String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
-            log.warn("job {} cannot be resumed: {}", row.id(), reason);
+            log.atWarn().addKeyValue("job", row.id()).log("job cannot be resumed: {}", reason);
             store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
                     "could not be resumed after a master restart: " + reason, null, null, null, null, null, null, null)));
         }
@@ -1625,7 +1629,8 @@ public final class Scheduler implements AutoCloseable {
         if (crashed) {
             t.crashes++;
             if (t.crashes >= options.quarantineAfterCrashes()) {
-                log.warn("job {} task {}: {} workers died running it; quarantined", job.id, t.index, t.crashes);
+                log.atWarn().addKeyValue("job", job.id).addKeyValue("task", t.index)
+                        .log("{} workers died running the task; quarantined", t.crashes);
                 failJobForTask(job, t, "task " + t.index + " was running when its worker died " + t.crashes
                         + " times (last: " + cause + "); it is quarantined", null);
                 return;
@@ -1712,7 +1717,7 @@ public final class Scheduler implements AutoCloseable {
         w.failed++;
         String message = "timed out on worker " + w.name + " (no progress for " + job.taskTimeoutMs + " ms)";
         t.lastError = message;
-        log.info("job {} task {} {}", job.id, t.index, message);
+        log.atInfo().addKeyValue("job", job.id).addKeyValue("task", t.index).addKeyValue("worker", w.name).log("task {}", message);
         if (t.failures >= job.maxAttempts) {
             failJobForTask(job, t, "task " + t.index + " timed out " + t.failures + " times; last: " + message, w.id);
             return;
@@ -1845,7 +1850,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             s.link.send(out);
         } catch (RuntimeException e) {
-            log.debug("sending to {} failed: {}", s, e.toString());
+            log.atDebug().addKeyValue("worker", s.worker.name).log("sending to {} failed: {}", s, e.toString());
         }
     }
 

@@ -150,7 +150,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         observer.onError(Statuses.of(t));
                         return;
                     }
-                    log.debug("stream of {} open", session);
+                    log.atDebug().addKeyValue("worker", session.workerName()).log("stream of {} open", session);
                 }
                 Messages.Inbound inbound = inbound(message);
                 if (inbound != null) {

@@ -383,7 +383,7 @@ public final class Schedules implements AutoCloseable {
             } else {
                 store.updateScheduleRun(seq, ScheduleRunRow.Outcome.SUBMITTED, job.id(), note);
             }
-            log.info("schedule {} fired: job {}", name, job.id());
+            log.atInfo().addKeyValue("schedule", name).addKeyValue("job", job.id()).log("schedule fired: job {}", job.id());
         } catch (RuntimeException e) {
             String reason = e instanceof CoreException ? e.getMessage() : e.toString();
             log.warn("schedule {} fired but its job could not be submitted: {}", name, reason);
