@@ -1,0 +1,56 @@
+package io.gridwork.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gridwork.bench.BenchMain;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code grid bench performance --quick}: every figure of the performance suite still runs end to end (its own master,
+ * worker and echo JVMs) and prints a sane number. Not timed: the figures themselves are measured by the full run
+ * (see the README's Performance section), never asserted here.
+ */
+class PerformanceBenchIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyFigureOfTheQuickSuiteRunsAndPrintsItsNumbers() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        int code;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            code = new CommandLine(new BenchMain()).execute("performance", "--quick", "--dir", dir.toString());
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        original.print(out);
+        assertThat(code).as(out).isZero();
+        List<String> lines = out.lines().toList();
+        assertThat(lines.stream().filter(l -> l.matches("^[1-5] \\w+:.*")).map(l -> l.charAt(0)).distinct())
+                .as(out).containsExactly('1', '2', '3', '4', '5');
+        assertThat(positive(out, "([\\d,]+) messages/s one per message")).isTrue();
+        assertThat(positive(out, "empty tasks on 2 workers .*?: ([\\d,]+) tasks/s")).isTrue();
+        assertThat(positive(out, "one-task job, \\d+ in a row: p50 ([\\d.]+) ms")).isTrue();
+        assertThat(out).contains("same estimate 3.1");
+        assertThat(out).containsPattern("heap (at most )?\\d+ MB");
+        assertThat(out).containsPattern("all DEAD after [\\d.]+ s; \\d+ others declared DEAD");
+    }
+
+    private static boolean positive(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        return m.find() && Double.parseDouble(m.group(1).replace(",", "")) > 0;
+    }
+}
