@@ -109,7 +109,8 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         }
         List<String> keys = new ArrayList<>();
         keys.add(key(path, name));
-        if (!path.isEmpty() && SHARED.contains(name)) {
+        if (!path.isEmpty() && SHARED.contains(name) && !(name.equals("insecure") && path.equals(List.of("master")))) {
+            // a master goes plaintext only when told so itself (master.insecure), never by a key meant for clients
             keys.add(name);
         }
         Source source = null;

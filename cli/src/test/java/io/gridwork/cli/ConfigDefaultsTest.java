@@ -171,6 +171,17 @@ class ConfigDefaultsTest {
     }
 
     @Test
+    void aMasterGoesPlaintextOnlyWhenToldSoItself() throws IOException {
+        Path shared = config("insecure=true");
+        assertThat(((MasterCommand) command(parse("--config", shared.toString(), "master"), "master")).insecure).isFalse();
+        env.put("GRID_INSECURE", "true");
+        assertThat(((MasterCommand) command(parse("master"), "master")).insecure).isFalse();
+        env.remove("GRID_INSECURE");
+        Path own = config("master.insecure=true");
+        assertThat(((MasterCommand) command(parse("--config", own.toString(), "master"), "master")).insecure).isTrue();
+    }
+
+    @Test
     void subcommandsOfSubcommandsUseTheirWholePath() throws IOException {
         Path file = config("schedule.add.timezone=Europe/Paris", "token.create.ttl=30d");
         env.put("GRID_SCHEDULE_ADD_OVERLAP", "queue");
