@@ -79,6 +79,41 @@ final class Cluster implements AutoCloseable {
         return "127.0.0.1:" + masterPort;
     }
 
+    private java.net.http.HttpClient http;
+
+    /**
+     * GETs {@code path} from the master's dashboard API (its admin token; the bench trusts the master's certificate
+     * without checking it, as it runs on loopback) and returns how long the answer took, in nanoseconds.
+     */
+    long timeApi(String path) throws Exception {
+        Path portFile = dir.resolve("master").resolve("http.port");
+        String base = (insecure ? "http" : "https") + "://127.0.0.1:" + Files.readString(portFile).trim();
+        if (http == null) {
+            javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+            tls.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            http = java.net.http.HttpClient.newBuilder().sslContext(tls).build();
+        }
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path));
+        if (!insecure) {
+            request.header("Authorization", "Bearer " + Credentials.read(dir.resolve("master").resolve(Credentials.FILE_NAME))
+                    .token().orElseThrow());
+        }
+        long start = System.nanoTime();
+        java.net.http.HttpResponse<byte[]> r = http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        long took = System.nanoTime() - start;
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " "
+                    + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return took;
+    }
+
     Process startWorker(String name, int slots, String master, String... more) throws IOException {
         String[] base = {"worker", "--master", master, "--slots", Integer.toString(slots), "--name", name,
                 "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "2s"};

@@ -308,11 +308,18 @@ final class PerformanceBench {
                 Thread.sleep(1000);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            c.timeApi("/api/me"); // the connection and its TLS handshake
+            double firstJobPage = c.timeApi("/api/jobs/" + id) / 1e6; // an ended job's summary is read once, then kept
+            String dashboard = String.format(Locale.ROOT, "5 dashboard: API with that %,d-task job: overview %s, job page "
+                    + "%.1f ms the first time, then %s; a page of 50 tasks from the middle %s",
+                    sizes.millionJob(), apiMillis(c, "/api/overview"), firstJobPage, apiMillis(c, "/api/jobs/" + id),
+                    apiMillis(c, "/api/jobs/" + id + "/tasks?from=" + sizes.millionJob() / 2 + "&limit=50"));
             out.println(String.format(Locale.ROOT, "5 memory: a %,d-task job queued with no worker: master heap %.0f MB after "
                     + "a full GC (the split is read lazily: a few thousand tasks ready at a time); the master runs with "
                     + "-Xmx256m", sizes.millionJob(), queuedHeap / 1e6));
             out.println(String.format(Locale.ROOT, "5 memory: then 2 workers run it to the end: %.1f s from submission "
                     + "(workers started after 3 s), heap at most %.0f MB", seconds, peak / 1e6));
+            out.println(dashboard);
         }
         scale();
     }
@@ -350,7 +357,21 @@ final class PerformanceBench {
             out.println(String.format(Locale.ROOT, "5 scale: %d of them killed at once: all DEAD after %.2f s; %d others "
                     + "declared DEAD, %d suspected before; then %,.0f tasks/s on the survivors", sizes.killed(), detect,
                     falseDeaths, falseBefore, after));
+            out.println(String.format(Locale.ROOT, "5 dashboard: API with %,d workers: overview %s, a page of 50 workers %s, "
+                    + "a worker %s", sizes.simulatedWorkers(), apiMillis(c, "/api/overview"),
+                    apiMillis(c, "/api/workers?offset=500&limit=50&departed=true"), apiMillis(c, "/api/workers/sim-7")));
         }
+    }
+
+    /** The median time of 11 reads of a dashboard API path (after one not counted), as "12.3 ms". */
+    private static String apiMillis(Cluster c, String path) throws Exception {
+        c.timeApi(path);
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            nanos.add(c.timeApi(path));
+        }
+        Collections.sort(nanos);
+        return String.format(Locale.ROOT, "%.1f ms", nanos.get(nanos.size() / 2) / 1e6);
     }
 
     private static long alive(Cluster c) {

@@ -213,6 +213,26 @@ class DashboardIT {
                 .contains("gridwork_dispatch_latency_seconds").contains("gridwork_jobs{state=\"CANCELLED\"}")
                 .contains("gridwork_worker_heartbeat_age_seconds{worker=\"alpha\"}");
 
+        String failing = client.submit(JobSubmission.builder().jar(jar).jobClass(SleepyJob.class.getName())
+                .arg("n", "20").arg("ms", "5").arg("failOnce", "3").build());
+        assertThat(client.await(failing, Duration.ofMinutes(1), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        com.google.gson.JsonObject page = com.google.gson.JsonParser.parseString(http.send(HttpRequest.newBuilder(
+                URI.create(dashboard + "api/jobs/" + failing)).header("Authorization", "Bearer " + viewer).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+        long timed = 0;
+        for (com.google.gson.JsonElement c : page.getAsJsonObject("durations").getAsJsonArray("counts")) {
+            timed += c.getAsLong();
+        }
+        assertThat(timed).as(page.toString()).isEqualTo(20);
+        assertThat(page.getAsJsonArray("errors")).hasSize(1);
+        assertThat(page.getAsJsonArray("errors").get(0).getAsJsonObject().get("error").getAsString())
+                .contains("task 3 fails its first attempt");
+        assertThat(page.get("canCancel").getAsBoolean()).isFalse();
+        HttpResponse<String> errorTasks = http.send(HttpRequest.newBuilder(URI.create(dashboard + "api/jobs/" + failing
+                + "/tasks?filter=errors")).header("Authorization", "Bearer " + viewer).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(errorTasks.body()).contains("\"index\":3").contains("fails its first attempt");
+
         HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(dashboard + "api/workers?limit=x"))
                 .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);

@@ -51,6 +51,9 @@ public final class SleepyJob extends GridJob<Long, Long, Long> {
                 }
             }
         }
+        if (i == args.getLong("failOnce", -1) && context.attempt() == 1) {
+            throw new IllegalStateException("task " + i + " fails its first attempt");
+        }
         long ms = args.getLong("ms", 100);
         long end = System.nanoTime() + ms * 1_000_000L;
         while (System.nanoTime() < end) {

@@ -36,6 +36,11 @@ final class JobRuntime {
     /** Durations of its succeeded tasks: how long a task takes here, for speculation and worker speeds. */
     long durationCount;
     long durationSumMs;
+    /** Its succeeded tasks by duration bucket (see Store.DURATION_BUCKETS_MS), for the dashboard. */
+    final long[] durationBuckets = new long[io.gridwork.master.store.Store.DURATION_BUCKETS_MS.length + 1];
+    /** Its latest task errors, newest last, at most {@link #ERRORS_KEPT}. */
+    final ArrayDeque<Scheduler.TaskError> errors = new ArrayDeque<>();
+    static final int ERRORS_KEPT = 20;
     /** The waiting reason last published. */
     String lastWaitingReason = "";
     JobState state;

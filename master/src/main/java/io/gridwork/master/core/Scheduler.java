@@ -475,6 +475,28 @@ public final class Scheduler implements AutoCloseable {
         });
     }
 
+    /** A task's failed attempt, as the dashboard shows it. */
+    public record TaskError(long index, int attempt, String worker, String message, Instant at) {}
+
+    /** What the dashboard shows of an active job beyond its snapshot: task durations by bucket, the latest errors. */
+    public record JobDetail(long[] durationBuckets, List<TaskError> errors) {}
+
+    /** The detail of a job the scheduler runs now; empty for a job that ended (read the store then). */
+    public Optional<JobDetail> detail(String id) {
+        return call(() -> {
+            JobRuntime job = jobs.get(id);
+            return job == null ? Optional.<JobDetail>empty()
+                    : Optional.of(new JobDetail(job.durationBuckets.clone(), new ArrayList<>(job.errors)));
+        });
+    }
+
+    private static void noteError(JobRuntime job, long index, int attempt, String worker, String message, Instant at) {
+        job.errors.addLast(new TaskError(index, attempt, worker, message, at));
+        while (job.errors.size() > JobRuntime.ERRORS_KEPT) {
+            job.errors.removeFirst();
+        }
+    }
+
     /** A task attempt running now, as the dashboard shows it. */
     public record RunningAttempt(String jobId, String jobClass, long index, int attempt, boolean speculative,
             Instant startedAt) {}
@@ -910,6 +932,7 @@ public final class Scheduler implements AutoCloseable {
         JobRuntime job = a.job;
         long d = Math.max(1, durationMs);
         double mean = job.meanTaskMillis();
+        job.durationBuckets[Store.durationBucket(Math.max(0, durationMs))]++;
         job.durationCount++;
         job.durationSumMs += d;
         if (job.durationCount > 2 && Math.max(mean, d) >= MIN_TIMED_TASK_MS) {
@@ -970,6 +993,7 @@ public final class Scheduler implements AutoCloseable {
         t.failures++;
         t.lastError = f.message();
         w.failed++;
+        noteError(job, t.index, a.number, w.name, f.message(), now);
         if (!f.retryable()) {
             log.atInfo().addKeyValue("job", job.id).addKeyValue("task", t.index).addKeyValue("worker", w.name)
                     .log("task failed on {} and is not retryable: {}", w.name, f.message());
@@ -1431,6 +1455,7 @@ public final class Scheduler implements AutoCloseable {
         job.ending = true;
         Instant now = clock.instant();
         String finalText = text;
+        pendingWrites.jobDurations(job.id, job.durationBuckets);
         pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, JobState.SUCCEEDED, now, null, job.succeeded,
                 job.failed, job.retried, job.lost, job.rejected, job.speculated,
                 new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
@@ -1472,6 +1497,7 @@ public final class Scheduler implements AutoCloseable {
         job.retries.clear();
         job.readyBytes = 0;
         Instant now = clock.instant();
+        pendingWrites.jobDurations(job.id, job.durationBuckets);
         pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, state, now, error, job.succeeded, job.failed,
                 job.retried, job.lost, job.rejected, job.speculated, null));
         afterCommit.add(() -> {
@@ -1545,6 +1571,8 @@ public final class Scheduler implements AutoCloseable {
             long[] counts = store.countTasks(row.id());
             job.succeeded = counts[1];
             job.failed = counts[2];
+            long[] durations = store.durationHistogram(row.id()); // its tasks before the restart, read once
+            System.arraycopy(durations, 0, job.durationBuckets, 0, durations.length);
             job.recovering = counts[0] > 0;
             if (!job.splitComplete) {
                 LoadedJob loaded = code;
@@ -1631,6 +1659,8 @@ public final class Scheduler implements AutoCloseable {
             if (t.crashes >= options.quarantineAfterCrashes()) {
                 log.atWarn().addKeyValue("job", job.id).addKeyValue("task", t.index)
                         .log("{} workers died running the task; quarantined", t.crashes);
+                noteError(job, t.index, t.attempts, a.session.worker.name, "quarantined: its worker died under it "
+                        + t.crashes + " times (last: " + cause + ")", clock.instant());
                 failJobForTask(job, t, "task " + t.index + " was running when its worker died " + t.crashes
                         + " times (last: " + cause + "); it is quarantined", null);
                 return;

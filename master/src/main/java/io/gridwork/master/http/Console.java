@@ -43,6 +43,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -118,6 +119,8 @@ public final class Console implements AutoCloseable {
     public static Console start(String bindHost, int port, KeyManager[] keyManagers, Scheduler scheduler, Store store,
             TokenRegistry tokens, Audit audit, MasterMetrics metrics) throws IOException {
         InetSocketAddress address = new InetSocketAddress(bindHost, port);
+        // without TCP_NODELAY a small answer waits for the client's delayed ACK: 40 ms a request
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server;
         if (keyManagers == null) {
             server = HttpServer.create(address, 64);
@@ -416,28 +419,72 @@ public final class Console implements AutoCloseable {
         JobSnapshot job = visibleJob(id, who);
         JsonObject o = new JsonObject();
         o.add("job", proto(ProtoViews.job(job)));
-        long[] counts = store.countTasks(id);
-        JsonObject stored = new JsonObject();
-        stored.addProperty("pending", counts[0]);
-        stored.addProperty("succeeded", counts[1]);
-        stored.addProperty("failed", counts[2]);
-        stored.addProperty("cancelled", counts[3]);
-        o.add("storedTasks", stored);
+        TaskSummary summary = summary(job);
         JsonObject histogram = new JsonObject();
         JsonArray bounds = new JsonArray();
         for (long b : Store.DURATION_BUCKETS_MS) {
             bounds.add(b);
         }
         JsonArray hc = new JsonArray();
-        for (long c : store.durationHistogram(id)) {
+        for (long c : summary.durations()) {
             hc.add(c);
         }
         histogram.add("boundsMs", bounds);
         histogram.add("counts", hc);
         o.add("durations", histogram);
-        o.add("errors", taskArray(store.taskPage(id, 0, -1, true, 20)));
+        o.add("errors", summary.errors());
         o.addProperty("canCancel", !job.state().isTerminal() && (who.role() == Role.ADMIN || who.role() == Role.SUBMITTER));
         return o;
+    }
+
+    /** A job's task durations by bucket and its latest errors. */
+    private record TaskSummary(long[] durations, JsonArray errors) {}
+
+    private static final int SUMMARIES_KEPT = 64;
+
+    /** Summaries of ended jobs: they no longer change, and reading them may take a pass over their tasks. */
+    private final Map<String, TaskSummary> ended = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, TaskSummary> eldest) {
+                    return size() > SUMMARIES_KEPT;
+                }
+            });
+
+    /**
+     * A running job's summary comes from the scheduler's memory; an ended job's from what was kept with it (its
+     * durations, and its errors only if it had any), once: a page polled every second over a job of a million
+     * tasks never reads them all.
+     */
+    private TaskSummary summary(JobSnapshot job) {
+        Optional<Scheduler.JobDetail> live = scheduler.detail(job.id());
+        if (live.isPresent()) {
+            JsonArray errors = new JsonArray();
+            List<Scheduler.TaskError> recent = live.get().errors();
+            for (int i = recent.size() - 1; i >= 0; i--) {
+                Scheduler.TaskError e = recent.get(i);
+                JsonObject o = new JsonObject();
+                o.addProperty("index", e.index());
+                o.addProperty("attempt", e.attempt());
+                o.addProperty("worker", e.worker());
+                o.addProperty("error", e.message());
+                o.addProperty("at", e.at().toString());
+                errors.add(o);
+            }
+            return new TaskSummary(live.get().durationBuckets(), errors);
+        }
+        TaskSummary cached = ended.get(job.id());
+        if (cached != null) {
+            return cached;
+        }
+        long[] durations = store.jobDurations(job.id()).orElseGet(() -> store.durationHistogram(job.id()));
+        boolean hadErrors = job.failed() > 0 || job.retried() > 0 || job.state() == JobState.FAILED;
+        TaskSummary summary = new TaskSummary(durations,
+                hadErrors ? taskArray(store.taskPage(job.id(), 0, -1, true, 20)) : new JsonArray());
+        if (job.state().isTerminal()) {
+            ended.put(job.id(), summary);
+        }
+        return summary;
     }
 
     private JsonElement tasks(String id, Map<String, String> q, Principal who) {

@@ -418,6 +418,23 @@ public final class Store implements AutoCloseable {
         return counts;
     }
 
+    /** The bucket of {@link #DURATION_BUCKETS_MS} a duration falls in. */
+    public static int durationBucket(long ms) {
+        for (int i = 0; i < DURATION_BUCKETS_MS.length; i++) {
+            if (ms < DURATION_BUCKETS_MS[i]) {
+                return i;
+            }
+        }
+        return DURATION_BUCKETS_MS.length;
+    }
+
+    /** The task durations kept with a job when it ended (see {@link StoreBatch#jobDurations}), if it has them. */
+    public Optional<long[]> jobDurations(String jobId) {
+        return query("SELECT durations FROM job WHERE id = ? AND durations IS NOT NULL", s -> s.setString(1, jobId),
+                rs -> java.util.Arrays.stream(rs.getString(1).split(",")).mapToLong(Long::parseLong).toArray())
+                .stream().findFirst().filter(a -> a.length == DURATION_BUCKETS_MS.length + 1);
+    }
+
     /** Jobs in each state, over all stored jobs. */
     public java.util.Map<String, Long> jobsByState() {
         java.util.Map<String, Long> counts = new java.util.TreeMap<>();
@@ -626,6 +643,17 @@ public final class Store implements AutoCloseable {
             }
             for (StoreBatch.JobUpdate u : batch.jobUpdates) {
                 updateJob(c, u);
+            }
+            if (!batch.jobDurations.isEmpty()) {
+                try (PreparedStatement s = c.prepareStatement("UPDATE job SET durations = ? WHERE id = ?")) {
+                    for (Map.Entry<String, long[]> e : batch.jobDurations.entrySet()) {
+                        s.setString(1, java.util.Arrays.stream(e.getValue()).mapToObj(Long::toString)
+                                .collect(java.util.stream.Collectors.joining(",")));
+                        s.setString(2, e.getKey());
+                        s.addBatch();
+                    }
+                    s.executeBatch();
+                }
             }
             if (!batch.workerCounters.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement(

@@ -49,9 +49,16 @@ public final class StoreBatch {
     final List<TaskAttemptFailed> attemptFailures = new ArrayList<>();
     final List<TaskFailed> taskFailures = new ArrayList<>();
     final List<JobUpdate> jobUpdates = new ArrayList<>();
+    final Map<String, long[]> jobDurations = new LinkedHashMap<>();
     final Map<String, long[]> workerCounters = new LinkedHashMap<>();
     final Map<String, WorkerUpdate> workerUpdates = new LinkedHashMap<>();
     final List<WorkerEventRow> workerEvents = new ArrayList<>();
+
+    /** A job's task durations by bucket, as it ends. */
+    public StoreBatch jobDurations(String jobId, long[] counts) {
+        jobDurations.put(jobId, counts.clone());
+        return this;
+    }
 
     public StoreBatch success(TaskSuccess s) {
         successes.add(s);

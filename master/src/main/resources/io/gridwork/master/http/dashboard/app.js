@@ -159,7 +159,7 @@ async function jobsPage() {
 async function jobPage(id) {
   const [d, t] = await Promise.all([api('jobs/' + encodeURIComponent(id)),
     api(`jobs/${encodeURIComponent(id)}/tasks?from=${taskFrom}&limit=${PAGE}&filter=${taskFilter}`)]);
-  const j = d.job, s = d.storedTasks, tk = j.tasks || {};
+  const j = d.job, tk = j.tasks || {};
   const result = j.state === 'SUCCEEDED'
     ? `<p>Result: <code id="result-text">${esc(j.result || '')}</code> <button id="download">Download</button></p>` : '';
   const cancel = d.canCancel ? '<button id="cancel-job">Cancel job…</button>' : '';
@@ -170,14 +170,14 @@ async function jobPage(id) {
     <div class="cards">
       <div class="card"><div class="n">${Number(tk.queued || 0).toLocaleString()}</div>queued</div>
       <div class="card"><div class="n">${Number(tk.running || 0).toLocaleString()}</div>running</div>
-      <div class="card"><div class="n">${Number(s.succeeded).toLocaleString()}</div>succeeded</div>
-      <div class="card"><div class="n">${Number(s.failed).toLocaleString()}</div>failed</div>
+      <div class="card"><div class="n">${Number(tk.succeeded || 0).toLocaleString()}</div>succeeded</div>
+      <div class="card"><div class="n">${Number(tk.failed || 0).toLocaleString()}</div>failed</div>
       <div class="card"><div class="n">${Number(tk.retried || 0).toLocaleString()}</div>retried</div>
       <div class="card"><div class="n">${Number(tk.lost || 0).toLocaleString()}</div>lost with a worker</div>
       <div class="card"><div class="n">${Number(tk.speculated || 0).toLocaleString()}</div>speculative</div>
     </div>
     <div class="grid2"><div><h2>Task durations</h2>${histogram(d.durations)}</div>
-      <div><h2>Errors</h2><table>${d.errors.length ? d.errors.map((e) => `<tr><td>task ${e.index}</td><td>${esc(e.error)}</td></tr>`).join('')
+      <div><h2>Errors</h2><table>${d.errors.length ? d.errors.map((e) => `<tr><td>task ${e.index}</td><td>${esc(e.worker || '')}</td><td>${esc(e.error)}</td></tr>`).join('')
         : '<tr><td class="muted">none</td></tr>'}</table></div></div>
     <h2>Tasks</h2>
     <div class="pager">show <select id="task-filter">${['all', 'pending', 'succeeded', 'failed', 'errors'].map((f) =>
