@@ -104,6 +104,7 @@ public final class StoreBatch {
         attemptFailures.addAll(other.attemptFailures);
         taskFailures.addAll(other.taskFailures);
         jobUpdates.addAll(other.jobUpdates);
+        jobDurations.putAll(other.jobDurations);
         other.workerCounters.forEach((id, c) -> {
             long[] mine = counters(id);
             mine[0] += c[0];
@@ -116,7 +117,7 @@ public final class StoreBatch {
 
     public boolean isEmpty() {
         return successes.isEmpty() && attemptFailures.isEmpty() && taskFailures.isEmpty() && jobUpdates.isEmpty()
-                && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
+                && jobDurations.isEmpty() && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
     }
 
     /** The number of task successes in this batch. */
@@ -126,7 +127,7 @@ public final class StoreBatch {
 
     public int size() {
         return successes.size() + attemptFailures.size() + taskFailures.size() + jobUpdates.size()
-                + workerCounters.size() + workerUpdates.size() + workerEvents.size();
+                + jobDurations.size() + workerCounters.size() + workerUpdates.size() + workerEvents.size();
     }
 
     private long[] counters(String workerId) {

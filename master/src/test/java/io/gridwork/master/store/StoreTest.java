@@ -88,6 +88,39 @@ class StoreTest {
     }
 
     @Test
+    void aJobsDurationsAreKeptWhenItEndsEvenThroughACombinedBatch() {
+        JobRow job = aJob();
+        assertThat(store.jobDurations(job.id())).isEmpty();
+        long[] counts = {1, 2, 3, 0, 0, 0, 9};
+        StoreBatch combined = new StoreBatch().addAll(new StoreBatch().jobDurations(job.id(), counts));
+        assertThat(combined.isEmpty()).isFalse();
+        store.apply(combined);
+        assertThat(store.jobDurations(job.id())).hasValue(counts);
+        assertThat(Store.durationBucket(0)).isZero();
+        assertThat(Store.durationBucket(9)).isEqualTo(1);
+        assertThat(Store.durationBucket(10)).isEqualTo(2);
+        assertThat(Store.durationBucket(3_600_000)).isEqualTo(Store.DURATION_BUCKETS_MS.length);
+    }
+
+    @Test
+    void theDashboardReadsTaskPagesAndDurationsWithoutInputsOrOutputs() {
+        JobRow job = aJob();
+        store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), true);
+        store.apply(new StoreBatch()
+                .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 5))
+                .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[0], "w-2", 50))
+                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 0, 0, "boom"), "w-1"));
+        assertThat(store.durationHistogram(job.id())).containsExactly(0, 1, 1, 0, 0, 0, 0);
+        List<Store.TaskView> all = store.taskPage(job.id(), 0, -1, false, 10);
+        assertThat(all).extracting(Store.TaskView::index).containsExactly(0L, 1L, 2L);
+        assertThat(all.get(0).workerId()).isEqualTo("w-2");
+        assertThat(all.get(0).durationMs()).isEqualTo(50L);
+        assertThat(store.taskPage(job.id(), 1, -1, false, 1)).extracting(Store.TaskView::index).containsExactly(1L);
+        assertThat(store.taskPage(job.id(), 0, -1, true, 10)).extracting(Store.TaskView::error).containsExactly("boom");
+        assertThat(store.taskPage(job.id(), 0, 1, false, 10)).extracting(Store.TaskView::index).containsExactly(0L, 1L);
+    }
+
+    @Test
     void jobUpdatesAndResults() {
         JobRow job = aJob();
         store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
