@@ -516,6 +516,12 @@ public final class Console implements AutoCloseable {
     private static final String[] TASK_STATES = {"PENDING", "SUCCEEDED", "FAILED", "CANCELLED"};
 
     private JsonArray taskArray(List<Store.TaskView> tasks) {
+        Map<String, String> names = new HashMap<>();
+        if (!tasks.isEmpty()) {
+            for (WorkerSnapshot w : scheduler.workers(true)) {
+                names.put(w.id(), w.name());
+            }
+        }
         JsonArray a = new JsonArray();
         for (Store.TaskView t : tasks) {
             JsonObject o = new JsonObject();
@@ -524,7 +530,8 @@ public final class Console implements AutoCloseable {
             o.addProperty("attempts", t.failures() + t.losses() + (t.state() == 1 ? 1 : 0));
             o.addProperty("failures", t.failures());
             o.addProperty("losses", t.losses());
-            o.addProperty("worker", t.workerId());
+            o.addProperty("worker", t.workerId() == null ? null : names.getOrDefault(t.workerId(), t.workerId()));
+            o.addProperty("workerId", t.workerId());
             o.addProperty("durationMs", t.durationMs());
             o.addProperty("error", t.error());
             a.add(o);
