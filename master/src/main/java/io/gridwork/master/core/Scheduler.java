@@ -273,7 +273,10 @@ public final class Scheduler implements AutoCloseable {
             try {
                 LoadedJob.TaskSource source = loaded.split(args);
                 try {
-                    return new Prepared(loaded, source, loaded.options(args));
+                    JobOptions own = loaded.options(args);
+                    // the first batch of tasks is stored with the job, in one commit
+                    List<byte[]> first = start ? source.next(options.splitBatch(), options.readyBytes() / 2) : List.of();
+                    return new Prepared(loaded, source, own, first, start && source.isExhausted());
                 } catch (Exception | Error e) {
                     source.close();
                     throw e;
@@ -292,8 +295,10 @@ public final class Scheduler implements AutoCloseable {
                     : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
             long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
             NewJob.Placement placement = placement(submission, own);
-            if (source.knownSize() > options.maxTasksPerJob()) {
-                throw CoreException.exhausted("the job would have " + source.knownSize() + " tasks, over the limit "
+            long atLeast = Math.max(source.knownSize(), prepared.firstTasks().size());
+            if (atLeast > options.maxTasksPerJob()) {
+                source.close();
+                throw CoreException.exhausted("the job would have " + atLeast + " tasks, over the limit "
                         + "max-tasks-per-job=" + options.maxTasksPerJob());
             }
             if (!start) {
@@ -301,9 +306,18 @@ public final class Scheduler implements AutoCloseable {
                 return null;
             }
             JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant(),
-                    submission.owner(), placement, submission.schedule()));
+                    submission.owner(), placement, submission.schedule()), prepared.firstTasks(), prepared.exhausted());
             JobRuntime job = new JobRuntime(row, code);
-            job.source = source;
+            long index = 0;
+            for (byte[] input : prepared.firstTasks()) {
+                job.ready.add(new QueuedTask(index++, input, 0, 0, 0));
+                job.readyBytes += input.length;
+            }
+            if (prepared.exhausted()) {
+                source.close();
+            } else {
+                job.source = source;
+            }
             job.expectedTotal = source.knownSize();
             handedOver = true;
             JobSnapshot snapshot = call(() -> {
@@ -316,12 +330,14 @@ public final class Scheduler implements AutoCloseable {
             return snapshot;
         } finally {
             if (!handedOver) {
+                prepared.source().close();
                 code.close();
             }
         }
     }
 
-    private record Prepared(LoadedJob code, LoadedJob.TaskSource source, JobOptions options) {}
+    private record Prepared(LoadedJob code, LoadedJob.TaskSource source, JobOptions options, List<byte[]> firstTasks,
+            boolean exhausted) {}
 
     /** Where the job runs: the submission's choices over the job's own over the defaults. */
     private static NewJob.Placement placement(Submission submission, JobOptions own) {
@@ -1337,10 +1353,15 @@ public final class Scheduler implements AutoCloseable {
     private void addJob(JobRuntime job) {
         jobs.put(job.id, job);
         dispatchOrder.add(job);
-        refill(job);
+        markDirty(job);
         if (job.allTasksDone()) {
             startMerge(job);
+            return;
         }
+        if (!job.ready.isEmpty()) {
+            dispatchHungry(); // its first tasks came with it
+        }
+        refill(job);
     }
 
     /** Takes the next batch of tasks from the split (or, after a restart, from the store) if the job runs low. */

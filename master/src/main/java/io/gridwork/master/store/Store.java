@@ -131,6 +131,16 @@ public final class Store implements AutoCloseable {
 
     /** Inserts a QUEUED job and returns it with its new id. */
     public JobRow insertJob(NewJob job) {
+        return insertJob(job, List.of(), false);
+    }
+
+    /**
+     * Stores a new job with the first batch of its tasks (indexes from 0) in one transaction: a job starts with one
+     * commit, not two.
+     *
+     * @param splitComplete whether those are all its tasks
+     */
+    public JobRow insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete) {
         return inTransaction(c -> {
             long seq;
             try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR job_seq")) {
@@ -159,8 +169,12 @@ public final class Store implements AutoCloseable {
                 s.setString(15, job.schedule());
                 s.executeUpdate();
             }
+            if (!firstTasks.isEmpty() || splitComplete) {
+                writeTasks(c, id, 0, firstTasks, splitComplete);
+            }
             return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
-                    job.taskTimeoutMs(), job.submittedAt(), null, null, 0, false, 0, 0, 0, 0, 0, null, null, null, 0,
+                    job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0,
+                    null, null, null, 0,
                     job.owner(), job.placement(), 0, job.schedule());
         });
     }
@@ -316,26 +330,31 @@ public final class Store implements AutoCloseable {
      */
     public void insertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
         inTransaction(c -> {
-            if (!inputs.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, 0, ?)")) {
-                    long index = firstIndex;
-                    for (byte[] input : inputs) {
-                        s.setString(1, jobId);
-                        s.setLong(2, index++);
-                        s.setBytes(3, input);
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ? WHERE id = ?")) {
-                s.setLong(1, firstIndex + inputs.size());
-                s.setBoolean(2, splitComplete);
-                s.setString(3, jobId);
-                s.executeUpdate();
-            }
+            writeTasks(c, jobId, firstIndex, inputs, splitComplete);
             return null;
         });
+    }
+
+    private static void writeTasks(Connection c, String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete)
+            throws SQLException {
+        if (!inputs.isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, 0, ?)")) {
+                long index = firstIndex;
+                for (byte[] input : inputs) {
+                    s.setString(1, jobId);
+                    s.setLong(2, index++);
+                    s.setBytes(3, input);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ? WHERE id = ?")) {
+            s.setLong(1, firstIndex + inputs.size());
+            s.setBoolean(2, splitComplete);
+            s.setString(3, jobId);
+            s.executeUpdate();
+        }
     }
 
     // Queries over a job's tasks order by (job_id, idx), the primary key, so H2 reads them in index order; ordering by
