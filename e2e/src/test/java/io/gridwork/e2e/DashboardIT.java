@@ -159,16 +159,16 @@ class DashboardIT {
                     .until(() -> progressOf(browser, job), p -> p > first);
             assertThat(later).isGreaterThan(first);
 
-            Path shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
-            Path target = GridProcesses.HOME.resolve("e2e/target");
-            Files.createDirectories(target);
-            Files.copy(shot, target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
-
             workers.get("beta").destroyForcibly();
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
                     browser.findElements(By.cssSelector("#workers tr.worker[data-worker='beta'][data-state='DEAD']"))
                             .size() == 1);
             assertThat(browser.findElement(By.id("events")).getText()).contains("beta").contains("DEAD");
+
+            Path shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+            Path target = GridProcesses.HOME.resolve("e2e/target");
+            Files.createDirectories(target);
+            Files.copy(shot, target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
 
             // a viewer sees no cancel button on the job page
             browser.get(dashboard + "#/jobs/" + job);
