@@ -50,7 +50,7 @@ class ScheduleIT {
         master = grid.start("master-" + System.nanoTime(), "master", "--port", Integer.toString(port), "--bind",
                 "127.0.0.1", "--data", data.toString());
         await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(data.resolve("master.port"))
-                && !Files.readString(data.resolve("master.port")).isBlank());
+                && !Files.readString(data.resolve("master.port")).isBlank() && Files.exists(data.resolve(Credentials.FILE_NAME)));
     }
 
     private List<ScheduleRun> runs(String name) {

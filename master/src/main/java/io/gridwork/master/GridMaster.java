@@ -119,7 +119,6 @@ public final class GridMaster implements AutoCloseable {
             TokenRegistry tokens = new TokenRegistry(store, clock);
             Audit audit = new Audit(store, clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca);
-            Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
@@ -128,6 +127,8 @@ public final class GridMaster implements AutoCloseable {
                         ca == null ? null : ca.masterKeyManagers(), core, store, tokens, audit, metrics);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
+            // written last: once it is there, the master serves, its credentials file is written and its dashboard up
+            Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             started = true;
         } finally {
             if (!started) {
