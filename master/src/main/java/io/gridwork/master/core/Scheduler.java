@@ -142,7 +142,6 @@ public final class Scheduler implements AutoCloseable {
     // =====================================================================================================
     // lifecycle
 
-    /** Loads the workers and resumes the jobs that had not ended, then starts the writer and the periodic checks. */
     /** Where the scheduler's counters and timers go; call before {@link #start}. */
     public void metrics(CoreMetrics metrics) {
         this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
@@ -153,6 +152,7 @@ public final class Scheduler implements AutoCloseable {
         return metrics;
     }
 
+    /** Loads the workers and resumes the jobs that had not ended, then starts the writer and the periodic checks. */
     public void start() {
         recover();
         writer.start();
@@ -297,13 +297,11 @@ public final class Scheduler implements AutoCloseable {
             NewJob.Placement placement = placement(submission, own);
             long atLeast = Math.max(source.knownSize(), prepared.firstTasks().size());
             if (atLeast > options.maxTasksPerJob()) {
-                source.close();
                 throw CoreException.exhausted("the job would have " + atLeast + " tasks, over the limit "
                         + "max-tasks-per-job=" + options.maxTasksPerJob());
             }
             if (!start) {
-                source.close();
-                return null;
+                return null; // a check only: the finally below closes the split and the code
             }
             JobRow row = store.insertJob(new NewJob(sha, className, args.asMap(), maxAttempts, timeoutMs, clock.instant(),
                     submission.owner(), placement, submission.schedule()), prepared.firstTasks(), prepared.exhausted());
@@ -1476,10 +1474,9 @@ public final class Scheduler implements AutoCloseable {
         job.ending = true;
         Instant now = clock.instant();
         String finalText = text;
-        pendingWrites.jobDurations(job.id, job.durationBuckets);
         pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, JobState.SUCCEEDED, now, null, job.succeeded,
                 job.failed, job.retried, job.lost, job.rejected, job.speculated,
-                new StoreBatch.JobResultData(result.bytes(), text, result.mediaType())));
+                new StoreBatch.JobResultData(result.bytes(), text, result.mediaType()), job.durationBuckets));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(JobState.SUCCEEDED);
             log.atInfo().addKeyValue("job", job.id).log("job succeeded: {}", finalText == null ? result.bytes().length + " bytes of "
@@ -1518,9 +1515,8 @@ public final class Scheduler implements AutoCloseable {
         job.retries.clear();
         job.readyBytes = 0;
         Instant now = clock.instant();
-        pendingWrites.jobDurations(job.id, job.durationBuckets);
         pendingWrites.job(StoreBatch.JobUpdate.ended(job.id, state, now, error, job.succeeded, job.failed,
-                job.retried, job.lost, job.rejected, job.speculated, null));
+                job.retried, job.lost, job.rejected, job.speculated, null, job.durationBuckets));
         afterCommit.add(() -> {
             job.state = job.state.moveTo(state);
             JobSnapshot last = job.snapshot(now, error, null, null, 0);
@@ -1625,7 +1621,7 @@ public final class Scheduler implements AutoCloseable {
             String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
             log.atWarn().addKeyValue("job", row.id()).log("job cannot be resumed: {}", reason);
             store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
-                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null, null)));
+                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null, null, null)));
         }
     }
 

@@ -13,6 +13,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.core.CoreException;
 import io.gridwork.master.core.JobSnapshot;
 import io.gridwork.master.core.ResultData;
@@ -96,17 +97,9 @@ public final class Console implements AutoCloseable {
         this.audit = audit;
         this.metrics = metrics;
         this.insecure = insecure;
-        this.executor = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "gridwork-http");
-            t.setDaemon(true);
-            return t;
-        });
-        this.sampler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "gridwork-http-sampler");
-            t.setDaemon(true);
-            return t;
-        });
-        this.throughput = new Throughput(Duration.ofSeconds(2), 300);
+        this.executor = Executors.newFixedThreadPool(4, new NamedThreads("gridwork-http", true));
+        this.sampler = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-http-sampler", true));
+        this.throughput = new Throughput(300);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
     }

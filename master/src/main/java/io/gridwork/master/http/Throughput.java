@@ -1,6 +1,5 @@
 package io.gridwork.master.http;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -16,8 +15,8 @@ final class Throughput {
     private final Deque<Sample> samples = new ArrayDeque<>();
     private final int keep;
 
-    /** @param keep samples kept (at one every {@code every}: 300 at 2 s is ten minutes) */
-    Throughput(Duration every, int keep) {
+    /** @param keep samples kept (300, one every 2 s, is ten minutes) */
+    Throughput(int keep) {
         this.keep = keep;
     }
 

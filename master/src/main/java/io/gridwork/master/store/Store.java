@@ -447,7 +447,7 @@ public final class Store implements AutoCloseable {
         return DURATION_BUCKETS_MS.length;
     }
 
-    /** The task durations kept with a job when it ended (see {@link StoreBatch#jobDurations}), if it has them. */
+    /** The task durations kept with a job when it ended (see {@link StoreBatch.JobUpdate#ended}), if it has them. */
     public Optional<long[]> jobDurations(String jobId) {
         return query("SELECT durations FROM job WHERE id = ? AND durations IS NOT NULL", s -> s.setString(1, jobId),
                 rs -> java.util.Arrays.stream(rs.getString(1).split(",")).mapToLong(Long::parseLong).toArray())
@@ -663,17 +663,6 @@ public final class Store implements AutoCloseable {
             for (StoreBatch.JobUpdate u : batch.jobUpdates) {
                 updateJob(c, u);
             }
-            if (!batch.jobDurations.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE job SET durations = ? WHERE id = ?")) {
-                    for (Map.Entry<String, long[]> e : batch.jobDurations.entrySet()) {
-                        s.setString(1, java.util.Arrays.stream(e.getValue()).mapToObj(Long::toString)
-                                .collect(java.util.stream.Collectors.joining(",")));
-                        s.setString(2, e.getKey());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
             if (!batch.workerCounters.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement(
                         "UPDATE worker SET completed = completed + ?, failed = failed + ? WHERE id = ?")) {
@@ -777,6 +766,11 @@ public final class Store implements AutoCloseable {
         if (u.speculated() != null) {
             sets.add("speculated = ?");
             values.add(u.speculated());
+        }
+        if (u.durations() != null) {
+            sets.add("durations = ?");
+            values.add(java.util.Arrays.stream(u.durations()).mapToObj(Long::toString)
+                    .collect(java.util.stream.Collectors.joining(",")));
         }
         if (u.result() != null) {
             sets.add("result = ?");

@@ -25,17 +25,22 @@ public final class StoreBatch {
 
     /** A change of a job's stored columns; null fields are left as they are. */
     public record JobUpdate(String id, JobState state, Instant startedAt, Instant finishedAt, String error,
-            Long succeeded, Long failed, Long retried, Long lost, Long rejected, Long speculated, JobResultData result) {
+            Long succeeded, Long failed, Long retried, Long lost, Long rejected, Long speculated, JobResultData result,
+            long[] durations) {
 
         /** A job that started running. */
         public static JobUpdate started(String id, Instant at) {
-            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null, null);
+            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null, null, null);
         }
 
-        /** A job that ended, with its final counts (and result, if it succeeded). */
+        /**
+         * A job that ended, with its final counts, its task durations by bucket (see Store.DURATION_BUCKETS_MS) and
+         * its result, if it succeeded.
+         */
         public static JobUpdate ended(String id, JobState state, Instant at, String error, long succeeded, long failed,
-                long retried, long lost, long rejected, long speculated, JobResultData result) {
-            return new JobUpdate(id, state, null, at, error, succeeded, failed, retried, lost, rejected, speculated, result);
+                long retried, long lost, long rejected, long speculated, JobResultData result, long[] durations) {
+            return new JobUpdate(id, state, null, at, error, succeeded, failed, retried, lost, rejected, speculated, result,
+                    durations.clone());
         }
     }
 
@@ -49,16 +54,9 @@ public final class StoreBatch {
     final List<TaskAttemptFailed> attemptFailures = new ArrayList<>();
     final List<TaskFailed> taskFailures = new ArrayList<>();
     final List<JobUpdate> jobUpdates = new ArrayList<>();
-    final Map<String, long[]> jobDurations = new LinkedHashMap<>();
     final Map<String, long[]> workerCounters = new LinkedHashMap<>();
     final Map<String, WorkerUpdate> workerUpdates = new LinkedHashMap<>();
     final List<WorkerEventRow> workerEvents = new ArrayList<>();
-
-    /** A job's task durations by bucket, as it ends. */
-    public StoreBatch jobDurations(String jobId, long[] counts) {
-        jobDurations.put(jobId, counts.clone());
-        return this;
-    }
 
     public StoreBatch success(TaskSuccess s) {
         successes.add(s);
@@ -104,7 +102,6 @@ public final class StoreBatch {
         attemptFailures.addAll(other.attemptFailures);
         taskFailures.addAll(other.taskFailures);
         jobUpdates.addAll(other.jobUpdates);
-        jobDurations.putAll(other.jobDurations);
         other.workerCounters.forEach((id, c) -> {
             long[] mine = counters(id);
             mine[0] += c[0];
@@ -117,7 +114,7 @@ public final class StoreBatch {
 
     public boolean isEmpty() {
         return successes.isEmpty() && attemptFailures.isEmpty() && taskFailures.isEmpty() && jobUpdates.isEmpty()
-                && jobDurations.isEmpty() && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
+                && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
     }
 
     /** The number of task successes in this batch. */
@@ -127,7 +124,7 @@ public final class StoreBatch {
 
     public int size() {
         return successes.size() + attemptFailures.size() + taskFailures.size() + jobUpdates.size()
-                + jobDurations.size() + workerCounters.size() + workerUpdates.size() + workerEvents.size();
+                + workerCounters.size() + workerUpdates.size() + workerEvents.size();
     }
 
     private long[] counters(String workerId) {

@@ -92,7 +92,8 @@ class StoreTest {
         JobRow job = aJob();
         assertThat(store.jobDurations(job.id())).isEmpty();
         long[] counts = {1, 2, 3, 0, 0, 0, 9};
-        StoreBatch combined = new StoreBatch().addAll(new StoreBatch().jobDurations(job.id(), counts));
+        StoreBatch combined = new StoreBatch().addAll(new StoreBatch().job(StoreBatch.JobUpdate.ended(job.id(),
+                JobState.SUCCEEDED, now, null, 6, 0, 0, 0, 0, 0, null, counts)));
         assertThat(combined.isEmpty()).isFalse();
         store.apply(combined);
         assertThat(store.jobDurations(job.id())).hasValue(counts);
@@ -124,7 +125,7 @@ class StoreTest {
     void jobUpdatesAndResults() {
         JobRow job = aJob();
         store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
-                1L, 2L, 1L, 4L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"))));
+                1L, 2L, 1L, 4L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"), null)));
         JobRow done = store.findJob(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.succeeded()).isEqualTo(3);
