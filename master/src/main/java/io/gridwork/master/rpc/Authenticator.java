@@ -4,7 +4,8 @@ import io.gridwork.api.v1.ClientServiceGrpc;
 import io.gridwork.api.v1.WorkerServiceGrpc;
 import io.gridwork.client.BearerToken;
 import io.gridwork.internal.tls.Certificates;
-import io.gridwork.master.model.Role;
+import io.gridwork.master.security.AccessPolicy;
+import io.gridwork.master.security.AccessPolicy.Action;
 import io.gridwork.master.security.AuthException;
 import io.gridwork.master.security.Principal;
 import io.gridwork.master.security.TokenRegistry;
@@ -19,64 +20,61 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
  * Who may call what, checked on every call before it reaches a service. People and scripts present a bearer
- * token; workers their client certificate (mutual TLS); a machine joining presents a join token. The one table
- * below says, per method, which of them may call it; services then narrow by ownership (a submitter's own jobs).
+ * token; workers their client certificate (mutual TLS); a machine joining presents a join token. The table below
+ * maps each method to an {@link Action}; the {@link AccessPolicy} says who may do it (the web console asks the same
+ * policy), and services then narrow by ownership with it (a submitter's own jobs).
  */
 public final class Authenticator implements ServerInterceptor {
 
     /** The caller, for services. */
     public static final Context.Key<Principal> PRINCIPAL = Context.key("gridwork-principal");
 
-    private enum Access { OPEN, JOIN, WORKER, ROLES }
-
-    private record Rule(Access access, Set<Role> roles, String what) {}
-
-    private static final Set<Role> ANYONE = EnumSet.of(Role.ADMIN, Role.SUBMITTER, Role.VIEWER);
-    private static final Set<Role> SUBMITTERS = EnumSet.of(Role.ADMIN, Role.SUBMITTER);
-    private static final Set<Role> ADMINS = EnumSet.of(Role.ADMIN);
-    private static final Map<String, Rule> RULES = new HashMap<>();
+    /** Each method's action; the {@link AccessPolicy} says who may do it. */
+    private static final Map<String, Action> ACTIONS = new HashMap<>();
 
     static {
-        roles(ClientServiceGrpc.getHasJarMethod(), SUBMITTERS, "upload jars");
-        roles(ClientServiceGrpc.getUploadJarMethod(), SUBMITTERS, "upload jars");
-        roles(ClientServiceGrpc.getSubmitJobMethod(), SUBMITTERS, "submit jobs");
-        roles(ClientServiceGrpc.getGetJobMethod(), ANYONE, "read jobs");
-        roles(ClientServiceGrpc.getListJobsMethod(), ANYONE, "read jobs");
-        roles(ClientServiceGrpc.getWatchJobMethod(), ANYONE, "read jobs");
-        roles(ClientServiceGrpc.getGetResultMethod(), ANYONE, "read results");
-        roles(ClientServiceGrpc.getCancelJobMethod(), SUBMITTERS, "cancel jobs");
-        roles(ClientServiceGrpc.getListWorkersMethod(), ANYONE, "read workers");
-        roles(ClientServiceGrpc.getWatchWorkersMethod(), ANYONE, "read workers");
-        roles(ClientServiceGrpc.getDrainWorkerMethod(), ADMINS, "drain workers");
-        roles(ClientServiceGrpc.getCreateScheduleMethod(), SUBMITTERS, "create schedules");
-        roles(ClientServiceGrpc.getListSchedulesMethod(), ANYONE, "read schedules");
-        roles(ClientServiceGrpc.getGetScheduleMethod(), ANYONE, "read schedules");
-        roles(ClientServiceGrpc.getPauseScheduleMethod(), SUBMITTERS, "change schedules");
-        roles(ClientServiceGrpc.getResumeScheduleMethod(), SUBMITTERS, "change schedules");
-        roles(ClientServiceGrpc.getDeleteScheduleMethod(), SUBMITTERS, "change schedules");
-        roles(ClientServiceGrpc.getCreateTokenMethod(), ADMINS, "manage tokens");
-        roles(ClientServiceGrpc.getListTokensMethod(), ADMINS, "manage tokens");
-        roles(ClientServiceGrpc.getRevokeTokenMethod(), ADMINS, "manage tokens");
-        roles(ClientServiceGrpc.getListAuditMethod(), ADMINS, "read the audit log");
-        RULES.put(WorkerServiceGrpc.getJoinMethod().getFullMethodName(), new Rule(Access.JOIN, Set.of(), "join as a worker"));
-        for (MethodDescriptor<?, ?> m : new MethodDescriptor<?, ?>[] {WorkerServiceGrpc.getRegisterMethod(),
-                WorkerServiceGrpc.getConnectMethod(), WorkerServiceGrpc.getFetchJarMethod()}) {
-            RULES.put(m.getFullMethodName(), new Rule(Access.WORKER, Set.of(), "act as a worker"));
-        }
+        on(ClientServiceGrpc.getHasJarMethod(), Action.UPLOAD_JARS);
+        on(ClientServiceGrpc.getUploadJarMethod(), Action.UPLOAD_JARS);
+        on(ClientServiceGrpc.getSubmitJobMethod(), Action.SUBMIT_JOBS);
+        on(ClientServiceGrpc.getGetJobMethod(), Action.READ_JOBS);
+        on(ClientServiceGrpc.getListJobsMethod(), Action.READ_JOBS);
+        on(ClientServiceGrpc.getWatchJobMethod(), Action.READ_JOBS);
+        on(ClientServiceGrpc.getGetResultMethod(), Action.READ_RESULTS);
+        on(ClientServiceGrpc.getCancelJobMethod(), Action.CANCEL_JOBS);
+        on(ClientServiceGrpc.getListWorkersMethod(), Action.READ_WORKERS);
+        on(ClientServiceGrpc.getWatchWorkersMethod(), Action.READ_WORKERS);
+        on(ClientServiceGrpc.getDrainWorkerMethod(), Action.DRAIN_WORKERS);
+        on(ClientServiceGrpc.getCreateScheduleMethod(), Action.CREATE_SCHEDULES);
+        on(ClientServiceGrpc.getListSchedulesMethod(), Action.READ_SCHEDULES);
+        on(ClientServiceGrpc.getGetScheduleMethod(), Action.READ_SCHEDULES);
+        on(ClientServiceGrpc.getPauseScheduleMethod(), Action.CHANGE_SCHEDULES);
+        on(ClientServiceGrpc.getResumeScheduleMethod(), Action.CHANGE_SCHEDULES);
+        on(ClientServiceGrpc.getDeleteScheduleMethod(), Action.CHANGE_SCHEDULES);
+        on(ClientServiceGrpc.getCreateTokenMethod(), Action.MANAGE_TOKENS);
+        on(ClientServiceGrpc.getListTokensMethod(), Action.MANAGE_TOKENS);
+        on(ClientServiceGrpc.getRevokeTokenMethod(), Action.MANAGE_TOKENS);
+        on(ClientServiceGrpc.getListAuditMethod(), Action.READ_AUDIT);
+        on(WorkerServiceGrpc.getJoinMethod(), Action.JOIN);
+        on(WorkerServiceGrpc.getRegisterMethod(), Action.ACT_AS_WORKER);
+        on(WorkerServiceGrpc.getConnectMethod(), Action.ACT_AS_WORKER);
+        on(WorkerServiceGrpc.getFetchJarMethod(), Action.ACT_AS_WORKER);
     }
 
-    private static void roles(MethodDescriptor<?, ?> method, Set<Role> roles, String what) {
-        RULES.put(method.getFullMethodName(), new Rule(Access.ROLES, roles, what));
+    private static void on(MethodDescriptor<?, ?> method, Action action) {
+        ACTIONS.put(method.getFullMethodName(), action);
+    }
+
+    /** The action a method stands for, or null for a method nobody may call. */
+    static Action action(String fullMethodName) {
+        Action action = ACTIONS.get(fullMethodName);
+        return action == null && fullMethodName.startsWith("grpc.health.") ? Action.CHECK_HEALTH : action;
     }
 
     private final TokenRegistry tokens;
@@ -91,16 +89,13 @@ public final class Authenticator implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        Rule rule = RULES.get(method);
-        if (rule == null && method.startsWith("grpc.health.")) {
-            rule = new Rule(Access.OPEN, Set.of(), "check health");
-        }
+        Action action = action(method);
         Principal principal;
         try {
-            if (rule == null) {
+            if (action == null) {
                 throw new AuthException(false, "no access to " + method);
             }
-            principal = insecure ? Principal.INSECURE : authenticate(call, headers, rule);
+            principal = insecure ? Principal.INSECURE : authenticate(call, headers, action);
         } catch (AuthException e) {
             call.close((e.unauthenticated() ? Status.UNAUTHENTICATED : Status.PERMISSION_DENIED)
                     .withDescription(e.getMessage()), new Metadata());
@@ -110,50 +105,42 @@ public final class Authenticator implements ServerInterceptor {
         return Contexts.interceptCall(context, call, headers, next);
     }
 
-    private Principal authenticate(ServerCall<?, ?> call, Metadata headers, Rule rule) throws AuthException {
-        if (rule.access() == Access.OPEN) {
+    /** Who is calling, by the credential the action takes; the policy then says whether it may. */
+    private Principal authenticate(ServerCall<?, ?> call, Metadata headers, Action action) throws AuthException {
+        if (action.credential() == AccessPolicy.Credential.NONE) {
             return null;
         }
         String bearer = bearer(headers);
         String workerName = workerCertificate(call);
-        switch (rule.access()) {
-            case WORKER:
+        Principal who;
+        switch (action.credential()) {
+            case WORKER_CERTIFICATE:
                 if (workerName != null) {
-                    return Principal.worker(workerName);
+                    who = Principal.worker(workerName);
+                } else if (bearer != null) {
+                    throw new AuthException(false, AccessPolicy.refusalOfTokens(action));
+                } else {
+                    throw new AuthException(true, "this call needs a worker certificate; join the grid first with "
+                            + "--join-token (grid token create --role worker)");
                 }
-                if (bearer != null) {
-                    throw new AuthException(false, "a token cannot " + rule.what() + ": this call needs a worker "
-                            + "certificate (a worker gets one by joining with a join token)");
-                }
-                throw new AuthException(true, "this call needs a worker certificate; join the grid first with "
-                        + "--join-token (grid token create --role worker)");
-            case JOIN: {
+                break;
+            case JOIN_TOKEN:
                 if (bearer == null) {
                     throw new AuthException(true, "joining needs a join token (grid token create --role worker)");
                 }
-                Principal p = tokens.verify(bearer);
-                if (p.kind() != Principal.Kind.JOIN_TOKEN) {
-                    throw new AuthException(false, "a token of role " + lower(p.role()) + " cannot join as a worker; "
-                            + "use a join token (grid token create --role worker)");
-                }
-                return p;
-            }
-            default: {
-                if (bearer == null) {
-                    if (workerName != null) {
-                        throw new AuthException(false, "a worker certificate cannot " + rule.what());
-                    }
+                who = tokens.verify(bearer);
+                break;
+            default:
+                if (bearer != null) {
+                    who = tokens.verify(bearer);
+                } else if (workerName != null) {
+                    who = Principal.worker(workerName);
+                } else {
                     throw new AuthException(true, "missing credential: pass --token, set GRID_TOKEN, or use --credentials FILE");
                 }
-                Principal p = tokens.verify(bearer);
-                if (!rule.roles().contains(p.role())) {
-                    throw new AuthException(false, p.kind() == Principal.Kind.JOIN_TOKEN
-                            ? "a join token can only join workers; it cannot " + rule.what()
-                            : "role " + lower(p.role()) + " may not " + rule.what());
-                }
-                return p;
-            }
         }
+        AccessPolicy.check(who, action);
+        return who;
     }
 
     private static String bearer(Metadata headers) throws AuthException {
@@ -187,7 +174,4 @@ public final class Authenticator implements ServerInterceptor {
         return null;
     }
 
-    private static String lower(Role role) {
-        return role.name().toLowerCase(Locale.ROOT);
-    }
 }

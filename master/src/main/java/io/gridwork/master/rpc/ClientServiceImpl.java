@@ -44,6 +44,7 @@ import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.master.core.WorkerSnapshot;
 import io.gridwork.internal.tls.TokenText;
 import io.gridwork.master.model.Role;
+import io.gridwork.master.security.AccessPolicy;
 import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.Principal;
 import io.gridwork.master.security.TokenRegistry;
@@ -120,7 +121,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     /** A submitter sees only its own jobs. */
     private static JobSnapshot visible(JobSnapshot job) {
         Principal p = caller();
-        if (!p.seesAllJobs() && !job.owner().equals(p.owner())) {
+        if (!AccessPolicy.mayAccess(p, job.owner())) {
             throw Status.PERMISSION_DENIED.withDescription("job " + job.id() + " belongs to another user")
                     .asRuntimeException();
         }
@@ -259,7 +260,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             }
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
             Principal who = caller();
-            for (JobSnapshot s : scheduler.jobs(limit, states, who.seesAllJobs() ? null : who.owner(), schedule)) {
+            for (JobSnapshot s : scheduler.jobs(limit, states, AccessPolicy.ownerFilter(who), schedule)) {
                 b.addJobs(ProtoViews.job(s));
             }
             return b.build();
@@ -466,7 +467,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         Statuses.unary(observer, () -> {
             Principal who = caller();
             ListSchedulesResponse.Builder b = ListSchedulesResponse.newBuilder();
-            schedules().list(who.seesAllJobs() ? null : who.owner()).forEach(v -> b.addSchedules(ProtoViews.schedule(v)));
+            schedules().list(AccessPolicy.ownerFilter(who)).forEach(v -> b.addSchedules(ProtoViews.schedule(v)));
             return b.build();
         });
     }
@@ -520,7 +521,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         Validation.scheduleName("name", name);
         ScheduleView view = schedules().get(name, runs);
         Principal p = caller();
-        if (!p.seesAllJobs() && !view.spec().submission().owner().equals(p.owner())) {
+        if (!AccessPolicy.mayAccess(p, view.spec().submission().owner())) {
             throw Status.PERMISSION_DENIED.withDescription("schedule " + name + " belongs to another user").asRuntimeException();
         }
         return view;
