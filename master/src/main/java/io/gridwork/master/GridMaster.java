@@ -110,8 +110,9 @@ public final class GridMaster implements AutoCloseable {
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
             io.gridwork.master.http.MasterMetrics metrics = null;
+            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock);
             if (options.httpPort() != MasterOptions.HTTP_OFF) {
-                metrics = new io.gridwork.master.http.MasterMetrics(core, store);
+                metrics = new io.gridwork.master.http.MasterMetrics(read);
                 core.metrics(metrics.core());
             }
             core.start();
@@ -124,7 +125,8 @@ public final class GridMaster implements AutoCloseable {
             }
             if (metrics != null) {
                 web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
-                        ca == null ? null : ca.masterKeyManagers(), core, store, tokens, audit, metrics);
+                        ca == null ? null : ca.masterKeyManagers(), read, core,
+                        tokens, audit, metrics);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
             // written last: once it is there, the master serves, its credentials file is written and its dashboard up

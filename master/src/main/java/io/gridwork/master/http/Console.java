@@ -5,30 +5,30 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.MessageOrBuilder;
-import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.core.CoreException;
-import io.gridwork.master.core.JobSnapshot;
-import io.gridwork.master.core.ResultData;
 import io.gridwork.master.core.Scheduler;
-import io.gridwork.master.core.WorkerEvent;
-import io.gridwork.master.core.WorkerSnapshot;
 import io.gridwork.master.model.JobState;
-import io.gridwork.master.model.Role;
 import io.gridwork.master.model.WorkerState;
-import io.gridwork.master.rpc.ProtoViews;
+import io.gridwork.master.read.JobDetails;
+import io.gridwork.master.read.JobView;
+import io.gridwork.master.read.ReadModel;
+import io.gridwork.master.read.RunningAttemptView;
+import io.gridwork.master.read.TaskFilter;
+import io.gridwork.master.read.TaskPage;
+import io.gridwork.master.read.WorkerCounts;
+import io.gridwork.master.read.WorkerEventView;
+import io.gridwork.master.read.WorkerView;
+import io.gridwork.master.security.AccessPolicy;
+import io.gridwork.master.security.AccessPolicy.Action;
 import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.AuthException;
 import io.gridwork.master.security.Principal;
 import io.gridwork.master.security.TokenRegistry;
-import io.gridwork.master.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,15 +36,13 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,17 +57,25 @@ import org.slf4j.LoggerFactory;
 /**
  * The master's web console: the dashboard (static pages), the read-only JSON API it is built on, two actions
  * (cancel a job, drain or undrain a worker) and {@code /metrics} for Prometheus. Same credentials as the CLI: a
- * bearer token in the {@code Authorization} header; a viewer may look, a submitter may also cancel its own jobs,
- * an admin may do everything. Served over HTTPS with the master's certificate (plain HTTP on an insecure master).
- * Every list is summarised or paginated, so a grid of 1,000 workers and a job of 1,000,000 tasks stay cheap to show.
+ * bearer token in the {@code Authorization} header, and the same {@link AccessPolicy}: a viewer may look, a submitter
+ * may also cancel its own jobs, an admin may do everything. Served over HTTPS with the master's certificate (plain
+ * HTTP on an insecure master). Every list is summarised or paginated, so a grid of 1,000 workers and a job of
+ * 1,000,000 tasks stay cheap to show. What it shows comes from the {@link ReadModel}; the two actions go to the
+ * scheduler.
  */
 public final class Console implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Console.class);
-    private static final Set<Role> PEOPLE = EnumSet.of(Role.ADMIN, Role.SUBMITTER, Role.VIEWER);
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,40}");
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._-]{1,200}");
     private static final int MAX_PAGE = 500;
+    private static final Map<String, TaskFilter> FILTERS = new HashMap<>();
+
+    static {
+        for (TaskFilter f : TaskFilter.values()) {
+            FILTERS.put(f.name().toLowerCase(Locale.ROOT), f);
+        }
+    }
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
     private static final Map<String, String> TYPES = Map.of(
@@ -78,21 +84,20 @@ public final class Console implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final ScheduledExecutorService sampler;
+    private final ReadModel read;
     private final Scheduler scheduler;
-    private final Store store;
     private final TokenRegistry tokens;
     private final Audit audit;
     private final MasterMetrics metrics;
     private final boolean insecure;
     private final Throughput throughput;
     private final Gson gson = new GsonBuilder().serializeNulls().create();
-    private final JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
 
-    private Console(HttpServer server, Scheduler scheduler, Store store, TokenRegistry tokens, Audit audit,
+    private Console(HttpServer server, ReadModel read, Scheduler scheduler, TokenRegistry tokens, Audit audit,
             MasterMetrics metrics, boolean insecure) {
         this.server = server;
+        this.read = read;
         this.scheduler = scheduler;
-        this.store = store;
         this.tokens = tokens;
         this.audit = audit;
         this.metrics = metrics;
@@ -108,8 +113,10 @@ public final class Console implements AutoCloseable {
      * Starts serving on {@code bindHost:port} (0: a free port).
      *
      * @param keyManagers the master's certificate and key; null for plain HTTP (an insecure master)
+     * @param read what the pages show
+     * @param scheduler where the two actions (cancel a job, drain a worker) go
      */
-    public static Console start(String bindHost, int port, KeyManager[] keyManagers, Scheduler scheduler, Store store,
+    public static Console start(String bindHost, int port, KeyManager[] keyManagers, ReadModel read, Scheduler scheduler,
             TokenRegistry tokens, Audit audit, MasterMetrics metrics) throws IOException {
         InetSocketAddress address = new InetSocketAddress(bindHost, port);
         // without TCP_NODELAY a small answer waits for the client's delayed ACK: 40 ms a request
@@ -128,7 +135,7 @@ public final class Console implements AutoCloseable {
             }
             server = https;
         }
-        Console console = new Console(server, scheduler, store, tokens, audit, metrics, keyManagers == null);
+        Console console = new Console(server, read, scheduler, tokens, audit, metrics, keyManagers == null);
         server.start();
         console.sampler.scheduleWithFixedDelay(console::sample, 0, 2, TimeUnit.SECONDS);
         log.info("dashboard at {}://{}:{}/", keyManagers == null ? "http" : "https", bindHost, console.port());
@@ -148,11 +155,7 @@ public final class Console implements AutoCloseable {
 
     private void sample() {
         try {
-            long done = 0;
-            for (WorkerSnapshot w : scheduler.workers(true)) {
-                done += w.completed();
-            }
-            throughput.add(System.currentTimeMillis(), done);
+            throughput.add(System.currentTimeMillis(), read.tasksCompleted());
         } catch (RuntimeException e) {
             log.debug("throughput sample failed: {}", e.toString());
         }
@@ -173,7 +176,7 @@ public final class Console implements AutoCloseable {
                 }
                 if (path.equals("/metrics")) {
                     requireGet(method);
-                    caller(x);
+                    allow(caller(x), Action.READ_METRICS);
                     send(x, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
                     return;
                 }
@@ -207,48 +210,65 @@ public final class Console implements AutoCloseable {
         }
         if (p.size() == 1 && head.equals("overview")) {
             requireGet(method);
+            allow(who, Action.READ_JOBS);
+            allow(who, Action.READ_WORKERS);
             return overview(who);
         }
         if (head.equals("workers")) {
             if (p.size() == 1) {
                 requireGet(method);
+                allow(who, Action.READ_WORKERS);
                 return workers(q);
             }
             String name = checked("worker", p.get(1), WORKER);
             if (p.size() == 2) {
                 requireGet(method);
+                allow(who, Action.READ_WORKERS);
                 return worker(name);
             }
             if (p.size() == 3 && (p.get(2).equals("drain") || p.get(2).equals("undrain"))) {
                 requirePost(method);
+                allow(who, Action.DRAIN_WORKERS);
                 return drain(who, name, p.get(2).equals("drain"));
             }
         }
         if (head.equals("jobs")) {
             if (p.size() == 1) {
                 requireGet(method);
+                allow(who, Action.READ_JOBS);
                 return jobs(q, who);
             }
             String id = checked("job", p.get(1), JOB_ID);
             if (p.size() == 2) {
                 requireGet(method);
+                allow(who, Action.READ_JOBS);
                 return job(id, who);
             }
             if (p.size() == 3 && p.get(2).equals("tasks")) {
                 requireGet(method);
+                allow(who, Action.READ_JOBS);
                 return tasks(id, q, who);
             }
             if (p.size() == 3 && p.get(2).equals("result")) {
                 requireGet(method);
+                allow(who, Action.READ_RESULTS);
                 result(x, id, who);
                 return null;
             }
             if (p.size() == 3 && p.get(2).equals("cancel")) {
                 requirePost(method);
+                allow(who, Action.CANCEL_JOBS);
                 return cancel(id, who);
             }
         }
         throw new HttpError(404, "no API " + String.join("/", p));
+    }
+
+    /** Refuses with 403 unless the access policy lets {@code who} do {@code action}. */
+    private static void allow(Principal who, Action action) {
+        if (!AccessPolicy.allows(who, action)) {
+            throw new HttpError(403, AccessPolicy.refusal(who, action));
+        }
     }
 
     // ================================================================================================ views
@@ -256,40 +276,31 @@ public final class Console implements AutoCloseable {
     private JsonElement me(Principal who) {
         JsonObject o = new JsonObject();
         o.addProperty("name", who.name());
-        o.addProperty("role", who.role().name().toLowerCase(java.util.Locale.ROOT));
-        o.addProperty("canCancel", who.role() == Role.ADMIN || who.role() == Role.SUBMITTER);
-        o.addProperty("canDrain", who.role() == Role.ADMIN);
+        o.addProperty("role", who.role().name().toLowerCase(Locale.ROOT));
+        o.addProperty("canCancel", AccessPolicy.allows(who, Action.CANCEL_JOBS));
+        o.addProperty("canDrain", AccessPolicy.allows(who, Action.DRAIN_WORKERS));
         o.addProperty("insecure", insecure);
         return o;
     }
 
     private JsonElement overview(Principal who) {
         JsonObject o = new JsonObject();
-        List<WorkerSnapshot> all = scheduler.workers(true);
-        Map<WorkerState, Integer> byState = new EnumMap<>(WorkerState.class);
-        int slots = 0;
-        int busy = 0;
-        for (WorkerSnapshot w : all) {
-            byState.merge(w.state(), 1, Integer::sum);
-            if (!w.state().isDeparted()) {
-                slots += w.slots();
-                busy += Math.min(w.running(), w.slots());
-            }
-        }
+        WorkerCounts counts = read.workerCounts();
         JsonObject workers = new JsonObject();
-        workers.addProperty("total", all.size());
-        workers.addProperty("slots", slots);
-        workers.addProperty("slotsInUse", busy);
+        workers.addProperty("total", counts.total());
+        workers.addProperty("slots", counts.slots());
+        workers.addProperty("slotsInUse", counts.slotsInUse());
         JsonObject states = new JsonObject();
-        byState.forEach((s, n) -> states.addProperty(s.name(), n));
+        counts.byState().forEach((s, n) -> states.addProperty(s.name(), n));
         workers.add("byState", states);
         o.add("workers", workers);
         JsonObject jobStates = new JsonObject();
-        store.jobsByState().forEach(jobStates::addProperty);
+        read.jobsByState().entrySet().stream().sorted(Comparator.comparing(e -> e.getKey().name()))
+                .forEach(e -> jobStates.addProperty(e.getKey().name(), e.getValue()));
         o.add("jobsByState", jobStates);
-        String owner = who.seesAllJobs() ? null : who.owner();
-        o.add("activeJobs", jobList(scheduler.jobs(50, EnumSet.of(JobState.QUEUED, JobState.RUNNING), owner)));
-        o.add("recentJobs", jobList(scheduler.jobs(20, EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED),
+        String owner = AccessPolicy.ownerFilter(who);
+        o.add("activeJobs", jobList(read.jobs(50, EnumSet.of(JobState.QUEUED, JobState.RUNNING), owner)));
+        o.add("recentJobs", jobList(read.jobs(20, EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED),
                 owner)));
         JsonArray rate = new JsonArray();
         for (Throughput.Point pt : throughput.rates()) {
@@ -300,8 +311,8 @@ public final class Console implements AutoCloseable {
         }
         o.add("tasksPerSecond", rate);
         JsonArray events = new JsonArray();
-        for (WorkerEvent e : scheduler.recentWorkerEvents(100)) {
-            events.add(proto(ProtoViews.event(e)));
+        for (WorkerEventView e : read.recentWorkerEvents(100)) {
+            events.add(JsonViews.event(e));
         }
         o.add("events", events);
         return o;
@@ -314,14 +325,14 @@ public final class Console implements AutoCloseable {
         WorkerState wanted = null;
         if (state != null && !state.isEmpty()) {
             try {
-                wanted = WorkerState.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+                wanted = WorkerState.valueOf(state.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new HttpError(400, "state: unknown worker state " + state);
             }
         }
         boolean departed = "true".equals(q.get("departed")) || (wanted != null && wanted.isDeparted());
-        List<WorkerSnapshot> all = new ArrayList<>();
-        for (WorkerSnapshot w : scheduler.workers(departed)) {
+        List<WorkerView> all = new ArrayList<>();
+        for (WorkerView w : read.workers(departed)) {
             if (wanted == null || w.state() == wanted) {
                 all.add(w);
             }
@@ -330,45 +341,25 @@ public final class Console implements AutoCloseable {
         o.addProperty("total", all.size());
         o.addProperty("offset", offset);
         JsonArray page = new JsonArray();
-        Instant now = Instant.now();
         for (int i = offset; i < Math.min(all.size(), offset + limit); i++) {
-            page.add(workerJson(all.get(i), now));
+            page.add(JsonViews.worker(all.get(i)));
         }
         o.add("workers", page);
         return o;
     }
 
-    private JsonObject workerJson(WorkerSnapshot w, Instant now) {
-        JsonObject j = proto(ProtoViews.worker(w)).getAsJsonObject();
-        j.addProperty("heartbeatAgeMs", w.lastHeartbeat() == null ? null : Duration.between(w.lastHeartbeat(), now).toMillis());
-        return j;
-    }
-
     private JsonElement worker(String name) {
-        WorkerSnapshot w = scheduler.workers(true).stream().filter(s -> s.name().equals(name) || s.id().equals(name))
-                .findFirst().orElseThrow(() -> new HttpError(404, "worker: no worker " + name));
+        WorkerView w = read.worker(name).orElseThrow(() -> new HttpError(404, "worker: no worker " + name));
         JsonObject o = new JsonObject();
-        o.add("worker", workerJson(w, Instant.now()));
+        o.add("worker", JsonViews.worker(w));
         JsonArray running = new JsonArray();
-        for (Scheduler.RunningAttempt a : scheduler.runningOn(w.id(), 200)) {
-            JsonObject r = new JsonObject();
-            r.addProperty("jobId", a.jobId());
-            r.addProperty("jobClass", a.jobClass());
-            r.addProperty("task", a.index());
-            r.addProperty("attempt", a.attempt());
-            r.addProperty("speculative", a.speculative());
-            r.addProperty("startedAt", a.startedAt().toString());
-            running.add(r);
+        for (RunningAttemptView a : read.runningOn(w.id(), 200)) {
+            running.add(JsonViews.running(a));
         }
         o.add("running", running);
         JsonArray history = new JsonArray();
-        for (io.gridwork.master.store.WorkerEventRow e : store.workerEvents(w.id(), 100)) {
-            JsonObject h = new JsonObject();
-            h.addProperty("type", e.type().name());
-            h.addProperty("reason", e.reason());
-            h.addProperty("incarnation", e.incarnation());
-            h.addProperty("at", e.at().toString());
-            history.add(h);
+        for (WorkerEventView e : read.workerHistory(w.id(), 100)) {
+            history.add(JsonViews.history(e));
         }
         o.add("history", history);
         return o;
@@ -381,175 +372,80 @@ public final class Console implements AutoCloseable {
         if (state != null && !state.isEmpty()) {
             for (String s : state.split(",")) {
                 try {
-                    states.add(JobState.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)));
+                    states.add(JobState.valueOf(s.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new HttpError(400, "state: unknown job state " + s);
                 }
             }
         }
         JsonObject o = new JsonObject();
-        o.add("jobs", jobList(scheduler.jobs(limit, states, who.seesAllJobs() ? null : who.owner())));
+        o.add("jobs", jobList(read.jobs(limit, states, AccessPolicy.ownerFilter(who))));
         return o;
     }
 
-    private JsonArray jobList(List<JobSnapshot> jobs) {
+    private static JsonArray jobList(List<JobView> jobs) {
         JsonArray a = new JsonArray();
-        for (JobSnapshot j : jobs) {
-            a.add(proto(ProtoViews.job(j)));
+        for (JobView j : jobs) {
+            a.add(JsonViews.job(j));
         }
         return a;
     }
 
-    private JobSnapshot visibleJob(String id, Principal who) {
-        JobSnapshot job = scheduler.job(id).orElseThrow(() -> new HttpError(404, "job: no job " + id));
-        if (!who.seesAllJobs() && !job.owner().equals(who.owner())) {
+    /** The job, if {@code who} may see it (the ownership rule of the access policy). */
+    private JobView visibleJob(String id, Principal who) {
+        JobView job = read.job(id).orElseThrow(() -> new HttpError(404, "job: no job " + id));
+        if (!AccessPolicy.mayAccess(who, job.owner())) {
             throw new HttpError(403, "job " + id + " belongs to another user");
         }
         return job;
     }
 
     private JsonElement job(String id, Principal who) {
-        JobSnapshot job = visibleJob(id, who);
+        JobView job = visibleJob(id, who);
+        JobDetails details = read.details(job);
         JsonObject o = new JsonObject();
-        o.add("job", proto(ProtoViews.job(job)));
-        TaskSummary summary = summary(job);
-        JsonObject histogram = new JsonObject();
-        JsonArray bounds = new JsonArray();
-        for (long b : Store.DURATION_BUCKETS_MS) {
-            bounds.add(b);
-        }
-        JsonArray hc = new JsonArray();
-        for (long c : summary.durations()) {
-            hc.add(c);
-        }
-        histogram.add("boundsMs", bounds);
-        histogram.add("counts", hc);
-        o.add("durations", histogram);
-        o.add("errors", summary.errors());
-        o.addProperty("canCancel", !job.state().isTerminal() && (who.role() == Role.ADMIN || who.role() == Role.SUBMITTER));
+        o.add("job", JsonViews.job(job));
+        o.add("durations", JsonViews.histogram(details.durations()));
+        JsonArray errors = new JsonArray();
+        details.recentErrors().forEach(e -> errors.add(JsonViews.error(e)));
+        details.erroredTasks().forEach(t -> errors.add(JsonViews.task(t)));
+        o.add("errors", errors);
+        o.addProperty("canCancel", !job.state().isTerminal() && AccessPolicy.allows(who, Action.CANCEL_JOBS, job.owner()));
         return o;
-    }
-
-    /** A job's task durations by bucket and its latest errors. */
-    private record TaskSummary(long[] durations, JsonArray errors) {}
-
-    private static final int SUMMARIES_KEPT = 64;
-
-    /** Summaries of ended jobs: they no longer change, and reading them may take a pass over their tasks. */
-    private final Map<String, TaskSummary> ended = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, TaskSummary> eldest) {
-                    return size() > SUMMARIES_KEPT;
-                }
-            });
-
-    /**
-     * A running job's summary comes from the scheduler's memory; an ended job's from what was kept with it (its
-     * durations, and its errors only if it had any), once: a page polled every second over a job of a million
-     * tasks never reads them all.
-     */
-    private TaskSummary summary(JobSnapshot job) {
-        Optional<Scheduler.JobDetail> live = scheduler.detail(job.id());
-        if (live.isPresent()) {
-            JsonArray errors = new JsonArray();
-            List<Scheduler.TaskError> recent = live.get().errors();
-            for (int i = recent.size() - 1; i >= 0; i--) {
-                Scheduler.TaskError e = recent.get(i);
-                JsonObject o = new JsonObject();
-                o.addProperty("index", e.index());
-                o.addProperty("attempt", e.attempt());
-                o.addProperty("worker", e.worker());
-                o.addProperty("error", e.message());
-                o.addProperty("at", e.at().toString());
-                errors.add(o);
-            }
-            return new TaskSummary(live.get().durationBuckets(), errors);
-        }
-        TaskSummary cached = ended.get(job.id());
-        if (cached != null) {
-            return cached;
-        }
-        long[] durations = store.jobDurations(job.id()).orElseGet(() -> store.durationHistogram(job.id()));
-        boolean hadErrors = job.failed() > 0 || job.retried() > 0 || job.state() == JobState.FAILED;
-        TaskSummary summary = new TaskSummary(durations,
-                hadErrors ? taskArray(store.taskPage(job.id(), 0, -1, true, 20)) : new JsonArray());
-        if (job.state().isTerminal()) {
-            ended.put(job.id(), summary);
-        }
-        return summary;
     }
 
     private JsonElement tasks(String id, Map<String, String> q, Principal who) {
         visibleJob(id, who);
         long from = longParam(q, "from", 0);
         int limit = intParam(q, "limit", 100, 1, MAX_PAGE);
-        String filter = q.getOrDefault("filter", "all");
-        int state;
-        boolean errors = false;
-        switch (filter) {
-            case "all" -> state = -1;
-            case "pending" -> state = 0;
-            case "succeeded" -> state = 1;
-            case "failed" -> state = 2;
-            case "cancelled" -> state = 3;
-            case "errors" -> {
-                state = -1;
-                errors = true;
-            }
-            default -> throw new HttpError(400, "filter: one of all, pending, succeeded, failed, cancelled, errors");
+        TaskFilter filter = FILTERS.get(q.getOrDefault("filter", "all"));
+        if (filter == null) {
+            throw new HttpError(400, "filter: one of all, pending, succeeded, failed, cancelled, errors");
         }
-        List<Store.TaskView> page = store.taskPage(id, from, state, errors, limit + 1);
+        TaskPage page = read.tasks(id, from, filter, limit);
         JsonObject o = new JsonObject();
-        o.add("tasks", taskArray(page.size() > limit ? page.subList(0, limit) : page));
-        o.addProperty("next", page.size() > limit ? page.get(limit).index() : null);
+        JsonArray tasks = new JsonArray();
+        page.tasks().forEach(t -> tasks.add(JsonViews.task(t)));
+        o.add("tasks", tasks);
+        o.addProperty("next", page.next());
         return o;
-    }
-
-    private static final String[] TASK_STATES = {"PENDING", "SUCCEEDED", "FAILED", "CANCELLED"};
-
-    private JsonArray taskArray(List<Store.TaskView> tasks) {
-        Map<String, String> names = new HashMap<>();
-        if (!tasks.isEmpty()) {
-            for (WorkerSnapshot w : scheduler.workers(true)) {
-                names.put(w.id(), w.name());
-            }
-        }
-        JsonArray a = new JsonArray();
-        for (Store.TaskView t : tasks) {
-            JsonObject o = new JsonObject();
-            o.addProperty("index", t.index());
-            o.addProperty("state", t.state() >= 0 && t.state() < TASK_STATES.length ? TASK_STATES[t.state()] : "?");
-            o.addProperty("attempts", t.failures() + t.losses() + (t.state() == 1 ? 1 : 0));
-            o.addProperty("failures", t.failures());
-            o.addProperty("losses", t.losses());
-            o.addProperty("worker", t.workerId() == null ? null : names.getOrDefault(t.workerId(), t.workerId()));
-            o.addProperty("workerId", t.workerId());
-            o.addProperty("durationMs", t.durationMs());
-            o.addProperty("error", t.error());
-            a.add(o);
-        }
-        return a;
     }
 
     private void result(HttpExchange x, String id, Principal who) throws IOException {
         visibleJob(id, who);
-        ResultData r = scheduler.result(id);
+        var r = read.result(id);
         String type = r.mediaType() == null ? "application/octet-stream" : r.mediaType();
         x.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + id + ".result\"");
         send(x, 200, type, r.bytes());
     }
 
     private JsonElement cancel(String id, Principal who) {
-        if (who.role() != Role.ADMIN && who.role() != Role.SUBMITTER) {
-            throw new HttpError(403, "role " + who.role().name().toLowerCase(java.util.Locale.ROOT) + " may not cancel jobs");
-        }
         visibleJob(id, who);
         try {
-            JobSnapshot cancelled = scheduler.cancel(id, "cancelled from the dashboard by " + who.describe())
-                    .get(30, TimeUnit.SECONDS);
+            JobView cancelled = read.job(scheduler.cancel(id, "cancelled from the dashboard by " + who.describe())
+                    .get(30, TimeUnit.SECONDS));
             audit.record(who, "job.cancel", id, "from the dashboard");
-            return proto(ProtoViews.job(cancelled));
+            return JsonViews.job(cancelled);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof CoreException c) {
                 throw c;
@@ -561,12 +457,9 @@ public final class Console implements AutoCloseable {
     }
 
     private JsonElement drain(Principal who, String name, boolean drain) {
-        if (who.role() != Role.ADMIN) {
-            throw new HttpError(403, "role " + who.role().name().toLowerCase(java.util.Locale.ROOT) + " may not drain workers");
-        }
-        WorkerSnapshot w = scheduler.drain(name, drain, who.describe());
+        WorkerView w = read.worker(scheduler.drain(name, drain, who.describe()));
         audit.record(who, drain ? "worker.drain" : "worker.undrain", w.name() + " (" + w.id() + ")", "from the dashboard");
-        return workerJson(w, Instant.now());
+        return JsonViews.worker(w);
     }
 
     // ================================================================================================ plumbing
@@ -586,18 +479,8 @@ public final class Console implements AutoCloseable {
         } catch (AuthException e) {
             throw new HttpError(401, e.getMessage());
         }
-        if (!PEOPLE.contains(p.role())) {
-            throw new HttpError(403, "a join token can only join workers");
-        }
+        allow(p, Action.READ_SELF); // the console is for people: a join token only joins workers
         return p;
-    }
-
-    private JsonElement proto(MessageOrBuilder m) {
-        try {
-            return JsonParser.parseString(printer.print(m));
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static JsonObject error(String message) {

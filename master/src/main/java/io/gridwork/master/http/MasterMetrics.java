@@ -1,12 +1,11 @@
 package io.gridwork.master.http;
 
 import io.gridwork.master.core.CoreMetrics;
-import io.gridwork.master.core.JobSnapshot;
-import io.gridwork.master.core.Scheduler;
-import io.gridwork.master.core.WorkerSnapshot;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.WorkerState;
-import io.gridwork.master.store.Store;
+import io.gridwork.master.read.ActiveTasks;
+import io.gridwork.master.read.ReadModel;
+import io.gridwork.master.read.WorkerView;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -14,37 +13,30 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The master's metrics in the Prometheus text format: the scheduler's counters and timers ({@link CoreMetrics}) and
- * gauges of the current state, read from snapshots at each scrape: tasks queued and running, workers by state,
- * each live worker's heartbeat age, jobs by state.
+ * gauges of the current state, read from the {@link ReadModel} at each scrape: tasks queued and running, workers by
+ * state, each live worker's heartbeat age, jobs by state.
  */
 public final class MasterMetrics {
 
-    private static final int ACTIVE_JOBS_READ = 10_000;
-
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CoreMetrics core = new CoreMetrics(registry);
-    private final Scheduler scheduler;
-    private final Store store;
+    private final ReadModel read;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final Map<WorkerState, AtomicLong> workers = new EnumMap<>(WorkerState.class);
     private final Map<JobState, AtomicLong> jobs = new EnumMap<>(JobState.class);
     private final MultiGauge heartbeatAge;
 
-    public MasterMetrics(Scheduler scheduler, Store store) {
-        this.scheduler = scheduler;
-        this.store = store;
+    public MasterMetrics(ReadModel read) {
+        this.read = read;
         Gauge.builder("gridwork.tasks.queued", queued, AtomicLong::get).description("tasks of active jobs waiting for a worker")
                 .register(registry);
         Gauge.builder("gridwork.tasks.running", running, AtomicLong::get).description("tasks of active jobs running now")
@@ -79,27 +71,20 @@ public final class MasterMetrics {
     }
 
     private void refresh() {
-        long q = 0;
-        long r = 0;
-        for (JobSnapshot j : scheduler.jobs(ACTIVE_JOBS_READ, EnumSet.of(JobState.QUEUED, JobState.RUNNING))) {
-            q += j.queued();
-            r += j.running();
-        }
-        queued.set(q);
-        running.set(r);
+        ActiveTasks active = read.activeTasks();
+        queued.set(active.queued());
+        running.set(active.running());
         Map<WorkerState, Long> byState = new EnumMap<>(WorkerState.class);
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        Instant now = Instant.now();
-        for (WorkerSnapshot w : scheduler.workers(true)) {
+        for (WorkerView w : read.workers(true)) {
             byState.merge(w.state(), 1L, Long::sum);
-            if (!w.state().isDeparted() && w.lastHeartbeat() != null) {
-                rows.add(MultiGauge.Row.of(Tags.of("worker", w.name()),
-                        Duration.between(w.lastHeartbeat(), now).toMillis() / 1000.0));
+            if (!w.state().isDeparted() && w.heartbeatAgeMs() != null) {
+                rows.add(MultiGauge.Row.of(Tags.of("worker", w.name()), w.heartbeatAgeMs() / 1000.0));
             }
         }
         workers.forEach((s, n) -> n.set(byState.getOrDefault(s, 0L)));
         heartbeatAge.register(rows, true);
-        Map<String, Long> stored = store.jobsByState();
-        jobs.forEach((s, n) -> n.set(stored.getOrDefault(s.name(), 0L)));
+        Map<JobState, Long> stored = read.jobsByState();
+        jobs.forEach((s, n) -> n.set(stored.getOrDefault(s, 0L)));
     }
 }

@@ -1,0 +1,210 @@
+package io.gridwork.master.http;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.gridwork.master.read.DurationHistogram;
+import io.gridwork.master.read.JobView;
+import io.gridwork.master.read.RunningAttemptView;
+import io.gridwork.master.read.TaskError;
+import io.gridwork.master.read.TaskLine;
+import io.gridwork.master.read.WorkerEventView;
+import io.gridwork.master.read.WorkerView;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The read model as the dashboard's JSON. Jobs, workers and events keep the shape clients know from the gRPC API's
+ * JSON form (lowerCamelCase names, 64-bit numbers as strings, timestamps in RFC 3339, fields at their default left
+ * out), so scripts can read either; app.js reads exactly this.
+ */
+final class JsonViews {
+
+    private JsonViews() {}
+
+    static JsonObject job(JobView j) {
+        JsonObject o = new JsonObject();
+        string(o, "id", j.id());
+        o.addProperty("state", j.state().name());
+        string(o, "jobClass", j.jobClass());
+        string(o, "jarSha256", j.jarSha256());
+        map(o, "args", j.args());
+        JobView.TaskCounts c = j.tasks();
+        JsonObject tasks = new JsonObject();
+        int64(tasks, "total", c.total());
+        int64(tasks, "succeeded", c.succeeded());
+        int64(tasks, "running", c.running());
+        int64(tasks, "queued", c.queued());
+        int64(tasks, "failed", c.failed());
+        int64(tasks, "retried", c.retried());
+        int64(tasks, "lost", c.lost());
+        int64(tasks, "rejected", c.rejected());
+        int64(tasks, "speculated", c.speculated());
+        o.add("tasks", tasks);
+        if (j.result() != null) {
+            o.addProperty("result", j.result());
+        }
+        if (j.error() != null) {
+            o.addProperty("error", j.error());
+        }
+        string(o, "resultMediaType", j.resultMediaType());
+        int64(o, "resultSize", j.resultSize());
+        timestamp(o, "submittedAt", j.submittedAt());
+        timestamp(o, "startedAt", j.startedAt());
+        timestamp(o, "finishedAt", j.finishedAt());
+        bool(o, "splitComplete", j.splitComplete());
+        int32(o, "maxAttempts", j.maxAttempts());
+        int64(o, "taskTimeoutMs", j.taskTimeoutMs());
+        string(o, "owner", j.owner());
+        string(o, "require", j.requirement());
+        int32(o, "slotsPerTask", j.slotsPerTask());
+        int32(o, "priority", j.priority());
+        bool(o, "speculation", j.speculation());
+        string(o, "waitingReason", j.waitingReason());
+        string(o, "schedule", j.schedule());
+        return o;
+    }
+
+    /** A worker, and the age of its last heartbeat (null before the first). */
+    static JsonObject worker(WorkerView w) {
+        JsonObject o = new JsonObject();
+        string(o, "id", w.id());
+        string(o, "name", w.name());
+        o.addProperty("state", w.state().name());
+        int32(o, "slots", w.slots());
+        map(o, "labels", w.labels());
+        int32(o, "running", w.running());
+        int64(o, "completed", w.completed());
+        int64(o, "failed", w.failed());
+        string(o, "address", w.address());
+        int64(o, "incarnation", w.incarnation());
+        timestamp(o, "lastHeartbeat", w.lastHeartbeat());
+        timestamp(o, "registeredAt", w.registeredAt());
+        WorkerView.Platform p = w.platform();
+        JsonObject platform = new JsonObject();
+        string(platform, "os", p.os());
+        string(platform, "arch", p.arch());
+        string(platform, "javaVersion", p.javaVersion());
+        int64(platform, "memoryBytes", p.memoryBytes());
+        int32(platform, "cores", p.cores());
+        string(platform, "gridworkVersion", p.gridworkVersion());
+        o.add("platform", platform);
+        int32(o, "prefetch", w.prefetch());
+        if (Double.doubleToRawLongBits(w.speed()) != 0) {
+            o.addProperty("speed", w.speed());
+        }
+        bool(o, "drainRequested", w.drainRequested());
+        o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
+        return o;
+    }
+
+    /** An event of the grid's recent ones. */
+    static JsonObject event(WorkerEventView e) {
+        JsonObject o = new JsonObject();
+        int64(o, "seq", e.seq());
+        string(o, "workerId", e.workerId());
+        string(o, "name", e.name());
+        o.addProperty("type", e.type().name());
+        string(o, "reason", e.reason());
+        timestamp(o, "at", e.at());
+        int64(o, "incarnation", e.incarnation());
+        return o;
+    }
+
+    /** An event of one worker's history. */
+    static JsonObject history(WorkerEventView e) {
+        JsonObject h = new JsonObject();
+        h.addProperty("type", e.type().name());
+        h.addProperty("reason", e.reason());
+        h.addProperty("incarnation", e.incarnation());
+        h.addProperty("at", e.at().toString());
+        return h;
+    }
+
+    static JsonObject running(RunningAttemptView a) {
+        JsonObject r = new JsonObject();
+        r.addProperty("jobId", a.jobId());
+        r.addProperty("jobClass", a.jobClass());
+        r.addProperty("task", a.index());
+        r.addProperty("attempt", a.attempt());
+        r.addProperty("speculative", a.speculative());
+        r.addProperty("startedAt", a.startedAt().toString());
+        return r;
+    }
+
+    static JsonObject histogram(DurationHistogram h) {
+        JsonObject o = new JsonObject();
+        JsonArray bounds = new JsonArray();
+        h.boundsMs().forEach(bounds::add);
+        JsonArray counts = new JsonArray();
+        h.counts().forEach(counts::add);
+        o.add("boundsMs", bounds);
+        o.add("counts", counts);
+        return o;
+    }
+
+    /** A failed attempt of a running job. */
+    static JsonObject error(TaskError e) {
+        JsonObject o = new JsonObject();
+        o.addProperty("index", e.index());
+        o.addProperty("attempt", e.attempt());
+        o.addProperty("worker", e.worker());
+        o.addProperty("error", e.message());
+        o.addProperty("at", e.at() == null ? null : e.at().toString());
+        return o;
+    }
+
+    static JsonObject task(TaskLine t) {
+        JsonObject o = new JsonObject();
+        o.addProperty("index", t.index());
+        o.addProperty("state", t.state() == null ? "?" : t.state().name());
+        o.addProperty("attempts", t.attempts());
+        o.addProperty("failures", t.failures());
+        o.addProperty("losses", t.losses());
+        o.addProperty("worker", t.workerName());
+        o.addProperty("workerId", t.workerId());
+        o.addProperty("durationMs", t.durationMs());
+        o.addProperty("error", t.error());
+        return o;
+    }
+
+    // -------------------------------------------------- the gRPC API's JSON form: a field at its default is left out
+
+    private static void string(JsonObject o, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            o.addProperty(name, value);
+        }
+    }
+
+    private static void int64(JsonObject o, String name, long value) {
+        if (value != 0) {
+            o.addProperty(name, Long.toString(value));
+        }
+    }
+
+    private static void int32(JsonObject o, String name, int value) {
+        if (value != 0) {
+            o.addProperty(name, value);
+        }
+    }
+
+    private static void bool(JsonObject o, String name, boolean value) {
+        if (value) {
+            o.addProperty(name, true);
+        }
+    }
+
+    private static void map(JsonObject o, String name, Map<String, String> value) {
+        if (!value.isEmpty()) {
+            JsonObject m = new JsonObject();
+            value.forEach(m::addProperty);
+            o.add(name, m);
+        }
+    }
+
+    /** RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as the gRPC API's JSON form writes a timestamp. */
+    private static void timestamp(JsonObject o, String name, Instant value) {
+        if (value != null) {
+            o.addProperty(name, value.toString());
+        }
+    }
+}

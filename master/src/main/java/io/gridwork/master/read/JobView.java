@@ -1,0 +1,62 @@
+package io.gridwork.master.read;
+
+import io.gridwork.master.core.JobSnapshot;
+import io.gridwork.master.model.JobState;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A job as readers see it: its state, counts and options at one moment.
+ *
+ * @param result the result as text, when the job succeeded and its result has a text form; else null
+ * @param error why the job failed or was cancelled; else null
+ * @param resultMediaType null when there is no result
+ * @param requirement the placement requirement ("gpu=a100"), or null
+ * @param waitingReason why a queued job does not start, or null
+ * @param schedule the schedule that started it, or null
+ */
+public record JobView(
+        String id,
+        JobState state,
+        String jobClass,
+        String jarSha256,
+        Map<String, String> args,
+        TaskCounts tasks,
+        String result,
+        String error,
+        String resultMediaType,
+        long resultSize,
+        Instant submittedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        boolean splitComplete,
+        int maxAttempts,
+        long taskTimeoutMs,
+        String owner,
+        String requirement,
+        int slotsPerTask,
+        int priority,
+        boolean speculation,
+        String waitingReason,
+        String schedule) {
+
+    /** A job's tasks by what became of them. */
+    public record TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
+            long rejected, long speculated) {}
+
+    public JobView {
+        args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
+    }
+
+    /** The view of a core snapshot. */
+    public static JobView of(JobSnapshot s) {
+        return new JobView(s.id(), s.state(), s.jobClass(), s.jarSha256(), s.args(),
+                new TaskCounts(s.total(), s.succeeded(), s.running(), s.queued(), s.failed(), s.retried(), s.lost(),
+                        s.rejected(), s.speculated()),
+                s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
+                s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
+                s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule());
+    }
+}

@@ -1,0 +1,65 @@
+package io.gridwork.master.read;
+
+import io.gridwork.master.core.WorkerSnapshot;
+import io.gridwork.master.model.WorkerState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A worker as readers see it, at one moment.
+ *
+ * @param lastHeartbeat null before its first heartbeat
+ * @param heartbeatAgeMs how long ago its last heartbeat was, when it was read; null before its first heartbeat
+ * @param speed how fast its tasks ran against the same jobs' average: 1.0 average, 2.0 twice as fast
+ */
+public record WorkerView(
+        String id,
+        String name,
+        WorkerState state,
+        int slots,
+        int prefetch,
+        Map<String, String> labels,
+        int running,
+        long completed,
+        long failed,
+        String address,
+        long incarnation,
+        Instant lastHeartbeat,
+        Instant registeredAt,
+        Platform platform,
+        double speed,
+        boolean drainRequested,
+        Long heartbeatAgeMs) {
+
+    /** What the worker runs on, as it reported it; empty or 0 where it did not say. */
+    public record Platform(String os, String arch, String javaVersion, long memoryBytes, int cores, String gridworkVersion) {
+
+        static Platform of(Map<String, String> p) {
+            return new Platform(p.getOrDefault("os", ""), p.getOrDefault("arch", ""), p.getOrDefault("java", ""),
+                    number(p.get("memory")), (int) number(p.get("cores")), p.getOrDefault("gridwork", ""));
+        }
+
+        private static long number(String s) {
+            try {
+                return s == null ? 0 : Long.parseLong(s);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+
+    public WorkerView {
+        labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
+    }
+
+    /** The view of a core snapshot, with its heartbeat's age at {@code now}. */
+    public static WorkerView of(WorkerSnapshot s, Instant now) {
+        return new WorkerView(s.id(), s.name(), s.state(), s.slots(), s.prefetch(), s.labels(), s.running(),
+                s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
+                Platform.of(s.platform()), s.speed(), s.drainRequested(),
+                s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis());
+    }
+}
