@@ -1,0 +1,161 @@
+package io.gridwork.master.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gridwork.api.v1.CreateTokenRequest;
+import io.gridwork.api.v1.Token;
+import io.gridwork.client.Credentials;
+import io.gridwork.client.GridClient;
+import io.gridwork.client.JobSubmission;
+import io.gridwork.internal.tls.GridTrust;
+import io.gridwork.internal.tls.TokenText;
+import io.gridwork.master.GridMaster;
+import io.gridwork.master.MasterOptions;
+import io.gridwork.master.model.Role;
+import io.gridwork.master.security.AccessPolicy;
+import io.gridwork.master.security.AccessPolicy.Action;
+import io.gridwork.master.security.Principal;
+import io.gridwork.master.testjobs.SquaresJob;
+import io.gridwork.testing.TestJars;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web console answers the same access matrix as the gRPC API: every page and action of an in-process master's
+ * HTTP API, called by every kind of caller, is refused (401 or 403) exactly when the {@link AccessPolicy} says so,
+ * roles and ownership both.
+ */
+class ConsoleAccessTest {
+
+    @TempDir
+    static Path dir;
+
+    static GridMaster master;
+    static HttpClient http;
+    static String base;
+    static String alicesJob;
+
+    /** A caller of the matrix: its token, and who the policy takes it for (null: no credential at all). */
+    record Caller(String name, String token, Principal principal) {}
+
+    static final List<Caller> CALLERS = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(0)
+                .dataDir(dir.resolve("m")).build());
+        Credentials creds = Credentials.read(master.credentialsFile());
+        X509Certificate ca = creds.ca().orElseThrow();
+        String admin = creds.token().orElseThrow();
+        String alice;
+        String bob;
+        String viewer;
+        String join;
+        try (GridClient root = GridClient.builder().target("127.0.0.1:" + master.port()).token(admin).trustCa(ca).build()) {
+            alice = token(root, "alice", Token.Role.SUBMITTER);
+            bob = token(root, "bob", Token.Role.SUBMITTER);
+            viewer = token(root, "val", Token.Role.VIEWER);
+            join = TokenText.join(token(root, "joiners", Token.Role.WORKER)).token().toString();
+        }
+        try (GridClient a = GridClient.builder().target("127.0.0.1:" + master.port()).token(alice).trustCa(ca).build()) {
+            Path jar = TestJars.of(dir.resolve("in"), "jobs.jar", SquaresJob.class);
+            alicesJob = a.submit(JobSubmission.builder().jar(jar).jobClass(SquaresJob.class.getName()).arg("n", "3").build());
+        }
+        CALLERS.add(new Caller("admin", admin, new Principal(Principal.Kind.TOKEN, Role.ADMIN, "admin")));
+        CALLERS.add(new Caller("alice (owner)", alice, new Principal(Principal.Kind.TOKEN, Role.SUBMITTER, "alice")));
+        CALLERS.add(new Caller("bob (another submitter)", bob, new Principal(Principal.Kind.TOKEN, Role.SUBMITTER, "bob")));
+        CALLERS.add(new Caller("viewer", viewer, new Principal(Principal.Kind.TOKEN, Role.VIEWER, "val")));
+        CALLERS.add(new Caller("join token", join, new Principal(Principal.Kind.JOIN_TOKEN, Role.WORKER, "joiners")));
+        CALLERS.add(new Caller("nobody", null, null));
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {GridTrust.master(ca)}, null);
+        http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
+        base = "https://127.0.0.1:" + master.httpPort();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (master != null) {
+            master.close();
+        }
+    }
+
+    private static String token(GridClient admin, String name, Token.Role role) {
+        return admin.call(s -> s.createToken(CreateTokenRequest.newBuilder().setName(name).setRole(role).build())).getSecret();
+    }
+
+    /** A request of the HTTP API, the action it stands for, and the owner of what it acts on (null: nothing owned). */
+    record Endpoint(String method, String path, Set<Action> actions, boolean ownedByAlice) {}
+
+    static List<Endpoint> endpoints() {
+        String job = "/api/jobs/" + alicesJob;
+        List<Endpoint> all = new ArrayList<>();
+        all.add(new Endpoint("GET", "/api/me", EnumSet.of(Action.READ_SELF), false));
+        all.add(new Endpoint("GET", "/api/overview", EnumSet.of(Action.READ_JOBS, Action.READ_WORKERS), false));
+        all.add(new Endpoint("GET", "/metrics", EnumSet.of(Action.READ_METRICS), false));
+        all.add(new Endpoint("GET", "/api/workers", EnumSet.of(Action.READ_WORKERS), false));
+        all.add(new Endpoint("GET", "/api/workers/nobody", EnumSet.of(Action.READ_WORKERS), false));
+        all.add(new Endpoint("POST", "/api/workers/nobody/drain", EnumSet.of(Action.DRAIN_WORKERS), false));
+        all.add(new Endpoint("POST", "/api/workers/nobody/undrain", EnumSet.of(Action.DRAIN_WORKERS), false));
+        all.add(new Endpoint("GET", "/api/jobs", EnumSet.of(Action.READ_JOBS), false));
+        all.add(new Endpoint("GET", job, EnumSet.of(Action.READ_JOBS), true));
+        all.add(new Endpoint("GET", job + "/tasks", EnumSet.of(Action.READ_JOBS), true));
+        all.add(new Endpoint("GET", job + "/result", EnumSet.of(Action.READ_RESULTS), true));
+        all.add(new Endpoint("POST", job + "/cancel", EnumSet.of(Action.CANCEL_JOBS), true)); // last: it changes the job
+        return all;
+    }
+
+    @Test
+    void theHttpApiAnswersThePolicysMatrix() throws Exception {
+        Map<String, Integer> statuses = new LinkedHashMap<>();
+        List<String> wrong = new ArrayList<>();
+        for (Endpoint e : endpoints()) {
+            for (Caller c : CALLERS) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + e.path())).timeout(Duration.ofSeconds(30))
+                        .method(e.method(), HttpRequest.BodyPublishers.noBody());
+                if (c.token() != null) {
+                    request.header("Authorization", "Bearer " + c.token());
+                }
+                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                statuses.put(e.method() + " " + e.path() + " by " + c.name(), status);
+                if (c.principal() == null) {
+                    if (status != 401) {
+                        wrong.add(e.method() + " " + e.path() + " without a credential: " + status + " (expected 401)");
+                    }
+                    continue;
+                }
+                boolean allowed = e.actions().stream().allMatch(a -> e.ownedByAlice()
+                        ? AccessPolicy.allows(c.principal(), a, "alice") : AccessPolicy.allows(c.principal(), a));
+                boolean refused = status == 401 || status == 403;
+                if (allowed == refused || status >= 500) {
+                    wrong.add(e.method() + " " + e.path() + " by " + c.name() + ": " + status + " " + response.body()
+                            + " (the policy " + (allowed ? "allows" : "refuses") + " it)");
+                }
+            }
+        }
+        assertThat(wrong).as("every answer: %s", statuses).isEmpty();
+        // the matrix is not trivial: ownership and roles both decide somewhere
+        assertThat(statuses.get("GET /api/jobs/" + alicesJob + " by alice (owner)")).isEqualTo(200);
+        assertThat(statuses.get("GET /api/jobs/" + alicesJob + " by bob (another submitter)")).isEqualTo(403);
+        assertThat(statuses.get("POST /api/jobs/" + alicesJob + "/cancel by viewer")).isEqualTo(403);
+        assertThat(statuses.get("POST /api/workers/nobody/drain by admin")).isEqualTo(404);
+    }
+}
