@@ -12,10 +12,16 @@ import io.gridwork.sdk.GridJob;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.TaskContext;
 import io.gridwork.testing.TestJars;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,9 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code grid schedule} against a master (real H2 file, real Quartz) and a worker in this JVM. */
 class ScheduleCliTest {
 
-    /** One task that sleeps {@code ms} and returns it. */
-    public static final class NapJob extends GridJob<Long, Long, Long> {
-        public NapJob() {
+    /**
+     * One task that returns its argument {@code ms}; with the argument {@code until}, a file, it runs until that file
+     * exists (so a test decides how long a job runs, not a timer), at most a minute.
+     */
+    public static final class HoldJob extends GridJob<Long, Long, Long> {
+        public HoldJob() {
             super(Codecs.LONG, Codecs.LONG, Codecs.LONG);
         }
 
@@ -37,8 +46,25 @@ class ScheduleCliTest {
         }
 
         @Override
-        public Long execute(Long ms, TaskContext context) throws InterruptedException {
-            Thread.sleep(ms);
+        public Long execute(Long ms, TaskContext context) throws Exception {
+            if (context.args().has("until")) {
+                Path gate = Path.of(context.args().get("until"));
+                long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+                try (WatchService watch = gate.getFileSystem().newWatchService()) {
+                    gate.getParent().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+                    while (!Files.exists(gate)) {
+                        context.checkCancelled();
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("nobody created " + gate + " in a minute");
+                        }
+                        WatchKey key = watch.poll(100, TimeUnit.MILLISECONDS); // a created file wakes it at once
+                        if (key != null) {
+                            key.pollEvents();
+                            key.reset();
+                        }
+                    }
+                }
+            }
             return ms;
         }
 
@@ -47,6 +73,9 @@ class ScheduleCliTest {
             return outputs.mapToLong(Long::longValue).sum();
         }
     }
+
+    /** The master's misfire threshold (Schedules.MISFIRE_THRESHOLD_MS): a fire time missed by more is a misfire. */
+    static final long MISFIRE_THRESHOLD_MS = 2000;
 
     @TempDir
     static Path dir;
@@ -57,12 +86,41 @@ class ScheduleCliTest {
     @BeforeAll
     static void startGrid() throws Exception {
         local = new LocalGrid(dir, "sched-w", 4);
-        jar = TestJars.of(dir.resolve("in"), "nap.jar", NapJob.class);
+        jar = TestJars.of(dir.resolve("in"), "hold.jar", HoldJob.class);
     }
 
     @AfterAll
-    static void stopGrid() {
+    static void stopGrid() throws Exception {
+        try (Stream<Path> gates = Files.list(dir.resolve("gates"))) {
+            for (Path gate : gates.toList()) {
+                release(gate);
+            }
+        } catch (java.nio.file.NoSuchFileException none) {
+            // no test held a job
+        }
         local.close();
+    }
+
+    /** A file that does not exist yet: a job given {@code until=} it runs until {@link #release} creates it. */
+    static Path gate(String name) throws Exception {
+        return Files.createDirectories(dir.resolve("gates")).resolve(name);
+    }
+
+    static void release(Path gate) throws Exception {
+        if (!Files.exists(gate)) {
+            Files.createFile(gate);
+        }
+    }
+
+    /**
+     * Waits until the paused schedule's next fire time has passed by more than the misfire threshold (2 s), so that
+     * resuming it now meets a misfire, which its policy handles.
+     */
+    static void awaitMissedFireTime(String name) {
+        JsonArray next = show(name).getAsJsonArray("next_fire_times");
+        assertThat(next).as("a paused schedule keeps its next fire time").isNotEmpty();
+        Instant missed = Instant.parse(next.get(0).getAsString()).plusMillis(MISFIRE_THRESHOLD_MS);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> Instant.now().isAfter(missed));
     }
 
     static LocalGrid.Run grid(String... args) {
@@ -71,7 +129,7 @@ class ScheduleCliTest {
 
     static LocalGrid.Run add(String name, String... more) {
         List<String> args = new ArrayList<>(List.of("schedule", "add", name, "--jar", jar.toString(), "--job",
-                NapJob.class.getName()));
+                HoldJob.class.getName()));
         args.addAll(List.of(more));
         return grid(args.toArray(String[]::new));
     }
@@ -126,7 +184,7 @@ class ScheduleCliTest {
         assertThat(paused.out().trim()).isEqualTo("schedule pausable paused");
         assertThat(show("pausable").get("state").getAsString()).isEqualTo("PAUSED");
         int before = runs("pausable", null).size();
-        Thread.sleep(3500); // more than the 2 s misfire threshold
+        awaitMissedFireTime("pausable");
         assertThat(runs("pausable", null)).hasSize(before);
 
         assertThat(grid("schedule", "resume", "pausable").out().trim()).isEqualTo("schedule pausable resumed");
@@ -153,7 +211,7 @@ class ScheduleCliTest {
         assertThat(add("skipper", "--cron", "* * * * * ?", "--misfire", "skip", "--arg", "ms=1").code()).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> !runs("skipper", "SUBMITTED").isEmpty());
         grid("schedule", "pause", "skipper");
-        Thread.sleep(3500);
+        awaitMissedFireTime("skipper");
         grid("schedule", "resume", "skipper");
         await().atMost(Duration.ofSeconds(10)).until(() -> !runs("skipper", "MISSED").isEmpty());
         JsonObject missed = runs("skipper", "MISSED").get(0);
@@ -164,10 +222,12 @@ class ScheduleCliTest {
     }
 
     @Test
-    void aFiringWhileThePreviousJobStillRunsIsSkippedAndRecorded() {
-        assertThat(add("overlapping", "--cron", "* * * * * ?", "--arg", "ms=3000").code()).isZero();
+    void aFiringWhileThePreviousJobStillRunsIsSkippedAndRecorded() throws Exception {
+        Path gate = gate("overlapping");
+        assertThat(add("overlapping", "--cron", "* * * * * ?", "--arg", "until=" + gate).code()).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> runs("overlapping", "SKIPPED").size() >= 2);
         grid("schedule", "pause", "overlapping");
+        release(gate);
         JsonObject skipped = runs("overlapping", "SKIPPED").get(0);
         assertThat(skipped.get("reason").getAsString()).matches("its previous job job-\\d+ was still (QUEUED|RUNNING) "
                 + "\\(overlap policy skip\\)");
@@ -178,8 +238,12 @@ class ScheduleCliTest {
     }
 
     @Test
-    void withOverlapQueueAFiringWaitsForThePreviousJobThenStarts() {
-        assertThat(add("queued", "--cron", "* * * * * ?", "--overlap", "queue", "--arg", "ms=2500").code()).isZero();
+    void withOverlapQueueAFiringWaitsForThePreviousJobThenStarts() throws Exception {
+        Path gate = gate("queued");
+        assertThat(add("queued", "--cron", "* * * * * ?", "--overlap", "queue", "--arg", "until=" + gate).code()).isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> !runs("queued", "WAITING").isEmpty());
+        assertThat(runs("queued", "SUBMITTED")).hasSize(1); // the held job; the firing after it waits
+        release(gate);
         await().atMost(Duration.ofSeconds(20)).until(() -> runs("queued", "SUBMITTED").stream()
                 .anyMatch(r -> r.get("reason").getAsString().equals("started when the job before it ended (overlap policy queue)")));
         grid("schedule", "pause", "queued");
@@ -218,7 +282,7 @@ class ScheduleCliTest {
         assertThat(duplicate.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(duplicate.err()).isEqualTo("grid schedule add: name: a schedule named kept exists\n");
         LocalGrid.Run noJar = grid("schedule", "add", "x4", "--cron", "0 0 3 * * ?", "--jar", dir.resolve("none.jar").toString(),
-                "--job", NapJob.class.getName());
+                "--job", HoldJob.class.getName());
         assertThat(noJar.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noJar.err()).isEqualTo("grid schedule add: --jar: no such file " + dir.resolve("none.jar") + "\n");
         LocalGrid.Run noClass = grid("schedule", "add", "x5", "--cron", "0 0 3 * * ?", "--jar", jar.toString(), "--job", "no.Such");
