@@ -189,8 +189,14 @@ class PlacementIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> workerInfo("big").getRunning() == 0);
             long completedAfter = workerInfo("big").getCompleted();
             assertThat(completedAfter).as("its running tasks finished").isGreaterThan(completedAtDrain);
-            Thread.sleep(1500);
+            // the scheduler goes on dispatching the job's tasks, to the other workers only
+            long succeededAtIdle = client.status(job).getTasks().getSucceeded();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                JobStatus now = client.status(job);
+                return now.getTasks().getSucceeded() >= succeededAtIdle + 2 || now.getState() != JobStatus.State.RUNNING;
+            });
             assertThat(workerInfo("big").getCompleted()).as("nothing new was assigned").isEqualTo(completedAfter);
+            assertThat(workerInfo("big").getRunning()).as("nothing new is running").isZero();
             assertThat(workerInfo("big").getState()).isEqualTo(WorkerInfo.State.DRAINING);
             assertThat(grid.run("workers", "--master", master).out()).containsPattern("big +w-\\d+ +DRAINING");
         } finally {

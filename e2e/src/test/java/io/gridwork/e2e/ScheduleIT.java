@@ -27,6 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ScheduleIT {
 
+    /** The master's misfire threshold (Schedules.MISFIRE_THRESHOLD_MS): a fire time missed by more is a misfire. */
+    private static final Duration MISFIRE_THRESHOLD = Duration.ofSeconds(2);
+
     @TempDir
     Path dir;
 
@@ -91,9 +94,16 @@ class ScheduleIT {
         List<String> jobsBefore = runs("catch-up").stream().map(ScheduleRun::getJobId).collect(Collectors.toList());
 
         // kill -9, stay down across at least two fire times, come back on the same data
+        List<Instant> fireTimes = client.schedule("catch-up", 0).getNextFireTimesList().stream()
+                .map(t -> Instant.ofEpochSecond(t.getSeconds(), t.getNanos())).collect(Collectors.toList());
         master.destroyForcibly().waitFor();
         Instant down = Instant.now();
-        Thread.sleep(7000);
+        // both schedules share the cron: down until the second fire time after the kill is a misfire (missed by more
+        // than the master's 2 s misfire threshold), whatever the moment of the kill
+        Instant secondMissed = fireTimes.stream().filter(t -> t.isAfter(down)).skip(1).findFirst().orElseThrow()
+                .plus(MISFIRE_THRESHOLD).plusMillis(500);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> Instant.now().isAfter(secondMissed));
         Instant up = Instant.now();
         startMaster(port);
 
