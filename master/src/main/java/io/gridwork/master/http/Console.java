@@ -17,6 +17,7 @@ import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.read.JobDetails;
 import io.gridwork.master.read.JobView;
 import io.gridwork.master.read.ReadModel;
+import io.gridwork.master.read.ResultView;
 import io.gridwork.master.read.RunningAttemptView;
 import io.gridwork.master.read.TaskFilter;
 import io.gridwork.master.read.TaskPage;
@@ -69,6 +70,11 @@ public final class Console implements AutoCloseable {
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,40}");
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._-]{1,200}");
     private static final int MAX_PAGE = 500;
+    private static final Map<String, String> STATIC = Map.of(
+            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
+    private static final Map<String, String> TYPES = Map.of(
+            "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8");
+    /** The task page's filters by their name in the query ({@code ?filter=errors}). */
     private static final Map<String, TaskFilter> FILTERS = new HashMap<>();
 
     static {
@@ -76,10 +82,6 @@ public final class Console implements AutoCloseable {
             FILTERS.put(f.name().toLowerCase(Locale.ROOT), f);
         }
     }
-    private static final Map<String, String> STATIC = Map.of(
-            "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
-    private static final Map<String, String> TYPES = Map.of(
-            "html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8", "css", "text/css; charset=utf-8");
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -433,7 +435,7 @@ public final class Console implements AutoCloseable {
 
     private void result(HttpExchange x, String id, Principal who) throws IOException {
         visibleJob(id, who);
-        var r = read.result(id);
+        ResultView r = read.result(id);
         String type = r.mediaType() == null ? "application/octet-stream" : r.mediaType();
         x.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + id + ".result\"");
         send(x, 200, type, r.bytes());

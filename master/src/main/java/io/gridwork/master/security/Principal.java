@@ -26,11 +26,6 @@ public record Principal(Kind kind, Role role, String name) {
         return new Principal(Kind.WORKER_CERTIFICATE, Role.WORKER, name);
     }
 
-    /** May this caller see every job (not only its own)? The rule is {@link AccessPolicy#seesAllOwners}'s. */
-    public boolean seesAllJobs() {
-        return AccessPolicy.seesAllOwners(this);
-    }
-
     /** The owner recorded on jobs this caller submits. */
     public String owner() {
         return kind == Kind.INSECURE ? "" : name;
