@@ -51,6 +51,8 @@ class ConsoleAccessTest {
     static HttpClient http;
     static String base;
     static String alicesJob;
+    static GridClient alicesClient;
+    static Path jar;
 
     /** A caller of the matrix: its token, and who the policy takes it for (null: no credential at all). */
     record Caller(String name, String token, Principal principal) {}
@@ -74,10 +76,9 @@ class ConsoleAccessTest {
             viewer = token(root, "val", Token.Role.VIEWER);
             join = TokenText.join(token(root, "joiners", Token.Role.WORKER)).token().toString();
         }
-        try (GridClient a = GridClient.builder().target("127.0.0.1:" + master.port()).token(alice).trustCa(ca).build()) {
-            Path jar = TestJars.of(dir.resolve("in"), "jobs.jar", SquaresJob.class);
-            alicesJob = a.submit(JobSubmission.builder().jar(jar).jobClass(SquaresJob.class.getName()).arg("n", "3").build());
-        }
+        alicesClient = GridClient.builder().target("127.0.0.1:" + master.port()).token(alice).trustCa(ca).build();
+        jar = TestJars.of(dir.resolve("in"), "jobs.jar", SquaresJob.class);
+        alicesJob = submitAsAlice();
         CALLERS.add(new Caller("admin", admin, new Principal(Principal.Kind.TOKEN, Role.ADMIN, "admin")));
         CALLERS.add(new Caller("alice (owner)", alice, new Principal(Principal.Kind.TOKEN, Role.SUBMITTER, "alice")));
         CALLERS.add(new Caller("bob (another submitter)", bob, new Principal(Principal.Kind.TOKEN, Role.SUBMITTER, "bob")));
@@ -92,16 +93,24 @@ class ConsoleAccessTest {
 
     @AfterAll
     static void stop() {
+        if (alicesClient != null) {
+            alicesClient.close();
+        }
         if (master != null) {
             master.close();
         }
+    }
+
+    /** A new job of alice's; it stays queued (no worker runs it). */
+    private static String submitAsAlice() throws Exception {
+        return alicesClient.submit(JobSubmission.builder().jar(jar).jobClass(SquaresJob.class.getName()).arg("n", "3").build());
     }
 
     private static String token(GridClient admin, String name, Token.Role role) {
         return admin.call(s -> s.createToken(CreateTokenRequest.newBuilder().setName(name).setRole(role).build())).getSecret();
     }
 
-    /** A request of the HTTP API, the action it stands for, and the owner of what it acts on (null: nothing owned). */
+    /** A request of the HTTP API, the actions it stands for, and whether what it acts on is alice's. */
     record Endpoint(String method, String path, Set<Action> actions, boolean ownedByAlice) {}
 
     static List<Endpoint> endpoints() {
@@ -118,7 +127,7 @@ class ConsoleAccessTest {
         all.add(new Endpoint("GET", job, EnumSet.of(Action.READ_JOBS), true));
         all.add(new Endpoint("GET", job + "/tasks", EnumSet.of(Action.READ_JOBS), true));
         all.add(new Endpoint("GET", job + "/result", EnumSet.of(Action.READ_RESULTS), true));
-        all.add(new Endpoint("POST", job + "/cancel", EnumSet.of(Action.CANCEL_JOBS), true)); // last: it changes the job
+        all.add(new Endpoint("POST", "/api/jobs/NEW/cancel", EnumSet.of(Action.CANCEL_JOBS), true)); // a new job each call
         return all;
     }
 
@@ -128,7 +137,8 @@ class ConsoleAccessTest {
         List<String> wrong = new ArrayList<>();
         for (Endpoint e : endpoints()) {
             for (Caller c : CALLERS) {
-                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + e.path())).timeout(Duration.ofSeconds(30))
+                String path = e.path().replace("NEW", submitAsAlice());
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                         .method(e.method(), HttpRequest.BodyPublishers.noBody());
                 if (c.token() != null) {
                     request.header("Authorization", "Bearer " + c.token());
@@ -155,7 +165,10 @@ class ConsoleAccessTest {
         // the matrix is not trivial: ownership and roles both decide somewhere
         assertThat(statuses.get("GET /api/jobs/" + alicesJob + " by alice (owner)")).isEqualTo(200);
         assertThat(statuses.get("GET /api/jobs/" + alicesJob + " by bob (another submitter)")).isEqualTo(403);
-        assertThat(statuses.get("POST /api/jobs/" + alicesJob + "/cancel by viewer")).isEqualTo(403);
+        assertThat(statuses.get("POST /api/jobs/NEW/cancel by viewer")).isEqualTo(403);
+        assertThat(statuses.get("POST /api/jobs/NEW/cancel by bob (another submitter)")).isEqualTo(403);
+        assertThat(statuses.get("POST /api/jobs/NEW/cancel by alice (owner)")).isEqualTo(200);
+        assertThat(statuses.get("POST /api/jobs/NEW/cancel by admin")).isEqualTo(200);
         assertThat(statuses.get("POST /api/workers/nobody/drain by admin")).isEqualTo(404);
     }
 }
