@@ -79,6 +79,13 @@ class LayerRulesTest {
         layers().check(classes);
     }
 
+    /** A new package takes its place in the layers above before it can be used; the layer rule cannot see it otherwise. */
+    @Test
+    void everyClassBelongsToALayer() {
+        classes().should().resideInAnyPackage(BOOT, RPC, HTTP, SCHEDULE, READ, CORE, SECURITY, CODE, STORE, MIGRATIONS, MODEL)
+                .check(classes);
+    }
+
     @Test
     void theCoreKnowsNeitherGrpcNorQuartzNorHttp() {
         noClasses().that().resideInAPackage(CORE)
