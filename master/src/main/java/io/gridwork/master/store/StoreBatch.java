@@ -25,26 +25,59 @@ public final class StoreBatch {
     /** A task that failed for good. */
     public record TaskFailed(String jobId, long index, int failures, int losses, int crashes, String error) {}
 
-    /** A change of a job's stored columns; null fields are left as they are. */
-    public record JobUpdate(String id, JobState state, Instant startedAt, Instant finishedAt, String error,
-            Long succeeded, Long failed, Long retried, Long lost, Long rejected, Long speculated, JobResultData result,
-            long[] durations) {
+    /** A change of a job's row. Every change increments the job's {@code version}. */
+    public sealed interface JobUpdate permits JobStarted, JobEnded, JobFailedOnResume {
+
+        /** The job's id. */
+        String id();
 
         /** A job that started running. */
-        public static JobUpdate started(String id, Instant at) {
-            return new JobUpdate(id, JobState.RUNNING, at, null, null, null, null, null, null, null, null, null, null);
+        static JobUpdate started(String id, Instant at) {
+            return new JobStarted(id, at);
         }
 
         /**
-         * A job that ended, with its final counts, its task durations by bucket (see Store.DURATION_BUCKETS_MS) and
-         * its result, if it succeeded.
+         * A job that ended, with its final counts, its task durations by bucket (see {@link TaskDurations}) and its
+         * result, if it succeeded.
          */
-        public static JobUpdate ended(String id, JobState state, Instant at, String error, long succeeded, long failed,
+        static JobUpdate ended(String id, JobState state, Instant at, String error, long succeeded, long failed,
                 long retried, long lost, long rejected, long speculated, JobResultData result, long[] durations) {
-            return new JobUpdate(id, state, null, at, error, succeeded, failed, retried, lost, rejected, speculated, result,
-                    durations.clone());
+            return new JobEnded(id, state, at, error,
+                    new JobCounters(succeeded, failed, retried, lost, rejected, speculated), result, durations.clone());
+        }
+
+        /** A job that could not be resumed after a master restart: it fails, keeping the counts it had. */
+        static JobUpdate failedOnResume(String id, Instant at, String error) {
+            return new JobFailedOnResume(id, at, error);
         }
     }
+
+    /** A job that started running at {@code at}. */
+    public record JobStarted(String id, Instant at) implements JobUpdate {}
+
+    /**
+     * A job that ended in {@code state} at {@code at}: its final counts, task durations by bucket, and its result if
+     * it has one (else null); {@code error} is null unless it failed or was cancelled.
+     */
+    public record JobEnded(String id, JobState state, Instant at, String error, JobCounters counters,
+            JobResultData result, long[] durations) implements JobUpdate {
+
+        public JobEnded {
+            if (!state.isTerminal()) {
+                throw new IllegalArgumentException("a job ends in a terminal state, not " + state);
+            }
+            if (durations.length != TaskDurations.buckets()) {
+                throw new IllegalArgumentException("durations: " + TaskDurations.buckets() + " buckets expected, not "
+                        + durations.length);
+            }
+        }
+    }
+
+    /** A job that failed at {@code at} because it could not be resumed, and why. */
+    public record JobFailedOnResume(String id, Instant at, String error) implements JobUpdate {}
+
+    /** A job's final counts of task outcomes and attempts. */
+    public record JobCounters(long succeeded, long failed, long retried, long lost, long rejected, long speculated) {}
 
     /** A job's merged result. */
     public record JobResultData(byte[] bytes, String text, String mediaType) {}

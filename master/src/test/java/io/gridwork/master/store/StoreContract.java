@@ -154,10 +154,15 @@ abstract class StoreContract {
     @Test
     void jobUpdatesAndResults() {
         JobRow job = aJob();
-        store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
-                1L, 2L, 1L, 4L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"), null)));
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now))
+                .job(StoreBatch.JobUpdate.ended(job.id(), JobState.SUCCEEDED, now.plusSeconds(2), null, 3, 0, 1, 2, 1, 4,
+                        new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"), new long[] {3, 0, 0, 0, 0, 0, 0})));
         JobRow done = store.findJob(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.startedAt()).isEqualTo(now);
+        assertThat(done.finishedAt()).isEqualTo(now.plusSeconds(2));
+        assertThat(done.retried()).isEqualTo(1);
+        assertThat(done.error()).isNull();
         assertThat(done.succeeded()).isEqualTo(3);
         assertThat(done.lost()).isEqualTo(2);
         assertThat(done.rejected()).isEqualTo(1);
@@ -451,5 +456,61 @@ abstract class StoreContract {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getLong(1)).isZero();
         }
+    }
+
+    @Test
+    void aJobThatCannotBeResumedFailsAndKeepsItsCounts() {
+        JobRow job = aJob();
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now)));
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.failedOnResume(job.id(), now.plusSeconds(9),
+                "could not be resumed after a master restart: its jar is gone")));
+        JobRow failed = store.jobs().find(job.id()).orElseThrow();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.startedAt()).isEqualTo(now);
+        assertThat(failed.finishedAt()).isEqualTo(now.plusSeconds(9));
+        assertThat(failed.error()).endsWith("its jar is gone");
+        assertThat(store.jobs().unfinished()).isEmpty();
+    }
+
+    @Test
+    void anEndedUpdateIsValidatedWhenBuilt() {
+        assertThatThrownBy(() -> StoreBatch.JobUpdate.ended("job-1", JobState.RUNNING, now, null, 0, 0, 0, 0, 0, 0, null,
+                new long[TaskDurations.buckets()])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("RUNNING");
+        assertThatThrownBy(() -> StoreBatch.JobUpdate.ended("job-1", JobState.SUCCEEDED, now, null, 0, 0, 0, 0, 0, 0, null,
+                new long[2])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("durations");
+    }
+
+    @Test
+    void theTaskRepositoryNamesStoredStates() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), true);
+        store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[0], "w-1", 5))
+                .taskFailed(new StoreBatch.TaskFailed(job.id(), 1, 3, 0, 0, "boom"), "w-1"));
+        assertThat(store.tasks().count(job.id())).isEqualTo(new TaskCounts(1, 1, 1, 0));
+        assertThat(store.tasks().page(job.id(), 0, null, false, 10)).extracting(TaskView::state)
+                .containsExactly(StoredTaskState.SUCCEEDED, StoredTaskState.FAILED, StoredTaskState.PENDING);
+        assertThat(store.tasks().page(job.id(), 0, StoredTaskState.FAILED, false, 10)).extracting(TaskView::index)
+                .containsExactly(1L);
+        assertThat(store.taskPage(job.id(), 0, StoredTaskState.PENDING.code(), false, 10))
+                .extracting(Store.TaskView::state).containsExactly(0);
+        for (StoredTaskState state : StoredTaskState.values()) {
+            assertThat(StoredTaskState.ofCode(state.code())).isEqualTo(state);
+            assertThat(state.taskState().code()).as("the core's model stores the same code").isEqualTo(state.code());
+        }
+        assertThatThrownBy(() -> StoredTaskState.ofCode(7)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theRepositoriesAreWhatTheStoreGives() {
+        JobRow job = aJob();
+        assertThat(store.jobs().list(10, List.of(), null, null)).extracting(JobRow::id).containsExactly(job.id());
+        assertThat(store.jars().find(JAR)).isPresent();
+        assertThat(store.workerRepository().register(aRegistration("w")).incarnation()).isEqualTo(1);
+        assertThat(store.workerRepository().all()).hasSize(1);
+        assertThat(store.masterInfo().nextEpoch()).isEqualTo(1);
+        store.audit().insert(new AuditRow(0, now, "a", "b", "c", "d"));
+        assertThat(store.audit().recent(5)).hasSize(1);
+        assertThat(store.tokens().list(true)).isEmpty();
+        assertThat(store.scheduleRuns().waiting()).isEmpty();
     }
 }

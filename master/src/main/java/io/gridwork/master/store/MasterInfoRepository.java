@@ -1,0 +1,8 @@
+package io.gridwork.master.store;
+
+/** What the store knows about the master(s) using it. */
+public interface MasterInfoRepository {
+
+    /** Increments and returns the epoch: a number that grows with every start of a master on this store. */
+    long nextEpoch();
+}
