@@ -48,6 +48,7 @@ public final class Store implements AutoCloseable {
     private final JdbcAuditRepository audit;
     private final JdbcJarRowRepository jars;
     private final JdbcMasterInfoRepository masterInfo;
+    private final String masterId;
 
     private Store(StoreConfig config, int poolSize) {
         this.dialect = config.dialect();
@@ -77,14 +78,20 @@ public final class Store implements AutoCloseable {
             throw e;
         }
         this.jdbc = new Jdbc(dataSource, dialect);
+        this.masterInfo = new JdbcMasterInfoRepository(jdbc);
+        try {
+            this.masterId = masterInfo.masterId();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
         this.tasks = new JdbcTaskRepository(jdbc);
-        this.jobs = new JdbcJobRepository(jdbc, tasks);
+        this.jobs = new JdbcJobRepository(jdbc, tasks, masterId);
         this.workers = new JdbcWorkerRepository(jdbc);
         this.scheduleRuns = new JdbcScheduleRunRepository(jdbc);
         this.tokens = new JdbcTokenRepository(jdbc);
         this.audit = new JdbcAuditRepository(jdbc);
         this.jars = new JdbcJarRowRepository(jdbc);
-        this.masterInfo = new JdbcMasterInfoRepository(jdbc);
     }
 
     /**
@@ -110,6 +117,11 @@ public final class Store implements AutoCloseable {
     /** The database this store runs on. */
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** This master's id, created at its first start on this store: the owner of the jobs it stores. */
+    public String masterId() {
+        return masterId;
     }
 
     /** The pooled data source, for components that share the master's database (such as the scheduler of timed jobs). */

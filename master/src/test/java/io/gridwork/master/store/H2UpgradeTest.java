@@ -45,10 +45,19 @@ class H2UpgradeTest {
         try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
                 Statement s = c.createStatement()) {
             s.executeUpdate("INSERT INTO master_info (name, val) VALUES ('epoch', '41')");
+            s.executeUpdate("INSERT INTO jar (sha256, size, file_name, uploaded_at) VALUES ('" + "a".repeat(64)
+                    + "', 1, 'x.jar', CURRENT_TIMESTAMP)");
+            s.executeUpdate("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
+                    + "submitted_at) VALUES ('job-7', 7, '" + "a".repeat(64) + "', 'x.Job', '', 'QUEUED', 3, 0, "
+                    + "CURRENT_TIMESTAMP)");
         }
 
         try (Store store = Store.open(config)) {
             assertThat(store.nextEpoch()).as("the old data is there").isEqualTo(42);
+            JobRow old = store.jobs().find("job-7").orElseThrow();
+            assertThat(old.ownerMaster()).as("stored before masters had ids").isNull();
+            assertThat(old.version()).isZero();
+            assertThat(store.masterId()).isNotBlank();
         }
         List<String> after = history(config);
         assertThat(after.subList(0, before.size())).as("the old history is untouched").isEqualTo(before);

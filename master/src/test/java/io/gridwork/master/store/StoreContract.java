@@ -29,6 +29,7 @@ abstract class StoreContract {
 
     private static final String JAR = "a".repeat(64);
 
+    protected StoreConfig config;
     protected Store store;
     protected final Instant now = Instant.parse("2026-01-01T00:00:00Z");
 
@@ -37,7 +38,8 @@ abstract class StoreContract {
 
     @BeforeEach
     void open() {
-        store = Store.open(freshDatabase());
+        config = freshDatabase();
+        store = Store.open(config);
     }
 
     @AfterEach
@@ -512,5 +514,42 @@ abstract class StoreContract {
         assertThat(store.audit().recent(5)).hasSize(1);
         assertThat(store.tokens().list(true)).isEmpty();
         assertThat(store.scheduleRuns().waiting()).isEmpty();
+    }
+
+    @Test
+    void aJobIsOwnedByTheMasterThatStoredItAndEveryUpdateOfItsRowBumpsItsVersion() {
+        JobRow job = aJob();
+        assertThat(job.ownerMaster()).isEqualTo(store.masterId()).isNotBlank();
+        assertThat(job.version()).isZero();
+        assertThat(store.jobs().find(job.id()).orElseThrow()).isEqualTo(job);
+
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now)));
+        assertThat(store.jobs().find(job.id()).orElseThrow().version()).isEqualTo(1);
+        store.apply(new StoreBatch().insertTasks(job.id(), 0, List.of(new byte[] {1}), true));
+        assertThat(store.jobs().find(job.id()).orElseThrow().version()).isEqualTo(2);
+        store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[0], "w-1", 1)));
+        assertThat(store.jobs().find(job.id()).orElseThrow().version()).as("a task's row is not the job's").isEqualTo(2);
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.ended(job.id(), JobState.SUCCEEDED, now, null, 1, 0, 0, 0,
+                0, 0, null, new long[TaskDurations.buckets()])));
+        JobRow done = store.jobs().find(job.id()).orElseThrow();
+        assertThat(done.version()).isEqualTo(3);
+        assertThat(done.ownerMaster()).isEqualTo(store.masterId());
+
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<JobRow> withTasks = batch.insertJob(aNewJob(), List.of(new byte[] {1}, new byte[] {2}), true);
+        store.apply(batch);
+        assertThat(withTasks.get().version()).as("inserted with its first tasks: one write").isZero();
+        assertThat(store.jobs().find(withTasks.get().id())).hasValue(withTasks.get());
+    }
+
+    @Test
+    void theMasterIdIsCreatedOnceAndKeptAcrossRestarts() {
+        String id = store.masterId();
+        assertThat(store.masterInfo().masterId()).isEqualTo(id);
+        long epoch = store.nextEpoch();
+        store.close();
+        store = Store.open(config);
+        assertThat(store.masterId()).isEqualTo(id);
+        assertThat(store.nextEpoch()).isEqualTo(epoch + 1);
     }
 }

@@ -21,21 +21,27 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
-/** Jobs in the {@code job} table; a job's id is {@code job-} and the next value of {@code job_seq}. */
+/**
+ * Jobs in the {@code job} table; a job's id is {@code job-} and the next value of {@code job_seq}. Every update of a
+ * job's row increments its {@code version}.
+ */
 public final class JdbcJobRepository implements JobRepository {
 
     private static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated, schedule";
+            + "speculation, speculated, schedule, owner_master, version";
     private static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
 
     private final Jdbc jdbc;
     private final JdbcTaskRepository tasks;
+    private final String masterId;
 
-    public JdbcJobRepository(Jdbc jdbc, JdbcTaskRepository tasks) {
+    /** @param masterId the id of this master, the owner of the jobs it inserts */
+    public JdbcJobRepository(Jdbc jdbc, JdbcTaskRepository tasks, String masterId) {
         this.jdbc = jdbc;
         this.tasks = tasks;
+        this.masterId = masterId;
     }
 
     @Override
@@ -54,7 +60,8 @@ public final class JdbcJobRepository implements JobRepository {
         String id = "job-" + seq;
         try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
                 + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
-                + "schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "schedule, total_tasks, split_complete, owner_master, version) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
             s.setString(1, id);
             s.setLong(2, seq);
             s.setString(3, job.jarSha256());
@@ -70,20 +77,22 @@ public final class JdbcJobRepository implements JobRepository {
             s.setInt(13, job.placement().priority());
             s.setBoolean(14, job.placement().speculation());
             s.setString(15, job.schedule());
+            s.setLong(16, firstTasks.size());
+            s.setBoolean(17, splitComplete);
+            s.setString(18, masterId);
             s.executeUpdate();
         }
-        if (!firstTasks.isEmpty() || splitComplete) {
-            tasks.insert(c, id, 0, firstTasks, splitComplete);
-        }
+        tasks.insertRows(c, id, 0, firstTasks);
         return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
                 job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0, null,
-                null, null, 0, job.owner(), job.placement(), 0, job.schedule());
+                null, null, 0, job.owner(), job.placement(), 0, job.schedule(), masterId, 0);
     }
 
     /** Applies a change of a job's row in the caller's transaction. */
     public void update(Connection c, StoreBatch.JobUpdate update) throws SQLException {
         if (update instanceof StoreBatch.JobStarted started) {
-            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, started_at = ? WHERE id = ?")) {
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, started_at = ?, "
+                    + "version = version + 1 WHERE id = ?")) {
                 s.setString(1, JobState.RUNNING.name());
                 s.setTimestamp(2, Timestamp.from(started.at()));
                 s.setString(3, started.id());
@@ -92,8 +101,8 @@ public final class JdbcJobRepository implements JobRepository {
         } else if (update instanceof StoreBatch.JobEnded ended) {
             ended(c, ended);
         } else if (update instanceof StoreBatch.JobFailedOnResume failed) {
-            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, finished_at = ?, error = ? "
-                    + "WHERE id = ?")) {
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, finished_at = ?, error = ?, "
+                    + "version = version + 1 WHERE id = ?")) {
                 s.setString(1, JobState.FAILED.name());
                 s.setTimestamp(2, Timestamp.from(failed.at()));
                 s.setString(3, Jdbc.truncate(failed.error(), 4000));
@@ -111,7 +120,7 @@ public final class JdbcJobRepository implements JobRepository {
                 + "result_size = ?";
         try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, finished_at = ?, "
                 + "error = COALESCE(?, error), succeeded = ?, failed = ?, retried = ?, lost = ?, rejected = ?, "
-                + "speculated = ?, durations = ?" + resultColumns + " WHERE id = ?")) {
+                + "speculated = ?, durations = ?, version = version + 1" + resultColumns + " WHERE id = ?")) {
             int i = 1;
             s.setString(i++, u.state().name());
             s.setTimestamp(i++, Timestamp.from(u.at()));
@@ -208,6 +217,6 @@ public final class JdbcJobRepository implements JobRepository {
                 Jdbc.instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
-                rs.getLong(27), rs.getString(28));
+                rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30));
     }
 }

@@ -1,15 +1,19 @@
 package io.gridwork.master.store.jdbc;
 
 import io.gridwork.master.store.MasterInfoRepository;
+import io.gridwork.master.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
-/** Named values in {@code master_info}, such as the epoch. */
+/** Named values in {@code master_info}: the epoch and the master's id. */
 public final class JdbcMasterInfoRepository implements MasterInfoRepository {
+
+    private static final String MASTER_ID = "master_id";
 
     private final Jdbc jdbc;
 
@@ -24,6 +28,32 @@ public final class JdbcMasterInfoRepository implements MasterInfoRepository {
             write(c, "epoch", Long.toString(epoch));
             return epoch;
         });
+    }
+
+    /** The master's id, created (a random UUID) if it has none yet. */
+    @Override
+    public String masterId() {
+        Optional<String> id = jdbc.query("SELECT val FROM master_info WHERE name = ?", s -> s.setString(1, MASTER_ID),
+                rs -> rs.getString(1)).stream().findFirst();
+        if (id.isPresent()) {
+            return id.get();
+        }
+        try {
+            String created = UUID.randomUUID().toString();
+            jdbc.inTransaction(c -> {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO master_info (name, val) VALUES (?, ?)")) {
+                    s.setString(1, MASTER_ID);
+                    s.setString(2, created);
+                    s.executeUpdate();
+                }
+                return null;
+            });
+            return created;
+        } catch (StoreException e) {
+            // Another master created it at the same moment: its id is the one.
+            return jdbc.query("SELECT val FROM master_info WHERE name = ?", s -> s.setString(1, MASTER_ID),
+                    rs -> rs.getString(1)).stream().findFirst().orElseThrow(() -> e);
+        }
     }
 
     /** The value of {@code name}, locked until the transaction ends if {@code forUpdate}. */

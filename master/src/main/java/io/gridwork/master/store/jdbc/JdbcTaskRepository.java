@@ -49,25 +49,31 @@ public final class JdbcTaskRepository implements TaskRepository {
     /** {@link #insert(String, long, List, boolean)} in the caller's transaction. */
     public void insert(Connection c, String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete)
             throws SQLException {
-        if (!inputs.isEmpty()) {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)")) {
-                long index = firstIndex;
-                for (byte[] input : inputs) {
-                    s.setString(1, jobId);
-                    s.setLong(2, index++);
-                    s.setInt(3, PENDING);
-                    s.setBytes(4, input);
-                    s.addBatch();
-                }
-                s.executeBatch();
-            }
-        }
-        try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ? "
-                + "WHERE id = ?")) {
+        insertRows(c, jobId, firstIndex, inputs);
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ?, "
+                + "version = version + 1 WHERE id = ?")) {
             s.setLong(1, firstIndex + inputs.size());
             s.setBoolean(2, splitComplete);
             s.setString(3, jobId);
             s.executeUpdate();
+        }
+    }
+
+    /** Stores pending tasks numbered from {@code firstIndex}, and nothing else, in the caller's transaction. */
+    void insertRows(Connection c, String jobId, long firstIndex, List<byte[]> inputs) throws SQLException {
+        if (inputs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)")) {
+            long index = firstIndex;
+            for (byte[] input : inputs) {
+                s.setString(1, jobId);
+                s.setLong(2, index++);
+                s.setInt(3, PENDING);
+                s.setBytes(4, input);
+                s.addBatch();
+            }
+            s.executeBatch();
         }
     }
 
