@@ -1620,8 +1620,8 @@ public final class Scheduler implements AutoCloseable {
             }
             String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
             log.atWarn().addKeyValue("job", row.id()).log("job cannot be resumed: {}", reason);
-            store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(row.id(), JobState.FAILED, null, clock.instant(),
-                    "could not be resumed after a master restart: " + reason, null, null, null, null, null, null, null, null)));
+            store.apply(new StoreBatch().job(StoreBatch.JobUpdate.failedOnResume(row.id(), clock.instant(),
+                    "could not be resumed after a master restart: " + reason)));
         }
     }
 

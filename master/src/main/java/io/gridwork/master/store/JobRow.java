@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A job as stored. {@code succeeded} and {@code failed} are final counts once the job has ended; while it runs
- * the master counts in memory. The result bytes are read separately.
+ * the master counts in memory. The result bytes are read separately. {@code owner} is the user who submitted it;
+ * {@code ownerMaster} the master that owns it.
  */
 public record JobRow(
         String id,
@@ -34,4 +35,8 @@ public record JobRow(
         NewJob.Placement placement,
         long speculated,
         /** The schedule that started it, or null. */
-        String schedule) {}
+        String schedule,
+        /** The id of the master that owns it (see MasterInfoRepository#masterId), or null if it was stored before. */
+        String ownerMaster,
+        /** Incremented by every update of the job's row: 0 when inserted. */
+        long version) {}

@@ -1,0 +1,273 @@
+package io.gridwork.master.store.jdbc;
+
+import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.StoredTaskState;
+import io.gridwork.master.store.TaskCounts;
+import io.gridwork.master.store.TaskDurations;
+import io.gridwork.master.store.TaskRepository;
+import io.gridwork.master.store.TaskView;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Tasks in the {@code task} table. Queries over a job's tasks order by (job_id, idx), the primary key, so the
+ * database reads them in index order; ordering by idx alone makes it sort every matching row for each page (a merge
+ * of N tasks would cost N^2 / page).
+ */
+public final class JdbcTaskRepository implements TaskRepository {
+
+    private static final int OUTPUT_PAGE = 512;
+    private static final int PENDING = StoredTaskState.PENDING.code();
+    private static final int SUCCEEDED = StoredTaskState.SUCCEEDED.code();
+    private static final int FAILED = StoredTaskState.FAILED.code();
+
+    private final Jdbc jdbc;
+
+    public JdbcTaskRepository(Jdbc jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @Override
+    public void insert(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
+        jdbc.inTransaction(c -> {
+            insert(c, jobId, firstIndex, inputs, splitComplete);
+            return null;
+        });
+    }
+
+    /** {@link #insert(String, long, List, boolean)} in the caller's transaction. */
+    public void insert(Connection c, String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete)
+            throws SQLException {
+        insertRows(c, jobId, firstIndex, inputs);
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET total_tasks = ?, split_complete = ?, "
+                + "version = version + 1 WHERE id = ?")) {
+            s.setLong(1, firstIndex + inputs.size());
+            s.setBoolean(2, splitComplete);
+            s.setString(3, jobId);
+            s.executeUpdate();
+        }
+    }
+
+    /** Stores pending tasks numbered from {@code firstIndex}, and nothing else, in the caller's transaction. */
+    void insertRows(Connection c, String jobId, long firstIndex, List<byte[]> inputs) throws SQLException {
+        if (inputs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)")) {
+            long index = firstIndex;
+            for (byte[] input : inputs) {
+                s.setString(1, jobId);
+                s.setLong(2, index++);
+                s.setInt(3, PENDING);
+                s.setBytes(4, input);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    /**
+     * Stores outputs of tasks that are still pending, so an output is never stored twice; per success, in order,
+     * whether it was written.
+     */
+    public boolean[] succeed(Connection c, List<StoreBatch.TaskSuccess> successes) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, output = ?, worker_id = ?, "
+                + "duration_ms = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+            for (StoreBatch.TaskSuccess t : successes) {
+                s.setInt(1, SUCCEEDED);
+                s.setBytes(2, t.output());
+                s.setString(3, t.workerId());
+                s.setLong(4, t.durationMs());
+                s.setString(5, t.jobId());
+                s.setLong(6, t.index());
+                s.setInt(7, PENDING);
+                s.addBatch();
+            }
+            int[] counts = s.executeBatch();
+            boolean[] written = new boolean[counts.length];
+            for (int i = 0; i < counts.length; i++) {
+                written[i] = counts[i] != 0;
+            }
+            return written;
+        }
+    }
+
+    /** Records failed or lost attempts of tasks that stay pending. */
+    public void attemptsFailed(Connection c, List<StoreBatch.TaskAttemptFailed> failures) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, crashes = ?, "
+                + "error = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+            for (StoreBatch.TaskAttemptFailed f : failures) {
+                s.setInt(1, f.failures());
+                s.setInt(2, f.losses());
+                s.setInt(3, f.crashes());
+                s.setString(4, Jdbc.truncate(f.error(), 4000));
+                s.setString(5, f.jobId());
+                s.setLong(6, f.index());
+                s.setInt(7, PENDING);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    /** Marks pending tasks as failed for good. */
+    public void failed(Connection c, List<StoreBatch.TaskFailed> failures) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
+                + "crashes = ?, error = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+            for (StoreBatch.TaskFailed f : failures) {
+                s.setInt(1, FAILED);
+                s.setInt(2, f.failures());
+                s.setInt(3, f.losses());
+                s.setInt(4, f.crashes());
+                s.setString(5, Jdbc.truncate(f.error(), 4000));
+                s.setString(6, f.jobId());
+                s.setLong(7, f.index());
+                s.setInt(8, PENDING);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    @Override
+    public List<StoredTask> pending(String jobId, long afterIndex, int limit) {
+        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx > ? "
+                + "AND state = ? ORDER BY job_id, idx LIMIT ?", s -> {
+                    s.setString(1, jobId);
+                    s.setLong(2, afterIndex);
+                    s.setInt(3, PENDING);
+                    s.setInt(4, limit);
+                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)));
+    }
+
+    @Override
+    public Optional<StoredTask> pending(String jobId, long index) {
+        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx = ? "
+                + "AND state = ?", s -> {
+                    s.setString(1, jobId);
+                    s.setLong(2, index);
+                    s.setInt(3, PENDING);
+                }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)))
+                .stream().findFirst();
+    }
+
+    @Override
+    public TaskCounts count(String jobId) {
+        long[] counts = new long[StoredTaskState.values().length];
+        jdbc.query("SELECT state, COUNT(*) FROM task WHERE job_id = ? GROUP BY state", s -> s.setString(1, jobId), rs -> {
+            counts[StoredTaskState.ofCode(rs.getInt(1)).ordinal()] = rs.getLong(2);
+            return null;
+        });
+        return new TaskCounts(counts[StoredTaskState.PENDING.ordinal()], counts[StoredTaskState.SUCCEEDED.ordinal()],
+                counts[StoredTaskState.FAILED.ordinal()], counts[StoredTaskState.CANCELLED.ordinal()]);
+    }
+
+    @Override
+    public List<TaskView> page(String jobId, long fromIndex, StoredTaskState state, boolean errorsOnly, int limit) {
+        String sql = "SELECT idx, state, failures, losses, crashes, worker_id, duration_ms, error FROM task "
+                + "WHERE job_id = ? AND idx >= ?" + (state != null ? " AND state = ?" : "")
+                + (errorsOnly ? " AND error IS NOT NULL" : "") + " ORDER BY job_id, idx LIMIT ?";
+        return jdbc.query(sql, s -> {
+            int i = 1;
+            s.setString(i++, jobId);
+            s.setLong(i++, fromIndex);
+            if (state != null) {
+                s.setInt(i++, state.code());
+            }
+            s.setInt(i, limit);
+        }, rs -> {
+            long d = rs.getLong(7);
+            Long duration = rs.wasNull() ? null : d;
+            return new TaskView(rs.getLong(1), StoredTaskState.ofCode(rs.getInt(2)), rs.getInt(3), rs.getInt(4),
+                    rs.getInt(5), rs.getString(6), duration, rs.getString(8));
+        });
+    }
+
+    @Override
+    public long[] durationHistogram(String jobId) {
+        long[] bounds = TaskDurations.bucketBoundsMs();
+        long[] counts = new long[TaskDurations.buckets()];
+        StringBuilder bucket = new StringBuilder("CASE");
+        for (int i = 0; i < bounds.length; i++) {
+            bucket.append(" WHEN duration_ms < ").append(bounds[i]).append(" THEN ").append(i);
+        }
+        bucket.append(" ELSE ").append(bounds.length).append(" END");
+        jdbc.query("SELECT " + bucket + " AS b, COUNT(*) FROM task WHERE job_id = ? AND state = ? "
+                + "AND duration_ms IS NOT NULL GROUP BY b", s -> {
+                    s.setString(1, jobId);
+                    s.setInt(2, SUCCEEDED);
+                }, rs -> {
+                    counts[rs.getInt(1)] = rs.getLong(2);
+                    return null;
+                });
+        return counts;
+    }
+
+    @Override
+    public Optional<String> firstError(String jobId) {
+        return jdbc.query("SELECT error FROM task WHERE job_id = ? AND state = ? ORDER BY job_id, idx LIMIT 1", s -> {
+            s.setString(1, jobId);
+            s.setInt(2, FAILED);
+        }, rs -> rs.getString(1)).stream().findFirst();
+    }
+
+    @Override
+    public Stream<byte[]> outputs(String jobId) {
+        Iterator<byte[]> pages = new Iterator<>() {
+            private List<byte[]> page = List.of();
+            private int next;
+            private long lastIndex = -1;
+            private boolean exhausted;
+
+            @Override
+            public boolean hasNext() {
+                if (next < page.size()) {
+                    return true;
+                }
+                if (exhausted) {
+                    return false;
+                }
+                List<Long> indexes = new ArrayList<>();
+                page = jdbc.query("SELECT idx, output FROM task WHERE job_id = ? AND idx > ? AND state = ? "
+                        + "ORDER BY job_id, idx LIMIT ?", s -> {
+                            s.setString(1, jobId);
+                            s.setLong(2, lastIndex);
+                            s.setInt(3, SUCCEEDED);
+                            s.setInt(4, OUTPUT_PAGE);
+                        }, rs -> {
+                            indexes.add(rs.getLong(1));
+                            return rs.getBytes(2);
+                        });
+                next = 0;
+                if (page.size() < OUTPUT_PAGE) {
+                    exhausted = true;
+                }
+                if (!indexes.isEmpty()) {
+                    lastIndex = indexes.get(indexes.size() - 1);
+                }
+                return !page.isEmpty();
+            }
+
+            @Override
+            public byte[] next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.get(next++);
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED | Spliterator.NONNULL),
+                false);
+    }
+}
