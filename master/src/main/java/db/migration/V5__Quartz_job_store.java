@@ -11,26 +11,32 @@ import org.flywaydb.core.api.migration.Context;
 
 /**
  * The tables of Quartz's JDBC job store, where the master keeps its schedules. They are created from the schema the
- * Quartz jar ships for H2 ({@code org/quartz/impl/jdbcjobstore/tables_h2.sql}), so they always match the Quartz
- * version on the class path when they are first created.
+ * Quartz jar ships for the database ({@code org/quartz/impl/jdbcjobstore/tables_h2.sql} or {@code
+ * tables_postgres.sql}), so they always match the Quartz version on the class path when they are first created.
+ *
+ * <p>The store passes this migration to Flyway itself (it is not found by scanning), so it keeps the class name, and
+ * the history entry, that H2 stores created before PostgreSQL support recorded.
  */
 public class V5__Quartz_job_store extends BaseJavaMigration {
 
     static final String SCHEMA = "org/quartz/impl/jdbcjobstore/tables_h2.sql";
+    static final String POSTGRES_SCHEMA = "org/quartz/impl/jdbcjobstore/tables_postgres.sql";
 
     @Override
     public void migrate(Context context) throws Exception {
+        String product = context.getConnection().getMetaData().getDatabaseProductName();
+        String schema = product.toLowerCase(java.util.Locale.ROOT).contains("postgres") ? POSTGRES_SCHEMA : SCHEMA;
         try (Statement statement = context.getConnection().createStatement()) {
-            for (String sql : statements(read())) {
+            for (String sql : statements(read(schema))) {
                 statement.execute(sql);
             }
         }
     }
 
-    private static String read() throws IOException {
-        try (InputStream in = org.quartz.Scheduler.class.getClassLoader().getResourceAsStream(SCHEMA)) {
+    private static String read(String schema) throws IOException {
+        try (InputStream in = org.quartz.Scheduler.class.getClassLoader().getResourceAsStream(schema)) {
             if (in == null) {
-                throw new IllegalStateException("the Quartz jar has no " + SCHEMA);
+                throw new IllegalStateException("the Quartz jar has no " + schema);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }

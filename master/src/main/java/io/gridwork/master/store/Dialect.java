@@ -1,6 +1,18 @@
 package io.gridwork.master.store;
 
-/** The databases the store runs on, with what differs in their SQL. */
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The databases the store runs on, with what differs in their SQL: upserts ({@code MERGE ... KEY} in H2, {@code
+ * INSERT ... ON CONFLICT} in PostgreSQL), reading a sequence, and returning a generated key. Row locks ({@code
+ * SELECT ... FOR UPDATE}), {@code LIMIT} and the types the store binds are the same in both; binary columns are
+ * {@code VARBINARY}/{@code BLOB} in H2 and {@code BYTEA} in PostgreSQL, read and written as bytes in both.
+ */
 public enum Dialect {
     H2("jdbc:h2:", "h2"),
     POSTGRES("jdbc:postgresql:", "postgresql");
@@ -31,6 +43,36 @@ public enum Dialect {
 
     public boolean isPostgres() {
         return this == POSTGRES;
+    }
+
+    /**
+     * Inserts a row, or updates the row with the same key: parameters are the {@code columns} in order.
+     *
+     * @param keys the columns of the primary key (or a unique constraint), a prefix of {@code columns}
+     */
+    public String upsert(String table, List<String> keys, List<String> columns) {
+        String placeholders = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
+        String cols = String.join(", ", columns);
+        if (this == H2) {
+            return "MERGE INTO " + table + " (" + cols + ") KEY (" + String.join(", ", keys) + ") VALUES (" + placeholders
+                    + ")";
+        }
+        String updates = columns.stream().filter(c -> !keys.contains(c)).map(c -> c + " = EXCLUDED." + c)
+                .collect(Collectors.joining(", "));
+        return "INSERT INTO " + table + " (" + cols + ") VALUES (" + placeholders + ") ON CONFLICT ("
+                + String.join(", ", keys) + ") " + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + updates);
+    }
+
+    /** A query of one row and column: the next value of a sequence. */
+    public String nextValue(String sequence) {
+        return this == H2 ? "SELECT NEXT VALUE FOR " + sequence : "SELECT nextval('" + sequence + "')";
+    }
+
+    /** An insert whose {@link Statement#getGeneratedKeys()} holds the generated value of {@code column}. */
+    public PreparedStatement prepareInsertReturning(Connection c, String sql, String column) throws SQLException {
+        // pgjdbc returns every column for RETURN_GENERATED_KEYS; named, it returns just this one.
+        return this == H2 ? c.prepareStatement(sql, Statement.RETURN_GENERATED_KEYS)
+                : c.prepareStatement(sql, new String[] {column});
     }
 
     /** The folder of this database's own migrations, beside the common ones (Flyway's {@code {vendor}}). */

@@ -1,5 +1,6 @@
 package io.gridwork.master.store;
 
+import db.migration.V5__Quartz_job_store;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -7,18 +8,27 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationVersion;
 
-/** Brings a store's schema to this master's version with Flyway, and refuses a schema newer than this master. */
+/**
+ * Brings a store's schema to this master's version with Flyway, and refuses a schema newer than this master.
+ *
+ * <p>Scripts whose SQL is the same on every database are in {@code db/migration/common}; those that differ have a
+ * twin per database, with the same version, in {@code db/migration/h2} and {@code db/migration/postgresql}. The Java
+ * migration (Quartz's tables) is passed explicitly, not scanned, so its history entry stays what H2 stores created
+ * before this layout recorded (scripts are named relative to their folder, so theirs stay too).
+ */
 final class Migrations {
 
     private Migrations() {}
 
+    static String[] locations(Dialect dialect) {
+        return new String[] {"classpath:db/migration/common", "classpath:db/migration/" + dialect.vendor()};
+    }
+
     static void migrate(DataSource dataSource, Dialect dialect) {
-        if (dialect.isPostgres()) {
-            throw new StoreException("the PostgreSQL store is not available in this build yet", null);
-        }
         Flyway flyway = Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations(locations(dialect))
+                .javaMigrations(new V5__Quartz_job_store())
                 .load();
         try {
             refuseNewerSchema(flyway.info());

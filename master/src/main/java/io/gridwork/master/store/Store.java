@@ -7,13 +7,11 @@ import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.TaskState;
 import io.gridwork.master.model.WorkerState;
 import java.nio.file.Path;
-import java.sql.Blob;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
@@ -32,7 +30,7 @@ import java.util.stream.StreamSupport;
 import javax.sql.DataSource;
 
 /**
- * The master's durable state in H2: jars, jobs, tasks (inputs and outputs), workers. Schema changes are Flyway
+ * The master's durable state in H2 or PostgreSQL (see {@link Dialect}): jars, jobs, tasks (inputs and outputs), workers. Schema changes are Flyway
  * migrations under {@code db/migration}. Thread-safe; every method uses its own pooled connection.
  *
  * <p>The file database is opened with {@code WRITE_DELAY=0}, so a committed transaction is in the file before
@@ -118,8 +116,10 @@ public final class Store implements AutoCloseable {
                 }
             }
             epoch++;
-            try (PreparedStatement s = c.prepareStatement("MERGE INTO master_info (name, val) KEY (name) VALUES ('epoch', ?)")) {
-                s.setString(1, Long.toString(epoch));
+            try (PreparedStatement s = c.prepareStatement(dialect.upsert("master_info", List.of("name"),
+                    List.of("name", "val")))) {
+                s.setString(1, "epoch");
+                s.setString(2, Long.toString(epoch));
                 s.executeUpdate();
             }
             return epoch;
@@ -130,8 +130,8 @@ public final class Store implements AutoCloseable {
 
     public void insertJar(JarRow jar) {
         inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "MERGE INTO jar (sha256, size, file_name, uploaded_at) KEY (sha256) VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement s = c.prepareStatement(dialect.upsert("jar", List.of("sha256"),
+                    List.of("sha256", "size", "file_name", "uploaded_at")))) {
                 s.setString(1, jar.sha256());
                 s.setLong(2, jar.size());
                 s.setString(3, jar.fileName());
@@ -172,10 +172,10 @@ public final class Store implements AutoCloseable {
         return row.get();
     }
 
-    private static JobRow insertJob(Connection c, StoreBatch.InsertJob insert) throws SQLException {
+    private JobRow insertJob(Connection c, StoreBatch.InsertJob insert) throws SQLException {
         NewJob job = insert.job();
         long seq;
-        try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR job_seq")) {
+        try (PreparedStatement s = c.prepareStatement(dialect.nextValue("job_seq"))) {
             ResultSet rs = s.executeQuery();
             rs.next();
             seq = rs.getLong(1);
@@ -250,8 +250,8 @@ public final class Store implements AutoCloseable {
     /** Records what a schedule's firing did; returns the record's sequence number. */
     public long insertScheduleRun(ScheduleRunRow run) {
         return inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO schedule_run (schedule, scheduled_for, fired_at, "
-                    + "outcome, job_id, reason) VALUES (?, ?, ?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+            try (PreparedStatement s = dialect.prepareInsertReturning(c, "INSERT INTO schedule_run (schedule, "
+                    + "scheduled_for, fired_at, outcome, job_id, reason) VALUES (?, ?, ?, ?, ?, ?)", "seq")) {
                 s.setString(1, run.schedule());
                 s.setTimestamp(2, run.scheduledFor() == null ? null : Timestamp.from(run.scheduledFor()));
                 s.setTimestamp(3, Timestamp.from(run.firedAt()));
@@ -342,14 +342,8 @@ public final class Store implements AutoCloseable {
 
     /** The bytes of a job's result, if it has one. */
     public Optional<byte[]> jobResult(String id) {
-        List<byte[]> rows = query("SELECT result FROM job WHERE id = ? AND result IS NOT NULL", s -> s.setString(1, id), rs -> {
-            Blob blob = rs.getBlob(1);
-            try {
-                return blob.getBytes(1, (int) blob.length());
-            } finally {
-                blob.free();
-            }
-        });
+        List<byte[]> rows = query("SELECT result FROM job WHERE id = ? AND result IS NOT NULL", s -> s.setString(1, id),
+                rs -> rs.getBytes(1));
         return rows.stream().findFirst();
     }
 
@@ -568,7 +562,7 @@ public final class Store implements AutoCloseable {
      * The registration of a worker. Concurrent first registrations of one name both try to insert it: the loser's
      * insert fails on the unique name, is rolled back to a savepoint, and it registers as the next incarnation.
      */
-    private static WorkerRow registerWorker(Connection c, WorkerRegistration r) throws SQLException {
+    private WorkerRow registerWorker(Connection c, WorkerRegistration r) throws SQLException {
         for (int attempt = 0; ; attempt++) {
             Savepoint savepoint = c.setSavepoint();
             try {
@@ -584,7 +578,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static WorkerRow registerWorkerOnce(Connection c, WorkerRegistration r) throws SQLException {
+    private WorkerRow registerWorkerOnce(Connection c, WorkerRegistration r) throws SQLException {
         String id = null;
         long incarnation = 0;
         long completed = 0;
@@ -605,7 +599,7 @@ public final class Store implements AutoCloseable {
         }
         incarnation++;
         if (id == null) {
-            try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR worker_seq")) {
+            try (PreparedStatement s = c.prepareStatement(dialect.nextValue("worker_seq"))) {
                 ResultSet rs = s.executeQuery();
                 rs.next();
                 id = "w-" + rs.getLong(1);
@@ -678,7 +672,7 @@ public final class Store implements AutoCloseable {
      * Applies the batch's entries in order, each run of consecutive entries of one kind as one JDBC batch; the
      * generated rows are published through {@code generated} only after the commit.
      */
-    private static boolean[] applyEntries(Connection c, StoreBatch batch, List<Runnable> generated) throws SQLException {
+    private boolean[] applyEntries(Connection c, StoreBatch batch, List<Runnable> generated) throws SQLException {
         boolean[] written = new boolean[batch.successCount()];
         int successes = 0;
         List<Object> entries = batch.entries;

@@ -1,0 +1,70 @@
+package io.gridwork.master.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import db.migration.V5__Quartz_job_store;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * H2 data directories created before the migrations were split by database keep working: their Flyway history
+ * (script names, checksums, the Java migration's class name) still validates against the new layout.
+ */
+class H2UpgradeTest {
+
+    /** The migrations of the version before PostgreSQL support, which Flyway found in {@code classpath:db/migration}. */
+    private static final List<String> OLD_SCRIPTS = List.of("V1__initial_schema.sql", "V2__failure_detection.sql",
+            "V3__security.sql", "V4__placement.sql", "V6__schedules.sql", "V7__job_durations.sql");
+
+    @Test
+    void aStoreMigratedByTheOldLayoutOpensAndKeepsItsData(@TempDir Path dir) throws Exception {
+        StoreConfig config = StoreConfig.h2(dir.resolve("data"));
+        Path oldLocation = Files.createDirectories(dir.resolve("old-migrations"));
+        for (String script : OLD_SCRIPTS) {
+            try (InputStream in = getClass().getClassLoader().getResourceAsStream("db/migration/h2/" + script)) {
+                assertThat(in).as(script).isNotNull();
+                Files.copy(in, oldLocation.resolve(script));
+            }
+        }
+        // The old master: its scripts at the root of a location, and V5 found as db.migration.V5__Quartz_job_store.
+        Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
+                .locations("filesystem:" + oldLocation).javaMigrations(new V5__Quartz_job_store()).load().migrate();
+        List<String> before = history(config);
+        assertThat(before).hasSize(8).anySatisfy(row -> assertThat(row).startsWith("5|db.migration.V5__Quartz_job_store|"));
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO master_info (name, val) VALUES ('epoch', '41')");
+        }
+
+        try (Store store = Store.open(config)) {
+            assertThat(store.nextEpoch()).as("the old data is there").isEqualTo(42);
+        }
+        List<String> after = history(config);
+        assertThat(after.subList(0, before.size())).as("the old history is untouched").isEqualTo(before);
+        assertThat(after).allSatisfy(row -> assertThat(row).endsWith("|true"));
+    }
+
+    private static List<String> history(StoreConfig config) throws IOException, java.sql.SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT \"version\", \"script\", \"checksum\", \"success\" "
+                        + "FROM \"flyway_schema_history\" ORDER BY \"installed_rank\"")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getBoolean(4));
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,455 @@
+package io.gridwork.master.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.Role;
+import io.gridwork.master.model.WorkerEventType;
+import io.gridwork.master.model.WorkerState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every store does, whatever its database: each database has a subclass that gives a fresh, empty database
+ * per test. Covers every operation of the store and the semantics of a batch (entry order, generated rows, an
+ * output written once).
+ */
+abstract class StoreContract {
+
+    private static final String JAR = "a".repeat(64);
+
+    protected Store store;
+    protected final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    /** A configuration of a new, empty database. */
+    protected abstract StoreConfig freshDatabase();
+
+    @BeforeEach
+    void open() {
+        store = Store.open(freshDatabase());
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private JobRow aJob() {
+        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        return store.insertJob(aNewJob());
+    }
+
+    private NewJob aNewJob() {
+        return new NewJob(JAR, "x.Job", Map.of("n", "3"), 3, 0, now, "lab", NewJob.Placement.DEFAULT);
+    }
+
+    private WorkerRegistration aRegistration(String name) {
+        return new WorkerRegistration(name, 2, 1, Map.of(), "10.0.0.1", 5000, Map.of(), now);
+    }
+
+    @Test
+    void jobsGetSequentialIdsAndKeepTheirArguments() {
+        JobRow first = aJob();
+        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other",
+                new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false)));
+        assertThat(first.id()).isEqualTo("job-1");
+        assertThat(second.id()).isEqualTo("job-2");
+        assertThat(store.findJob("job-2").orElseThrow().args()).isEqualTo(Map.of("k", "a=b&c"));
+        assertThat(store.findJob("job-2").orElseThrow().placement())
+                .isEqualTo(new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false));
+        assertThat(store.findJob("job-1").orElseThrow().placement()).isEqualTo(NewJob.Placement.DEFAULT);
+        assertThat(store.listJobs(10, List.of())).extracting(JobRow::id).containsExactly("job-2", "job-1");
+        assertThat(store.unfinishedJobs()).hasSize(2);
+        assertThat(store.listJobs(10, List.of(), "lab")).extracting(JobRow::id).containsExactly("job-1");
+        assertThat(store.unfinishedJobs("other")).isEqualTo(1);
+    }
+
+    @Test
+    void anOutputIsStoredOnceAndOutputsStreamInTaskOrderAcrossPages() {
+        JobRow job = aJob();
+        int n = 1300;
+        List<byte[]> inputs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            inputs.add(new byte[] {(byte) i});
+        }
+        store.insertTasks(job.id(), 0, inputs, true);
+        StoreBatch batch = new StoreBatch();
+        for (int i = n - 1; i >= 0; i--) {
+            batch.success(new StoreBatch.TaskSuccess(job.id(), i, Integer.toString(i).getBytes(), "w-1", 1));
+        }
+        boolean[] written = store.apply(batch);
+        assertThat(written).hasSize(n).doesNotContain(false);
+        boolean[] again = store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 5, "x".getBytes(), "w-1", 1)));
+        assertThat(again).containsExactly(false);
+
+        List<String> outputs = store.outputs(job.id()).map(String::new).collect(Collectors.toList());
+        assertThat(outputs).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(outputs.get(i)).isEqualTo(Integer.toString(i));
+        }
+        assertThat(store.countTasks(job.id())).containsExactly(0, n, 0, 0);
+        assertThat(store.findJob(job.id()).orElseThrow().totalTasks()).isEqualTo(n);
+    }
+
+    @Test
+    void pendingTasksComeBackAfterARestartWithTheirFailureCounts() {
+        JobRow job = aJob();
+        store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), false);
+        store.apply(new StoreBatch()
+                .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 1))
+                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 2, 1, "boom"), "w-1"));
+        List<StoredTask> pending = store.pendingTasks(job.id(), -1, 10);
+        assertThat(pending).extracting(StoredTask::index).containsExactly(0L, 2L);
+        assertThat(pending.get(1).failures()).isEqualTo(1);
+        assertThat(pending.get(1).losses()).isEqualTo(2);
+        assertThat(pending.get(1).crashes()).isEqualTo(1);
+        assertThat(store.pendingTasks(job.id(), 0, 10)).extracting(StoredTask::index).containsExactly(2L);
+    }
+
+    @Test
+    void aJobsDurationsAreKeptWhenItEndsEvenThroughACombinedBatch() {
+        JobRow job = aJob();
+        assertThat(store.jobDurations(job.id())).isEmpty();
+        long[] counts = {1, 2, 3, 0, 0, 0, 9};
+        StoreBatch combined = new StoreBatch().addAll(new StoreBatch().job(StoreBatch.JobUpdate.ended(job.id(),
+                JobState.SUCCEEDED, now, null, 6, 0, 0, 0, 0, 0, null, counts)));
+        assertThat(combined.isEmpty()).isFalse();
+        store.apply(combined);
+        assertThat(store.jobDurations(job.id())).hasValue(counts);
+        assertThat(Store.durationBucket(0)).isZero();
+        assertThat(Store.durationBucket(9)).isEqualTo(1);
+        assertThat(Store.durationBucket(10)).isEqualTo(2);
+        assertThat(Store.durationBucket(3_600_000)).isEqualTo(Store.DURATION_BUCKETS_MS.length);
+    }
+
+    @Test
+    void theDashboardReadsTaskPagesAndDurationsWithoutInputsOrOutputs() {
+        JobRow job = aJob();
+        store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), true);
+        store.apply(new StoreBatch()
+                .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 5))
+                .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[0], "w-2", 50))
+                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 0, 0, "boom"), "w-1"));
+        assertThat(store.durationHistogram(job.id())).containsExactly(0, 1, 1, 0, 0, 0, 0);
+        List<Store.TaskView> all = store.taskPage(job.id(), 0, -1, false, 10);
+        assertThat(all).extracting(Store.TaskView::index).containsExactly(0L, 1L, 2L);
+        assertThat(all.get(0).workerId()).isEqualTo("w-2");
+        assertThat(all.get(0).durationMs()).isEqualTo(50L);
+        assertThat(store.taskPage(job.id(), 1, -1, false, 1)).extracting(Store.TaskView::index).containsExactly(1L);
+        assertThat(store.taskPage(job.id(), 0, -1, true, 10)).extracting(Store.TaskView::error).containsExactly("boom");
+        assertThat(store.taskPage(job.id(), 0, 1, false, 10)).extracting(Store.TaskView::index).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void jobUpdatesAndResults() {
+        JobRow job = aJob();
+        store.apply(new StoreBatch().job(new StoreBatch.JobUpdate(job.id(), JobState.SUCCEEDED, now, now, null, 3L, 0L,
+                1L, 2L, 1L, 4L, new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"), null)));
+        JobRow done = store.findJob(job.id()).orElseThrow();
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.succeeded()).isEqualTo(3);
+        assertThat(done.lost()).isEqualTo(2);
+        assertThat(done.rejected()).isEqualTo(1);
+        assertThat(done.speculated()).isEqualTo(4);
+        assertThat(done.resultText()).isEqualTo("78");
+        assertThat(done.resultSize()).isEqualTo(2);
+        assertThat(store.jobResult(job.id()).orElseThrow()).containsExactly(7, 8);
+        assertThat(store.unfinishedJobs()).isEmpty();
+    }
+
+    @Test
+    void aWorkerKeepsItsIdAndGetsANewIncarnationEachTimeItRegisters() {
+        WorkerRegistration r = new WorkerRegistration("w", 2, 1, Map.of("gpu", "a100"), "10.0.0.1", 5000,
+                Map.of("os", "linux"), now);
+        WorkerRow first = store.registerWorker(r);
+        store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess("none", 0, new byte[0], first.id(), 1))
+                .worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now, true)));
+        WorkerRow second = store.registerWorker(r);
+        assertThat(second.id()).isEqualTo(first.id());
+        assertThat(second.drainRequested()).as("a drained worker stays drained when it registers again").isTrue();
+        assertThat(second.incarnation()).isEqualTo(first.incarnation() + 1);
+        assertThat(second.completed()).isEqualTo(1);
+        assertThat(second.state()).isEqualTo(WorkerState.ALIVE);
+        assertThat(store.workers()).singleElement().satisfies(w -> assertThat(w.labels()).isEqualTo(Map.of("gpu", "a100")));
+    }
+
+    @Test
+    void theEpochGrowsWithEveryStart() {
+        long a = store.nextEpoch();
+        long b = store.nextEpoch();
+        assertThat(b).isEqualTo(a + 1);
+    }
+
+    @Test
+    void anInsertedJobIsGeneratedWithItsIdOnlyOnceTheBatchIsApplied() {
+        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<JobRow> first = batch.insertJob(aNewJob(), List.of(new byte[] {1}, new byte[] {2}), false);
+        StoreBatch.Generated<JobRow> second = batch.insertJob(aNewJob(), List.of(), true);
+        assertThat(first.isDone()).isFalse();
+        assertThatThrownBy(first::get).isInstanceOf(IllegalStateException.class).hasMessageContaining("not been applied");
+
+        store.apply(batch);
+
+        assertThat(first.get().id()).isEqualTo("job-1");
+        assertThat(first.get().totalTasks()).isEqualTo(2);
+        assertThat(second.get().id()).isEqualTo("job-2");
+        assertThat(second.get().splitComplete()).isTrue();
+        assertThat(store.findJob("job-1").orElseThrow().totalTasks()).isEqualTo(2);
+        assertThat(store.pendingTasks("job-1", -1, 10)).extracting(StoredTask::index).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void aBatchThatFailsGeneratesNothing() {
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<WorkerRow> worker = batch.registerWorker(aRegistration("w"));
+        StoreBatch.Generated<JobRow> job = batch.insertJob(aNewJob(), List.of(), true); // its jar is unknown
+        assertThatThrownBy(() -> store.apply(batch)).isInstanceOf(StoreException.class);
+        assertThat(worker.isDone()).isFalse();
+        assertThat(job.isDone()).isFalse();
+        assertThat(store.workers()).as("rolled back with the batch").isEmpty();
+    }
+
+    @Test
+    void tasksInsertedEarlierInABatchTakeResultsLaterInIt() {
+        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        JobRow job = store.insertJob(aNewJob());
+        StoreBatch inserts = new StoreBatch().insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}), true);
+        StoreBatch results = new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {9}, "w-1", 3));
+        boolean[] written = store.apply(new StoreBatch().addAll(inserts).addAll(results));
+        assertThat(written).containsExactly(true);
+        assertThat(store.countTasks(job.id())).containsExactly(1, 1, 0, 0);
+        assertThat(store.findJob(job.id()).orElseThrow().splitComplete()).isTrue();
+    }
+
+    @Test
+    void writesToOneTaskApplyInTheOrderTheyWereAdded() {
+        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        JobRow job = store.insertJob(aNewJob(), List.of(new byte[] {0}, new byte[] {1}), true);
+        boolean[] written = store.apply(new StoreBatch()
+                .taskFailed(new StoreBatch.TaskFailed(job.id(), 0, 3, 0, 0, "failed first"), "w-1")
+                .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[] {7}, "w-2", 1))
+                .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {8}, "w-2", 1))
+                .taskFailed(new StoreBatch.TaskFailed(job.id(), 1, 3, 0, 0, "failed after it succeeded"), "w-1"));
+        assertThat(written).containsExactly(false, true);
+        assertThat(store.countTasks(job.id())).containsExactly(0, 1, 1, 0);
+        assertThat(store.firstTaskError(job.id())).hasValue("failed first");
+    }
+
+    @Test
+    void aRegistrationAppliesBeforeTheWorkerUpdatesThatFollowIt() {
+        WorkerRow first = store.registerWorker(aRegistration("w"));
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<WorkerRow> again = batch.registerWorker(aRegistration("w"));
+        batch.worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now.plusSeconds(5), false));
+        store.apply(batch);
+        assertThat(again.get().incarnation()).isEqualTo(first.incarnation() + 1);
+        assertThat(again.get().state()).isEqualTo(WorkerState.ALIVE);
+        assertThat(store.workers()).singleElement().satisfies(w -> {
+            assertThat(w.state()).as("the update after the registration wins").isEqualTo(WorkerState.DEAD);
+            assertThat(w.incarnation()).isEqualTo(first.incarnation() + 1);
+        });
+    }
+
+    @Test
+    void ofSeveralUpdatesOfOneWorkerTheLastOneAddedStays() {
+        WorkerRow w = store.registerWorker(aRegistration("w"));
+        StoreBatch a = new StoreBatch().worker(new StoreBatch.WorkerUpdate(w.id(), WorkerState.SUSPECT, now, false));
+        StoreBatch b = new StoreBatch().worker(new StoreBatch.WorkerUpdate(w.id(), WorkerState.ALIVE, now, true));
+        store.apply(new StoreBatch().addAll(a).addAll(b));
+        assertThat(store.workers()).singleElement().satisfies(row -> {
+            assertThat(row.state()).isEqualTo(WorkerState.ALIVE);
+            assertThat(row.drainRequested()).isTrue();
+        });
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneNameGetDistinctIncarnations() throws Exception {
+        int n = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Callable<WorkerRow>> calls = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                calls.add(() -> store.registerWorker(aRegistration("same")));
+            }
+            List<Long> incarnations = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (Future<WorkerRow> f : pool.invokeAll(calls)) {
+                incarnations.add(f.get().incarnation());
+                ids.add(f.get().id());
+            }
+            assertThat(incarnations).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+            assertThat(ids).containsOnly(ids.get(0));
+            assertThat(store.workers()).singleElement().extracting(WorkerRow::incarnation).isEqualTo((long) n);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void sizeAndEmptinessCountEveryEntry() {
+        StoreBatch batch = new StoreBatch();
+        assertThat(batch.isEmpty()).isTrue();
+        batch.insertTasks("job-1", 0, List.of(new byte[] {1}), false);
+        batch.success(new StoreBatch.TaskSuccess("job-1", 0, new byte[0], "w-1", 1));
+        assertThat(batch.isEmpty()).isFalse();
+        assertThat(batch.successCount()).isEqualTo(1);
+        assertThat(batch.size()).as("two entries and one worker's counters").isEqualTo(3);
+    }
+
+    @Test
+    void aJarIsStoredOnceByItsHash() {
+        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        store.insertJar(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
+        assertThat(store.findJar(JAR)).hasValue(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
+        assertThat(store.findJar("b".repeat(64))).isEmpty();
+    }
+
+    @Test
+    void jobsAreListedByStateOwnerAndSchedule() {
+        JobRow direct = aJob();
+        JobRow scheduled = store.insertJob(new NewJob(JAR, "x.Job", Map.of(), 1, 0, now, "lab", NewJob.Placement.DEFAULT,
+                "nightly"));
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.ended(direct.id(), JobState.FAILED, now, "boom", 0, 1, 0,
+                0, 0, 0, null, new long[Store.DURATION_BUCKETS_MS.length + 1])));
+        assertThat(store.listJobs(10, List.of(JobState.FAILED))).extracting(JobRow::id).containsExactly(direct.id());
+        assertThat(store.listJobs(10, List.of(JobState.QUEUED, JobState.RUNNING), "lab", "nightly"))
+                .extracting(JobRow::id).containsExactly(scheduled.id());
+        assertThat(store.listJobs(1, List.of())).extracting(JobRow::id).containsExactly(scheduled.id());
+        assertThat(store.jobsByState()).isEqualTo(Map.of("FAILED", 1L, "QUEUED", 1L));
+        assertThat(store.unfinishedJobs()).extracting(JobRow::id).containsExactly(scheduled.id());
+        assertThat(store.findJob(direct.id()).orElseThrow().error()).isEqualTo("boom");
+        assertThat(store.findJob("job-404")).isEmpty();
+        assertThat(store.jobResult(direct.id())).isEmpty();
+    }
+
+    @Test
+    void aStartedJobKeepsItsStartTime() {
+        JobRow job = aJob();
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now.plusSeconds(3))));
+        JobRow running = store.findJob(job.id()).orElseThrow();
+        assertThat(running.state()).isEqualTo(JobState.RUNNING);
+        assertThat(running.startedAt()).isEqualTo(now.plusSeconds(3));
+        assertThat(running.finishedAt()).isNull();
+    }
+
+    @Test
+    void aPendingTaskIsReadWithItsInputUntilItEnds() {
+        JobRow job = aJob();
+        store.insertTasks(job.id(), 0, List.of(new byte[] {4, 2}, new byte[] {1}), false);
+        store.insertTasks(job.id(), 2, List.of(new byte[] {3}), true);
+        assertThat(store.pendingTask(job.id(), 0).orElseThrow().input()).containsExactly(4, 2);
+        store.apply(new StoreBatch().taskFailed(new StoreBatch.TaskFailed(job.id(), 0, 3, 1, 0, "x".repeat(5000)), "w-1")
+                .taskFailed(new StoreBatch.TaskFailed(job.id(), 2, 3, 0, 0, "later"), null));
+        assertThat(store.pendingTask(job.id(), 0)).isEmpty();
+        assertThat(store.pendingTask(job.id(), 1)).isPresent();
+        assertThat(store.firstTaskError(job.id()).orElseThrow()).hasSizeLessThanOrEqualTo(4000).startsWith("xxx");
+        assertThat(store.taskPage(job.id(), 0, 2, false, 10)).extracting(Store.TaskView::index).containsExactly(0L, 2L);
+        JobRow row = store.findJob(job.id()).orElseThrow();
+        assertThat(row.totalTasks()).isEqualTo(3);
+        assertThat(row.splitComplete()).isTrue();
+    }
+
+    @Test
+    void scheduleRunsRecordWhatEachFiringDid() {
+        JobRow job = aJob();
+        long first = store.insertScheduleRun(new ScheduleRunRow(0, "nightly", now, now.plusMillis(5),
+                ScheduleRunRow.Outcome.SUBMITTED, job.id(), null, null));
+        long second = store.insertScheduleRun(new ScheduleRunRow(0, "nightly", null, now.plusSeconds(60),
+                ScheduleRunRow.Outcome.WAITING, null, "the previous job still runs", null));
+        store.insertScheduleRun(new ScheduleRunRow(0, "hourly", now, now, ScheduleRunRow.Outcome.MISSED, null, "down",
+                null));
+        assertThat(second).isGreaterThan(first);
+        assertThat(store.waitingScheduleRuns()).extracting(ScheduleRunRow::seq).containsExactly(second);
+        assertThat(store.scheduleRuns("nightly", 10)).extracting(ScheduleRunRow::seq).containsExactly(second, first);
+        ScheduleRunRow submitted = store.lastSubmittedRun("nightly").orElseThrow();
+        assertThat(submitted.jobState()).isEqualTo(JobState.QUEUED);
+        assertThat(submitted.scheduledFor()).isEqualTo(now);
+        assertThat(submitted.firedAt()).isEqualTo(now.plusMillis(5));
+
+        store.updateScheduleRun(second, ScheduleRunRow.Outcome.FAILED, null, "its jar is gone");
+        assertThat(store.waitingScheduleRuns()).isEmpty();
+        assertThat(store.scheduleRuns("nightly", 1)).singleElement().satisfies(r -> {
+            assertThat(r.outcome()).isEqualTo(ScheduleRunRow.Outcome.FAILED);
+            assertThat(r.reason()).isEqualTo("its jar is gone");
+            assertThat(r.scheduledFor()).isNull();
+        });
+        store.deleteScheduleRuns("nightly");
+        assertThat(store.scheduleRuns("nightly", 10)).isEmpty();
+        assertThat(store.scheduleRuns("hourly", 10)).hasSize(1);
+        assertThat(store.findJob(job.id())).as("the jobs stay").isPresent();
+    }
+
+    @Test
+    void tokensAreRevokedByIdOrName() {
+        TokenRow a = new TokenRow("aaaaaaaa", "ci", Role.SUBMITTER, "1".repeat(64), now, null, null, "admin");
+        TokenRow b = new TokenRow("bbbbbbbb", "ci", Role.VIEWER, "2".repeat(64), now.plusSeconds(1),
+                now.plusSeconds(3600), null, "admin");
+        TokenRow c = new TokenRow("cccccccc", "ops", Role.ADMIN, "3".repeat(64), now.plusSeconds(2), null, null, "admin");
+        store.insertToken(a);
+        store.insertToken(b);
+        store.insertToken(c);
+        assertThat(store.findToken("bbbbbbbb")).hasValue(b);
+        assertThat(store.findToken("zzzzzzzz")).isEmpty();
+
+        List<TokenRow> revoked = store.revokeTokens("ci", now.plusSeconds(10));
+        assertThat(revoked).extracting(TokenRow::id).containsExactlyInAnyOrder("aaaaaaaa", "bbbbbbbb");
+        assertThat(revoked).allSatisfy(t -> assertThat(t.revokedAt()).isEqualTo(now.plusSeconds(10)));
+        assertThat(store.revokeTokens("ci", now.plusSeconds(20))).as("already revoked").isEmpty();
+        assertThat(store.revokeTokens("cccccccc", now.plusSeconds(30))).extracting(TokenRow::name).containsExactly("ops");
+        assertThat(store.tokens(false)).isEmpty();
+        assertThat(store.tokens(true)).extracting(TokenRow::id).containsExactly("aaaaaaaa", "bbbbbbbb", "cccccccc");
+        assertThat(store.findToken("aaaaaaaa").orElseThrow().revokedAt()).isEqualTo(now.plusSeconds(10));
+    }
+
+    @Test
+    void theAuditLogListsTheMostRecentFirst() {
+        store.insertAudit(new AuditRow(0, now, "alice", "token.create", "ci", "role=SUBMITTER"));
+        store.insertAudit(new AuditRow(0, now.plusSeconds(1), "bob", "job.cancel", "job-1", "d".repeat(3000)));
+        List<AuditRow> rows = store.audit(10);
+        assertThat(rows).extracting(AuditRow::actor).containsExactly("bob", "alice");
+        assertThat(rows.get(0).seq()).isGreaterThan(rows.get(1).seq());
+        assertThat(rows.get(0).detail()).hasSizeLessThanOrEqualTo(2000);
+        assertThat(rows.get(1).at()).isEqualTo(now);
+        assertThat(store.audit(1)).hasSize(1);
+    }
+
+    @Test
+    void workerEventsAreNumberedByTheStoreAndReadOldestFirst() {
+        WorkerRow w = store.registerWorker(aRegistration("w"));
+        WorkerRow v = store.registerWorker(aRegistration("v"));
+        store.apply(new StoreBatch()
+                .workerEvent(new WorkerEventRow(0, w.id(), "w", WorkerEventType.ALIVE, "registered", 1, now))
+                .workerEvent(new WorkerEventRow(0, v.id(), "v", WorkerEventType.ALIVE, "registered", 1, now))
+                .workerEvent(new WorkerEventRow(0, w.id(), "w", WorkerEventType.SUSPECT, "silent", 1,
+                        now.plusSeconds(9))));
+        assertThat(store.workerEvents(null, 10)).extracting(WorkerEventRow::type)
+                .containsExactly(WorkerEventType.ALIVE, WorkerEventType.ALIVE, WorkerEventType.SUSPECT);
+        List<WorkerEventRow> mine = store.workerEvents(w.id(), 10);
+        assertThat(mine).extracting(WorkerEventRow::reason).containsExactly("registered", "silent");
+        assertThat(mine.get(1).seq()).isGreaterThan(mine.get(0).seq());
+        assertThat(mine.get(1).at()).isEqualTo(now.plusSeconds(9));
+        assertThat(store.workerEvents(w.id(), 1)).extracting(WorkerEventRow::reason).containsExactly("silent");
+        assertThat(store.workers()).extracting(WorkerRow::name).containsExactly("v", "w");
+    }
+
+    @Test
+    void quartzFindsItsTablesThroughTheSharedDataSource() throws Exception {
+        try (var c = store.dataSource().getConnection(); var s = c.createStatement();
+                var rs = s.executeQuery("SELECT COUNT(*) FROM qrtz_locks")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getLong(1)).isZero();
+        }
+    }
+}
