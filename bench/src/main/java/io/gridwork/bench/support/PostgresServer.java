@@ -44,6 +44,9 @@ public final class PostgresServer implements AutoCloseable {
         EmbeddedPostgres server = EmbeddedPostgres.builder()
                 .setDataDirectory(dir.resolve("data"))
                 .setCleanDataDirectory(true)
+                // the library turns it off for speed; a master acknowledges a result only once it is durable, so
+                // measure and test with the setting a PostgreSQL installation has by default
+                .setServerConfig("synchronous_commit", "on")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                 .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                 .setDataDirectoryCustomizer(data -> writeHba(data.toPath()))
