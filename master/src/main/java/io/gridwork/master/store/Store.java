@@ -2,6 +2,7 @@ package io.gridwork.master.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.TaskState;
 import io.gridwork.master.model.WorkerState;
@@ -11,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
@@ -28,7 +30,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * The master's durable state in H2: jars, jobs, tasks (inputs and outputs), workers. Schema changes are Flyway
@@ -43,36 +44,60 @@ public final class Store implements AutoCloseable {
     private static final int OUTPUT_PAGE = 512;
 
     private final HikariDataSource dataSource;
+    private final Dialect dialect;
 
-    private Store(String jdbcUrl, int poolSize) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername("sa");
-        config.setPassword("");
-        config.setMaximumPoolSize(poolSize);
-        config.setMinimumIdle(1);
-        config.setPoolName("gridwork-db");
-        config.setAutoCommit(true);
-        config.setInitializationFailTimeout(-1);
-        this.dataSource = new HikariDataSource(config);
+    private Store(StoreConfig config, int poolSize) {
+        this.dialect = config.dialect();
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        if (config.user() != null) {
+            hikari.setUsername(config.user());
+        }
+        if (config.password() != null) {
+            hikari.setPassword(config.password());
+        }
+        hikari.setMaximumPoolSize(poolSize);
+        hikari.setMinimumIdle(1);
+        hikari.setPoolName("gridwork-db");
+        hikari.setAutoCommit(true);
+        // One attempt to connect when opening, so an unreachable database is reported at once, with its reason.
+        hikari.setInitializationFailTimeout(1);
         try {
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+            this.dataSource = new HikariDataSource(hikari);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw Unreachable.describe(config, e.getCause() == null ? e : e.getCause());
+        }
+        try {
+            Migrations.migrate(dataSource, dialect);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
     }
 
+    /**
+     * Opens the store a configuration names, creating and migrating its schema as needed.
+     *
+     * @throws StoreUnavailableException if the database cannot be reached (the message says why)
+     * @throws StoreSchemaException if the database's schema is newer than this master
+     */
+    public static Store open(StoreConfig config) {
+        return new Store(config, 10);
+    }
+
     /** The store in {@code dataDir/gridwork.mv.db}, created and migrated as needed. Fails if another master has it open. */
     public static Store open(Path dataDir) {
-        String url = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("gridwork")
-                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;MAX_COMPACT_TIME=2000";
-        return new Store(url, 10);
+        return open(StoreConfig.h2(dataDir));
     }
 
     /** A private in-memory store for tests. */
     public static Store inMemory(String name) {
-        return new Store("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1", 10);
+        return open(StoreConfig.h2InMemory(name));
+    }
+
+    /** The database this store runs on. */
+    public Dialect dialect() {
+        return dialect;
     }
 
     /** The pooled data source, for components that share the master's database (such as the scheduler of timed jobs). */
@@ -141,42 +166,48 @@ public final class Store implements AutoCloseable {
      * @param splitComplete whether those are all its tasks
      */
     public JobRow insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete) {
-        return inTransaction(c -> {
-            long seq;
-            try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR job_seq")) {
-                ResultSet rs = s.executeQuery();
-                rs.next();
-                seq = rs.getLong(1);
-            }
-            String id = "job-" + seq;
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
-                    + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
-                    + "schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                s.setString(1, id);
-                s.setLong(2, seq);
-                s.setString(3, job.jarSha256());
-                s.setString(4, job.jobClass());
-                s.setString(5, KeyValues.encode(job.args()));
-                s.setString(6, JobState.QUEUED.name());
-                s.setInt(7, job.maxAttempts());
-                s.setLong(8, job.taskTimeoutMs());
-                s.setTimestamp(9, Timestamp.from(job.submittedAt()));
-                s.setString(10, job.owner());
-                s.setString(11, job.placement().requirement());
-                s.setInt(12, job.placement().slotsPerTask());
-                s.setInt(13, job.placement().priority());
-                s.setBoolean(14, job.placement().speculation());
-                s.setString(15, job.schedule());
-                s.executeUpdate();
-            }
-            if (!firstTasks.isEmpty() || splitComplete) {
-                writeTasks(c, id, 0, firstTasks, splitComplete);
-            }
-            return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
-                    job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0,
-                    null, null, null, 0,
-                    job.owner(), job.placement(), 0, job.schedule());
-        });
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<JobRow> row = batch.insertJob(job, firstTasks, splitComplete);
+        apply(batch);
+        return row.get();
+    }
+
+    private static JobRow insertJob(Connection c, StoreBatch.InsertJob insert) throws SQLException {
+        NewJob job = insert.job();
+        long seq;
+        try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR job_seq")) {
+            ResultSet rs = s.executeQuery();
+            rs.next();
+            seq = rs.getLong(1);
+        }
+        String id = "job-" + seq;
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
+                + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
+                + "schedule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            s.setString(1, id);
+            s.setLong(2, seq);
+            s.setString(3, job.jarSha256());
+            s.setString(4, job.jobClass());
+            s.setString(5, KeyValues.encode(job.args()));
+            s.setString(6, JobState.QUEUED.name());
+            s.setInt(7, job.maxAttempts());
+            s.setLong(8, job.taskTimeoutMs());
+            s.setTimestamp(9, Timestamp.from(job.submittedAt()));
+            s.setString(10, job.owner());
+            s.setString(11, job.placement().requirement());
+            s.setInt(12, job.placement().slotsPerTask());
+            s.setInt(13, job.placement().priority());
+            s.setBoolean(14, job.placement().speculation());
+            s.setString(15, job.schedule());
+            s.executeUpdate();
+        }
+        List<byte[]> firstTasks = insert.firstTasks();
+        if (!firstTasks.isEmpty() || insert.splitComplete()) {
+            writeTasks(c, id, 0, firstTasks, insert.splitComplete());
+        }
+        return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
+                job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), insert.splitComplete(), 0, 0, 0, 0,
+                0, null, null, null, 0, job.owner(), job.placement(), 0, job.schedule());
     }
 
     public Optional<JobRow> findJob(String id) {
@@ -329,10 +360,7 @@ public final class Store implements AutoCloseable {
      * far and whether its split is complete, in one transaction.
      */
     public void insertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
-        inTransaction(c -> {
-            writeTasks(c, jobId, firstIndex, inputs, splitComplete);
-            return null;
-        });
+        apply(new StoreBatch().insertTasks(jobId, firstIndex, inputs, splitComplete));
     }
 
     private static void writeTasks(Connection c, String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete)
@@ -528,70 +556,97 @@ public final class Store implements AutoCloseable {
      * and incarnation 1. The worker is ALIVE afterwards.
      */
     public WorkerRow registerWorker(WorkerRegistration r) {
-        return inTransaction(c -> {
-            String id = null;
-            long incarnation = 0;
-            long completed = 0;
-            long failed = 0;
-            boolean drainRequested = false;
-            Instant registeredAt = r.at();
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT id, incarnation, completed, failed, drain_requested FROM worker WHERE name = ? FOR UPDATE")) {
-                s.setString(1, r.name());
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<WorkerRow> row = batch.registerWorker(r);
+        apply(batch);
+        return row.get();
+    }
+
+    private static final String SQL_STATE_UNIQUE_VIOLATION = "23505";
+
+    /**
+     * The registration of a worker. Concurrent first registrations of one name both try to insert it: the loser's
+     * insert fails on the unique name, is rolled back to a savepoint, and it registers as the next incarnation.
+     */
+    private static WorkerRow registerWorker(Connection c, WorkerRegistration r) throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            Savepoint savepoint = c.setSavepoint();
+            try {
+                WorkerRow row = registerWorkerOnce(c, r);
+                c.releaseSavepoint(savepoint);
+                return row;
+            } catch (SQLException e) {
+                if (!SQL_STATE_UNIQUE_VIOLATION.equals(e.getSQLState()) || attempt > 0) {
+                    throw e;
+                }
+                c.rollback(savepoint);
+            }
+        }
+    }
+
+    private static WorkerRow registerWorkerOnce(Connection c, WorkerRegistration r) throws SQLException {
+        String id = null;
+        long incarnation = 0;
+        long completed = 0;
+        long failed = 0;
+        boolean drainRequested = false;
+        Instant registeredAt = r.at();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT id, incarnation, completed, failed, drain_requested FROM worker WHERE name = ? FOR UPDATE")) {
+            s.setString(1, r.name());
+            ResultSet rs = s.executeQuery();
+            if (rs.next()) {
+                id = rs.getString(1);
+                incarnation = rs.getLong(2);
+                completed = rs.getLong(3);
+                failed = rs.getLong(4);
+                drainRequested = rs.getBoolean(5);
+            }
+        }
+        incarnation++;
+        if (id == null) {
+            try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR worker_seq")) {
                 ResultSet rs = s.executeQuery();
-                if (rs.next()) {
-                    id = rs.getString(1);
-                    incarnation = rs.getLong(2);
-                    completed = rs.getLong(3);
-                    failed = rs.getLong(4);
-                    drainRequested = rs.getBoolean(5);
-                }
+                rs.next();
+                id = "w-" + rs.getLong(1);
             }
-            incarnation++;
-            if (id == null) {
-                try (PreparedStatement s = c.prepareStatement("SELECT NEXT VALUE FOR worker_seq")) {
-                    ResultSet rs = s.executeQuery();
-                    rs.next();
-                    id = "w-" + rs.getLong(1);
-                }
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO worker (id, name, incarnation, state, slots, "
-                        + "prefetch, labels, address, health_port, platform, registered_at, last_seen) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                    s.setString(1, id);
-                    s.setString(2, r.name());
-                    s.setLong(3, incarnation);
-                    s.setString(4, WorkerState.ALIVE.name());
-                    s.setInt(5, r.slots());
-                    s.setInt(6, r.prefetch());
-                    s.setString(7, KeyValues.encode(r.labels()));
-                    s.setString(8, r.address());
-                    s.setInt(9, r.healthPort());
-                    s.setString(10, KeyValues.encode(r.platform()));
-                    s.setTimestamp(11, Timestamp.from(r.at()));
-                    s.setTimestamp(12, Timestamp.from(r.at()));
-                    s.executeUpdate();
-                }
-            } else {
-                try (PreparedStatement s = c.prepareStatement("UPDATE worker SET incarnation = ?, state = ?, slots = ?, "
-                        + "prefetch = ?, labels = ?, address = ?, health_port = ?, platform = ?, registered_at = ?, "
-                        + "last_seen = ? WHERE id = ?")) {
-                    s.setLong(1, incarnation);
-                    s.setString(2, WorkerState.ALIVE.name());
-                    s.setInt(3, r.slots());
-                    s.setInt(4, r.prefetch());
-                    s.setString(5, KeyValues.encode(r.labels()));
-                    s.setString(6, r.address());
-                    s.setInt(7, r.healthPort());
-                    s.setString(8, KeyValues.encode(r.platform()));
-                    s.setTimestamp(9, Timestamp.from(r.at()));
-                    s.setTimestamp(10, Timestamp.from(r.at()));
-                    s.setString(11, id);
-                    s.executeUpdate();
-                }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO worker (id, name, incarnation, state, slots, "
+                    + "prefetch, labels, address, health_port, platform, registered_at, last_seen) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, id);
+                s.setString(2, r.name());
+                s.setLong(3, incarnation);
+                s.setString(4, WorkerState.ALIVE.name());
+                s.setInt(5, r.slots());
+                s.setInt(6, r.prefetch());
+                s.setString(7, KeyValues.encode(r.labels()));
+                s.setString(8, r.address());
+                s.setInt(9, r.healthPort());
+                s.setString(10, KeyValues.encode(r.platform()));
+                s.setTimestamp(11, Timestamp.from(r.at()));
+                s.setTimestamp(12, Timestamp.from(r.at()));
+                s.executeUpdate();
             }
-            return new WorkerRow(id, r.name(), incarnation, WorkerState.ALIVE, r.slots(), r.prefetch(), r.labels(),
-                    r.address(), r.healthPort(), r.platform(), completed, failed, registeredAt, r.at(), drainRequested);
-        });
+        } else {
+            try (PreparedStatement s = c.prepareStatement("UPDATE worker SET incarnation = ?, state = ?, slots = ?, "
+                    + "prefetch = ?, labels = ?, address = ?, health_port = ?, platform = ?, registered_at = ?, "
+                    + "last_seen = ? WHERE id = ?")) {
+                s.setLong(1, incarnation);
+                s.setString(2, WorkerState.ALIVE.name());
+                s.setInt(3, r.slots());
+                s.setInt(4, r.prefetch());
+                s.setString(5, KeyValues.encode(r.labels()));
+                s.setString(6, r.address());
+                s.setInt(7, r.healthPort());
+                s.setString(8, KeyValues.encode(r.platform()));
+                s.setTimestamp(9, Timestamp.from(r.at()));
+                s.setTimestamp(10, Timestamp.from(r.at()));
+                s.setString(11, id);
+                s.executeUpdate();
+            }
+        }
+        return new WorkerRow(id, r.name(), incarnation, WorkerState.ALIVE, r.slots(), r.prefetch(), r.labels(),
+                r.address(), r.healthPort(), r.platform(), completed, failed, registeredAt, r.at(), drainRequested);
     }
 
     public List<WorkerRow> workers() {
@@ -610,101 +665,166 @@ public final class Store implements AutoCloseable {
      * result is never stored twice; the number of outputs actually written is returned per success, in order.
      */
     public boolean[] apply(StoreBatch batch) {
-        return inTransaction(c -> {
-            boolean[] written = new boolean[batch.successes.size()];
-            if (!batch.successes.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = 1, output = ?, worker_id = ?, "
-                        + "duration_ms = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
-                    for (StoreBatch.TaskSuccess t : batch.successes) {
-                        s.setBytes(1, t.output());
-                        s.setString(2, t.workerId());
-                        s.setLong(3, t.durationMs());
-                        s.setString(4, t.jobId());
-                        s.setLong(5, t.index());
-                        s.addBatch();
-                    }
-                    int[] counts = s.executeBatch();
-                    for (int i = 0; i < counts.length; i++) {
-                        written[i] = counts[i] != 0;
-                    }
-                }
-            }
-            if (!batch.attemptFailures.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, crashes = ?, "
-                        + "error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
-                    for (StoreBatch.TaskAttemptFailed f : batch.attemptFailures) {
-                        s.setInt(1, f.failures());
-                        s.setInt(2, f.losses());
-                        s.setInt(3, f.crashes());
-                        s.setString(4, truncate(f.error(), 4000));
-                        s.setString(5, f.jobId());
-                        s.setLong(6, f.index());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            if (!batch.taskFailures.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
-                        + "crashes = ?, error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
-                    for (StoreBatch.TaskFailed f : batch.taskFailures) {
-                        s.setInt(1, TaskState.FAILED.code());
-                        s.setInt(2, f.failures());
-                        s.setInt(3, f.losses());
-                        s.setInt(4, f.crashes());
-                        s.setString(5, truncate(f.error(), 4000));
-                        s.setString(6, f.jobId());
-                        s.setLong(7, f.index());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            for (StoreBatch.JobUpdate u : batch.jobUpdates) {
-                updateJob(c, u);
-            }
-            if (!batch.workerCounters.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE worker SET completed = completed + ?, failed = failed + ? WHERE id = ?")) {
-                    for (Map.Entry<String, long[]> e : batch.workerCounters.entrySet()) {
-                        s.setLong(1, e.getValue()[0]);
-                        s.setLong(2, e.getValue()[1]);
-                        s.setString(3, e.getKey());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            if (!batch.workerUpdates.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE worker SET state = ?, last_seen = ?, drain_requested = ? WHERE id = ?")) {
-                    for (StoreBatch.WorkerUpdate u : batch.workerUpdates.values()) {
-                        s.setString(1, u.state().name());
-                        s.setTimestamp(2, Timestamp.from(u.lastSeen()));
-                        s.setBoolean(3, u.drainRequested());
-                        s.setString(4, u.id());
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            if (!batch.workerEvents.isEmpty()) {
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO worker_event (worker_id, worker_name, type, "
-                        + "reason, incarnation, at) VALUES (?, ?, ?, ?, ?, ?)")) {
-                    for (WorkerEventRow e : batch.workerEvents) {
-                        s.setString(1, e.workerId());
-                        s.setString(2, e.workerName());
-                        s.setString(3, e.type().name());
-                        s.setString(4, truncate(e.reason(), 1000));
-                        s.setLong(5, e.incarnation());
-                        s.setTimestamp(6, Timestamp.from(e.at()));
-                        s.addBatch();
-                    }
-                    s.executeBatch();
-                }
-            }
-            return written;
+        List<Runnable> generated = new ArrayList<>();
+        boolean[] written = inTransaction(c -> {
+            generated.clear();
+            return applyEntries(c, batch, generated);
         });
+        generated.forEach(Runnable::run);
+        return written;
+    }
+
+    /**
+     * Applies the batch's entries in order, each run of consecutive entries of one kind as one JDBC batch; the
+     * generated rows are published through {@code generated} only after the commit.
+     */
+    private static boolean[] applyEntries(Connection c, StoreBatch batch, List<Runnable> generated) throws SQLException {
+        boolean[] written = new boolean[batch.successCount()];
+        int successes = 0;
+        List<Object> entries = batch.entries;
+        int i = 0;
+        while (i < entries.size()) {
+            Object first = entries.get(i);
+            int end = i + 1;
+            while (end < entries.size() && entries.get(end).getClass() == first.getClass()) {
+                end++;
+            }
+            List<Object> run = entries.subList(i, end);
+            if (first instanceof StoreBatch.InsertJob) {
+                for (Object e : run) {
+                    StoreBatch.InsertJob insert = (StoreBatch.InsertJob) e;
+                    JobRow row = insertJob(c, insert);
+                    generated.add(() -> insert.row().set(row));
+                }
+            } else if (first instanceof StoreBatch.InsertTasks) {
+                for (Object e : run) {
+                    StoreBatch.InsertTasks t = (StoreBatch.InsertTasks) e;
+                    writeTasks(c, t.jobId(), t.firstIndex(), t.inputs(), t.splitComplete());
+                }
+            } else if (first instanceof StoreBatch.RegisterWorker) {
+                for (Object e : run) {
+                    StoreBatch.RegisterWorker r = (StoreBatch.RegisterWorker) e;
+                    WorkerRow row = registerWorker(c, r.registration());
+                    generated.add(() -> r.row().set(row));
+                }
+            } else if (first instanceof StoreBatch.TaskSuccess) {
+                int[] counts = writeSuccesses(c, run);
+                for (int count : counts) {
+                    written[successes++] = count != 0;
+                }
+            } else if (first instanceof StoreBatch.TaskAttemptFailed) {
+                writeAttemptFailures(c, run);
+            } else if (first instanceof StoreBatch.TaskFailed) {
+                writeTaskFailures(c, run);
+            } else if (first instanceof StoreBatch.JobUpdate) {
+                for (Object e : run) {
+                    updateJob(c, (StoreBatch.JobUpdate) e);
+                }
+            } else if (first instanceof StoreBatch.WorkerUpdate) {
+                writeWorkerUpdates(c, run);
+            } else if (first instanceof WorkerEventRow) {
+                writeWorkerEvents(c, run);
+            } else {
+                throw new IllegalStateException("unknown store batch entry " + first.getClass().getName());
+            }
+            i = end;
+        }
+        if (!batch.workerCounters.isEmpty()) {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE worker SET completed = completed + ?, failed = failed + ? WHERE id = ?")) {
+                for (Map.Entry<String, long[]> e : batch.workerCounters.entrySet()) {
+                    s.setLong(1, e.getValue()[0]);
+                    s.setLong(2, e.getValue()[1]);
+                    s.setString(3, e.getKey());
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+        }
+        return written;
+    }
+
+    private static int[] writeSuccesses(Connection c, List<Object> run) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = 1, output = ?, worker_id = ?, "
+                + "duration_ms = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+            for (Object e : run) {
+                StoreBatch.TaskSuccess t = (StoreBatch.TaskSuccess) e;
+                s.setBytes(1, t.output());
+                s.setString(2, t.workerId());
+                s.setLong(3, t.durationMs());
+                s.setString(4, t.jobId());
+                s.setLong(5, t.index());
+                s.addBatch();
+            }
+            return s.executeBatch();
+        }
+    }
+
+    private static void writeAttemptFailures(Connection c, List<Object> run) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, crashes = ?, "
+                + "error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+            for (Object e : run) {
+                StoreBatch.TaskAttemptFailed f = (StoreBatch.TaskAttemptFailed) e;
+                s.setInt(1, f.failures());
+                s.setInt(2, f.losses());
+                s.setInt(3, f.crashes());
+                s.setString(4, truncate(f.error(), 4000));
+                s.setString(5, f.jobId());
+                s.setLong(6, f.index());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    private static void writeTaskFailures(Connection c, List<Object> run) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
+                + "crashes = ?, error = ? WHERE job_id = ? AND idx = ? AND state = 0")) {
+            for (Object e : run) {
+                StoreBatch.TaskFailed f = (StoreBatch.TaskFailed) e;
+                s.setInt(1, TaskState.FAILED.code());
+                s.setInt(2, f.failures());
+                s.setInt(3, f.losses());
+                s.setInt(4, f.crashes());
+                s.setString(5, truncate(f.error(), 4000));
+                s.setString(6, f.jobId());
+                s.setLong(7, f.index());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    private static void writeWorkerUpdates(Connection c, List<Object> run) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE worker SET state = ?, last_seen = ?, drain_requested = ? WHERE id = ?")) {
+            for (Object e : run) {
+                StoreBatch.WorkerUpdate u = (StoreBatch.WorkerUpdate) e;
+                s.setString(1, u.state().name());
+                s.setTimestamp(2, Timestamp.from(u.lastSeen()));
+                s.setBoolean(3, u.drainRequested());
+                s.setString(4, u.id());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
+    private static void writeWorkerEvents(Connection c, List<Object> run) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO worker_event (worker_id, worker_name, type, "
+                + "reason, incarnation, at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            for (Object entry : run) {
+                WorkerEventRow e = (WorkerEventRow) entry;
+                s.setString(1, e.workerId());
+                s.setString(2, e.workerName());
+                s.setString(3, e.type().name());
+                s.setString(4, truncate(e.reason(), 1000));
+                s.setLong(5, e.incarnation());
+                s.setTimestamp(6, Timestamp.from(e.at()));
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
     }
 
     /** The most recent worker events, oldest first; {@code workerId} null for all workers. */

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes that the master commits together in one transaction (group commit). Not thread-safe: built by one
- * thread, then handed to the store writer.
+ * Writes that the master commits together in one transaction (group commit): the journal of the core. The store
+ * applies the entries in the order they were added, so a job's insert comes before its tasks and results, and a
+ * worker's registration before the updates that follow it. Not thread-safe: built by one thread, then handed to the
+ * store writer.
  */
 public final class StoreBatch {
 
@@ -50,22 +52,91 @@ public final class StoreBatch {
     /** A worker's state and last contact. */
     public record WorkerUpdate(String id, WorkerState state, Instant lastSeen, boolean drainRequested) {}
 
-    final List<TaskSuccess> successes = new ArrayList<>();
-    final List<TaskAttemptFailed> attemptFailures = new ArrayList<>();
-    final List<TaskFailed> taskFailures = new ArrayList<>();
-    final List<JobUpdate> jobUpdates = new ArrayList<>();
+    /**
+     * A value the store generates when it applies a batch, such as a new job's id or a worker's next incarnation.
+     * It is set once the batch has been committed; {@link #get()} before that throws.
+     */
+    public static final class Generated<T> {
+        private volatile T value;
+
+        /** The generated value. @throws IllegalStateException if the batch has not been applied (committed) yet */
+        public T get() {
+            T v = value;
+            if (v == null) {
+                throw new IllegalStateException("not generated yet: the batch holding this write has not been applied");
+            }
+            return v;
+        }
+
+        /** Whether the batch has been applied and {@link #get()} returns the value. */
+        public boolean isDone() {
+            return value != null;
+        }
+
+        void set(T v) {
+            value = v;
+        }
+    }
+
+    /** A new job with its first tasks (indexes from 0); {@code row} receives it with its id. */
+    record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row) {}
+
+    /** The next tasks of a job, numbered from {@code firstIndex}. */
+    record InsertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {}
+
+    /** A registration; {@code row} receives the worker with its id and next incarnation. */
+    record RegisterWorker(WorkerRegistration registration, Generated<WorkerRow> row) {}
+
+    /**
+     * Every write, in the order it was added: the store applies them in this order (consecutive writes of one
+     * kind as one JDBC batch). Worker counters are sums, applied after the writes.
+     */
+    final List<Object> entries = new ArrayList<>();
     final Map<String, long[]> workerCounters = new LinkedHashMap<>();
-    final Map<String, WorkerUpdate> workerUpdates = new LinkedHashMap<>();
-    final List<WorkerEventRow> workerEvents = new ArrayList<>();
+    private int successes;
+
+    /**
+     * Stores a new QUEUED job with the first batch of its tasks (indexes from 0), so a job starts with one write.
+     *
+     * @param splitComplete whether those are all its tasks
+     * @return the stored row with its new id, once this batch has been applied
+     */
+    public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete) {
+        Generated<JobRow> row = new Generated<>();
+        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row));
+        return row;
+    }
+
+    /**
+     * Stores the next tasks of a job, numbered from {@code firstIndex}, and records how many tasks the job has so far
+     * and whether its split is complete.
+     */
+    public StoreBatch insertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
+        entries.add(new InsertTasks(jobId, firstIndex, List.copyOf(inputs), splitComplete));
+        return this;
+    }
+
+    /**
+     * Records a registration: a known name keeps its id and gets the next incarnation; a new name gets a new id and
+     * incarnation 1. The worker is ALIVE afterwards.
+     *
+     * @return the worker as registered, once this batch has been applied
+     */
+    public Generated<WorkerRow> registerWorker(WorkerRegistration r) {
+        Generated<WorkerRow> row = new Generated<>();
+        entries.add(new RegisterWorker(r, row));
+        return row;
+    }
 
     public StoreBatch success(TaskSuccess s) {
-        successes.add(s);
+        entries.add(s);
+        successes++;
         counters(s.workerId())[0]++;
         return this;
     }
 
     public StoreBatch attemptFailed(TaskAttemptFailed f, String workerId) {
-        attemptFailures.add(f);
+        entries.add(f);
         if (workerId != null) {
             counters(workerId)[1]++;
         }
@@ -73,7 +144,7 @@ public final class StoreBatch {
     }
 
     public StoreBatch taskFailed(TaskFailed f, String workerId) {
-        taskFailures.add(f);
+        entries.add(f);
         if (workerId != null) {
             counters(workerId)[1]++;
         }
@@ -81,50 +152,45 @@ public final class StoreBatch {
     }
 
     public StoreBatch job(JobUpdate update) {
-        jobUpdates.add(update);
+        entries.add(update);
         return this;
     }
 
+    /** A worker's state and last contact; of several updates of one worker, the last one added stays. */
     public StoreBatch worker(WorkerUpdate update) {
-        workerUpdates.put(update.id(), update);
+        entries.add(update);
         return this;
     }
 
     /** A worker state change to record (its {@code seq} is ignored: the store numbers events). */
     public StoreBatch workerEvent(WorkerEventRow event) {
-        workerEvents.add(event);
+        entries.add(event);
         return this;
     }
 
-    /** Adds every write of {@code other} after the writes of this batch. */
+    /** Adds every write of {@code other} after the writes of this batch, keeping their order. */
     public StoreBatch addAll(StoreBatch other) {
-        successes.addAll(other.successes);
-        attemptFailures.addAll(other.attemptFailures);
-        taskFailures.addAll(other.taskFailures);
-        jobUpdates.addAll(other.jobUpdates);
+        entries.addAll(other.entries);
+        successes += other.successes;
         other.workerCounters.forEach((id, c) -> {
             long[] mine = counters(id);
             mine[0] += c[0];
             mine[1] += c[1];
         });
-        workerUpdates.putAll(other.workerUpdates);
-        workerEvents.addAll(other.workerEvents);
         return this;
     }
 
     public boolean isEmpty() {
-        return successes.isEmpty() && attemptFailures.isEmpty() && taskFailures.isEmpty() && jobUpdates.isEmpty()
-                && workerCounters.isEmpty() && workerUpdates.isEmpty() && workerEvents.isEmpty();
+        return entries.isEmpty() && workerCounters.isEmpty();
     }
 
     /** The number of task successes in this batch. */
     public int successCount() {
-        return successes.size();
+        return successes;
     }
 
     public int size() {
-        return successes.size() + attemptFailures.size() + taskFailures.size() + jobUpdates.size()
-                + workerCounters.size() + workerUpdates.size() + workerEvents.size();
+        return entries.size() + workerCounters.size();
     }
 
     private long[] counters(String workerId) {

@@ -1,7 +1,7 @@
 package io.gridwork.master.store;
 
 /** The master's database failed or refused a write. */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
 
     public StoreException(String message, Throwable cause) {
         super(message, cause);
