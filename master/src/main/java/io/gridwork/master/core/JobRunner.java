@@ -323,10 +323,7 @@ final class JobRunner implements FairShare.Claim {
                 return;
             }
             // stored in the journal's order: before any result of these tasks, so they may be dispatched at once
-            services.journal().write(() -> {
-                services.store().insertTasks(id, first, fed.inputs(), fed.exhausted());
-                return null;
-            }, null, null);
+            services.flusher().writes().insertTasks(id, first, fed.inputs(), fed.exhausted());
             long index = first;
             for (byte[] input : fed.inputs()) {
                 enqueue(new QueuedTask(index++, input, 0, 0, 0));

@@ -174,7 +174,14 @@ final class Jobs implements JobRunner.Listener {
 
     /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */
     private void store(NewJob job, Prepared prepared, CompletableFuture<JobSnapshot> done) {
-        services.journal().write(() -> store.insertJob(job, prepared.firstTasks(), prepared.exhausted()), row -> {
+        Flusher flusher = services.flusher();
+        StoreBatch.Generated<JobRow> stored = flusher.writes().insertJob(job, prepared.firstTasks(), prepared.exhausted());
+        flusher.onFailure(error -> {
+            prepared.close();
+            done.completeExceptionally(error);
+        });
+        flusher.afterCommit(() -> {
+            JobRow row = stored.get();
             JobRunner runner = new JobRunner(row, prepared.code(), false, services);
             long index = 0;
             for (byte[] input : prepared.firstTasks()) {
@@ -192,9 +199,6 @@ final class Jobs implements JobRunner.Listener {
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     source.knownSize() >= 0 ? source.knownSize() : "?");
             done.complete(board.publish(runner));
-        }, error -> {
-            prepared.close();
-            done.completeExceptionally(error);
         });
     }
 

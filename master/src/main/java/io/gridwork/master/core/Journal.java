@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one writer of the master: every write of the core goes through here, in the order the loop handed it over.
- * Batches queued together are committed in one transaction (group commit); a write that produces a row (a new job,
- * a worker's registration, a split's next tasks) is applied in its place in that order. After the commit, each
+ * Batches queued together are committed in one transaction (group commit), their writes in order, including those
+ * that generate rows (a new job, a worker's registration) and a split's next tasks. After the commit, each
  * request's callback runs on the loop; only then does the core acknowledge a result, answer a submission or
  * complete a registration, so what is acknowledged is stored.
  *
@@ -38,21 +38,8 @@ final class Journal implements AutoCloseable {
         boolean[] apply(StoreBatch batch);
     }
 
-    /** One request: a batch, or a write of its own ({@code write}) whose value goes to the callback. */
-    private static final class Request {
-        final StoreBatch batch;
-        final Callable<?> write;
-        final Consumer<Object> onCommitted;
-        final Consumer<CoreException> onFailed;
-
-        @SuppressWarnings("unchecked")
-        Request(StoreBatch batch, Callable<?> write, Consumer<?> onCommitted, Consumer<CoreException> onFailed) {
-            this.batch = batch;
-            this.write = write;
-            this.onCommitted = (Consumer<Object>) onCommitted;
-            this.onFailed = onFailed;
-        }
-    }
+    /** One request: a batch, what to run after its commit, and what to run if it cannot be committed. */
+    private record Request(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {}
 
     private final Sink sink;
     private final Executor loop;
@@ -76,15 +63,7 @@ final class Journal implements AutoCloseable {
 
     /** Queues a batch; {@code onCommitted} runs on the loop with, per task success, whether its output was written. */
     void append(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {
-        enqueue(new Request(batch, null, onCommitted, onFailed));
-    }
-
-    /**
-     * Queues a write that produces a value (a stored row); it is applied after everything queued before it and
-     * before everything queued after it. {@code onCommitted} runs on the loop with the value.
-     */
-    <T> void write(Callable<T> write, Consumer<T> onCommitted, Consumer<CoreException> onFailed) {
-        enqueue(new Request(null, write, onCommitted, onFailed));
+        enqueue(new Request(batch, onCommitted, onFailed));
     }
 
     private void enqueue(Request r) {
@@ -140,38 +119,13 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Commits the requests in order: runs of batches together, each write of its own in its place. */
+    /** Commits the requests in one transaction, their writes in order, then runs their callbacks on the loop. */
     private void commit(List<Request> requests) {
-        int i = 0;
-        while (i < requests.size()) {
-            if (requests.get(i).write != null) {
-                commitWrite(requests.get(i));
-                i++;
-                continue;
-            }
-            int end = i;
-            while (end < requests.size() && requests.get(end).write == null) {
-                end++;
-            }
-            commitBatches(requests.subList(i, end));
-            i = end;
-        }
-    }
-
-    private void commitWrite(Request r) {
-        Object[] value = new Object[1];
-        boolean done = retrying("a write", () -> value[0] = r.write.call(), List.of(r));
-        if (done && r.onCommitted != null) {
-            loop.execute(() -> r.onCommitted.accept(value[0]));
-        }
-    }
-
-    private void commitBatches(List<Request> requests) {
         StoreBatch combined = new StoreBatch();
         int[] offsets = new int[requests.size() + 1];
         for (int i = 0; i < requests.size(); i++) {
             offsets[i] = combined.successCount();
-            combined.addAll(requests.get(i).batch);
+            combined.addAll(requests.get(i).batch());
         }
         offsets[requests.size()] = combined.successCount();
         boolean[][] written = new boolean[1][];
@@ -183,7 +137,7 @@ final class Journal implements AutoCloseable {
         List<Request> copy = new ArrayList<>(requests);
         loop.execute(() -> {
             for (int i = 0; i < copy.size(); i++) {
-                Consumer<Object> callback = copy.get(i).onCommitted;
+                Consumer<boolean[]> callback = copy.get(i).onCommitted();
                 if (callback != null) {
                     callback.accept(Arrays.copyOfRange(all, offsets[i], offsets[i + 1]));
                 }
@@ -238,9 +192,9 @@ final class Journal implements AutoCloseable {
     private static void fail(List<Request> requests, String why) {
         CoreException error = CoreException.unavailable(why);
         for (Request r : requests) {
-            if (r.onFailed != null) {
+            if (r.onFailed() != null) {
                 try {
-                    r.onFailed.accept(error);
+                    r.onFailed().accept(error);
                 } catch (RuntimeException e) {
                     log.debug("a journal failure callback failed: {}", e.toString());
                 }

@@ -96,7 +96,7 @@ public final class Scheduler implements AutoCloseable {
         this.board = new StatusBoard(this.loop, store, jobs, workers.values(), attempts, events);
         jobs.wire(new JobRunner.Services(options, this.loop, flusher, journal, host, attempts, store, this::metrics, jobs),
                 dispatcher, board);
-        this.registry = new WorkerRegistry(options, this.loop, flusher, journal, store, workers, attempts, dispatcher,
+        this.registry = new WorkerRegistry(options, this.loop, flusher, workers, attempts, dispatcher,
                 outcomes, jobs, new Liveness(options), events, prober, this::metrics);
     }
 

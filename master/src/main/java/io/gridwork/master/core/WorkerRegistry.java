@@ -1,7 +1,6 @@
 package io.gridwork.master.core;
 
 import io.gridwork.master.model.WorkerState;
-import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.StoredTask;
 import io.gridwork.master.store.WorkerEventRow;
@@ -43,8 +42,6 @@ final class WorkerRegistry {
     private final SchedulerOptions options;
     private final Loop loop;
     private final Flusher flusher;
-    private final Journal journal;
-    private final Store store;
     private final Map<String, WorkerEntry> workers;
     private final AttemptTable attempts;
     private final Dispatcher dispatcher;
@@ -58,14 +55,11 @@ final class WorkerRegistry {
     private final Set<String> awaited = new HashSet<>();
     private Instant adoptionUntil;
 
-    WorkerRegistry(SchedulerOptions options, Loop loop, Flusher flusher, Journal journal, Store store,
-            Map<String, WorkerEntry> workers, AttemptTable attempts, Dispatcher dispatcher, TaskOutcomes outcomes,
+    WorkerRegistry(SchedulerOptions options, Loop loop, Flusher flusher, Map<String, WorkerEntry> workers, AttemptTable attempts, Dispatcher dispatcher, TaskOutcomes outcomes,
             Jobs jobs, Liveness liveness, WorkerEvents events, Prober prober, Supplier<CoreMetrics> metrics) {
         this.options = options;
         this.loop = loop;
         this.flusher = flusher;
-        this.journal = journal;
-        this.store = store;
         this.workers = workers;
         this.attempts = attempts;
         this.dispatcher = dispatcher;
@@ -116,14 +110,16 @@ final class WorkerRegistry {
      */
     void register(WorkerRegistration registration, List<Messages.TaskKey> held,
             Map<Messages.TaskKey, StoredTask> fromBefore, CompletableFuture<RegisterOutcome> done) {
-        journal.write(() -> store.registerWorker(registration), row -> {
+        StoreBatch.Generated<WorkerRow> row = flusher.writes().registerWorker(registration);
+        flusher.afterCommit(() -> {
             try {
-                done.complete(admit(row, held, fromBefore));
+                done.complete(admit(row.get(), held, fromBefore));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
                 throw e;
             }
-        }, done::completeExceptionally);
+        });
+        flusher.onFailure(done::completeExceptionally);
     }
 
     private RegisterOutcome admit(WorkerRow row, List<Messages.TaskKey> held, Map<Messages.TaskKey, StoredTask> fromBefore) {

@@ -59,19 +59,20 @@ class JournalTest {
     }
 
     @Test
-    void writesAndBatchesApplyInTheOrderTheyCameAndTheirCallbacksRunInThatOrder() {
+    void batchesQueuedTogetherAreCommittedTogetherInOrderAndTheirCallbacksRunInThatOrder() {
+        List<Integer> commits = new CopyOnWriteArrayList<>();
         journal = new Journal(b -> {
-            log.add("batch of " + b.size());
+            commits.add(b.size());
             return new boolean[0];
         }, Runnable::run, Duration.ofMillis(1));
-        journal.write(() -> log.add("register w1 #1"), v -> log.add("w1 #1 done"), failures::add);
-        journal.append(batch("job-1"), w -> log.add("batch done"), failures::add);
-        journal.append(batch("job-2"), w -> log.add("batch 2 done"), failures::add);
-        journal.write(() -> log.add("register w1 #2"), v -> log.add("w1 #2 done"), failures::add);
+        journal.append(batch("job-1"), w -> log.add("first"), failures::add);
+        journal.append(batch("job-2").job(StoreBatch.JobUpdate.started("job-3", java.time.Instant.EPOCH)),
+                w -> log.add("second"), failures::add);
+        journal.append(batch("job-4"), w -> log.add("third"), failures::add);
 
-        assertThat(journal.drainOnce()).isEqualTo(4);
-        assertThat(log).containsExactly("register w1 #1", "w1 #1 done", "batch of 2", "batch done", "batch 2 done",
-                "register w1 #2", "w1 #2 done");
+        assertThat(journal.drainOnce()).isEqualTo(3);
+        assertThat(commits).as("one transaction").containsExactly(4);
+        assertThat(log).containsExactly("first", "second", "third");
     }
 
     @Test
@@ -95,9 +96,7 @@ class JournalTest {
         }, Runnable::run, Duration.ofMillis(5));
         journal.start();
         journal.append(batch("job-1"), w -> log.add("callback"), failures::add);
-        journal.write(() -> {
-            throw new IllegalStateException("disk full");
-        }, v -> log.add("write callback"), failures::add);
+        journal.append(batch("job-2"), w -> log.add("second callback"), failures::add);
         journal.close(Duration.ofMillis(200));
         assertThat(log).isEmpty();
         assertThat(failures).hasSize(2).allSatisfy(e -> {
