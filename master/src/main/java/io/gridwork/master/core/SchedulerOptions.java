@@ -229,12 +229,6 @@ public final class SchedulerOptions {
         return retryBackoffMax;
     }
 
-    /** The delay before retrying a task that has failed {@code failures} times. */
-    public Duration retryDelay(int failures) {
-        Duration delay = retryBackoff.multipliedBy(1L << Math.min(20, Math.max(0, failures - 1)));
-        return delay.compareTo(retryBackoffMax) > 0 ? retryBackoffMax : delay;
-    }
-
     public int splitBatch() {
         return splitBatch;
     }
