@@ -107,7 +107,7 @@ final class Dispatcher {
         List<JobRunner> eligible = candidates;
         eligible.clear();
         for (JobRunner job : dispatchOrder) {
-            if (job.dispatchable() && !job.held && (!job.ready.isEmpty() || !job.retries.isEmpty())
+            if (job.dispatchable() && !job.held && !job.queue.isEmpty()
                     && s.credits >= job.slotsPerTask && runsOn(job, s.worker)) {
                 eligible.add(job);
             }
@@ -175,7 +175,7 @@ final class Dispatcher {
     }
 
     private QueuedTask take(JobRunner job, Session s, Instant now) {
-        for (Iterator<QueuedTask> it = job.retries.iterator(); it.hasNext(); ) {
+        for (Iterator<QueuedTask> it = job.queue.retries.iterator(); it.hasNext(); ) {
             QueuedTask t = it.next();
             if (t.notBefore != null && t.notBefore.isAfter(now)) {
                 wakeAt(t.notBefore);
@@ -240,7 +240,7 @@ final class Dispatcher {
         task.avoidWorker = avoid;
         task.notBefore = notBefore;
         task.readyNanos = System.nanoTime();
-        job.retries.add(task);
+        job.queue.retry(task);
         if (notBefore != null) {
             wakeAt(notBefore);
         }

@@ -79,10 +79,8 @@ final class JobRunner implements FairShare.Claim {
     private boolean splitExhausted;
     private long recoveryCursor = -1;
 
-    /** New tasks in index order, and tasks to run again. */
-    final ArrayDeque<QueuedTask> ready = new ArrayDeque<>();
-    final List<QueuedTask> retries = new ArrayList<>();
-    long readyBytes;
+    /** Its tasks waiting to run. */
+    final TaskQueue queue = new TaskQueue();
     /** Tasks produced by the split (and stored) so far; the split's size when it knows it, else -1. */
     long produced;
     long expectedTotal = -1;
@@ -108,7 +106,6 @@ final class JobRunner implements FairShare.Claim {
     long durationSumMs;
     final long[] durationBuckets = new long[Store.DURATION_BUCKETS_MS.length + 1];
     final ArrayDeque<Scheduler.TaskError> errors = new ArrayDeque<>();
-    String lastWaitingReason = "";
 
     /** @param recovering after a restart, with stored pending tasks to read back first */
     JobRunner(JobRow row, LoadedJob code, boolean recovering, Services services) {
@@ -171,7 +168,7 @@ final class JobRunner implements FairShare.Claim {
 
     /** A job whose slow tasks may get a second attempt: nothing of it is queued, and its tasks have been timed. */
     boolean maySpeculate() {
-        return speculation && phase == JobPhase.PRODUCED && !held && ready.isEmpty() && retries.isEmpty()
+        return speculation && phase == JobPhase.PRODUCED && !held && queue.isEmpty()
                 && durationCount > 0 && !attempts.isEmpty();
     }
 
@@ -216,16 +213,13 @@ final class JobRunner implements FairShare.Claim {
 
     /** A new (or stored, pending) task joins the ready queue. */
     void enqueue(QueuedTask t) {
-        t.moveTo(TaskState.QUEUED);
-        ready.add(t);
-        readyBytes += t.input.length;
+        queue.enqueue(t);
     }
 
     /** The next new task, or null; the split is read further if few remain. */
     QueuedTask pollReady() {
-        QueuedTask t = ready.pollFirst();
+        QueuedTask t = queue.poll();
         if (t != null) {
-            readyBytes -= t.input.length;
             refill();
         }
         return t;
@@ -241,28 +235,13 @@ final class JobRunner implements FairShare.Claim {
                 return false;
             }
         }
-        for (QueuedTask t : retries) {
-            if (t.index == index) {
-                return false;
-            }
-        }
-        return true;
+        return !queue.retrying(index);
     }
 
     /** The task, taken back by its worker after a restart: it leaves the ready queue, read back from the store. */
     QueuedTask adopt(StoredTask stored) {
-        ready.removeIf(t -> {
-            if (t.index == stored.index()) {
-                readyBytes -= t.input.length;
-                return true;
-            }
-            return false;
-        });
         adopted.add(stored.index());
-        QueuedTask task = new QueuedTask(stored.index(), stored.input(), stored.failures(), stored.losses(),
-                stored.crashes());
-        task.moveTo(TaskState.QUEUED);
-        return task;
+        return queue.adopt(stored);
     }
 
     // ------------------------------------------------------------------------------------------ feeding
@@ -273,7 +252,7 @@ final class JobRunner implements FairShare.Claim {
         if (feeding || (phase != JobPhase.SPLITTING && phase != JobPhase.RECOVERING)) {
             return;
         }
-        if (ready.size() >= options.readyTasks() / 2 || readyBytes >= options.readyBytes() / 2) {
+        if (queue.ready.size() >= options.readyTasks() / 2 || queue.readyBytes >= options.readyBytes() / 2) {
             return;
         }
         feeding = true;
@@ -365,7 +344,7 @@ final class JobRunner implements FairShare.Claim {
             startMerge();
             return;
         }
-        if (!ready.isEmpty()) {
+        if (!queue.ready.isEmpty()) {
             services.listener().tasksReady(this); // its first tasks came with it
         }
         refill();
@@ -449,11 +428,7 @@ final class JobRunner implements FairShare.Claim {
                 }
             }
         }
-        ready.forEach(t -> t.moveTo(TaskState.CANCELLED));
-        retries.forEach(t -> t.moveTo(TaskState.CANCELLED));
-        ready.clear();
-        retries.clear();
-        readyBytes = 0;
+        queue.cancelAll();
         Instant now = services.loop().now();
         Flusher flusher = services.flusher();
         flusher.writes().job(StoreBatch.JobUpdate.ended(id, finalState, now, error, succeeded, failed, retried, lost,

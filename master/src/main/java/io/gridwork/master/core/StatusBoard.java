@@ -57,7 +57,6 @@ final class StatusBoard {
     /** Publishes the job's status now. */
     JobSnapshot publish(JobRunner job) {
         JobSnapshot snapshot = live(job);
-        job.lastWaitingReason = snapshot.waitingReason();
         published.put(job.id, snapshot);
         activeSnapshots.put(job.id, snapshot);
         List<Consumer<JobSnapshot>> list = watchers.get(job.id);
@@ -112,7 +111,7 @@ final class StatusBoard {
         if (job.held) {
             return "waiting for its workers to reconnect after the master restarted";
         }
-        if (job.runningUnits > 0 || (job.ready.isEmpty() && job.retries.isEmpty())) {
+        if (job.runningUnits > 0 || job.queue.isEmpty()) {
             return "";
         }
         int connected = 0;
@@ -148,7 +147,7 @@ final class StatusBoard {
         if (available == 0) {
             return "every matching worker is draining or suspected";
         }
-        if (job.ready.isEmpty()) {
+        if (job.queue.ready.isEmpty()) {
             return "waiting to retry failed tasks";
         }
         return "waiting for a free slot on " + available + (available == 1 ? " matching worker" : " matching workers");

@@ -20,7 +20,8 @@
  *   Dispatcher ............ credits to tasks, in FairShare order; Speculation for slow tasks; retry wake-ups
  *       |
  *   Jobs -> JobRunner ..... a submission (checked by its own code, stored through the journal), resumption, cancel;
- *       |                     one runner per job, its JobPhase moving through a table, its tasks through TaskState's
+ *       |     -> TaskQueue    one runner per job, its JobPhase moving through a table, its tasks through TaskState's;
+ *       |                     its TaskQueue holds the tasks waiting to run
  *   JobCodeHost ........... job code (load, split, merge) on the job-code executor, with time limits
  *   AttemptTable .......... current attempts; fencing ids by epoch; slots held; acknowledgement after the commit
  *   Flusher ............... one message per worker and one batch of writes per turn of the loop
