@@ -158,7 +158,7 @@ final class Journal implements AutoCloseable {
                 metrics.storeCommit.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 commits++;
                 return true;
-            } catch (Exception e) {
+            } catch (Exception | Error e) { // whatever went wrong, the requests stay until stored or the close gives up
                 if (closing && System.nanoTime() - closeDeadline >= 0) {
                     log.error("could not store {} before the master stopped: {}", what, e.getMessage());
                     fail(requests, "the master stopped before it could store this: " + e.getMessage());

@@ -99,6 +99,19 @@ class OneWriterTest {
     }
 
     @Test
+    void aJobThatCannotBeResumedIsFailedThroughTheJournal() throws Exception {
+        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "3"));
+        java.nio.file.Files.delete(h.jars.path(h.jarSha));
+        h.restart();
+        assertThat(h.store.findJob(job.id()).orElseThrow().state()).as("not written behind the journal's back")
+                .isEqualTo(io.gridwork.master.model.JobState.QUEUED);
+        h.commit();
+        assertThat(h.job(job.id()).state()).isEqualTo(io.gridwork.master.model.JobState.FAILED);
+        assertThat(h.job(job.id()).error()).isEqualTo("could not be resumed after a master restart: java.lang.IllegalStateException: its jar "
+                + h.jarSha + " is missing");
+    }
+
+    @Test
     void tasksTheSplitProducesLaterAreStoredThroughTheJournal() {
         JobSnapshot job = h.submit(UnsizedJob.class, Map.of("n", "20"));
         long storedAtSubmission = h.store.countTasks(job.id())[0];
