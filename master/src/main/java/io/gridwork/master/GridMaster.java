@@ -63,6 +63,8 @@ public final class GridMaster implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
     private final ExecutorService probes;
+    private final ExecutorService clientCalls;
+    private final ExecutorService workerCalls;
     private final Scheduler scheduler;
     private final Schedules schedules;
     private final MasterServer server;
@@ -80,6 +82,8 @@ public final class GridMaster implements AutoCloseable {
         ScheduledExecutorService timerPool = null;
         ExecutorService codePool = null;
         ExecutorService probePool = null;
+        ExecutorService clientPool = null;
+        ExecutorService workerPool = null;
         Scheduler core = null;
         Schedules plans = null;
         MasterServer rpc = null;
@@ -92,6 +96,9 @@ public final class GridMaster implements AutoCloseable {
             codePool = new ThreadPoolExecutor(0, 64, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     new NamedThreads("gridwork-jobcode", true));
             probePool = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
+            // one pool per gRPC service: worker streams (heartbeats) never wait behind client calls
+            clientPool = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc-client", true));
+            workerPool = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc-worker", true));
             CertificateAuthority ca = null;
             ServerCredentials serverCredentials;
             ChannelCredentials probeCredentials;
@@ -119,7 +126,8 @@ public final class GridMaster implements AutoCloseable {
             plans = Schedules.start(core, store, clock);
             TokenRegistry tokens = new TokenRegistry(store, clock);
             Audit audit = new Audit(store, clock);
-            rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca);
+            rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
+                    new MasterServer.Executors(clientPool, workerPool));
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
@@ -150,6 +158,8 @@ public final class GridMaster implements AutoCloseable {
                 shutdown(timerPool);
                 shutdown(codePool);
                 shutdown(probePool);
+                shutdown(clientPool);
+                shutdown(workerPool);
                 store.close();
             }
         }
@@ -157,6 +167,8 @@ public final class GridMaster implements AutoCloseable {
         this.timer = timerPool;
         this.jobCode = codePool;
         this.probes = probePool;
+        this.clientCalls = clientPool;
+        this.workerCalls = workerPool;
         this.scheduler = core;
         this.schedules = plans;
         this.server = rpc;
@@ -251,6 +263,8 @@ public final class GridMaster implements AutoCloseable {
         schedules.close();
         scheduler.close();
         server.close();
+        shutdown(clientCalls);
+        shutdown(workerCalls);
         shutdown(jobCode);
         shutdown(probes);
         shutdown(timer);

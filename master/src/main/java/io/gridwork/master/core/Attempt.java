@@ -5,7 +5,7 @@ import java.time.Instant;
 /** One running attempt of one task on one worker session. Loop-confined. */
 final class Attempt {
     final long id;
-    final JobRuntime job;
+    final JobRunner job;
     final QueuedTask task;
     Session session;
     final int number;
@@ -25,7 +25,7 @@ final class Attempt {
         return job.slotsPerTask;
     }
 
-    Attempt(long id, JobRuntime job, QueuedTask task, Session session, int number, Instant startedAt) {
+    Attempt(long id, JobRunner job, QueuedTask task, Session session, int number, Instant startedAt) {
         this.id = id;
         this.job = job;
         this.task = task;

@@ -24,8 +24,10 @@ public final class CoreMetrics {
     final Timer dispatchLatency;
     final Timer detectionToReassignment;
     final Timer storeCommit;
+    private final MeterRegistry registry;
 
     public CoreMetrics(MeterRegistry registry) {
+        this.registry = registry;
         succeeded = tasks(registry, "succeeded", "tasks whose output was stored");
         failed = tasks(registry, "failed", "tasks that failed for good (their job failed)");
         retried = tasks(registry, "retried", "failed attempts that were retried");
@@ -43,8 +45,14 @@ public final class CoreMetrics {
                         + "tasks being reassigned")
                 .publishPercentiles(0.5, 0.99).register(registry);
         storeCommit = Timer.builder("gridwork.store.commit")
-                .description("one group commit of the master's H2 store").publishPercentiles(0.5, 0.99)
+                .description("one group commit of the master's journal").publishPercentiles(0.5, 0.99)
                 .register(registry);
+    }
+
+    /** The loop's mailbox depth (events posted, not yet run), read when metrics are scraped. */
+    void mailbox(java.util.function.Supplier<Number> depth) {
+        io.micrometer.core.instrument.Gauge.builder("gridwork.loop.mailbox", depth)
+                .description("events waiting for the scheduler's loop").register(registry);
     }
 
     /** Metrics that go nowhere, for a scheduler nobody scrapes (tests, embedded use). */

@@ -2,20 +2,14 @@ package io.gridwork.master.core;
 
 import io.gridwork.master.model.WorkerEventType;
 import io.gridwork.master.model.WorkerState;
-import io.gridwork.master.store.StoreBatch;
-import io.gridwork.master.store.WorkerEventRow;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.ToIntFunction;
 
 /**
  * The failure detector, following the design's procedure. When a worker's heartbeats stop (for
@@ -28,14 +22,40 @@ import org.slf4j.LoggerFactory;
  *   <li>answers on no path: DEAD; its tasks go elsewhere at once.</li>
  * </ul>
  * A worker whose heartbeats resume is ALIVE again; one that registers again after LINK_FAILED or DEAD is
- * RECOVERED. Every change is an event: logged, stored, and sent to everyone who watches.
+ * RECOVERED.
  *
- * <p>Loop-confined, like the {@link Scheduler} it belongs to.
+ * <p>It decides, and does nothing else: each signal, given what it needs (the time, the workers, how many tasks a
+ * worker holds), returns {@link Verdict verdicts} that the {@link WorkerRegistry} applies: state changes, probes
+ * to send, streams to close, tasks to reassign. It keeps only its own bookkeeping (probe cycles) on the entries.
+ * Loop-confined; its tests step it with a settable clock.
  */
 final class Liveness {
 
-    private static final Logger log = LoggerFactory.getLogger(Liveness.class);
-    private static final int RECENT_EVENTS = 1000;
+    /** What the registry is to do. */
+    sealed interface Verdict {
+        /** The worker moves to {@code state} (or, if it is there already, only the event is recorded). */
+        record Changed(WorkerEntry worker, WorkerState state, WorkerEventType type, String reason) implements Verdict {}
+
+        /** Health-check the worker directly; hand the outcome to {@link #answered}. */
+        record ProbeDirect(WorkerEntry worker, Suspicion suspicion, int round, String address, int port,
+                Duration timeout) implements Verdict {}
+
+        /** Ask {@code peer} to health-check a suspect; without an answer by {@code answerWithin}, call {@link #unanswered}. */
+        record ProbeViaPeer(WorkerEntry peer, Messages.ProbeRequest probe, Duration answerWithin) implements Verdict {}
+
+        /** Probe again after {@code after}: call {@link #nextRound}. */
+        record ProbeAgain(WorkerEntry worker, Suspicion suspicion, Duration after) implements Verdict {}
+
+        /** Close the worker's silent stream; its tasks stay with it during the grace period. */
+        record CloseStream(WorkerEntry worker, String reason) implements Verdict {}
+
+        /**
+         * The worker is dead (the Changed verdict before says so), for {@code reason}: close its stream, reassign its
+         * tasks ({@code crashed}: it died under them). {@code troubleSince} is when its trouble was first noticed
+         * (System.nanoTime), 0 if unknown or if it held no tasks.
+         */
+        record Dead(WorkerEntry worker, String reason, boolean crashed, long troubleSince) implements Verdict {}
+    }
 
     /** One probe cycle of a suspected worker. */
     static final class Suspicion {
@@ -56,91 +76,91 @@ final class Liveness {
 
     private record PendingProbe(WorkerEntry target, Suspicion suspicion, int round, String via) {}
 
-    private final Scheduler scheduler;
     private final SchedulerOptions options;
-    private final Prober prober;
     private final Map<Long, PendingProbe> pendingProbes = new HashMap<>();
-    private final Deque<WorkerEvent> recent = new ArrayDeque<>();
-    private final List<Consumer<WorkerEvent>> watchers = new ArrayList<>();
     private long nextSuspicionId = 1;
     private long nextProbeId = 1;
-    private long nextEventSeq = 1;
 
-    Liveness(Scheduler scheduler, SchedulerOptions options, Prober prober) {
-        this.scheduler = scheduler;
+    Liveness(SchedulerOptions options) {
         this.options = options;
-        this.prober = prober;
     }
 
     // ------------------------------------------------------------------------------------------ signals
 
     /** Any message on a worker's current stream: it is alive. */
-    void heard(WorkerEntry w, Instant now) {
+    List<Verdict> heard(WorkerEntry w, Instant now) {
         w.lastHeartbeat = now;
+        List<Verdict> out = new ArrayList<>();
         if ((w.state == WorkerState.SUSPECT || w.state == WorkerState.LINK_FAILED) && w.session != null && w.session.open) {
             WorkerState before = w.state;
             w.suspicion = null;
-            change(w, WorkerState.ALIVE, before == WorkerState.LINK_FAILED ? WorkerEventType.RECOVERED : WorkerEventType.ALIVE,
-                    "heartbeats resumed");
-            scheduler.dispatch(w.session);
+            change(out, w, WorkerState.ALIVE, before == WorkerState.LINK_FAILED ? WorkerEventType.RECOVERED
+                    : WorkerEventType.ALIVE, "heartbeats resumed");
         }
+        return out;
     }
 
     /** A worker registered (first time, or again); {@code before} is its state before, null if new. */
-    void registered(WorkerEntry w, WorkerState before, long incarnation) {
+    List<Verdict> registered(WorkerEntry w, WorkerState before, long incarnation) {
         w.suspicion = null;
         w.linkFailedAt = null;
+        List<Verdict> out = new ArrayList<>();
         if (before == null) {
-            w.state = WorkerState.ALIVE;
-            event(w, WorkerEventType.ALIVE, "joined (incarnation " + incarnation + ")");
-            return;
+            out.add(new Verdict.Changed(w, WorkerState.ALIVE, WorkerEventType.ALIVE, "joined (incarnation " + incarnation
+                    + ")"));
+            return out;
         }
         WorkerEventType type = before == WorkerState.LINK_FAILED || before == WorkerState.DEAD
                 ? WorkerEventType.RECOVERED : WorkerEventType.ALIVE;
         String reason = (before == WorkerState.ALIVE ? "registered again" : "back after " + before)
                 + " (incarnation " + incarnation + ")";
         if (before == WorkerState.ALIVE) {
-            event(w, type, reason);
+            out.add(new Verdict.Changed(w, null, type, reason));
         } else {
-            change(w, WorkerState.ALIVE, type, reason);
+            change(out, w, WorkerState.ALIVE, type, reason);
         }
+        return out;
     }
 
     /** The worker's stream ended without a clean goodbye: probe it at once. */
-    void streamBroke(WorkerEntry w, String cause) {
+    List<Verdict> streamBroke(WorkerEntry w, String cause, Instant now, Collection<WorkerEntry> workers,
+            ToIntFunction<WorkerEntry> heldBy) {
         w.streamBroke = true;
-        suspect(w, cause, true);
+        List<Verdict> out = new ArrayList<>();
+        suspect(out, w, cause, true, now, workers, heldBy);
+        return out;
     }
 
     /** The worker left cleanly (it drained and closed its stream). */
-    void left(WorkerEntry w, String why) {
+    List<Verdict> left(WorkerEntry w, String why) {
         w.suspicion = null;
-        change(w, WorkerState.LEFT, WorkerEventType.LEFT, why);
+        return List.of(new Verdict.Changed(w, WorkerState.LEFT, WorkerEventType.LEFT, why));
     }
 
     /** The worker takes no new tasks. */
-    void draining(WorkerEntry w, String why) {
+    List<Verdict> draining(WorkerEntry w, String why) {
         if (w.state == WorkerState.ALIVE) {
-            change(w, WorkerState.DRAINING, WorkerEventType.DRAINING, why);
+            return List.of(new Verdict.Changed(w, WorkerState.DRAINING, WorkerEventType.DRAINING, why));
         }
+        return List.of();
     }
 
-    /** An operator drained or undrained the worker: no new tasks while drained, running ones finish. */
-    void drainRequested(WorkerEntry w, boolean drain, String by) {
+    /** An operator drained or undrained the worker (its {@code drainRequested} says which, already set). */
+    List<Verdict> drainRequested(WorkerEntry w, boolean drain, String by) {
         if (drain && w.state == WorkerState.ALIVE) {
-            change(w, WorkerState.DRAINING, WorkerEventType.DRAINING, "drained by " + by + "; its running tasks finish");
-        } else if (!drain && w.state == WorkerState.DRAINING && w.session != null && w.session.open
-                && !w.session.draining) {
-            change(w, WorkerState.ALIVE, WorkerEventType.ALIVE, "undrained by " + by);
-        } else {
-            log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {} by {} while {}", w.id, drain ? "drained" : "undrained",
-                    by, w.state);
+            return List.of(new Verdict.Changed(w, WorkerState.DRAINING, WorkerEventType.DRAINING, "drained by " + by
+                    + "; its running tasks finish"));
         }
+        if (!drain && w.state == WorkerState.DRAINING && w.session != null && w.session.open && !w.session.draining) {
+            return List.of(new Verdict.Changed(w, WorkerState.ALIVE, WorkerEventType.ALIVE, "undrained by " + by));
+        }
+        return List.of();
     }
 
     /** Periodic: start probing silent workers, end link failures whose grace ran out, probe them again meanwhile. */
-    void tick(Instant now) {
-        for (WorkerEntry w : new ArrayList<>(scheduler.workerEntries())) {
+    List<Verdict> tick(Collection<WorkerEntry> workers, Instant now, ToIntFunction<WorkerEntry> heldBy) {
+        List<Verdict> out = new ArrayList<>();
+        for (WorkerEntry w : new ArrayList<>(workers)) {
             switch (w.state) {
                 case ALIVE:
                 case DRAINING: {
@@ -149,17 +169,17 @@ final class Liveness {
                     }
                     Duration silent = Duration.between(w.lastHeartbeat, now);
                     if (silent.compareTo(options.suspectAfter()) > 0) {
-                        suspect(w, "no heartbeat for " + silent.toMillis() + " ms", false);
+                        suspect(out, w, "no heartbeat for " + silent.toMillis() + " ms", false, now, workers, heldBy);
                     }
                     break;
                 }
                 case LINK_FAILED: {
                     if (w.linkFailedAt != null && now.isAfter(w.linkFailedAt.plus(options.linkGrace()))) {
-                        dead(w, "its link failure lasted longer than the " + options.linkGrace().toSeconds()
-                                + " s grace period", false);
+                        dead(out, w, "its link failure lasted longer than the " + options.linkGrace().toSeconds()
+                                + " s grace period", false, heldBy);
                     } else if (w.suspicion == null && (w.lastProbeAt == null
                             || now.isAfter(w.lastProbeAt.plus(options.linkReprobeInterval())))) {
-                        startCycle(w, false, true);
+                        startCycle(out, w, false, true, now, workers, heldBy);
                     }
                     break;
                 }
@@ -167,11 +187,20 @@ final class Liveness {
                     break;
             }
         }
+        return out;
+    }
+
+    /** The worker did not come back in time after a master restart (or is otherwise known dead). */
+    List<Verdict> dead(WorkerEntry w, String reason, boolean crashed, ToIntFunction<WorkerEntry> heldBy) {
+        List<Verdict> out = new ArrayList<>();
+        dead(out, w, reason, crashed, heldBy);
+        return out;
     }
 
     // ------------------------------------------------------------------------------------------ probing
 
-    private void suspect(WorkerEntry w, String reason, boolean streamBroke) {
+    private void suspect(List<Verdict> out, WorkerEntry w, String reason, boolean streamBroke, Instant now,
+            Collection<WorkerEntry> workers, ToIntFunction<WorkerEntry> heldBy) {
         if (w.state.isDeparted()) {
             return;
         }
@@ -179,60 +208,60 @@ final class Liveness {
             return; // a cycle is under way
         }
         if (w.state == WorkerState.ALIVE || w.state == WorkerState.DRAINING) {
-            change(w, WorkerState.SUSPECT, WorkerEventType.SUSPECT, reason + "; probing it");
+            change(out, w, WorkerState.SUSPECT, WorkerEventType.SUSPECT, reason + "; probing it");
         }
         if (w.troubleNanos == 0) {
             w.troubleNanos = System.nanoTime();
         }
-        startCycle(w, streamBroke, false);
+        startCycle(out, w, streamBroke, false, now, workers, heldBy);
     }
 
-    private void startCycle(WorkerEntry w, boolean streamBroke, boolean reprobe) {
+    private void startCycle(List<Verdict> out, WorkerEntry w, boolean streamBroke, boolean reprobe, Instant now,
+            Collection<WorkerEntry> workers, ToIntFunction<WorkerEntry> heldBy) {
         w.suspicion = new Suspicion(nextSuspicionId++, streamBroke, reprobe);
-        round(w, w.suspicion);
+        round(out, w, w.suspicion, now, workers, heldBy);
     }
 
-    private void round(WorkerEntry w, Suspicion s) {
+    /** The pause between rounds is over: the next round, if the cycle is still the worker's. */
+    List<Verdict> nextRound(WorkerEntry w, Suspicion s, Instant now, Collection<WorkerEntry> workers,
+            ToIntFunction<WorkerEntry> heldBy) {
+        List<Verdict> out = new ArrayList<>();
+        if (w.suspicion == s) {
+            round(out, w, s, now, workers, heldBy);
+        }
+        return out;
+    }
+
+    private void round(List<Verdict> out, WorkerEntry w, Suspicion s, Instant now, Collection<WorkerEntry> workers,
+            ToIntFunction<WorkerEntry> heldBy) {
         s.round++;
         s.pending = 0;
         s.reachable = false;
-        w.lastProbeAt = scheduler.now();
-        int round = s.round;
+        w.lastProbeAt = now;
         if (w.healthPort > 0 && w.address != null && !w.address.isEmpty()) {
             s.pending++;
-            String via = "direct";
-            prober.probe(w.address, w.healthPort, options.probeTimeout())
-                    .whenComplete((outcome, error) -> scheduler.post(() -> answered(w, s, round, via,
-                            outcome != null && outcome.reachable(),
-                            outcome != null ? outcome.detail() : String.valueOf(error))));
+            out.add(new Verdict.ProbeDirect(w, s, s.round, w.address, w.healthPort, options.probeTimeout()));
         } else {
             s.findings.add("direct: the worker has no health port");
         }
-        for (WorkerEntry peer : peers(w)) {
+        for (WorkerEntry peer : peers(w, workers)) {
             long id = nextProbeId++;
-            String via = "via " + peer.name;
-            pendingProbes.put(id, new PendingProbe(w, s, round, via));
+            pendingProbes.put(id, new PendingProbe(w, s, s.round, "via " + peer.name));
             s.pending++;
-            scheduler.sendProbe(peer.session, new Messages.ProbeRequest(id, w.id, w.address, w.healthPort,
-                    options.probeTimeout().toMillis()));
-            scheduler.timer().schedule(() -> scheduler.post(() -> {
-                PendingProbe p = pendingProbes.remove(id);
-                if (p != null) {
-                    answered(p.target(), p.suspicion(), p.round(), p.via(), false, "no answer in time");
-                }
-            }), options.probeTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+            out.add(new Verdict.ProbeViaPeer(peer, new Messages.ProbeRequest(id, w.id, w.address, w.healthPort,
+                    options.probeTimeout().toMillis()), options.probeTimeout().plusMillis(500)));
         }
         if (s.pending == 0) {
-            concluded(w, s);
+            concluded(out, w, s, now, heldBy);
         }
     }
 
-    private List<WorkerEntry> peers(WorkerEntry target) {
+    private List<WorkerEntry> peers(WorkerEntry target, Collection<WorkerEntry> workers) {
         List<WorkerEntry> peers = new ArrayList<>();
         if (target.healthPort <= 0) {
             return peers;
         }
-        for (WorkerEntry w : scheduler.workerEntries()) {
+        for (WorkerEntry w : workers) {
             if (peers.size() >= options.indirectProbes()) {
                 break;
             }
@@ -246,85 +275,87 @@ final class Liveness {
     }
 
     /** A worker answered an indirect probe. */
-    void probeResult(Messages.ProbeResult result) {
+    List<Verdict> probeResult(Messages.ProbeResult result, Instant now, ToIntFunction<WorkerEntry> heldBy) {
         PendingProbe p = pendingProbes.remove(result.probeId());
-        if (p != null) {
-            answered(p.target(), p.suspicion(), p.round(), p.via(), result.reachable(), result.detail());
+        if (p == null) {
+            return List.of();
         }
+        return answered(p.target(), p.suspicion(), p.round(), p.via(), result.reachable(), result.detail(), now, heldBy);
     }
 
-    private void answered(WorkerEntry w, Suspicion s, int round, String via, boolean reachable, String detail) {
+    /** An indirect probe got no answer in time. */
+    List<Verdict> unanswered(long probeId, Instant now, ToIntFunction<WorkerEntry> heldBy) {
+        PendingProbe p = pendingProbes.remove(probeId);
+        if (p == null) {
+            return List.of();
+        }
+        return answered(p.target(), p.suspicion(), p.round(), p.via(), false, "no answer in time", now, heldBy);
+    }
+
+    /** The outcome of one probe of a round ({@code via} "direct", or "via PEER"). */
+    List<Verdict> answered(WorkerEntry w, Suspicion s, int round, String via, boolean reachable, String detail,
+            Instant now, ToIntFunction<WorkerEntry> heldBy) {
+        List<Verdict> out = new ArrayList<>();
         if (w.suspicion != s || s.round != round) {
-            return; // a finished or superseded cycle
+            return out; // a finished or superseded cycle
         }
         s.pending--;
         s.findings.add(via + ": " + (reachable ? "reachable" : detail));
         if (reachable) {
             s.reachable = true;
-            concluded(w, s);
+            concluded(out, w, s, now, heldBy);
         } else if (s.pending == 0) {
-            concluded(w, s);
+            concluded(out, w, s, now, heldBy);
         }
+        return out;
     }
 
-    private void concluded(WorkerEntry w, Suspicion s) {
+    private void concluded(List<Verdict> out, WorkerEntry w, Suspicion s, Instant now, ToIntFunction<WorkerEntry> heldBy) {
         if (s.reachable) {
             w.suspicion = null;
-            boolean streamFine = w.session != null && w.session.open && Duration.between(w.lastHeartbeat,
-                    scheduler.now()).compareTo(options.suspectAfter()) <= 0;
+            boolean streamFine = w.session != null && w.session.open
+                    && Duration.between(w.lastHeartbeat, now).compareTo(options.suspectAfter()) <= 0;
             if (streamFine) {
                 if (w.state != WorkerState.ALIVE) {
-                    change(w, WorkerState.ALIVE, w.state == WorkerState.LINK_FAILED ? WorkerEventType.RECOVERED
+                    change(out, w, WorkerState.ALIVE, w.state == WorkerState.LINK_FAILED ? WorkerEventType.RECOVERED
                             : WorkerEventType.ALIVE, "answered its probes and heartbeats resumed");
-                    scheduler.dispatch(w.session);
                 }
                 return;
             }
             if (w.state != WorkerState.LINK_FAILED) {
-                w.linkFailedAt = scheduler.now();
-                int held = scheduler.tasksOf(w);
-                change(w, WorkerState.LINK_FAILED, WorkerEventType.LINK_FAILED, "reachable by health check ("
-                        + String.join(", ", s.findings) + ") but not over its stream; keeping its " + held
+                w.linkFailedAt = now;
+                change(out, w, WorkerState.LINK_FAILED, WorkerEventType.LINK_FAILED, "reachable by health check ("
+                        + String.join(", ", s.findings) + ") but not over its stream; keeping its " + heldBy.applyAsInt(w)
                         + " tasks for " + options.linkGrace().toSeconds() + " s");
             }
             if (w.session != null && w.session.open) {
-                scheduler.closeSession(w.session, "its stream is silent; reconnect", true);
+                out.add(new Verdict.CloseStream(w, "its stream is silent; reconnect"));
             }
             return;
         }
         if (s.round < options.probeRounds()) {
-            scheduler.timer().schedule(() -> scheduler.post(() -> {
-                if (w.suspicion == s) {
-                    round(w, s);
-                }
-            }), options.probeInterval().toMillis(), TimeUnit.MILLISECONDS);
+            out.add(new Verdict.ProbeAgain(w, s, options.probeInterval()));
             return;
         }
         w.suspicion = null;
-        dead(w, "unreachable on every path (" + String.join(", ", s.findings) + ")", s.streamBroke || w.streamBroke);
+        dead(out, w, "unreachable on every path (" + String.join(", ", s.findings) + ")", s.streamBroke || w.streamBroke,
+                heldBy);
     }
 
-    /** Declares a worker dead: its stream is closed and its tasks go elsewhere at once. */
-    void dead(WorkerEntry w, String reason, boolean crashed) {
+    private void dead(List<Verdict> out, WorkerEntry w, String reason, boolean crashed, ToIntFunction<WorkerEntry> heldBy) {
         if (w.state.isDeparted()) {
             return;
         }
         w.suspicion = null;
-        if (w.session != null) {
-            scheduler.closeSession(w.session, "declared dead: " + reason, true);
-        }
-        int lost = scheduler.tasksOf(w);
-        change(w, WorkerState.DEAD, WorkerEventType.DEAD, reason + (lost > 0 ? "; reassigning its " + lost + " tasks" : ""));
-        scheduler.loseOrphans(w, "worker " + w.name + " died: " + reason, crashed);
-        if (lost > 0 && w.troubleNanos != 0) {
-            scheduler.metrics().detectionToReassignment.record(System.nanoTime() - w.troubleNanos, TimeUnit.NANOSECONDS);
-        }
+        int lost = heldBy.applyAsInt(w);
+        out.add(new Verdict.Changed(w, WorkerState.DEAD, WorkerEventType.DEAD, reason
+                + (lost > 0 ? "; reassigning its " + lost + " tasks" : "")));
+        out.add(new Verdict.Dead(w, reason, crashed, lost > 0 ? w.troubleNanos : 0));
         w.troubleNanos = 0;
     }
 
-    // ------------------------------------------------------------------------------------------ events
-
-    private void change(WorkerEntry w, WorkerState state, WorkerEventType type, String reason) {
+    /** A state change, unless an operator's drain overrides ALIVE with DRAINING. */
+    private static void change(List<Verdict> out, WorkerEntry w, WorkerState state, WorkerEventType type, String reason) {
         if (state == WorkerState.ALIVE) {
             w.troubleNanos = 0;
         }
@@ -332,56 +363,6 @@ final class Liveness {
             state = WorkerState.DRAINING;
             reason = reason + "; it stays drained";
         }
-        if (w.state != state) {
-            w.state = w.state.moveTo(state);
-        }
-        event(w, type, reason);
-    }
-
-    private void event(WorkerEntry w, WorkerEventType type, String reason) {
-        WorkerEvent e = new WorkerEvent(nextEventSeq++, w.id, w.name, type, reason, w.incarnation, scheduler.now());
-        log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {}: {}", w.id, type, reason);
-        recent.addLast(e);
-        while (recent.size() > RECENT_EVENTS) {
-            recent.removeFirst();
-        }
-        scheduler.persist(w, new WorkerEventRow(0, w.id, w.name, type, reason, w.incarnation, e.at()));
-        for (Consumer<WorkerEvent> watcher : new ArrayList<>(watchers)) {
-            try {
-                watcher.accept(e);
-            } catch (RuntimeException ex) {
-                log.debug("a worker event watcher failed: {}", ex.toString());
-            }
-        }
-    }
-
-    /** The most recent events, oldest first, at most {@code limit}. */
-    List<WorkerEvent> recent(int limit) {
-        List<WorkerEvent> all = new ArrayList<>(recent);
-        return all.subList(Math.max(0, all.size() - limit), all.size());
-    }
-
-    /** Recent events from before a master restart, from the store. */
-    void restore(List<WorkerEvent> events) {
-        for (WorkerEvent e : events) {
-            recent.addLast(e);
-            nextEventSeq = Math.max(nextEventSeq, e.seq() + 1);
-        }
-        while (recent.size() > RECENT_EVENTS) {
-            recent.removeFirst();
-        }
-    }
-
-    void watch(Consumer<WorkerEvent> watcher) {
-        watchers.add(watcher);
-    }
-
-    void unwatch(Consumer<WorkerEvent> watcher) {
-        watchers.remove(watcher);
-    }
-
-    /** A row for the store (unused fields of the batch API kept in one place). */
-    static StoreBatch.WorkerUpdate update(WorkerEntry w) {
-        return new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat, w.drainRequested);
+        out.add(new Verdict.Changed(w, state, type, reason));
     }
 }

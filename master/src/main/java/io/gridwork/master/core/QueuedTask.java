@@ -1,5 +1,6 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.model.TaskState;
 import java.time.Instant;
 
 /** A task the master holds in memory: waiting to run, or the subject of current attempts. Loop-confined. */
@@ -19,11 +20,10 @@ final class QueuedTask {
     /** Not to be dispatched before this time (retry backoff); null for at once. */
     Instant notBefore;
     String lastError;
-    boolean done;
+    /** Where it is, moving through {@link TaskState}'s table: QUEUED, RUNNING, COMPLETING (its output is being stored), ... */
+    TaskState state = TaskState.PENDING;
     /** Its current attempts (more than one while a speculative attempt runs). */
     int live;
-    /** An attempt's output is being stored: later results are duplicates. */
-    boolean completing;
     /** When it became ready to dispatch (System.nanoTime), for the dispatch latency; 0 once dispatched. */
     long readyNanos = System.nanoTime();
 
@@ -34,5 +34,14 @@ final class QueuedTask {
         this.losses = losses;
         this.crashes = crashes;
         this.attempts = failures + losses;
+    }
+
+    void moveTo(TaskState next) {
+        state = state.moveTo(next);
+    }
+
+    /** It succeeded or failed for good, or its output is being stored: no attempt of it runs again. */
+    boolean finished() {
+        return state == TaskState.COMPLETING || state.isTerminal();
     }
 }

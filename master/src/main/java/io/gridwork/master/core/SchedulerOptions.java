@@ -77,6 +77,19 @@ public final class SchedulerOptions {
     /** Nor before it has run this long: short tasks are never worth a second attempt. */
     public static final Duration DEFAULT_SPECULATION_MIN_RUNTIME = Duration.ofMillis(200);
 
+    /**
+     * How long a caller (a gRPC thread, the dashboard) waits for the loop to answer a query, or for a registration
+     * to be committed. A healthy loop answers in microseconds and a commit takes milliseconds; past ten seconds the
+     * master is stuck or swamped, and the caller is better told UNAVAILABLE (and retries) than left holding a thread.
+     */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * At shutdown, how long the journal may take to commit what is queued; what it cannot store by then fails with
+     * UNAVAILABLE. A commit takes milliseconds; ten seconds covers a store that is slow to recover, and bounds how
+     * long a stop can hang on a store that is gone.
+     */
+    public static final Duration DEFAULT_JOURNAL_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
     private final Duration heartbeatInterval;
     private final int missedHeartbeats;
     private final Duration probeTimeout;
@@ -102,6 +115,8 @@ public final class SchedulerOptions {
     private final Duration publishInterval;
     private final double speculationMultiplier;
     private final Duration speculationMinRuntime;
+    private final Duration callTimeout;
+    private final Duration journalCloseTimeout;
 
     private SchedulerOptions(Builder b) {
         this.heartbeatInterval = b.heartbeatInterval;
@@ -129,6 +144,8 @@ public final class SchedulerOptions {
         this.publishInterval = b.publishInterval;
         this.speculationMultiplier = b.speculationMultiplier;
         this.speculationMinRuntime = b.speculationMinRuntime;
+        this.callTimeout = b.callTimeout;
+        this.journalCloseTimeout = b.journalCloseTimeout;
     }
 
     public static SchedulerOptions defaults() {
@@ -212,12 +229,6 @@ public final class SchedulerOptions {
         return retryBackoffMax;
     }
 
-    /** The delay before retrying a task that has failed {@code failures} times. */
-    public Duration retryDelay(int failures) {
-        Duration delay = retryBackoff.multipliedBy(1L << Math.min(20, Math.max(0, failures - 1)));
-        return delay.compareTo(retryBackoffMax) > 0 ? retryBackoffMax : delay;
-    }
-
     public int splitBatch() {
         return splitBatch;
     }
@@ -250,6 +261,16 @@ public final class SchedulerOptions {
         return speculationMinRuntime;
     }
 
+    /** How long a caller waits for the loop (or a registration's commit) before it is told UNAVAILABLE. */
+    public Duration callTimeout() {
+        return callTimeout;
+    }
+
+    /** How long the journal may take at shutdown to commit what is queued. */
+    public Duration journalCloseTimeout() {
+        return journalCloseTimeout;
+    }
+
     /** Builds {@link SchedulerOptions}. */
     public static final class Builder {
         private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
@@ -277,6 +298,8 @@ public final class SchedulerOptions {
         private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
         private double speculationMultiplier = DEFAULT_SPECULATION_MULTIPLIER;
         private Duration speculationMinRuntime = DEFAULT_SPECULATION_MIN_RUNTIME;
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration journalCloseTimeout = DEFAULT_JOURNAL_CLOSE_TIMEOUT;
 
         private Builder() {}
 
@@ -405,7 +428,19 @@ public final class SchedulerOptions {
             return this;
         }
 
+        public Builder callTimeout(Duration v) {
+            callTimeout = v;
+            return this;
+        }
+
+        public Builder journalCloseTimeout(Duration v) {
+            journalCloseTimeout = v;
+            return this;
+        }
+
         public SchedulerOptions build() {
+            positive(callTimeout, "callTimeout");
+            positive(journalCloseTimeout, "journalCloseTimeout");
             positive(speculationMinRuntime, "speculationMinRuntime");
             if (!(speculationMultiplier >= 1.0)) {
                 throw new IllegalArgumentException("speculationMultiplier must be at least 1.0");

@@ -89,6 +89,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private final String caFingerprint;
     private final Schedules schedules;
     private final Clock clock;
+    /** Where a submission's outcome is answered (never the scheduler's loop, which completes it). */
+    private final java.util.concurrent.Executor responses;
 
     /** A client service without schedules (their calls are UNAVAILABLE). */
     public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes, TokenRegistry tokens, Audit audit,
@@ -102,6 +104,14 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
      */
     public ClientServiceImpl(Scheduler scheduler, Schedules schedules, Clock clock, JarRepository jars, int maxArgsBytes,
             TokenRegistry tokens, Audit audit, String caFingerprint) {
+        this(scheduler, schedules, clock, jars, maxArgsBytes, tokens, audit, caFingerprint,
+                java.util.concurrent.ForkJoinPool.commonPool());
+    }
+
+    /** @param responses answers submissions once their job is stored (the service's own executor) */
+    public ClientServiceImpl(Scheduler scheduler, Schedules schedules, Clock clock, JarRepository jars, int maxArgsBytes,
+            TokenRegistry tokens, Audit audit, String caFingerprint, java.util.concurrent.Executor responses) {
+        this.responses = responses;
         this.schedules = schedules;
         this.clock = clock;
         this.scheduler = scheduler;
@@ -214,7 +224,9 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
     @Override
     public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> observer) {
-        Statuses.unary(observer, () -> {
+        Principal who;
+        Submission submission;
+        try {
             Validation.sha256("jar_sha256", request.getJarSha256());
             Validation.jobClass("job_class", request.getJobClass());
             Validation.args("args", request.getArgsMap(), maxArgsBytes);
@@ -224,14 +236,26 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.requirement("options.require", o.getRequire());
             Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
             Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
-            Principal who = caller();
-            JobSnapshot job = scheduler.submit(new Submission(request.getJarSha256(), request.getJobClass(),
-                    request.getArgsMap(), o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(),
-                    o.getSlotsPerTask(), o.getPriority(), o.getNoSpeculation()));
-            audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
-                    + " jar " + request.getJarSha256());
-            return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
-        });
+            who = caller();
+            submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
+                    o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
+                    o.getPriority(), o.getNoSpeculation());
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        // no thread of this service waits for the job's code or its commit: the call completes when the job is stored
+        scheduler.submit(submission).whenCompleteAsync((job, error) -> {
+            if (error != null) {
+                observer.onError(Statuses.of(error));
+                return;
+            }
+            Statuses.unary(observer, () -> {
+                audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
+                        + " jar " + request.getJarSha256());
+                return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
+            });
+        }, responses);
     }
 
     @Override

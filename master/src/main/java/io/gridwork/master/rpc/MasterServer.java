@@ -1,6 +1,5 @@
 package io.gridwork.master.rpc;
 
-import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.core.Scheduler;
@@ -8,7 +7,11 @@ import io.gridwork.master.schedule.Schedules;
 import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.CertificateAuthority;
 import io.gridwork.master.security.TokenRegistry;
+import io.gridwork.internal.NamedThreads;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -19,28 +22,32 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The master's gRPC server: the client and worker services and the standard health service, on bounded,
- * named threads, with keepalive set explicitly.
+ * The master's gRPC server: the client and worker services and the standard health service, each service on its
+ * own bounded, named pool, with keepalive set explicitly.
  */
 public final class MasterServer implements AutoCloseable {
 
+    /**
+     * The threads the services run on, one pool each, so worker streams (registration, heartbeats, results) are
+     * never queued behind client calls (submissions, listings, uploads), nor the reverse. The health service runs
+     * with the worker service: both are short and must answer promptly. Whoever builds them shuts them down.
+     */
+    public record Executors(ExecutorService client, ExecutorService worker) {}
+
     private final Server server;
     private final HealthStatusManager health;
-    private final ExecutorService executor;
     private final NioEventLoopGroup boss;
     private final NioEventLoopGroup workers;
     private boolean stopping;
 
-    private MasterServer(Server server, HealthStatusManager health, ExecutorService executor, NioEventLoopGroup boss,
-            NioEventLoopGroup workers) {
+    private MasterServer(Server server, HealthStatusManager health, NioEventLoopGroup boss, NioEventLoopGroup workers) {
         this.server = server;
         this.health = health;
-        this.executor = executor;
         this.boss = boss;
         this.workers = workers;
     }
@@ -50,10 +57,9 @@ public final class MasterServer implements AutoCloseable {
      * @param ca signs joining workers' certificates; null on an insecure master
      */
     public static MasterServer start(MasterOptions options, Scheduler scheduler, Schedules schedules, JarRepository jars,
-            Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca)
-            throws IOException {
+            Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca,
+            Executors executors) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
-        ExecutorService executor = Executors.newFixedThreadPool(options.rpcThreads(), new NamedThreads("gridwork-rpc", true));
         NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
         NioEventLoopGroup workers = new NioEventLoopGroup(2, new NamedThreads("gridwork-netty", true));
         PeerAddress peer = new PeerAddress();
@@ -62,21 +68,29 @@ public final class MasterServer implements AutoCloseable {
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
-                .executor(executor)
+                .executor(executors.client())
+                .callExecutor(new ServerCallExecutorSupplier() {
+                    @Override
+                    public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+                        String service = call.getMethodDescriptor().getServiceName();
+                        return io.gridwork.api.v1.ClientServiceGrpc.SERVICE_NAME.equals(service) ? executors.client()
+                                : executors.worker();
+                    }
+                })
                 .maxInboundMessageSize(options.maxMessageBytes())
                 .keepAliveTime(20, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, schedules, clock, jars,
-                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint()), auth, peer))
+                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint(), executors.client()),
+                        auth, peer))
                 .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock, ca, audit), auth, peer))
                 .addService(health.getHealthService())
                 .build();
         try {
             server.start();
         } catch (IOException e) {
-            executor.shutdownNow();
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IOException("cannot listen on " + options.bindHost() + ":" + options.port() + ": " + e.getMessage(), e);
@@ -84,7 +98,7 @@ public final class MasterServer implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(io.gridwork.api.v1.ClientServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(io.gridwork.api.v1.WorkerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new MasterServer(server, health, executor, boss, workers);
+        return new MasterServer(server, health, boss, workers);
     }
 
     public int port() {
@@ -117,7 +131,6 @@ public final class MasterServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        executor.shutdownNow();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }

@@ -93,7 +93,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
 
     @Override
     public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
-        Statuses.unary(observer, () -> {
+        WorkerRegistration registration;
+        List<Messages.TaskKey> held = new ArrayList<>();
+        try {
             Validation.workerName("name", request.getName());
             Principal who = ClientServiceImpl.caller();
             if (who.kind() == Principal.Kind.WORKER_CERTIFICATE && !who.name().equals(request.getName())) {
@@ -104,7 +106,6 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             Validation.range("prefetch", request.getPrefetch(), 0, 4096);
             Validation.range("health_port", request.getHealthPort(), 0, 65535);
             Validation.labels("labels", request.getLabelsMap());
-            List<Messages.TaskKey> held = new ArrayList<>();
             for (TaskRef ref : request.getHeldList()) {
                 held.add(key(ref));
             }
@@ -112,17 +113,35 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             if (request.getAdvertiseHost().length() > 253) {
                 throw Statuses.invalid("advertise_host must be at most 253 characters");
             }
-            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(request.getName(), request.getSlots(),
-                    request.getPrefetch(), request.getLabelsMap(), host == null ? "" : host, request.getHealthPort(),
-                    ProtoViews.platform(request.getPlatform()), clock.instant()), held);
-            RegisterResponse.Builder b = RegisterResponse.newBuilder()
-                    .setWorkerId(outcome.workerId())
-                    .setIncarnation(outcome.incarnation())
-                    .setHeartbeatIntervalMs(scheduler.options().heartbeatInterval().toMillis());
-            outcome.keep().forEach(k -> b.addKeep(ref(k)));
-            outcome.drop().forEach(k -> b.addDrop(ref(k)));
-            return b.build();
-        });
+            registration = new WorkerRegistration(request.getName(), request.getSlots(), request.getPrefetch(),
+                    request.getLabelsMap(), host == null ? "" : host, request.getHealthPort(),
+                    ProtoViews.platform(request.getPlatform()), clock.instant());
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        // answered once the registration is committed; no thread of this service waits for the store meanwhile
+        scheduler.registerAsync(registration, held)
+                .orTimeout(scheduler.options().callTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .whenComplete((outcome, error) -> {
+                    if (error instanceof java.util.concurrent.TimeoutException) {
+                        observer.onError(Status.UNAVAILABLE.withDescription("the master could not store the registration "
+                                + "in time; register again").asRuntimeException());
+                        return;
+                    }
+                    Statuses.unary(observer, () -> {
+                        if (error != null) {
+                            throw error instanceof Exception e ? e : new IllegalStateException(error);
+                        }
+                        RegisterResponse.Builder b = RegisterResponse.newBuilder()
+                                .setWorkerId(outcome.workerId())
+                                .setIncarnation(outcome.incarnation())
+                                .setHeartbeatIntervalMs(scheduler.options().heartbeatInterval().toMillis());
+                        outcome.keep().forEach(k -> b.addKeep(ref(k)));
+                        outcome.drop().forEach(k -> b.addDrop(ref(k)));
+                        return b.build();
+                    });
+                });
     }
 
     @Override

@@ -379,7 +379,12 @@ public final class Schedules implements AutoCloseable {
     private void submit(ScheduleSpec spec, Instant scheduledFor, Instant firedAt, long seq, String note) {
         String name = spec.name();
         try {
-            JobSnapshot job = core.submit(spec.submission().bySchedule(name));
+            JobSnapshot job;
+            try {
+                job = core.submit(spec.submission().bySchedule(name)).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
             if (seq == 0) {
                 record(name, scheduledFor, firedAt, ScheduleRunRow.Outcome.SUBMITTED, job.id(), note);
             } else {

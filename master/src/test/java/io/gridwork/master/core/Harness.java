@@ -71,15 +71,36 @@ final class Harness implements AutoCloseable {
     }
 
     JobSnapshot submit(Class<?> job, Map<String, String> args) {
-        return scheduler.submit(new Submission(jarSha, job.getName(), args, 0, 0));
+        return submit(new Submission(jarSha, job.getName(), args, 0, 0));
     }
 
     JobSnapshot submit(Class<?> job, Map<String, String> args, int maxAttempts) {
-        return scheduler.submit(new Submission(jarSha, job.getName(), args, maxAttempts, 0));
+        return submit(new Submission(jarSha, job.getName(), args, maxAttempts, 0));
     }
 
+    /** Submits, commits until the submission completes (it completes only once the job is stored), and returns it. */
     JobSnapshot submit(Submission submission) {
-        return scheduler.submit(submission);
+        return completed(scheduler.submit(submission));
+    }
+
+    /**
+     * Commits until {@code future} completes (job code may run on other threads), then its value, or the exception
+     * it completed with (unwrapped, as the caller of a blocking call would see it).
+     */
+    <T> T completed(java.util.concurrent.CompletableFuture<T> future) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(1)).until(() -> {
+                    commit();
+                    return future.isDone();
+                });
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** A submission of a job of the test jar with placement choices. */
@@ -94,7 +115,7 @@ final class Harness implements AutoCloseable {
 
     /** Commits everything queued for the store, and what that leads to, until nothing is left. */
     void commit() {
-        while (scheduler.drainWriter() > 0) {
+        while (scheduler.drainJournal() > 0) {
             // each commit may queue more (for example the final state after a merge)
         }
     }
@@ -157,8 +178,8 @@ final class Harness implements AutoCloseable {
         }
 
         RegisterOutcome connect(List<Messages.TaskKey> held) {
-            RegisterOutcome outcome = scheduler.register(new WorkerRegistration(name, slots, prefetch, labels,
-                    "127.0.0.1", healthPort, platform, timer.clock.instant()), held);
+            RegisterOutcome outcome = completed(scheduler.registerAsync(new WorkerRegistration(name, slots, prefetch,
+                    labels, "127.0.0.1", healthPort, platform, timer.clock.instant()), held));
             id = outcome.workerId();
             closed = false;
             session = scheduler.connect(outcome.workerId(), outcome.incarnation(), name, this);

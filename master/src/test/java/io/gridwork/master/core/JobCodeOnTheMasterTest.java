@@ -79,7 +79,11 @@ class JobCodeOnTheMasterTest {
 
     @Test
     void aSplitThatHangsIsRefusedAtSubmissionAndNothingIsStored() {
-        assertThatThrownBy(() -> h.submit(HangingMergeJob.class, Map.of("hangSplit", "true")))
+        var submitted = h.scheduler.submit(new Submission(h.jarSha, HangingMergeJob.class.getName(),
+                Map.of("hangSplit", "true"), 0, 0));
+        assertThat(submitted).isNotDone();
+        h.advance(Duration.ofMillis(500)); // the split's time limit, on the master's clock
+        assertThatThrownBy(() -> h.completed(submitted))
                 .isInstanceOf(CoreException.class)
                 .hasMessageEndingWith("split did not finish within 500 ms");
         assertThat(h.scheduler.jobs(10, List.of())).isEmpty();

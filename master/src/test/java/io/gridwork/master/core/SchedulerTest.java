@@ -316,7 +316,7 @@ class SchedulerTest {
 
     @Test
     void aTaskWithoutProgressPastItsTimeoutIsCancelledAndRetriedElsewhere() {
-        JobSnapshot job = h.scheduler.submit(new Submission(h.jarSha, SquaresJob.class.getName(), Map.of("n", "1"), 0, 2000));
+        JobSnapshot job = h.submit(new Submission(h.jarSha, SquaresJob.class.getName(), Map.of("n", "1"), 0, 2000));
         Harness.FakeWorker w1 = h.worker("w1", 1, 0);
         Harness.FakeWorker w2 = h.worker("w2", 1, 0);
         w1.credit(1);
@@ -385,9 +385,9 @@ class SchedulerTest {
     void badSubmissionsStoreNothing() {
         assertThatThrownBy(() -> h.submit(SquaresJob.class, Map.of("n", "many")))
                 .isInstanceOf(CoreException.class).hasMessage("args: argument 'n' must be an integer, got 'many'");
-        assertThatThrownBy(() -> h.scheduler.submit(new Submission(h.jarSha, "no.Such", Map.of(), 0, 0)))
+        assertThatThrownBy(() -> h.submit(new Submission(h.jarSha, "no.Such", Map.of(), 0, 0)))
                 .isInstanceOf(CoreException.class).hasMessage("job_class: no class no.Such in the jar");
-        assertThatThrownBy(() -> h.scheduler.submit(new Submission("0".repeat(64), "no.Such", Map.of(), 0, 0)))
+        assertThatThrownBy(() -> h.submit(new Submission("0".repeat(64), "no.Such", Map.of(), 0, 0)))
                 .isInstanceOf(CoreException.class).hasMessageStartingWith("jar_sha256: the master holds no jar");
         assertThat(h.scheduler.jobs(10, List.of())).isEmpty();
     }

@@ -1,0 +1,263 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.TaskState;
+import io.gridwork.master.model.WorkerState;
+import io.gridwork.master.store.StoreBatch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives workers tasks: as many as each has credits for, in the order {@link FairShare} sets, and, with nothing
+ * queued for an idle worker, a second attempt of a slow task as {@link Speculation} chooses. Retries that fall due
+ * later wake it through the timer. Loop-confined.
+ */
+final class Dispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    private static final Duration AVOID_FAILED_WORKER_FOR = Duration.ofSeconds(5);
+
+    private final Loop loop;
+    private final AttemptTable attempts;
+    private final Flusher flusher;
+    private final FairShare fairShare;
+    private final Speculation speculation;
+    private final List<JobRunner> dispatchOrder;
+    private final Collection<WorkerEntry> workers;
+    private final Supplier<CoreMetrics> metrics;
+    /** Sessions with credits left and nothing to give them yet. */
+    private final LinkedHashSet<Session> hungry = new LinkedHashSet<>();
+    private final List<JobRunner> candidates = new ArrayList<>();
+    /** When dispatch runs again for a retry falling due; null if nothing is scheduled. */
+    private Instant nextWake;
+
+    /**
+     * @param dispatchOrder the active jobs in submission order (owned by {@link Jobs})
+     * @param workers every known worker (owned by the {@link WorkerRegistry})
+     */
+    Dispatcher(Loop loop, AttemptTable attempts, Flusher flusher, FairShare fairShare, Speculation speculation,
+            List<JobRunner> dispatchOrder, Collection<WorkerEntry> workers, Supplier<CoreMetrics> metrics) {
+        this.loop = loop;
+        this.attempts = attempts;
+        this.flusher = flusher;
+        this.fairShare = fairShare;
+        this.speculation = speculation;
+        this.dispatchOrder = dispatchOrder;
+        this.workers = workers;
+        this.metrics = metrics;
+    }
+
+    static boolean canTake(Session s) {
+        return s.open && !s.draining && s.credits > 0 && s.worker.state == WorkerState.ALIVE;
+    }
+
+    /** Gives a worker as many tasks as it has credits for and there are tasks. */
+    void dispatch(Session s) {
+        while (canTake(s) && assignOne(s)) {
+            // keep going
+        }
+        if (canTake(s)) {
+            hungry.add(s);
+        } else {
+            hungry.remove(s);
+        }
+    }
+
+    /** The session takes nothing more (closed, draining). */
+    void forget(Session s) {
+        hungry.remove(s);
+    }
+
+    boolean anyHungry() {
+        return !hungry.isEmpty();
+    }
+
+    /** Gives waiting workers tasks, one each in turn, so new work spreads over all of them. */
+    void dispatchHungry() {
+        boolean assigned = true;
+        while (assigned && !hungry.isEmpty()) {
+            assigned = false;
+            for (Iterator<Session> it = hungry.iterator(); it.hasNext(); ) {
+                Session s = it.next();
+                if (canTake(s) && assignOne(s)) {
+                    assigned = true;
+                }
+                if (!canTake(s)) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Gives the worker one task of the job first in line that it may run; else perhaps a speculative attempt. */
+    private boolean assignOne(Session s) {
+        if (dispatchOrder.isEmpty()) {
+            return false;
+        }
+        Instant now = loop.now();
+        List<JobRunner> eligible = candidates;
+        eligible.clear();
+        for (JobRunner job : dispatchOrder) {
+            if (job.dispatchable() && !job.held && !job.queue.isEmpty()
+                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker)) {
+                eligible.add(job);
+            }
+        }
+        if (eligible.size() > 1) {
+            eligible.sort(fairShare.order());
+        }
+        try {
+            for (JobRunner job : eligible) {
+                QueuedTask task = take(job, s, now);
+                if (task != null) {
+                    assign(job, task, s, now, false);
+                    return true;
+                }
+            }
+        } finally {
+            eligible.clear();
+        }
+        return speculate(s, now);
+    }
+
+    /** Whether the worker may run the job's tasks: it matches the job's requirement and has enough slots. */
+    static boolean runsOn(JobRunner job, WorkerEntry w) {
+        return w.slots >= job.slotsPerTask && (job.requirement.isAny() || job.requirement.matches(w.attributes()));
+    }
+
+    private boolean speculate(Session s, Instant now) {
+        WorkerEntry w = s.worker;
+        List<Speculation.Running<Attempt>> running = new ArrayList<>();
+        for (JobRunner job : dispatchOrder) {
+            if (!job.maySpeculate() || s.heldUnits + job.slotsPerTask > w.slots || s.credits < job.slotsPerTask
+                    || !runsOn(job, w)) {
+                continue;
+            }
+            double mean = job.meanTaskMillis();
+            for (Attempt a : job.attempts.values()) {
+                if (!a.completing && a.task.live == 1 && a.session.worker != w) {
+                    running.add(new Speculation.Running<>(a, Duration.between(a.startedAt, now).toMillis(), mean,
+                            a.session.worker.speed));
+                }
+            }
+        }
+        Attempt best = running.isEmpty() ? null : speculation.choose(w.speed, running);
+        if (best == null) {
+            return false;
+        }
+        JobRunner job = best.job;
+        job.speculated++;
+        log.atInfo().addKeyValue("job", job.id).addKeyValue("task", best.task.index).addKeyValue("worker", w.name)
+                .log("task has run {} ms on {} (mean {} ms): a second attempt starts on {}",
+                        Duration.between(best.startedAt, now).toMillis(), best.session.worker.name,
+                        Math.round(job.meanTaskMillis()), w.name);
+        assign(job, best.task, s, now, true);
+        return true;
+    }
+
+    /** Whether any active job may start a speculative attempt now. */
+    boolean anySpeculative() {
+        for (JobRunner job : dispatchOrder) {
+            if (job.maySpeculate()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private QueuedTask take(JobRunner job, Session s, Instant now) {
+        for (Iterator<QueuedTask> it = job.queue.retries.iterator(); it.hasNext(); ) {
+            QueuedTask t = it.next();
+            if (t.notBefore != null && t.notBefore.isAfter(now)) {
+                wakeAt(t.notBefore);
+                continue;
+            }
+            if (s.worker.id.equals(t.avoidWorker) && t.notBefore != null
+                    && now.isBefore(t.notBefore.plus(AVOID_FAILED_WORKER_FOR)) && otherWorkerCanTake(s)) {
+                wakeAt(t.notBefore.plus(AVOID_FAILED_WORKER_FOR));
+                continue;
+            }
+            it.remove();
+            return t;
+        }
+        return job.pollReady();
+    }
+
+    private boolean otherWorkerCanTake(Session s) {
+        for (WorkerEntry w : workers) {
+            if (w != s.worker && w.session != null && w.state == WorkerState.ALIVE && !w.session.draining) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void assign(JobRunner job, QueuedTask task, Session s, Instant now, boolean speculative) {
+        Attempt a = attempts.start(job, task, s, now);
+        a.speculative = speculative;
+        CoreMetrics m = metrics.get();
+        m.dispatched.increment();
+        if (speculative) {
+            m.speculated.increment();
+        } else if (task.readyNanos != 0) {
+            m.dispatchLatency.record(System.nanoTime() - task.readyNanos, TimeUnit.NANOSECONDS);
+            task.readyNanos = 0;
+        }
+        s.credits -= a.units();
+        if (s.jobsSent.add(job.id)) {
+            s.outbox.jobs.add(new Messages.JobSpec(job.id, job.row.jarSha256(), job.row.jobClass(), job.taskTimeoutMs,
+                    job.row.args()));
+            job.knownBy.add(s);
+        }
+        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units()));
+        flusher.markDirty(s);
+        if (job.state == JobState.QUEUED) {
+            job.state = job.state.moveTo(JobState.RUNNING);
+            job.startedAt = now;
+            flusher.writes().job(StoreBatch.JobUpdate.started(job.id, now));
+            log.atInfo().addKeyValue("job", job.id).log("job started");
+        }
+    }
+
+    /**
+     * Puts a task back in its job's queue; {@code avoid} is a worker it should not go back to at once. The caller
+     * dispatches afterwards (a task due later is dispatched by a timer).
+     */
+    void requeue(JobRunner job, QueuedTask task, String avoid, Instant notBefore) {
+        if (!job.dispatchable() || task.finished() || task.live > 0) {
+            return; // ... or another attempt of it runs on
+        }
+        task.moveTo(TaskState.QUEUED);
+        task.avoidWorker = avoid;
+        task.notBefore = notBefore;
+        task.readyNanos = System.nanoTime();
+        job.queue.retry(task);
+        if (notBefore != null) {
+            wakeAt(notBefore);
+        }
+    }
+
+    /** Dispatches again at {@code at} (a retry falls due), unless a wake-up no later than that is scheduled. */
+    private void wakeAt(Instant at) {
+        Instant now = loop.now();
+        if (nextWake != null && !nextWake.isAfter(at) && nextWake.isAfter(now)) {
+            return;
+        }
+        nextWake = at;
+        loop.schedule(Duration.ofMillis(Math.max(1, Duration.between(now, at).toMillis() + 1)), () -> {
+            if (nextWake != null && !nextWake.isAfter(loop.now())) {
+                nextWake = null;
+            }
+            dispatchHungry();
+        });
+    }
+}

@@ -1,0 +1,118 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.store.StoreBatch;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the events of one turn of the loop produce, sent in one go: after the events queued at one moment have run,
+ * one flush sends each worker a single message with everything for it, and hands the writes to the
+ * {@link Journal} as one batch with the callbacks that wait for its commit. Loop-confined; every room may use it.
+ */
+final class Flusher {
+
+    private static final Logger log = LoggerFactory.getLogger(Flusher.class);
+
+    private final Loop loop;
+    private final Journal journal;
+    private final Set<Session> dirty = new LinkedHashSet<>();
+    private StoreBatch writes = new StoreBatch();
+    private List<Consumer<Boolean>> successCallbacks = new ArrayList<>();
+    private List<Runnable> afterCommit = new ArrayList<>();
+    private List<Consumer<CoreException>> onFailure = new ArrayList<>();
+    private boolean scheduled;
+
+    Flusher(Loop loop, Journal journal) {
+        this.loop = loop;
+        this.journal = journal;
+    }
+
+    /** The writes of this turn, to add to. */
+    StoreBatch writes() {
+        schedule();
+        return writes;
+    }
+
+    /** A task's output to store; {@code then} runs after the commit with whether it was written (not a duplicate). */
+    void success(StoreBatch.TaskSuccess success, Consumer<Boolean> then) {
+        writes().success(success);
+        successCallbacks.add(then);
+    }
+
+    /** Runs after this turn's writes are committed. */
+    void afterCommit(Runnable then) {
+        afterCommit.add(then);
+        schedule();
+    }
+
+    /** Runs (on any thread) if this turn's writes cannot be committed before the master stops. */
+    void onFailure(Consumer<CoreException> handler) {
+        onFailure.add(handler);
+    }
+
+    /** The session has something to send. */
+    void markDirty(Session s) {
+        if (s.open) {
+            dirty.add(s);
+            schedule();
+        }
+    }
+
+    /** The session closed: nothing more goes to it. */
+    void forget(Session s) {
+        dirty.remove(s);
+    }
+
+    void schedule() {
+        if (!scheduled) {
+            scheduled = true;
+            loop.post(this::flush);
+        }
+    }
+
+    /** Sends each worker what accumulated for it and hands the accumulated writes to the journal. */
+    void flush() {
+        scheduled = false;
+        for (Session s : dirty) {
+            send(s);
+        }
+        dirty.clear();
+        if (!writes.isEmpty() || !afterCommit.isEmpty()) {
+            StoreBatch batch = writes;
+            List<Consumer<Boolean>> successes = successCallbacks;
+            List<Runnable> then = afterCommit;
+            List<Consumer<CoreException>> failed = onFailure;
+            writes = new StoreBatch();
+            successCallbacks = new ArrayList<>();
+            afterCommit = new ArrayList<>();
+            onFailure = new ArrayList<>();
+            journal.append(batch, written -> {
+                for (int i = 0; i < successes.size(); i++) {
+                    successes.get(i).accept(written[i]);
+                }
+                for (Runnable r : then) {
+                    r.run();
+                }
+            }, error -> failed.forEach(f -> f.accept(error)));
+        }
+    }
+
+    /** Sends the session's outbox now, if it holds anything. */
+    void send(Session s) {
+        if (s.outbox.isEmpty()) {
+            return;
+        }
+        Messages.Outbound out = s.outbox;
+        s.outbox = new Messages.Outbound();
+        try {
+            s.link.send(out);
+        } catch (RuntimeException e) {
+            log.atDebug().addKeyValue("worker", s.worker.name).log("sending to {} failed: {}", s, e.toString());
+        }
+    }
+}

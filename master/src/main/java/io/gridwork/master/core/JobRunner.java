@@ -1,0 +1,499 @@
+package io.gridwork.master.core;
+
+import io.gridwork.internal.EncodedResult;
+import io.gridwork.internal.LoadedJob;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.TaskState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.master.store.Store;
+import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoredTask;
+import io.gridwork.sdk.JobArgs;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One job that has not ended, as the master runs it: its tasks in memory, the feeding of more from its split (or,
+ * after a restart, from the store), its merge and its end. Its {@link JobPhase} moves only through the phase table;
+ * its tasks move through {@link TaskState}'s. Loop-confined, except its code, which runs on job-code threads.
+ */
+final class JobRunner implements FairShare.Claim {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRunner.class);
+    private static final int MAX_RESULT_TEXT = 1_000_000;
+    static final int ERRORS_KEPT = 20;
+
+    /** What a runner needs from the rest of the core, and how it tells the core what it did. */
+    record Services(SchedulerOptions options, Loop loop, Flusher flusher, Journal journal, JobCodeHost host,
+            AttemptTable attempts, Store store, Supplier<CoreMetrics> metrics, Listener listener) {}
+
+    /** Told when the runner's tasks or state change in ways others act on. */
+    interface Listener {
+        /** New tasks are ready to dispatch. */
+        void tasksReady(JobRunner job);
+
+        /** Its snapshot changed. */
+        void changed(JobRunner job);
+
+        /** Its final state is stored: it leaves the active jobs. */
+        void ended(JobRunner job, JobSnapshot last);
+    }
+
+    final String id;
+    final JobRow row;
+    final JobArgs args;
+    final int maxAttempts;
+    final long taskTimeoutMs;
+    final Requirement requirement;
+    final int slotsPerTask;
+    final int priority;
+    final boolean speculation;
+    private final String owner;
+    private final Services services;
+
+    private JobPhase phase;
+    JobState state;
+    Instant startedAt;
+    /** After a master restart: no dispatch until the workers had their chance to take back their tasks. */
+    boolean held;
+
+    /** The job's code; used by the feeder and the merge on job-code threads, one call at a time. */
+    private LoadedJob code;
+    private LoadedJob.TaskSource source;
+    /** A batch of tasks is being taken from the split or the store (orthogonal to the phase). */
+    private boolean feeding;
+    /** Its merge runs (it may go on after the job was cancelled). */
+    private boolean mergeRunning;
+    /** The split has no more tasks (stored as the job's split_complete). */
+    private boolean splitExhausted;
+    private long recoveryCursor = -1;
+
+    /** Its tasks waiting to run. */
+    final TaskQueue queue = new TaskQueue();
+    /** Tasks produced by the split (and stored) so far; the split's size when it knows it, else -1. */
+    long produced;
+    long expectedTotal = -1;
+    /** Tasks taken back by their workers after a master restart (skipped when stored tasks are read back). */
+    final Set<Long> adopted = new HashSet<>();
+
+    /** Current attempts, by attempt id; sessions that were sent this job's spec. */
+    final Map<Long, Attempt> attempts = new LinkedHashMap<>();
+    final Set<Session> knownBy = new HashSet<>();
+    int runningUnits;
+    /** Current attempts beyond the first of their task (speculative ones); attempts whose output is being stored. */
+    int extraAttempts;
+    int completing;
+
+    long succeeded;
+    long failed;
+    long retried;
+    long lost;
+    long rejected;
+    long speculated;
+    /** Durations of its succeeded tasks (for speculation and worker speeds) and by bucket (for the dashboard). */
+    long durationCount;
+    long durationSumMs;
+    final long[] durationBuckets = new long[Store.DURATION_BUCKETS_MS.length + 1];
+    final ArrayDeque<Scheduler.TaskError> errors = new ArrayDeque<>();
+
+    /** @param recovering after a restart, with stored pending tasks to read back first */
+    JobRunner(JobRow row, LoadedJob code, boolean recovering, Services services) {
+        this.id = row.id();
+        this.row = row;
+        this.args = JobArgs.of(row.args());
+        this.maxAttempts = row.maxAttempts();
+        this.taskTimeoutMs = row.taskTimeoutMs();
+        this.requirement = Requirement.parse(row.placement().requirement());
+        this.slotsPerTask = Math.max(1, row.placement().slotsPerTask());
+        this.priority = row.placement().priority();
+        this.speculation = row.placement().speculation();
+        this.owner = row.owner();
+        this.speculated = row.speculated();
+        this.state = row.state();
+        this.startedAt = row.startedAt();
+        this.code = code;
+        this.produced = row.totalTasks();
+        this.splitExhausted = row.splitComplete();
+        this.services = services;
+        this.phase = recovering ? JobPhase.RECOVERING : splitExhausted ? JobPhase.PRODUCED : JobPhase.SPLITTING;
+    }
+
+    // ------------------------------------------------------------------------------------------ state
+
+    JobPhase phase() {
+        return phase;
+    }
+
+    private void move(JobPhase next) {
+        phase = phase.moveTo(next);
+    }
+
+    @Override
+    public int priority() {
+        return priority;
+    }
+
+    @Override
+    public String owner() {
+        return owner;
+    }
+
+    @Override
+    public int runningUnits() {
+        return runningUnits;
+    }
+
+    boolean dispatchable() {
+        return phase.dispatchable();
+    }
+
+    boolean ending() {
+        return phase == JobPhase.ENDING || phase == JobPhase.ENDED;
+    }
+
+    boolean splitComplete() {
+        return splitExhausted;
+    }
+
+    /** A job whose slow tasks may get a second attempt: nothing of it is queued, and its tasks have been timed. */
+    boolean maySpeculate() {
+        return speculation && phase == JobPhase.PRODUCED && !held && queue.isEmpty()
+                && durationCount > 0 && !attempts.isEmpty();
+    }
+
+    /** Tasks running (a task with a speculative second attempt counts once). */
+    int running() {
+        return attempts.size() - completing - extraAttempts;
+    }
+
+    long total() {
+        return splitExhausted ? produced : Math.max(produced, expectedTotal);
+    }
+
+    long queued() {
+        return Math.max(0, total() - succeeded - failed - (attempts.size() - extraAttempts));
+    }
+
+    boolean allTasksDone() {
+        return phase == JobPhase.PRODUCED && succeeded == produced && attempts.isEmpty();
+    }
+
+    double meanTaskMillis() {
+        return durationCount == 0 ? 0 : (double) durationSumMs / durationCount;
+    }
+
+    void noteError(long index, int attempt, String worker, String message, Instant at) {
+        errors.addLast(new Scheduler.TaskError(index, attempt, worker, message, at));
+        while (errors.size() > ERRORS_KEPT) {
+            errors.removeFirst();
+        }
+    }
+
+    JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize,
+            String waitingReason) {
+        return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
+                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
+                splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
+                resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
+                waitingReason, row.schedule());
+    }
+
+    // ------------------------------------------------------------------------------------------ tasks
+
+    /** A new (or stored, pending) task joins the ready queue. */
+    void enqueue(QueuedTask t) {
+        queue.enqueue(t);
+    }
+
+    /** The next new task, or null; the split is read further if few remain. */
+    QueuedTask pollReady() {
+        QueuedTask t = queue.poll();
+        if (t != null) {
+            refill();
+        }
+        return t;
+    }
+
+    /** Whether a task taken back after a restart may be adopted: no attempt of it runs or waits in this epoch. */
+    boolean adoptable(long index) {
+        if (!dispatchable() || adopted.contains(index)) {
+            return false;
+        }
+        for (Attempt a : attempts.values()) {
+            if (a.task.index == index) {
+                return false;
+            }
+        }
+        return !queue.retrying(index);
+    }
+
+    /** The task, taken back by its worker after a restart: it leaves the ready queue, read back from the store. */
+    QueuedTask adopt(StoredTask stored) {
+        adopted.add(stored.index());
+        return queue.adopt(stored);
+    }
+
+    // ------------------------------------------------------------------------------------------ feeding
+
+    /** Takes the next batch of tasks from the split (or, after a restart, from the store) if the job runs low. */
+    void refill() {
+        SchedulerOptions options = services.options();
+        if (feeding || (phase != JobPhase.SPLITTING && phase != JobPhase.RECOVERING)) {
+            return;
+        }
+        if (queue.ready.size() >= options.readyTasks() / 2 || queue.readyBytes >= options.readyBytes() / 2) {
+            return;
+        }
+        feeding = true;
+        boolean recovering = phase == JobPhase.RECOVERING;
+        long cursor = recoveryCursor;
+        LoadedJob.TaskSource split = source;
+        int batch = options.splitBatch();
+        long maxBytes = options.readyBytes() / 2;
+        Store store = services.store();
+        services.host().run(id + " split", options.splitTimeout(), () -> {
+            if (recovering) {
+                return new Fed(store.pendingTasks(id, cursor, batch), null, false);
+            }
+            List<byte[]> inputs = split.next(batch, maxBytes);
+            return new Fed(null, inputs, split.isExhausted());
+        }, this::onFed);
+    }
+
+    private record Fed(List<StoredTask> stored, List<byte[]> inputs, boolean exhausted) {}
+
+    private void onFed(Fed fed, Throwable error) {
+        feeding = false;
+        if (!dispatchable()) {
+            releaseCodeIfIdle();
+            return;
+        }
+        if (error != null) {
+            log.atWarn().addKeyValue("job", id).log("split failed: {}", LoadedJob.describe(error));
+            end(JobState.FAILED, "split failed: " + LoadedJob.describe(JobCodeHost.unwrap(error)), null);
+            return;
+        }
+        if (fed.stored() != null) {
+            for (StoredTask st : fed.stored()) {
+                recoveryCursor = st.index();
+                if (!adopted.contains(st.index())) { // else its worker took it back
+                    enqueue(new QueuedTask(st.index(), st.input(), st.failures(), st.losses(), st.crashes()));
+                }
+            }
+            if (fed.stored().size() < services.options().splitBatch()) {
+                move(splitExhausted ? JobPhase.PRODUCED : JobPhase.SPLITTING);
+            }
+        } else {
+            long first = produced;
+            long max = services.options().maxTasksPerJob();
+            if (first + fed.inputs().size() > max) {
+                end(JobState.FAILED, "the split produced more than max-tasks-per-job=" + max + " tasks", null);
+                return;
+            }
+            // stored in the journal's order: before any result of these tasks, so they may be dispatched at once
+            services.flusher().writes().insertTasks(id, first, fed.inputs(), fed.exhausted());
+            long index = first;
+            for (byte[] input : fed.inputs()) {
+                enqueue(new QueuedTask(index++, input, 0, 0, 0));
+            }
+            produced = index;
+            if (fed.exhausted()) {
+                splitExhausted = true;
+                move(JobPhase.PRODUCED);
+                closeSource();
+            }
+        }
+        services.listener().changed(this);
+        if (allTasksDone()) {
+            startMerge();
+            return;
+        }
+        services.listener().tasksReady(this);
+        refill();
+    }
+
+    /** Hands the split over (a new job's, or a resumed one's after skipping what is stored). */
+    void source(LoadedJob.TaskSource split) {
+        this.source = split;
+    }
+
+    // ------------------------------------------------------------------------------------------ merge and end
+
+    /** A task's output is stored: merge once every task has one. */
+    void taskStored() {
+        services.listener().changed(this);
+        if (allTasksDone()) {
+            startMerge();
+        }
+    }
+
+    /** Starts the merge once every task is done; call when the job joins the active ones. */
+    void started() {
+        if (allTasksDone()) {
+            startMerge();
+            return;
+        }
+        if (!queue.ready.isEmpty()) {
+            services.listener().tasksReady(this); // its first tasks came with it
+        }
+        refill();
+    }
+
+    private void startMerge() {
+        move(JobPhase.MERGING);
+        mergeRunning = true;
+        services.listener().changed(this);
+        log.atInfo().addKeyValue("job", id).log("all {} tasks succeeded, merging", succeeded);
+        LoadedJob merger = code;
+        Store store = services.store();
+        services.host().run(id + " merge", services.options().mergeTimeout(), () -> {
+            try (Stream<byte[]> outputs = store.outputs(id)) {
+                return merger.merge(outputs, args);
+            }
+        }, this::onMerged);
+    }
+
+    private void onMerged(EncodedResult result, Throwable error) {
+        mergeRunning = false;
+        if (phase != JobPhase.MERGING) {
+            releaseCodeIfIdle(); // it was cancelled meanwhile
+            return;
+        }
+        if (error != null) {
+            Throwable cause = JobCodeHost.unwrap(error);
+            log.atWarn().addKeyValue("job", id).log("merge failed: {}", LoadedJob.describe(cause));
+            end(JobState.FAILED, "merge failed: " + LoadedJob.describe(cause), null);
+            return;
+        }
+        int maxBytes = services.options().maxResultBytes();
+        if (result.bytes().length > maxBytes) {
+            end(JobState.FAILED, "its result of " + result.bytes().length + " bytes exceeds the limit "
+                    + "max-result-bytes=" + maxBytes, null);
+            return;
+        }
+        String text = result.text();
+        if (text != null && text.length() > MAX_RESULT_TEXT) {
+            text = text.substring(0, MAX_RESULT_TEXT - 1) + "…";
+        }
+        move(JobPhase.ENDING);
+        Instant now = services.loop().now();
+        String finalText = text;
+        Flusher flusher = services.flusher();
+        flusher.writes().job(StoreBatch.JobUpdate.ended(id, JobState.SUCCEEDED, now, null, succeeded, failed, retried,
+                lost, rejected, speculated, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType()),
+                durationBuckets));
+        flusher.afterCommit(() -> {
+            state = state.moveTo(JobState.SUCCEEDED);
+            log.atInfo().addKeyValue("job", id).log("job succeeded: {}", finalText == null ? result.bytes().length
+                    + " bytes of " + result.mediaType() : abbreviate(finalText));
+            finished(snapshot(now, null, finalText, result.mediaType(), result.bytes().length, ""));
+        });
+    }
+
+    /** A task failed for good: so does the job. */
+    void failForTask(QueuedTask t, String message, String workerId) {
+        failed++;
+        services.metrics().get().failed.increment();
+        t.moveTo(TaskState.FAILED);
+        services.flusher().writes().taskFailed(new StoreBatch.TaskFailed(id, t.index, t.failures, t.losses, t.crashes,
+                message), workerId);
+        end(JobState.FAILED, message, null);
+    }
+
+    /**
+     * Ends a job that has not ended: cancels its running attempts and its queued tasks and stores the final state;
+     * {@code then} gets the last snapshot once it is stored. Returns false if the job was ending already.
+     */
+    boolean end(JobState finalState, String error, Consumer<JobSnapshot> then) {
+        if (ending()) {
+            return false;
+        }
+        move(JobPhase.ENDING);
+        for (Attempt a : new ArrayList<>(attempts.values())) {
+            if (!a.completing) {
+                services.attempts().cancel(a);
+                if (a.task.state == TaskState.RUNNING && a.task.live == 0) {
+                    a.task.moveTo(TaskState.CANCELLED);
+                }
+            }
+        }
+        queue.cancelAll();
+        Instant now = services.loop().now();
+        Flusher flusher = services.flusher();
+        flusher.writes().job(StoreBatch.JobUpdate.ended(id, finalState, now, error, succeeded, failed, retried, lost,
+                rejected, speculated, null, durationBuckets));
+        flusher.afterCommit(() -> {
+            state = state.moveTo(finalState);
+            JobSnapshot last = snapshot(now, error, null, null, 0, "");
+            finished(last);
+            if (then != null) {
+                then.accept(last);
+            }
+        });
+        services.listener().tasksReady(this); // its slots are free for others
+        return true;
+    }
+
+    /** After the final state is stored: tell the workers that know the job, and let go of it. */
+    private void finished(JobSnapshot last) {
+        move(JobPhase.ENDED);
+        for (Session s : knownBy) {
+            if (s.open) {
+                s.outbox.endedJobs.add(id);
+                s.jobsSent.remove(id);
+                services.flusher().markDirty(s);
+            }
+        }
+        knownBy.clear();
+        if (state == JobState.FAILED) {
+            log.atInfo().addKeyValue("job", id).log("job failed: {}", last.error());
+        }
+        services.listener().ended(this, last);
+        releaseCodeIfIdle();
+    }
+
+    /** Closes the job's code once it has ended and none of it runs. */
+    void releaseCodeIfIdle() {
+        if (phase == JobPhase.ENDED && !feeding && !mergeRunning && code != null) {
+            closeSource();
+            code.close();
+            code = null;
+        }
+    }
+
+    /** Closes the code at shutdown. */
+    void close() {
+        closeSource();
+        if (code != null) {
+            code.close();
+            code = null;
+        }
+    }
+
+    private void closeSource() {
+        if (source != null) {
+            try {
+                source.close();
+            } catch (RuntimeException e) {
+                log.atDebug().addKeyValue("job", id).log("closing the split: {}", e.toString());
+            }
+            source = null;
+        }
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replace('\n', ' ');
+        return oneLine.length() > 120 ? oneLine.substring(0, 119) + "…" : oneLine;
+    }
+}

@@ -1,0 +1,320 @@
+package io.gridwork.master.core;
+
+import io.gridwork.internal.LoadedJob;
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.master.store.NewJob;
+import io.gridwork.master.store.Store;
+import io.gridwork.master.store.StoreBatch;
+import io.gridwork.sdk.JobArgs;
+import io.gridwork.sdk.JobOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs the master runs, one {@link JobRunner} each: how a job comes in (a submission, checked by its own code
+ * on the job-code executor, then stored through the journal; or, at start, a job resumed from the store), and
+ * how one is cancelled. Loop-confined, except where noted.
+ */
+final class Jobs implements JobRunner.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(Jobs.class);
+
+    private final SchedulerOptions options;
+    private final Loop loop;
+    private final Store store;
+    private final JobCodeHost host;
+    private final Map<String, JobRunner> active = new LinkedHashMap<>();
+    /** The active jobs in submission order: the dispatcher's view. */
+    private final List<JobRunner> dispatchOrder = new ArrayList<>();
+    private JobRunner.Services services;
+    private Dispatcher dispatcher;
+    private StatusBoard board;
+
+    Jobs(SchedulerOptions options, Loop loop, Store store, JobCodeHost host) {
+        this.options = options;
+        this.loop = loop;
+        this.store = store;
+        this.host = host;
+    }
+
+    /** Completes the wiring (the rooms below need the active jobs' list first). */
+    void wire(JobRunner.Services services, Dispatcher dispatcher, StatusBoard board) {
+        this.services = services;
+        this.dispatcher = dispatcher;
+        this.board = board;
+    }
+
+    List<JobRunner> dispatchOrder() {
+        return dispatchOrder;
+    }
+
+    JobRunner active(String id) {
+        return active.get(id);
+    }
+
+    Collection<JobRunner> all() {
+        return active.values();
+    }
+
+    // ------------------------------------------------------------------------------------------ submission
+
+    private record Prepared(LoadedJob code, LoadedJob.TaskSource source, JobOptions options, List<byte[]> firstTasks,
+            boolean exhausted) {
+        void close() {
+            source.close();
+            code.close();
+        }
+    }
+
+    /**
+     * Checks and stores a new job, then starts it; never blocks the caller. Its code is loaded and its split started
+     * (with a time limit) before anything is stored, so a bad class or bad arguments store nothing; the future
+     * completes once the job is committed.
+     */
+    CompletableFuture<JobSnapshot> submit(Submission submission) {
+        String what = submission.jobClass() + ".split";
+        return host.submit(preparation(submission, true), options.splitTimeout(), what, Prepared::close)
+                .thenCompose(prepared -> {
+                    NewJob job;
+                    try {
+                        job = newJob(submission, prepared);
+                    } catch (RuntimeException e) {
+                        prepared.close();
+                        throw e;
+                    }
+                    CompletableFuture<JobSnapshot> stored = new CompletableFuture<>();
+                    loop.post(() -> store(job, prepared, stored));
+                    return stored;
+                });
+    }
+
+    /** Checks a job as {@link #submit} would, without storing or starting it (for a schedule); blocks the caller. */
+    void check(Submission submission) {
+        Prepared prepared = host.call(preparation(submission, false), options.splitTimeout(),
+                submission.jobClass() + ".split");
+        try {
+            newJob(submission, prepared);
+        } finally {
+            prepared.close();
+        }
+    }
+
+    /** The part of a submission that runs on a job-code thread: quotas, the jar, the class, the split's start. */
+    private Callable<Prepared> preparation(Submission submission, boolean start) {
+        return () -> {
+            String sha = submission.jarSha256();
+            if (start && !submission.owner().isEmpty()
+                    && store.unfinishedJobs(submission.owner()) >= options.maxQueuedJobsPerUser()) {
+                throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
+                        + " jobs queued or running, the limit max-queued-jobs-per-user");
+            }
+            if (!host.hasJar(sha)) {
+                throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
+            }
+            JobArgs args = JobArgs.of(submission.args());
+            LoadedJob loaded = host.load(sha, submission.jobClass());
+            try {
+                LoadedJob.TaskSource source = loaded.split(args);
+                try {
+                    JobOptions own = loaded.options(args);
+                    // the first batch of tasks is stored with the job, in one commit
+                    List<byte[]> first = start ? source.next(options.splitBatch(), options.readyBytes() / 2) : List.of();
+                    return new Prepared(loaded, source, own, first, start && source.isExhausted());
+                } catch (Exception | Error e) {
+                    source.close();
+                    throw e;
+                }
+            } catch (Exception | Error e) {
+                loaded.close();
+                throw e;
+            }
+        };
+    }
+
+    /** The job to store: the submission's choices over the job's own over the defaults, within the limits. */
+    private NewJob newJob(Submission submission, Prepared prepared) {
+        JobOptions own = prepared.options();
+        int maxAttempts = submission.maxAttempts() > 0 ? submission.maxAttempts()
+                : own.maxAttempts() > 0 ? own.maxAttempts() : options.defaultMaxAttempts();
+        long timeoutMs = submission.taskTimeoutMs() > 0 ? submission.taskTimeoutMs() : own.taskTimeout().toMillis();
+        NewJob.Placement placement = placement(submission, own);
+        long atLeast = Math.max(prepared.source().knownSize(), prepared.firstTasks().size());
+        if (atLeast > options.maxTasksPerJob()) {
+            throw CoreException.exhausted("the job would have " + atLeast + " tasks, over the limit "
+                    + "max-tasks-per-job=" + options.maxTasksPerJob());
+        }
+        return new NewJob(submission.jarSha256(), submission.jobClass(), JobArgs.of(submission.args()).asMap(),
+                maxAttempts, timeoutMs, loop.now(), submission.owner(), placement, submission.schedule());
+    }
+
+    private static NewJob.Placement placement(Submission submission, JobOptions own) {
+        String require = submission.require() != null && !submission.require().isBlank() ? submission.require()
+                : own.require();
+        Requirement parsed;
+        try {
+            parsed = Requirement.parse(require);
+        } catch (IllegalArgumentException e) {
+            throw CoreException.invalid("require: " + e.getMessage());
+        }
+        int slots = submission.slotsPerTask() > 0 ? submission.slotsPerTask()
+                : own.slotsPerTask() > 0 ? own.slotsPerTask() : 1;
+        int priority = submission.priority() != 0 ? submission.priority() : own.priority().orElse(0);
+        boolean speculation = !submission.noSpeculation() && own.speculation().orElse(true);
+        return new NewJob.Placement(parsed.toString(), slots, priority, speculation);
+    }
+
+    /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */
+    private void store(NewJob job, Prepared prepared, CompletableFuture<JobSnapshot> done) {
+        Flusher flusher = services.flusher();
+        StoreBatch.Generated<JobRow> stored = flusher.writes().insertJob(job, prepared.firstTasks(), prepared.exhausted());
+        flusher.onFailure(error -> {
+            prepared.close();
+            done.completeExceptionally(error);
+        });
+        flusher.afterCommit(() -> {
+            JobRow row = stored.get();
+            JobRunner runner = new JobRunner(row, prepared.code(), false, services);
+            long index = 0;
+            for (byte[] input : prepared.firstTasks()) {
+                runner.enqueue(new QueuedTask(index++, input, 0, 0, 0));
+            }
+            LoadedJob.TaskSource source = prepared.source();
+            runner.expectedTotal = source.knownSize();
+            if (prepared.exhausted()) {
+                source.close();
+            } else {
+                runner.source(source);
+            }
+            add(runner);
+            log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks expected)",
+                    job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
+                    source.knownSize() >= 0 ? source.knownSize() : "?");
+            done.complete(board.publish(runner));
+        });
+    }
+
+    private void add(JobRunner job) {
+        active.put(job.id, job);
+        dispatchOrder.add(job);
+        job.started();
+    }
+
+    // ------------------------------------------------------------------------------------------ resumption
+
+    /**
+     * Resumes a job found unfinished at start (on the starting thread; its code runs with time limits); it is held
+     * while {@code adopting} says the workers may still come back for their tasks.
+     */
+    void resume(JobRow row, java.util.function.BooleanSupplier adopting) {
+        LoadedJob code = null;
+        try {
+            String sha = row.jarSha256();
+            if (!host.hasJar(sha)) {
+                throw new IllegalStateException("its jar " + sha + " is missing");
+            }
+            code = host.call(() -> host.load(sha, row.jobClass()), options.splitTimeout(), "loading " + row.jobClass());
+            long[] counts = store.countTasks(row.id());
+            JobRunner job = new JobRunner(row, code, counts[0] > 0, services);
+            job.succeeded = counts[1];
+            job.failed = counts[2];
+            long[] durations = store.durationHistogram(row.id()); // its tasks before the restart, read once
+            System.arraycopy(durations, 0, job.durationBuckets, 0, durations.length);
+            if (!row.splitComplete()) {
+                LoadedJob loaded = code;
+                LoadedJob.TaskSource source = host.call(() -> loaded.split(job.args), options.splitTimeout(),
+                        row.jobClass() + ".split");
+                long skipped = host.call(() -> source.skip(job.produced), options.splitTimeout(), "skipping tasks");
+                if (skipped < job.produced) {
+                    source.close();
+                    throw new IllegalStateException("its split now produces " + skipped + " tasks, fewer than the "
+                            + job.produced + " stored: split must give the same tasks for the same arguments");
+                }
+                job.source(source);
+                job.expectedTotal = source.knownSize() < 0 ? -1 : source.knownSize() + skipped;
+            }
+            log.atInfo().addKeyValue("job", row.id()).log("resuming job ({}): {} of {} tasks done{}", row.jobClass(),
+                    job.succeeded, job.produced, row.splitComplete() ? "" : ", split continues");
+            Optional<String> firstError = job.failed > 0 ? store.firstTaskError(job.id) : Optional.empty();
+            loop.call(() -> {
+                job.held = adopting.getAsBoolean();
+                add(job);
+                board.publish(job);
+                if (job.failed > 0) {
+                    job.end(JobState.FAILED, firstError.orElse("a task failed"), null);
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            if (code != null) {
+                code.close();
+            }
+            String reason = e instanceof CoreException ? e.getMessage() : LoadedJob.describe(e);
+            log.atWarn().addKeyValue("job", row.id()).log("job cannot be resumed: {}", reason);
+            services.journal().append(new StoreBatch().job(StoreBatch.JobUpdate.failedOnResume(row.id(), loop.now(),
+                    "could not be resumed after a master restart: " + reason)), null, null);
+        }
+    }
+
+    /** After the adoption window: resumed jobs dispatch again. Returns how many were held. */
+    int releaseHeld() {
+        int n = 0;
+        for (JobRunner job : active.values()) {
+            if (job.held) {
+                job.held = false;
+                n++;
+                board.changed(job);
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------------------------------ cancellation
+
+    /** Cancels an active job; {@code done} completes once the cancellation is stored. False if it is not active. */
+    boolean cancel(String id, String reason, CompletableFuture<JobSnapshot> done) {
+        JobRunner job = active.get(id);
+        if (job == null || job.ending()) {
+            return false;
+        }
+        String error = "cancelled" + (reason == null || reason.isBlank() ? "" : ": " + reason);
+        log.atInfo().addKeyValue("job", id).log("job cancelled{}", reason == null || reason.isBlank() ? "" : " (" + reason + ")");
+        services.flusher().onFailure(done::completeExceptionally);
+        job.end(JobState.CANCELLED, error, done::complete);
+        return true;
+    }
+
+    /** At shutdown: the jobs' code is closed. */
+    void close() {
+        for (JobRunner job : active.values()) {
+            job.close();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ what runners say
+
+    @Override
+    public void tasksReady(JobRunner job) {
+        dispatcher.dispatchHungry();
+    }
+
+    @Override
+    public void changed(JobRunner job) {
+        board.changed(job);
+    }
+
+    @Override
+    public void ended(JobRunner job, JobSnapshot last) {
+        active.remove(job.id);
+        dispatchOrder.remove(job);
+        board.ended(job, last);
+    }
+}

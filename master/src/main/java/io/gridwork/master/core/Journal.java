@@ -1,0 +1,244 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.store.StoreBatch;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of the master: every write of the core goes through here, in the order the loop handed it over.
+ * Batches queued together are committed in one transaction (group commit), their writes in order, including those
+ * that generate rows (a new job, a worker's registration) and a split's next tasks. After the commit, each
+ * request's callback runs on the loop; only then does the core acknowledge a result, answer a submission or
+ * complete a registration, so what is acknowledged is stored.
+ *
+ * <p>A failed commit is retried with backoff until it succeeds: nothing queued is ever dropped, an interrupt does
+ * not end the retries. {@link #close} commits what is queued within a time limit; requests it cannot commit by then
+ * fail with UNAVAILABLE through their failure callbacks, which run on whichever thread gives up.
+ *
+ * <p>{@link #drainOnce()} is the loop body; tests call it directly instead of {@link #start() starting} the thread.
+ */
+final class Journal implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    private static final int MAX_REQUESTS_PER_COMMIT = 4096;
+    private static final long MAX_BACKOFF_MS = 5000;
+
+    /** Applies a batch in one transaction; returns, per task success, whether its output was written. */
+    interface Sink {
+        boolean[] apply(StoreBatch batch);
+    }
+
+    /** One request: a batch, what to run after its commit, and what to run if it cannot be committed. */
+    private record Request(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {}
+
+    private final Sink sink;
+    private final Executor loop;
+    private final Duration initialBackoff;
+    private volatile CoreMetrics metrics = CoreMetrics.detached();
+    private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
+    private final Object wake = new Object();
+    private volatile boolean running;
+    private volatile boolean closing;
+    private volatile long closeDeadline;
+    private volatile boolean closed;
+    private Thread thread;
+    private volatile long commits;
+
+    /** @param loop runs the callbacks (the core's loop) */
+    Journal(Sink sink, Executor loop, Duration initialBackoff) {
+        this.sink = sink;
+        this.loop = loop;
+        this.initialBackoff = initialBackoff;
+    }
+
+    /** Queues a batch; {@code onCommitted} runs on the loop with, per task success, whether its output was written. */
+    void append(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {
+        enqueue(new Request(batch, onCommitted, onFailed));
+    }
+
+    private void enqueue(Request r) {
+        if (closed) {
+            fail(List.of(r), "the master is shutting down");
+            return;
+        }
+        queue.add(r);
+    }
+
+    void metrics(CoreMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    long commits() {
+        return commits;
+    }
+
+    void start() {
+        running = true;
+        thread = new Thread(this::run, "gridwork-journal");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Commits what is queued now, if anything; returns the number of requests committed. */
+    int drainOnce() {
+        List<Request> requests = new ArrayList<>();
+        queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT);
+        if (!requests.isEmpty()) {
+            commit(requests);
+        }
+        return requests.size();
+    }
+
+    private void run() {
+        while (running || !queue.isEmpty()) {
+            try {
+                Request first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                List<Request> requests = new ArrayList<>();
+                requests.add(first);
+                queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT - 1);
+                commit(requests);
+            } catch (InterruptedException e) {
+                // only close() ends this loop (through running); an interrupt alone loses nothing
+                log.debug("journal interrupted; carrying on");
+            } catch (Throwable t) {
+                log.error("journal failed; carrying on", t);
+            }
+        }
+    }
+
+    /** Commits the requests in one transaction, their writes in order, then runs their callbacks on the loop. */
+    private void commit(List<Request> requests) {
+        StoreBatch combined = new StoreBatch();
+        int[] offsets = new int[requests.size() + 1];
+        for (int i = 0; i < requests.size(); i++) {
+            offsets[i] = combined.successCount();
+            combined.addAll(requests.get(i).batch());
+        }
+        offsets[requests.size()] = combined.successCount();
+        boolean[][] written = new boolean[1][];
+        boolean done = retrying(combined.size() + " writes", () -> written[0] = sink.apply(combined), requests);
+        if (!done) {
+            return;
+        }
+        boolean[] all = written[0];
+        List<Request> copy = new ArrayList<>(requests);
+        loop.execute(() -> {
+            for (int i = 0; i < copy.size(); i++) {
+                Consumer<boolean[]> callback = copy.get(i).onCommitted();
+                if (callback != null) {
+                    callback.accept(Arrays.copyOfRange(all, offsets[i], offsets[i + 1]));
+                }
+            }
+        });
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds, backing off between tries; gives up only when closing and past the
+     * close deadline, failing {@code requests}. Returns whether it succeeded.
+     */
+    private boolean retrying(String what, Callable<?> attempt, List<Request> requests) {
+        long backoffMs = Math.max(1, initialBackoff.toMillis());
+        while (true) {
+            long start = System.nanoTime();
+            try {
+                attempt.call();
+                metrics.storeCommit.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                commits++;
+                return true;
+            } catch (Exception | Error e) { // whatever went wrong, the requests stay until stored or the close gives up
+                if (closing && System.nanoTime() - closeDeadline >= 0) {
+                    log.error("could not store {} before the master stopped: {}", what, e.getMessage());
+                    fail(requests, "the master stopped before it could store this: " + e.getMessage());
+                    return false;
+                }
+                log.error("could not store {}, retrying in {} ms: {}", what, backoffMs, e.getMessage());
+                pause(backoffMs);
+                backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            }
+        }
+    }
+
+    /** Waits before the next try; close() cuts it short, an interrupt is noted and ignored. */
+    private void pause(long ms) {
+        synchronized (wake) {
+            try {
+                if (!closing) {
+                    wake.wait(ms);
+                } else {
+                    long left = TimeUnit.NANOSECONDS.toMillis(closeDeadline - System.nanoTime());
+                    if (left > 0) {
+                        wake.wait(Math.min(ms, left));
+                    }
+                }
+            } catch (InterruptedException e) {
+                log.debug("journal interrupted during its backoff; the retries go on");
+            }
+        }
+    }
+
+    private static void fail(List<Request> requests, String why) {
+        CoreException error = CoreException.unavailable(why);
+        for (Request r : requests) {
+            if (r.onFailed() != null) {
+                try {
+                    r.onFailed().accept(error);
+                } catch (RuntimeException e) {
+                    log.debug("a journal failure callback failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    /** Closes with the default time limit. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Commits what is queued, for at most {@code limit}; what cannot be stored by then fails with UNAVAILABLE.
+     * Idempotent.
+     */
+    void close(Duration limit) {
+        if (closing) {
+            return;
+        }
+        closeDeadline = System.nanoTime() + limit.toNanos();
+        closing = true;
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+        if (thread != null) {
+            running = false;
+            try {
+                thread.join(limit.toMillis() + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            while (drainOnce() > 0 && System.nanoTime() - closeDeadline < 0) {
+                // commit what is queued on the closing thread
+            }
+        }
+        closed = true;
+        List<Request> left = new ArrayList<>();
+        queue.drainTo(left);
+        if (!left.isEmpty()) {
+            log.error("{} writes could not be stored before the master stopped", left.size());
+            fail(left, "the master stopped before it could store this");
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.model.WorkerState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.master.store.Store;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read side: what clients and the dashboard see of jobs and workers. Live snapshots of the active jobs are
+ * published at most every publish interval (when they changed) to a map other threads read and to the jobs'
+ * watchers; queries about what runs now are answered on the loop, queries about what has ended from the store.
+ * Never changes scheduling state.
+ */
+final class StatusBoard {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusBoard.class);
+
+    private final Loop loop;
+    private final Store store;
+    private final Jobs jobs;
+    private final Collection<WorkerEntry> workers;
+    private final AttemptTable attempts;
+    private final WorkerEvents events;
+    // shared with other threads
+    private final ConcurrentHashMap<String, JobSnapshot> activeSnapshots = new ConcurrentHashMap<>();
+    // loop-confined
+    private final Map<String, List<Consumer<JobSnapshot>>> watchers = new HashMap<>();
+    private final Map<String, JobSnapshot> published = new HashMap<>();
+
+    StatusBoard(Loop loop, Store store, Jobs jobs, Collection<WorkerEntry> workers, AttemptTable attempts,
+            WorkerEvents events) {
+        this.loop = loop;
+        this.store = store;
+        this.jobs = jobs;
+        this.workers = workers;
+        this.attempts = attempts;
+        this.events = events;
+    }
+
+    // ------------------------------------------------------------------------------------------ publishing (loop)
+
+    JobSnapshot live(JobRunner job) {
+        return job.snapshot(null, null, null, null, 0, waitingReason(job));
+    }
+
+    /** Publishes the job's status now. */
+    JobSnapshot publish(JobRunner job) {
+        JobSnapshot snapshot = live(job);
+        published.put(job.id, snapshot);
+        activeSnapshots.put(job.id, snapshot);
+        List<Consumer<JobSnapshot>> list = watchers.get(job.id);
+        if (list != null) {
+            for (Consumer<JobSnapshot> w : list) {
+                notify(w, snapshot);
+            }
+        }
+        return snapshot;
+    }
+
+    /** The job changed in a way watchers should see at the next publish; nothing to do before then. */
+    void changed(JobRunner job) {
+        published.remove(job.id);
+    }
+
+    /** Periodic: publishes each active job whose status changed since it was last published. */
+    void publishChanged() {
+        for (JobRunner job : jobs.all()) {
+            JobSnapshot last = published.get(job.id);
+            if (last == null || !last.equals(live(job))) {
+                publish(job);
+            }
+        }
+    }
+
+    /** The job's final state is stored: its watchers get it, and it leaves the live board. */
+    void ended(JobRunner job, JobSnapshot last) {
+        published.remove(job.id);
+        activeSnapshots.remove(job.id);
+        List<Consumer<JobSnapshot>> list = watchers.remove(job.id);
+        if (list != null) {
+            for (Consumer<JobSnapshot> w : list) {
+                notify(w, last);
+            }
+        }
+    }
+
+    private static void notify(Consumer<JobSnapshot> watcher, JobSnapshot snapshot) {
+        try {
+            watcher.accept(snapshot);
+        } catch (RuntimeException e) {
+            log.debug("a job watcher failed: {}", e.toString());
+        }
+    }
+
+    /** Why a job that has tasks queued runs none of them; empty if it does run, or will as soon as it can. */
+    String waitingReason(JobRunner job) {
+        if (job.ending() || job.state.isTerminal()) {
+            return "";
+        }
+        if (job.held) {
+            return "waiting for its workers to reconnect after the master restarted";
+        }
+        if (job.runningUnits > 0 || job.queue.isEmpty()) {
+            return "";
+        }
+        int connected = 0;
+        int matching = 0;
+        int bigEnough = 0;
+        int available = 0;
+        for (WorkerEntry w : workers) {
+            if (w.session == null || !w.session.open) {
+                continue;
+            }
+            connected++;
+            if (!job.requirement.isAny() && !job.requirement.matches(w.attributes())) {
+                continue;
+            }
+            matching++;
+            if (w.slots < job.slotsPerTask) {
+                continue;
+            }
+            bigEnough++;
+            if (w.state == WorkerState.ALIVE && !w.session.draining) {
+                available++;
+            }
+        }
+        if (connected == 0) {
+            return "no worker is connected";
+        }
+        if (matching == 0) {
+            return "no worker matches " + job.requirement;
+        }
+        if (bigEnough == 0) {
+            return "no matching worker has " + job.slotsPerTask + " slots";
+        }
+        if (available == 0) {
+            return "every matching worker is draining or suspected";
+        }
+        if (job.queue.ready.isEmpty()) {
+            return "waiting to retry failed tasks";
+        }
+        return "waiting for a free slot on " + available + (available == 1 ? " matching worker" : " matching workers");
+    }
+
+    // ------------------------------------------------------------------------------------------ queries (any thread)
+
+    Optional<JobSnapshot> job(String id) {
+        if (activeSnapshots.containsKey(id)) {
+            JobSnapshot live = loop.call(() -> {
+                JobRunner job = jobs.active(id);
+                return job == null ? null : live(job);
+            });
+            if (live != null) {
+                return Optional.of(live);
+            }
+        }
+        // not active: it has ended (its final state was stored before it left the active map), or is unknown
+        return store.findJob(id).map(JobSnapshot::of);
+    }
+
+    List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
+        List<JobRow> rows = store.listJobs(limit, states, owner, schedule);
+        Map<String, JobSnapshot> live = loop.call(() -> {
+            Map<String, JobSnapshot> snapshots = new HashMap<>();
+            for (JobRow row : rows) {
+                JobRunner job = jobs.active(row.id());
+                if (job != null) {
+                    snapshots.put(row.id(), live(job));
+                }
+            }
+            return snapshots;
+        });
+        List<JobSnapshot> out = new ArrayList<>();
+        for (JobRow row : rows) {
+            JobSnapshot snapshot = live.get(row.id());
+            out.add(snapshot != null && !row.state().isTerminal() ? snapshot : JobSnapshot.of(row));
+        }
+        return out;
+    }
+
+    ResultData result(String id) {
+        JobRow row = store.findJob(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        if (row.state() != JobState.SUCCEEDED) {
+            throw CoreException.precondition("job " + id + " has no result: it is " + row.state()
+                    + (row.error() != null ? " (" + row.error() + ")" : ""));
+        }
+        byte[] bytes = store.jobResult(id).orElse(new byte[0]);
+        return new ResultData(id, bytes, row.resultMediaType(), row.resultText());
+    }
+
+    /** Why a job cannot be cancelled: it is unknown, or has ended (a rare path: reads the store). */
+    CoreException endedOrUnknown(String id) {
+        Optional<JobRow> row = store.findJob(id);
+        if (row.isEmpty()) {
+            return CoreException.notFound("job_id: no job " + id);
+        }
+        return CoreException.precondition("job " + id + " has already ended (" + row.get().state() + ")");
+    }
+
+    Runnable watch(String id, Consumer<JobSnapshot> listener) {
+        JobSnapshot current = job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        if (current.state().isTerminal()) {
+            listener.accept(current);
+            return () -> { };
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<JobSnapshot> guarded = s -> {
+            if (!stopped.get()) {
+                listener.accept(s);
+            }
+        };
+        loop.post(() -> {
+            if (jobs.active(id) == null) {
+                store.findJob(id).map(JobSnapshot::of).ifPresent(guarded);
+                return;
+            }
+            watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
+            guarded.accept(activeSnapshots.getOrDefault(id, current));
+        });
+        return () -> {
+            stopped.set(true);
+            loop.post(() -> {
+                List<Consumer<JobSnapshot>> list = watchers.get(id);
+                if (list != null) {
+                    list.remove(guarded);
+                    if (list.isEmpty()) {
+                        watchers.remove(id);
+                    }
+                }
+            });
+        };
+    }
+
+    List<WorkerSnapshot> workers(boolean includeDeparted) {
+        return loop.call(() -> {
+            List<WorkerSnapshot> out = new ArrayList<>();
+            for (WorkerEntry e : workers) {
+                if (includeDeparted || !e.state.isDeparted()) {
+                    out.add(e.snapshot());
+                }
+            }
+            out.sort((a, b) -> a.name().compareTo(b.name()));
+            return out;
+        });
+    }
+
+    Optional<Scheduler.JobDetail> detail(String id) {
+        return loop.call(() -> {
+            JobRunner job = jobs.active(id);
+            return job == null ? Optional.<Scheduler.JobDetail>empty()
+                    : Optional.of(new Scheduler.JobDetail(job.durationBuckets.clone(), new ArrayList<>(job.errors)));
+        });
+    }
+
+    List<Scheduler.RunningAttempt> runningOn(String worker, int limit) {
+        return loop.call(() -> attempts.runningOn(worker, limit));
+    }
+
+    List<WorkerEvent> recentWorkerEvents(int limit) {
+        return loop.call(() -> events.recent(limit));
+    }
+
+    Runnable watchWorkers(int history, Consumer<WorkerEvent> listener) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<WorkerEvent> guarded = e -> {
+            if (!stopped.get()) {
+                listener.accept(e);
+            }
+        };
+        loop.post(() -> {
+            for (WorkerEvent e : events.recent(history)) {
+                guarded.accept(e);
+            }
+            events.watch(guarded);
+        });
+        return () -> {
+            stopped.set(true);
+            loop.post(() -> events.unwatch(guarded));
+        };
+    }
+}

@@ -1,0 +1,256 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.store.Store;
+import io.gridwork.master.store.StoreBatch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What happens when an attempt ends: its result is checked against the attempt table (fencing) and stored, or
+ * refused; a failure, a timeout or a loss goes through the {@link RetryPolicy}, and its decision is applied here,
+ * once for all three. Loop-confined.
+ */
+final class TaskOutcomes {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskOutcomes.class);
+    /** Tasks shorter than this measure scheduling noise more than a worker's speed. */
+    private static final long MIN_TIMED_TASK_MS = 20;
+    /** Weight of the newest task in a worker's speed (an exponential moving average). */
+    private static final double SPEED_WEIGHT = 0.2;
+
+    private final SchedulerOptions options;
+    private final Loop loop;
+    private final AttemptTable attempts;
+    private final Dispatcher dispatcher;
+    private final Flusher flusher;
+    private final RetryPolicy retry;
+    private final Function<String, JobRunner> activeJob;
+    private final Supplier<CoreMetrics> metrics;
+
+    TaskOutcomes(SchedulerOptions options, Loop loop, AttemptTable attempts, Dispatcher dispatcher, Flusher flusher,
+            RetryPolicy retry, Function<String, JobRunner> activeJob, Supplier<CoreMetrics> metrics) {
+        this.options = options;
+        this.loop = loop;
+        this.attempts = attempts;
+        this.dispatcher = dispatcher;
+        this.flusher = flusher;
+        this.retry = retry;
+        this.activeJob = activeJob;
+        this.metrics = metrics;
+    }
+
+    /** A result from a worker's stream. */
+    void result(Session s, Messages.Result r, Instant now) {
+        Attempt a = s.attempts.get(r.key().attemptId());
+        if (a == null || !a.job.id.equals(r.key().jobId()) || a.task.index != r.key().index()) {
+            String reason = attempts.notCurrent(r.key());
+            reject(s, r.key(), reason);
+            log.atInfo().addKeyValue("job", r.key().jobId()).addKeyValue("task", r.key().index())
+                    .addKeyValue("worker", s.worker.name).log("refused a result from {}: {}", s, reason);
+            return;
+        }
+        JobRunner job = a.job;
+        if (!job.dispatchable() && job.phase() != JobPhase.MERGING) {
+            // the job is ending: nothing more of it is stored
+            attempts.detach(a);
+            s.outbox.acks.add(r.key());
+            flusher.markDirty(s);
+            return;
+        }
+        if (a.task.finished()) {
+            // another attempt of the task (a speculative one, or the original) finished first
+            attempts.detach(a);
+            reject(s, r.key(), "task " + a.task.index + " of job " + job.id + " already finished on another worker");
+            return;
+        }
+        s.attempts.remove(a.id);
+        if (r.succeeded() && r.output().length > options.maxOutputBytes()) {
+            failed(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
+                    + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), now);
+        } else if (r.succeeded()) {
+            recordDuration(a, r.durationMs());
+            attempts.succeeded(a, new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
+                    r.durationMs()), written -> stored(a, written));
+            if (a.task.live > 0) {
+                cancelOthers(a);
+            }
+        } else {
+            failed(a, r.failure(), now);
+        }
+    }
+
+    /**
+     * Refuses a result (or, with {@code s} null, a task a registering worker said it holds): counted for its job,
+     * and the worker is told why.
+     */
+    void reject(Session s, Messages.TaskKey key, String reason) {
+        if (s != null) {
+            s.outbox.rejections.add(new Messages.Rejection(key, reason));
+            flusher.markDirty(s);
+        }
+        JobRunner job = activeJob.apply(key.jobId());
+        if (job != null) {
+            job.rejected++;
+            metrics.get().rejected.increment();
+        }
+    }
+
+    /** A result whose output is now stored (or was already: {@code written} false). */
+    private void stored(Attempt a, boolean written) {
+        JobRunner job = a.job;
+        if (written) {
+            a.task.moveTo(io.gridwork.master.model.TaskState.SUCCEEDED);
+            job.succeeded++;
+            metrics.get().succeeded.increment();
+            a.session.worker.completed++;
+        } else {
+            log.atWarn().addKeyValue("job", job.id).addKeyValue("task", a.task.index)
+                    .addKeyValue("worker", a.session.worker.name)
+                    .log("a second output arrived from {} and was not stored", a.session);
+        }
+        if (job.dispatchable()) {
+            job.taskStored();
+        }
+    }
+
+    /** Measures the job's tasks and the worker's speed against them (a moving average of mean / duration). */
+    private static void recordDuration(Attempt a, long durationMs) {
+        JobRunner job = a.job;
+        long d = Math.max(1, durationMs);
+        double mean = job.meanTaskMillis();
+        job.durationBuckets[Store.durationBucket(Math.max(0, durationMs))]++;
+        job.durationCount++;
+        job.durationSumMs += d;
+        if (job.durationCount > 2 && Math.max(mean, d) >= MIN_TIMED_TASK_MS) {
+            double ratio = Math.max(0.01, Math.min(100, mean / d));
+            WorkerEntry w = a.session.worker;
+            w.speed = w.speed * (1 - SPEED_WEIGHT) + ratio * SPEED_WEIGHT;
+        }
+    }
+
+    /** The first result of a task wins: its other attempts are cancelled, and their results refused if they come. */
+    private void cancelOthers(Attempt winner) {
+        for (Attempt o : new ArrayList<>(winner.job.attempts.values())) {
+            if (o == winner || o.task != winner.task || o.completing) {
+                continue;
+            }
+            attempts.cancel(o);
+            log.atInfo().addKeyValue("job", winner.job.id).addKeyValue("task", winner.task.index)
+                    .addKeyValue("worker", o.session.worker.name)
+                    .log("attempt {} on {} finished first; attempt {} on {} is cancelled", winner.number,
+                            winner.session.worker.name, o.number, o.session.worker.name);
+        }
+    }
+
+    /** The task's code threw. */
+    void failed(Attempt a, Messages.Failure f, Instant now) {
+        attempts.detach(a);
+        QueuedTask t = a.task;
+        t.failures++;
+        String worker = a.session.worker.name;
+        log.atInfo().addKeyValue("job", a.job.id).addKeyValue("task", t.index).addKeyValue("worker", worker)
+                .log("task failed on {} (attempt {} of {}): {}", worker, t.failures, a.job.maxAttempts, f.message());
+        failure(a, f.message(), retry.failed(t.index, t.failures, a.job.maxAttempts, f.retryable(), f.message()), now);
+    }
+
+    /** An attempt ran longer than its job's task timeout without progress: cancel it and retry elsewhere. */
+    void timedOut(Attempt a, Instant now) {
+        attempts.cancel(a);
+        QueuedTask t = a.task;
+        t.failures++;
+        String message = "timed out on worker " + a.session.worker.name + " (no progress for " + a.job.taskTimeoutMs
+                + " ms)";
+        log.atInfo().addKeyValue("job", a.job.id).addKeyValue("task", t.index)
+                .addKeyValue("worker", a.session.worker.name).log("task {}", message);
+        failure(a, message, retry.timedOut(t.index, t.failures, a.job.maxAttempts, message), now);
+    }
+
+    /** A failure or timeout, decided: counted against the worker, then retried or the end of the job. */
+    private void failure(Attempt a, String message, RetryPolicy.Decision decision, Instant now) {
+        JobRunner job = a.job;
+        QueuedTask t = a.task;
+        WorkerEntry w = a.session.worker;
+        w.failed++;
+        t.lastError = message;
+        job.noteError(t.index, a.number, w.name, message, now);
+        apply(job, t, decision, w.id, w.id, message);
+    }
+
+    /**
+     * An attempt lost with its worker: it goes back to its job without using up the task's attempts. If the worker
+     * died under it ({@code crashed}) often enough, the task is quarantined and its job fails.
+     */
+    void lose(Attempt a, String cause, boolean crashed) {
+        attempts.detach(a);
+        JobRunner job = a.job;
+        QueuedTask t = a.task;
+        if (!job.dispatchable() || t.state.isTerminal()) {
+            return;
+        }
+        t.losses++;
+        job.lost++;
+        metrics.get().lost.increment();
+        if (crashed) {
+            t.crashes++;
+        }
+        RetryPolicy.Decision decision = retry.lost(t.index, t.crashes, crashed, cause);
+        if (decision.action() == RetryPolicy.Action.FAIL) {
+            log.atWarn().addKeyValue("job", job.id).addKeyValue("task", t.index)
+                    .log("{} workers died running the task; quarantined", t.crashes);
+            job.noteError(t.index, t.attempts, a.session.worker.name, "quarantined: its worker died under it "
+                    + t.crashes + " times (last: " + cause + ")", loop.now());
+        }
+        apply(job, t, decision, null, a.session.worker.id, "lost: " + cause);
+    }
+
+    /**
+     * Applies the policy's decision: the task runs again (recorded), or its job fails. {@code workerId} is the
+     * worker whose failure count it adds to (null for a loss); {@code avoid} the worker a retry should not go back to.
+     */
+    private void apply(JobRunner job, QueuedTask t, RetryPolicy.Decision decision, String workerId, String avoid,
+            String error) {
+        switch (decision.action()) {
+            case FAIL:
+                job.failForTask(t, decision.error(), workerId);
+                return;
+            case RETRY:
+                job.retried++;
+                metrics.get().retried.increment();
+                flusher.writes().attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
+                        t.crashes, error), workerId);
+                dispatcher.requeue(job, t, avoid, loop.now().plus(decision.delay()));
+                return;
+            default: // REQUEUE: lost, no attempt used up
+                flusher.writes().attemptFailed(new StoreBatch.TaskAttemptFailed(job.id, t.index, t.failures, t.losses,
+                        t.crashes, error), workerId);
+                dispatcher.requeue(job, t, avoid, null);
+        }
+    }
+
+    /** The worker gives back a task it has not started (it was drained). */
+    void released(Attempt a) {
+        attempts.detach(a);
+        dispatcher.requeue(a.job, a.task, null, null);
+    }
+
+    /** Periodic: attempts that made no progress for their job's task timeout are cancelled and retried. */
+    void checkTimeouts(List<JobRunner> jobs, Instant now) {
+        for (JobRunner job : new ArrayList<>(jobs)) {
+            if (job.taskTimeoutMs <= 0 || !job.dispatchable()) {
+                continue;
+            }
+            for (Attempt a : new ArrayList<>(job.attempts.values())) {
+                if (!a.completing && a.started && a.session.open
+                        && Duration.between(a.lastProgress, now).toMillis() > job.taskTimeoutMs) {
+                    timedOut(a, now);
+                }
+            }
+        }
+    }
+}

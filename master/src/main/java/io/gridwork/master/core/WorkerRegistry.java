@@ -1,0 +1,458 @@
+package io.gridwork.master.core;
+
+import io.gridwork.master.model.WorkerState;
+import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.WorkerEventRow;
+import io.gridwork.master.store.WorkerRegistration;
+import io.gridwork.master.store.WorkerRow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every worker the master knows, by id, across its incarnations: registration (through the journal, in the order
+ * registrations reach the loop), streams and their outboxes, the messages that come on them, drains, and, after a
+ * master restart, taking back the tasks workers still hold (adoption). It applies the {@link Liveness} verdicts.
+ * Loop-confined.
+ */
+final class WorkerRegistry {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerRegistry.class);
+
+    /** A closed stream that holds tasks adopted after a restart until the worker's stream opens. */
+    private static final Messages.WorkerLink NO_LINK = new Messages.WorkerLink() {
+        @Override
+        public void send(Messages.Outbound message) {
+        }
+
+        @Override
+        public void close(String reason) {
+        }
+    };
+
+    private final SchedulerOptions options;
+    private final Loop loop;
+    private final Flusher flusher;
+    private final Map<String, WorkerEntry> workers;
+    private final AttemptTable attempts;
+    private final Dispatcher dispatcher;
+    private final TaskOutcomes outcomes;
+    private final Jobs jobs;
+    private final Liveness liveness;
+    private final WorkerEvents events;
+    private final Prober prober;
+    private final Supplier<CoreMetrics> metrics;
+    /** After a restart: workers that were alive before and have not registered again yet. */
+    private final Set<String> awaited = new HashSet<>();
+    private Instant adoptionUntil;
+
+    WorkerRegistry(SchedulerOptions options, Loop loop, Flusher flusher, Map<String, WorkerEntry> workers, AttemptTable attempts, Dispatcher dispatcher, TaskOutcomes outcomes,
+            Jobs jobs, Liveness liveness, WorkerEvents events, Prober prober, Supplier<CoreMetrics> metrics) {
+        this.options = options;
+        this.loop = loop;
+        this.flusher = flusher;
+        this.workers = workers;
+        this.attempts = attempts;
+        this.dispatcher = dispatcher;
+        this.outcomes = outcomes;
+        this.jobs = jobs;
+        this.liveness = liveness;
+        this.events = events;
+        this.prober = prober;
+        this.metrics = metrics;
+    }
+
+    /** The workers known before a restart; those that were alive have {@code adoptionGrace} to come back. */
+    void restore(List<WorkerRow> rows) {
+        Instant now = loop.now();
+        for (WorkerRow row : rows) {
+            workers.put(row.id(), new WorkerEntry(row, now));
+            if (!row.state().isDeparted()) {
+                awaited.add(row.id());
+            }
+        }
+        if (!awaited.isEmpty()) {
+            adoptionUntil = now.plus(options.adoptionGrace());
+        }
+    }
+
+    /** Whether resumed jobs wait for their workers to come back. */
+    boolean adopting() {
+        return adoptionUntil != null;
+    }
+
+    WorkerEntry find(String idOrName) {
+        WorkerEntry w = workers.get(idOrName);
+        if (w == null) {
+            for (WorkerEntry e : workers.values()) {
+                if (e.name.equals(idOrName)) {
+                    w = e;
+                }
+            }
+        }
+        return w;
+    }
+
+    // ------------------------------------------------------------------------------------------ registration
+
+    /**
+     * Records a registration through the journal, then admits the new incarnation: of the tasks it holds, those
+     * still assigned to it (or, from before a restart, {@code fromBefore}, if no one else has them) are kept.
+     */
+    void register(WorkerRegistration registration, List<Messages.TaskKey> held,
+            Map<Messages.TaskKey, StoredTask> fromBefore, CompletableFuture<RegisterOutcome> done) {
+        StoreBatch.Generated<WorkerRow> row = flusher.writes().registerWorker(registration);
+        flusher.afterCommit(() -> {
+            try {
+                done.complete(admit(row.get(), held, fromBefore));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                throw e;
+            }
+        });
+        flusher.onFailure(done::completeExceptionally);
+    }
+
+    private RegisterOutcome admit(WorkerRow row, List<Messages.TaskKey> held, Map<Messages.TaskKey, StoredTask> fromBefore) {
+        Instant now = loop.now();
+        WorkerEntry entry = workers.get(row.id());
+        WorkerState before = entry == null ? null : entry.state;
+        if (entry == null) {
+            entry = new WorkerEntry(row, now);
+            workers.put(row.id(), entry);
+        } else {
+            if (entry.session != null) {
+                closeSession(entry.session, "the worker registered again", true);
+            }
+            entry.update(row);
+        }
+        entry.lastHeartbeat = now;
+        List<Messages.TaskKey> keep = new ArrayList<>();
+        List<Messages.TaskKey> drop = new ArrayList<>();
+        Set<Long> kept = new HashSet<>();
+        for (Messages.TaskKey key : held) {
+            Attempt a = attempts.get(key.attemptId());
+            boolean ours = a != null && a.session.worker == entry && !a.completing && a.job.id.equals(key.jobId())
+                    && a.task.index == key.index();
+            if (ours || (fromBefore.containsKey(key) && adopt(entry, key, fromBefore.get(key), now))) {
+                keep.add(key);
+                kept.add(key.attemptId());
+            } else {
+                drop.add(key);
+                outcomes.reject(null, key, null);
+            }
+        }
+        boolean crashed = entry.streamBroke;
+        for (Attempt a : attempts.orphans(entry)) {
+            if (!kept.contains(a.id)) {
+                outcomes.lose(a, "worker " + entry.name + " came back without it", crashed);
+            }
+        }
+        entry.streamBroke = false;
+        apply(liveness.registered(entry, before, row.incarnation()));
+        persist(entry);
+        if (awaited.remove(entry.id) && awaited.isEmpty()) {
+            releaseAdoption("every worker that was alive before the restart is back");
+        }
+        if (!keep.isEmpty() || !drop.isEmpty()) {
+            log.atInfo().addKeyValue("worker", row.name()).log("worker holds {} tasks: keeps {}, drops {} (reassigned or done)",
+                    held.size(), keep.size(), drop.size());
+        }
+        dispatcher.dispatchHungry();
+        return new RegisterOutcome(row.id(), row.incarnation(), keep, drop);
+    }
+
+    /** Takes back a task that was running before the master restarted, for the worker that still holds it. */
+    private boolean adopt(WorkerEntry entry, Messages.TaskKey key, StoredTask stored, Instant now) {
+        JobRunner job = jobs.active(key.jobId());
+        if (job == null || !job.adoptable(key.index())) {
+            return false;
+        }
+        QueuedTask task = job.adopt(stored);
+        if (entry.parked == null) {
+            entry.parked = new Session(entry, entry.incarnation, NO_LINK);
+            entry.parked.open = false;
+        }
+        attempts.add(key.attemptId(), job, task, entry.parked, now);
+        return true;
+    }
+
+    /** Resumed jobs may dispatch: their workers had their chance to take back what they were running. */
+    private void releaseAdoption(String why) {
+        if (adoptionUntil == null) {
+            return;
+        }
+        adoptionUntil = null;
+        for (String id : new ArrayList<>(awaited)) {
+            WorkerEntry w = workers.get(id);
+            if (w != null && w.session == null && !w.state.isDeparted()) {
+                apply(liveness.dead(w, "it did not reconnect within " + options.adoptionGrace().toSeconds()
+                        + " s of the master restart", false, attempts::heldBy));
+            }
+        }
+        awaited.clear();
+        int resumed = jobs.releaseHeld();
+        if (resumed > 0) {
+            log.info("{} resumed jobs dispatch again: {}", resumed, why);
+        }
+        dispatcher.dispatchHungry();
+    }
+
+    // ------------------------------------------------------------------------------------------ streams
+
+    /** Opens the stream of a registered incarnation; {@code name}, if not null, must be the worker's. */
+    Session connect(String workerId, long incarnation, String name, Messages.WorkerLink link) {
+        WorkerEntry entry = workers.get(workerId);
+        if (entry == null) {
+            throw CoreException.notFound("hello.worker_id: unknown worker " + workerId + "; register first");
+        }
+        if (name != null && !name.equals(entry.name)) {
+            throw new CoreException(CoreException.Kind.PERMISSION_DENIED, "hello.worker_id: " + workerId
+                    + " is worker " + entry.name + ", not " + name);
+        }
+        if (entry.incarnation != incarnation) {
+            throw CoreException.precondition("hello.incarnation " + incarnation + " of worker " + entry.name
+                    + " is not current (" + entry.incarnation + "); register again");
+        }
+        if (entry.session != null) {
+            closeSession(entry.session, "replaced by a newer stream", true);
+        }
+        Session session = new Session(entry, incarnation, link);
+        entry.session = session;
+        entry.lastHeartbeat = loop.now();
+        attempts.moveOrphans(entry, session); // attempts it kept when it registered again
+        entry.parked = null;
+        persist(entry);
+        return session;
+    }
+
+    /** The stream ended: cleanly after draining (the worker left), or it broke (the worker is probed at once). */
+    void closed(Session session, String cause, boolean clean) {
+        if (!session.open) {
+            return;
+        }
+        WorkerEntry w = session.worker;
+        if (clean && session.draining) {
+            closeSession(session, cause, false);
+            if (w.session == null) {
+                apply(liveness.left(w, "it drained and left"));
+            }
+        } else {
+            closeSession(session, cause, true);
+            if (w.session == null) {
+                apply(liveness.streamBroke(w, cause, loop.now(), workers.values(), attempts::heldBy));
+            }
+        }
+    }
+
+    /**
+     * Ends a stream: its attempts are lost and go back to their jobs, unless {@code keepTasks} (the worker may come
+     * back for them). The stream is closed on the wire too.
+     */
+    void closeSession(Session s, String cause, boolean keepTasks) {
+        s.open = false;
+        s.link.close(cause);
+        dispatcher.forget(s);
+        flusher.forget(s);
+        WorkerEntry w = s.worker;
+        if (w.session == s) {
+            w.session = null;
+        }
+        for (String jobId : s.jobsSent) {
+            JobRunner job = jobs.active(jobId);
+            if (job != null) {
+                job.knownBy.remove(s);
+            }
+        }
+        if (!keepTasks && !s.attempts.isEmpty()) {
+            for (Attempt a : new ArrayList<>(s.attempts.values())) {
+                outcomes.lose(a, cause, false);
+            }
+            dispatcher.dispatchHungry();
+        }
+        flusher.schedule();
+    }
+
+    /** A message on a worker's stream (ignored unless the stream is its worker's current one). */
+    void message(Session s, Messages.Inbound m) {
+        WorkerEntry w = s.worker;
+        if (!s.open || w.session != s) {
+            return;
+        }
+        Instant now = loop.now();
+        apply(liveness.heard(w, now));
+        if (m.heartbeatSeq() >= 0) {
+            s.outbox.heartbeatAck = m.heartbeatSeq();
+            flusher.markDirty(s);
+        }
+        for (Messages.ProbeResult p : m.probeResults()) {
+            apply(liveness.probeResult(p, now, attempts::heldBy));
+        }
+        for (Messages.Result r : m.results()) {
+            outcomes.result(s, r, now);
+        }
+        for (Messages.Progress p : m.progress()) {
+            Attempt a = s.attempts.get(p.key().attemptId());
+            if (a != null) {
+                a.started = true;
+                a.progress = p.fraction();
+                a.lastProgress = now;
+            }
+        }
+        for (Messages.TaskKey key : m.crashed()) {
+            Attempt a = s.attempts.get(key.attemptId());
+            if (a != null) {
+                outcomes.lose(a, "it called System.exit on worker " + w.name, true);
+            }
+        }
+        if (m.draining() && !s.draining) {
+            s.draining = true;
+            dispatcher.forget(s);
+            apply(liveness.draining(w, "it is shutting down"));
+        }
+        for (Messages.TaskKey key : m.released()) {
+            Attempt a = s.attempts.get(key.attemptId());
+            if (a != null) {
+                outcomes.released(a);
+            }
+        }
+        if (m.credit() > 0) {
+            int capacity = w.slots + w.prefetch - s.heldUnits;
+            s.credits = Math.max(0, Math.min(s.credits + m.credit(), capacity));
+            dispatcher.dispatch(s);
+        }
+        if (!m.released().isEmpty() || !m.crashed().isEmpty()) {
+            dispatcher.dispatchHungry();
+        }
+    }
+
+    /** An operator drains (or undrains) a worker; stored, so it outlives restarts. */
+    WorkerSnapshot drain(String worker, boolean drain, String by) {
+        WorkerEntry w = find(worker);
+        if (w == null) {
+            throw CoreException.notFound("worker: no worker named " + worker);
+        }
+        if (w.drainRequested != drain) {
+            w.drainRequested = drain;
+            List<Liveness.Verdict> verdicts = liveness.drainRequested(w, drain, by == null || by.isEmpty() ? "an operator" : by);
+            if (verdicts.isEmpty()) {
+                log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {} by {} while {}", w.id,
+                        drain ? "drained" : "undrained", by, w.state);
+            }
+            apply(verdicts);
+            persist(w);
+            if (w.session != null) {
+                if (drain) {
+                    // tasks it holds but has not started go elsewhere; the running ones finish
+                    dispatcher.forget(w.session);
+                    w.session.outbox.releaseUnstarted = true;
+                    flusher.markDirty(w.session);
+                } else {
+                    dispatcher.dispatch(w.session);
+                }
+            }
+        }
+        return w.snapshot();
+    }
+
+    /** Periodic: the failure detector, and the end of the adoption window after a restart. */
+    void tick(Instant now) {
+        apply(liveness.tick(workers.values(), now, attempts::heldBy));
+        if (adoptionUntil != null && now.isAfter(adoptionUntil)) {
+            releaseAdoption("the adoption grace period ended");
+        }
+    }
+
+    /** At shutdown: every stream is told, after what is queued for it. */
+    void closeAll() {
+        for (WorkerEntry e : workers.values()) {
+            if (e.session != null && e.session.open) {
+                Session s = e.session;
+                flusher.send(s);
+                s.open = false;
+                e.session = null;
+                s.link.close("the master is shutting down");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ verdicts
+
+    /** Applies what the failure detector decided, in order. */
+    void apply(List<Liveness.Verdict> verdicts) {
+        for (Liveness.Verdict v : verdicts) {
+            if (v instanceof Liveness.Verdict.Changed c) {
+                changed(c);
+            } else if (v instanceof Liveness.Verdict.ProbeDirect p) {
+                prober.probe(p.address(), p.port(), p.timeout()).whenComplete((outcome, error) -> loop.post(() ->
+                        apply(liveness.answered(p.worker(), p.suspicion(), p.round(), "direct",
+                                outcome != null && outcome.reachable(),
+                                outcome != null ? outcome.detail() : String.valueOf(error), loop.now(),
+                                attempts::heldBy))));
+            } else if (v instanceof Liveness.Verdict.ProbeViaPeer p) {
+                p.peer().session.outbox.probes.add(p.probe());
+                flusher.markDirty(p.peer().session);
+                loop.schedule(p.answerWithin(), () -> apply(liveness.unanswered(p.probe().probeId(), loop.now(),
+                        attempts::heldBy)));
+            } else if (v instanceof Liveness.Verdict.ProbeAgain p) {
+                loop.schedule(p.after(), () -> apply(liveness.nextRound(p.worker(), p.suspicion(), loop.now(),
+                        workers.values(), attempts::heldBy)));
+            } else if (v instanceof Liveness.Verdict.CloseStream c) {
+                if (c.worker().session != null && c.worker().session.open) {
+                    closeSession(c.worker().session, c.reason(), true);
+                }
+            } else if (v instanceof Liveness.Verdict.Dead d) {
+                dead(d);
+            }
+        }
+    }
+
+    private void changed(Liveness.Verdict.Changed c) {
+        WorkerEntry w = c.worker();
+        if (c.state() != null && w.state != c.state()) {
+            w.state = w.state.moveTo(c.state());
+        }
+        Instant now = loop.now();
+        WorkerEvent e = events.record(w, c.type(), c.reason(), now);
+        flusher.writes().worker(update(w)).workerEvent(new WorkerEventRow(0, w.id, w.name, c.type(), c.reason(),
+                w.incarnation, e.at()));
+        if (c.state() == WorkerState.ALIVE && w.session != null && w.session.open) {
+            dispatcher.dispatch(w.session);
+        }
+    }
+
+    /** A dead worker: its stream is closed and the tasks it kept go elsewhere at once. */
+    private void dead(Liveness.Verdict.Dead d) {
+        WorkerEntry w = d.worker();
+        if (w.session != null) {
+            closeSession(w.session, "declared dead: " + d.reason(), true);
+        }
+        List<Attempt> orphans = attempts.orphans(w);
+        for (Attempt a : orphans) {
+            outcomes.lose(a, "worker " + w.name + " died: " + d.reason(), d.crashed());
+        }
+        if (!orphans.isEmpty()) {
+            dispatcher.dispatchHungry();
+        }
+        if (d.troubleSince() != 0) {
+            metrics.get().detectionToReassignment.record(System.nanoTime() - d.troubleSince(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void persist(WorkerEntry w) {
+        flusher.writes().worker(update(w));
+    }
+
+    static StoreBatch.WorkerUpdate update(WorkerEntry w) {
+        return new StoreBatch.WorkerUpdate(w.id, w.state, w.lastHeartbeat, w.drainRequested);
+    }
+}
