@@ -89,7 +89,7 @@ public final class GridMaster implements AutoCloseable {
         MasterServer rpc = null;
         io.gridwork.master.http.Console web = null;
         try {
-            JarRepository jars = new JarRepository(dataDir.resolve("jars"), store, clock, options.maxJarBytes());
+            JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                     new NamedThreads("gridwork-scheduler", true));
             timerPool = Executors.newScheduledThreadPool(1, new NamedThreads("gridwork-timer", true));
@@ -124,8 +124,8 @@ public final class GridMaster implements AutoCloseable {
             }
             core.start();
             plans = Schedules.start(core, store, clock);
-            TokenRegistry tokens = new TokenRegistry(store, clock);
-            Audit audit = new Audit(store, clock);
+            TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
+            Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
                     new MasterServer.Executors(clientPool, workerPool));
             if (ca != null) {

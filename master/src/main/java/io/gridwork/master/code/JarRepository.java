@@ -1,7 +1,7 @@
 package io.gridwork.master.code;
 
 import io.gridwork.master.store.JarRow;
-import io.gridwork.master.store.Store;
+import io.gridwork.master.store.JarRowRepository;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -30,13 +30,13 @@ public final class JarRepository {
     public static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path directory;
-    private final Store store;
+    private final JarRowRepository rows;
     private final Clock clock;
     private final long maxJarBytes;
 
-    public JarRepository(Path directory, Store store, Clock clock, long maxJarBytes) throws IOException {
+    public JarRepository(Path directory, JarRowRepository rows, Clock clock, long maxJarBytes) throws IOException {
         this.directory = Files.createDirectories(directory);
-        this.store = store;
+        this.rows = rows;
         this.clock = clock;
         this.maxJarBytes = maxJarBytes;
         try (var stale = Files.newDirectoryStream(directory, "upload-*.tmp")) {
@@ -52,7 +52,7 @@ public final class JarRepository {
 
     /** The jar with this hash, if the master holds it (its row and its file). */
     public Optional<JarRow> find(String sha256) {
-        return store.findJar(sha256).filter(row -> Files.isRegularFile(path(sha256)));
+        return rows.find(sha256).filter(row -> Files.isRegularFile(path(sha256)));
     }
 
     /** The file of a jar the master holds. */
@@ -129,7 +129,7 @@ public final class JarRepository {
                     Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
                 }
                 JarRow row = new JarRow(sha256, size, fileName, clock.instant());
-                store.insertJar(row);
+                rows.put(row);
                 return row;
             } finally {
                 Files.deleteIfExists(temp);

@@ -8,6 +8,7 @@ import io.gridwork.master.store.JobRow;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.TaskDurations;
 import io.gridwork.sdk.JobArgs;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -104,7 +105,7 @@ final class JobRunner implements FairShare.Claim {
     /** Durations of its succeeded tasks (for speculation and worker speeds) and by bucket (for the dashboard). */
     long durationCount;
     long durationSumMs;
-    final long[] durationBuckets = new long[Store.DURATION_BUCKETS_MS.length + 1];
+    final long[] durationBuckets = new long[TaskDurations.bucketBoundsMs().length + 1];
     final ArrayDeque<Scheduler.TaskError> errors = new ArrayDeque<>();
 
     /** @param recovering after a restart, with stored pending tasks to read back first */
@@ -264,7 +265,7 @@ final class JobRunner implements FairShare.Claim {
         Store store = services.store();
         services.host().run(id + " split", options.splitTimeout(), () -> {
             if (recovering) {
-                return new Fed(store.pendingTasks(id, cursor, batch), null, false);
+                return new Fed(store.tasks().pending(id, cursor, batch), null, false);
             }
             List<byte[]> inputs = split.next(batch, maxBytes);
             return new Fed(null, inputs, split.isExhausted());
@@ -358,7 +359,7 @@ final class JobRunner implements FairShare.Claim {
         LoadedJob merger = code;
         Store store = services.store();
         services.host().run(id + " merge", services.options().mergeTimeout(), () -> {
-            try (Stream<byte[]> outputs = store.outputs(id)) {
+            try (Stream<byte[]> outputs = store.tasks().outputs(id)) {
                 return merger.merge(outputs, args);
             }
         }, this::onMerged);

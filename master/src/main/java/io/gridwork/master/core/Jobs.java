@@ -6,6 +6,7 @@ import io.gridwork.master.store.JobRow;
 import io.gridwork.master.store.NewJob;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.TaskCounts;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.JobOptions;
 import java.util.ArrayList;
@@ -113,7 +114,7 @@ final class Jobs implements JobRunner.Listener {
         return () -> {
             String sha = submission.jarSha256();
             if (start && !submission.owner().isEmpty()
-                    && store.unfinishedJobs(submission.owner()) >= options.maxQueuedJobsPerUser()) {
+                    && store.jobs().countUnfinished(submission.owner()) >= options.maxQueuedJobsPerUser()) {
                 throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
                         + " jobs queued or running, the limit max-queued-jobs-per-user");
             }
@@ -222,11 +223,11 @@ final class Jobs implements JobRunner.Listener {
                 throw new IllegalStateException("its jar " + sha + " is missing");
             }
             code = host.call(() -> host.load(sha, row.jobClass()), options.splitTimeout(), "loading " + row.jobClass());
-            long[] counts = store.countTasks(row.id());
-            JobRunner job = new JobRunner(row, code, counts[0] > 0, services);
-            job.succeeded = counts[1];
-            job.failed = counts[2];
-            long[] durations = store.durationHistogram(row.id()); // its tasks before the restart, read once
+            TaskCounts counts = store.tasks().count(row.id());
+            JobRunner job = new JobRunner(row, code, counts.pending() > 0, services);
+            job.succeeded = counts.succeeded();
+            job.failed = counts.failed();
+            long[] durations = store.tasks().durationHistogram(row.id()); // its tasks before the restart, read once
             System.arraycopy(durations, 0, job.durationBuckets, 0, durations.length);
             if (!row.splitComplete()) {
                 LoadedJob loaded = code;
@@ -243,7 +244,7 @@ final class Jobs implements JobRunner.Listener {
             }
             log.atInfo().addKeyValue("job", row.id()).log("resuming job ({}): {} of {} tasks done{}", row.jobClass(),
                     job.succeeded, job.produced, row.splitComplete() ? "" : ", split continues");
-            Optional<String> firstError = job.failed > 0 ? store.firstTaskError(job.id) : Optional.empty();
+            Optional<String> firstError = job.failed > 0 ? store.tasks().firstError(job.id) : Optional.empty();
             loop.call(() -> {
                 job.held = adopting.getAsBoolean();
                 add(job);

@@ -127,10 +127,10 @@ public final class Scheduler implements AutoCloseable {
 
     /** Loads the workers and resumes unfinished jobs (part of {@link #start()}; tests call it alone). */
     void recover() {
-        long epoch = store.nextEpoch();
-        List<WorkerRow> workerRows = store.workers();
-        List<JobRow> unfinished = store.unfinishedJobs();
-        List<WorkerEventRow> recentEvents = store.workerEvents(null, 1000);
+        long epoch = store.masterInfo().nextEpoch();
+        List<WorkerRow> workerRows = store.workers().all();
+        List<JobRow> unfinished = store.jobs().unfinished();
+        List<WorkerEventRow> recentEvents = store.workers().events(null, 1000);
         loop.call(() -> {
             attempts.epoch(epoch);
             epochBase = attempts.epochBase();
@@ -315,7 +315,7 @@ public final class Scheduler implements AutoCloseable {
         Map<Messages.TaskKey, StoredTask> fromBefore = new HashMap<>();
         for (Messages.TaskKey key : held) {
             if (key.attemptId() < base) {
-                store.pendingTask(key.jobId(), key.index()).ifPresent(t -> fromBefore.put(key, t));
+                store.tasks().pending(key.jobId(), key.index()).ifPresent(t -> fromBefore.put(key, t));
             }
         }
         CompletableFuture<RegisterOutcome> done = new CompletableFuture<>();

@@ -166,11 +166,11 @@ final class StatusBoard {
             }
         }
         // not active: it has ended (its final state was stored before it left the active map), or is unknown
-        return store.findJob(id).map(JobSnapshot::of);
+        return store.jobs().find(id).map(JobSnapshot::of);
     }
 
     List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
-        List<JobRow> rows = store.listJobs(limit, states, owner, schedule);
+        List<JobRow> rows = store.jobs().list(limit, states, owner, schedule);
         Map<String, JobSnapshot> live = loop.call(() -> {
             Map<String, JobSnapshot> snapshots = new HashMap<>();
             for (JobRow row : rows) {
@@ -190,18 +190,18 @@ final class StatusBoard {
     }
 
     ResultData result(String id) {
-        JobRow row = store.findJob(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        JobRow row = store.jobs().find(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
         if (row.state() != JobState.SUCCEEDED) {
             throw CoreException.precondition("job " + id + " has no result: it is " + row.state()
                     + (row.error() != null ? " (" + row.error() + ")" : ""));
         }
-        byte[] bytes = store.jobResult(id).orElse(new byte[0]);
+        byte[] bytes = store.jobs().result(id).orElse(new byte[0]);
         return new ResultData(id, bytes, row.resultMediaType(), row.resultText());
     }
 
     /** Why a job cannot be cancelled: it is unknown, or has ended (a rare path: reads the store). */
     CoreException endedOrUnknown(String id) {
-        Optional<JobRow> row = store.findJob(id);
+        Optional<JobRow> row = store.jobs().find(id);
         if (row.isEmpty()) {
             return CoreException.notFound("job_id: no job " + id);
         }
@@ -222,7 +222,7 @@ final class StatusBoard {
         };
         loop.post(() -> {
             if (jobs.active(id) == null) {
-                store.findJob(id).map(JobSnapshot::of).ifPresent(guarded);
+                store.jobs().find(id).map(JobSnapshot::of).ifPresent(guarded);
                 return;
             }
             watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);

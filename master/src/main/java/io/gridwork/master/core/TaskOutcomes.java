@@ -1,7 +1,7 @@
 package io.gridwork.master.core;
 
-import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.TaskDurations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,7 +124,7 @@ final class TaskOutcomes {
         JobRunner job = a.job;
         long d = Math.max(1, durationMs);
         double mean = job.meanTaskMillis();
-        job.durationBuckets[Store.durationBucket(Math.max(0, durationMs))]++;
+        job.durationBuckets[TaskDurations.bucket(Math.max(0, durationMs))]++;
         job.durationCount++;
         job.durationSumMs += d;
         if (job.durationCount > 2 && Math.max(mean, d) >= MIN_TIMED_TASK_MS) {

@@ -8,6 +8,9 @@ import io.gridwork.master.core.WorkerSnapshot;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.store.Store;
+import io.gridwork.master.store.StoredTaskState;
+import io.gridwork.master.store.TaskDurations;
+import io.gridwork.master.store.TaskView;
 import io.gridwork.master.store.WorkerEventRow;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,9 +39,6 @@ public final class ReadModel {
     private static final int ACTIVE_JOBS_READ = 10_000;
     /** Errored tasks shown for an ended job. */
     private static final int ERRORED_TASKS_SHOWN = 20;
-    /** The stored task states, by their code in the store. */
-    private static final TaskLine.State[] STORED_TASK_STATES = {
-        TaskLine.State.PENDING, TaskLine.State.SUCCEEDED, TaskLine.State.FAILED, TaskLine.State.CANCELLED};
 
     private final Scheduler scheduler;
     private final Store store;
@@ -84,7 +84,7 @@ public final class ReadModel {
     /** How many jobs the store holds in each state (states with none are absent). */
     public Map<JobState, Long> jobsByState() {
         Map<JobState, Long> out = new EnumMap<>(JobState.class);
-        store.jobsByState().forEach((state, n) -> {
+        store.jobs().countByState().forEach((state, n) -> {
             for (JobState s : JobState.values()) {
                 if (s.name().equals(state)) {
                     out.put(s, n);
@@ -123,10 +123,11 @@ public final class ReadModel {
         }
         Ended kept = ended.get(job.id());
         if (kept == null) {
-            long[] durations = store.jobDurations(job.id()).orElseGet(() -> store.durationHistogram(job.id()));
+            long[] durations = store.jobs().durations(job.id())
+                    .orElseGet(() -> store.tasks().durationHistogram(job.id()));
             boolean hadErrors = job.tasks().failed() > 0 || job.tasks().retried() > 0 || job.state() == JobState.FAILED;
             kept = new Ended(histogram(durations), hadErrors
-                    ? lines(store.taskPage(job.id(), 0, -1, true, ERRORED_TASKS_SHOWN)) : List.of());
+                    ? lines(store.tasks().page(job.id(), 0, null, true, ERRORED_TASKS_SHOWN)) : List.of());
             if (job.state().isTerminal()) {
                 ended.put(job.id(), kept);
             }
@@ -136,14 +137,14 @@ public final class ReadModel {
 
     /** Up to {@code limit} of a job's tasks in index order from index {@code from}, those {@code filter} keeps. */
     public TaskPage tasks(String jobId, long from, TaskFilter filter, int limit) {
-        int state = switch (filter) {
-            case ALL, ERRORS -> -1;
-            case PENDING -> 0;
-            case SUCCEEDED -> 1;
-            case FAILED -> 2;
-            case CANCELLED -> 3;
+        StoredTaskState state = switch (filter) {
+            case ALL, ERRORS -> null;
+            case PENDING -> StoredTaskState.PENDING;
+            case SUCCEEDED -> StoredTaskState.SUCCEEDED;
+            case FAILED -> StoredTaskState.FAILED;
+            case CANCELLED -> StoredTaskState.CANCELLED;
         };
-        List<Store.TaskView> page = store.taskPage(jobId, from, state, filter == TaskFilter.ERRORS, limit + 1);
+        List<TaskView> page = store.tasks().page(jobId, from, state, filter == TaskFilter.ERRORS, limit + 1);
         return new TaskPage(lines(page.size() > limit ? page.subList(0, limit) : page),
                 page.size() > limit ? page.get(limit).index() : null);
     }
@@ -154,7 +155,7 @@ public final class ReadModel {
         return new ResultView(r.jobId(), r.bytes(), r.mediaType());
     }
 
-    private List<TaskLine> lines(List<Store.TaskView> tasks) {
+    private List<TaskLine> lines(List<TaskView> tasks) {
         Map<String, String> names = new HashMap<>();
         if (!tasks.isEmpty()) {
             for (WorkerSnapshot w : scheduler.workers(true)) {
@@ -162,8 +163,13 @@ public final class ReadModel {
             }
         }
         List<TaskLine> out = new ArrayList<>(tasks.size());
-        for (Store.TaskView t : tasks) {
-            TaskLine.State state = t.state() >= 0 && t.state() < STORED_TASK_STATES.length ? STORED_TASK_STATES[t.state()] : null;
+        for (TaskView t : tasks) {
+            TaskLine.State state = switch (t.state()) {
+                case PENDING -> TaskLine.State.PENDING;
+                case SUCCEEDED -> TaskLine.State.SUCCEEDED;
+                case FAILED -> TaskLine.State.FAILED;
+                case CANCELLED -> TaskLine.State.CANCELLED;
+            };
             out.add(new TaskLine(t.index(), state, t.failures() + t.losses() + (state == TaskLine.State.SUCCEEDED ? 1 : 0),
                     t.failures(), t.losses(), t.workerId(),
                     t.workerId() == null ? null : names.getOrDefault(t.workerId(), t.workerId()), t.durationMs(), t.error()));
@@ -173,7 +179,7 @@ public final class ReadModel {
 
     private static DurationHistogram histogram(long[] counts) {
         List<Long> bounds = new ArrayList<>();
-        for (long b : Store.DURATION_BUCKETS_MS) {
+        for (long b : TaskDurations.bucketBoundsMs()) {
             bounds.add(b);
         }
         List<Long> c = new ArrayList<>();
@@ -251,7 +257,7 @@ public final class ReadModel {
     /** A worker's stored history (by id), at most {@code limit} events, as the store orders them. */
     public List<WorkerEventView> workerHistory(String workerId, int limit) {
         List<WorkerEventView> out = new ArrayList<>();
-        for (WorkerEventRow e : store.workerEvents(workerId, limit)) {
+        for (WorkerEventRow e : store.workers().events(workerId, limit)) {
             out.add(new WorkerEventView(e.seq(), e.workerId(), e.workerName(), e.type(), e.reason(), e.incarnation(), e.at()));
         }
         return out;

@@ -272,12 +272,12 @@ public final class Schedules implements AutoCloseable {
         } catch (SchedulerException e) {
             throw failed("remove the schedule", e);
         }
-        for (ScheduleRunRow waiting : store.waitingScheduleRuns()) {
+        for (ScheduleRunRow waiting : store.scheduleRuns().waiting()) {
             if (waiting.schedule().equals(name)) {
                 stopWaiting(waiting.seq());
             }
         }
-        store.deleteScheduleRuns(name);
+        store.scheduleRuns().deleteFor(name);
         log.info("schedule {} removed", name);
         return last;
     }
@@ -304,9 +304,10 @@ public final class Schedules implements AutoCloseable {
                 }
                 previous = t.getPreviousFireTime() == null ? null : t.getPreviousFireTime().toInstant();
             }
-            List<ScheduleRunRow> history = runs > 0 ? store.scheduleRuns(name, runs) : List.of();
+            List<ScheduleRunRow> history = runs > 0 ? store.scheduleRuns().recent(name, runs) : List.of();
             if (previous == null) {
-                previous = store.scheduleRuns(name, 1).stream().map(ScheduleRunRow::firedAt).findFirst().orElse(null);
+                previous = store.scheduleRuns().recent(name, 1).stream().map(ScheduleRunRow::firedAt).findFirst()
+                        .orElse(null);
             }
             if (state == ScheduleView.State.DONE) {
                 next.clear();
@@ -350,7 +351,7 @@ public final class Schedules implements AutoCloseable {
                     + "cannot be read: " + e);
             return;
         }
-        Optional<ScheduleRunRow> last = store.lastSubmittedRun(name);
+        Optional<ScheduleRunRow> last = store.scheduleRuns().lastSubmitted(name);
         Optional<ScheduleRunRow> running = last.filter(r -> r.jobState() != null && !r.jobState().isTerminal());
         if (running.isPresent() && spec.overlap() != ScheduleSpec.Overlap.ALLOW) {
             String previous = running.get().jobId();
@@ -359,7 +360,7 @@ public final class Schedules implements AutoCloseable {
                         + " was still " + running.get().jobState() + " (overlap policy skip)");
                 return;
             }
-            boolean alreadyWaiting = store.waitingScheduleRuns().stream().anyMatch(r -> r.schedule().equals(name));
+            boolean alreadyWaiting = store.scheduleRuns().waiting().stream().anyMatch(r -> r.schedule().equals(name));
             if (alreadyWaiting) {
                 record(name, scheduledFor, firedAt, ScheduleRunRow.Outcome.SKIPPED, null, "a firing already waits for "
                         + "its previous job " + previous + " to end (overlap policy queue keeps one)");
@@ -388,7 +389,7 @@ public final class Schedules implements AutoCloseable {
             if (seq == 0) {
                 record(name, scheduledFor, firedAt, ScheduleRunRow.Outcome.SUBMITTED, job.id(), note);
             } else {
-                store.updateScheduleRun(seq, ScheduleRunRow.Outcome.SUBMITTED, job.id(), note);
+                store.scheduleRuns().update(seq, ScheduleRunRow.Outcome.SUBMITTED, job.id(), note);
             }
             log.atInfo().addKeyValue("schedule", name).addKeyValue("job", job.id()).log("schedule fired: job {}", job.id());
         } catch (RuntimeException e) {
@@ -397,7 +398,7 @@ public final class Schedules implements AutoCloseable {
             if (seq == 0) {
                 record(name, scheduledFor, firedAt, ScheduleRunRow.Outcome.FAILED, null, reason);
             } else {
-                store.updateScheduleRun(seq, ScheduleRunRow.Outcome.FAILED, null, reason);
+                store.scheduleRuns().update(seq, ScheduleRunRow.Outcome.FAILED, null, reason);
             }
         }
     }
@@ -407,7 +408,8 @@ public final class Schedules implements AutoCloseable {
         if (outcome != ScheduleRunRow.Outcome.SUBMITTED) {
             log.info("schedule {} fired: {}{}", name, outcome, reason == null ? "" : ": " + reason);
         }
-        return store.insertScheduleRun(new ScheduleRunRow(0, name, scheduledFor, firedAt, outcome, jobId, reason, null));
+        return store.scheduleRuns()
+                .insert(new ScheduleRunRow(0, name, scheduledFor, firedAt, outcome, jobId, reason, null));
     }
 
     // ---- firings waiting for the previous job (overlap policy queue)
@@ -437,7 +439,8 @@ public final class Schedules implements AutoCloseable {
         if (stop != null) {
             stop.run();
         }
-        Optional<ScheduleRunRow> run = store.scheduleRuns(name, 1000).stream().filter(r -> r.seq() == seq).findFirst();
+        Optional<ScheduleRunRow> run = store.scheduleRuns().recent(name, 1000).stream().filter(r -> r.seq() == seq)
+                .findFirst();
         if (run.isEmpty() || run.get().outcome() != ScheduleRunRow.Outcome.WAITING) {
             return; // the schedule was removed meanwhile
         }
@@ -449,7 +452,8 @@ public final class Schedules implements AutoCloseable {
             submit(ScheduleSpec.fromData(name, detail.getJobDataMap()), run.get().scheduledFor(), run.get().firedAt(), seq,
                     "started when the job before it ended (overlap policy queue)");
         } catch (SchedulerException | RuntimeException e) {
-            store.updateScheduleRun(seq, ScheduleRunRow.Outcome.FAILED, null, "could not start after waiting: " + e);
+            store.scheduleRuns()
+                    .update(seq, ScheduleRunRow.Outcome.FAILED, null, "could not start after waiting: " + e);
         }
     }
 
@@ -464,11 +468,11 @@ public final class Schedules implements AutoCloseable {
     /** After a restart: firings that were waiting wait again (or go ahead, if their previous job ended meanwhile). */
     private void resumeWaiting() {
         Set<String> seen = new HashSet<>();
-        for (ScheduleRunRow waiting : store.waitingScheduleRuns()) {
+        for (ScheduleRunRow waiting : store.scheduleRuns().waiting()) {
             if (!seen.add(waiting.schedule())) {
                 continue;
             }
-            Optional<ScheduleRunRow> last = store.lastSubmittedRun(waiting.schedule());
+            Optional<ScheduleRunRow> last = store.scheduleRuns().lastSubmitted(waiting.schedule());
             if (last.isPresent() && last.get().jobState() != null && !last.get().jobState().isTerminal()) {
                 waitFor(waiting.seq(), waiting.schedule(), last.get().jobId());
             } else {

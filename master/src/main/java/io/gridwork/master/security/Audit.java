@@ -1,7 +1,7 @@
 package io.gridwork.master.security;
 
+import io.gridwork.master.store.AuditRepository;
 import io.gridwork.master.store.AuditRow;
-import io.gridwork.master.store.Store;
 import java.time.Clock;
 import java.util.List;
 import org.slf4j.Logger;
@@ -12,20 +12,20 @@ public final class Audit {
 
     private static final Logger log = LoggerFactory.getLogger("io.gridwork.audit");
 
-    private final Store store;
+    private final AuditRepository audit;
     private final Clock clock;
 
-    public Audit(Store store, Clock clock) {
-        this.store = store;
+    public Audit(AuditRepository audit, Clock clock) {
+        this.audit = audit;
         this.clock = clock;
     }
 
     public void record(Principal who, String action, String target, String detail) {
         log.info("audit: {} {} {} {}", who.describe(), action, target, detail);
-        store.insertAudit(new AuditRow(0, clock.instant(), who.describe(), action, target, detail == null ? "" : detail));
+        audit.insert(new AuditRow(0, clock.instant(), who.describe(), action, target, detail == null ? "" : detail));
     }
 
     public List<AuditRow> recent(int limit) {
-        return store.audit(limit);
+        return audit.recent(limit);
     }
 }

@@ -2,7 +2,7 @@ package io.gridwork.master.security;
 
 import io.gridwork.internal.tls.TokenText;
 import io.gridwork.master.model.Role;
-import io.gridwork.master.store.Store;
+import io.gridwork.master.store.TokenRepository;
 import io.gridwork.master.store.TokenRow;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,12 +28,12 @@ public final class TokenRegistry {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final HexFormat HEX = HexFormat.of();
 
-    private final Store store;
+    private final TokenRepository tokens;
     private final Clock clock;
     private final Map<String, TokenRow> cache = new ConcurrentHashMap<>();
 
-    public TokenRegistry(Store store, Clock clock) {
-        this.store = store;
+    public TokenRegistry(TokenRepository tokens, Clock clock) {
+        this.tokens = tokens;
         this.clock = clock;
     }
 
@@ -52,7 +52,7 @@ public final class TokenRegistry {
         String secret = HEX.formatHex(secretBytes);
         Instant now = clock.instant();
         TokenRow row = new TokenRow(id, name, role, sha256(secret), now, ttl.isZero() ? null : now.plus(ttl), null, createdBy);
-        store.insertToken(row);
+        tokens.insert(row);
         return new Created(row, new TokenText.Token(id, secret).toString());
     }
 
@@ -66,7 +66,7 @@ public final class TokenRegistry {
         }
         TokenRow row = cache.get(token.id());
         if (row == null) {
-            row = store.findToken(token.id()).orElse(null);
+            row = tokens.find(token.id()).orElse(null);
             if (row != null) {
                 cache.put(row.id(), row);
             }
@@ -86,23 +86,23 @@ public final class TokenRegistry {
     }
 
     public List<TokenRow> list(boolean includeRevoked) {
-        return store.tokens(includeRevoked);
+        return tokens.list(includeRevoked);
     }
 
     /** Revokes by id, or every active token of a name; takes effect at once. */
     public List<TokenRow> revoke(String idOrName) {
-        List<TokenRow> revoked = store.revokeTokens(idOrName, clock.instant());
+        List<TokenRow> revoked = tokens.revoke(idOrName, clock.instant());
         revoked.forEach(t -> cache.remove(t.id()));
         return revoked;
     }
 
     /** Whether any token exists (the master creates its first ones when there is none). */
     public boolean isEmpty() {
-        return store.tokens(true).isEmpty();
+        return tokens.list(true).isEmpty();
     }
 
     public Optional<TokenRow> find(String id) {
-        return store.findToken(id);
+        return tokens.find(id);
     }
 
     private static String sha256(String secret) {

@@ -3,7 +3,6 @@ package io.gridwork.master.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
-import io.gridwork.master.model.JobState;
 import io.gridwork.master.store.jdbc.Jdbc;
 import io.gridwork.master.store.jdbc.JdbcAuditRepository;
 import io.gridwork.master.store.jdbc.JdbcJarRowRepository;
@@ -16,13 +15,8 @@ import io.gridwork.master.store.jdbc.JdbcWorkerRepository;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 /**
@@ -137,11 +131,7 @@ public final class Store implements AutoCloseable {
         return tasks;
     }
 
-    /**
-     * The workers' repository. ({@code workers()} still lists the workers for the callers of before; it becomes this
-     * accessor once they have moved.)
-     */
-    public WorkerRepository workerRepository() {
+    public WorkerRepository workers() {
         return workers;
     }
 
@@ -248,180 +238,5 @@ public final class Store implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    // ---------------------------------------------------------------- delegates
-    // The methods below are what code outside the store called before the store was split by aggregate.
-
-    /** Increments and returns the master's epoch: a number that grows with every start of the master. */
-    public long nextEpoch() {
-        return masterInfo.nextEpoch(); // delegate: callers move to the repositories
-    }
-
-    public void insertJar(JarRow jar) {
-        jars.put(jar); // delegate: callers move to the repositories
-    }
-
-    public Optional<JarRow> findJar(String sha256) {
-        return jars.find(sha256); // delegate: callers move to the repositories
-    }
-
-    /** Inserts a QUEUED job and returns it with its new id. */
-    public JobRow insertJob(NewJob job) {
-        return jobs.insert(job, List.of(), false); // delegate: callers move to the repositories
-    }
-
-    /** See {@link JobRepository#insert}. */
-    public JobRow insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete) {
-        return jobs.insert(job, firstTasks, splitComplete); // delegate: callers move to the repositories
-    }
-
-    public Optional<JobRow> findJob(String id) {
-        return jobs.find(id); // delegate: callers move to the repositories
-    }
-
-    public List<JobRow> listJobs(int limit, Collection<JobState> states) {
-        return jobs.list(limit, states, null, null); // delegate: callers move to the repositories
-    }
-
-    public List<JobRow> listJobs(int limit, Collection<JobState> states, String owner) {
-        return jobs.list(limit, states, owner, null); // delegate: callers move to the repositories
-    }
-
-    public List<JobRow> listJobs(int limit, Collection<JobState> states, String owner, String schedule) {
-        return jobs.list(limit, states, owner, schedule); // delegate: callers move to the repositories
-    }
-
-    public long unfinishedJobs(String owner) {
-        return jobs.countUnfinished(owner); // delegate: callers move to the repositories
-    }
-
-    public List<JobRow> unfinishedJobs() {
-        return jobs.unfinished(); // delegate: callers move to the repositories
-    }
-
-    public Optional<byte[]> jobResult(String id) {
-        return jobs.result(id); // delegate: callers move to the repositories
-    }
-
-    public Map<String, Long> jobsByState() {
-        return jobs.countByState(); // delegate: callers move to the repositories
-    }
-
-    public Optional<long[]> jobDurations(String jobId) {
-        return jobs.durations(jobId); // delegate: callers move to the repositories
-    }
-
-    public long insertScheduleRun(ScheduleRunRow run) {
-        return scheduleRuns.insert(run); // delegate: callers move to the repositories
-    }
-
-    public void updateScheduleRun(long seq, ScheduleRunRow.Outcome outcome, String jobId, String reason) {
-        scheduleRuns.update(seq, outcome, jobId, reason); // delegate: callers move to the repositories
-    }
-
-    public List<ScheduleRunRow> scheduleRuns(String schedule, int limit) {
-        return scheduleRuns.recent(schedule, limit); // delegate: callers move to the repositories
-    }
-
-    public List<ScheduleRunRow> waitingScheduleRuns() {
-        return scheduleRuns.waiting(); // delegate: callers move to the repositories
-    }
-
-    public Optional<ScheduleRunRow> lastSubmittedRun(String schedule) {
-        return scheduleRuns.lastSubmitted(schedule); // delegate: callers move to the repositories
-    }
-
-    public void deleteScheduleRuns(String schedule) {
-        scheduleRuns.deleteFor(schedule); // delegate: callers move to the repositories
-    }
-
-    public void insertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {
-        tasks.insert(jobId, firstIndex, inputs, splitComplete); // delegate: callers move to the repositories
-    }
-
-    public List<StoredTask> pendingTasks(String jobId, long afterIndex, int limit) {
-        return tasks.pending(jobId, afterIndex, limit); // delegate: callers move to the repositories
-    }
-
-    public Optional<StoredTask> pendingTask(String jobId, long index) {
-        return tasks.pending(jobId, index); // delegate: callers move to the repositories
-    }
-
-    /** {@code [pending, succeeded, failed, cancelled]}. */
-    public long[] countTasks(String jobId) {
-        return tasks.count(jobId).toArray(); // delegate: callers move to the repositories
-    }
-
-    /** A task as {@link TaskView}, with its state as its stored code. */
-    public record TaskView(long index, int state, int failures, int losses, int crashes, String workerId, Long durationMs,
-            String error) {
-
-        static TaskView of(io.gridwork.master.store.TaskView t) {
-            return new TaskView(t.index(), t.state().code(), t.failures(), t.losses(), t.crashes(), t.workerId(),
-                    t.durationMs(), t.error());
-        }
-    }
-
-    /** {@code state}: a stored state code, or -1 for all. */
-    public List<TaskView> taskPage(String jobId, long fromIndex, int state, boolean errorsOnly, int limit) {
-        return tasks.page(jobId, fromIndex, state < 0 ? null : StoredTaskState.ofCode(state), errorsOnly, limit).stream()
-                .map(TaskView::of).toList(); // delegate: callers move to the repositories
-    }
-
-    /** See {@link TaskDurations#bucketBoundsMs()}. */
-    public static final long[] DURATION_BUCKETS_MS = TaskDurations.bucketBoundsMs(); // delegate: callers move to TaskDurations
-
-    public long[] durationHistogram(String jobId) {
-        return tasks.durationHistogram(jobId); // delegate: callers move to the repositories
-    }
-
-    public static int durationBucket(long ms) {
-        return TaskDurations.bucket(ms); // delegate: callers move to TaskDurations
-    }
-
-    public Optional<String> firstTaskError(String jobId) {
-        return tasks.firstError(jobId); // delegate: callers move to the repositories
-    }
-
-    public Stream<byte[]> outputs(String jobId) {
-        return tasks.outputs(jobId); // delegate: callers move to the repositories
-    }
-
-    public WorkerRow registerWorker(WorkerRegistration r) {
-        return workers.register(r); // delegate: callers move to the repositories
-    }
-
-    /** Every worker, by name. */
-    public List<WorkerRow> workers() {
-        return workers.all(); // delegate: callers move to the repositories
-    }
-
-    public List<WorkerEventRow> workerEvents(String workerId, int limit) {
-        return workers.events(workerId, limit); // delegate: callers move to the repositories
-    }
-
-    public void insertToken(TokenRow t) {
-        tokens.insert(t); // delegate: callers move to the repositories
-    }
-
-    public Optional<TokenRow> findToken(String id) {
-        return tokens.find(id); // delegate: callers move to the repositories
-    }
-
-    public List<TokenRow> tokens(boolean includeRevoked) {
-        return tokens.list(includeRevoked); // delegate: callers move to the repositories
-    }
-
-    public List<TokenRow> revokeTokens(String idOrName, Instant at) {
-        return tokens.revoke(idOrName, at); // delegate: callers move to the repositories
-    }
-
-    public void insertAudit(AuditRow a) {
-        audit.insert(a); // delegate: callers move to the repositories
-    }
-
-    public List<AuditRow> audit(int limit) {
-        return audit.recent(limit); // delegate: callers move to the repositories
     }
 }

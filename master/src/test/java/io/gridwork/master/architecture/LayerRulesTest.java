@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * </pre>
  * A layer uses only layers below it, never one beside it: the web console does not use the RPC layer (both map from
  * what is below), the read model knows neither. Besides: the core knows neither gRPC, Quartz nor HTTP; Quartz stays in
- * the schedule package; only the store touches JDBC; the master never uses the worker, neither in code nor in its pom.
+ * the schedule package; only the store touches JDBC, and the rest of the master sees the store's interfaces, not its
+ * JDBC classes; the master never uses the worker, neither in code nor in its pom.
  */
 class LayerRulesTest {
 
@@ -144,6 +145,14 @@ class LayerRulesTest {
                         (JavaClass c) -> JDBC_OUTSIDE_THE_STORE.contains(c.getName())))
                 .should().dependOnClassesThat().resideInAnyPackage("java.sql..", "javax.sql..")
                 .because("an exception that no longer is one should leave JDBC_OUTSIDE_THE_STORE")
+                .check(classes);
+    }
+
+    /** The rest of the master sees the store through its interfaces, never through their JDBC implementations. */
+    @Test
+    void theJdbcRepositoriesAreTheStoresOwn() {
+        noClasses().that().resideOutsideOfPackage(STORE)
+                .should().dependOnClassesThat().resideInAPackage("io.gridwork.master.store.jdbc..")
                 .check(classes);
     }
 

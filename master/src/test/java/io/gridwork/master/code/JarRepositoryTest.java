@@ -29,7 +29,7 @@ class JarRepositoryTest {
     }
 
     private JarRepository repo(long max) throws Exception {
-        return new JarRepository(dir.resolve("jars"), store, Clock.systemUTC(), max);
+        return new JarRepository(dir.resolve("jars"), store.jars(), Clock.systemUTC(), max);
     }
 
     private long filesIn(Path d) throws Exception {
@@ -75,6 +75,6 @@ class JarRepositoryTest {
                 .hasMessageContaining("max-jar-bytes");
         assertThatThrownBy(() -> jars.begin("XYZ", 10, "x.jar")).hasMessageContaining("header.sha256");
         assertThat(filesIn(dir.resolve("jars"))).isZero();
-        assertThat(store.findJar(sha)).isEmpty();
+        assertThat(store.jars().find(sha)).isEmpty();
     }
 }

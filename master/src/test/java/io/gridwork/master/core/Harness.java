@@ -43,7 +43,7 @@ final class Harness implements AutoCloseable {
         this.options = options;
         this.jobCode = jobCode;
         this.store = Store.inMemory("scheduler-" + UUID.randomUUID());
-        this.jars = new JarRepository(dir.resolve("jars"), store, timer.clock, 1 << 30);
+        this.jars = new JarRepository(dir.resolve("jars"), store.jars(), timer.clock, 1 << 30);
         Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class,
                 HangingMergeJob.class);
         this.jarSha = io.gridwork.client.GridClient.sha256(jar);

@@ -43,13 +43,14 @@ class OneWriterTest {
         CompletableFuture<JobSnapshot> submitted = h.scheduler.submit(new Submission(h.jarSha, SquaresJob.class.getName(),
                 Map.of("n", "3"), 0, 0));
         assertThat(submitted).isNotDone();
-        assertThat(h.store.listJobs(10, List.of())).isEmpty();
+        assertThat(h.store.jobs().list(10, List.of(), null, null)).isEmpty();
 
         h.commit();
         assertThat(submitted).isCompleted();
         JobSnapshot job = submitted.join();
-        assertThat(h.store.findJob(job.id())).isPresent();
-        assertThat(h.store.countTasks(job.id())[0]).as("its first tasks came in the same commit").isEqualTo(3);
+        assertThat(h.store.jobs().find(job.id())).isPresent();
+        assertThat(h.store.tasks().count(job.id()).pending()).as("its first tasks came in the same commit")
+                .isEqualTo(3);
         assertThat(job.total()).isEqualTo(3);
     }
 
@@ -61,7 +62,7 @@ class OneWriterTest {
         assertThat(submitted).isCompletedExceptionally();
         assertThatThrownBy(() -> h.completed(submitted)).isInstanceOf(CoreException.class)
                 .hasMessage("args: argument 'n' must be an integer, got 'x'");
-        assertThat(h.store.listJobs(10, List.of())).isEmpty();
+        assertThat(h.store.jobs().list(10, List.of(), null, null)).isEmpty();
     }
 
     @Test
@@ -70,14 +71,14 @@ class OneWriterTest {
         CompletableFuture<RegisterOutcome> second = h.scheduler.registerAsync(registration("w1", 5), List.of());
         assertThat(first).isNotDone();
         assertThat(second).isNotDone();
-        assertThat(h.store.workers()).isEmpty();
+        assertThat(h.store.workers().all()).isEmpty();
 
         h.commit();
         RegisterOutcome one = first.join();
         RegisterOutcome two = second.join();
         assertThat(two.workerId()).isEqualTo(one.workerId());
         assertThat(two.incarnation()).isEqualTo(one.incarnation() + 1);
-        WorkerRow stored = h.store.workers().get(0);
+        WorkerRow stored = h.store.workers().all().get(0);
         assertThat(stored.incarnation()).isEqualTo(two.incarnation());
         assertThat(stored.slots()).isEqualTo(5);
         assertThat(h.scheduler.workers(false)).singleElement().satisfies(w -> {
@@ -103,7 +104,7 @@ class OneWriterTest {
         JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "3"));
         java.nio.file.Files.delete(h.jars.path(h.jarSha));
         h.restart();
-        assertThat(h.store.findJob(job.id()).orElseThrow().state()).as("not written behind the journal's back")
+        assertThat(h.store.jobs().find(job.id()).orElseThrow().state()).as("not written behind the journal's back")
                 .isEqualTo(io.gridwork.master.model.JobState.QUEUED);
         h.commit();
         assertThat(h.job(job.id()).state()).isEqualTo(io.gridwork.master.model.JobState.FAILED);
@@ -114,12 +115,12 @@ class OneWriterTest {
     @Test
     void tasksTheSplitProducesLaterAreStoredThroughTheJournal() {
         JobSnapshot job = h.submit(UnsizedJob.class, Map.of("n", "20"));
-        long storedAtSubmission = h.store.countTasks(job.id())[0];
+        long storedAtSubmission = h.store.tasks().count(job.id()).pending();
         Harness.FakeWorker w = h.worker("w1", 4, 0);
         w.credit(4); // taking tasks reads the split further
-        long before = h.store.countTasks(job.id())[0];
+        long before = h.store.tasks().count(job.id()).pending();
         assertThat(before).isEqualTo(storedAtSubmission);
         h.commit();
-        assertThat(h.store.countTasks(job.id())[0]).isGreaterThan(before);
+        assertThat(h.store.tasks().count(job.id()).pending()).isGreaterThan(before);
     }
 }

@@ -70,7 +70,7 @@ class ClientServiceTest {
     @BeforeEach
     void start() throws Exception {
         Store store = cleanup.register(Store.inMemory("rpc-" + UUID.randomUUID()));
-        JarRepository jars = new JarRepository(dir.resolve("jars"), store, Clock.systemUTC(), 1 << 20);
+        JarRepository jars = new JarRepository(dir.resolve("jars"), store.jars(), Clock.systemUTC(), 1 << 20);
         ExecutorService loop = Executors.newSingleThreadExecutor(new NamedThreads("test-loop", true));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("test-timer", true));
         ExecutorService code = Executors.newCachedThreadPool(new NamedThreads("test-code", true));
@@ -95,9 +95,10 @@ class ClientServiceTest {
         String name = InProcessServerBuilder.generateName();
         var server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, jars, 64 << 10,
-                        new TokenRegistry(store, Clock.systemUTC()), new Audit(store, Clock.systemUTC()), null), countUploads))
+                        new TokenRegistry(store.tokens(), Clock.systemUTC()),
+                        new Audit(store.audit(), Clock.systemUTC()), null), countUploads))
                 .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, Clock.systemUTC(), null,
-                        new Audit(store, Clock.systemUTC())), new PeerAddress()))
+                        new Audit(store.audit(), Clock.systemUTC())), new PeerAddress()))
                 .build().start();
         cleanup.register(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();

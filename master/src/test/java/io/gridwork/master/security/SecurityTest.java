@@ -325,13 +325,13 @@ class SecurityTest {
         String name = InProcessServerBuilder.generateName();
         Server server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(new ClientServiceGrpc.ClientServiceImplBase() { },
-                        new Authenticator(new TokenRegistry(store, clock), false)))
+                        new Authenticator(new TokenRegistry(store.tokens(), clock), false)))
                 .addService(ServerInterceptors.intercept(new WorkerServiceGrpc.WorkerServiceImplBase() { },
-                        new Authenticator(new TokenRegistry(store, clock), false)))
+                        new Authenticator(new TokenRegistry(store.tokens(), clock), false)))
                 .build().start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         try {
-            TokenRegistry tokens = new TokenRegistry(store, clock);
+            TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
             TokenRegistry.Created expiring = tokens.create("short-lived", Role.ADMIN,
                     Duration.ofSeconds(1), "the test");
             clock.advance(Duration.ofMillis(999));

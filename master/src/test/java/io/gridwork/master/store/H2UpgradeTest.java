@@ -53,7 +53,7 @@ class H2UpgradeTest {
         }
 
         try (Store store = Store.open(config)) {
-            assertThat(store.nextEpoch()).as("the old data is there").isEqualTo(42);
+            assertThat(store.masterInfo().nextEpoch()).as("the old data is there").isEqualTo(42);
             JobRow old = store.jobs().find("job-7").orElseThrow();
             assertThat(old.ownerMaster()).as("stored before masters had ids").isNull();
             assertThat(old.version()).isZero();

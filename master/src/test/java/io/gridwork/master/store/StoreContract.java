@@ -48,8 +48,8 @@ abstract class StoreContract {
     }
 
     private JobRow aJob() {
-        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
-        return store.insertJob(aNewJob());
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        return store.jobs().insert(aNewJob(), List.of(), false);
     }
 
     private NewJob aNewJob() {
@@ -63,18 +63,19 @@ abstract class StoreContract {
     @Test
     void jobsGetSequentialIdsAndKeepTheirArguments() {
         JobRow first = aJob();
-        JobRow second = store.insertJob(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other",
-                new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false)));
+        JobRow second = store.jobs().insert(new NewJob("a".repeat(64), "x.Job", Map.of("k", "a=b&c"), 3, 0, now, "other",
+                new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false)), List.of(), false);
         assertThat(first.id()).isEqualTo("job-1");
         assertThat(second.id()).isEqualTo("job-2");
-        assertThat(store.findJob("job-2").orElseThrow().args()).isEqualTo(Map.of("k", "a=b&c"));
-        assertThat(store.findJob("job-2").orElseThrow().placement())
+        assertThat(store.jobs().find("job-2").orElseThrow().args()).isEqualTo(Map.of("k", "a=b&c"));
+        assertThat(store.jobs().find("job-2").orElseThrow().placement())
                 .isEqualTo(new NewJob.Placement("gpu=a100 && mem>=4g", 2, 5, false));
-        assertThat(store.findJob("job-1").orElseThrow().placement()).isEqualTo(NewJob.Placement.DEFAULT);
-        assertThat(store.listJobs(10, List.of())).extracting(JobRow::id).containsExactly("job-2", "job-1");
-        assertThat(store.unfinishedJobs()).hasSize(2);
-        assertThat(store.listJobs(10, List.of(), "lab")).extracting(JobRow::id).containsExactly("job-1");
-        assertThat(store.unfinishedJobs("other")).isEqualTo(1);
+        assertThat(store.jobs().find("job-1").orElseThrow().placement()).isEqualTo(NewJob.Placement.DEFAULT);
+        assertThat(store.jobs().list(10, List.of(), null, null)).extracting(JobRow::id)
+                .containsExactly("job-2", "job-1");
+        assertThat(store.jobs().unfinished()).hasSize(2);
+        assertThat(store.jobs().list(10, List.of(), "lab", null)).extracting(JobRow::id).containsExactly("job-1");
+        assertThat(store.jobs().countUnfinished("other")).isEqualTo(1);
     }
 
     @Test
@@ -85,7 +86,7 @@ abstract class StoreContract {
         for (int i = 0; i < n; i++) {
             inputs.add(new byte[] {(byte) i});
         }
-        store.insertTasks(job.id(), 0, inputs, true);
+        store.tasks().insert(job.id(), 0, inputs, true);
         StoreBatch batch = new StoreBatch();
         for (int i = n - 1; i >= 0; i--) {
             batch.success(new StoreBatch.TaskSuccess(job.id(), i, Integer.toString(i).getBytes(), "w-1", 1));
@@ -95,62 +96,62 @@ abstract class StoreContract {
         boolean[] again = store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 5, "x".getBytes(), "w-1", 1)));
         assertThat(again).containsExactly(false);
 
-        List<String> outputs = store.outputs(job.id()).map(String::new).collect(Collectors.toList());
+        List<String> outputs = store.tasks().outputs(job.id()).map(String::new).collect(Collectors.toList());
         assertThat(outputs).hasSize(n);
         for (int i = 0; i < n; i++) {
             assertThat(outputs.get(i)).isEqualTo(Integer.toString(i));
         }
-        assertThat(store.countTasks(job.id())).containsExactly(0, n, 0, 0);
-        assertThat(store.findJob(job.id()).orElseThrow().totalTasks()).isEqualTo(n);
+        assertThat(store.tasks().count(job.id())).isEqualTo(new TaskCounts(0, n, 0, 0));
+        assertThat(store.jobs().find(job.id()).orElseThrow().totalTasks()).isEqualTo(n);
     }
 
     @Test
     void pendingTasksComeBackAfterARestartWithTheirFailureCounts() {
         JobRow job = aJob();
-        store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), false);
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), false);
         store.apply(new StoreBatch()
                 .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 1))
                 .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 2, 1, "boom"), "w-1"));
-        List<StoredTask> pending = store.pendingTasks(job.id(), -1, 10);
+        List<StoredTask> pending = store.tasks().pending(job.id(), -1, 10);
         assertThat(pending).extracting(StoredTask::index).containsExactly(0L, 2L);
         assertThat(pending.get(1).failures()).isEqualTo(1);
         assertThat(pending.get(1).losses()).isEqualTo(2);
         assertThat(pending.get(1).crashes()).isEqualTo(1);
-        assertThat(store.pendingTasks(job.id(), 0, 10)).extracting(StoredTask::index).containsExactly(2L);
+        assertThat(store.tasks().pending(job.id(), 0, 10)).extracting(StoredTask::index).containsExactly(2L);
     }
 
     @Test
     void aJobsDurationsAreKeptWhenItEndsEvenThroughACombinedBatch() {
         JobRow job = aJob();
-        assertThat(store.jobDurations(job.id())).isEmpty();
+        assertThat(store.jobs().durations(job.id())).isEmpty();
         long[] counts = {1, 2, 3, 0, 0, 0, 9};
         StoreBatch combined = new StoreBatch().addAll(new StoreBatch().job(StoreBatch.JobUpdate.ended(job.id(),
                 JobState.SUCCEEDED, now, null, 6, 0, 0, 0, 0, 0, null, counts)));
         assertThat(combined.isEmpty()).isFalse();
         store.apply(combined);
-        assertThat(store.jobDurations(job.id())).hasValue(counts);
-        assertThat(Store.durationBucket(0)).isZero();
-        assertThat(Store.durationBucket(9)).isEqualTo(1);
-        assertThat(Store.durationBucket(10)).isEqualTo(2);
-        assertThat(Store.durationBucket(3_600_000)).isEqualTo(Store.DURATION_BUCKETS_MS.length);
+        assertThat(store.jobs().durations(job.id())).hasValue(counts);
+        assertThat(TaskDurations.bucket(0)).isZero();
+        assertThat(TaskDurations.bucket(9)).isEqualTo(1);
+        assertThat(TaskDurations.bucket(10)).isEqualTo(2);
+        assertThat(TaskDurations.bucket(3_600_000)).isEqualTo(TaskDurations.bucketBoundsMs().length);
     }
 
     @Test
     void theDashboardReadsTaskPagesAndDurationsWithoutInputsOrOutputs() {
         JobRow job = aJob();
-        store.insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), true);
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}, new byte[] {3}), true);
         store.apply(new StoreBatch()
                 .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[0], "w-1", 5))
                 .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[0], "w-2", 50))
                 .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 2, 1, 0, 0, "boom"), "w-1"));
-        assertThat(store.durationHistogram(job.id())).containsExactly(0, 1, 1, 0, 0, 0, 0);
-        List<Store.TaskView> all = store.taskPage(job.id(), 0, -1, false, 10);
-        assertThat(all).extracting(Store.TaskView::index).containsExactly(0L, 1L, 2L);
+        assertThat(store.tasks().durationHistogram(job.id())).containsExactly(0, 1, 1, 0, 0, 0, 0);
+        List<TaskView> all = store.tasks().page(job.id(), 0, null, false, 10);
+        assertThat(all).extracting(TaskView::index).containsExactly(0L, 1L, 2L);
         assertThat(all.get(0).workerId()).isEqualTo("w-2");
         assertThat(all.get(0).durationMs()).isEqualTo(50L);
-        assertThat(store.taskPage(job.id(), 1, -1, false, 1)).extracting(Store.TaskView::index).containsExactly(1L);
-        assertThat(store.taskPage(job.id(), 0, -1, true, 10)).extracting(Store.TaskView::error).containsExactly("boom");
-        assertThat(store.taskPage(job.id(), 0, 1, false, 10)).extracting(Store.TaskView::index).containsExactly(0L, 1L);
+        assertThat(store.tasks().page(job.id(), 1, null, false, 1)).extracting(TaskView::index).containsExactly(1L);
+        assertThat(store.tasks().page(job.id(), 0, null, true, 10)).extracting(TaskView::error).containsExactly("boom");
+        assertThat(store.tasks().page(job.id(), 0, StoredTaskState.SUCCEEDED, false, 10)).extracting(TaskView::index).containsExactly(0L, 1L);
     }
 
     @Test
@@ -159,7 +160,7 @@ abstract class StoreContract {
         store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now))
                 .job(StoreBatch.JobUpdate.ended(job.id(), JobState.SUCCEEDED, now.plusSeconds(2), null, 3, 0, 1, 2, 1, 4,
                         new StoreBatch.JobResultData(new byte[] {7, 8}, "78", "text/plain"), new long[] {3, 0, 0, 0, 0, 0, 0})));
-        JobRow done = store.findJob(job.id()).orElseThrow();
+        JobRow done = store.jobs().find(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.startedAt()).isEqualTo(now);
         assertThat(done.finishedAt()).isEqualTo(now.plusSeconds(2));
@@ -171,36 +172,37 @@ abstract class StoreContract {
         assertThat(done.speculated()).isEqualTo(4);
         assertThat(done.resultText()).isEqualTo("78");
         assertThat(done.resultSize()).isEqualTo(2);
-        assertThat(store.jobResult(job.id()).orElseThrow()).containsExactly(7, 8);
-        assertThat(store.unfinishedJobs()).isEmpty();
+        assertThat(store.jobs().result(job.id()).orElseThrow()).containsExactly(7, 8);
+        assertThat(store.jobs().unfinished()).isEmpty();
     }
 
     @Test
     void aWorkerKeepsItsIdAndGetsANewIncarnationEachTimeItRegisters() {
         WorkerRegistration r = new WorkerRegistration("w", 2, 1, Map.of("gpu", "a100"), "10.0.0.1", 5000,
                 Map.of("os", "linux"), now);
-        WorkerRow first = store.registerWorker(r);
+        WorkerRow first = store.workers().register(r);
         store.apply(new StoreBatch().success(new StoreBatch.TaskSuccess("none", 0, new byte[0], first.id(), 1))
                 .worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now, true)));
-        WorkerRow second = store.registerWorker(r);
+        WorkerRow second = store.workers().register(r);
         assertThat(second.id()).isEqualTo(first.id());
         assertThat(second.drainRequested()).as("a drained worker stays drained when it registers again").isTrue();
         assertThat(second.incarnation()).isEqualTo(first.incarnation() + 1);
         assertThat(second.completed()).isEqualTo(1);
         assertThat(second.state()).isEqualTo(WorkerState.ALIVE);
-        assertThat(store.workers()).singleElement().satisfies(w -> assertThat(w.labels()).isEqualTo(Map.of("gpu", "a100")));
+        assertThat(store.workers().all()).singleElement()
+                .satisfies(w -> assertThat(w.labels()).isEqualTo(Map.of("gpu", "a100")));
     }
 
     @Test
     void theEpochGrowsWithEveryStart() {
-        long a = store.nextEpoch();
-        long b = store.nextEpoch();
+        long a = store.masterInfo().nextEpoch();
+        long b = store.masterInfo().nextEpoch();
         assertThat(b).isEqualTo(a + 1);
     }
 
     @Test
     void anInsertedJobIsGeneratedWithItsIdOnlyOnceTheBatchIsApplied() {
-        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
         StoreBatch batch = new StoreBatch();
         StoreBatch.Generated<JobRow> first = batch.insertJob(aNewJob(), List.of(new byte[] {1}, new byte[] {2}), false);
         StoreBatch.Generated<JobRow> second = batch.insertJob(aNewJob(), List.of(), true);
@@ -213,8 +215,8 @@ abstract class StoreContract {
         assertThat(first.get().totalTasks()).isEqualTo(2);
         assertThat(second.get().id()).isEqualTo("job-2");
         assertThat(second.get().splitComplete()).isTrue();
-        assertThat(store.findJob("job-1").orElseThrow().totalTasks()).isEqualTo(2);
-        assertThat(store.pendingTasks("job-1", -1, 10)).extracting(StoredTask::index).containsExactly(0L, 1L);
+        assertThat(store.jobs().find("job-1").orElseThrow().totalTasks()).isEqualTo(2);
+        assertThat(store.tasks().pending("job-1", -1, 10)).extracting(StoredTask::index).containsExactly(0L, 1L);
     }
 
     @Test
@@ -225,45 +227,45 @@ abstract class StoreContract {
         assertThatThrownBy(() -> store.apply(batch)).isInstanceOf(StoreException.class);
         assertThat(worker.isDone()).isFalse();
         assertThat(job.isDone()).isFalse();
-        assertThat(store.workers()).as("rolled back with the batch").isEmpty();
+        assertThat(store.workers().all()).as("rolled back with the batch").isEmpty();
     }
 
     @Test
     void tasksInsertedEarlierInABatchTakeResultsLaterInIt() {
-        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
-        JobRow job = store.insertJob(aNewJob());
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        JobRow job = store.jobs().insert(aNewJob(), List.of(), false);
         StoreBatch inserts = new StoreBatch().insertTasks(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}), true);
         StoreBatch results = new StoreBatch().success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {9}, "w-1", 3));
         boolean[] written = store.apply(new StoreBatch().addAll(inserts).addAll(results));
         assertThat(written).containsExactly(true);
-        assertThat(store.countTasks(job.id())).containsExactly(1, 1, 0, 0);
-        assertThat(store.findJob(job.id()).orElseThrow().splitComplete()).isTrue();
+        assertThat(store.tasks().count(job.id())).isEqualTo(new TaskCounts(1, 1, 0, 0));
+        assertThat(store.jobs().find(job.id()).orElseThrow().splitComplete()).isTrue();
     }
 
     @Test
     void writesToOneTaskApplyInTheOrderTheyWereAdded() {
-        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
-        JobRow job = store.insertJob(aNewJob(), List.of(new byte[] {0}, new byte[] {1}), true);
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        JobRow job = store.jobs().insert(aNewJob(), List.of(new byte[] {0}, new byte[] {1}), true);
         boolean[] written = store.apply(new StoreBatch()
                 .taskFailed(new StoreBatch.TaskFailed(job.id(), 0, 3, 0, 0, "failed first"), "w-1")
                 .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[] {7}, "w-2", 1))
                 .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {8}, "w-2", 1))
                 .taskFailed(new StoreBatch.TaskFailed(job.id(), 1, 3, 0, 0, "failed after it succeeded"), "w-1"));
         assertThat(written).containsExactly(false, true);
-        assertThat(store.countTasks(job.id())).containsExactly(0, 1, 1, 0);
-        assertThat(store.firstTaskError(job.id())).hasValue("failed first");
+        assertThat(store.tasks().count(job.id())).isEqualTo(new TaskCounts(0, 1, 1, 0));
+        assertThat(store.tasks().firstError(job.id())).hasValue("failed first");
     }
 
     @Test
     void aRegistrationAppliesBeforeTheWorkerUpdatesThatFollowIt() {
-        WorkerRow first = store.registerWorker(aRegistration("w"));
+        WorkerRow first = store.workers().register(aRegistration("w"));
         StoreBatch batch = new StoreBatch();
         StoreBatch.Generated<WorkerRow> again = batch.registerWorker(aRegistration("w"));
         batch.worker(new StoreBatch.WorkerUpdate(first.id(), WorkerState.DEAD, now.plusSeconds(5), false));
         store.apply(batch);
         assertThat(again.get().incarnation()).isEqualTo(first.incarnation() + 1);
         assertThat(again.get().state()).isEqualTo(WorkerState.ALIVE);
-        assertThat(store.workers()).singleElement().satisfies(w -> {
+        assertThat(store.workers().all()).singleElement().satisfies(w -> {
             assertThat(w.state()).as("the update after the registration wins").isEqualTo(WorkerState.DEAD);
             assertThat(w.incarnation()).isEqualTo(first.incarnation() + 1);
         });
@@ -271,11 +273,11 @@ abstract class StoreContract {
 
     @Test
     void ofSeveralUpdatesOfOneWorkerTheLastOneAddedStays() {
-        WorkerRow w = store.registerWorker(aRegistration("w"));
+        WorkerRow w = store.workers().register(aRegistration("w"));
         StoreBatch a = new StoreBatch().worker(new StoreBatch.WorkerUpdate(w.id(), WorkerState.SUSPECT, now, false));
         StoreBatch b = new StoreBatch().worker(new StoreBatch.WorkerUpdate(w.id(), WorkerState.ALIVE, now, true));
         store.apply(new StoreBatch().addAll(a).addAll(b));
-        assertThat(store.workers()).singleElement().satisfies(row -> {
+        assertThat(store.workers().all()).singleElement().satisfies(row -> {
             assertThat(row.state()).isEqualTo(WorkerState.ALIVE);
             assertThat(row.drainRequested()).isTrue();
         });
@@ -288,7 +290,7 @@ abstract class StoreContract {
         try {
             List<Callable<WorkerRow>> calls = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                calls.add(() -> store.registerWorker(aRegistration("same")));
+                calls.add(() -> store.workers().register(aRegistration("same")));
             }
             List<Long> incarnations = new ArrayList<>();
             List<String> ids = new ArrayList<>();
@@ -298,7 +300,7 @@ abstract class StoreContract {
             }
             assertThat(incarnations).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
             assertThat(ids).containsOnly(ids.get(0));
-            assertThat(store.workers()).singleElement().extracting(WorkerRow::incarnation).isEqualTo((long) n);
+            assertThat(store.workers().all()).singleElement().extracting(WorkerRow::incarnation).isEqualTo((long) n);
         } finally {
             pool.shutdownNow();
         }
@@ -317,35 +319,36 @@ abstract class StoreContract {
 
     @Test
     void aJarIsStoredOnceByItsHash() {
-        store.insertJar(new JarRow(JAR, 10, "x.jar", now));
-        store.insertJar(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
-        assertThat(store.findJar(JAR)).hasValue(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
-        assertThat(store.findJar("b".repeat(64))).isEmpty();
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        store.jars().put(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
+        assertThat(store.jars().find(JAR)).hasValue(new JarRow(JAR, 10, "renamed.jar", now.plusSeconds(1)));
+        assertThat(store.jars().find("b".repeat(64))).isEmpty();
     }
 
     @Test
     void jobsAreListedByStateOwnerAndSchedule() {
         JobRow direct = aJob();
-        JobRow scheduled = store.insertJob(new NewJob(JAR, "x.Job", Map.of(), 1, 0, now, "lab", NewJob.Placement.DEFAULT,
-                "nightly"));
+        JobRow scheduled = store.jobs().insert(new NewJob(JAR, "x.Job", Map.of(), 1, 0, now, "lab", NewJob.Placement.DEFAULT,
+                "nightly"), List.of(), false);
         store.apply(new StoreBatch().job(StoreBatch.JobUpdate.ended(direct.id(), JobState.FAILED, now, "boom", 0, 1, 0,
-                0, 0, 0, null, new long[Store.DURATION_BUCKETS_MS.length + 1])));
-        assertThat(store.listJobs(10, List.of(JobState.FAILED))).extracting(JobRow::id).containsExactly(direct.id());
-        assertThat(store.listJobs(10, List.of(JobState.QUEUED, JobState.RUNNING), "lab", "nightly"))
+                0, 0, 0, null, new long[TaskDurations.bucketBoundsMs().length + 1])));
+        assertThat(store.jobs().list(10, List.of(JobState.FAILED), null, null)).extracting(JobRow::id)
+                .containsExactly(direct.id());
+        assertThat(store.jobs().list(10, List.of(JobState.QUEUED, JobState.RUNNING), "lab", "nightly"))
                 .extracting(JobRow::id).containsExactly(scheduled.id());
-        assertThat(store.listJobs(1, List.of())).extracting(JobRow::id).containsExactly(scheduled.id());
-        assertThat(store.jobsByState()).isEqualTo(Map.of("FAILED", 1L, "QUEUED", 1L));
-        assertThat(store.unfinishedJobs()).extracting(JobRow::id).containsExactly(scheduled.id());
-        assertThat(store.findJob(direct.id()).orElseThrow().error()).isEqualTo("boom");
-        assertThat(store.findJob("job-404")).isEmpty();
-        assertThat(store.jobResult(direct.id())).isEmpty();
+        assertThat(store.jobs().list(1, List.of(), null, null)).extracting(JobRow::id).containsExactly(scheduled.id());
+        assertThat(store.jobs().countByState()).isEqualTo(Map.of("FAILED", 1L, "QUEUED", 1L));
+        assertThat(store.jobs().unfinished()).extracting(JobRow::id).containsExactly(scheduled.id());
+        assertThat(store.jobs().find(direct.id()).orElseThrow().error()).isEqualTo("boom");
+        assertThat(store.jobs().find("job-404")).isEmpty();
+        assertThat(store.jobs().result(direct.id())).isEmpty();
     }
 
     @Test
     void aStartedJobKeepsItsStartTime() {
         JobRow job = aJob();
         store.apply(new StoreBatch().job(StoreBatch.JobUpdate.started(job.id(), now.plusSeconds(3))));
-        JobRow running = store.findJob(job.id()).orElseThrow();
+        JobRow running = store.jobs().find(job.id()).orElseThrow();
         assertThat(running.state()).isEqualTo(JobState.RUNNING);
         assertThat(running.startedAt()).isEqualTo(now.plusSeconds(3));
         assertThat(running.finishedAt()).isNull();
@@ -354,16 +357,17 @@ abstract class StoreContract {
     @Test
     void aPendingTaskIsReadWithItsInputUntilItEnds() {
         JobRow job = aJob();
-        store.insertTasks(job.id(), 0, List.of(new byte[] {4, 2}, new byte[] {1}), false);
-        store.insertTasks(job.id(), 2, List.of(new byte[] {3}), true);
-        assertThat(store.pendingTask(job.id(), 0).orElseThrow().input()).containsExactly(4, 2);
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {4, 2}, new byte[] {1}), false);
+        store.tasks().insert(job.id(), 2, List.of(new byte[] {3}), true);
+        assertThat(store.tasks().pending(job.id(), 0).orElseThrow().input()).containsExactly(4, 2);
         store.apply(new StoreBatch().taskFailed(new StoreBatch.TaskFailed(job.id(), 0, 3, 1, 0, "x".repeat(5000)), "w-1")
                 .taskFailed(new StoreBatch.TaskFailed(job.id(), 2, 3, 0, 0, "later"), null));
-        assertThat(store.pendingTask(job.id(), 0)).isEmpty();
-        assertThat(store.pendingTask(job.id(), 1)).isPresent();
-        assertThat(store.firstTaskError(job.id()).orElseThrow()).hasSizeLessThanOrEqualTo(4000).startsWith("xxx");
-        assertThat(store.taskPage(job.id(), 0, 2, false, 10)).extracting(Store.TaskView::index).containsExactly(0L, 2L);
-        JobRow row = store.findJob(job.id()).orElseThrow();
+        assertThat(store.tasks().pending(job.id(), 0)).isEmpty();
+        assertThat(store.tasks().pending(job.id(), 1)).isPresent();
+        assertThat(store.tasks().firstError(job.id()).orElseThrow()).hasSizeLessThanOrEqualTo(4000).startsWith("xxx");
+        assertThat(store.tasks().page(job.id(), 0, StoredTaskState.FAILED, false, 10)).extracting(TaskView::index)
+                .containsExactly(0L, 2L);
+        JobRow row = store.jobs().find(job.id()).orElseThrow();
         assertThat(row.totalTasks()).isEqualTo(3);
         assertThat(row.splitComplete()).isTrue();
     }
@@ -371,31 +375,32 @@ abstract class StoreContract {
     @Test
     void scheduleRunsRecordWhatEachFiringDid() {
         JobRow job = aJob();
-        long first = store.insertScheduleRun(new ScheduleRunRow(0, "nightly", now, now.plusMillis(5),
+        long first = store.scheduleRuns().insert(new ScheduleRunRow(0, "nightly", now, now.plusMillis(5),
                 ScheduleRunRow.Outcome.SUBMITTED, job.id(), null, null));
-        long second = store.insertScheduleRun(new ScheduleRunRow(0, "nightly", null, now.plusSeconds(60),
+        long second = store.scheduleRuns().insert(new ScheduleRunRow(0, "nightly", null, now.plusSeconds(60),
                 ScheduleRunRow.Outcome.WAITING, null, "the previous job still runs", null));
-        store.insertScheduleRun(new ScheduleRunRow(0, "hourly", now, now, ScheduleRunRow.Outcome.MISSED, null, "down",
+        store.scheduleRuns().insert(new ScheduleRunRow(0, "hourly", now, now, ScheduleRunRow.Outcome.MISSED, null, "down",
                 null));
         assertThat(second).isGreaterThan(first);
-        assertThat(store.waitingScheduleRuns()).extracting(ScheduleRunRow::seq).containsExactly(second);
-        assertThat(store.scheduleRuns("nightly", 10)).extracting(ScheduleRunRow::seq).containsExactly(second, first);
-        ScheduleRunRow submitted = store.lastSubmittedRun("nightly").orElseThrow();
+        assertThat(store.scheduleRuns().waiting()).extracting(ScheduleRunRow::seq).containsExactly(second);
+        assertThat(store.scheduleRuns().recent("nightly", 10)).extracting(ScheduleRunRow::seq)
+                .containsExactly(second, first);
+        ScheduleRunRow submitted = store.scheduleRuns().lastSubmitted("nightly").orElseThrow();
         assertThat(submitted.jobState()).isEqualTo(JobState.QUEUED);
         assertThat(submitted.scheduledFor()).isEqualTo(now);
         assertThat(submitted.firedAt()).isEqualTo(now.plusMillis(5));
 
-        store.updateScheduleRun(second, ScheduleRunRow.Outcome.FAILED, null, "its jar is gone");
-        assertThat(store.waitingScheduleRuns()).isEmpty();
-        assertThat(store.scheduleRuns("nightly", 1)).singleElement().satisfies(r -> {
+        store.scheduleRuns().update(second, ScheduleRunRow.Outcome.FAILED, null, "its jar is gone");
+        assertThat(store.scheduleRuns().waiting()).isEmpty();
+        assertThat(store.scheduleRuns().recent("nightly", 1)).singleElement().satisfies(r -> {
             assertThat(r.outcome()).isEqualTo(ScheduleRunRow.Outcome.FAILED);
             assertThat(r.reason()).isEqualTo("its jar is gone");
             assertThat(r.scheduledFor()).isNull();
         });
-        store.deleteScheduleRuns("nightly");
-        assertThat(store.scheduleRuns("nightly", 10)).isEmpty();
-        assertThat(store.scheduleRuns("hourly", 10)).hasSize(1);
-        assertThat(store.findJob(job.id())).as("the jobs stay").isPresent();
+        store.scheduleRuns().deleteFor("nightly");
+        assertThat(store.scheduleRuns().recent("nightly", 10)).isEmpty();
+        assertThat(store.scheduleRuns().recent("hourly", 10)).hasSize(1);
+        assertThat(store.jobs().find(job.id())).as("the jobs stay").isPresent();
     }
 
     @Test
@@ -404,51 +409,53 @@ abstract class StoreContract {
         TokenRow b = new TokenRow("bbbbbbbb", "ci", Role.VIEWER, "2".repeat(64), now.plusSeconds(1),
                 now.plusSeconds(3600), null, "admin");
         TokenRow c = new TokenRow("cccccccc", "ops", Role.ADMIN, "3".repeat(64), now.plusSeconds(2), null, null, "admin");
-        store.insertToken(a);
-        store.insertToken(b);
-        store.insertToken(c);
-        assertThat(store.findToken("bbbbbbbb")).hasValue(b);
-        assertThat(store.findToken("zzzzzzzz")).isEmpty();
+        store.tokens().insert(a);
+        store.tokens().insert(b);
+        store.tokens().insert(c);
+        assertThat(store.tokens().find("bbbbbbbb")).hasValue(b);
+        assertThat(store.tokens().find("zzzzzzzz")).isEmpty();
 
-        List<TokenRow> revoked = store.revokeTokens("ci", now.plusSeconds(10));
+        List<TokenRow> revoked = store.tokens().revoke("ci", now.plusSeconds(10));
         assertThat(revoked).extracting(TokenRow::id).containsExactlyInAnyOrder("aaaaaaaa", "bbbbbbbb");
         assertThat(revoked).allSatisfy(t -> assertThat(t.revokedAt()).isEqualTo(now.plusSeconds(10)));
-        assertThat(store.revokeTokens("ci", now.plusSeconds(20))).as("already revoked").isEmpty();
-        assertThat(store.revokeTokens("cccccccc", now.plusSeconds(30))).extracting(TokenRow::name).containsExactly("ops");
-        assertThat(store.tokens(false)).isEmpty();
-        assertThat(store.tokens(true)).extracting(TokenRow::id).containsExactly("aaaaaaaa", "bbbbbbbb", "cccccccc");
-        assertThat(store.findToken("aaaaaaaa").orElseThrow().revokedAt()).isEqualTo(now.plusSeconds(10));
+        assertThat(store.tokens().revoke("ci", now.plusSeconds(20))).as("already revoked").isEmpty();
+        assertThat(store.tokens().revoke("cccccccc", now.plusSeconds(30))).extracting(TokenRow::name)
+                .containsExactly("ops");
+        assertThat(store.tokens().list(false)).isEmpty();
+        assertThat(store.tokens().list(true)).extracting(TokenRow::id)
+                .containsExactly("aaaaaaaa", "bbbbbbbb", "cccccccc");
+        assertThat(store.tokens().find("aaaaaaaa").orElseThrow().revokedAt()).isEqualTo(now.plusSeconds(10));
     }
 
     @Test
     void theAuditLogListsTheMostRecentFirst() {
-        store.insertAudit(new AuditRow(0, now, "alice", "token.create", "ci", "role=SUBMITTER"));
-        store.insertAudit(new AuditRow(0, now.plusSeconds(1), "bob", "job.cancel", "job-1", "d".repeat(3000)));
-        List<AuditRow> rows = store.audit(10);
+        store.audit().insert(new AuditRow(0, now, "alice", "token.create", "ci", "role=SUBMITTER"));
+        store.audit().insert(new AuditRow(0, now.plusSeconds(1), "bob", "job.cancel", "job-1", "d".repeat(3000)));
+        List<AuditRow> rows = store.audit().recent(10);
         assertThat(rows).extracting(AuditRow::actor).containsExactly("bob", "alice");
         assertThat(rows.get(0).seq()).isGreaterThan(rows.get(1).seq());
         assertThat(rows.get(0).detail()).hasSizeLessThanOrEqualTo(2000);
         assertThat(rows.get(1).at()).isEqualTo(now);
-        assertThat(store.audit(1)).hasSize(1);
+        assertThat(store.audit().recent(1)).hasSize(1);
     }
 
     @Test
     void workerEventsAreNumberedByTheStoreAndReadOldestFirst() {
-        WorkerRow w = store.registerWorker(aRegistration("w"));
-        WorkerRow v = store.registerWorker(aRegistration("v"));
+        WorkerRow w = store.workers().register(aRegistration("w"));
+        WorkerRow v = store.workers().register(aRegistration("v"));
         store.apply(new StoreBatch()
                 .workerEvent(new WorkerEventRow(0, w.id(), "w", WorkerEventType.ALIVE, "registered", 1, now))
                 .workerEvent(new WorkerEventRow(0, v.id(), "v", WorkerEventType.ALIVE, "registered", 1, now))
                 .workerEvent(new WorkerEventRow(0, w.id(), "w", WorkerEventType.SUSPECT, "silent", 1,
                         now.plusSeconds(9))));
-        assertThat(store.workerEvents(null, 10)).extracting(WorkerEventRow::type)
+        assertThat(store.workers().events(null, 10)).extracting(WorkerEventRow::type)
                 .containsExactly(WorkerEventType.ALIVE, WorkerEventType.ALIVE, WorkerEventType.SUSPECT);
-        List<WorkerEventRow> mine = store.workerEvents(w.id(), 10);
+        List<WorkerEventRow> mine = store.workers().events(w.id(), 10);
         assertThat(mine).extracting(WorkerEventRow::reason).containsExactly("registered", "silent");
         assertThat(mine.get(1).seq()).isGreaterThan(mine.get(0).seq());
         assertThat(mine.get(1).at()).isEqualTo(now.plusSeconds(9));
-        assertThat(store.workerEvents(w.id(), 1)).extracting(WorkerEventRow::reason).containsExactly("silent");
-        assertThat(store.workers()).extracting(WorkerRow::name).containsExactly("v", "w");
+        assertThat(store.workers().events(w.id(), 1)).extracting(WorkerEventRow::reason).containsExactly("silent");
+        assertThat(store.workers().all()).extracting(WorkerRow::name).containsExactly("v", "w");
     }
 
     @Test
@@ -493,8 +500,8 @@ abstract class StoreContract {
                 .containsExactly(StoredTaskState.SUCCEEDED, StoredTaskState.FAILED, StoredTaskState.PENDING);
         assertThat(store.tasks().page(job.id(), 0, StoredTaskState.FAILED, false, 10)).extracting(TaskView::index)
                 .containsExactly(1L);
-        assertThat(store.taskPage(job.id(), 0, StoredTaskState.PENDING.code(), false, 10))
-                .extracting(Store.TaskView::state).containsExactly(0);
+        assertThat(store.tasks().page(job.id(), 0, StoredTaskState.PENDING, false, 10))
+                .extracting(TaskView::state).containsExactly(StoredTaskState.PENDING);
         for (StoredTaskState state : StoredTaskState.values()) {
             assertThat(StoredTaskState.ofCode(state.code())).isEqualTo(state);
             assertThat(state.taskState().code()).as("the core's model stores the same code").isEqualTo(state.code());
@@ -507,8 +514,8 @@ abstract class StoreContract {
         JobRow job = aJob();
         assertThat(store.jobs().list(10, List.of(), null, null)).extracting(JobRow::id).containsExactly(job.id());
         assertThat(store.jars().find(JAR)).isPresent();
-        assertThat(store.workerRepository().register(aRegistration("w")).incarnation()).isEqualTo(1);
-        assertThat(store.workerRepository().all()).hasSize(1);
+        assertThat(store.workers().register(aRegistration("w")).incarnation()).isEqualTo(1);
+        assertThat(store.workers().all()).hasSize(1);
         assertThat(store.masterInfo().nextEpoch()).isEqualTo(1);
         store.audit().insert(new AuditRow(0, now, "a", "b", "c", "d"));
         assertThat(store.audit().recent(5)).hasSize(1);
@@ -546,10 +553,10 @@ abstract class StoreContract {
     void theMasterIdIsCreatedOnceAndKeptAcrossRestarts() {
         String id = store.masterId();
         assertThat(store.masterInfo().masterId()).isEqualTo(id);
-        long epoch = store.nextEpoch();
+        long epoch = store.masterInfo().nextEpoch();
         store.close();
         store = Store.open(config);
         assertThat(store.masterId()).isEqualTo(id);
-        assertThat(store.nextEpoch()).isEqualTo(epoch + 1);
+        assertThat(store.masterInfo().nextEpoch()).isEqualTo(epoch + 1);
     }
 }
