@@ -1,5 +1,6 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.TaskState;
 import io.gridwork.master.store.StoreBatch;
 import java.time.Instant;
@@ -128,6 +129,19 @@ final class AttemptTable {
                 flusher.markDirty(a.session);
             }
             then.accept(written);
+        }, error -> {
+            // the database refused the output for good: the attempt no longer completes, and a job whose output cannot
+            // be stored fails rather than wait for it forever (at a stop, UNAVAILABLE, the store keeps the task to redo)
+            if (!a.completing || error.kind() == CoreException.Kind.UNAVAILABLE) {
+                return;
+            }
+            a.completing = false;
+            a.job.completing--;
+            attempts.remove(a.id);
+            a.job.attempts.remove(a.id);
+            a.task.moveTo(TaskState.QUEUED);
+            a.job.end(JobState.FAILED, "the output of task " + a.task.index + " could not be stored: "
+                    + error.getMessage(), null);
         });
     }
 

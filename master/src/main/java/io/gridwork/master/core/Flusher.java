@@ -23,6 +23,7 @@ final class Flusher {
     private final Set<Session> dirty = new LinkedHashSet<>();
     private StoreBatch writes = new StoreBatch();
     private List<Consumer<Boolean>> successCallbacks = new ArrayList<>();
+    private List<Consumer<CoreException>> refusals = new ArrayList<>();
     private List<Runnable> afterCommit = new ArrayList<>();
     private List<Consumer<CoreException>> onFailure = new ArrayList<>();
     private boolean scheduled;
@@ -38,10 +39,24 @@ final class Flusher {
         return writes;
     }
 
-    /** A task's output to store; {@code then} runs after the commit with whether it was written (not a duplicate). */
-    void success(StoreBatch.TaskSuccess success, Consumer<Boolean> then) {
+    /**
+     * A task's output to store; {@code then} runs after the commit with whether it was written (not a duplicate), or
+     * {@code refused} runs on the loop if the database refuses this turn's writes for good.
+     */
+    void success(StoreBatch.TaskSuccess success, Consumer<Boolean> then, Consumer<CoreException> refused) {
         writes().success(success);
         successCallbacks.add(then);
+        refusals.add(refused);
+    }
+
+    /**
+     * Writes the database may refuse on their own (a new job, with the values its submitter chose): they go to the
+     * journal as a request of their own, after this turn's writes so far, so that a refusal fails only them.
+     * {@code then} runs on the loop after their commit, {@code onFailure} if they cannot be committed.
+     */
+    void separately(StoreBatch batch, Runnable then, Consumer<CoreException> onFailure) {
+        handOver();
+        journal.append(batch, written -> then.run(), onFailure);
     }
 
     /** Runs after this turn's writes are committed. */
@@ -82,13 +97,20 @@ final class Flusher {
             send(s);
         }
         dirty.clear();
+        handOver();
+    }
+
+    /** Hands the writes accumulated so far to the journal, with their callbacks. */
+    private void handOver() {
         if (!writes.isEmpty() || !afterCommit.isEmpty()) {
             StoreBatch batch = writes;
             List<Consumer<Boolean>> successes = successCallbacks;
+            List<Consumer<CoreException>> refused = refusals;
             List<Runnable> then = afterCommit;
             List<Consumer<CoreException>> failed = onFailure;
             writes = new StoreBatch();
             successCallbacks = new ArrayList<>();
+            refusals = new ArrayList<>();
             afterCommit = new ArrayList<>();
             onFailure = new ArrayList<>();
             journal.append(batch, written -> {
@@ -98,7 +120,13 @@ final class Flusher {
                 for (Runnable r : then) {
                     r.run();
                 }
-            }, error -> failed.forEach(f -> f.accept(error)));
+            }, error -> {
+                failed.forEach(f -> f.accept(error));
+                if (!refused.isEmpty()) {
+                    // the loop state waiting for the commit (attempts completing) is the loop's to undo
+                    loop.post(() -> refused.forEach(r -> r.accept(error)));
+                }
+            });
         }
     }
 

@@ -176,12 +176,11 @@ final class Jobs implements JobRunner.Listener {
     /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */
     private void store(NewJob job, Prepared prepared, CompletableFuture<JobSnapshot> done) {
         Flusher flusher = services.flusher();
-        StoreBatch.Generated<JobRow> stored = flusher.writes().insertJob(job, prepared.firstTasks(), prepared.exhausted());
-        flusher.onFailure(error -> {
-            prepared.close();
-            done.completeExceptionally(error);
-        });
-        flusher.afterCommit(() -> {
+        // in a request of its own: if the database refuses the job (a value too long, a constraint), only its
+        // submitter hears, and nothing of it was started in memory
+        StoreBatch insert = new StoreBatch();
+        StoreBatch.Generated<JobRow> stored = insert.insertJob(job, prepared.firstTasks(), prepared.exhausted());
+        flusher.separately(insert, () -> {
             JobRow row = stored.get();
             JobRunner runner = new JobRunner(row, prepared.code(), false, services);
             long index = 0;
@@ -200,6 +199,11 @@ final class Jobs implements JobRunner.Listener {
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     source.knownSize() >= 0 ? source.knownSize() : "?");
             done.complete(board.publish(runner));
+        }, error -> {
+            log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(),
+                    error.getMessage());
+            prepared.close();
+            done.completeExceptionally(error);
         });
     }
 

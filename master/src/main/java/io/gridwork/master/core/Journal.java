@@ -1,12 +1,12 @@
 package io.gridwork.master.core;
 
 import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoreException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
  * request's callback runs on the loop; only then does the core acknowledge a result, answer a submission or
  * complete a registration, so what is acknowledged is stored.
  *
- * <p>A failed commit is retried with backoff until it succeeds: nothing queued is ever dropped, an interrupt does
- * not end the retries. {@link #close} commits what is queued within a time limit; requests it cannot commit by then
+ * <p>A commit that fails for a passing reason (the database unreachable, a lost connection, a timeout, a deadlock) is
+ * retried with backoff until it succeeds: nothing queued is dropped for it, an interrupt does not end the retries. A
+ * commit the database refuses for good ({@link StoreException#isPermanent}: a constraint violated, a value too long
+ * for its column) is split: the requests are committed one at a time, in order, and only a request refused on its
+ * own is dropped, its failure callback telling its owner, so one poisoned request never stops the master's writes. {@link #close} commits what is queued within a time limit; requests it cannot commit by then
  * fail with UNAVAILABLE through their failure callbacks, which run on whichever thread gives up.
  *
  * <p>{@link #drainOnce()} is the loop body; tests call it directly instead of {@link #start() starting} the thread.
@@ -119,56 +122,113 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    /** Commits the requests in one transaction, their writes in order, then runs their callbacks on the loop. */
+    /**
+     * Commits the requests in one transaction, their writes in order, then runs their callbacks on the loop. If the
+     * database refuses the writes themselves (not a passing failure, which is retried), the requests are committed one
+     * at a time, in order, so that only a poisoned one fails and the others go on as usual.
+     */
     private void commit(List<Request> requests) {
-        StoreBatch combined = new StoreBatch();
-        int[] offsets = new int[requests.size() + 1];
-        for (int i = 0; i < requests.size(); i++) {
-            offsets[i] = combined.successCount();
-            combined.addAll(requests.get(i).batch());
-        }
-        offsets[requests.size()] = combined.successCount();
-        boolean[][] written = new boolean[1][];
-        boolean done = retrying(combined.size() + " writes", () -> written[0] = sink.apply(combined), requests);
-        if (!done) {
+        Try together = attempt(requests, requests);
+        if (together.written() != null) {
+            deliver(requests, together.written());
             return;
         }
-        boolean[] all = written[0];
-        List<Request> copy = new ArrayList<>(requests);
-        loop.execute(() -> {
-            for (int i = 0; i < copy.size(); i++) {
-                Consumer<boolean[]> callback = copy.get(i).onCommitted();
-                if (callback != null) {
-                    callback.accept(Arrays.copyOfRange(all, offsets[i], offsets[i + 1]));
-                }
+        if (together.refusal() == null) {
+            return; // the close gave up; the requests have failed
+        }
+        if (requests.size() == 1) {
+            refuse(requests.get(0), together.refusal());
+            return;
+        }
+        log.warn("the store refused a commit of {} requests ({}); committing them one at a time",
+                requests.size(), together.refusal().getMessage());
+        for (int i = 0; i < requests.size(); i++) {
+            Request r = requests.get(i);
+            Try alone = attempt(List.of(r), requests.subList(i, requests.size()));
+            if (alone.written() != null) {
+                deliver(List.of(r), alone.written());
+            } else if (alone.refusal() != null) {
+                refuse(r, alone.refusal());
+            } else {
+                return; // the close gave up; this request and the rest have failed
             }
-        });
+        }
     }
 
+    /** How trying to commit ended: written (per task success), refused for good, or neither (the close gave up). */
+    private record Try(boolean[] written, Exception refusal) {}
+
     /**
-     * Runs {@code attempt} until it succeeds, backing off between tries; gives up only when closing and past the
-     * close deadline, failing {@code requests}. Returns whether it succeeded.
+     * Commits {@code requests} in one transaction, retrying a passing failure with backoff until it succeeds; stops at
+     * a permanent one. Gives up only when closing and past the close deadline, failing {@code failOnGiveUp}.
      */
-    private boolean retrying(String what, Callable<?> attempt, List<Request> requests) {
+    private Try attempt(List<Request> requests, List<Request> failOnGiveUp) {
+        StoreBatch combined = new StoreBatch();
+        for (Request r : requests) {
+            combined.addAll(r.batch());
+        }
+        String what = describe(combined);
         long backoffMs = Math.max(1, initialBackoff.toMillis());
         while (true) {
             long start = System.nanoTime();
             try {
-                attempt.call();
+                boolean[] written = sink.apply(combined);
                 metrics.storeCommit.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 commits++;
-                return true;
-            } catch (Exception | Error e) { // whatever went wrong, the requests stay until stored or the close gives up
+                return new Try(written, null);
+            } catch (Exception | Error e) { // unless refused for good, the requests stay until stored or the close gives up
+                if (e instanceof Exception refused && StoreException.isPermanent(refused)) {
+                    return new Try(null, refused);
+                }
                 if (closing && System.nanoTime() - closeDeadline >= 0) {
                     log.error("could not store {} before the master stopped: {}", what, e.getMessage());
-                    fail(requests, "the master stopped before it could store this: " + e.getMessage());
-                    return false;
+                    fail(failOnGiveUp, "the master stopped before it could store this: " + e.getMessage());
+                    return new Try(null, null);
                 }
                 log.error("could not store {}, retrying in {} ms: {}", what, backoffMs, e.getMessage());
                 pause(backoffMs);
                 backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             }
         }
+    }
+
+    /** After a commit: each request's callback, on the loop, in order, with its part of {@code written}. */
+    private void deliver(List<Request> requests, boolean[] written) {
+        int[] offsets = new int[requests.size() + 1];
+        for (int i = 0; i < requests.size(); i++) {
+            offsets[i + 1] = offsets[i] + requests.get(i).batch().successCount();
+        }
+        List<Request> copy = new ArrayList<>(requests);
+        loop.execute(() -> {
+            for (int i = 0; i < copy.size(); i++) {
+                Consumer<boolean[]> callback = copy.get(i).onCommitted();
+                if (callback != null) {
+                    callback.accept(Arrays.copyOfRange(written, offsets[i], offsets[i + 1]));
+                }
+            }
+        });
+    }
+
+    /**
+     * A request the store refuses for good: it is logged and dropped, and its failure callback runs on the loop (in
+     * order with the others' callbacks) with INVALID_ARGUMENT naming what the database refused.
+     */
+    private void refuse(Request r, Exception refusal) {
+        log.error("the store refused {} for good; dropping it: {}", describe(r.batch()), refusal.getMessage(), refusal);
+        CoreException error = CoreException.invalid("the master's database refused to store this: "
+                + firstLine(refusal.getMessage()));
+        Consumer<CoreException> onFailed = r.onFailed();
+        if (onFailed != null) {
+            loop.execute(() -> onFailed.accept(error));
+        }
+    }
+
+    private static String describe(StoreBatch batch) {
+        return batch.size() + " writes (" + batch.successCount() + " task outputs)";
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.split("\n")[0];
     }
 
     /** Waits before the next try; close() cuts it short, an interrupt is noted and ignored. */

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.StoreException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The one writer: in order, never dropping a request or its callbacks. */
 class JournalTest {
@@ -105,5 +109,123 @@ class JournalTest {
         });
         journal.append(batch("job-2"), w -> log.add("late"), failures::add);
         assertThat(failures).as("a request after the close fails at once").hasSize(3);
+    }
+
+    /** A batch of {@code n} job updates. */
+    private static StoreBatch updates(int n) {
+        StoreBatch b = new StoreBatch();
+        for (int i = 0; i < n; i++) {
+            b.job(StoreBatch.JobUpdate.started("job-" + i, java.time.Instant.EPOCH));
+        }
+        return b;
+    }
+
+    /** A batch the database refuses for good: here, any batch holding a task output. */
+    private static StoreBatch poisoned() {
+        return new StoreBatch().success(new StoreBatch.TaskSuccess("job-p", 0, new byte[1], "w-1", 1));
+    }
+
+    private static StoreException valueTooLong() {
+        return new StoreException("database error: value too long for column OUTPUT",
+                new SQLException("Value too long for column \"OUTPUT\"", "22001"));
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a refused commit retried as if it were transient would never end
+    void aPoisonedRequestFailsAloneTheOthersCommitInOrderAndTheJournalGoesOn() {
+        List<Integer> commits = new CopyOnWriteArrayList<>();
+        AtomicInteger refusals = new AtomicInteger();
+        journal = new Journal(b -> {
+            if (b.successCount() > 0) {
+                refusals.incrementAndGet();
+                throw valueTooLong();
+            }
+            commits.add(b.size());
+            return new boolean[0];
+        }, Runnable::run, Duration.ofMinutes(1)); // a backoff no test waits out: a refusal must not back off
+        journal.append(updates(1), w -> log.add("first"), failures::add);
+        journal.append(updates(2), w -> log.add("second"), failures::add);
+        journal.append(poisoned(), w -> log.add("poisoned"), e -> log.add("poisoned failed"));
+        journal.append(updates(3), w -> log.add("fourth"), failures::add);
+
+        assertThat(journal.drainOnce()).isEqualTo(4);
+        assertThat(refusals).as("once together, once alone").hasValue(2);
+        assertThat(commits).as("the good ones, one at a time, in order").containsExactly(1, 2, 3);
+        assertThat(log).containsExactly("first", "second", "poisoned failed", "fourth");
+        assertThat(failures).isEmpty();
+
+        journal.append(updates(4), w -> log.add("later"), failures::add);
+        assertThat(journal.drainOnce()).isEqualTo(1);
+        assertThat(commits).as("the next commit groups again").containsExactly(1, 2, 3, 4);
+        assertThat(log).endsWith("later");
+    }
+
+    @Test
+    void aPoisonedRequestsCallbackGetsInvalidArgumentNamingWhatTheDatabaseRefused() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        journal = new Journal(b -> {
+            throw valueTooLong();
+        }, r -> {
+            threads.add("loop");
+            r.run();
+        }, Duration.ofMinutes(1));
+        journal.start();
+        journal.append(poisoned(), w -> log.add("callback"), failures::add);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !failures.isEmpty());
+        assertThat(failures).singleElement().satisfies(e -> {
+            assertThat(e.kind()).isEqualTo(CoreException.Kind.INVALID_ARGUMENT);
+            assertThat(e.getMessage()).contains("refused").contains("value too long for column OUTPUT");
+        });
+        assertThat(threads).as("the failure callback runs on the loop").containsExactly("loop");
+        assertThat(log).isEmpty();
+    }
+
+    @Test
+    void aTransientFailureIsRetriedUntilTheStoreIsBackAndNothingIsSplitOrDropped() {
+        AtomicInteger tries = new AtomicInteger();
+        List<Integer> commits = new CopyOnWriteArrayList<>();
+        journal = new Journal(b -> {
+            int n = tries.incrementAndGet();
+            if (n == 1) {
+                throw new StoreException("database error: connection lost",
+                        new SQLTransientConnectionException("connection lost", "08006"));
+            }
+            if (n == 2) {
+                throw new StoreException("database error: deadlock", new SQLException("deadlock detected", "40P01"));
+            }
+            if (n == 3) {
+                throw new StoreException("database error: shutting down", new SQLException("admin shutdown", "57P01"));
+            }
+            commits.add(b.size());
+            return new boolean[] {true};
+        }, Runnable::run, Duration.ofMillis(1));
+        journal.append(updates(1), w -> log.add("first"), failures::add);
+        journal.append(updates(2).success(new StoreBatch.TaskSuccess("job-1", 0, new byte[1], "w-1", 1)),
+                w -> log.add("second " + w[0]), failures::add);
+
+        assertThat(journal.drainOnce()).isEqualTo(2);
+        assertThat(tries).hasValue(4);
+        assertThat(commits).as("committed together once the store is back (the output counts for its worker too)")
+                .containsExactly(5);
+        assertThat(log).containsExactly("first", "second true");
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    void whatIsPermanentAndWhatPasses() {
+        assertThat(StoreException.isPermanent(valueTooLong())).isTrue();
+        assertThat(StoreException.isPermanent(new StoreException("unique",
+                new SQLException("duplicate key", "23505")))).isTrue();
+        assertThat(StoreException.isPermanent(new IllegalArgumentException("bad write"))).isTrue();
+        assertThat(StoreException.isPermanent(new StoreException("x", new SQLException("refused", "08001")))).isFalse();
+        assertThat(StoreException.isPermanent(new StoreException("x", new SQLException("serialization", "40001"))))
+                .isFalse();
+        assertThat(StoreException.isPermanent(new StoreException("x", new SQLException("out of memory", "53200"))))
+                .isFalse();
+        assertThat(StoreException.isPermanent(new StoreException("x", new SQLException("no state")))).isFalse();
+        assertThat(StoreException.isPermanent(new io.gridwork.master.store.StoreUnavailableException("down",
+                new SQLException("value", "22001")))).as("unavailable, whatever it wraps").isFalse();
+        assertThat(StoreException.isPermanent(new IllegalStateException("database is locked"))).isFalse();
     }
 }

@@ -19,7 +19,10 @@ class StateMachineTest {
     static final Set<String> WORKER_LEGAL = Set.of("ALIVE>SUSPECT", "ALIVE>DRAINING", "ALIVE>LEFT", "ALIVE>DEAD",
             "SUSPECT>ALIVE", "SUSPECT>LINK_FAILED", "SUSPECT>DEAD", "SUSPECT>LEFT", "LINK_FAILED>ALIVE",
             "LINK_FAILED>DEAD", "LINK_FAILED>LEFT", "DRAINING>ALIVE", "DRAINING>SUSPECT", "DRAINING>LEFT",
-            "DRAINING>DEAD", "DEAD>ALIVE", "LEFT>ALIVE");
+            "DRAINING>DEAD", "DEAD>ALIVE", "LEFT>ALIVE",
+            // a drained worker comes back DRAINING where it would come back ALIVE: heartbeats resume while it is
+            // suspect, it reconnects after a link failure, it registers again after it died or left
+            "SUSPECT>DRAINING", "LINK_FAILED>DRAINING", "DEAD>DRAINING", "LEFT>DRAINING");
 
     static Stream<Arguments> jobPairs() {
         return pairs(JobState.values());
