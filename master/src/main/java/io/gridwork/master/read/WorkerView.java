@@ -37,7 +37,8 @@ public record WorkerView(
     /** What the worker runs on, as it reported it; empty or 0 where it did not say. */
     public record Platform(String os, String arch, String javaVersion, long memoryBytes, int cores, String gridworkVersion) {
 
-        static Platform of(Map<String, String> p) {
+        /** From the key-value form a worker registers and the store keeps; a missing or bad number reads as 0. */
+        public static Platform of(Map<String, String> p) {
             return new Platform(p.getOrDefault("os", ""), p.getOrDefault("arch", ""), p.getOrDefault("java", ""),
                     number(p.get("memory")), (int) number(p.get("cores")), p.getOrDefault("gridwork", ""));
         }

@@ -7,6 +7,7 @@ import io.gridwork.api.v1.TaskCounts;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.master.core.JobSnapshot;
 import io.gridwork.master.core.WorkerSnapshot;
+import io.gridwork.master.read.WorkerView;
 import java.time.Instant;
 import java.util.Map;
 
@@ -65,7 +66,7 @@ public final class ProtoViews {
     }
 
     public static WorkerInfo worker(WorkerSnapshot s) {
-        Map<String, String> p = s.platform();
+        WorkerView.Platform p = WorkerView.Platform.of(s.platform());
         WorkerInfo.Builder b = WorkerInfo.newBuilder()
                 .setId(s.id())
                 .setName(s.name())
@@ -81,12 +82,12 @@ public final class ProtoViews {
                 .setSpeed(s.speed())
                 .setDrainRequested(s.drainRequested())
                 .setPlatform(Platform.newBuilder()
-                        .setOs(p.getOrDefault("os", ""))
-                        .setArch(p.getOrDefault("arch", ""))
-                        .setJavaVersion(p.getOrDefault("java", ""))
-                        .setMemoryBytes(parseLong(p.get("memory")))
-                        .setCores((int) parseLong(p.get("cores")))
-                        .setGridworkVersion(p.getOrDefault("gridwork", "")));
+                        .setOs(p.os())
+                        .setArch(p.arch())
+                        .setJavaVersion(p.javaVersion())
+                        .setMemoryBytes(p.memoryBytes())
+                        .setCores(p.cores())
+                        .setGridworkVersion(p.gridworkVersion()));
         if (s.lastHeartbeat() != null) {
             b.setLastHeartbeat(timestamp(s.lastHeartbeat()));
         }
@@ -188,11 +189,4 @@ public final class ProtoViews {
         return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 
-    private static long parseLong(String s) {
-        try {
-            return s == null ? 0 : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
 }
