@@ -3,6 +3,7 @@ package io.gridwork.master;
 import io.gridwork.master.core.SchedulerOptions;
 import io.gridwork.master.store.StoreConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -41,6 +42,11 @@ public final class MasterOptions {
     private final java.util.List<String> tlsNames;
     /** Null: H2 in the data directory. */
     private final StoreConfig store;
+    private final boolean standby;
+    private final String advertiseAddress;
+    private final Duration leaseRenewInterval;
+    private final Duration leaseTimeout;
+    private final Duration peerPingInterval;
 
     private MasterOptions(Builder b) {
         this.httpPort = b.httpPort;
@@ -55,6 +61,11 @@ public final class MasterOptions {
         this.insecure = b.insecure;
         this.tlsNames = java.util.List.copyOf(b.tlsNames);
         this.store = b.store;
+        this.standby = b.standby;
+        this.advertiseAddress = b.advertiseAddress;
+        this.leaseRenewInterval = b.leaseRenewInterval;
+        this.leaseTimeout = b.leaseTimeout;
+        this.peerPingInterval = b.peerPingInterval;
     }
 
     public static Builder builder() {
@@ -125,6 +136,34 @@ public final class MasterOptions {
         return store != null ? store : StoreConfig.h2(dataDir);
     }
 
+    /** Whether the master starts as a hot standby: it runs no jobs until an active master fails (PostgreSQL only). */
+    public boolean standby() {
+        return standby;
+    }
+
+    /**
+     * The host:port other masters, workers and clients reach this master at, as it tells them; null: the
+     * machine's host name and the port it listens on.
+     */
+    public String advertiseAddress() {
+        return advertiseAddress;
+    }
+
+    /** How often the master renews its lease in the shared store. */
+    public Duration leaseRenewInterval() {
+        return leaseRenewInterval;
+    }
+
+    /** How long a lease lasts unrenewed before a peer may conclude the master dead (when no other path sees it). */
+    public Duration leaseTimeout() {
+        return leaseTimeout;
+    }
+
+    /** How often masters ping each other (and how long a ping may take). */
+    public Duration peerPingInterval() {
+        return peerPingInterval;
+    }
+
     /** Builds {@link MasterOptions}. */
     public static final class Builder {
         private String bindHost = DEFAULT_BIND_HOST;
@@ -139,8 +178,40 @@ public final class MasterOptions {
         private boolean insecure;
         private final java.util.List<String> tlsNames = new java.util.ArrayList<>();
         private StoreConfig store;
+        private boolean standby;
+        private String advertiseAddress;
+        private Duration leaseRenewInterval = Duration.ofMillis(250);
+        private Duration leaseTimeout = Duration.ofSeconds(2);
+        private Duration peerPingInterval = Duration.ofMillis(150);
 
         private Builder() {}
+
+        /** Starts the master as a hot standby (PostgreSQL only). */
+        public Builder standby(boolean v) {
+            standby = v;
+            return this;
+        }
+
+        /** The host:port this master tells others to reach it at. */
+        public Builder advertiseAddress(String v) {
+            advertiseAddress = v;
+            return this;
+        }
+
+        public Builder leaseRenewInterval(Duration v) {
+            leaseRenewInterval = Objects.requireNonNull(v, "leaseRenewInterval");
+            return this;
+        }
+
+        public Builder leaseTimeout(Duration v) {
+            leaseTimeout = Objects.requireNonNull(v, "leaseTimeout");
+            return this;
+        }
+
+        public Builder peerPingInterval(Duration v) {
+            peerPingInterval = Objects.requireNonNull(v, "peerPingInterval");
+            return this;
+        }
 
         /** The database of the master's state, such as PostgreSQL (default: H2 in the data directory). */
         public Builder store(StoreConfig v) {
@@ -216,6 +287,15 @@ public final class MasterOptions {
             }
             if (rpcThreads < 1) {
                 throw new IllegalArgumentException("rpcThreads must be positive");
+            }
+            if (leaseRenewInterval.isNegative() || leaseRenewInterval.isZero() || peerPingInterval.isNegative()
+                    || peerPingInterval.isZero() || leaseTimeout.compareTo(leaseRenewInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("the lease timeout must be at least twice the lease renewal interval,"
+                        + " and both intervals positive");
+            }
+            if (standby && (store == null || store.dialect() != io.gridwork.master.store.Dialect.POSTGRES)) {
+                throw new IllegalArgumentException("--standby needs a shared PostgreSQL store (--store jdbc:postgresql://...):"
+                        + " with H2 there is only one master");
             }
             return new MasterOptions(this);
         }
