@@ -37,11 +37,34 @@ public final class BenchMain implements Runnable {
     }
 
     @Command(name = "failover", mixinStandardHelpOptions = true,
-            description = "Time from a worker's kill -9 or a hung task to the task running again elsewhere, and false "
-                    + "deaths with every core busy and 200 ms added to every link.")
+            description = {"Time from a worker's kill -9 or a hung task to the task running again elsewhere, and false "
+                    + "deaths with every core busy and 200 ms added to every link.",
+                    "With --ha: masters instead, on an embedded PostgreSQL: time from kill -9 of a master to the first "
+                    + "task result accepted by the master that takes over (a standby, then two active masters), tasks "
+                    + "lost and merged twice, and the throughput of empty tasks on PostgreSQL against H2 (about 10 "
+                    + "minutes; exit code 1 if a task was lost or merged twice)."})
     static final class Failover implements Callable<Integer> {
         @Option(names = "--rounds", defaultValue = "5", description = "Repetitions of each fault (default: ${DEFAULT-VALUE}).")
         int rounds;
+
+        @Option(names = "--ha", description = "Fail masters (several on one PostgreSQL store) instead of workers.")
+        boolean ha;
+
+        @Option(names = "--trials", defaultValue = "20", description = "With --ha: kills of a master per form "
+                + "(default: ${DEFAULT-VALUE}).")
+        int trials;
+
+        @Option(names = "--tasks", defaultValue = "200", description = "With --ha: tasks of the job killed under "
+                + "(default: ${DEFAULT-VALUE}).")
+        int tasks;
+
+        @Option(names = "--task-ms", defaultValue = "20", description = "With --ha: how long each of its tasks takes "
+                + "(default: ${DEFAULT-VALUE}).")
+        int taskMs;
+
+        @Option(names = "--quick", description = "With --ha: 3 trials each and a small throughput run: checks that "
+                + "every figure still runs.")
+        boolean quick;
 
         @Option(names = "--load-seconds", defaultValue = "60", description = "How long the false-death run lasts (default: ${DEFAULT-VALUE}).")
         int loadSeconds;
@@ -52,6 +75,16 @@ public final class BenchMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = new PrintWriter(System.out, true);
+            if (ha) {
+                if (trials < 1 || tasks < 8 || taskMs < 1) {
+                    throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--trials and --task-ms must be positive, --tasks at least 8");
+                }
+                Path where = workDir(dir, "failover-ha");
+                PerformanceBench throughput = new PerformanceBench(where, out,
+                        quick ? PerformanceBench.Sizes.QUICK : PerformanceBench.Sizes.FULL, java.util.Set.of());
+                return new HaFailoverBench(where, out, tasks, taskMs).run(quick ? Math.min(3, trials) : trials, throughput);
+            }
             return new FailoverBench(workDir(dir, "failover"), out).run(rounds, Duration.ofSeconds(loadSeconds));
         }
     }

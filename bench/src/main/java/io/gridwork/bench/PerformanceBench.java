@@ -126,7 +126,7 @@ final class PerformanceBench {
     }
 
     /** Figure 2 on a master started with {@code masterOptions}, each line starting with {@code prefix}. */
-    private void throughput(String prefix, double raw, Path where, List<String> masterOptions) throws Exception {
+    void throughput(String prefix, double raw, Path where, List<String> masterOptions) throws Exception {
         try (Cluster c = new Cluster(where, masterOptions.toArray(String[]::new))) {
             c.startWorker("w1", 1, c.address());
             c.startWorker("w2", 1, c.address());

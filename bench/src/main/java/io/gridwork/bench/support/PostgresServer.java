@@ -30,28 +30,68 @@ public final class PostgresServer implements AutoCloseable {
 
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,40}");
 
-    private final EmbeddedPostgres server;
+    private volatile EmbeddedPostgres server;
     private final Path dir;
+    private final int port;
 
     private PostgresServer(EmbeddedPostgres server, Path dir) {
         this.server = server;
         this.dir = dir;
+        this.port = server.getPort();
     }
 
     /** Starts a fresh server with its data (and its log, {@code postgres.log}) under {@code dir}. */
     public static PostgresServer start(Path dir) throws IOException {
         Files.createDirectories(dir);
-        EmbeddedPostgres server = EmbeddedPostgres.builder()
+        deleteTree(dir.resolve("data"));
+        return new PostgresServer(launch(dir, 0), dir);
+    }
+
+    /**
+     * Starts the server on {@code port} (0: a free one) with its data in {@code DIR/data}: a new cluster if there is
+     * none there, else the one there (a restart). The data is kept when the server stops; {@link #close()} deletes it.
+     */
+    private static EmbeddedPostgres launch(Path dir, int port) throws IOException {
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dir.resolve("data"))
-                .setCleanDataDirectory(true)
+                .setCleanDataDirectory(false)
                 // the library turns it off for speed; a master acknowledges a result only once it is durable, so
                 // measure and test with the setting a PostgreSQL installation has by default
                 .setServerConfig("synchronous_commit", "on")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                 .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
-                .setDataDirectoryCustomizer(data -> writeHba(data.toPath()))
-                .start();
-        return new PostgresServer(server, dir);
+                .setDataDirectoryCustomizer(data -> writeHba(data.toPath()));
+        if (port != 0) {
+            builder.setPort(port);
+        }
+        return builder.start();
+    }
+
+    /**
+     * Restarts the server as an operator would: a fast shutdown (every session ended, nothing listening on the port),
+     * then the same data directory on the same port. {@code whileDown} runs in that gap (it may be null), before the
+     * server starts again; whatever it throws is thrown after the server is back.
+     */
+    public void restart(Runnable whileDown) throws IOException {
+        server.close();
+        try {
+            if (whileDown != null) {
+                whileDown.run();
+            }
+        } finally {
+            server = launch(dir, port);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** The superuser without a password (set-up only); every other role with its password. */
@@ -69,7 +109,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public int port() {
-        return server.getPort();
+        return port;
     }
 
     /** The JDBC URL of database {@code name} on this server. */
@@ -106,8 +146,13 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /** Stops the server and deletes its data (the log stays). */
     @Override
     public void close() throws IOException {
-        server.close();
+        try {
+            server.close();
+        } finally {
+            deleteTree(dir.resolve("data"));
+        }
     }
 }
