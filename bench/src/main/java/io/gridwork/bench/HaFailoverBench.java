@@ -133,8 +133,8 @@ final class HaFailoverBench {
         void start(Master m, boolean asStandby) throws Exception {
             Files.createDirectories(m.data);
             Files.deleteIfExists(m.data.resolve("master.port"));
-            List<String> args = new ArrayList<>(List.of("master", "--port", Integer.toString(m.port), "--bind",
-                    "127.0.0.1", "--data", m.data.toString()));
+            List<String> args = new ArrayList<>(List.of("master", "--port", Integer.toString(m.port),
+                    "--http-port", "0", "--bind", "127.0.0.1", "--data", m.data.toString()));
             args.addAll(store);
             if (asStandby) {
                 args.add("--standby");

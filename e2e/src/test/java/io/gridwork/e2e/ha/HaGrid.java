@@ -108,8 +108,8 @@ final class HaGrid implements AutoCloseable {
     Master start(Master m, String... options) throws Exception {
         Files.createDirectories(m.data);
         Files.deleteIfExists(m.data.resolve("master.port"));
-        List<String> args = new ArrayList<>(List.of("master", "--port", Integer.toString(m.port), "--bind", "127.0.0.1",
-                "--data", m.data.toString()));
+        List<String> args = new ArrayList<>(List.of("master", "--port", Integer.toString(m.port), "--http-port", "0",
+                "--bind", "127.0.0.1", "--data", m.data.toString()));
         args.addAll(store);
         args.addAll(List.of(options));
         Process p = grid.start(m.name + "-" + (++serial), args.toArray(String[]::new));
