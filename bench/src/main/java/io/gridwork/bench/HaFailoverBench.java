@@ -141,12 +141,14 @@ final class HaFailoverBench {
             }
             m.process = processes.start(m.name + "-" + (++serial), args.toArray(String[]::new));
             Process p = m.process;
+            // the first master of the store writes the grid's credentials; the others find them in the store
+            boolean first = credentials == null;
             Cluster.waitFor(Duration.ofSeconds(90), () -> !p.isAlive() || nonEmpty(m.data.resolve("master.port"))
-                    && Files.exists(m.data.resolve(Credentials.FILE_NAME)), m.name + " to start");
+                    && (!first || Files.exists(m.data.resolve(Credentials.FILE_NAME))), m.name + " to start");
             if (!p.isAlive()) {
                 throw new IllegalStateException(m.name + " exited " + p.exitValue() + ": " + processes.logs());
             }
-            if (credentials == null) {
+            if (first) {
                 // the CA and the tokens are in the shared store: the first master's credentials work on every one
                 credentials = Credentials.read(m.data.resolve(Credentials.FILE_NAME));
                 processes.env("GRID_CREDENTIALS", m.data.resolve(Credentials.FILE_NAME).toString());

@@ -114,12 +114,19 @@ final class HaGrid implements AutoCloseable {
         args.addAll(List.of(options));
         Process p = grid.start(m.name + "-" + (++serial), args.toArray(String[]::new));
         m.process = p;
-        await().atMost(Duration.ofSeconds(90)).until(() -> !p.isAlive() || Files.exists(m.data.resolve("master.port"))
-                && !Files.readString(m.data.resolve("master.port")).isBlank()
-                && Files.exists(m.data.resolve(Credentials.FILE_NAME)));
+        // the first master of a store writes the grid's credentials file; the others find the grid's CA and tokens
+        // in the store and write none
+        boolean first = credentials == null;
+        try {
+            await().atMost(Duration.ofSeconds(90)).until(() -> !p.isAlive() || Files.exists(m.data.resolve("master.port"))
+                    && !Files.readString(m.data.resolve("master.port")).isBlank()
+                    && (!first || Files.exists(m.data.resolve(Credentials.FILE_NAME))));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("master " + m.name + " did not start:\n" + grid.logs(), e);
+        }
         assertThat(p.isAlive()).as("master %s exited %s:\n%s", m.name, p.isAlive() ? "" : p.exitValue(), grid.logs())
                 .isTrue();
-        if (credentials == null) {
+        if (first) {
             // the grid's credentials (CA, admin token, join token) live in the shared store: the first master's
             // file works on every master
             credentials = m.data.resolve(Credentials.FILE_NAME);
