@@ -66,7 +66,11 @@ class HaFailoverIT {
     void theStandbyTakesOverTheJobOfTheActiveMasterKilledMidJob() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("standby"), postgres, "standby")) {
             Master a = g.startMaster("a");
-            Master s = g.startMaster("s", "--standby");
+            Master s = g.define("s");
+            // workers first, linked to both masters: they reach the standby once it is up
+            g.startWorker("w1", 2, a, s);
+            g.startWorker("w2", 2, a, s);
+            g.start(s, "--standby");
             assertThat(HaGrid.self(s).orElseThrow().getState()).isEqualTo(MasterInfo.State.STANDBY);
             await().atMost(Duration.ofSeconds(30)).until(() -> state(a, s.id) == MasterInfo.State.STANDBY
                     && state(s, a.id) == MasterInfo.State.ACTIVE);
@@ -78,8 +82,6 @@ class HaFailoverIT {
             assertThat(refused.code()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(refused.getMessage()).contains("standby").contains(a.address());
 
-            g.startWorker("w1", 2, a, s);
-            g.startWorker("w2", 2, a, s);
             g.awaitWorkers(a, 2);
             String job = g.submit(a, 60, 150, log);
             assertThat(a.client.status(job).getMaster()).isEqualTo(a.id);
@@ -125,11 +127,12 @@ class HaFailoverIT {
     void ofTwoActiveMastersTheSurvivorFinishesTheJobsOfBoth() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("mutual"), postgres, "mutual")) {
             Master a = g.startMaster("a");
-            Master b = g.startMaster("b");
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
+            Master b = g.define("b");
             g.startWorker("w1", 2, a, b);
             g.startWorker("w2", 2, a, b);
+            g.start(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
+                    && state(b, a.id) == MasterInfo.State.ACTIVE);
             g.awaitWorkers(a, 2);
             g.awaitWorkers(b, 2);
             Path logA = g.dir.resolve("a-tasks.log");
@@ -171,11 +174,12 @@ class HaFailoverIT {
     void aScheduleFiringEverySecondStartsOneJobPerFireTimeAcrossAFailover() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("schedule"), postgres, "schedule")) {
             Master a = g.startMaster("a");
-            Master b = g.startMaster("b");
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
+            Master b = g.define("b");
             g.startWorker("w1", 2, a, b);
             g.startWorker("w2", 2, a, b);
+            g.start(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
+                    && state(b, a.id) == MasterInfo.State.ACTIVE);
             g.awaitWorkers(a, 2);
             g.awaitWorkers(b, 2);
             Path log = g.dir.resolve("tasks.log");

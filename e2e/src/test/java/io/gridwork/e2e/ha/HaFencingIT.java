@@ -53,11 +53,12 @@ class HaFencingIT {
     void aMasterPausedPastItsLeaseIsTakenOverAndWhenItWakesItStepsDownWithoutWriting() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("paused"), postgres, "paused")) {
             Master a = g.startMaster("a");
-            Master b = g.startMaster("b");
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
+            Master b = g.define("b");
             g.startWorker("w1", 2, a, b);
             g.startWorker("w2", 2, a, b);
+            g.start(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
+                    && state(b, a.id) == MasterInfo.State.ACTIVE);
             g.awaitWorkers(a, 2);
             g.awaitWorkers(b, 2);
             Path logA = g.dir.resolve("a-tasks.log");
@@ -122,6 +123,8 @@ class HaFencingIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
                         && state(b, a.id) == MasterInfo.State.ACTIVE);
                 assertThat(info(a, b.id).orElseThrow().getAddress()).isEqualTo(peerAddress);
+                // workers after both masters are up: each links to b at its own port (a link is per master id, so
+                // the advertised address it then learns for b adds none)
                 g.startWorker("w1", 2, a, b);
                 g.startWorker("w2", 2, a, b);
                 g.awaitWorkers(a, 2);

@@ -55,11 +55,12 @@ class HaStoreRestartIT {
     void jobsEndExactlyAcrossARestartOfTheStore() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("restart"), postgres, "restart")) {
             Master a = g.startMaster("a");
-            Master b = g.startMaster("b");
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
+            Master b = g.define("b");
             g.startWorker("w1", 2, a, b);
             g.startWorker("w2", 2, a, b);
+            g.start(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
+                    && state(b, a.id) == MasterInfo.State.ACTIVE);
             g.awaitWorkers(a, 2);
             g.awaitWorkers(b, 2);
             Path logA = g.dir.resolve("a-tasks.log");
