@@ -60,7 +60,8 @@ public final class PostgresServer implements AutoCloseable {
                 .setServerConfig("synchronous_commit", "on")
                 .setOutputRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
                 .setErrorRedirector(java.lang.ProcessBuilder.Redirect.appendTo(dir.resolve("postgres.log").toFile()))
-                .setDataDirectoryCustomizer(data -> writeHba(data.toPath()));
+                .setDataDirectoryCustomizer(data -> writeHba(data.toPath()))
+                .setPgBinaryResolver(PostgresServer::binaries);
         if (port != 0) {
             builder.setPort(port);
         }
@@ -91,6 +92,25 @@ public final class PostgresServer implements AutoCloseable {
             for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /**
+     * The PostgreSQL binaries from the class path, as the library finds them, except that the same archive found
+     * twice is not an error: a jar's manifest class path (the CLI jar lists {@code lib/*.jar}) can put the binaries'
+     * jar on the class path a second time, beside the one from the Maven repository; then the first one is used.
+     */
+    private static java.io.InputStream binaries(String system, String hardware) throws IOException {
+        try {
+            return io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, hardware);
+        } catch (IllegalStateException duplicate) {
+            String name = "postgres-" + system.toLowerCase(java.util.Locale.ROOT) + "-"
+                    + hardware.toLowerCase(java.util.Locale.ROOT) + ".txz";
+            java.net.URL first = PostgresServer.class.getClassLoader().getResource(name);
+            if (first == null) {
+                throw duplicate;
+            }
+            return first.openStream();
         }
     }
 
