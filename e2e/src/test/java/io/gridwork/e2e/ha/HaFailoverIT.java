@@ -191,8 +191,13 @@ class HaFailoverIT {
             g.kill9(a);
             Instant killed = Instant.now();
             // the schedule keeps firing on the survivor after the failover
-            await().atMost(Duration.ofSeconds(60)).until(() -> submitted(b).stream()
-                    .filter(r -> scheduledFor(r).isAfter(killed.plusSeconds(1))).count() >= 3);
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> submitted(b).stream()
+                        .filter(r -> scheduledFor(r).isAfter(killed.plusSeconds(1))).count() >= 3);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the schedule did not fire 3 times after the kill at " + killed + ": "
+                        + b.client.schedule("every-second", 1000) + "\nevents: " + events(b) + "\n" + g.grid.logs(), e);
+            }
             b.client.pauseSchedule("every-second");
             // every job it started ends (those a had running taken over by b)
             await().atMost(Duration.ofMinutes(1)).until(() -> submitted(b).stream()
