@@ -69,6 +69,7 @@ public final class GridMaster implements AutoCloseable {
     private final Schedules schedules;
     private final MasterServer server;
     private final io.gridwork.master.http.Console console;
+    private final io.gridwork.master.ha.Membership membership;
     private volatile boolean closed;
     private Path credentialsFile;
 
@@ -88,6 +89,7 @@ public final class GridMaster implements AutoCloseable {
         Schedules plans = null;
         MasterServer rpc = null;
         io.gridwork.master.http.Console web = null;
+        io.gridwork.master.ha.Membership members = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -122,6 +124,40 @@ public final class GridMaster implements AutoCloseable {
                 metrics = new io.gridwork.master.http.MasterMetrics(read);
                 core.metrics(metrics.core());
             }
+            io.gridwork.master.store.MasterRepository masterRepo = masterRepository(store);
+            if (masterRepo != null) {
+                io.micrometer.core.instrument.MeterRegistry meters = metrics != null ? metrics.core().registry()
+                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+                io.gridwork.master.ha.Membership.Identity identity = new io.gridwork.master.ha.Membership.Identity() {
+                    @Override
+                    public String id() {
+                        return store.masterId();
+                    }
+
+                    @Override
+                    public long epoch() {
+                        return store.epoch();
+                    }
+
+                    @Override
+                    public void rejoin() {
+                        store.rejoin();
+                    }
+                };
+                java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                io.gridwork.master.ha.GrpcPeerPinger pinger = new io.gridwork.master.ha.GrpcPeerPinger(probeCredentials,
+                        () -> self.get().peerSecret(), () -> self.get().pingRequest());
+                // TODO(merge with ha-store): activate the schedules' Quartz here (plans.activate()), and put it in
+                // standby at start when options.standby()
+                members = new io.gridwork.master.ha.Membership(masterRepo, core, identity,
+                        new io.gridwork.master.ha.Membership.Settings(options.standby(), options.leaseRenewInterval(),
+                                options.leaseTimeout(), options.peerPingInterval()),
+                        pinger, clock, meters, () -> log.info("promoted from standby: schedules fire on this master too"));
+                self.set(members);
+                // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
+                members.prepare();
+            }
             core.start();
             plans = Schedules.start(core, store, clock);
             TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
@@ -130,6 +166,12 @@ public final class GridMaster implements AutoCloseable {
                     new MasterServer.Executors(clientPool, workerPool));
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
+            }
+            if (members != null) {
+                String address = advertisedAddress(options, rpc.port());
+                String host = address.substring(0, Math.max(0, address.lastIndexOf(':')));
+                members.join(address, web == null ? "" : host + ":" + web.port());
+                members.start();
             }
             if (metrics != null) {
                 web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
@@ -142,6 +184,9 @@ public final class GridMaster implements AutoCloseable {
             started = true;
         } finally {
             if (!started) {
+                if (members != null) {
+                    members.close();
+                }
                 if (web != null) {
                     web.close();
                 }
@@ -173,6 +218,49 @@ public final class GridMaster implements AutoCloseable {
         this.schedules = plans;
         this.server = rpc;
         this.console = web;
+        this.membership = members;
+    }
+
+    /**
+     * The masters' repository of the store, or null where the store has none (STUB fallback until the ha-store branch
+     * is merged: remove the catch then).
+     */
+    private static io.gridwork.master.store.MasterRepository masterRepository(Store store) {
+        try {
+            return store.masters();
+        } catch (UnsupportedOperationException e) {
+            log.info("no masters' repository in this store: a single master without membership");
+            return null;
+        }
+    }
+
+    /** The address other masters and workers reach this one at: the one advertised, else this host and the port. */
+    static String advertisedAddress(MasterOptions options, int port) {
+        if (options.advertiseAddress() != null && !options.advertiseAddress().isBlank()) {
+            return options.advertiseAddress();
+        }
+        String bind = options.bindHost();
+        if (bind != null && !bind.isBlank() && !"0.0.0.0".equals(bind) && !"::".equals(bind)) {
+            return (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName() + ":" + port;
+        } catch (java.io.IOException e) {
+            return "localhost:" + port;
+        }
+    }
+
+    /**
+     * The grid's masters as this one sees them (for the RPC layer's ListMasters, forwarding and standby refusals, and
+     * the dashboard); null on a store without masters' rows (until the ha-store branch is merged).
+     */
+    public io.gridwork.master.ha.MasterDirectory directory() {
+        return membership;
+    }
+
+    /** The membership, for the RPC layer's {@code MasterService.Ping} ({@link io.gridwork.master.ha.Membership#onPing}). */
+    public io.gridwork.master.ha.Membership membership() {
+        return membership;
     }
 
     /** Opens the store in the data directory, resumes unfinished jobs and starts serving. */
@@ -262,6 +350,9 @@ public final class GridMaster implements AutoCloseable {
         }
         schedules.close();
         scheduler.close();
+        if (membership != null) {
+            membership.close(); // after the journal closed: LEFT, the others adopt what is unfinished at once
+        }
         server.close();
         shutdown(clientCalls);
         shutdown(workerCalls);
