@@ -406,7 +406,11 @@ class ConcurrentAccessTest {
         assertThat(stored.getState()).isIn(JobStatus.State.QUEUED, JobStatus.State.RUNNING);
         assertThat(stored.getMaster()).isEqualTo(ownerId);
         assertThat(client(selfChannel, viewer).listJobs(ListJobsRequest.getDefaultInstance()).getJobsList())
-                .extracting(JobStatus::getId).contains(job);
+                .filteredOn(j -> j.getId().equals(job))
+                .singleElement().satisfies(j -> {
+                    assertThat(j.getMaster()).isEqualTo(ownerId);
+                    assertThat(j.getMasterAddress()).as("as this master's directory has it").isEqualTo(ownerName);
+                });
 
         Status cancel = status(() -> client(selfChannel, alice).cancelJob(CancelJobRequest.newBuilder().setJobId(job).build()));
         assertThat(cancel.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
