@@ -104,9 +104,11 @@ public final class GridMaster implements AutoCloseable {
             CertificateAuthority ca = null;
             ServerCredentials serverCredentials;
             ChannelCredentials probeCredentials;
+            ChannelCredentials peerCredentials;
             if (options.insecure()) {
                 serverCredentials = InsecureServerCredentials.create();
                 probeCredentials = InsecureChannelCredentials.create();
+                peerCredentials = InsecureChannelCredentials.create();
             } else {
                 ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames());
                 serverCredentials = TlsServerCredentials.newBuilder()
@@ -115,11 +117,17 @@ public final class GridMaster implements AutoCloseable {
                         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                         .build();
                 probeCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(ca.certificate())).build();
+                peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.master(ca.certificate())).build();
             }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
             io.gridwork.master.http.MasterMetrics metrics = null;
-            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock);
+            // a grid of this master alone until the membership (the ha package) takes its place
+            Scheduler counted = core;
+            io.gridwork.master.ha.SingleMaster masters = new io.gridwork.master.ha.SingleMaster(store.masterId(), 0, null,
+                    null, clock.instant(), () -> unfinished(store),
+                    () -> (int) counted.workers(false).size());
+            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, masters);
             if (options.httpPort() != MasterOptions.HTTP_OFF) {
                 metrics = new io.gridwork.master.http.MasterMetrics(read);
                 core.metrics(metrics.core());
@@ -163,7 +171,8 @@ public final class GridMaster implements AutoCloseable {
             TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
             Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
-                    new MasterServer.Executors(clientPool, workerPool));
+                    new MasterServer.Executors(clientPool, workerPool),
+                    new MasterServer.Peers(masters, masters, store.jobs(), peerCredentials));
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
@@ -179,6 +188,10 @@ public final class GridMaster implements AutoCloseable {
                         tokens, audit, metrics);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
+            String host = options.bindHost().equals(MasterOptions.DEFAULT_BIND_HOST)
+                    ? java.net.InetAddress.getLocalHost().getHostName() : options.bindHost();
+            masters.at(options.advertiseAddress() != null ? options.advertiseAddress() : host + ":" + rpc.port(),
+                    web == null ? null : host + ":" + web.port());
             // written last: once it is there, the master serves, its credentials file is written and its dashboard up
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             started = true;
@@ -274,6 +287,12 @@ public final class GridMaster implements AutoCloseable {
                 options.insecure() ? "insecure" : "TLS", options.dataDir().toAbsolutePath(),
                 withoutPassword(options.store().jdbcUrl()));
         return master;
+    }
+
+    /** The jobs of the store that have not ended. */
+    private static long unfinished(Store store) {
+        java.util.Map<String, Long> byState = store.jobs().countByState();
+        return byState.getOrDefault("QUEUED", 0L) + byState.getOrDefault("RUNNING", 0L);
     }
 
     /** A JDBC URL for the log: a password given in it ({@code ?password=...}, {@code ;PASSWORD=...}) is masked. */

@@ -227,7 +227,7 @@ final class JobRunner implements FairShare.Claim {
                 running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason, row.schedule());
+                waitingReason, row.schedule(), row.ownerMaster());
     }
 
     // ------------------------------------------------------------------------------------------ tasks

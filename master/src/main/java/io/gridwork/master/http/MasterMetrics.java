@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The master's metrics in the Prometheus text format: the scheduler's counters and timers ({@link CoreMetrics}) and
  * gauges of the current state, read from the {@link ReadModel} at each scrape: tasks queued and running, workers by
- * state, each live worker's heartbeat age, jobs by state.
+ * state, each live worker's heartbeat age, jobs by state, the grid's masters by state.
  */
 public final class MasterMetrics {
 
@@ -34,6 +34,9 @@ public final class MasterMetrics {
     private final Map<WorkerState, AtomicLong> workers = new EnumMap<>(WorkerState.class);
     private final Map<JobState, AtomicLong> jobs = new EnumMap<>(JobState.class);
     private final MultiGauge heartbeatAge;
+    private final Map<String, AtomicLong> masters = new java.util.LinkedHashMap<>();
+    /** The states of {@code MasterInfo.State} a master can be in, each a value of {@code gridwork_masters{state}}. */
+    static final List<String> MASTER_STATES = List.of("ACTIVE", "STANDBY", "SUSPECT", "LINK_FAILED", "DEAD", "LEFT");
 
     public MasterMetrics(ReadModel read) {
         this.read = read;
@@ -52,6 +55,12 @@ public final class MasterMetrics {
             jobs.put(s, n);
             Gauge.builder("gridwork.jobs", n, AtomicLong::get).tag("state", s.name()).description("jobs by state")
                     .register(registry);
+        }
+        for (String s : MASTER_STATES) {
+            AtomicLong n = new AtomicLong();
+            masters.put(s, n);
+            Gauge.builder("gridwork.masters", n, AtomicLong::get).tag("state", s)
+                    .description("the grid's masters by state, as this master sees them").register(registry);
         }
         heartbeatAge = MultiGauge.builder("gridwork.worker.heartbeat.age").baseUnit("seconds")
                 .description("time since each connected worker's last heartbeat").register(registry);
@@ -84,6 +93,9 @@ public final class MasterMetrics {
         }
         workers.forEach((s, n) -> n.set(byState.getOrDefault(s, 0L)));
         heartbeatAge.register(rows, true);
+        Map<String, Long> byMasterState = new java.util.HashMap<>();
+        read.masters().forEach(m -> byMasterState.merge(m.state(), 1L, Long::sum));
+        masters.forEach((s, n) -> n.set(byMasterState.getOrDefault(s, 0L)));
         Map<JobState, Long> stored = read.jobsByState();
         jobs.forEach((s, n) -> n.set(stored.getOrDefault(s, 0L)));
     }
