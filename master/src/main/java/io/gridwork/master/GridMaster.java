@@ -106,7 +106,7 @@ public final class GridMaster implements AutoCloseable {
                 serverCredentials = InsecureServerCredentials.create();
                 probeCredentials = InsecureChannelCredentials.create();
             } else {
-                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames());
+                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames(), store.masterInfo());
                 serverCredentials = TlsServerCredentials.newBuilder()
                         .keyManager(ca.masterKeyManagers())
                         .trustManager(GridTrust.workers(ca.certificate()))
