@@ -59,7 +59,8 @@ class PostgresMasterRepositoryTest extends MasterRepositoryContract {
         assertThat(b.masters().sessionAlive("never-joined")).isFalse();
 
         b.masters().leave(b.masterId());
-        assertThat(a.masters().sessionAlive(b.masterId())).as("a master that left ends its session").isFalse();
+        // a master that left ends its session (PostgreSQL drops the lock as the backend exits, just after the close)
+        await().atMost(Duration.ofSeconds(10)).until(() -> !a.masters().sessionAlive(b.masterId()));
 
         assertThat(terminateSessionOf(a)).isEqualTo(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> !b.masters().sessionAlive(a.masterId()));
