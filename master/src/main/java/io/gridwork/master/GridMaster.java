@@ -110,7 +110,7 @@ public final class GridMaster implements AutoCloseable {
                 probeCredentials = InsecureChannelCredentials.create();
                 peerCredentials = InsecureChannelCredentials.create();
             } else {
-                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames());
+                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames(), store.masterInfo());
                 serverCredentials = TlsServerCredentials.newBuilder()
                         .keyManager(ca.masterKeyManagers())
                         .trustManager(GridTrust.workers(ca.certificate()))
