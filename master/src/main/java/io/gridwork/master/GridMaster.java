@@ -122,65 +122,65 @@ public final class GridMaster implements AutoCloseable {
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
             io.gridwork.master.http.MasterMetrics metrics = null;
-            // a grid of this master alone until the membership (the ha package) takes its place
-            Scheduler counted = core;
-            io.gridwork.master.ha.SingleMaster masters = new io.gridwork.master.ha.SingleMaster(store.masterId(), 0, null,
-                    null, clock.instant(), () -> unfinished(store),
-                    () -> (int) counted.workers(false).size());
-            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, masters);
+            io.micrometer.core.instrument.MeterRegistry meters;
+            java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             if (options.httpPort() != MasterOptions.HTTP_OFF) {
-                metrics = new io.gridwork.master.http.MasterMetrics(read);
+                metrics = new io.gridwork.master.http.MasterMetrics();
                 core.metrics(metrics.core());
+                meters = metrics.core().registry();
+            } else {
+                meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             }
-            io.gridwork.master.store.MasterRepository masterRepo = masterRepository(store);
-            if (masterRepo != null) {
-                io.micrometer.core.instrument.MeterRegistry meters = metrics != null ? metrics.core().registry()
-                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-                io.gridwork.master.ha.Membership.Identity identity = new io.gridwork.master.ha.Membership.Identity() {
-                    @Override
-                    public String id() {
-                        return store.masterId();
-                    }
+            io.gridwork.master.ha.Membership.Identity identity = new io.gridwork.master.ha.Membership.Identity() {
+                @Override
+                public String id() {
+                    return store.masterId();
+                }
 
-                    @Override
-                    public long epoch() {
-                        return store.epoch();
-                    }
+                @Override
+                public long epoch() {
+                    return store.epoch();
+                }
 
-                    @Override
-                    public void rejoin() {
-                        store.rejoin();
-                    }
-                };
-                java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
-                        new java.util.concurrent.atomic.AtomicReference<>();
-                io.gridwork.master.ha.GrpcPeerPinger pinger = new io.gridwork.master.ha.GrpcPeerPinger(probeCredentials,
-                        () -> self.get().peerSecret(), () -> self.get().pingRequest());
-                // TODO(merge with ha-store): activate the schedules' Quartz here (plans.activate()), and put it in
-                // standby at start when options.standby()
-                members = new io.gridwork.master.ha.Membership(masterRepo, core, identity,
-                        new io.gridwork.master.ha.Membership.Settings(options.standby(), options.leaseRenewInterval(),
-                                options.leaseTimeout(), options.peerPingInterval()),
-                        pinger, clock, meters, () -> log.info("promoted from standby: schedules fire on this master too"));
-                self.set(members);
-                // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
-                members.prepare();
+                @Override
+                public void rejoin() {
+                    store.rejoin();
+                }
+            };
+            io.gridwork.master.ha.GrpcPeerPinger pinger = new io.gridwork.master.ha.GrpcPeerPinger(peerCredentials,
+                    () -> self.get().peerSecret(), () -> self.get().pingRequest());
+            java.util.concurrent.atomic.AtomicReference<Schedules> planned = new java.util.concurrent.atomic.AtomicReference<>();
+            members = new io.gridwork.master.ha.Membership(store.masters(), core, identity,
+                    new io.gridwork.master.ha.Membership.Settings(options.standby(), options.leaseRenewInterval(),
+                            options.leaseTimeout(), options.peerPingInterval()),
+                    pinger, clock, meters, () -> {
+                        Schedules p = planned.get();
+                        if (p != null) {
+                            p.activate();
+                        }
+                        log.info("promoted from standby: this master runs jobs and fires schedules now");
+                    });
+            self.set(members);
+            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, members);
+            if (metrics != null) {
+                metrics.bind(read);
             }
+            // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
+            members.prepare();
             core.start();
-            plans = Schedules.start(core, store, clock);
+            plans = Schedules.start(core, store, clock, options.standby());
+            planned.set(plans);
+            if (!members.standby() && plans.inStandby()) {
+                plans.activate(); // promoted while the schedules were starting
+            }
             TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
             Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
                     new MasterServer.Executors(clientPool, workerPool),
-                    new MasterServer.Peers(masters, masters, store.jobs(), peerCredentials));
+                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials));
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
-            }
-            if (members != null) {
-                String address = advertisedAddress(options, rpc.port());
-                String host = address.substring(0, Math.max(0, address.lastIndexOf(':')));
-                members.join(address, web == null ? "" : host + ":" + web.port());
-                members.start();
             }
             if (metrics != null) {
                 web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
@@ -188,10 +188,10 @@ public final class GridMaster implements AutoCloseable {
                         tokens, audit, metrics);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
-            String host = options.bindHost().equals(MasterOptions.DEFAULT_BIND_HOST)
-                    ? java.net.InetAddress.getLocalHost().getHostName() : options.bindHost();
-            masters.at(options.advertiseAddress() != null ? options.advertiseAddress() : host + ":" + rpc.port(),
-                    web == null ? null : host + ":" + web.port());
+            String address = advertisedAddress(options, rpc.port());
+            String host = address.substring(0, Math.max(0, address.lastIndexOf(':')));
+            members.join(address, web == null ? "" : host + ":" + web.port());
+            members.start();
             // written last: once it is there, the master serves, its credentials file is written and its dashboard up
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             started = true;
@@ -234,19 +234,6 @@ public final class GridMaster implements AutoCloseable {
         this.membership = members;
     }
 
-    /**
-     * The masters' repository of the store, or null where the store has none (STUB fallback until the ha-store branch
-     * is merged: remove the catch then).
-     */
-    private static io.gridwork.master.store.MasterRepository masterRepository(Store store) {
-        try {
-            return store.masters();
-        } catch (UnsupportedOperationException e) {
-            log.info("no masters' repository in this store: a single master without membership");
-            return null;
-        }
-    }
-
     /** The address other masters and workers reach this one at: the one advertised, else this host and the port. */
     static String advertisedAddress(MasterOptions options, int port) {
         if (options.advertiseAddress() != null && !options.advertiseAddress().isBlank()) {
@@ -287,12 +274,6 @@ public final class GridMaster implements AutoCloseable {
                 options.insecure() ? "insecure" : "TLS", options.dataDir().toAbsolutePath(),
                 withoutPassword(options.store().jdbcUrl()));
         return master;
-    }
-
-    /** The jobs of the store that have not ended. */
-    private static long unfinished(Store store) {
-        java.util.Map<String, Long> byState = store.jobs().countByState();
-        return byState.getOrDefault("QUEUED", 0L) + byState.getOrDefault("RUNNING", 0L);
     }
 
     /** A JDBC URL for the log: a password given in it ({@code ?password=...}, {@code ;PASSWORD=...}) is masked. */

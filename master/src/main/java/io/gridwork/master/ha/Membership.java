@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>Several survivors may conclude the same master dead: {@link MasterRepository#takeOver} is atomic, the first
  * takes all its jobs, the others get nothing (no split).
  */
-public final class Membership implements MasterDirectory, AutoCloseable {
+public final class Membership implements MasterDirectory, PingHandler, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Membership.class);
 

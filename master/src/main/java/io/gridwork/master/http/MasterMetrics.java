@@ -28,7 +28,7 @@ public final class MasterMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CoreMetrics core = new CoreMetrics(registry);
-    private final ReadModel read;
+    private volatile ReadModel read;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final Map<WorkerState, AtomicLong> workers = new EnumMap<>(WorkerState.class);
@@ -39,7 +39,12 @@ public final class MasterMetrics {
     static final List<String> MASTER_STATES = List.of("ACTIVE", "STANDBY", "SUSPECT", "LINK_FAILED", "DEAD", "LEFT");
 
     public MasterMetrics(ReadModel read) {
-        this.read = read;
+        this();
+        bind(read);
+    }
+
+    /** Metrics whose state gauges read nothing until {@link #bind} gives them the read model. */
+    public MasterMetrics() {
         Gauge.builder("gridwork.tasks.queued", queued, AtomicLong::get).description("tasks of active jobs waiting for a worker")
                 .register(registry);
         Gauge.builder("gridwork.tasks.running", running, AtomicLong::get).description("tasks of active jobs running now")
@@ -68,6 +73,11 @@ public final class MasterMetrics {
         new JvmThreadMetrics().bindTo(registry);
     }
 
+    /** The read model the state gauges are read from at each scrape. */
+    public void bind(ReadModel read) {
+        this.read = java.util.Objects.requireNonNull(read, "read");
+    }
+
     /** Where the scheduler records its counters and timers. */
     public CoreMetrics core() {
         return core;
@@ -80,6 +90,10 @@ public final class MasterMetrics {
     }
 
     private void refresh() {
+        ReadModel read = this.read;
+        if (read == null) {
+            return;
+        }
         ActiveTasks active = read.activeTasks();
         queued.set(active.queued());
         running.set(active.running());

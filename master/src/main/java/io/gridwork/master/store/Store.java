@@ -156,29 +156,6 @@ public final class Store implements AutoCloseable {
         return next;
     }
 
-    // ------------------------------------------------------------------------------------------------------------
-    // STUBS for compiling the ha-ha branch alone: the ha-store branch has the real ones (an id and an epoch per
-    // process taken at open, rejoin, the masters' repository). Resolve the merge toward ha-store.
-    private volatile long stubEpoch = -1;
-
-    /** This master process's lease epoch (STUB: taken at first use). */
-    public synchronized long epoch() {
-        if (stubEpoch < 0) {
-            stubEpoch = masterInfo.nextEpoch();
-        }
-        return stubEpoch;
-    }
-
-    /** A new identity after being fenced (STUB: a new epoch only). */
-    public synchronized void rejoin() {
-        stubEpoch = masterInfo.nextEpoch();
-    }
-
-    /** The masters sharing the store (STUB: not on this branch). */
-    public MasterRepository masters() {
-        throw new UnsupportedOperationException("the masters' repository is on the ha-store branch");
-    }
-    // ------------------------------------------------------------------------------------------------------------
 
     /** The pooled data source, for components that share the master's database (such as the scheduler of timed jobs). */
     public DataSource dataSource() {
