@@ -37,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * layer, the dashboard and the workers' streams read.
  *
  * <p>Two threads of its own, never the scheduler's loop: the <em>lease</em> thread renews the lease every
- * {@code leaseRenewInterval} (and steps down, on the same thread, when the renewal or a journal commit says this
- * master was fenced); the <em>detector</em> thread reads the masters from the store and pings every live peer every
- * {@code peerPingInterval}, runs the checks the detector asks for, and takes over failed masters' jobs.
+ * {@code leaseRenewInterval} (nothing else, so a slow check never delays a renewal); the <em>detector</em> thread
+ * reads the masters from the store and pings every live peer every {@code peerPingInterval}, runs the checks the
+ * detector asks for, takes over failed masters' jobs, and steps down when the renewal or a journal commit says this
+ * master was fenced.
  *
  * <p>Several survivors may conclude the same master dead: {@link MasterRepository#takeOver} is atomic, the first
  * takes all its jobs, the others get nothing (no split).
@@ -132,7 +133,8 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
     public void prepare() {
         scheduler.membership(repo, selfId, selfEpoch, settings.leaseTimeout(), standby);
         scheduler.activeMasters(this::describeActive);
-        scheduler.onFenced(() -> leaseThread.execute(() -> stepDown("a journal commit was fenced")));
+        // stepping down runs on the detector thread, like takeovers, so the two never overlap
+        scheduler.onFenced(() -> detectorThread.execute(() -> stepDown("a journal commit was fenced")));
     }
 
     /**
@@ -166,7 +168,7 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
             boolean ok = repo.renew(selfId, standby ? "STANDBY" : "ACTIVE");
             renewFailures = 0;
             if (!ok) {
-                stepDown("its lease renewal was refused: another master declared it dead");
+                detectorThread.execute(() -> stepDown("its lease renewal was refused: another master declared it dead"));
             }
         } catch (RuntimeException e) {
             if (renewFailures++ % 20 == 0) {
@@ -177,7 +179,7 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
 
     /**
      * Fenced: drops every job without a write, closes every worker stream, takes a new identity and rejoins as an
-     * active master with no jobs (a standby stays a standby). Runs on the lease thread.
+     * active master with no jobs (a standby stays a standby). Runs on the detector thread, as takeovers do.
      */
     void stepDown(String why) {
         if (closed || steppingDown) {
@@ -199,7 +201,7 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
         } catch (RuntimeException e) {
             log.error("stepping down failed; retrying with the next renewal: {}", e.toString());
             steppingDown = false;
-            leaseThread.schedule(() -> stepDown(why), settings.leaseRenewInterval().toMillis(), TimeUnit.MILLISECONDS);
+            detectorThread.schedule(() -> stepDown(why), settings.leaseRenewInterval().toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
         steppingDown = false;
