@@ -110,9 +110,9 @@ final class HaDemo {
 
         // the first master creates the grid's CA and tokens in the store; the standby starts once they are there
         Master m1 = startMaster("master-1", store, false);
-        awaitStarted(m1);
+        awaitStarted(m1, true);
         Master m2 = startMaster("master-2", store, true);
-        awaitStarted(m2);
+        awaitStarted(m2, false);
         Map<String, Master> byAddress = new LinkedHashMap<>();
         byAddress.put(m1.address(), m1);
         byAddress.put(m2.address(), m2);
@@ -277,9 +277,10 @@ final class HaDemo {
                 seen = r.getMastersList().stream().map(m -> m.getAddress() + " " + m.getState())
                         .collect(Collectors.joining(", "));
             } catch (GridException e) {
-                if (e.code() == Status.Code.UNIMPLEMENTED) {
-                    throw new CliException(ExitCodes.JOB_FAILED, "the masters do not list each other (ListMasters is "
-                            + "not implemented): this build has no HA master");
+                if (e.code() == Status.Code.UNIMPLEMENTED || e.code() == Status.Code.PERMISSION_DENIED) {
+                    // an admin may call everything a master serves: either answer means a master without HA
+                    throw new CliException(ExitCodes.JOB_FAILED, "the masters do not list each other (ListMasters: "
+                            + e.getMessage() + "): this build has no HA master");
                 }
                 if (!e.isUnreachable()) {
                     throw e;
@@ -325,15 +326,18 @@ final class HaDemo {
         return new Master(name, address, data, p);
     }
 
-    private void awaitStarted(Master m) throws InterruptedException {
+    /** Until the master serves (its port file is written last); the first one also writes the admin's credentials. */
+    private void awaitStarted(Master m, boolean credentials) throws InterruptedException {
         long limit = System.nanoTime() + START_LIMIT.toNanos();
-        while (!Files.exists(m.data().resolve("master.port")) || !Files.exists(m.data().resolve(Credentials.FILE_NAME))) {
+        while (!Files.exists(m.data().resolve("master.port"))
+                || (credentials && !Files.exists(m.data().resolve(Credentials.FILE_NAME)))) {
             if (!m.process().isAlive()) {
                 throw new CliException(ExitCodes.ERROR, m.name() + " exited: "
                         + String.join(" | ", tail(dir.resolve(m.name() + ".log"), 3)));
             }
             if (System.nanoTime() > limit) {
-                throw new CliException(ExitCodes.ERROR, m.name() + " did not start within " + START_LIMIT.toSeconds() + " s");
+                throw new CliException(ExitCodes.ERROR, m.name() + " did not start within " + START_LIMIT.toSeconds()
+                        + " s; its log ends: " + String.join(" | ", tail(dir.resolve(m.name() + ".log"), 3)));
             }
             Thread.sleep(100);
         }
