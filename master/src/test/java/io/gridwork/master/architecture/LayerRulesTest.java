@@ -70,7 +70,7 @@ class LayerRulesTest {
                 .whereLayer("Rpc").mayOnlyBeAccessedByLayers("Boot")
                 .whereLayer("Http").mayOnlyBeAccessedByLayers("Boot")
                 .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Boot", "Rpc")
-                .whereLayer("Ha").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
+                .whereLayer("Ha").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Read")
                 .whereLayer("Read").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
                 .whereLayer("Core").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Schedule", "Read", "Ha")
                 .whereLayer("Security").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")

@@ -144,7 +144,11 @@ class ConsoleAccessTest {
         assertThat(self.get("state").getAsString()).isEqualTo("ACTIVE");
         assertThat(self.get("self").getAsBoolean()).isTrue();
         assertThat(self.get("address").getAsString()).endsWith(":" + master.port());
-        assertThat(body.getAsJsonArray("events")).isEmpty();
+        // its own start is the one event
+        assertThat(body.getAsJsonArray("events")).hasSize(1);
+        com.google.gson.JsonObject joined = body.getAsJsonArray("events").get(0).getAsJsonObject();
+        assertThat(joined.get("type").getAsString()).isEqualTo("JOINED");
+        assertThat(joined.get("masterId").getAsString()).isEqualTo(self.get("id").getAsString());
         HttpResponse<String> job = http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + alicesJob))
                 .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(com.google.gson.JsonParser.parseString(job.body()).getAsJsonObject().getAsJsonObject("job")
