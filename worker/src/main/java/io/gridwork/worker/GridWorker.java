@@ -880,9 +880,10 @@ public final class GridWorker implements AutoCloseable {
      * held tasks take and the credits the masters hold already are spent. The rest goes one credit at a time to the
      * master, among those that can use one (demand beyond the credits it holds), whose share (tasks it has here plus
      * credits it holds) is smallest relative to its demand: so one busy master alone gets every slot, two equally
-     * busy ones about half each, and an idle one none. A master that has not said its demand counts as wanting every
-     * slot when no other linked master has said one (the behaviour of a worker with one master), else as wanting
-     * none. Guarded by {@code lock}.
+     * busy ones about half each, and an idle one none. A master that has not said its demand on its stream yet counts
+     * as wanting every slot if it is the only master the worker knows of (exactly the behaviour of a worker with one
+     * master, prefetch included), else as wanting none until it says: credits cannot be taken back, so the first
+     * master to connect must not take them all. Guarded by {@code lock}.
      */
     private void rebalance() {
         if (draining) {
@@ -890,13 +891,15 @@ public final class GridWorker implements AutoCloseable {
         }
         List<MasterLink> open = new ArrayList<>();
         int used = heldSlots();
-        boolean anyKnown = false;
+        int known = 0;
         for (MasterLink l : links.values()) {
+            if (!l.isRetired()) {
+                known++;
+            }
             if (l.connected()) {
                 used += l.outstanding;
                 if (!l.drained && !l.isRetired()) {
                     open.add(l);
-                    anyKnown |= l.demand != null;
                 }
             }
         }
@@ -914,7 +917,7 @@ public final class GridWorker implements AutoCloseable {
             if (l.demand != null) {
                 weight[i] = l.demand;
                 want[i] = Math.max(0, l.demand - l.outstanding);
-            } else if (!anyKnown) {
+            } else if (known == 1) {
                 weight[i] = 1;
                 want[i] = Long.MAX_VALUE;
             }
