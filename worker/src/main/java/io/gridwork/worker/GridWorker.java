@@ -880,10 +880,10 @@ public final class GridWorker implements AutoCloseable {
      * held tasks take and the credits the masters hold already are spent. The rest goes one credit at a time to the
      * master, among those that can use one (demand beyond the credits it holds), whose share (tasks it has here plus
      * credits it holds) is smallest relative to its demand: so one busy master alone gets every slot, two equally
-     * busy ones about half each, and an idle one none. A master that has not said its demand on its stream yet counts
-     * as wanting every slot if it is the only master the worker knows of (exactly the behaviour of a worker with one
-     * master, prefetch included), else as wanting none until it says: credits cannot be taken back, so the first
-     * master to connect must not take them all. Guarded by {@code lock}.
+     * busy ones about half each, and an idle one none. The only master the worker knows of gets every slot whatever its
+     * demand (exactly the behaviour of a worker with one master, prefetch included); with several, a master that has
+     * not said its demand on its stream yet counts as wanting none until it says: credits cannot be taken back, so the
+     * first master to connect must not take them all. Guarded by {@code lock}.
      */
     private void rebalance() {
         if (draining) {
@@ -914,12 +914,13 @@ public final class GridWorker implements AutoCloseable {
         int[] grant = new int[n];
         for (int i = 0; i < n; i++) {
             MasterLink l = open.get(i);
-            if (l.demand != null) {
-                weight[i] = l.demand;
-                want[i] = Math.max(0, l.demand - l.outstanding);
-            } else if (known == 1) {
+            if (known == 1) {
+                // the only master: every free slot, whatever its demand (speculative attempts and retries count on it)
                 weight[i] = 1;
                 want[i] = Long.MAX_VALUE;
+            } else if (l.demand != null) {
+                weight[i] = l.demand;
+                want[i] = Math.max(0, l.demand - l.outstanding);
             }
             share[i] = l.outstanding;
         }
