@@ -57,6 +57,9 @@ public final class GrpcPeerPinger implements PeerPinger {
 
                         @Override
                         public void onError(Throwable t) {
+                            // reconnect at the next ping, not after gRPC's growing backoff: a peer that is back
+                            // must be seen at once
+                            channel.resetConnectBackoff();
                             done.complete(false);
                         }
 

@@ -229,12 +229,21 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
             if (row == null || !pinging.add(peer)) {
                 continue; // its last ping is still out
             }
-            pinger.ping(row.address(), settings.peerPingInterval()).whenComplete((ok, error) ->
+            pinger.ping(row.address(), pingDeadline()).whenComplete((ok, error) ->
                     detectorThread.execute(() -> {
                         pinging.remove(peer);
                         apply(detector.pinged(peer, Boolean.TRUE.equals(ok), clock.instant()));
                     }));
         }
+    }
+
+    /**
+     * How long a ping may take: three intervals, at least 500 ms. A killed peer refuses the connection at once, so
+     * this does not slow its detection; it keeps a slow first TLS handshake or a busy machine from counting as a miss.
+     */
+    Duration pingDeadline() {
+        Duration three = settings.peerPingInterval().multipliedBy(3);
+        return three.compareTo(Duration.ofMillis(500)) < 0 ? Duration.ofMillis(500) : three;
     }
 
     private Map<String, MasterRow> byId() {
