@@ -1,6 +1,8 @@
 package io.gridwork.client;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Parses {@code host:port} addresses given by people, with a clear message when one is malformed. */
 public final class Addresses {
@@ -32,5 +34,30 @@ public final class Addresses {
             throw new IllegalArgumentException(what + ": port must be from 1 to 65535, got " + port);
         }
         return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /**
+     * The addresses of a comma-separated list ({@code m1:7070,m2:7070}; one address is a list of one), trimmed, in
+     * order, each once.
+     *
+     * @throws IllegalArgumentException naming {@code what} if the list is empty or an entry is not {@code HOST:PORT}
+     */
+    public static List<String> parseList(String list, String what) {
+        String text = list == null ? "" : list.trim();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(what + " must be HOST:PORT or a comma-separated list of them, got ''");
+        }
+        List<String> addresses = new ArrayList<>();
+        for (String part : text.split(",", -1)) {
+            String address = part.trim();
+            if (address.isEmpty()) {
+                throw new IllegalArgumentException(what + ": empty address in '" + list + "'");
+            }
+            parse(address, what);
+            if (!addresses.contains(address)) {
+                addresses.add(address);
+            }
+        }
+        return List.copyOf(addresses);
     }
 }

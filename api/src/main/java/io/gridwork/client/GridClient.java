@@ -41,7 +41,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
@@ -70,8 +75,18 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Every call has a deadline ({@link Builder#callTimeout}, 30 s by default). Failed calls throw
- * {@link GridException} with the gRPC status code and the master's description. Calls are not retried, except
- * that {@link #await} keeps waiting across a master restart. Thread-safe; one client can be shared.
+ * {@link GridException} with the gRPC status code and the master's description. Thread-safe; one client can be
+ * shared.
+ *
+ * <p><b>Several masters.</b> The target can be a comma-separated list ({@code "m1:7070,m2:7070"}: masters sharing
+ * one PostgreSQL store). The client talks to one master at a time and stays with the one that last answered. A
+ * call that fails with {@code UNAVAILABLE} (connection refused, a standby refusing work, a master going away) goes
+ * to the next master, round after round with a short backoff, until the call's deadline. Reads, cancels, drains
+ * and jar uploads are retried like that; a submission (and any call through {@link #call(java.util.function.Function)})
+ * only when it certainly did not reach a master that could have stored it: the connection was refused, or a
+ * standby refused it ({@link #STANDBY_REFUSAL}); otherwise its error is thrown, since the job may exist.
+ * {@link #await} keeps waiting across a failover: when its watch breaks it watches again on another master. With
+ * one master, calls are not retried, except that {@link #await} keeps waiting across a master restart.
  */
 public final class GridClient implements AutoCloseable {
 
@@ -82,58 +97,116 @@ public final class GridClient implements AutoCloseable {
     /** The master's address when none is given. */
     public static final String DEFAULT_TARGET = "localhost:7070";
 
+    /**
+     * How the description of a standby's refusal of work begins: {@code UNAVAILABLE "this master is a standby;
+     * active masters: ..."}. A submission refused so is certain not to be stored, and goes to the next master.
+     */
+    public static final String STANDBY_REFUSAL = "this master is a standby";
+
     private static final int CHUNK_SIZE = 1 << 20;
+    private static final Duration ROUND_BACKOFF_FIRST = Duration.ofMillis(50);
+    private static final Duration ROUND_BACKOFF_MAX = Duration.ofSeconds(1);
     private static final Duration MAX_WATCH_CALL = Duration.ofHours(1);
     private static final Duration RECONNECT_BACKOFF_MAX = Duration.ofSeconds(5);
 
-    private final Channel channel;
-    private final ManagedChannel ownedChannel;
+    /** One master: its address as given and the stubs of the channel to it. */
+    private static final class Endpoint {
+        final String target;
+        final ClientServiceGrpc.ClientServiceBlockingStub blocking;
+        final ClientServiceGrpc.ClientServiceStub async;
+
+        Endpoint(String target, Channel channel, String token) {
+            this.target = target;
+            ClientServiceGrpc.ClientServiceBlockingStub b = ClientServiceGrpc.newBlockingStub(channel);
+            ClientServiceGrpc.ClientServiceStub a = ClientServiceGrpc.newStub(channel);
+            if (token != null) {
+                BearerToken bearer = new BearerToken(token);
+                b = b.withCallCredentials(bearer);
+                a = a.withCallCredentials(bearer);
+            }
+            this.blocking = b;
+            this.async = a;
+        }
+    }
+
+    /** Which failures of a call let it go on to the next master. */
+    private enum Retry {
+        /** Any UNAVAILABLE: the call can be repeated without harm. */
+        IDEMPOTENT,
+        /** Only an UNAVAILABLE that proves the call reached no master able to act on it. */
+        NOT_DELIVERED
+    }
+
+    private final List<Endpoint> endpoints;
+    private final List<ManagedChannel> ownedChannels;
     private final String target;
     private final Duration callTimeout;
     private final Duration reconnectTimeout;
-    private final ClientServiceGrpc.ClientServiceBlockingStub blocking;
-    private final ClientServiceGrpc.ClientServiceStub async;
+    /** The index of the master that answered last: calls go there first. */
+    private final AtomicInteger current = new AtomicInteger();
 
-    private GridClient(Channel channel, ManagedChannel ownedChannel, String target, Duration callTimeout,
-            Duration reconnectTimeout, String token) {
-        this.channel = channel;
-        this.ownedChannel = ownedChannel;
-        this.target = target;
+    private GridClient(List<String> targets, List<? extends Channel> channels, List<ManagedChannel> ownedChannels,
+            Duration callTimeout, Duration reconnectTimeout, String token) {
+        List<Endpoint> list = new ArrayList<>();
+        for (int i = 0; i < channels.size(); i++) {
+            list.add(new Endpoint(targets.get(i), channels.get(i), token));
+        }
+        this.endpoints = List.copyOf(list);
+        this.ownedChannels = List.copyOf(ownedChannels);
+        this.target = String.join(",", targets);
         this.callTimeout = callTimeout;
         this.reconnectTimeout = reconnectTimeout;
-        ClientServiceGrpc.ClientServiceBlockingStub b = ClientServiceGrpc.newBlockingStub(channel);
-        ClientServiceGrpc.ClientServiceStub a = ClientServiceGrpc.newStub(channel);
-        if (token != null) {
-            BearerToken bearer = new BearerToken(token);
-            b = b.withCallCredentials(bearer);
-            a = a.withCallCredentials(bearer);
-        }
-        this.blocking = b;
-        this.async = a;
     }
 
-    /** A client of the master at {@code host:port}, with default settings. */
+    /** A client of the master at {@code host:port} (or of the masters {@code host:port,host:port,...}), with default settings. */
     public static GridClient connect(String target) {
         return builder().target(target).build();
     }
 
     /** A client over a channel the caller made and will close (for example an in-process channel in tests). */
     public static GridClient over(Channel channel) {
-        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, null);
+        return over(List.of(channel), null);
     }
 
     /** The same, sending a bearer token with every call. */
     public static GridClient over(Channel channel, String token) {
-        return new GridClient(channel, null, channel.authority(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, token);
+        return over(List.of(channel), token);
+    }
+
+    /**
+     * A client of several masters over channels the caller made and will close, one per master, tried in this order;
+     * {@code token} (or null) is sent with every call.
+     */
+    public static GridClient over(List<? extends Channel> channels, String token) {
+        if (channels.isEmpty()) {
+            throw new IllegalArgumentException("no channel to a master");
+        }
+        List<String> names = new ArrayList<>();
+        for (Channel c : channels) {
+            names.add(c.authority());
+        }
+        return new GridClient(names, channels, List.of(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, token);
     }
 
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The master's address, as given. */
+    /** The master's address (or the comma-separated masters' addresses), as given. */
     public String target() {
         return target;
+    }
+
+    /** The masters' addresses, in the order they are tried. */
+    public List<String> targets() {
+        List<String> all = new ArrayList<>();
+        endpoints.forEach(e -> all.add(e.target));
+        return all;
+    }
+
+    /** The address of the master calls go to first: the one that answered last. */
+    public String currentTarget() {
+        return endpoints.get(current.get()).target;
     }
 
     /**
@@ -149,10 +222,25 @@ public final class GridClient implements AutoCloseable {
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(jar.toString(), null, "no such file");
         }
-        if (call("check the jar", () -> blockingStub().hasJar(HasJarRequest.newBuilder().setSha256(sha256).build()))
-                .getPresent()) {
-            return sha256;
+        try {
+            // the same bytes under the same hash: sending them again (to another master) does no harm
+            return call("upload the jar", Retry.IDEMPOTENT, e -> {
+                if (stub(e).hasJar(HasJarRequest.newBuilder().setSha256(sha256).build()).getPresent()) {
+                    return sha256;
+                }
+                try {
+                    return upload(e, jar, size, sha256);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
+    }
+
+    /** Streams the jar to one master; a failed call is thrown as the gRPC exception, for {@link #call} to judge. */
+    private String upload(Endpoint endpoint, Path jar, long size, String sha256) throws IOException {
         CompletableFuture<UploadJarResponse> done = new CompletableFuture<>();
         Semaphore ready = new Semaphore(0);
         ClientResponseObserver<UploadJarRequest, UploadJarResponse> observer = new ClientResponseObserver<>() {
@@ -178,7 +266,7 @@ public final class GridClient implements AutoCloseable {
         };
         Duration deadline = callTimeout.plusSeconds(size / (1 << 20));
         ClientCallStreamObserver<UploadJarRequest> requests = (ClientCallStreamObserver<UploadJarRequest>)
-                async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).uploadJar(observer);
+                endpoint.async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).uploadJar(observer);
         try (InputStream in = Files.newInputStream(jar)) {
             requests.onNext(UploadJarRequest.newBuilder().setHeader(JarHeader.newBuilder()
                     .setSha256(sha256).setSize(size).setFileName(jar.getFileName().toString())).build());
@@ -206,7 +294,7 @@ public final class GridClient implements AutoCloseable {
             done.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof StatusRuntimeException) {
-                throw GridException.of((StatusRuntimeException) e.getCause(), target);
+                throw (StatusRuntimeException) e.getCause();
             }
             throw new GridException(Status.Code.UNKNOWN, "upload failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
@@ -228,7 +316,7 @@ public final class GridClient implements AutoCloseable {
                 .putAllArgs(submission.args())
                 .setOptions(options(submission))
                 .build();
-        return call("submit the job", () -> blockingStub().submitJob(request)).getJobId();
+        return call("submit the job", Retry.NOT_DELIVERED, e -> stub(e).submitJob(request)).getJobId();
     }
 
     /** Uploads the jar if needed and creates the schedule; returns it, with its next fire times. */
@@ -253,33 +341,33 @@ public final class GridClient implements AutoCloseable {
             request.setAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(schedule.at().getEpochSecond())
                     .setNanos(schedule.at().getNano()));
         }
-        return call("create the schedule", () -> blockingStub().createSchedule(request.build()));
+        return call("create the schedule", Retry.NOT_DELIVERED, e -> stub(e).createSchedule(request.build()));
     }
 
     /** Every schedule (a submitter's own only), by name. */
     public List<io.gridwork.api.v1.Schedule> schedules() {
-        return call("list schedules", () -> blockingStub().listSchedules(
+        return call("list schedules", Retry.IDEMPOTENT, e -> stub(e).listSchedules(
                 io.gridwork.api.v1.ListSchedulesRequest.getDefaultInstance())).getSchedulesList();
     }
 
     /** A schedule with its next fire times and its {@code runs} most recent firings (0: the default, 20). */
     public io.gridwork.api.v1.Schedule schedule(String name, int runs) {
-        return call("get the schedule", () -> blockingStub().getSchedule(
+        return call("get the schedule", Retry.IDEMPOTENT, e -> stub(e).getSchedule(
                 io.gridwork.api.v1.GetScheduleRequest.newBuilder().setName(name).setRuns(runs).build()));
     }
 
     public io.gridwork.api.v1.Schedule pauseSchedule(String name) {
-        return call("pause the schedule", () -> blockingStub().pauseSchedule(scheduleRequest(name)));
+        return call("pause the schedule", Retry.IDEMPOTENT, e -> stub(e).pauseSchedule(scheduleRequest(name)));
     }
 
     /** Resumes a paused schedule; a fire time missed while paused follows its misfire policy. */
     public io.gridwork.api.v1.Schedule resumeSchedule(String name) {
-        return call("resume the schedule", () -> blockingStub().resumeSchedule(scheduleRequest(name)));
+        return call("resume the schedule", Retry.IDEMPOTENT, e -> stub(e).resumeSchedule(scheduleRequest(name)));
     }
 
     /** Removes a schedule and its history (the jobs it started stay); returns it as it was. */
     public io.gridwork.api.v1.Schedule removeSchedule(String name) {
-        return call("remove the schedule", () -> blockingStub().deleteSchedule(scheduleRequest(name)));
+        return call("remove the schedule", Retry.NOT_DELIVERED, e -> stub(e).deleteSchedule(scheduleRequest(name)));
     }
 
     private static io.gridwork.api.v1.ScheduleRequest scheduleRequest(String name) {
@@ -299,30 +387,30 @@ public final class GridClient implements AutoCloseable {
 
     /** The job's status now. */
     public JobStatus status(String jobId) {
-        return call("get the job", () -> blockingStub().getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
+        return call("get the job", Retry.IDEMPOTENT, e -> stub(e).getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
     }
 
     /** The most recent jobs, newest first. */
     public List<JobStatus> jobs(int limit) {
-        return call("list jobs", () -> blockingStub().listJobs(ListJobsRequest.newBuilder().setLimit(limit).build()))
+        return call("list jobs", Retry.IDEMPOTENT, e -> stub(e).listJobs(ListJobsRequest.newBuilder().setLimit(limit).build()))
                 .getJobsList();
     }
 
     /** The most recent jobs a schedule started, newest first. */
     public List<JobStatus> jobs(int limit, String schedule) {
-        return call("list jobs", () -> blockingStub().listJobs(ListJobsRequest.newBuilder().setLimit(limit)
+        return call("list jobs", Retry.IDEMPOTENT, e -> stub(e).listJobs(ListJobsRequest.newBuilder().setLimit(limit)
                 .setSchedule(schedule).build())).getJobsList();
     }
 
     /** Cancels a job that has not ended; returns its status after the cancellation. */
     public JobStatus cancel(String jobId, String reason) {
-        return call("cancel the job", () -> blockingStub().cancelJob(
+        return call("cancel the job", Retry.IDEMPOTENT, e -> stub(e).cancelJob(
                 CancelJobRequest.newBuilder().setJobId(jobId).setReason(reason == null ? "" : reason).build()));
     }
 
     /** The workers the master knows; departed (DEAD or LEFT) ones only if asked for. */
     public List<WorkerInfo> workers(boolean includeDeparted) {
-        return call("list workers", () -> blockingStub().listWorkers(
+        return call("list workers", Retry.IDEMPOTENT, e -> stub(e).listWorkers(
                 ListWorkersRequest.newBuilder().setIncludeDeparted(includeDeparted).build())).getWorkersList();
     }
 
@@ -331,33 +419,44 @@ public final class GridClient implements AutoCloseable {
      * {@link #undrainWorker}. Admins only.
      */
     public WorkerInfo drainWorker(String worker) {
-        return call("drain the worker", () -> blockingStub().drainWorker(
+        return call("drain the worker", Retry.IDEMPOTENT, e -> stub(e).drainWorker(
                 io.gridwork.api.v1.DrainWorkerRequest.newBuilder().setWorker(worker).setDrain(true).build()));
     }
 
     /** Lets a drained worker take tasks again. Admins only. */
     public WorkerInfo undrainWorker(String worker) {
-        return call("undrain the worker", () -> blockingStub().drainWorker(
+        return call("undrain the worker", Retry.IDEMPOTENT, e -> stub(e).drainWorker(
                 io.gridwork.api.v1.DrainWorkerRequest.newBuilder().setWorker(worker).setDrain(false).build()));
     }
 
     /**
      * Follows the workers' state changes: calls {@code listener} with up to {@code history} recent events, then
      * with each new one, until the thread is interrupted or {@code until} passes. Rides out a master restart
-     * (it reconnects with backoff and asks for nothing it has seen).
+     * (it reconnects with backoff and asks for nothing it has seen). With several masters, when the one it follows
+     * goes away it follows the next one from then on (each master numbers the events of the workers connected to
+     * it, so history is not replayed across the switch).
      */
     public void watchWorkers(int history, Instant until, Consumer<io.gridwork.api.v1.WorkerEvent> listener) {
         long lastSeq = -1;
         Duration backoff = Duration.ofMillis(100);
         int ask = history;
+        int failures = 0;
+        int followed = current.get();
         while (Instant.now().isBefore(until) && !Thread.currentThread().isInterrupted()) {
             Duration left = Duration.between(Instant.now(), until);
             Duration callLimit = left.compareTo(MAX_WATCH_CALL) < 0 ? left : MAX_WATCH_CALL;
+            int index = current.get();
+            Endpoint endpoint = endpoints.get(index);
+            if (index != followed) {
+                lastSeq = -1; // another master's numbering
+                ask = 0;
+                followed = index;
+            }
+            long[] seen = {lastSeq};
             try (Context.CancellableContext ctx = Context.current().withCancellation()) {
-                long[] seen = {lastSeq};
                 int askNow = ask;
                 ctx.run(() -> {
-                    Iterator<io.gridwork.api.v1.WorkerEvent> events = blocking
+                    Iterator<io.gridwork.api.v1.WorkerEvent> events = endpoint.blocking
                             .withDeadlineAfter(Math.max(1, callLimit.toMillis()), TimeUnit.MILLISECONDS)
                             .watchWorkers(io.gridwork.api.v1.WatchWorkersRequest.newBuilder().setHistory(askNow).build());
                     while (events.hasNext()) {
@@ -370,18 +469,26 @@ public final class GridClient implements AutoCloseable {
                 });
                 lastSeq = seen[0];
                 backoff = Duration.ofMillis(100);
+                failures = 0;
             } catch (StatusRuntimeException e) {
+                lastSeq = seen[0];
                 Status.Code code = e.getStatus().getCode();
                 if (code == Status.Code.CANCELLED && Thread.currentThread().isInterrupted()) {
                     return; // the caller was interrupted: stop following
                 }
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-                    throw GridException.of(e, target);
+                    throw GridException.of(e, endpoint.target);
                 }
                 if (code == Status.Code.UNAVAILABLE) {
-                    sleep(backoff);
-                    backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
-                            : backoff.multipliedBy(2);
+                    failures++;
+                    if (endpoints.size() > 1) {
+                        current.compareAndSet(index, (index + 1) % endpoints.size());
+                    }
+                    if (failures % endpoints.size() == 0) {
+                        sleep(backoff);
+                        backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
+                                : backoff.multipliedBy(2);
+                    }
                 }
             }
             ask = 1000; // after a reconnect, catch up on what happened meanwhile (seen events are skipped)
@@ -389,17 +496,26 @@ public final class GridClient implements AutoCloseable {
     }
 
     /**
+     * The masters of the grid as the master that answers sees them (id, address, state, epoch, jobs, lease age), and
+     * its {@code events} most recent master events (oldest first; 0: none).
+     */
+    public io.gridwork.api.v1.ListMastersResponse masters(int events) {
+        return call("list the masters", Retry.IDEMPOTENT, e -> stub(e).listMasters(
+                io.gridwork.api.v1.ListMastersRequest.newBuilder().setEvents(events).build()));
+    }
+
+    /**
      * Any other call of the client service (tokens, the audit log), with this client's deadline and credentials:
      * {@code client.call(stub -> stub.listTokens(ListTokensRequest.getDefaultInstance()))}.
      */
     public <T> T call(java.util.function.Function<ClientServiceGrpc.ClientServiceBlockingStub, T> call) {
-        return call("call the master", () -> call.apply(blockingStub()));
+        return call("call the master", Retry.NOT_DELIVERED, e -> call.apply(stub(e)));
     }
 
     /** The result of a job that succeeded. */
     public JobResult result(String jobId) {
-        return call("get the result", () -> {
-            Iterator<ResultChunk> chunks = blockingStub().getResult(GetResultRequest.newBuilder().setJobId(jobId).build());
+        return call("get the result", Retry.IDEMPOTENT, e -> {
+            Iterator<ResultChunk> chunks = stub(e).getResult(GetResultRequest.newBuilder().setJobId(jobId).build());
             ResultHeader header = null;
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             while (chunks.hasNext()) {
@@ -425,27 +541,35 @@ public final class GridClient implements AutoCloseable {
     /**
      * Waits until the job ends and returns its final status; {@code progress} sees each status on the way.
      * If the master becomes unreachable, keeps trying (with backoff) for up to {@link Builder#reconnectTimeout} at
-     * a time, so a wait rides out a master restart; throws {@link GridException} (UNAVAILABLE) if the master stays
-     * away longer, and with {@code DEADLINE_EXCEEDED} when {@code timeout} runs out.
+     * a time, so a wait rides out a master restart; with several masters it watches again on the next one at once,
+     * so it rides out a failover (the status then names the master that took the job over). Throws
+     * {@link GridException} (UNAVAILABLE) if no master answers for longer than that, and with
+     * {@code DEADLINE_EXCEEDED} when {@code timeout} runs out.
      */
     public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress) {
         Objects.requireNonNull(progress, "progress");
         Instant end = Instant.now().plus(timeout);
         Duration backoff = Duration.ofMillis(100);
         Instant unreachableSince = null;
+        int failures = 0;
         while (true) {
             Duration left = Duration.between(Instant.now(), end);
             if (left.isNegative() || left.isZero()) {
                 throw new GridException(Status.Code.DEADLINE_EXCEEDED, "job " + jobId + " did not end within " + timeout);
             }
             Duration callLimit = left.compareTo(MAX_WATCH_CALL) < 0 ? left : MAX_WATCH_CALL;
+            int index = current.get();
+            Endpoint endpoint = endpoints.get(index);
+            boolean[] heard = {false};
             try (Context.CancellableContext ctx = Context.current().withCancellation()) {
                 JobStatus last = ctx.call(() -> {
-                    Iterator<JobStatus> updates = blocking.withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS)
+                    Iterator<JobStatus> updates = endpoint.blocking
+                            .withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS)
                             .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
                     JobStatus status = null;
                     while (updates.hasNext()) {
                         status = updates.next();
+                        heard[0] = true;
                         progress.accept(status);
                         if (isTerminal(status.getState())) {
                             return status;
@@ -456,24 +580,42 @@ public final class GridClient implements AutoCloseable {
                 if (last != null && isTerminal(last.getState())) {
                     return last;
                 }
+                // the stream ended before the job did (its master is going away): watch again
                 backoff = Duration.ofMillis(100);
                 unreachableSince = null;
+                failures = 0;
             } catch (StatusRuntimeException e) {
+                if (heard[0]) {
+                    // the master answered, then went away: a new outage starts now
+                    backoff = Duration.ofMillis(100);
+                    unreachableSince = null;
+                    failures = 0;
+                }
                 Status.Code code = e.getStatus().getCode();
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-                    throw GridException.of(e, target);
+                    throw GridException.of(e, endpoint.target);
                 }
                 if (code == Status.Code.UNAVAILABLE) {
-                    GridException problem = GridException.of(e, target);
+                    GridException problem = GridException.of(e, endpoint.target);
                     if (problem.isTlsFailure()) {
                         throw problem;
                     }
                     unreachableSince = unreachableSince == null ? Instant.now() : unreachableSince;
                     if (Duration.between(unreachableSince, Instant.now()).compareTo(reconnectTimeout) > 0) {
-                        throw problem;
+                        throw endpoints.size() == 1 ? problem : new GridException(Status.Code.UNAVAILABLE,
+                                "no master of " + target + " answered for " + reconnectTimeout.toSeconds()
+                                + " s; last: " + problem.getMessage(), e);
+                    }
+                    failures++;
+                    if (endpoints.size() > 1) {
+                        current.compareAndSet(index, (index + 1) % endpoints.size());
+                        if (failures % endpoints.size() != 0) {
+                            continue; // the next master at once; back off after a whole round
+                        }
                     }
                 }
-                sleep(backoff);
+                Duration wait = Duration.between(Instant.now(), end);
+                sleep(backoff.compareTo(wait) < 0 ? backoff : wait.isNegative() ? Duration.ZERO : wait);
                 backoff = backoff.multipliedBy(2).compareTo(RECONNECT_BACKOFF_MAX) > 0 ? RECONNECT_BACKOFF_MAX
                         : backoff.multipliedBy(2);
             } catch (RuntimeException e) {
@@ -510,33 +652,90 @@ public final class GridClient implements AutoCloseable {
 
     @Override
     public void close() {
-        if (ownedChannel != null) {
-            ownedChannel.shutdown();
+        for (ManagedChannel channel : ownedChannels) {
+            channel.shutdown();
+        }
+        for (ManagedChannel channel : ownedChannels) {
             try {
-                if (!ownedChannel.awaitTermination(2, TimeUnit.SECONDS)) {
-                    ownedChannel.shutdownNow();
+                if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+                    channel.shutdownNow();
                 }
             } catch (InterruptedException e) {
-                ownedChannel.shutdownNow();
+                channel.shutdownNow();
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    private ClientServiceGrpc.ClientServiceBlockingStub blockingStub() {
-        return blocking.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    private ClientServiceGrpc.ClientServiceBlockingStub stub(Endpoint endpoint) {
+        return endpoint.blocking.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private interface Call<T> {
-        T run();
-    }
-
-    private <T> T call(String what, Call<T> call) {
-        try {
-            return call.run();
-        } catch (StatusRuntimeException e) {
-            throw GridException.of(e, target);
+    /**
+     * Runs {@code call} on the master that answered last; on an UNAVAILABLE that {@code retry} allows, goes on to
+     * the next master, round after round with a short backoff between rounds, until {@link Builder#callTimeout}
+     * has passed since the first try. With one master it tries once.
+     */
+    private <T> T call(String what, Retry retry, java.util.function.Function<Endpoint, T> call) {
+        int n = endpoints.size();
+        long deadline = System.nanoTime() + callTimeout.toNanos();
+        Duration backoff = ROUND_BACKOFF_FIRST;
+        Map<String, String> failed = new LinkedHashMap<>();
+        int failures = 0;
+        while (true) {
+            int index = current.get();
+            Endpoint endpoint = endpoints.get(index);
+            try {
+                T result = call.apply(endpoint);
+                current.set(index); // stay with the master that answered
+                return result;
+            } catch (StatusRuntimeException e) {
+                GridException problem = GridException.of(e, endpoint.target);
+                if (n == 1 || !failsOver(e, problem, retry)) {
+                    throw problem;
+                }
+                failed.put(endpoint.target, problem.getMessage());
+                current.compareAndSet(index, (index + 1) % n);
+                failures++;
+                if (failures % n == 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= backoff.toNanos()) {
+                        throw new GridException(Status.Code.UNAVAILABLE, "cannot " + what + ": no master of " + target
+                                + " took the call (" + String.join("; ", failed.values()) + ")", e);
+                    }
+                    sleep(backoff);
+                    backoff = backoff.multipliedBy(2).compareTo(ROUND_BACKOFF_MAX) > 0 ? ROUND_BACKOFF_MAX
+                            : backoff.multipliedBy(2);
+                }
+            }
         }
+    }
+
+    /** Whether a failed call may go on to the next master. */
+    private static boolean failsOver(StatusRuntimeException e, GridException problem, Retry retry) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || problem.isTlsFailure()) {
+            return false;
+        }
+        return retry == Retry.IDEMPOTENT || notDelivered(e.getStatus());
+    }
+
+    /**
+     * Whether an UNAVAILABLE proves that no master acted on the call: the connection was never made (refused, no
+     * route, unknown host), or a standby refused it. A connection that broke while the call was under way proves
+     * nothing: the master may have stored a job and died before it answered.
+     */
+    static boolean notDelivered(Status status) {
+        String description = status.getDescription();
+        if (description != null && description.toLowerCase(java.util.Locale.ROOT).startsWith(STANDBY_REFUSAL)) {
+            return true;
+        }
+        for (Throwable t = status.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void sleep(Duration d) {
@@ -560,7 +759,10 @@ public final class GridClient implements AutoCloseable {
 
         private Builder() {}
 
-        /** The master's address, {@code host:port}. */
+        /**
+         * The master's address, {@code host:port}, or several masters of one grid, comma-separated
+         * ({@code m1:7070,m2:7070}), tried in that order.
+         */
         public Builder target(String target) {
             this.target = Objects.requireNonNull(target, "target");
             return this;
@@ -617,7 +819,7 @@ public final class GridClient implements AutoCloseable {
          *     there would be no way to tell the real master from an impostor
          */
         public GridClient build() {
-            Addresses.parse(target, "target");
+            List<String> targets = Addresses.parseList(target, "target");
             ChannelCredentials transport;
             if (insecure) {
                 transport = InsecureChannelCredentials.create();
@@ -628,12 +830,15 @@ public final class GridClient implements AutoCloseable {
                 throw new GridException(Status.Code.UNAUTHENTICATED, "no CA to check the master against: pass --ca FILE, "
                         + "--ca-fingerprint, or --credentials FILE (the master writes one in its data directory)");
             }
-            ManagedChannel channel = Grpc.newChannelBuilder(target, transport)
-                    .keepAliveTime(30, TimeUnit.SECONDS)
-                    .keepAliveTimeout(10, TimeUnit.SECONDS)
-                    .maxInboundMessageSize(64 << 20)
-                    .build();
-            return new GridClient(channel, channel, target, callTimeout, reconnectTimeout, token);
+            List<ManagedChannel> channels = new ArrayList<>();
+            for (String t : targets) {
+                channels.add(Grpc.newChannelBuilder(t, transport)
+                        .keepAliveTime(30, TimeUnit.SECONDS)
+                        .keepAliveTimeout(10, TimeUnit.SECONDS)
+                        .maxInboundMessageSize(64 << 20)
+                        .build());
+            }
+            return new GridClient(targets, channels, channels, callTimeout, reconnectTimeout, token);
         }
     }
 }

@@ -19,8 +19,9 @@ public final class ClientOptions {
     /** How commands print their results. */
     public enum Format { text, json }
 
-    @Option(names = "--master", paramLabel = "HOST:PORT",
-            description = "The master's address (default: $GRID_MASTER, else localhost:7070).")
+    @Option(names = "--master", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "The master's address, or several masters of one grid, comma-separated: a call a master "
+                    + "cannot take goes on to the next (default: $GRID_MASTER, else localhost:7070).")
     String master;
 
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
@@ -51,7 +52,10 @@ public final class ClientOptions {
     /** The environment variable with a token. */
     static final String TOKEN_ENV = "GRID_TOKEN";
 
-    /** The master's address: the option (or its default from the environment or configuration), else the credentials file, else the default. */
+    /**
+     * The master's address, or the masters' comma-separated addresses: the option (or its default from the
+     * environment or configuration), else the credentials file, else the default.
+     */
     public String target() {
         return resolveMaster(master, CredentialOptions.load(credentials));
     }
@@ -65,11 +69,10 @@ public final class ClientOptions {
             target = GridClient.DEFAULT_TARGET;
         }
         try {
-            Addresses.parse(target, "--master");
+            return String.join(",", Addresses.parseList(target, "--master"));
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
-        return target.trim();
     }
 
     public boolean json() {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
             ResultCommand.class,
             CancelCommand.class,
             WorkersCommand.class,
+            MastersCommand.class,
             ScheduleCommand.class,
             TokenCommand.class,
             AuditCommand.class,

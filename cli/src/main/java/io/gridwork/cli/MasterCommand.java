@@ -1,6 +1,7 @@
 package io.gridwork.cli;
 
 import ch.qos.logback.classic.Level;
+import io.gridwork.client.Addresses;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.core.SchedulerOptions;
@@ -22,7 +23,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(mixinStandardHelpOptions = true, name = "master", sortOptions = false, description = {"Runs a master: splits jobs, dispatches tasks, merges results.",
-        "Keeps its state in an H2 database under --data, or in PostgreSQL with --store; stops on SIGTERM or Ctrl-C."})
+        "Keeps its state in an H2 database under --data, or in PostgreSQL with --store; stops on SIGTERM or Ctrl-C.",
+        "Several masters can share one PostgreSQL store: each active one runs the jobs submitted to it, a --standby one "
+        + "runs none; when a master fails, a survivor takes over its jobs and schedules (see grid masters).",
+        "Exit codes: 0 stopped; 2 bad option (such as --standby without a PostgreSQL store) or a store whose schema is "
+        + "newer than this master; 3 store unreachable; 5 could not start."})
 final class MasterCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -47,6 +52,27 @@ final class MasterCommand implements Callable<Integer> {
     @Option(names = "--store-password-file", paramLabel = "FILE", description = "File holding the password of "
             + "--store-user (its first line).")
     Path storePasswordFile;
+
+    @Option(names = "--standby", description = "Start as a hot standby: run no jobs, refuse submissions (clients with "
+            + "a list of masters go on to the next), take over when an active master fails. Needs a PostgreSQL --store.")
+    boolean standby;
+
+    @Option(names = "--advertise", paramLabel = "HOST:PORT", description = "Where other masters, workers and clients "
+            + "reach this master, as it tells them (default: this machine's host name and --port).")
+    String advertise;
+
+    @Option(names = "--lease-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With several masters: how long a master's lease lasts unrenewed before the others may "
+                    + "conclude it dead when no other path sees it (default: 2s).")
+    Duration leaseTimeout;
+
+    @Option(names = "--lease-renew-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How often the master renews its lease in the store (default: 250ms).")
+    Duration leaseRenewInterval;
+
+    @Option(names = "--peer-ping-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "How often masters ping each other, and how long a ping may take (default: 150ms).")
+    Duration peerPingInterval;
 
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -184,6 +210,20 @@ final class MasterCommand implements Callable<Integer> {
                     .insecure(insecure)
                     .httpPort(httpPort != null ? httpPort : port == 0 ? 0 : port + 1);
             tlsNames.forEach(b::tlsName);
+            b.standby(standby);
+            if (advertise != null) {
+                Addresses.parse(advertise, "--advertise");
+                b.advertiseAddress(advertise.trim());
+            }
+            if (leaseTimeout != null) {
+                b.leaseTimeout(leaseTimeout);
+            }
+            if (leaseRenewInterval != null) {
+                b.leaseRenewInterval(leaseRenewInterval);
+            }
+            if (peerPingInterval != null) {
+                b.peerPingInterval(peerPingInterval);
+            }
             StoreConfig storeConfig = storeConfig();
             if (storeConfig != null) {
                 b.store(storeConfig);

@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(mixinStandardHelpOptions = true, name = "status", description = "Shows a job's state, task counts and result or error.")
+@Command(mixinStandardHelpOptions = true, name = "status", description = {"Shows a job's state, task counts, owning master and result or error.",
+        "With --output json: the job's status as the protocol has it (master: the owning master's id, master_address: "
+        + "where it is reached)."})
 final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -35,6 +37,10 @@ final class StatusCommand implements Callable<Integer> {
                 out.println(s.getId() + "  " + s.getState() + "  " + s.getJobClass());
                 if (s.getArgsCount() > 0) {
                     out.println("  args       " + Formats.pairs(s.getArgsMap()));
+                }
+                if (!s.getMaster().isEmpty()) {
+                    out.println("  master     " + s.getMaster()
+                            + (s.getMasterAddress().isEmpty() ? "" : " (" + s.getMasterAddress() + ")"));
                 }
                 if (!s.getSchedule().isEmpty()) {
                     out.println("  schedule   " + s.getSchedule());

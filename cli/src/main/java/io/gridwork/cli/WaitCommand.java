@@ -13,7 +13,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "wait", description = {"Waits for a job to end and prints its result.",
         "Shows progress on stderr; exits with the job's outcome (0 succeeded, 1 failed or cancelled). "
-        + "Keeps waiting across a master restart."})
+        + "Keeps waiting across a master restart, and, with several masters (--master a:7070,b:7070), across a "
+        + "failover: when the master it follows dies it follows the job on another."})
 final class WaitCommand implements Callable<Integer> {
 
     @Spec

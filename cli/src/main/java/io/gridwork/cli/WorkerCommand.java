@@ -21,7 +21,9 @@ final class WorkerCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--master", paramLabel = "HOST:PORT", description = "The master's address (default: $GRID_MASTER, else localhost:7070).")
+    @Option(names = "--master", paramLabel = "HOST:PORT[,HOST:PORT...]", description = "The masters' addresses, "
+            + "comma-separated (default: $GRID_MASTER, else localhost:7070). The worker also links to every other master "
+            + "these name, and splits its slots between the masters by their demand.")
     String master;
 
     @Option(names = "--slots", paramLabel = "N", description = "Tasks run at once (default: the number of cores).")
@@ -84,6 +86,18 @@ final class WorkerCommand implements Callable<Integer> {
                     + "per line, with the ids of the job, task and worker a line is about in kvpList.")
     Logging.Format logFormat = Logging.Format.text;
 
+    /** The masters: the option (or $GRID_MASTER), else the credentials file's, else the default; a list is kept whole. */
+    private String masters(Credentials creds) {
+        String target = master; // $GRID_MASTER arrives as the option's default (see ConfigDefaults)
+        if ((target == null || target.isBlank()) && creds != null) {
+            target = creds.master().orElse(null);
+        }
+        if (target == null || target.isBlank()) {
+            target = io.gridwork.client.GridClient.DEFAULT_TARGET;
+        }
+        return target.trim(); // each address is checked by WorkerOptions, with a message naming --master
+    }
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
@@ -99,7 +113,7 @@ final class WorkerCommand implements Callable<Integer> {
         }
         try {
             WorkerOptions.Builder b = WorkerOptions.builder()
-                    .master(ClientOptions.resolveMaster(master, creds))
+                    .master(masters(creds))
                     .insecure(insecure)
                     .joinToken(insecure ? null : join)
                     .name(name)

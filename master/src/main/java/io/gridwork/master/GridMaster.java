@@ -69,6 +69,7 @@ public final class GridMaster implements AutoCloseable {
     private final Schedules schedules;
     private final MasterServer server;
     private final io.gridwork.master.http.Console console;
+    private final io.gridwork.master.ha.Membership membership;
     private volatile boolean closed;
     private Path credentialsFile;
 
@@ -88,6 +89,7 @@ public final class GridMaster implements AutoCloseable {
         Schedules plans = null;
         MasterServer rpc = null;
         io.gridwork.master.http.Console web = null;
+        io.gridwork.master.ha.Membership members = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -102,32 +104,81 @@ public final class GridMaster implements AutoCloseable {
             CertificateAuthority ca = null;
             ServerCredentials serverCredentials;
             ChannelCredentials probeCredentials;
+            ChannelCredentials peerCredentials;
             if (options.insecure()) {
                 serverCredentials = InsecureServerCredentials.create();
                 probeCredentials = InsecureChannelCredentials.create();
+                peerCredentials = InsecureChannelCredentials.create();
             } else {
-                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames());
+                ca = CertificateAuthority.open(dataDir.resolve("tls"), options.tlsNames(), store.masterInfo());
                 serverCredentials = TlsServerCredentials.newBuilder()
                         .keyManager(ca.masterKeyManagers())
                         .trustManager(GridTrust.workers(ca.certificate()))
                         .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                         .build();
                 probeCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(ca.certificate())).build();
+                peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.master(ca.certificate())).build();
             }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
             io.gridwork.master.http.MasterMetrics metrics = null;
-            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock);
+            io.micrometer.core.instrument.MeterRegistry meters;
+            java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
+                    new java.util.concurrent.atomic.AtomicReference<>();
             if (options.httpPort() != MasterOptions.HTTP_OFF) {
-                metrics = new io.gridwork.master.http.MasterMetrics(read);
+                metrics = new io.gridwork.master.http.MasterMetrics();
                 core.metrics(metrics.core());
+                meters = metrics.core().registry();
+            } else {
+                meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             }
+            io.gridwork.master.ha.Membership.Identity identity = new io.gridwork.master.ha.Membership.Identity() {
+                @Override
+                public String id() {
+                    return store.masterId();
+                }
+
+                @Override
+                public long epoch() {
+                    return store.epoch();
+                }
+
+                @Override
+                public void rejoin() {
+                    store.rejoin();
+                }
+            };
+            io.gridwork.master.ha.GrpcPeerPinger pinger = new io.gridwork.master.ha.GrpcPeerPinger(peerCredentials,
+                    () -> self.get().peerSecret(), () -> self.get().pingRequest());
+            java.util.concurrent.atomic.AtomicReference<Schedules> planned = new java.util.concurrent.atomic.AtomicReference<>();
+            members = new io.gridwork.master.ha.Membership(store.masters(), core, identity,
+                    new io.gridwork.master.ha.Membership.Settings(options.standby(), options.leaseRenewInterval(),
+                            options.leaseTimeout(), options.peerPingInterval()),
+                    pinger, clock, meters, () -> {
+                        Schedules p = planned.get();
+                        if (p != null) {
+                            p.activate();
+                        }
+                        log.info("promoted from standby: this master runs jobs and fires schedules now");
+                    });
+            self.set(members);
+            io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, members);
+            if (metrics != null) {
+                metrics.bind(read);
+            }
+            // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
+            members.prepare();
             core.start();
-            plans = Schedules.start(core, store, clock);
+            plans = Schedules.start(core, store, clock, options.standby());
+            planned.set(plans);
+            if (!members.standby() && plans.inStandby()) {
+                plans.activate(); // promoted while the schedules were starting
+            }
             TokenRegistry tokens = new TokenRegistry(store.tokens(), clock);
             Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
-                    new MasterServer.Executors(clientPool, workerPool));
+                    new MasterServer.Executors(clientPool, workerPool),
+                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials));
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
@@ -137,11 +188,18 @@ public final class GridMaster implements AutoCloseable {
                         tokens, audit, metrics);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
+            String address = advertisedAddress(options, rpc.port());
+            String host = address.substring(0, Math.max(0, address.lastIndexOf(':')));
+            members.join(address, web == null ? "" : host + ":" + web.port());
+            members.start();
             // written last: once it is there, the master serves, its credentials file is written and its dashboard up
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);
             started = true;
         } finally {
             if (!started) {
+                if (members != null) {
+                    members.close();
+                }
                 if (web != null) {
                     web.close();
                 }
@@ -173,6 +231,36 @@ public final class GridMaster implements AutoCloseable {
         this.schedules = plans;
         this.server = rpc;
         this.console = web;
+        this.membership = members;
+    }
+
+    /** The address other masters and workers reach this one at: the one advertised, else this host and the port. */
+    static String advertisedAddress(MasterOptions options, int port) {
+        if (options.advertiseAddress() != null && !options.advertiseAddress().isBlank()) {
+            return options.advertiseAddress();
+        }
+        String bind = options.bindHost();
+        if (bind != null && !bind.isBlank() && !"0.0.0.0".equals(bind) && !"::".equals(bind)) {
+            return (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName() + ":" + port;
+        } catch (java.io.IOException e) {
+            return "localhost:" + port;
+        }
+    }
+
+    /**
+     * The grid's masters as this one sees them (for the RPC layer's ListMasters, forwarding and standby refusals, and
+     * the dashboard); null on a store without masters' rows (until the ha-store branch is merged).
+     */
+    public io.gridwork.master.ha.MasterDirectory directory() {
+        return membership;
+    }
+
+    /** The membership, for the RPC layer's {@code MasterService.Ping} ({@link io.gridwork.master.ha.Membership#onPing}). */
+    public io.gridwork.master.ha.Membership membership() {
+        return membership;
     }
 
     /** Opens the store in the data directory, resumes unfinished jobs and starts serving. */
@@ -262,6 +350,9 @@ public final class GridMaster implements AutoCloseable {
         }
         schedules.close();
         scheduler.close();
+        if (membership != null) {
+            membership.close(); // after the journal closed: LEFT, the others adopt what is unfinished at once
+        }
         server.close();
         shutdown(clientCalls);
         shutdown(workerCalls);

@@ -2,8 +2,8 @@ package io.gridwork.worker;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.gridwork.api.v1.Heartbeat;
-import io.gridwork.api.v1.Hello;
 import io.gridwork.api.v1.JobSpec;
+import io.gridwork.api.v1.MasterEndpoint;
 import io.gridwork.api.v1.MasterMessage;
 import io.gridwork.api.v1.Platform;
 import io.gridwork.api.v1.ProbeRequest;
@@ -16,8 +16,7 @@ import io.gridwork.api.v1.TaskFailure;
 import io.gridwork.api.v1.TaskProgress;
 import io.gridwork.api.v1.TaskRef;
 import io.gridwork.api.v1.TaskResult;
-import io.gridwork.api.v1.WorkerMessage;
-import io.gridwork.api.v1.WorkerServiceGrpc;
+import io.gridwork.api.v1.Takeover;
 import io.gridwork.internal.LoadedJob;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.sdk.JobArgs;
@@ -25,6 +24,7 @@ import io.gridwork.sdk.NonRetryableException;
 import io.gridwork.sdk.TaskContext;
 import io.gridwork.internal.tls.GridTrust;
 import io.gridwork.internal.tls.TokenText;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -42,8 +42,6 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -55,16 +53,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,23 +71,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Gridwork worker: registers with the master, holds one stream open, runs the tasks it is given on
- * {@code slots} threads, and reconnects (with backoff) when the master goes away.
+ * A Gridwork worker: links to every master of the grid, runs the tasks they give it on {@code slots} threads shared
+ * by all of them, and reconnects (with backoff) to a master that goes away.
  *
  * <pre>{@code
- * GridWorker worker = GridWorker.start(WorkerOptions.builder().master("grid-master:7070").slots(4).build());
+ * GridWorker worker = GridWorker.start(WorkerOptions.builder().master("m1:7070,m2:7070").slots(4).build());
  * Runtime.getRuntime().addShutdownHook(new Thread(worker::close));
  * worker.awaitTermination();
  * }</pre>
  *
- * <p>Flow control: the worker grants the master one credit per slot it can fill, at most its slots plus its
- * prefetch, and gives a task's slots back when it ends; so it never holds more than that. By default the prefetch
- * adapts to how long tasks take (about 20 ms of queued work: 2 tasks when they are long, up to 1024 when tiny). Results are kept until
- * the master acknowledges that it stored them, and sent again on a new stream if the old one broke.
+ * <p>Masters: the worker joins the grid (gets its certificate) once, at the first master given that it reaches, then
+ * holds one {@link MasterLink} per master: the ones given (retried forever) and the ones the masters name in
+ * {@code RegisterResponse.masters} and {@code MasterMessage.masters} (dropped once no longer named and unreachable).
+ * Each link registers on its own (its own worker id and incarnation there) and holds its own stream.
  *
- * <p>{@link #close()} stops in one order: take no more tasks (the master is told the worker is draining),
+ * <p>Flow control: the worker holds at most its slots plus its prefetch in tasks and credits over all links. By
+ * default the prefetch adapts to how long tasks take (about 20 ms of queued work: 2 tasks when they are long, up to
+ * 1024 when tiny). Free slots are offered (as credits) to the masters that have ready tasks for it
+ * ({@code MasterMessage.demand}), in proportion to that demand; a master that has not said its demand gets every
+ * free slot when no linked master has said one (so with one master the worker behaves as it always did). Credits
+ * once granted are the master's until it uses them or its stream ends.
+ *
+ * <p>Ownership: every job has an owning master and a lease epoch ({@code JobSpec.lease_epoch}, raised by a
+ * {@code Takeover}). Results, progress and released tasks go to the link of the job's owner; assignments, cancels
+ * and acknowledgements of a job from a master whose epoch is older than the job's are refused. Results are kept
+ * until the owner acknowledges them, and sent again on a new stream if the old one broke. When a master takes
+ * over jobs, the worker registers again with it listing the tasks of those jobs it holds or has results of, and
+ * sends those results to it: a finished task is not run again.
+ *
+ * <p>{@link #close()} stops in one order: take no more tasks (every master is told the worker is draining),
  * hand back tasks not started, let running tasks finish for the drain timeout, hand back the rest, wait briefly
- * for the last results to be acknowledged, close the stream, then stop heartbeats and threads.
+ * for the last results to be acknowledged, close the streams, then stop heartbeats and threads.
  */
 public final class GridWorker implements AutoCloseable {
 
@@ -101,22 +114,19 @@ public final class GridWorker implements AutoCloseable {
     private final HealthStatusManager health = new HealthStatusManager();
     private final FileChannel lockChannel;
     // set up once, in the constructor (after the work directory is locked)
+    private ChannelCredentials masterCredentials;
     private ChannelCredentials peerCredentials;
-    private ManagedChannel channel;
     private ExecutorService channelExecutor;
-    private WorkerServiceGrpc.WorkerServiceBlockingStub blocking;
-    private WorkerServiceGrpc.WorkerServiceStub async;
     private JobCache cache;
     private ThreadPoolExecutor taskPool;
     private ScheduledExecutorService timer;
     private Server healthServer;
     private ExecutorService healthExecutor;
     private ExecutorService probeExecutor;
-    private Thread connector;
-    private Thread sender;
     private final FileLock workDirLock;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final LinkHost linkHost = new LinkHost();
     /** The worker's slots: a task takes as many as its job asks for before it runs (fair: big tasks are not starved). */
     private java.util.concurrent.Semaphore slotPermits;
 
@@ -124,25 +134,32 @@ public final class GridWorker implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<Long, RunningTask> held = new LinkedHashMap<>();
     private final Map<Long, TaskResult> unacked = new LinkedHashMap<>();
-    private Link current;
-    private Outbox outbox = new Outbox();
+    /** One link per master, by the address it dials. */
+    private final Map<String, MasterLink> links = new LinkedHashMap<>();
+    /** Who owns each job this worker has heard of, and the highest lease epoch seen for it. */
+    private final Map<String, Lease> leases = new HashMap<>();
     private boolean draining;
-    private boolean senderStopped;
     private long heartbeatSeq;
     private int maxHeld;
     private long completed;
     private long failedResults;
+    private long refusedStale;
     /** Tasks held beyond the slots: fixed, or (auto prefetch) adapted to how long tasks take. */
     private int window;
-    /** Credits owed back after the window shrank: withheld from the next grants. */
-    private int creditDebt;
     /** Moving average of task run times, in nanoseconds (auto prefetch). */
     private double meanTaskNanos = -1;
     private int abandonedThreads;
-    private volatile String workerId;
-    private volatile long incarnation;
-    private volatile long heartbeatIntervalMs;
-    private ScheduledFuture<?> heartbeats;
+
+    /** A job's owner as this worker knows it: the address of its master's link and the job's lease epoch. */
+    private static final class Lease {
+        long epoch;
+        String address;
+
+        Lease(long epoch, String address) {
+            this.epoch = epoch;
+            this.address = address;
+        }
+    }
 
     private GridWorker(WorkerOptions options) throws IOException {
         this.options = options;
@@ -171,7 +188,6 @@ public final class GridWorker implements AutoCloseable {
     }
 
     private void setUp(WorkerOptions options) throws IOException {
-        ChannelCredentials masterCredentials;
         ServerCredentials healthCredentials;
         if (options.insecure()) {
             masterCredentials = InsecureChannelCredentials.create();
@@ -184,17 +200,9 @@ public final class GridWorker implements AutoCloseable {
             healthCredentials = TlsServerCredentials.newBuilder().keyManager(identity.keyManagers()).build();
             this.peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(identity.ca())).build();
         }
-        this.channelExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-worker-rpc", true));
-        this.channel = Grpc.newChannelBuilder(options.master(), masterCredentials)
-                .executor(channelExecutor)
-                .keepAliveTime(10, TimeUnit.SECONDS)
-                .keepAliveTimeout(5, TimeUnit.SECONDS)
-                .keepAliveWithoutCalls(true)
-                .maxInboundMessageSize(64 << 20)
-                .build();
-        this.blocking = WorkerServiceGrpc.newBlockingStub(channel);
-        this.async = WorkerServiceGrpc.newStub(channel);
-        this.cache = new JobCache(options.workDir().resolve("jars"), channel, options.callTimeout(), options.idleClassLoaders());
+        this.channelExecutor = Executors.newFixedThreadPool(4, new NamedThreads("gridwork-worker-rpc", true));
+        this.cache = new JobCache(options.workDir().resolve("jars"), this::jarSources, options.callTimeout(),
+                options.idleClassLoaders());
         this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
         this.window = options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MIN : options.prefetch();
         this.taskPool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,
@@ -208,15 +216,22 @@ public final class GridWorker implements AutoCloseable {
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
-        this.connector = new Thread(this::connectLoop, "gridwork-worker-connector");
-        this.sender = new Thread(this::sendLoop, "gridwork-worker-sender");
-        connector.setDaemon(true);
-        sender.setDaemon(true);
+        synchronized (lock) {
+            for (String address : options.masters()) {
+                links.put(address, newLink(address, true));
+            }
+        }
+    }
+
+    private MasterLink newLink(String address, boolean seed) {
+        return new MasterLink(address, seed, masterCredentials, channelExecutor, lock, linkHost, timer,
+                options.reconnectBackoffMax().toMillis(), options.callTimeout().toMillis());
     }
 
     /**
      * This worker's certificate: the one in its work directory if it fits (same name, same grid, not about to
-     * expire), else a new one from joining with the join token. Joining waits for the master if it is unreachable.
+     * expire), else a new one from joining with the join token at the first master that answers (the masters of a
+     * grid share one CA). Joining waits for a master if none is reachable.
      */
     private static WorkerIdentity identity(WorkerOptions options) throws IOException {
         Path dir = options.workDir().resolve("tls");
@@ -233,19 +248,22 @@ public final class GridWorker implements AutoCloseable {
         }
         long backoffMs = 200;
         while (true) {
-            try {
-                WorkerIdentity joined = WorkerIdentity.join(options.master(), options.name(), join, dir, options.callTimeout());
-                log.atInfo().addKeyValue("worker", options.name())
-                        .log("joined the grid at {} as {}; certificate valid until {}", options.master(), options.name(),
-                        joined.certificate().getNotAfter().toInstant());
-                return joined;
-            } catch (StatusRuntimeException e) {
-                Status.Code code = e.getStatus().getCode();
-                if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-                    throw new WorkerSetupException("cannot join the grid at " + options.master() + ": "
-                            + WorkerIdentity.describe(e));
+            for (String master : options.masters()) {
+                try {
+                    WorkerIdentity joined = WorkerIdentity.join(master, options.name(), join, dir, options.callTimeout());
+                    log.atInfo().addKeyValue("worker", options.name())
+                            .log("joined the grid at {} as {}; certificate valid until {}", master, options.name(),
+                            joined.certificate().getNotAfter().toInstant());
+                    return joined;
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+                        throw new WorkerSetupException("cannot join the grid at " + master + ": "
+                                + WorkerIdentity.describe(e));
+                    }
+                    log.warn("cannot reach the master at {} to join ({}); trying {}", master, WorkerIdentity.describe(e),
+                            options.masters().size() > 1 ? "the next one" : "again");
                 }
-                log.warn("cannot reach the master at {} to join ({}); trying again", options.master(), WorkerIdentity.describe(e));
             }
             try {
                 Thread.sleep(backoffMs);
@@ -264,15 +282,18 @@ public final class GridWorker implements AutoCloseable {
         }
     }
 
-    /** Starts a worker: it connects to the master in the background and keeps trying until it is closed. */
+    /** Starts a worker: it connects to the masters in the background and keeps trying until it is closed. */
     public static GridWorker start(WorkerOptions options) throws IOException {
         GridWorker worker = new GridWorker(options);
-        worker.sender.start();
-        worker.connector.start();
+        List<MasterLink> seeds;
+        synchronized (worker.lock) {
+            seeds = new ArrayList<>(worker.links.values());
+        }
+        seeds.forEach(MasterLink::start);
         log.atInfo().addKeyValue("worker", options.name())
-                .log("Gridwork worker {} starting: master {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
-                options.name(), options.master(), options.slots(), options.autoPrefetch() ? "auto" : options.prefetch(),
-                options.labels(),
+                .log("Gridwork worker {} starting: master{} {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
+                options.name(), options.masters().size() > 1 ? "s" : "", String.join(",", options.masters()),
+                options.slots(), options.autoPrefetch() ? "auto" : options.prefetch(), options.labels(),
                 worker.healthPort(), options.workDir());
         return worker;
     }
@@ -286,15 +307,43 @@ public final class GridWorker implements AutoCloseable {
         return healthServer.getPort();
     }
 
-    /** The id the master gave this worker, once registered. */
+    /** The id a master gave this worker (the first linked master's), once registered. */
     public String workerId() {
-        return workerId;
+        synchronized (lock) {
+            for (MasterLink l : links.values()) {
+                if (l.workerId != null) {
+                    return l.workerId;
+                }
+            }
+            return null;
+        }
     }
 
-    /** Whether the worker has a stream to the master now. */
+    /** Whether the worker has a stream to at least one master now. */
     public boolean isConnected() {
         synchronized (lock) {
-            return current != null && !current.ended();
+            return links.values().stream().anyMatch(MasterLink::connected);
+        }
+    }
+
+    /** The addresses of the masters this worker has a stream to now. */
+    public List<String> connectedMasters() {
+        synchronized (lock) {
+            return links.values().stream().filter(MasterLink::connected).map(l -> l.address).toList();
+        }
+    }
+
+    /** The addresses of the masters this worker holds a link to (connected or trying). */
+    public List<String> linkedMasters() {
+        synchronized (lock) {
+            return links.values().stream().filter(l -> !l.isRetired()).map(l -> l.address).toList();
+        }
+    }
+
+    /** Messages refused because they came from a master with an older lease epoch than their job's. */
+    public long staleMessagesRefused() {
+        synchronized (lock) {
+            return refusedStale;
         }
     }
 
@@ -340,7 +389,7 @@ public final class GridWorker implements AutoCloseable {
         return options.slots() - slotPermits.availablePermits();
     }
 
-    /** Tasks it asks the master to keep ready beyond its slots now (its prefetch window). */
+    /** Tasks it asks the masters to keep ready beyond its slots now (its prefetch window). */
     public int prefetchWindow() {
         synchronized (lock) {
             return window;
@@ -364,252 +413,438 @@ public final class GridWorker implements AutoCloseable {
         return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    // ================================================================================== connection
+    /** The masters' channels to fetch jars from: those with a stream first. */
+    private List<Channel> jarSources() {
+        synchronized (lock) {
+            List<Channel> first = new ArrayList<>();
+            List<Channel> rest = new ArrayList<>();
+            for (MasterLink l : links.values()) {
+                if (!l.isRetired()) {
+                    (l.connected() ? first : rest).add(l.channel());
+                }
+            }
+            first.addAll(rest);
+            return first;
+        }
+    }
 
-    private void connectLoop() {
-        long backoffMs = 100;
-        boolean wasConnected = false;
-        while (!stopping.get()) {
-            try {
-                RegisterRequest request;
-                synchronized (lock) {
-                    RegisterRequest.Builder b = RegisterRequest.newBuilder()
-                            .setName(options.name())
-                            .setSlots(options.slots())
-                            .setPrefetch(options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MAX : options.prefetch())
-                            .putAllLabels(options.labels())
-                            .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
-                            .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())
-                            .setPlatform(platform());
-                    for (RunningTask t : held.values()) {
+    // ================================================================================== links
+
+    /** What the links ask of the worker: registrations, messages, heartbeats. */
+    private final class LinkHost implements MasterLink.Host {
+
+        @Override
+        public RegisterRequest registration(MasterLink link) {
+            synchronized (lock) {
+                RegisterRequest.Builder b = RegisterRequest.newBuilder()
+                        .setName(options.name())
+                        .setSlots(options.slots())
+                        .setPrefetch(options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MAX : options.prefetch())
+                        .putAllLabels(options.labels())
+                        .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
+                        .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())
+                        .setPlatform(platform());
+                // the tasks of the jobs this master owns, running or with results it has not acknowledged
+                for (RunningTask t : held.values()) {
+                    if (routesTo(t.ref.getJobId(), link)) {
                         b.addHeld(t.ref);
                     }
-                    for (TaskResult r : unacked.values()) {
+                }
+                for (TaskResult r : unacked.values()) {
+                    if (routesTo(r.getRef().getJobId(), link)) {
                         b.addHeld(r.getRef());
                     }
-                    request = b.build();
                 }
-                RegisterResponse response = blocking.withDeadlineAfter(options.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                        .register(request);
-                workerId = response.getWorkerId();
-                incarnation = response.getIncarnation();
-                scheduleHeartbeats(Math.max(50, response.getHeartbeatIntervalMs()));
-                Link link = new Link();
+                return b.build();
+            }
+        }
+
+        @Override
+        public boolean registered(MasterLink link, RegisterResponse response) {
+            if (!link.masterId.isEmpty()) {
+                for (MasterLink other : new ArrayList<>(links.values())) {
+                    if (other == link || other.isRetired() || !other.masterId.equals(link.masterId)) {
+                        continue;
+                    }
+                    // two addresses of one master (a --master address and the one it advertises): keep one link
+                    if (other.connected() && !(link.seed && !other.seed)) {
+                        retireDuplicate(link, other);
+                        return false;
+                    }
+                    if (!other.seed || link.seed && !other.connected()) {
+                        retireDuplicate(other, link);
+                    }
+                }
+            }
+            for (TaskRef ref : response.getDropList()) {
+                if (!routesTo(ref.getJobId(), link)) {
+                    continue;
+                }
+                unacked.remove(ref.getAttemptId());
+                RunningTask t = held.get(ref.getAttemptId());
+                if (t != null) {
+                    t.cancel();
+                }
+            }
+            if (response.getMastersCount() > 0) {
+                learnMasters(response.getMastersList());
+            }
+            link.outbox.draining = draining;
+            for (TaskResult r : unacked.values()) {
+                if (routesTo(r.getRef().getJobId(), link)) {
+                    link.outbox.results.add(r);
+                }
+            }
+            rebalance();
+            lock.notifyAll();
+            return true;
+        }
+
+        @Override
+        public void received(MasterLink link, MasterMessage message) {
+            handle(link, message);
+        }
+
+        @Override
+        public void streamEnded(MasterLink link) {
+            // the master forgets the credits of a stream that ended: they are free for the other masters
+            link.outstanding = 0;
+            link.demand = null;
+            rebalance();
+            lock.notifyAll();
+        }
+
+        @Override
+        public void heartbeat(MasterLink link) {
+            try {
                 synchronized (lock) {
-                    for (TaskRef ref : response.getDropList()) {
-                        unacked.remove(ref.getAttemptId());
-                        RunningTask t = held.get(ref.getAttemptId());
-                        if (t != null) {
-                            t.cancel();
+                    if (!link.connected()) {
+                        return;
+                    }
+                    int running = 0;
+                    long now = System.currentTimeMillis();
+                    for (RunningTask t : held.values()) {
+                        if (t.started) {
+                            running++;
+                        }
+                        if (routesTo(t.ref.getJobId(), link)) {
+                            TaskProgress p = t.takeProgress(now);
+                            if (p != null) {
+                                link.outbox.progress.add(p);
+                            }
                         }
                     }
-                    current = link;
-                    outbox = new Outbox();
-                    outbox.hello = Hello.newBuilder().setWorkerId(workerId).setIncarnation(incarnation).build();
-                    creditDebt = 0;
-                    outbox.credit = draining ? 0 : Math.max(0, options.slots() + window - heldSlots());
-                    outbox.results.addAll(unacked.values());
-                    outbox.draining = draining;
+                    link.outbox.heartbeat = Heartbeat.newBuilder().setSeq(++heartbeatSeq).setRunning(running)
+                            .setFreeSlots(slotPermits.availablePermits()).build();
+                    lock.notifyAll();
                 }
-                async.connect(link);
-                signalSender();
-                log.atInfo().addKeyValue("worker", options.name())
-                        .log("{} with the master at {} as {} (incarnation {})", wasConnected ? "reconnected" : "registered",
-                        options.master(), workerId, incarnation);
-                wasConnected = true;
-                backoffMs = 100;
-                link.awaitEnd();
-                synchronized (lock) {
-                    if (current == link) {
-                        current = null;
-                    }
-                }
-                if (!stopping.get()) {
-                    log.warn("lost the stream to the master: {}; reconnecting", link.cause());
-                }
-            } catch (StatusRuntimeException e) {
-                if (!stopping.get()) {
-                    log.warn("cannot register with the master at {}: {}{}", options.master(), e.getStatus().getCode(),
-                            e.getStatus().getDescription() == null ? "" : " (" + e.getStatus().getDescription() + ")");
-                }
-            } catch (InterruptedException e) {
-                break;
             } catch (RuntimeException e) {
-                log.error("worker connection loop failed; carrying on", e);
+                log.warn("heartbeat failed: {}", e.toString());
             }
-            if (stopping.get()) {
-                break;
+        }
+
+        @Override
+        public void retired(MasterLink link) {
+            links.remove(link.address, link);
+            rebalance();
+        }
+
+        @Override
+        public boolean stopping() {
+            return stopping.get();
+        }
+
+        @Override
+        public String workerName() {
+            return options.name();
+        }
+    }
+
+    /** Whether results of this job go to this link (its master owns the job). Guarded by {@code lock}. */
+    private boolean routesTo(String jobId, MasterLink link) {
+        Lease lease = leases.get(jobId);
+        return lease == null || lease.address.equals(link.address);
+    }
+
+    /** The link of the job's owner, or null if it has none now. Guarded by {@code lock}. */
+    private MasterLink route(String jobId) {
+        Lease lease = leases.get(jobId);
+        return lease == null ? null : links.get(lease.address);
+    }
+
+    /** Whether a message about this job from this link comes from a master older than the job's epoch. Guarded by {@code lock}. */
+    private boolean stale(MasterLink link, String jobId) {
+        Lease lease = leases.get(jobId);
+        return lease != null && link.masterEpoch < lease.epoch;
+    }
+
+    private void refuse(MasterLink link, String what, String jobId) {
+        refusedStale++;
+        log.atDebug().addKeyValue("job", jobId).addKeyValue("worker", options.name())
+                .log("refused {} from the master at {} (epoch {}): the job's epoch is {}", what, link.address,
+                        link.masterEpoch, leases.get(jobId).epoch);
+    }
+
+    /** The jobs this worker holds tasks or unacknowledged results of. Guarded by {@code lock}. */
+    private Set<String> jobsWithWork() {
+        Set<String> jobs = new HashSet<>();
+        held.values().forEach(t -> jobs.add(t.ref.getJobId()));
+        unacked.values().forEach(r -> jobs.add(r.getRef().getJobId()));
+        return jobs;
+    }
+
+    /**
+     * A message about a job came from this link and was accepted: its master owns the job (at least this epoch).
+     * If the job's tasks here came from another master, this one must hear of them: it registers again. Guarded
+     * by {@code lock}.
+     */
+    private void claim(MasterLink link, String jobId, long epoch, Set<MasterLink> registerAgain) {
+        Lease lease = leases.get(jobId);
+        if (lease == null) {
+            leases.put(jobId, new Lease(epoch, link.address));
+            return;
+        }
+        lease.epoch = Math.max(lease.epoch, epoch);
+        if (!lease.address.equals(link.address)) {
+            lease.address = link.address;
+            if (jobsWithWork().contains(jobId)) {
+                registerAgain.add(link);
+            }
+        }
+    }
+
+    /** Keeps {@code kept} for a master that both links reach; the other's jobs move to it. Guarded by {@code lock}. */
+    private void retireDuplicate(MasterLink gone, MasterLink kept) {
+        log.atInfo().addKeyValue("worker", options.name()).log("{} and {} are the same master ({}): keeping the link to {}",
+                gone.address, kept.address, kept.masterId, kept.address);
+        Set<String> work = jobsWithWork();
+        boolean moved = false;
+        for (Map.Entry<String, Lease> e : leases.entrySet()) {
+            if (e.getValue().address.equals(gone.address)) {
+                e.getValue().address = kept.address;
+                moved |= work.contains(e.getKey());
+            }
+        }
+        gone.retire();
+        if (moved) {
+            kept.reregister("tasks moved from " + gone.address);
+        }
+    }
+
+    /** The masters' list (the whole list, from any master): links to new ones, marks the ones no longer named. Guarded by {@code lock}. */
+    private void learnMasters(List<MasterEndpoint> masters) {
+        Set<String> addresses = new HashSet<>();
+        Set<String> ids = new HashSet<>();
+        for (MasterEndpoint e : masters) {
+            addresses.add(e.getAddress());
+            ids.add(e.getId());
+        }
+        for (MasterLink l : links.values()) {
+            l.listed = addresses.contains(l.address) || (!l.masterId.isEmpty() && ids.contains(l.masterId));
+        }
+        if (stopping.get()) {
+            return;
+        }
+        for (MasterEndpoint e : masters) {
+            if (e.getAddress().isBlank() || linkTo(e.getId(), e.getAddress()) != null) {
+                continue;
             }
             try {
-                Thread.sleep(backoffMs + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
-            } catch (InterruptedException e) {
-                break;
+                io.gridwork.client.Addresses.parse(e.getAddress(), "master address");
+            } catch (IllegalArgumentException bad) {
+                log.warn("a master named a master with a bad address: {}", bad.getMessage());
+                continue;
             }
-            backoffMs = Math.min(options.reconnectBackoffMax().toMillis(), backoffMs * 2);
+            MasterLink link = newLink(e.getAddress(), false);
+            links.put(e.getAddress(), link);
+            log.atInfo().addKeyValue("worker", options.name()).log("linking to master {} at {}{}", e.getId(),
+                    e.getAddress(), e.getStandby() ? " (standby)" : "");
+            link.start();
         }
     }
 
-    private void scheduleHeartbeats(long intervalMs) {
+    /** The live link to the master of this id or address, or null. Guarded by {@code lock}. */
+    private MasterLink linkTo(String masterId, String address) {
+        for (MasterLink l : links.values()) {
+            if (!l.isRetired() && !l.masterId.isEmpty() && l.masterId.equals(masterId)) {
+                return l;
+            }
+        }
+        MasterLink l = links.get(address);
+        return l == null || l.isRetired() ? null : l;
+    }
+
+    // ================================================================================== messages from a master
+
+    private void handle(MasterLink link, MasterMessage m) {
+        List<RunningTask> toRun = new ArrayList<>();
+        List<RunningTask> toCancel = new ArrayList<>();
+        List<String> ended = new ArrayList<>();
         synchronized (lock) {
-            if (heartbeats != null && heartbeatIntervalMs == intervalMs) {
-                return;
+            Set<MasterLink> registerAgain = new HashSet<>();
+            for (Takeover t : m.getTakeoversList()) {
+                takeover(link, t, registerAgain);
             }
-            if (heartbeats != null) {
-                heartbeats.cancel(false);
+            if (m.getMastersCount() > 0) {
+                learnMasters(m.getMastersList());
             }
-            heartbeatIntervalMs = intervalMs;
-            heartbeats = timer.scheduleAtFixedRate(this::heartbeat, 0, intervalMs, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void heartbeat() {
-        try {
-            synchronized (lock) {
-                if (current == null) {
-                    return;
+            for (JobSpec spec : m.getJobsList()) {
+                if (stale(link, spec.getJobId())) {
+                    refuse(link, "a job spec", spec.getJobId());
+                    continue;
                 }
-                int running = 0;
-                long now = System.currentTimeMillis();
-                for (RunningTask t : held.values()) {
-                    if (t.started) {
-                        running++;
-                    }
-                    TaskProgress p = t.takeProgress(now);
-                    if (p != null) {
-                        outbox.progress.add(p);
-                    }
+                cache.define(spec);
+                claim(link, spec.getJobId(), spec.getLeaseEpoch(), registerAgain);
+            }
+            for (TaskAssignment a : m.getAssignmentsList()) {
+                link.outstanding = Math.max(0, link.outstanding - Math.max(1, a.getSlots()));
+                String jobId = a.getRef().getJobId();
+                if (stale(link, jobId)) {
+                    refuse(link, "an assignment", jobId);
+                    continue;
                 }
-                outbox.heartbeat = Heartbeat.newBuilder().setSeq(++heartbeatSeq).setRunning(running)
-                        .setFreeSlots(slotPermits.availablePermits()).build();
-                lock.notifyAll();
-            }
-        } catch (RuntimeException e) {
-            log.warn("heartbeat failed: {}", e.toString());
-        }
-    }
-
-    /** The worker's end of one stream. */
-    private final class Link implements ClientResponseObserver<WorkerMessage, MasterMessage> {
-        private final CountDownLatch end = new CountDownLatch(1);
-        private volatile ClientCallStreamObserver<WorkerMessage> requests;
-        private volatile String cause = "closed";
-
-        @Override
-        public void beforeStart(ClientCallStreamObserver<WorkerMessage> requestStream) {
-            this.requests = requestStream;
-        }
-
-        @Override
-        public void onNext(MasterMessage message) {
-            handle(this, message);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            Status s = Status.fromThrowable(t);
-            cause = s.getCode() + (s.getDescription() == null ? "" : " (" + s.getDescription() + ")");
-            end.countDown();
-            signalSender();
-        }
-
-        @Override
-        public void onCompleted() {
-            cause = "the master closed the stream";
-            end.countDown();
-            signalSender();
-        }
-
-        boolean ended() {
-            return end.getCount() == 0;
-        }
-
-        void awaitEnd() throws InterruptedException {
-            end.await();
-        }
-
-        boolean awaitEnd(long ms) throws InterruptedException {
-            return end.await(ms, TimeUnit.MILLISECONDS);
-        }
-
-        String cause() {
-            return cause;
-        }
-    }
-
-    // ================================================================================== messages from the master
-
-    private void handle(Link link, MasterMessage m) {
-        synchronized (lock) {
-            if (link != current) {
-                return;
-            }
-        }
-        for (JobSpec spec : m.getJobsList()) {
-            cache.define(spec);
-        }
-        for (TaskAssignment a : m.getAssignmentsList()) {
-            JobSpec spec = cache.spec(a.getRef().getJobId());
-            RunningTask task = new RunningTask(a, spec);
-            synchronized (lock) {
+                long attemptId = a.getRef().getAttemptId();
+                if (held.containsKey(attemptId) || unacked.containsKey(attemptId)) {
+                    continue; // held already (or ran already): never run twice
+                }
+                claim(link, jobId, 0, registerAgain);
+                RunningTask task = new RunningTask(a, cache.spec(jobId));
                 held.put(task.attemptId, task);
                 maxHeld = Math.max(maxHeld, held.size());
+                toRun.add(task);
             }
+            if (m.getReleaseUnstarted()) {
+                link.drained = true;
+                int released = 0;
+                for (RunningTask t : new ArrayList<>(held.values())) {
+                    if (!t.started && !t.cancelled && routesTo(t.ref.getJobId(), link)) {
+                        t.cancel();
+                        link.outbox.released.add(t.ref);
+                        released++;
+                    }
+                }
+                log.atInfo().addKeyValue("worker", options.name())
+                        .log("drained by the master at {}: {} tasks not started go back, {} running ones finish",
+                                link.address, released, held.size() - released);
+            }
+            for (TaskRef ref : m.getCancelsList()) {
+                if (stale(link, ref.getJobId())) {
+                    refuse(link, "a cancel", ref.getJobId());
+                    continue;
+                }
+                RunningTask t = held.get(ref.getAttemptId());
+                if (t != null) {
+                    toCancel.add(t);
+                }
+            }
+            for (TaskRef ref : m.getAcksList()) {
+                if (stale(link, ref.getJobId())) {
+                    refuse(link, "an acknowledgement", ref.getJobId());
+                    continue;
+                }
+                unacked.remove(ref.getAttemptId());
+            }
+            for (ResultRejection r : m.getRejectionsList()) {
+                if (stale(link, r.getRef().getJobId())) {
+                    refuse(link, "a rejection", r.getRef().getJobId());
+                    continue;
+                }
+                unacked.remove(r.getRef().getAttemptId());
+                log.atWarn().addKeyValue("job", r.getRef().getJobId()).addKeyValue("task", r.getRef().getIndex())
+                        .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.getReason());
+            }
+            for (String jobId : m.getEndedJobsList()) {
+                if (stale(link, jobId)) {
+                    refuse(link, "the end of a job", jobId);
+                    continue;
+                }
+                ended.add(jobId);
+            }
+            if (!ended.isEmpty()) {
+                Set<String> work = jobsWithWork();
+                for (String jobId : ended) {
+                    if (!work.contains(jobId)) {
+                        leases.remove(jobId);
+                    }
+                }
+            }
+            if (m.hasDemand()) {
+                link.demand = Math.max(0, m.getDemand());
+            }
+            for (MasterLink again : registerAgain) {
+                again.reregister("it owns jobs whose tasks this worker holds");
+            }
+            rebalance();
+            lock.notifyAll();
+        }
+        for (RunningTask task : toRun) {
             try {
                 taskPool.execute(task);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 finished(task, null);
             }
         }
-        if (m.getReleaseUnstarted()) {
-            synchronized (lock) {
-                int released = 0;
-                for (RunningTask t : new ArrayList<>(held.values())) {
-                    if (!t.started && !t.cancelled) {
-                        t.cancel();
-                        outbox.released.add(t.ref);
-                        released++;
-                    }
-                }
-                log.atInfo().addKeyValue("worker", options.name())
-                        .log("drained by the master: {} tasks not started go back, {} running ones finish", released,
-                        held.size() - released);
-                lock.notifyAll();
-            }
+        for (RunningTask t : toCancel) {
+            log.atInfo().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
+                    .addKeyValue("worker", options.name()).log("task cancelled by the master");
+            t.cancel();
         }
-        for (TaskRef ref : m.getCancelsList()) {
-            RunningTask t;
-            synchronized (lock) {
-                t = held.get(ref.getAttemptId());
-            }
-            if (t != null) {
-                log.atInfo().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
-                        .addKeyValue("worker", options.name()).log("task cancelled by the master");
-                t.cancel();
-            }
-        }
-        if (m.getAcksCount() > 0 || m.getRejectionsCount() > 0) {
-            synchronized (lock) {
-                for (TaskRef ref : m.getAcksList()) {
-                    unacked.remove(ref.getAttemptId());
-                }
-                for (ResultRejection r : m.getRejectionsList()) {
-                    unacked.remove(r.getRef().getAttemptId());
-                    log.atWarn().addKeyValue("job", r.getRef().getJobId()).addKeyValue("task", r.getRef().getIndex())
-                            .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.getReason());
-                }
-                lock.notifyAll();
-            }
-        }
-        for (String jobId : m.getEndedJobsList()) {
+        for (String jobId : ended) {
             cache.ended(jobId);
         }
         for (ProbeRequest probe : m.getProbesList()) {
-            probeExecutor.execute(() -> probe(probe));
+            probeExecutor.execute(() -> probe(link, probe));
         }
     }
 
-    /** Health-checks another worker for the master (the indirect path) and reports what it found. */
-    private void probe(ProbeRequest probe) {
+    /**
+     * A master took over jobs of a failed one: their results go to it from now on, and messages about them from an
+     * older epoch are refused. If this worker holds tasks of those jobs (running, or with results not acknowledged),
+     * it registers again with the new owner, listing them; the master adopts them (keep) or not (drop), and the
+     * results of the kept ones are sent to it. Guarded by {@code lock}.
+     */
+    private void takeover(MasterLink from, Takeover t, Set<MasterLink> registerAgain) {
+        MasterLink target = linkTo(t.getToMasterId(), t.getToAddress());
+        if (target == null && !t.getToAddress().isBlank() && !stopping.get()) {
+            target = newLink(t.getToAddress(), false);
+            links.put(t.getToAddress(), target);
+            target.start();
+        }
+        if (target == null) {
+            log.warn("takeover by master {} announced by {} names no address to reach it; ignored", t.getToMasterId(),
+                    from.address);
+            return;
+        }
+        Set<String> work = jobsWithWork();
+        int mine = 0;
+        for (String jobId : t.getJobIdsList()) {
+            Lease lease = leases.get(jobId);
+            if (lease != null && lease.epoch > t.getEpoch()) {
+                refusedStale++;
+                log.atDebug().addKeyValue("job", jobId).log("refused a takeover at epoch {}: the job's epoch is {}",
+                        t.getEpoch(), lease.epoch);
+                continue;
+            }
+            if (lease == null) {
+                leases.put(jobId, new Lease(t.getEpoch(), target.address));
+            } else {
+                lease.epoch = t.getEpoch();
+                lease.address = target.address;
+            }
+            if (work.contains(jobId)) {
+                mine++;
+            }
+        }
+        log.atInfo().addKeyValue("worker", options.name())
+                .log("master {} took over {} jobs of master {} (epoch {}); {} of them have tasks here",
+                        t.getToMasterId(), t.getJobIdsCount(), t.getFromMasterId(), t.getEpoch(), mine);
+        if (mine > 0) {
+            registerAgain.add(target);
+        }
+    }
+
+    /** Health-checks another worker for a master (the indirect path) and reports what it found. */
+    private void probe(MasterLink link, ProbeRequest probe) {
         boolean reachable = false;
         String detail;
         ManagedChannel peer = null;
@@ -632,97 +867,99 @@ public final class GridWorker implements AutoCloseable {
             }
         }
         synchronized (lock) {
-            outbox.probeResults.add(ProbeResult.newBuilder().setProbeId(probe.getProbeId()).setReachable(reachable)
+            link.outbox.probeResults.add(ProbeResult.newBuilder().setProbeId(probe.getProbeId()).setReachable(reachable)
                     .setDetail(detail).build());
             lock.notifyAll();
         }
     }
 
-    // ================================================================================== sending
+    // ================================================================================== credits
 
-    private static final class Outbox {
-        Hello hello;
-        int credit;
-        final List<TaskResult> results = new ArrayList<>();
-        final List<TaskProgress> progress = new ArrayList<>();
-        final List<TaskRef> released = new ArrayList<>();
-        final List<TaskRef> crashed = new ArrayList<>();
-        final List<ProbeResult> probeResults = new ArrayList<>();
-        Heartbeat heartbeat;
-        boolean draining;
-        boolean sentDraining;
-        boolean complete;
-
-        boolean isEmpty() {
-            return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
-                    && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
-                    && !complete;
+    /**
+     * Offers the free slots to the masters as credits. The budget is the slots plus the prefetch window; what the
+     * held tasks take and the credits the masters hold already are spent. The rest goes one credit at a time to the
+     * master, among those that can use one (demand beyond the credits it holds), whose share (tasks it has here plus
+     * credits it holds) is smallest relative to its demand: so one busy master alone gets every slot, two equally
+     * busy ones about half each, and an idle one none. The only master the worker knows of gets every slot whatever its
+     * demand (exactly the behaviour of a worker with one master, prefetch included); with several, a master that has
+     * not said its demand on its stream yet counts as wanting none until it says: credits cannot be taken back, so the
+     * first master to connect must not take them all. Guarded by {@code lock}.
+     */
+    private void rebalance() {
+        if (draining) {
+            return;
         }
-    }
-
-    private void signalSender() {
-        synchronized (lock) {
-            lock.notifyAll();
-        }
-    }
-
-    /** The one thread that writes to the stream: sends whatever has accumulated as one message. */
-    private void sendLoop() {
-        while (true) {
-            WorkerMessage message = null;
-            boolean complete = false;
-            Link link;
-            synchronized (lock) {
-                while (!senderStopped && (current == null || current.requests == null || outbox.isEmpty())) {
-                    try {
-                        lock.wait(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                if (senderStopped) {
-                    return;
-                }
-                link = current;
-                Outbox o = outbox;
-                WorkerMessage.Builder b = WorkerMessage.newBuilder();
-                if (o.hello != null) {
-                    b.setHello(o.hello);
-                    o.hello = null;
-                }
-                b.setCredit(o.credit);
-                o.credit = 0;
-                b.addAllResults(o.results);
-                o.results.clear();
-                b.addAllProgress(o.progress);
-                o.progress.clear();
-                b.addAllReleased(o.released);
-                o.released.clear();
-                b.addAllCrashed(o.crashed);
-                o.crashed.clear();
-                b.addAllProbeResults(o.probeResults);
-                o.probeResults.clear();
-                if (o.heartbeat != null) {
-                    b.setHeartbeat(o.heartbeat);
-                    o.heartbeat = null;
-                }
-                if (o.draining && !o.sentDraining) {
-                    b.setDraining(true);
-                    o.sentDraining = true;
-                }
-                complete = o.complete;
-                o.complete = false;
-                message = b.build();
+        List<MasterLink> open = new ArrayList<>();
+        int used = heldSlots();
+        int known = 0;
+        for (MasterLink l : links.values()) {
+            if (!l.isRetired()) {
+                known++;
             }
-            try {
-                if (!link.ended()) {
-                    link.requests.onNext(message);
-                    if (complete) {
-                        link.requests.onCompleted();
+            if (l.connected()) {
+                used += l.outstanding;
+                if (!l.drained && !l.isRetired()) {
+                    open.add(l);
+                }
+            }
+        }
+        int free = options.slots() + window - used;
+        if (free <= 0 || open.isEmpty()) {
+            return;
+        }
+        int n = open.size();
+        long[] weight = new long[n];
+        long[] want = new long[n];
+        long[] share = new long[n];
+        int[] grant = new int[n];
+        for (int i = 0; i < n; i++) {
+            MasterLink l = open.get(i);
+            if (known == 1) {
+                // the only master: every free slot, whatever its demand (speculative attempts and retries count on it)
+                weight[i] = 1;
+                want[i] = Long.MAX_VALUE;
+            } else if (l.demand != null) {
+                weight[i] = l.demand;
+                want[i] = Math.max(0, l.demand - l.outstanding);
+            }
+            share[i] = l.outstanding;
+        }
+        if (n > 1) {
+            for (RunningTask t : held.values()) {
+                Lease lease = leases.get(t.ref.getJobId());
+                for (int i = 0; i < n; i++) {
+                    if (lease != null && lease.address.equals(open.get(i).address)) {
+                        share[i] += t.slots;
                     }
                 }
-            } catch (RuntimeException e) {
-                log.debug("sending to the master failed: {}", e.toString());
+            }
+        }
+        while (free > 0) {
+            int best = -1;
+            for (int i = 0; i < n; i++) {
+                if (want[i] <= 0 || weight[i] <= 0) {
+                    continue;
+                }
+                // smallest share / weight first (cross-multiplied); ties to the one with more demand
+                if (best < 0 || share[i] * weight[best] < share[best] * weight[i]
+                        || (share[i] * weight[best] == share[best] * weight[i] && weight[i] > weight[best])) {
+                    best = i;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            long give = n == 1 ? Math.min(free, want[best]) : 1;
+            grant[best] += (int) give;
+            share[best] += give;
+            want[best] -= give;
+            free -= (int) give;
+        }
+        for (int i = 0; i < n; i++) {
+            if (grant[i] > 0) {
+                MasterLink l = open.get(i);
+                l.outbox.credit += grant[i];
+                l.outstanding += grant[i];
             }
         }
     }
@@ -741,24 +978,21 @@ public final class GridWorker implements AutoCloseable {
             }
             if (result != null) {
                 unacked.put(task.attemptId, result);
-                outbox.results.add(result);
+                MasterLink owner = route(task.ref.getJobId());
+                if (owner != null) {
+                    owner.outbox.results.add(result);
+                }
                 completed++;
                 if (result.hasFailure()) {
                     failedResults++;
                 }
             }
             if (!draining) {
-                grant(task.slots + adaptWindow(task));
+                adaptWindow(task);
+                rebalance();
             }
             lock.notifyAll();
         }
-    }
-
-    /** Grants credits (a negative number withholds future ones). Guarded by {@code lock}. */
-    private void grant(int credits) {
-        int n = credits - creditDebt;
-        creditDebt = Math.max(0, -n);
-        outbox.credit += Math.max(0, n);
     }
 
     /**
@@ -851,7 +1085,10 @@ public final class GridWorker implements AutoCloseable {
             if (spec != null && spec.getTaskTimeoutMs() > 0) {
                 // the master times out only tasks that have started: say so at once
                 synchronized (lock) {
-                    outbox.progress.add(TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build());
+                    MasterLink owner = route(ref.getJobId());
+                    if (owner != null) {
+                        owner.outbox.progress.add(TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build());
+                    }
                     progressSentAt = System.currentTimeMillis();
                     lock.notifyAll();
                 }
@@ -1060,58 +1297,68 @@ public final class GridWorker implements AutoCloseable {
         log.atInfo().addKeyValue("worker", options.name()).log("worker stopping: taking no more tasks");
         health.enterTerminalState();
         long deadline = System.currentTimeMillis() + options.drainTimeout().toMillis();
-        Link link;
+        List<MasterLink> all;
         synchronized (lock) {
             draining = true;
-            outbox.draining = true;
-            outbox.credit = 0;
+            for (MasterLink l : links.values()) {
+                l.outbox.draining = true;
+                l.outbox.credit = 0;
+            }
             for (RunningTask t : new ArrayList<>(held.values())) {
                 Thread th = t.thread;
+                MasterLink owner = route(t.ref.getJobId());
                 if (th != null && callsExit(th)) {
                     // the task is taking the whole worker down: tell the master, it is the task's doing
                     log.atError().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
                             .addKeyValue("worker", options.name()).log("task called System.exit; reporting it to the master");
                     held.remove(t.attemptId);
-                    outbox.crashed.add(t.ref);
+                    if (owner != null) {
+                        owner.outbox.crashed.add(t.ref);
+                    }
                 } else if (!t.started) {
                     t.cancel();
-                    outbox.released.add(t.ref);
+                    if (owner != null) {
+                        owner.outbox.released.add(t.ref);
+                    }
                 }
             }
             lock.notifyAll();
             waitFor(() -> held.isEmpty(), deadline);
             if (!held.isEmpty()) {
                 log.atInfo().addKeyValue("worker", options.name())
-                        .log("handing {} unfinished tasks back to the master", held.size());
+                        .log("handing {} unfinished tasks back to the masters", held.size());
                 for (RunningTask t : held.values()) {
                     t.cancel();
-                    outbox.released.add(t.ref);
+                    MasterLink owner = route(t.ref.getJobId());
+                    if (owner != null) {
+                        owner.outbox.released.add(t.ref);
+                    }
                 }
                 lock.notifyAll();
             }
-            waitFor(() -> unacked.isEmpty() || current == null, System.currentTimeMillis() + 3000);
-            outbox.complete = true;
+            waitFor(this::noResultAwaitsAConnectedMaster, System.currentTimeMillis() + 3000);
+            all = new ArrayList<>(links.values());
+            for (MasterLink l : all) {
+                l.outbox.complete = true;
+            }
             lock.notifyAll();
-            link = current;
         }
+        long streamsDeadline = System.currentTimeMillis() + 2000;
         try {
-            if (link != null) {
-                link.awaitEnd(2000);
+            for (MasterLink l : all) {
+                l.awaitStreamEnd(Math.max(1, streamsDeadline - System.currentTimeMillis()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        synchronized (lock) {
-            senderStopped = true;
-            lock.notifyAll();
-        }
-        connector.interrupt();
+        all.forEach(MasterLink::shutdown);
         taskPool.shutdownNow();
         timer.shutdownNow();
-        channel.shutdownNow();
         healthServer.shutdownNow();
         try {
-            channel.awaitTermination(2, TimeUnit.SECONDS);
+            for (MasterLink l : all) {
+                l.awaitTermination(2000);
+            }
             taskPool.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -1128,6 +1375,17 @@ public final class GridWorker implements AutoCloseable {
         }
         log.atInfo().addKeyValue("worker", options.name()).log("worker stopped ({} tasks completed)", completedTasks());
         terminated.countDown();
+    }
+
+    /** Whether every result not acknowledged yet belongs to a master with no stream now. Guarded by {@code lock}. */
+    private boolean noResultAwaitsAConnectedMaster() {
+        for (TaskResult r : unacked.values()) {
+            MasterLink owner = route(r.getRef().getJobId());
+            if (owner != null && owner.connected()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean callsExit(Thread thread) {

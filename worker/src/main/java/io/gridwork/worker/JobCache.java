@@ -29,11 +29,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job code a worker runs: jars fetched from the master on first use, checked against their SHA-256 and
+ * The job code a worker runs: jars fetched from a master on first use (any master will do: they share the jars), checked against their SHA-256 and
  * cached on disk; each job loaded in a class loader of its own, dropped once the job has ended and its last
  * task here has finished.
  */
@@ -53,7 +54,8 @@ final class JobCache implements AutoCloseable {
     }
 
     private final Path jarDir;
-    private final WorkerServiceGrpc.WorkerServiceBlockingStub stub;
+    /** The masters' channels to fetch jars from, those with a live stream first. */
+    private final Supplier<List<Channel>> masters;
     private final Duration callTimeout;
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final Map<String, Object> jarLocks = new ConcurrentHashMap<>();
@@ -62,10 +64,10 @@ final class JobCache implements AutoCloseable {
 
     private final JobClassLoaders classLoaders;
 
-    JobCache(Path jarDir, Channel channel, Duration callTimeout, int idleClassLoaders) throws IOException {
+    JobCache(Path jarDir, Supplier<List<Channel>> masters, Duration callTimeout, int idleClassLoaders) throws IOException {
         this.classLoaders = new JobClassLoaders(GridJob.class.getClassLoader(), idleClassLoaders);
         this.jarDir = Files.createDirectories(jarDir);
-        this.stub = WorkerServiceGrpc.newBlockingStub(channel);
+        this.masters = masters;
         this.callTimeout = callTimeout;
         try (var stale = Files.newDirectoryStream(jarDir, "fetch-*.tmp")) {
             for (Path p : stale) {
@@ -186,7 +188,31 @@ final class JobCache implements AutoCloseable {
         }
     }
 
+    /** Fetches the jar from the first master that has it; the last failure if none does. */
     private void fetch(String sha256, Path target) throws IOException {
+        List<Channel> channels = masters.get();
+        if (channels.isEmpty()) {
+            throw new IOException("fetching jar " + sha256 + ": no master to fetch it from");
+        }
+        IOException failure = null;
+        for (Channel channel : channels) {
+            try {
+                fetch(WorkerServiceGrpc.newBlockingStub(channel), sha256, target);
+                return;
+            } catch (IOException e) {
+                if (failure != null) {
+                    e.addSuppressed(failure);
+                }
+                failure = e;
+                if (channels.size() > 1) {
+                    log.warn("{}; trying another master", e.getMessage());
+                }
+            }
+        }
+        throw failure;
+    }
+
+    private void fetch(WorkerServiceGrpc.WorkerServiceBlockingStub stub, String sha256, Path target) throws IOException {
         Path temp = Files.createTempFile(jarDir, "fetch-", ".tmp");
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

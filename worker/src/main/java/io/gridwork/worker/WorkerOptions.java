@@ -5,7 +5,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,11 +17,14 @@ import java.util.Objects;
  *
  * <pre>{@code
  * WorkerOptions options = WorkerOptions.builder()
- *         .master("grid-master:7070")
+ *         .master("grid-master:7070")            // or several: "m1:7070,m2:7070"
  *         .slots(8)
  *         .label("gpu", "a100")
  *         .build();
  * }</pre>
+ *
+ * <p>The masters given are the worker's seeds: it joins (gets its certificate) at the first one it reaches, holds a
+ * link to each of them (retried forever), and links to every other master they name.
  */
 public final class WorkerOptions {
 
@@ -39,7 +45,7 @@ public final class WorkerOptions {
     /** Deadline of a registration or a jar download. */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
 
-    private final String master;
+    private final List<String> masters;
     private final String name;
     private final int slots;
     private final int prefetch;
@@ -56,7 +62,7 @@ public final class WorkerOptions {
     private final Duration callTimeout;
 
     private WorkerOptions(Builder b) {
-        this.master = b.master;
+        this.masters = List.copyOf(b.masters);
         this.name = b.name;
         this.slots = b.slots;
         this.prefetch = b.prefetch;
@@ -92,8 +98,14 @@ public final class WorkerOptions {
         return Path.of(System.getProperty("user.home"), ".gridwork", "worker-" + name);
     }
 
+    /** The first master given (a convenience for one master). */
     public String master() {
-        return master;
+        return masters.get(0);
+    }
+
+    /** The masters given (seeds), in the order given, without repeats; never empty. */
+    public List<String> masters() {
+        return masters;
     }
 
     public String name() {
@@ -165,7 +177,7 @@ public final class WorkerOptions {
 
     /** Builds {@link WorkerOptions}. */
     public static final class Builder {
-        private String master = "localhost:7070";
+        private List<String> masters = List.of("localhost:7070");
         private String name;
         private int slots = Runtime.getRuntime().availableProcessors();
         private int prefetch = DEFAULT_PREFETCH;
@@ -183,8 +195,25 @@ public final class WorkerOptions {
 
         private Builder() {}
 
+        /** The master's address, {@code HOST:PORT}, or several separated by commas ({@code m1:7070,m2:7070}). */
         public Builder master(String v) {
-            master = Objects.requireNonNull(v, "master");
+            Objects.requireNonNull(v, "master");
+            List<String> list = new ArrayList<>();
+            for (String part : v.split(",", -1)) {
+                list.add(part.trim());
+            }
+            masters = list;
+            return this;
+        }
+
+        /** The masters' addresses ({@code HOST:PORT} each). */
+        public Builder masters(List<String> v) {
+            Objects.requireNonNull(v, "masters");
+            List<String> list = new ArrayList<>();
+            for (String a : v) {
+                list.add(Objects.requireNonNull(a, "master").trim());
+            }
+            masters = list;
             return this;
         }
 
@@ -272,7 +301,13 @@ public final class WorkerOptions {
         }
 
         public WorkerOptions build() {
-            Addresses.parse(master, "master");
+            if (masters.isEmpty()) {
+                throw new IllegalArgumentException("master: give at least one HOST:PORT");
+            }
+            for (String m : masters) {
+                Addresses.parse(m, "master");
+            }
+            masters = new ArrayList<>(new LinkedHashSet<>(masters));
             if (name == null || name.isBlank()) {
                 name = defaultName();
             }

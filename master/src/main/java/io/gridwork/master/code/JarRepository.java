@@ -50,9 +50,54 @@ public final class JarRepository {
         return maxJarBytes;
     }
 
-    /** The jar with this hash, if the master holds it (its row and its file). */
+    /**
+     * The jar with this hash, if the master holds it (its row and its file). On a shared store a jar another master
+     * received is copied from the store into this master's jar directory the first time it is asked for.
+     */
     public Optional<JarRow> find(String sha256) {
-        return rows.find(sha256).filter(row -> Files.isRegularFile(path(sha256)));
+        return rows.find(sha256).filter(row -> Files.isRegularFile(path(sha256)) || fetchShared(sha256));
+    }
+
+    /** Copies a jar's bytes from the shared store into the jar directory; false if the store has none. */
+    private boolean fetchShared(String sha256) {
+        if (!rows.keepsBytes()) {
+            return false;
+        }
+        Path temp = null;
+        try {
+            temp = Files.createTempFile(directory, "upload-", ".tmp");
+            if (!rows.copyBytes(sha256, temp)) {
+                return false;
+            }
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (var in = Files.newInputStream(temp)) {
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+            if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
+                return false; // never serve bytes that are not the jar asked for
+            }
+            try {
+                Files.move(temp, path(sha256), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, path(sha256), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return true;
+        } catch (IOException | java.io.UncheckedIOException | NoSuchAlgorithmException e) {
+            return false;
+        } catch (RuntimeException e) {
+            return false; // the store is unreachable: the jar is not here now
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException ignored) {
+                    // removed at the next start
+                }
+            }
+        }
     }
 
     /** The file of a jar the master holds. */
@@ -128,6 +173,7 @@ public final class JarRepository {
                 } catch (AtomicMoveNotSupportedException e) {
                     Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
                 }
+                rows.putBytes(sha256, target); // first the bytes (shared stores), then the row that announces them
                 JarRow row = new JarRow(sha256, size, fileName, clock.instant());
                 rows.put(row);
                 return row;

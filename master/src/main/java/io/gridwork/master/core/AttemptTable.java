@@ -40,6 +40,24 @@ final class AttemptTable {
         return epochBase;
     }
 
+    /** This master's epoch (the high half of the ids it issues). */
+    long epoch() {
+        return epochBase >>> 32;
+    }
+
+    /** The epoch of the master (or start of one) that issued an attempt id. */
+    static long epochOf(long attemptId) {
+        return attemptId >>> 32;
+    }
+
+    /** Forgets every attempt without a word to anyone (the master stepped down: its jobs are another's now). */
+    void clear() {
+        for (Attempt a : new ArrayList<>(attempts.values())) {
+            untrack(a);
+        }
+        attempts.clear();
+    }
+
     Attempt get(long id) {
         return attempts.get(id);
     }
@@ -147,9 +165,9 @@ final class AttemptTable {
 
     /** Why a result of an attempt that is not current is refused. */
     String notCurrent(Messages.TaskKey key) {
-        if (key.attemptId() < epochBase) {
+        if (epochOf(key.attemptId()) != epoch()) {
             return "attempt " + key.attemptId() + " of task " + key.index() + " of job " + key.jobId()
-                    + " was assigned before the master restarted and has been reassigned";
+                    + " was assigned before the master restarted (or by another master) and has been reassigned";
         }
         return "attempt " + key.attemptId() + " of task " + key.index() + " of job " + key.jobId()
                 + " is not current (it was superseded, or the job ended)";

@@ -55,6 +55,11 @@ public final class CoreMetrics {
                 .description("events waiting for the scheduler's loop").register(registry);
     }
 
+    /** The registry these meters are in (for the masters' membership, which adds its own). */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
     /** Metrics that go nowhere, for a scheduler nobody scrapes (tests, embedded use). */
     public static CoreMetrics detached() {
         return new CoreMetrics(new SimpleMeterRegistry());

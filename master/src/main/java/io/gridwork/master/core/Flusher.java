@@ -6,13 +6,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What the events of one turn of the loop produce, sent in one go: after the events queued at one moment have run,
  * one flush sends each worker a single message with everything for it, and hands the writes to the
- * {@link Journal} as one batch with the callbacks that wait for its commit. Loop-confined; every room may use it.
+ * {@link Journal} as one batch with the callbacks that wait for its commit. With the messages goes this master's
+ * demand (slots' worth of ready tasks, rounded up to a power of two and capped, so it changes seldom), to every open
+ * stream whenever it changed: workers connected to several masters split their slots by it. Loop-confined; every
+ * room may use it.
  */
 final class Flusher {
 
@@ -27,6 +31,13 @@ final class Flusher {
     private List<Runnable> afterCommit = new ArrayList<>();
     private List<Consumer<CoreException>> onFailure = new ArrayList<>();
     private boolean scheduled;
+    /** Every open stream, for the demand. */
+    private final Set<Session> open = new LinkedHashSet<>();
+    private IntSupplier demand = () -> 0;
+    private int lastDemand = -1;
+    private boolean newStreams;
+    /** The most demand sent: a worker needs an order of magnitude, not the queue's length. */
+    static final int MAX_DEMAND = 1 << 16;
 
     Flusher(Loop loop, Journal journal) {
         this.loop = loop;
@@ -81,6 +92,67 @@ final class Flusher {
     /** The session closed: nothing more goes to it. */
     void forget(Session s) {
         dirty.remove(s);
+        open.remove(s);
+    }
+
+    /** A stream opened: it is sent the demand with the next flush. */
+    void opened(Session s) {
+        open.add(s);
+        newStreams = true;
+        schedule();
+    }
+
+    /** Where the demand comes from (slots' worth of ready tasks; loop-confined). */
+    void demand(IntSupplier demand) {
+        this.demand = demand;
+    }
+
+    /** Rounds up to a power of two, capped at {@link #MAX_DEMAND}; 0 stays 0. */
+    static int quantize(long n) {
+        if (n <= 0) {
+            return 0;
+        }
+        if (n >= MAX_DEMAND) {
+            return MAX_DEMAND;
+        }
+        int v = (int) n;
+        int p = Integer.highestOneBit(v);
+        return p == v ? v : p << 1;
+    }
+
+    /** Sets the demand on every open stream that was not sent its current value. */
+    private void stampDemand() {
+        int d = quantize(demand.getAsInt());
+        if (d == lastDemand && !newStreams) {
+            return;
+        }
+        lastDemand = d;
+        newStreams = false;
+        for (Session s : open) {
+            if (s.open && s.demandSent != d) {
+                s.demandSent = d;
+                s.outbox.demand = d;
+                dirty.add(s);
+            }
+        }
+    }
+
+    /**
+     * Drops this turn's writes and messages without storing or sending them (the master was fenced): what waits for
+     * their commit fails with UNAVAILABLE.
+     */
+    void discard(String why) {
+        CoreException error = CoreException.unavailable(why);
+        List<Consumer<CoreException>> failed = onFailure;
+        List<Consumer<CoreException>> refused = refusals;
+        writes = new StoreBatch();
+        successCallbacks = new ArrayList<>();
+        refusals = new ArrayList<>();
+        afterCommit = new ArrayList<>();
+        onFailure = new ArrayList<>();
+        dirty.clear();
+        failed.forEach(f -> f.accept(error));
+        refused.forEach(r -> r.accept(error));
     }
 
     void schedule() {
@@ -93,6 +165,7 @@ final class Flusher {
     /** Sends each worker what accumulated for it and hands the accumulated writes to the journal. */
     void flush() {
         scheduled = false;
+        stampDemand();
         for (Session s : dirty) {
             send(s);
         }

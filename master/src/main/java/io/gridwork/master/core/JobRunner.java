@@ -68,6 +68,8 @@ final class JobRunner implements FairShare.Claim {
     Instant startedAt;
     /** After a master restart: no dispatch until the workers had their chance to take back their tasks. */
     boolean held;
+    /** The master stepped down: another master owns the job now; nothing more of it is done or written here. */
+    private boolean dropped;
 
     /** The job's code; used by the feeder and the merge on job-code threads, one call at a time. */
     private LoadedJob code;
@@ -156,7 +158,25 @@ final class JobRunner implements FairShare.Claim {
     }
 
     boolean dispatchable() {
-        return phase.dispatchable();
+        return !dropped && phase.dispatchable();
+    }
+
+    /**
+     * The master was fenced (another one took the job over): the runner lets go of the job without a write or a
+     * message, and closes its code once none of it runs.
+     */
+    void drop() {
+        dropped = true;
+        attempts.clear();
+        knownBy.clear();
+        queue.cancelAll();
+        closeIfDropped();
+    }
+
+    private void closeIfDropped() {
+        if (dropped && !feeding && !mergeRunning) {
+            close();
+        }
     }
 
     boolean ending() {
@@ -207,7 +227,7 @@ final class JobRunner implements FairShare.Claim {
                 running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason, row.schedule());
+                waitingReason, row.schedule(), row.ownerMaster());
     }
 
     // ------------------------------------------------------------------------------------------ tasks
@@ -276,6 +296,10 @@ final class JobRunner implements FairShare.Claim {
 
     private void onFed(Fed fed, Throwable error) {
         feeding = false;
+        if (dropped) {
+            closeIfDropped();
+            return;
+        }
         if (!dispatchable()) {
             releaseCodeIfIdle();
             return;
@@ -367,6 +391,10 @@ final class JobRunner implements FairShare.Claim {
 
     private void onMerged(EncodedResult result, Throwable error) {
         mergeRunning = false;
+        if (dropped) {
+            closeIfDropped();
+            return;
+        }
         if (phase != JobPhase.MERGING) {
             releaseCodeIfIdle(); // it was cancelled meanwhile
             return;

@@ -37,7 +37,9 @@ public record JobSnapshot(
         int priority,
         boolean speculation,
         String waitingReason,
-        String schedule) {
+        String schedule,
+        /** The id of the master that owns (runs) it, or null for a job stored before masters had ids. */
+        String ownerMaster) {
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
@@ -48,6 +50,6 @@ public record JobSnapshot(
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
-                row.schedule());
+                row.schedule(), row.ownerMaster());
     }
 }

@@ -297,6 +297,31 @@ final class Jobs implements JobRunner.Listener {
         return true;
     }
 
+    /**
+     * The master was fenced: every job is let go without a write (another master owns them now). Returns their ids.
+     */
+    List<String> dropAll() {
+        List<String> ids = new ArrayList<>(active.keySet());
+        for (JobRunner job : active.values()) {
+            job.drop();
+            board.dropped(job.id);
+        }
+        active.clear();
+        dispatchOrder.clear();
+        return ids;
+    }
+
+    /** Slots' worth of tasks waiting to run in jobs that may dispatch (held ones wait for their workers). */
+    long demand() {
+        long n = 0;
+        for (JobRunner job : dispatchOrder) {
+            if (job.dispatchable() && !job.held) {
+                n += job.queued() * job.slotsPerTask;
+            }
+        }
+        return n;
+    }
+
     /** At shutdown: the jobs' code is closed. */
     void close() {
         for (JobRunner job : active.values()) {

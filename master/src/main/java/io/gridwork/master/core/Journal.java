@@ -1,5 +1,6 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.store.FencedException;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.StoreException;
 import java.time.Duration;
@@ -28,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * own is dropped, its failure callback telling its owner, so one poisoned request never stops the master's writes. {@link #close} commits what is queued within a time limit; requests it cannot commit by then
  * fail with UNAVAILABLE through their failure callbacks, which run on whichever thread gives up.
  *
+ * <p>A commit refused with {@link FencedException} (another master declared this one dead and took its jobs over) is
+ * neither retried nor split: the journal is fenced. That request, every request queued with or after it, and every
+ * request appended until {@link #unfence()} fail with UNAVAILABLE (so no result is acknowledged and no submission
+ * answered), and the fence listener is told once. {@link #unfence()}, once the master has stepped down and taken a
+ * new identity, fails whatever was queued before it (a request of the old identity never commits under the new one).
+ *
  * <p>{@link #drainOnce()} is the loop body; tests call it directly instead of {@link #start() starting} the thread.
  */
 final class Journal implements AutoCloseable {
@@ -42,7 +49,12 @@ final class Journal implements AutoCloseable {
     }
 
     /** One request: a batch, what to run after its commit, and what to run if it cannot be committed. */
-    private record Request(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {}
+    private record Request(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed,
+            long generation) {}
+
+    /** Why requests fail while the journal is fenced. */
+    static final String FENCED = "this master was declared dead by another master, which took over its jobs (it was "
+            + "paused or cut off past its lease); it steps down and rejoins: retry";
 
     private final Sink sink;
     private final Executor loop;
@@ -56,6 +68,10 @@ final class Journal implements AutoCloseable {
     private volatile boolean closed;
     private Thread thread;
     private volatile long commits;
+    /** Set when a commit was fenced, until {@link #unfence()}; requests of an older generation never commit. */
+    private volatile boolean fenced;
+    private volatile long generation;
+    private volatile Runnable onFenced = () -> {};
 
     /** @param loop runs the callbacks (the core's loop) */
     Journal(Sink sink, Executor loop, Duration initialBackoff) {
@@ -66,7 +82,7 @@ final class Journal implements AutoCloseable {
 
     /** Queues a batch; {@code onCommitted} runs on the loop with, per task success, whether its output was written. */
     void append(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {
-        enqueue(new Request(batch, onCommitted, onFailed));
+        enqueue(new Request(batch, onCommitted, onFailed, generation));
     }
 
     private void enqueue(Request r) {
@@ -74,7 +90,37 @@ final class Journal implements AutoCloseable {
             fail(List.of(r), "the master is shutting down");
             return;
         }
+        if (fenced) {
+            fail(List.of(r), FENCED);
+            return;
+        }
         queue.add(r);
+    }
+
+    /** Called (on the journal's thread, once per fencing) when a commit is refused because this master is fenced. */
+    void onFenced(Runnable listener) {
+        this.onFenced = listener;
+    }
+
+    /** Fences the journal now (the lease renewal found out first): nothing queued or appended commits until {@link #unfence}. */
+    void fence() {
+        fenced = true;
+    }
+
+    boolean fenced() {
+        return fenced;
+    }
+
+    /**
+     * After stepping down under a new identity: every request queued before fails with UNAVAILABLE, and new ones
+     * commit again.
+     */
+    void unfence() {
+        generation++;
+        List<Request> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, FENCED);
+        fenced = false;
     }
 
     void metrics(CoreMetrics metrics) {
@@ -128,6 +174,19 @@ final class Journal implements AutoCloseable {
      * at a time, in order, so that only a poisoned one fails and the others go on as usual.
      */
     private void commit(List<Request> requests) {
+        long current = generation;
+        if (fenced || requests.stream().anyMatch(r -> r.generation() != current)) {
+            List<Request> stale = new ArrayList<>();
+            List<Request> fresh = new ArrayList<>();
+            for (Request r : requests) {
+                (fenced || r.generation() != current ? stale : fresh).add(r);
+            }
+            fail(stale, FENCED);
+            if (fresh.isEmpty()) {
+                return;
+            }
+            requests = fresh;
+        }
         Try together = attempt(requests, requests);
         if (together.written() != null) {
             deliver(requests, together.written());
@@ -177,6 +236,24 @@ final class Journal implements AutoCloseable {
                 commits++;
                 return new Try(written, null);
             } catch (Exception | Error e) { // unless refused for good, the requests stay until stored or the close gives up
+                if (isFenced(e)) {
+                    // never retried, never split: nothing of this master's commits any more under this identity
+                    boolean first = !fenced;
+                    fenced = true;
+                    log.error("the store fenced this master: {} dropped ({})", what, e.getMessage());
+                    fail(failOnGiveUp, FENCED);
+                    List<Request> left = new ArrayList<>();
+                    queue.drainTo(left);
+                    fail(left, FENCED);
+                    if (first) {
+                        try {
+                            onFenced.run();
+                        } catch (RuntimeException listenerFailed) {
+                            log.warn("the fence listener failed: {}", listenerFailed.toString());
+                        }
+                    }
+                    return new Try(null, null);
+                }
                 if (e instanceof Exception refused && StoreException.isPermanent(refused)) {
                     return new Try(null, refused);
                 }
@@ -190,6 +267,15 @@ final class Journal implements AutoCloseable {
                 backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             }
         }
+    }
+
+    private static boolean isFenced(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof FencedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** After a commit: each request's callback, on the loop, in order, with its part of {@code written}. */

@@ -13,7 +13,22 @@ public final class Messages {
     public record TaskKey(String jobId, long index, long attemptId) {}
 
     /** What a worker needs to know about a job before running its tasks. */
-    public record JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args) {}
+    public record JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args,
+            long leaseEpoch) {
+
+        public JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args) {
+            this(jobId, jarSha256, jobClass, taskTimeoutMs, args, 0);
+        }
+    }
+
+    /** A master of the grid, as workers need to know it ({@code MasterEndpoint}). */
+    public record MasterEndpoint(String id, String address, boolean standby, long epoch) {}
+
+    /**
+     * Master {@code toMasterId} (at {@code toAddress}, lease epoch {@code epoch}) took over {@code jobIds} from master
+     * {@code fromMasterId}, which failed: their tasks' results go to it from now on ({@code Takeover}).
+     */
+    public record Takeover(String fromMasterId, String toMasterId, String toAddress, long epoch, List<String> jobIds) {}
 
     /** A task given to a worker; it occupies {@code slots} of the worker's slots. */
     public record Assignment(TaskKey key, int attempt, byte[] input, int slots) {}
@@ -65,11 +80,17 @@ public final class Messages {
         public long heartbeatAck = -1;
         /** The worker was drained: it gives back the tasks it has not started. */
         public boolean releaseUnstarted;
+        /** The grid's live masters, when they changed (the whole list); null: unchanged. */
+        public List<MasterEndpoint> masters;
+        /** Takeovers of failed masters' jobs by this master. */
+        public final List<Takeover> takeovers = new ArrayList<>();
+        /** Slots' worth of ready tasks this master has now, when it changed; null: unchanged (not sent). */
+        public Integer demand;
 
         public boolean isEmpty() {
             return jobs.isEmpty() && assignments.isEmpty() && cancels.isEmpty() && acks.isEmpty()
                     && rejections.isEmpty() && endedJobs.isEmpty() && probes.isEmpty() && heartbeatAck < 0
-                    && !releaseUnstarted;
+                    && !releaseUnstarted && masters == null && takeovers.isEmpty() && demand == null;
         }
     }
 

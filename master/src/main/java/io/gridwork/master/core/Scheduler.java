@@ -3,6 +3,7 @@ package io.gridwork.master.core;
 import io.gridwork.master.code.JarRepository;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.store.JobRow;
+import io.gridwork.master.store.MasterRepository;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoredTask;
 import io.gridwork.master.store.WorkerEventRow;
@@ -19,12 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +73,14 @@ public final class Scheduler implements AutoCloseable {
     private volatile long epochBase;
     private final List<ScheduledFuture<?>> ticks = new ArrayList<>();
     private volatile boolean accepting = true;
+    // high availability (see membership(...)): who this master is, which jobs it adopts at start, whether it is a standby
+    private volatile MasterRepository masters;
+    private volatile String selfId;
+    private volatile long configuredEpoch = -1;
+    private volatile Duration leaseTimeout = Duration.ofSeconds(2);
+    private volatile boolean standby;
+    private volatile Supplier<String> activeMasters = () -> "none known";
+    private volatile int connectedWorkers;
 
     /**
      * @param loop a single-threaded executor: the scheduler's loop
@@ -118,6 +129,46 @@ public final class Scheduler implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Where this master's identity and its jobs' ownership come from when masters share the store; call before
+     * {@link #start}. Without it the scheduler is a single master: a new epoch from the store, every unfinished job
+     * resumed at start. With it, the scheduler runs at {@code epoch} as {@code selfId}, and at start adopts the jobs
+     * of masters that are gone ({@link MasterRepository#adoptOrphans}); a {@code standby} adopts and accepts nothing
+     * until {@link #promote() promoted}.
+     */
+    public void membership(MasterRepository masters, String selfId, long epoch, Duration leaseTimeout, boolean standby) {
+        this.masters = Objects.requireNonNull(masters, "masters");
+        this.selfId = Objects.requireNonNull(selfId, "selfId");
+        this.configuredEpoch = epoch;
+        this.leaseTimeout = Objects.requireNonNull(leaseTimeout, "leaseTimeout");
+        this.standby = standby;
+    }
+
+    /** What a standby's refusals name as the masters to go to instead (addresses of the active masters). */
+    public void activeMasters(Supplier<String> describe) {
+        this.activeMasters = Objects.requireNonNull(describe, "describe");
+    }
+
+    /** This master's id: the owner of the jobs it runs. */
+    public String selfId() {
+        return selfId != null ? selfId : store.masterId();
+    }
+
+    /** This master's lease epoch: the high half of the attempt ids it issues, and the epoch of the jobs it owns. */
+    public long epoch() {
+        return epochBase >>> 32;
+    }
+
+    /** Whether this master is a standby now. */
+    public boolean standby() {
+        return standby;
+    }
+
+    /** Workers with an open stream to this master (as of the last periodic check). */
+    public int connectedWorkers() {
+        return connectedWorkers;
+    }
+
     /** Loads the workers and resumes the jobs that had not ended, then starts the journal and the periodic checks. */
     public void start() {
         recover();
@@ -127,13 +178,19 @@ public final class Scheduler implements AutoCloseable {
 
     /** Loads the workers and resumes unfinished jobs (part of {@link #start()}; tests call it alone). */
     void recover() {
-        long epoch = store.masterInfo().nextEpoch();
+        MasterRepository shared = masters;
+        long epoch = shared != null ? configuredEpoch : store.masterInfo().nextEpoch();
+        String self = selfId();
         List<WorkerRow> workerRows = store.workers().all();
-        List<JobRow> unfinished = store.jobs().unfinished();
+        // a standby adopts nothing; an active master the jobs of masters that are gone (on one master: all unfinished)
+        List<JobRow> unfinished = shared == null ? store.jobs().unfinished()
+                : standby ? List.of() : shared.adoptOrphans(self, epoch, leaseTimeout);
         List<WorkerEventRow> recentEvents = store.workers().events(null, 1000);
         loop.call(() -> {
             attempts.epoch(epoch);
             epochBase = attempts.epochBase();
+            registry.identity(self, epoch);
+            flusher.demand(() -> (int) Math.min(Integer.MAX_VALUE, jobs.demand()));
             registry.restore(workerRows);
             List<WorkerEvent> history = new ArrayList<>();
             for (WorkerEventRow e : recentEvents) {
@@ -146,7 +203,8 @@ public final class Scheduler implements AutoCloseable {
         for (JobRow row : unfinished) {
             jobs.resume(row, registry::adopting);
         }
-        log.info("scheduler started (epoch {}, {} known workers, {} jobs resumed)", epoch, workerRows.size(), unfinished.size());
+        log.info("scheduler started{} (master {}, epoch {}, {} known workers, {} jobs resumed)",
+                standby ? " as a standby" : "", self, epoch, workerRows.size(), unfinished.size());
     }
 
     /** Schedules the periodic checks on the timer (part of {@link #start()}). */
@@ -159,6 +217,7 @@ public final class Scheduler implements AutoCloseable {
     private void tick() {
         Instant now = loop.now();
         registry.tick(now);
+        connectedWorkers = registry.connected();
         if (dispatcher.anyHungry() && dispatcher.anySpeculative()) {
             dispatcher.dispatchHungry(); // a running task may have become slow enough for a second attempt
         }
@@ -199,6 +258,9 @@ public final class Scheduler implements AutoCloseable {
         if (!accepting) {
             return CompletableFuture.failedFuture(CoreException.unavailable("the master is shutting down"));
         }
+        if (standby) {
+            return CompletableFuture.failedFuture(standbyRefusal());
+        }
         return jobs.submit(submission);
     }
 
@@ -210,7 +272,14 @@ public final class Scheduler implements AutoCloseable {
         if (!accepting) {
             throw CoreException.unavailable("the master is shutting down");
         }
+        if (standby) {
+            throw standbyRefusal();
+        }
         jobs.check(submission);
+    }
+
+    private CoreException standbyRefusal() {
+        return CoreException.unavailable("this master is a standby; active masters: " + activeMasters.get());
     }
 
     /** The job's status: live for a job that runs, as stored for one that has ended. */
@@ -311,15 +380,27 @@ public final class Scheduler implements AutoCloseable {
         if (!accepting) {
             return CompletableFuture.failedFuture(CoreException.unavailable("the master is shutting down"));
         }
-        long base = epochBase;
+        // tasks from another epoch (before a restart, or a master whose jobs this one took over) may be taken back if
+        // their job is this master's now; those of jobs another master owns are left to it
+        long mine = epoch();
+        String self = selfId();
         Map<Messages.TaskKey, StoredTask> fromBefore = new HashMap<>();
+        Set<Messages.TaskKey> othersJobs = new java.util.HashSet<>();
+        Map<String, Optional<JobRow>> rows = new HashMap<>();
         for (Messages.TaskKey key : held) {
-            if (key.attemptId() < base) {
+            if (AttemptTable.epochOf(key.attemptId()) != mine) {
+                Optional<JobRow> row = masters == null ? Optional.empty()
+                        : rows.computeIfAbsent(key.jobId(), id -> store.jobs().find(id));
+                if (row.isPresent() && !row.get().state().isTerminal() && row.get().ownerMaster() != null
+                        && !row.get().ownerMaster().equals(self)) {
+                    othersJobs.add(key);
+                    continue;
+                }
                 store.tasks().pending(key.jobId(), key.index()).ifPresent(t -> fromBefore.put(key, t));
             }
         }
         CompletableFuture<RegisterOutcome> done = new CompletableFuture<>();
-        loop.post(() -> registry.register(registration, List.copyOf(held), fromBefore, done));
+        loop.post(() -> registry.register(registration, List.copyOf(held), fromBefore, othersJobs, done));
         return done;
     }
 
@@ -345,6 +426,100 @@ public final class Scheduler implements AutoCloseable {
     }
 
     // =====================================================================================================
+    // high availability: what the membership (ha/) calls
+
+    /**
+     * Takes over jobs of a failed master (already moved to this master in the store, at its epoch): opens the
+     * adoption window for the workers connected now, resumes the jobs through the restart path (held until their
+     * workers registered again with the tasks they hold, or the grace ends), then tells every connected worker.
+     * Blocks the caller (the membership's thread) while the jobs' code loads. Returns how many jobs were resumed.
+     */
+    public int takeOver(String fromMasterId, String selfAddress, List<JobRow> taken) {
+        if (taken.isEmpty()) {
+            return 0;
+        }
+        loop.call(registry::openAdoption);
+        int resumed = 0;
+        for (JobRow row : taken) {
+            if (loop.call(() -> jobs.active(row.id()) != null)) {
+                continue; // resumed already (an orphan adopted twice)
+            }
+            jobs.resume(row, registry::adopting);
+            resumed++;
+        }
+        List<String> ids = taken.stream().map(JobRow::id).toList();
+        Messages.Takeover takeover = new Messages.Takeover(fromMasterId, selfId(), selfAddress, epoch(), ids);
+        int told = loop.call(() -> {
+            int n = registry.announce(takeover);
+            flusher.flush();
+            return n;
+        });
+        log.info("took over {} jobs of master {} ({} resumed); {} connected workers told", ids.size(), fromMasterId,
+                resumed, told);
+        return resumed;
+    }
+
+    /** A standby that took over an active master's jobs becomes active: it accepts submissions from now on. */
+    public void promote() {
+        standby = false;
+    }
+
+    /** Whether the journal was fenced (a commit refused because another master declared this one dead). */
+    public boolean fenced() {
+        return journal.fenced();
+    }
+
+    /** Called (on the journal's thread) when the store fences this master; the membership steps down. */
+    public void onFenced(Runnable listener) {
+        journal.onFenced(listener);
+    }
+
+    /**
+     * Steps down after being fenced: nothing more is written, every job is dropped without a write (pending
+     * submissions and unacknowledged results fail with UNAVAILABLE; nothing is merged), and every worker stream is
+     * closed (the workers register again). Call {@link #rejoined} with the new identity next. Returns the jobs dropped.
+     */
+    public List<String> stepDown(String why) {
+        journal.fence();
+        return loop.call(() -> {
+            flusher.discard(Journal.FENCED);
+            List<String> dropped = jobs.dropAll();
+            attempts.clear();
+            registry.dropStreams("this master stepped down (" + why + "); register again");
+            log.warn("stepped down ({}): {} jobs dropped, every worker stream closed", why, dropped.size());
+            return dropped;
+        });
+    }
+
+    /** After {@link #stepDown}: runs on as {@code newId} at {@code newEpoch}, with no jobs; writes commit again. */
+    public void rejoined(String newId, long newEpoch) {
+        selfId = newId;
+        configuredEpoch = newEpoch;
+        loop.call(() -> {
+            attempts.epoch(newEpoch);
+            epochBase = attempts.epochBase();
+            registry.identity(newId, newEpoch);
+            journal.unfence();
+            return null;
+        });
+        log.info("rejoined as master {} at epoch {}", newId, newEpoch);
+    }
+
+    /**
+     * Asks up to 3 connected workers to health-check another master's {@code host:port}: completes with whether
+     * one reached it, or empty if no worker was connected to ask. Never fails.
+     */
+    public CompletableFuture<Optional<Boolean>> probeViaWorkers(String host, int port, Duration timeout) {
+        CompletableFuture<Optional<Boolean>> done = new CompletableFuture<>();
+        loop.post(() -> registry.probeMaster(host, port, timeout, 3, done));
+        return done;
+    }
+
+    /** The grid's live masters changed: every connected worker is sent the new list (and so is every new one). */
+    public void masters(List<Messages.MasterEndpoint> live) {
+        List<Messages.MasterEndpoint> copy = List.copyOf(live);
+        loop.post(() -> registry.masters(copy));
+    }
 
     /** A duration for messages: 500 ms, 5 s, 3 min. */
     static String human(Duration d) {

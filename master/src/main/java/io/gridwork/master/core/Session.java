@@ -24,6 +24,8 @@ public final class Session {
     Messages.Outbound outbox = new Messages.Outbound();
     boolean open = true;
     boolean draining;
+    /** The demand this stream was last sent; -1: none yet. */
+    int demandSent = -1;
 
     Session(WorkerEntry worker, long incarnation, Messages.WorkerLink link) {
         this.worker = worker;

@@ -83,6 +83,16 @@ final class StatusBoard {
         }
     }
 
+    /**
+     * The master stepped down and another one owns the job now: it leaves the live board (reads come from the store)
+     * and its watchers here are let go.
+     */
+    void dropped(String jobId) {
+        published.remove(jobId);
+        activeSnapshots.remove(jobId);
+        watchers.remove(jobId);
+    }
+
     /** The job's final state is stored: its watchers get it, and it leaves the live board. */
     void ended(JobRunner job, JobSnapshot last) {
         published.remove(job.id);

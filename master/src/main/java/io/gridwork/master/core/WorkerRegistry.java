@@ -7,10 +7,13 @@ import io.gridwork.master.store.WorkerEventRow;
 import io.gridwork.master.store.WorkerRegistration;
 import io.gridwork.master.store.WorkerRow;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +57,24 @@ final class WorkerRegistry {
     /** After a restart: workers that were alive before and have not registered again yet. */
     private final Set<String> awaited = new HashSet<>();
     private Instant adoptionUntil;
+    /** Health checks of another master that workers make for this one (ids below zero), by probe id. */
+    private final Map<Long, PeerProbe> peerProbes = new HashMap<>();
+    private long nextPeerProbe = -1;
+    /** Who answers registrations: this master's id and epoch, and the grid's live masters. */
+    private String selfId = "";
+    private long selfEpoch;
+    private List<Messages.MasterEndpoint> masters = List.of();
+
+    /** One check of another master through workers: reachable by any, or by none of those asked. */
+    private static final class PeerProbe {
+        final CompletableFuture<Optional<Boolean>> done;
+        int pending;
+
+        PeerProbe(CompletableFuture<Optional<Boolean>> done, int pending) {
+            this.done = done;
+            this.pending = pending;
+        }
+    }
 
     WorkerRegistry(SchedulerOptions options, Loop loop, Flusher flusher, Map<String, WorkerEntry> workers, AttemptTable attempts, Dispatcher dispatcher, TaskOutcomes outcomes,
             Jobs jobs, Liveness liveness, WorkerEvents events, Prober prober, Supplier<CoreMetrics> metrics) {
@@ -85,6 +106,140 @@ final class WorkerRegistry {
         }
     }
 
+    /** Who answers registrations from now on (at start, and after stepping down under a new identity). */
+    void identity(String id, long epoch) {
+        selfId = id;
+        selfEpoch = epoch;
+    }
+
+    /**
+     * After a takeover: the workers connected now may hold tasks of the jobs taken over; the jobs resumed from now on
+     * are held until each of them registered again (with the tasks it holds) or {@code adoptionGrace} passed.
+     * Returns whether there is anyone to wait for.
+     */
+    boolean openAdoption() {
+        Set<String> connected = new HashSet<>();
+        for (WorkerEntry w : workers.values()) {
+            if (w.session != null && w.session.open && !w.state.isDeparted()) {
+                connected.add(w.id);
+            }
+        }
+        if (connected.isEmpty()) {
+            return false;
+        }
+        awaited.addAll(connected);
+        Instant until = loop.now().plus(options.adoptionGrace());
+        if (adoptionUntil == null || adoptionUntil.isBefore(until)) {
+            adoptionUntil = until;
+        }
+        return true;
+    }
+
+    /** Sends every open stream the grid's live masters, if they changed. */
+    void masters(List<Messages.MasterEndpoint> live) {
+        if (live.equals(masters)) {
+            return;
+        }
+        masters = List.copyOf(live);
+        for (WorkerEntry w : workers.values()) {
+            if (w.session != null && w.session.open) {
+                w.session.outbox.masters = masters;
+                flusher.markDirty(w.session);
+            }
+        }
+    }
+
+    /** Tells every open stream that this master took over jobs of a failed one. Returns how many were told. */
+    int announce(Messages.Takeover takeover) {
+        int n = 0;
+        for (WorkerEntry w : workers.values()) {
+            if (w.session != null && w.session.open) {
+                w.session.outbox.takeovers.add(takeover);
+                flusher.markDirty(w.session);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Asks up to {@code max} connected workers to health-check another master at {@code host:port}; {@code done}
+     * completes with whether one reached it, or empty if no worker could be asked. Never fails.
+     */
+    void probeMaster(String host, int port, Duration timeout, int max, CompletableFuture<Optional<Boolean>> done) {
+        List<Session> asked = new ArrayList<>();
+        for (WorkerEntry w : workers.values()) {
+            if (asked.size() < max && w.session != null && w.session.open && !w.session.draining
+                    && w.state == WorkerState.ALIVE) {
+                asked.add(w.session);
+            }
+        }
+        if (asked.isEmpty()) {
+            done.complete(Optional.empty());
+            return;
+        }
+        PeerProbe probe = new PeerProbe(done, asked.size());
+        List<Long> ids = new ArrayList<>();
+        for (Session s : asked) {
+            long id = nextPeerProbe--;
+            ids.add(id);
+            peerProbes.put(id, probe);
+            s.outbox.probes.add(new Messages.ProbeRequest(id, "master", host, port, timeout.toMillis()));
+            flusher.markDirty(s);
+        }
+        loop.schedule(timeout.multipliedBy(2), () -> {
+            ids.forEach(peerProbes::remove);
+            done.complete(Optional.of(false));
+        });
+    }
+
+    private void peerProbeAnswered(Messages.ProbeResult p) {
+        PeerProbe probe = peerProbes.remove(p.probeId());
+        if (probe == null) {
+            return;
+        }
+        probe.pending--;
+        if (p.reachable()) {
+            probe.done.complete(Optional.of(true));
+        } else if (probe.pending == 0) {
+            probe.done.complete(Optional.of(false));
+        }
+    }
+
+    /**
+     * The master was fenced: every stream is closed (its workers register again, with the tasks they hold) without a
+     * write, and the adoption window is forgotten. The tasks the streams held belong to the jobs dropped.
+     */
+    void dropStreams(String reason) {
+        for (WorkerEntry e : workers.values()) {
+            e.parked = null;
+            Session s = e.session;
+            if (s != null) {
+                e.session = null;
+                if (s.open) {
+                    s.open = false;
+                    dispatcher.forget(s);
+                    flusher.forget(s);
+                    s.link.close(reason);
+                }
+            }
+        }
+        awaited.clear();
+        adoptionUntil = null;
+        peerProbes.clear();
+    }
+
+    /** How many workers have an open stream. */
+    int connected() {
+        int n = 0;
+        for (WorkerEntry w : workers.values()) {
+            if (w.session != null && w.session.open) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Whether resumed jobs wait for their workers to come back. */
     boolean adopting() {
         return adoptionUntil != null;
@@ -110,10 +265,20 @@ final class WorkerRegistry {
      */
     void register(WorkerRegistration registration, List<Messages.TaskKey> held,
             Map<Messages.TaskKey, StoredTask> fromBefore, CompletableFuture<RegisterOutcome> done) {
+        register(registration, held, fromBefore, Set.of(), done);
+    }
+
+    /**
+     * The same; {@code othersJobs} are held tasks of jobs another live master owns: neither kept nor dropped here (the
+     * worker keeps them for their owner).
+     */
+    void register(WorkerRegistration registration, List<Messages.TaskKey> held,
+            Map<Messages.TaskKey, StoredTask> fromBefore, Set<Messages.TaskKey> othersJobs,
+            CompletableFuture<RegisterOutcome> done) {
         StoreBatch.Generated<WorkerRow> row = flusher.writes().registerWorker(registration);
         flusher.afterCommit(() -> {
             try {
-                done.complete(admit(row.get(), held, fromBefore));
+                done.complete(admit(row.get(), held, fromBefore, othersJobs));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
                 throw e;
@@ -122,7 +287,8 @@ final class WorkerRegistry {
         flusher.onFailure(done::completeExceptionally);
     }
 
-    private RegisterOutcome admit(WorkerRow row, List<Messages.TaskKey> held, Map<Messages.TaskKey, StoredTask> fromBefore) {
+    private RegisterOutcome admit(WorkerRow row, List<Messages.TaskKey> held, Map<Messages.TaskKey, StoredTask> fromBefore,
+            Set<Messages.TaskKey> othersJobs) {
         Instant now = loop.now();
         WorkerEntry entry = workers.get(row.id());
         WorkerState before = entry == null ? null : entry.state;
@@ -140,6 +306,9 @@ final class WorkerRegistry {
         List<Messages.TaskKey> drop = new ArrayList<>();
         Set<Long> kept = new HashSet<>();
         for (Messages.TaskKey key : held) {
+            if (othersJobs.contains(key) && jobs.active(key.jobId()) == null) {
+                continue; // another master's job: the worker keeps it for its owner
+            }
             Attempt a = attempts.get(key.attemptId());
             boolean ours = a != null && a.session.worker == entry && !a.completing && a.job.id.equals(key.jobId())
                     && a.task.index == key.index();
@@ -168,7 +337,7 @@ final class WorkerRegistry {
                     held.size(), keep.size(), drop.size());
         }
         dispatcher.dispatchHungry();
-        return new RegisterOutcome(row.id(), row.incarnation(), keep, drop);
+        return new RegisterOutcome(row.id(), row.incarnation(), keep, drop, selfId, selfEpoch, masters);
     }
 
     /** Takes back a task that was running before the master restarted, for the worker that still holds it. */
@@ -228,6 +397,7 @@ final class WorkerRegistry {
         }
         Session session = new Session(entry, incarnation, link);
         entry.session = session;
+        flusher.opened(session);
         entry.lastHeartbeat = loop.now();
         attempts.moveOrphans(entry, session); // attempts it kept when it registered again
         entry.parked = null;
@@ -295,6 +465,10 @@ final class WorkerRegistry {
             flusher.markDirty(s);
         }
         for (Messages.ProbeResult p : m.probeResults()) {
+            if (p.probeId() < 0) {
+                peerProbeAnswered(p);
+                continue;
+            }
             apply(liveness.probeResult(p, now, attempts::heldBy));
         }
         for (Messages.Result r : m.results()) {

@@ -216,6 +216,11 @@ public final class Console implements AutoCloseable {
             allow(who, Action.READ_WORKERS);
             return overview(who);
         }
+        if (p.size() == 1 && head.equals("masters")) {
+            requireGet(method);
+            allow(who, Action.READ_MASTERS);
+            return masters(q);
+        }
         if (head.equals("workers")) {
             if (p.size() == 1) {
                 requireGet(method);
@@ -317,6 +322,21 @@ public final class Console implements AutoCloseable {
             events.add(JsonViews.event(e));
         }
         o.add("events", events);
+        return o;
+    }
+
+    /** The grid's masters and their recent events (takeovers with their durations), as {@code ListMasters} has them. */
+    private JsonElement masters(Map<String, String> q) {
+        int events = intParam(q, "events", 50, 0, MAX_PAGE);
+        JsonObject o = new JsonObject();
+        JsonArray list = new JsonArray();
+        read.masters().forEach(m -> list.add(JsonViews.master(m)));
+        o.add("masters", list);
+        JsonArray recent = new JsonArray();
+        if (events > 0) {
+            read.masterEvents(events).forEach(e -> recent.add(JsonViews.masterEvent(e)));
+        }
+        o.add("events", recent);
         return o;
     }
 

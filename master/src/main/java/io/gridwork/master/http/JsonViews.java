@@ -2,6 +2,7 @@ package io.gridwork.master.http;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.gridwork.master.ha.MasterDirectory;
 import io.gridwork.master.read.DurationHistogram;
 import io.gridwork.master.read.JobView;
 import io.gridwork.master.read.RunningAttemptView;
@@ -61,6 +62,8 @@ final class JsonViews {
         bool(o, "speculation", j.speculation());
         string(o, "waitingReason", j.waitingReason());
         string(o, "schedule", j.schedule());
+        string(o, "master", j.master());
+        string(o, "masterAddress", j.masterAddress());
         return o;
     }
 
@@ -94,6 +97,35 @@ final class JsonViews {
         }
         bool(o, "drainRequested", w.drainRequested());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
+        return o;
+    }
+
+    /** A master, in the shape of the gRPC API's {@code MasterInfo} (plus its lease age in ms, as {@code grid masters}). */
+    static JsonObject master(MasterDirectory.Peer m) {
+        JsonObject o = new JsonObject();
+        string(o, "id", m.id());
+        string(o, "address", m.address());
+        string(o, "state", m.state());
+        int64(o, "epoch", m.epoch());
+        int64(o, "jobs", m.jobs());
+        int64(o, "leaseAgeMs", m.leaseAgeMs());
+        timestamp(o, "startedAt", m.startedAt());
+        bool(o, "self", m.self());
+        string(o, "httpAddress", m.httpAddress());
+        return o;
+    }
+
+    /** A master event, in the shape of the gRPC API's {@code MasterEvent}. */
+    static JsonObject masterEvent(MasterDirectory.Event e) {
+        JsonObject o = new JsonObject();
+        int64(o, "seq", e.seq());
+        timestamp(o, "at", e.at());
+        string(o, "type", e.type());
+        string(o, "masterId", e.masterId());
+        string(o, "byMasterId", e.byMasterId());
+        int64(o, "jobs", e.jobs());
+        int64(o, "durationMs", e.durationMs());
+        string(o, "detail", e.detail());
         return o;
     }
 

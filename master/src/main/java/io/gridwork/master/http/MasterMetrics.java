@@ -22,21 +22,29 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The master's metrics in the Prometheus text format: the scheduler's counters and timers ({@link CoreMetrics}) and
  * gauges of the current state, read from the {@link ReadModel} at each scrape: tasks queued and running, workers by
- * state, each live worker's heartbeat age, jobs by state.
+ * state, each live worker's heartbeat age, jobs by state, the grid's masters by state.
  */
 public final class MasterMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CoreMetrics core = new CoreMetrics(registry);
-    private final ReadModel read;
+    private volatile ReadModel read;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
     private final Map<WorkerState, AtomicLong> workers = new EnumMap<>(WorkerState.class);
     private final Map<JobState, AtomicLong> jobs = new EnumMap<>(JobState.class);
     private final MultiGauge heartbeatAge;
+    private final Map<String, AtomicLong> masters = new java.util.LinkedHashMap<>();
+    /** The states of {@code MasterInfo.State} a master can be in, each a value of {@code gridwork_masters{state}}. */
+    static final List<String> MASTER_STATES = List.of("ACTIVE", "STANDBY", "SUSPECT", "LINK_FAILED", "DEAD", "LEFT");
 
     public MasterMetrics(ReadModel read) {
-        this.read = read;
+        this();
+        bind(read);
+    }
+
+    /** Metrics whose state gauges read nothing until {@link #bind} gives them the read model. */
+    public MasterMetrics() {
         Gauge.builder("gridwork.tasks.queued", queued, AtomicLong::get).description("tasks of active jobs waiting for a worker")
                 .register(registry);
         Gauge.builder("gridwork.tasks.running", running, AtomicLong::get).description("tasks of active jobs running now")
@@ -53,10 +61,21 @@ public final class MasterMetrics {
             Gauge.builder("gridwork.jobs", n, AtomicLong::get).tag("state", s.name()).description("jobs by state")
                     .register(registry);
         }
+        for (String s : MASTER_STATES) {
+            AtomicLong n = new AtomicLong();
+            masters.put(s, n);
+            Gauge.builder("gridwork.masters", n, AtomicLong::get).tag("state", s)
+                    .description("the grid's masters by state, as this master sees them").register(registry);
+        }
         heartbeatAge = MultiGauge.builder("gridwork.worker.heartbeat.age").baseUnit("seconds")
                 .description("time since each connected worker's last heartbeat").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
+    }
+
+    /** The read model the state gauges are read from at each scrape. */
+    public void bind(ReadModel read) {
+        this.read = java.util.Objects.requireNonNull(read, "read");
     }
 
     /** Where the scheduler records its counters and timers. */
@@ -71,6 +90,10 @@ public final class MasterMetrics {
     }
 
     private void refresh() {
+        ReadModel read = this.read;
+        if (read == null) {
+            return;
+        }
         ActiveTasks active = read.activeTasks();
         queued.set(active.queued());
         running.set(active.running());
@@ -84,6 +107,9 @@ public final class MasterMetrics {
         }
         workers.forEach((s, n) -> n.set(byState.getOrDefault(s, 0L)));
         heartbeatAge.register(rows, true);
+        Map<String, Long> byMasterState = new java.util.HashMap<>();
+        read.masters().forEach(m -> byMasterState.merge(m.state(), 1L, Long::sum));
+        masters.forEach((s, n) -> n.set(byMasterState.getOrDefault(s, 0L)));
         Map<JobState, Long> stored = read.jobsByState();
         jobs.forEach((s, n) -> n.set(stored.getOrDefault(s, 0L)));
     }

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param requirement the placement requirement ("gpu=a100"), or null
  * @param waitingReason why a queued job does not start, or null
  * @param schedule the schedule that started it, or null
+ * @param master the id of the master that owns (runs) it, or null
+ * @param masterAddress where that master is reached, or null if it is not known here
  */
 public record JobView(
         String id,
@@ -40,7 +42,9 @@ public record JobView(
         int priority,
         boolean speculation,
         String waitingReason,
-        String schedule) {
+        String schedule,
+        String master,
+        String masterAddress) {
 
     /** A job's tasks by what became of them. */
     public record TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
@@ -50,13 +54,19 @@ public record JobView(
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
     }
 
-    /** The view of a core snapshot. */
+    /** The view of a core snapshot, without its master's address. */
     public static JobView of(JobSnapshot s) {
+        return of(s, null);
+    }
+
+    /** The view of a core snapshot whose owning master is reached at {@code masterAddress} (null: unknown). */
+    public static JobView of(JobSnapshot s, String masterAddress) {
         return new JobView(s.id(), s.state(), s.jobClass(), s.jarSha256(), s.args(),
                 new TaskCounts(s.total(), s.succeeded(), s.running(), s.queued(), s.failed(), s.retried(), s.lost(),
                         s.rejected(), s.speculated()),
                 s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
-                s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule());
+                s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule(),
+                s.ownerMaster(), masterAddress);
     }
 }

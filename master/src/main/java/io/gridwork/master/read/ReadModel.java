@@ -5,6 +5,7 @@ import io.gridwork.master.core.ResultData;
 import io.gridwork.master.core.Scheduler;
 import io.gridwork.master.core.WorkerEvent;
 import io.gridwork.master.core.WorkerSnapshot;
+import io.gridwork.master.ha.MasterDirectory;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.store.Store;
@@ -43,6 +44,7 @@ public final class ReadModel {
     private final Scheduler scheduler;
     private final Store store;
     private final Clock clock;
+    private final MasterDirectory masters;
 
     /** An ended job's durations and errored tasks. */
     private record Ended(DurationHistogram durations, List<TaskLine> erroredTasks) {}
@@ -54,29 +56,43 @@ public final class ReadModel {
         }
     });
 
+    /** A read model of a master alone (no other masters shown). */
     public ReadModel(Scheduler scheduler, Store store, Clock clock) {
+        this(scheduler, store, clock, null);
+    }
+
+    /** @param masters the grid's masters as this one sees them; null: none shown */
+    public ReadModel(Scheduler scheduler, Store store, Clock clock, MasterDirectory masters) {
         this.scheduler = scheduler;
         this.store = store;
         this.clock = clock;
+        this.masters = masters;
     }
 
     // ============================================================================================== jobs
 
     /** A job: live if it runs, as stored if it ended; empty if there is no such job. */
     public Optional<JobView> job(String id) {
-        return scheduler.job(id).map(JobView::of);
+        return scheduler.job(id).map(this::view);
     }
 
     /** The view of a job as the core returned it (from an action, say). */
     public JobView job(JobSnapshot snapshot) {
-        return JobView.of(snapshot);
+        return view(snapshot);
+    }
+
+    /** A snapshot's view with its master's address, if this master knows that master. */
+    private JobView view(JobSnapshot s) {
+        String address = masters == null || s.ownerMaster() == null ? null
+                : masters.master(s.ownerMaster()).map(MasterDirectory.Peer::address).orElse(null);
+        return JobView.of(s, address);
     }
 
     /** The most recent jobs first, in any of {@code states} (empty: all), only those of {@code owner} if not null. */
     public List<JobView> jobs(int limit, Collection<JobState> states, String owner) {
         List<JobView> out = new ArrayList<>();
         for (JobSnapshot s : scheduler.jobs(limit, states, owner)) {
-            out.add(JobView.of(s));
+            out.add(view(s));
         }
         return out;
     }
@@ -187,6 +203,18 @@ public final class ReadModel {
             c.add(n);
         }
         return new DurationHistogram(bounds, c);
+    }
+
+    // ============================================================================================== masters
+
+    /** The grid's masters as this one sees them, live ones first (this master alone, or none, without a directory). */
+    public List<MasterDirectory.Peer> masters() {
+        return masters == null ? List.of() : masters.masters();
+    }
+
+    /** Up to {@code limit} recent master events (takeovers with their durations among them), oldest first. */
+    public List<MasterDirectory.Event> masterEvents(int limit) {
+        return masters == null ? List.of() : masters.events(limit);
     }
 
     // ============================================================================================== workers

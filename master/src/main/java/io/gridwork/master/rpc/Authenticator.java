@@ -1,6 +1,7 @@
 package io.gridwork.master.rpc;
 
 import io.gridwork.api.v1.ClientServiceGrpc;
+import io.gridwork.api.v1.MasterServiceGrpc;
 import io.gridwork.api.v1.WorkerServiceGrpc;
 import io.gridwork.client.BearerToken;
 import io.gridwork.internal.tls.Certificates;
@@ -18,16 +19,20 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
  * Who may call what, checked on every call before it reaches a service. People and scripts present a bearer
- * token; workers their client certificate (mutual TLS); a machine joining presents a join token. The table below
+ * token; workers their client certificate (mutual TLS); a machine joining presents a join token; another master of
+ * the grid the peer secret ({@code authorization: Peer <secret>}, checked even on an insecure master). The table below
  * maps each method to an {@link Action}; the {@link AccessPolicy} says who may do it (the web console asks the same
  * policy), and services then narrow by ownership with it (a submitter's own jobs).
  */
@@ -35,6 +40,21 @@ public final class Authenticator implements ServerInterceptor {
 
     /** The caller, for services. */
     public static final Context.Key<Principal> PRINCIPAL = Context.key("gridwork-principal");
+
+    /** The caller's own {@code authorization} header, as it came (null if none): passed on when a call is forwarded. */
+    public static final Context.Key<String> AUTHORIZATION = Context.key("gridwork-authorization");
+
+    /**
+     * Set by a master that forwards a client's call to the job's owner (its own id): the owner answers such a call
+     * itself and never forwards it again, so two masters that disagree about a job's owner cannot bounce it.
+     */
+    public static final Metadata.Key<String> FORWARDED_BY = Metadata.Key.of("gridwork-forwarded-by",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    /** The id of the master that forwarded this call, or null for a call from a client. */
+    public static final Context.Key<String> FORWARDED = Context.key("gridwork-forwarded-by");
+
+    private static final String PEER_PREFIX = "Peer ";
 
     /** Each method's action; the {@link AccessPolicy} says who may do it. */
     private static final Map<String, Action> ACTIONS = new HashMap<>();
@@ -50,6 +70,7 @@ public final class Authenticator implements ServerInterceptor {
         on(ClientServiceGrpc.getCancelJobMethod(), Action.CANCEL_JOBS);
         on(ClientServiceGrpc.getListWorkersMethod(), Action.READ_WORKERS);
         on(ClientServiceGrpc.getWatchWorkersMethod(), Action.READ_WORKERS);
+        on(ClientServiceGrpc.getListMastersMethod(), Action.READ_MASTERS);
         on(ClientServiceGrpc.getDrainWorkerMethod(), Action.DRAIN_WORKERS);
         on(ClientServiceGrpc.getCreateScheduleMethod(), Action.CREATE_SCHEDULES);
         on(ClientServiceGrpc.getListSchedulesMethod(), Action.READ_SCHEDULES);
@@ -65,6 +86,7 @@ public final class Authenticator implements ServerInterceptor {
         on(WorkerServiceGrpc.getRegisterMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getConnectMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getFetchJarMethod(), Action.ACT_AS_WORKER);
+        on(MasterServiceGrpc.getPingMethod(), Action.PING_AS_MASTER);
     }
 
     private static void on(MethodDescriptor<?, ?> method, Action action) {
@@ -79,11 +101,22 @@ public final class Authenticator implements ServerInterceptor {
 
     private final TokenRegistry tokens;
     private final boolean insecure;
+    private final Supplier<String> peerSecret;
 
-    /** @param insecure let every call through (a master started with --insecure) */
+    /** An authenticator that lets no master ping this one. */
     public Authenticator(TokenRegistry tokens, boolean insecure) {
+        this(tokens, insecure, () -> null);
+    }
+
+    /**
+     * @param insecure let every call through (a master started with --insecure), except pings: those always need
+     *     the peer secret
+     * @param peerSecret the grid's peer secret (read at each ping; null: no master may ping this one)
+     */
+    public Authenticator(TokenRegistry tokens, boolean insecure, Supplier<String> peerSecret) {
         this.tokens = tokens;
         this.insecure = insecure;
+        this.peerSecret = peerSecret;
     }
 
     @Override
@@ -95,13 +128,26 @@ public final class Authenticator implements ServerInterceptor {
             if (action == null) {
                 throw new AuthException(false, "no access to " + method);
             }
-            principal = insecure ? Principal.INSECURE : authenticate(call, headers, action);
+            if (action.credential() == AccessPolicy.Credential.PEER_SECRET) {
+                checkPeer(headers);
+                principal = null;
+            } else {
+                principal = insecure ? Principal.INSECURE : authenticate(call, headers, action);
+            }
         } catch (AuthException e) {
             call.close((e.unauthenticated() ? Status.UNAUTHENTICATED : Status.PERMISSION_DENIED)
                     .withDescription(e.getMessage()), new Metadata());
             return new ServerCall.Listener<>() { };
         }
         Context context = principal == null ? Context.current() : Context.current().withValue(PRINCIPAL, principal);
+        String authorization = headers.get(BearerToken.AUTHORIZATION);
+        if (authorization != null && action.credential() == AccessPolicy.Credential.TOKEN) {
+            context = context.withValue(AUTHORIZATION, authorization);
+        }
+        String forwardedBy = headers.get(FORWARDED_BY);
+        if (forwardedBy != null) {
+            context = context.withValue(FORWARDED, forwardedBy);
+        }
         return Contexts.interceptCall(context, call, headers, next);
     }
 
@@ -141,6 +187,19 @@ public final class Authenticator implements ServerInterceptor {
         }
         AccessPolicy.check(who, action);
         return who;
+    }
+
+    /** Another master's ping: its header must carry the grid's peer secret, compared in constant time. */
+    private void checkPeer(Metadata headers) throws AuthException {
+        String value = headers.get(BearerToken.AUTHORIZATION);
+        if (value == null || !value.startsWith(PEER_PREFIX)) {
+            throw new AuthException(true, "a ping needs the header authorization: Peer <secret> (the grid's peer secret)");
+        }
+        String secret = peerSecret.get();
+        byte[] given = value.substring(PEER_PREFIX.length()).trim().getBytes(StandardCharsets.UTF_8);
+        if (secret == null || !MessageDigest.isEqual(given, secret.getBytes(StandardCharsets.UTF_8))) {
+            throw new AuthException(true, "authorization: the peer secret is not this grid's");
+        }
     }
 
     private static String bearer(Metadata headers) throws AuthException {

@@ -10,6 +10,8 @@ import io.gridwork.api.v1.HasJarResponse;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.ListJobsRequest;
 import io.gridwork.api.v1.ListJobsResponse;
+import io.gridwork.api.v1.ListMastersRequest;
+import io.gridwork.api.v1.ListMastersResponse;
 import io.gridwork.api.v1.ListWorkersRequest;
 import io.gridwork.api.v1.ListWorkersResponse;
 import io.gridwork.api.v1.ResultChunk;
@@ -42,6 +44,8 @@ import java.time.ZoneId;
 import io.gridwork.api.v1.DrainWorkerRequest;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.master.core.WorkerSnapshot;
+import io.gridwork.master.ha.MasterDirectory;
+import io.gridwork.master.store.JobRepository;
 import io.gridwork.internal.tls.TokenText;
 import io.gridwork.master.model.Role;
 import io.gridwork.master.security.AccessPolicy;
@@ -61,6 +65,7 @@ import io.gridwork.master.core.Submission;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.store.JarRow;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
@@ -71,7 +76,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The client service: thin; checks each request, calls the core, maps the outcome to a status. */
+/**
+ * The client service: thin; checks each request, calls the core, maps the outcome to a status. With several masters
+ * on one store (see {@link JobRoutes}) it answers every call for every job: a job another live master runs is
+ * forwarded there; a standby refuses submissions with UNAVAILABLE naming the active masters, so a client with a list
+ * of masters goes on to the next.
+ */
 public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImplBase {
 
     private static final Logger log = LoggerFactory.getLogger(ClientServiceImpl.class);
@@ -91,6 +101,10 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private final Clock clock;
     /** Where a submission's outcome is answered (never the scheduler's loop, which completes it). */
     private final java.util.concurrent.Executor responses;
+    /** The grid's masters (this one alone when there is no other). */
+    private final MasterDirectory masters;
+    /** Where a job's calls go; null: always here (a service built without the other masters). */
+    private final JobRoutes routes;
 
     /** A client service without schedules (their calls are UNAVAILABLE). */
     public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes, TokenRegistry tokens, Audit audit,
@@ -111,6 +125,19 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     /** @param responses answers submissions once their job is stored (the service's own executor) */
     public ClientServiceImpl(Scheduler scheduler, Schedules schedules, Clock clock, JarRepository jars, int maxArgsBytes,
             TokenRegistry tokens, Audit audit, String caFingerprint, java.util.concurrent.Executor responses) {
+        this(scheduler, schedules, clock, jars, maxArgsBytes, tokens, audit, caFingerprint, responses, null, null, null);
+    }
+
+    /**
+     * @param masters the grid's masters as this one sees them; null: this master alone, answering every call itself
+     * @param jobRows the stored jobs, read for their owning master
+     * @param peers channels to the other masters, for forwarded calls
+     */
+    public ClientServiceImpl(Scheduler scheduler, Schedules schedules, Clock clock, JarRepository jars, int maxArgsBytes,
+            TokenRegistry tokens, Audit audit, String caFingerprint, java.util.concurrent.Executor responses,
+            MasterDirectory masters, JobRepository jobRows, PeerChannels peers) {
+        this.masters = masters;
+        this.routes = masters == null || jobRows == null || peers == null ? null : new JobRoutes(masters, jobRows, peers);
         this.responses = responses;
         this.schedules = schedules;
         this.clock = clock;
@@ -141,6 +168,41 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private JobSnapshot visibleJob(String id) {
         return visible(scheduler.job(id).orElseThrow(() -> Status.NOT_FOUND.withDescription("job_id: no job " + id)
                 .asRuntimeException()));
+    }
+
+    /** Where the calls about job {@code id} go; refuses a caller that may not see the job. */
+    private JobRoutes.Route route(String id) {
+        if (routes == null) {
+            return new JobRoutes.Route(JobRoutes.Kind.HERE, null, null);
+        }
+        JobRoutes.Route route = routes.route(id);
+        if (route.row() != null && !AccessPolicy.mayAccess(caller(), route.row().owner())) {
+            throw Status.PERMISSION_DENIED.withDescription("job " + id + " belongs to another user").asRuntimeException();
+        }
+        return route;
+    }
+
+    private StatusRuntimeException unreachable(String id, JobRoutes.Route route) {
+        return JobRoutes.unreachable(id, route.row().ownerMaster(), route.owner());
+    }
+
+    private JobStatus status(JobSnapshot s) {
+        return ProtoViews.job(s, masters);
+    }
+
+    /** UNAVAILABLE on a standby, which takes no new work, naming the masters that do. */
+    private void refuseOnStandby() {
+        if (masters == null || !masters.standby()) {
+            return;
+        }
+        List<String> active = new java.util.ArrayList<>();
+        for (MasterDirectory.Peer m : masters.masters()) {
+            if ("ACTIVE".equals(m.state()) && !m.self()) {
+                active.add(m.address());
+            }
+        }
+        throw Status.UNAVAILABLE.withDescription("this master is a standby; active masters: "
+                + (active.isEmpty() ? "none yet" : String.join(", ", active))).asRuntimeException();
     }
 
     @Override
@@ -227,6 +289,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         Principal who;
         Submission submission;
         try {
+            refuseOnStandby();
             Validation.sha256("jar_sha256", request.getJarSha256());
             Validation.jobClass("job_class", request.getJobClass());
             Validation.args("args", request.getArgsMap(), maxArgsBytes);
@@ -260,10 +323,20 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
     @Override
     public void getJob(GetJobRequest request, StreamObserver<JobStatus> observer) {
-        Statuses.unary(observer, () -> {
+        try {
             Validation.jobId("job_id", request.getJobId());
-            return ProtoViews.job(visibleJob(request.getJobId()));
-        });
+            JobRoutes.Route route = route(request.getJobId());
+            if (route.kind() == JobRoutes.Kind.FORWARD) {
+                // the owner down: the job as stored (its counts as of its last journal commit)
+                routes.unary(ClientServiceGrpc.getGetJobMethod(), request, route.owner(), observer,
+                        () -> status(visibleJob(request.getJobId())));
+                return;
+            }
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        Statuses.unary(observer, () -> status(visibleJob(request.getJobId())));
     }
 
     @Override
@@ -285,7 +358,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
             Principal who = caller();
             for (JobSnapshot s : scheduler.jobs(limit, states, AccessPolicy.ownerFilter(who), schedule)) {
-                b.addJobs(ProtoViews.job(s));
+                b.addJobs(status(s));
             }
             return b.build();
         });
@@ -296,6 +369,15 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         ServerCallStreamObserver<JobStatus> call = (ServerCallStreamObserver<JobStatus>) observer;
         try {
             Validation.jobId("job_id", request.getJobId());
+            JobRoutes.Route route = route(request.getJobId());
+            if (route.kind() == JobRoutes.Kind.FORWARD) {
+                routes.stream(ClientServiceGrpc.getWatchJobMethod(), request, route.owner(), call,
+                        s -> !isTerminal(s.getState()), unreachable(request.getJobId(), route));
+                return;
+            }
+            if (route.kind() == JobRoutes.Kind.OWNER_GONE) {
+                throw unreachable(request.getJobId(), route); // a survivor takes it over: watch it there
+            }
             visibleJob(request.getJobId());
             Object lock = new Object();
             AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
@@ -309,7 +391,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                     if (!terminal && !call.isReady()) {
                         return; // a slow reader misses intermediate states, never the last one
                     }
-                    call.onNext(ProtoViews.job(snapshot));
+                    call.onNext(status(snapshot));
                     if (terminal) {
                         call.onCompleted();
                     }
@@ -322,20 +404,69 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
     @Override
     public void cancelJob(CancelJobRequest request, StreamObserver<JobStatus> observer) {
+        if (forwardedCancel(request, observer)) {
+            return;
+        }
         Statuses.unary(observer, () -> {
             Validation.jobId("job_id", request.getJobId());
             if (request.getReason().length() > 1000) {
                 throw Statuses.invalid("reason must be at most 1000 characters");
             }
+            JobRoutes.Route route = route(request.getJobId());
+            if (route.kind() == JobRoutes.Kind.OWNER_GONE) {
+                throw unreachable(request.getJobId(), route);
+            }
             visibleJob(request.getJobId());
             JobSnapshot cancelled = scheduler.cancel(request.getJobId(), request.getReason()).get(30, TimeUnit.SECONDS);
             audit.record(caller(), "job.cancel", request.getJobId(), request.getReason());
-            return ProtoViews.job(cancelled);
+            return status(cancelled);
+        });
+    }
+
+    /** Cancels a job another master runs there (the owner checks and audits it); UNAVAILABLE if it is unreachable. */
+    private boolean forwardedCancel(CancelJobRequest request, StreamObserver<JobStatus> observer) {
+        JobRoutes.Route route;
+        try {
+            Validation.jobId("job_id", request.getJobId());
+            route = route(request.getJobId());
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return true;
+        }
+        if (route.kind() != JobRoutes.Kind.FORWARD) {
+            return false;
+        }
+        routes.unary(ClientServiceGrpc.getCancelJobMethod(), request, route.owner(), observer, () -> {
+            throw unreachable(request.getJobId(), route);
+        });
+        return true;
+    }
+
+    private static boolean isTerminal(JobStatus.State state) {
+        return state == JobStatus.State.SUCCEEDED || state == JobStatus.State.FAILED || state == JobStatus.State.CANCELLED;
+    }
+
+    @Override
+    public void listMasters(ListMastersRequest request, StreamObserver<ListMastersResponse> observer) {
+        Statuses.unary(observer, () -> {
+            Validation.range("events", request.getEvents(), 0, MAX_LIST_LIMIT);
+            ListMastersResponse.Builder b = ListMastersResponse.newBuilder();
+            if (masters == null) {
+                return b.build();
+            }
+            masters.masters().forEach(m -> b.addMasters(ProtoViews.master(m)));
+            if (request.getEvents() > 0) {
+                masters.events(request.getEvents()).forEach(e -> b.addEvents(ProtoViews.masterEvent(e)));
+            }
+            return b.build();
         });
     }
 
     @Override
     public void getResult(GetResultRequest request, StreamObserver<ResultChunk> observer) {
+        // answered here whichever master runs the job, never forwarded: a job has a result only once it has ended,
+        // and then its state and its result are in the shared store; before, every master answers the same
+        // FAILED_PRECONDITION from the stored state, even while the job's owner is unreachable
         ResultData result;
         try {
             Validation.jobId("job_id", request.getJobId());
@@ -446,6 +577,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     @Override
     public void createSchedule(CreateScheduleRequest request, StreamObserver<Schedule> observer) {
         Statuses.unary(observer, () -> {
+            refuseOnStandby();
             Validation.scheduleName("name", request.getName());
             Validation.sha256("jar_sha256", request.getJarSha256());
             Validation.jobClass("job_class", request.getJobClass());

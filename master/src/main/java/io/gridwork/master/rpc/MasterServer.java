@@ -8,6 +8,10 @@ import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.CertificateAuthority;
 import io.gridwork.master.security.TokenRegistry;
 import io.gridwork.internal.NamedThreads;
+import io.gridwork.master.ha.MasterDirectory;
+import io.gridwork.master.ha.PingHandler;
+import io.gridwork.master.store.JobRepository;
+import io.grpc.ChannelCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -27,8 +31,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The master's gRPC server: the client and worker services and the standard health service, each service on its
- * own bounded, named pool, with keepalive set explicitly.
+ * The master's gRPC server: the client, worker and master (peer ping) services and the standard health service,
+ * client calls on their own bounded, named pool and the others on the workers' (pings, like heartbeats, must be
+ * answered promptly), with keepalive set explicitly.
  */
 public final class MasterServer implements AutoCloseable {
 
@@ -39,13 +44,23 @@ public final class MasterServer implements AutoCloseable {
      */
     public record Executors(ExecutorService client, ExecutorService worker) {}
 
+    /**
+     * The other masters of the grid: the directory (who they are, the peer secret), what answers their pings, the
+     * stored jobs (read for their owning master) and the credentials of the channels this master forwards calls on
+     * (TLS trusting the grid's CA for the master's name; plaintext on an insecure grid).
+     */
+    public record Peers(MasterDirectory directory, PingHandler ping, JobRepository jobRows, ChannelCredentials credentials) {}
+
     private final Server server;
     private final HealthStatusManager health;
     private final NioEventLoopGroup boss;
     private final NioEventLoopGroup workers;
+    private final PeerChannels peerChannels;
     private boolean stopping;
 
-    private MasterServer(Server server, HealthStatusManager health, NioEventLoopGroup boss, NioEventLoopGroup workers) {
+    private MasterServer(Server server, HealthStatusManager health, NioEventLoopGroup boss, NioEventLoopGroup workers,
+            PeerChannels peerChannels) {
+        this.peerChannels = peerChannels;
         this.server = server;
         this.health = health;
         this.boss = boss;
@@ -58,12 +73,13 @@ public final class MasterServer implements AutoCloseable {
      */
     public static MasterServer start(MasterOptions options, Scheduler scheduler, Schedules schedules, JarRepository jars,
             Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca,
-            Executors executors) throws IOException {
+            Executors executors, Peers peers) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
+        PeerChannels peerChannels = PeerChannels.over(peers.credentials());
         NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
         NioEventLoopGroup workers = new NioEventLoopGroup(2, new NamedThreads("gridwork-netty", true));
         PeerAddress peer = new PeerAddress();
-        Authenticator auth = new Authenticator(tokens, options.insecure());
+        Authenticator auth = new Authenticator(tokens, options.insecure(), peers.directory()::peerSecret);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress(options.bindHost(), options.port()), credentials)
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -83,14 +99,16 @@ public final class MasterServer implements AutoCloseable {
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, schedules, clock, jars,
-                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint(), executors.client()),
-                        auth, peer))
+                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint(), executors.client(),
+                        peers.directory(), peers.jobRows(), peerChannels), auth, peer))
                 .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock, ca, audit), auth, peer))
+                .addService(ServerInterceptors.intercept(new MasterServiceImpl(peers.ping()), auth, peer))
                 .addService(health.getHealthService())
                 .build();
         try {
             server.start();
         } catch (IOException e) {
+            peerChannels.close();
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw new IOException("cannot listen on " + options.bindHost() + ":" + options.port() + ": " + e.getMessage(), e);
@@ -98,7 +116,8 @@ public final class MasterServer implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(io.gridwork.api.v1.ClientServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus(io.gridwork.api.v1.WorkerServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new MasterServer(server, health, boss, workers);
+        health.setStatus(io.gridwork.api.v1.MasterServiceGrpc.SERVICE_NAME, ServingStatus.SERVING);
+        return new MasterServer(server, health, boss, workers, peerChannels);
     }
 
     public int port() {
@@ -131,6 +150,7 @@ public final class MasterServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        peerChannels.close();
         boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }

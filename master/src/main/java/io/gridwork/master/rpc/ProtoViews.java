@@ -2,11 +2,14 @@ package io.gridwork.master.rpc;
 
 import com.google.protobuf.Timestamp;
 import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.MasterEvent;
+import io.gridwork.api.v1.MasterInfo;
 import io.gridwork.api.v1.Platform;
 import io.gridwork.api.v1.TaskCounts;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.master.core.JobSnapshot;
 import io.gridwork.master.core.WorkerSnapshot;
+import io.gridwork.master.ha.MasterDirectory;
 import io.gridwork.master.read.WorkerView;
 import java.time.Instant;
 import java.util.Map;
@@ -16,7 +19,13 @@ public final class ProtoViews {
 
     private ProtoViews() {}
 
+    /** A job's status with its owning master's id (its address left out). */
     public static JobStatus job(JobSnapshot s) {
+        return job(s, null);
+    }
+
+    /** A job's status with its owning master: its id, and its address as {@code masters} knows it (null: none). */
+    public static JobStatus job(JobSnapshot s, MasterDirectory masters) {
         JobStatus.Builder b = JobStatus.newBuilder()
                 .setId(s.id())
                 .setState(JobStatus.State.valueOf(s.state().name()))
@@ -44,6 +53,12 @@ public final class ProtoViews {
                 .setTaskTimeoutMs(s.taskTimeoutMs())
                 .setResultSize(s.resultSize())
                 .setOwner(s.owner() == null ? "" : s.owner());
+        if (s.ownerMaster() != null) {
+            b.setMaster(s.ownerMaster());
+            if (masters != null) {
+                masters.master(s.ownerMaster()).ifPresent(m -> b.setMasterAddress(m.address() == null ? "" : m.address()));
+            }
+        }
         if (s.resultMediaType() != null) {
             b.setResultMediaType(s.resultMediaType());
         }
@@ -179,6 +194,55 @@ public final class ProtoViews {
             b.addRuns(run);
         }
         return b.build();
+    }
+
+    /** A master as this master sees it. */
+    public static MasterInfo master(MasterDirectory.Peer p) {
+        MasterInfo.Builder b = MasterInfo.newBuilder()
+                .setId(p.id())
+                .setAddress(p.address() == null ? "" : p.address())
+                .setState(masterState(p.state()))
+                .setEpoch(p.epoch())
+                .setJobs(p.jobs())
+                .setLeaseAgeMs(p.leaseAgeMs())
+                .setSelf(p.self())
+                .setHttpAddress(p.httpAddress() == null ? "" : p.httpAddress());
+        if (p.startedAt() != null) {
+            b.setStartedAt(timestamp(p.startedAt()));
+        }
+        return b.build();
+    }
+
+    /** A master event. */
+    public static MasterEvent masterEvent(MasterDirectory.Event e) {
+        MasterEvent.Builder b = MasterEvent.newBuilder()
+                .setSeq(e.seq())
+                .setType(eventType(e.type()))
+                .setMasterId(e.masterId() == null ? "" : e.masterId())
+                .setByMasterId(e.byMasterId() == null ? "" : e.byMasterId())
+                .setJobs(e.jobs())
+                .setDurationMs(e.durationMs())
+                .setDetail(e.detail() == null ? "" : e.detail());
+        if (e.at() != null) {
+            b.setAt(timestamp(e.at()));
+        }
+        return b.build();
+    }
+
+    private static MasterInfo.State masterState(String name) {
+        try {
+            return name == null ? MasterInfo.State.STATE_UNSPECIFIED : MasterInfo.State.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return MasterInfo.State.STATE_UNSPECIFIED;
+        }
+    }
+
+    private static MasterEvent.Type eventType(String name) {
+        try {
+            return name == null ? MasterEvent.Type.TYPE_UNSPECIFIED : MasterEvent.Type.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return MasterEvent.Type.TYPE_UNSPECIFIED;
+        }
     }
 
     static Instant instant(Timestamp t) {

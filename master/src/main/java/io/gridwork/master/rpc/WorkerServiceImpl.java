@@ -139,6 +139,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                                 .setHeartbeatIntervalMs(scheduler.options().heartbeatInterval().toMillis());
                         outcome.keep().forEach(k -> b.addKeep(ref(k)));
                         outcome.drop().forEach(k -> b.addDrop(ref(k)));
+                        b.setMasterId(outcome.masterId() == null ? "" : outcome.masterId())
+                                .setMasterEpoch(outcome.masterEpoch());
+                        outcome.masters().forEach(m -> b.addMasters(endpoint(m)));
                         return b.build();
                     });
                 });
@@ -268,6 +271,11 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         return new Messages.TaskKey(ref.getJobId(), ref.getIndex(), ref.getAttemptId());
     }
 
+    static io.gridwork.api.v1.MasterEndpoint endpoint(Messages.MasterEndpoint m) {
+        return io.gridwork.api.v1.MasterEndpoint.newBuilder().setId(m.id()).setAddress(m.address())
+                .setStandby(m.standby()).setEpoch(m.epoch()).build();
+    }
+
     static TaskRef ref(Messages.TaskKey key) {
         return TaskRef.newBuilder().setJobId(key.jobId()).setIndex(key.index()).setAttemptId(key.attemptId()).build();
     }
@@ -289,7 +297,21 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             MasterMessage.Builder b = MasterMessage.newBuilder();
             for (Messages.JobSpec spec : out.jobs) {
                 b.addJobs(io.gridwork.api.v1.JobSpec.newBuilder().setJobId(spec.jobId()).setJarSha256(spec.jarSha256())
-                        .setJobClass(spec.jobClass()).setTaskTimeoutMs(spec.taskTimeoutMs()).putAllArgs(spec.args()));
+                        .setJobClass(spec.jobClass()).setTaskTimeoutMs(spec.taskTimeoutMs()).putAllArgs(spec.args())
+                        .setLeaseEpoch(spec.leaseEpoch()));
+            }
+            if (out.masters != null) {
+                for (Messages.MasterEndpoint m : out.masters) {
+                    b.addMasters(endpoint(m));
+                }
+            }
+            for (Messages.Takeover t : out.takeovers) {
+                b.addTakeovers(io.gridwork.api.v1.Takeover.newBuilder().setFromMasterId(t.fromMasterId())
+                        .setToMasterId(t.toMasterId()).setToAddress(t.toAddress()).setEpoch(t.epoch())
+                        .addAllJobIds(t.jobIds()));
+            }
+            if (out.demand != null) {
+                b.setDemand(out.demand);
             }
             for (Messages.TaskKey k : out.cancels) {
                 b.addCancels(ref(k));

@@ -73,6 +73,8 @@ public final class Schedules implements AutoCloseable {
     private static final int NEXT_FIRE_TIMES = 5;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Object QUARTZ_SETUP = new Object();
+    /** How often a clustered Quartz (on PostgreSQL) checks in, so the others notice at once when a master dies. */
+    static final long CLUSTER_CHECKIN_MS = 1000;
 
     private final Scheduler core;
     private final Store store;
@@ -85,6 +87,8 @@ public final class Schedules implements AutoCloseable {
     private final Set<Long> released = ConcurrentHashMap.newKeySet();
     /** Schedules whose next firing catches up on missed fire times (misfire policy fire-once), and what it missed. */
     private final Map<String, String> catchUps = new ConcurrentHashMap<>();
+    /** Whether the waiting firings were taken on (at the first {@link #activate()}). */
+    private boolean waitingResumed;
 
     private Schedules(Scheduler core, Store store, Clock clock, org.quartz.Scheduler quartz) {
         this.core = core;
@@ -95,8 +99,48 @@ public final class Schedules implements AutoCloseable {
 
     /** Starts Quartz on the store's database; fire times missed while the master was down are handled at once. */
     public static Schedules start(Scheduler core, Store store, Clock clock) {
+        return start(core, store, clock, false);
+    }
+
+    /**
+     * Starts Quartz on the store's database, firing at once or, for a standby master, only once {@link #activate()}
+     * is called (it can read and list schedules meanwhile). On PostgreSQL, Quartz runs clustered with the other
+     * masters of the store (its instance id is this master's id): each fire time fires on one master, and the fire
+     * times of a master that died are taken on by the others.
+     */
+    public static Schedules start(Scheduler core, Store store, Clock clock, boolean standby) {
         String dataSource = "gridwork-" + UUID.randomUUID();
         DBConnectionManager.getInstance().addConnectionProvider(dataSource, new StoreConnections(store.dataSource()));
+        Properties p = quartzProperties(store, dataSource);
+        try {
+            org.quartz.Scheduler quartz;
+            synchronized (QUARTZ_SETUP) {
+                quartz = new StdSchedulerFactory(p).getScheduler();
+                // Quartz keeps schedulers in a JVM-wide registry by name: this one is the master's own, not shared
+                // with another master in the same JVM (tests)
+                SchedulerRepository.getInstance().remove(INSTANCE);
+            }
+            Schedules schedules = new Schedules(core, store, clock, quartz);
+            quartz.setJobFactory((bundle, scheduler) -> new FireJob(schedules));
+            quartz.getListenerManager().addTriggerListener(schedules.new Misfires());
+            if (standby) {
+                log.info("schedules in standby: {} defined", quartz.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)).size());
+            } else {
+                schedules.activate();
+                log.info("schedules started: {} defined", quartz.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)).size());
+            }
+            return schedules;
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot start the schedules (Quartz): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The properties Quartz is started with on {@code store}, its connections from the provider named
+     * {@code dataSource}: its JDBC job store in the store's tables; on PostgreSQL clustered (check-in every
+     * {@value #CLUSTER_CHECKIN_MS} ms) with this master's id as the instance id.
+     */
+    public static Properties quartzProperties(Store store, String dataSource) {
         Properties p = new Properties();
         p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_NAME, INSTANCE);
         p.setProperty(StdSchedulerFactory.PROP_SCHED_MAKE_SCHEDULER_THREAD_DAEMON, "true");
@@ -112,23 +156,46 @@ public final class Schedules implements AutoCloseable {
         p.setProperty("org.quartz.jobStore.useProperties", "true");
         p.setProperty("org.quartz.jobStore.misfireThreshold", Long.toString(MISFIRE_THRESHOLD_MS));
         p.setProperty("org.quartz.jobStore.dataSource", dataSource);
+        if (store.dialect().isPostgres()) {
+            // several masters share the store: one Quartz cluster, one instance per master process
+            p.setProperty("org.quartz.jobStore.isClustered", "true");
+            p.setProperty("org.quartz.jobStore.clusterCheckinInterval", Long.toString(CLUSTER_CHECKIN_MS));
+            p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, store.masterId());
+        }
+        return p;
+    }
+
+    /** Stops firing (a standby master, or one stepping down); schedules can still be read and changed. */
+    public synchronized void standby() {
         try {
-            org.quartz.Scheduler quartz;
-            synchronized (QUARTZ_SETUP) {
-                quartz = new StdSchedulerFactory(p).getScheduler();
-                // Quartz keeps schedulers in a JVM-wide registry by name: this one is the master's own, not shared
-                // with another master in the same JVM (tests)
-                SchedulerRepository.getInstance().remove(INSTANCE);
-            }
-            Schedules schedules = new Schedules(core, store, clock, quartz);
-            quartz.setJobFactory((bundle, scheduler) -> new FireJob(schedules));
-            quartz.getListenerManager().addTriggerListener(schedules.new Misfires());
+            quartz.standby();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot put the schedules (Quartz) in standby: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts (or resumes) firing: fire times missed meanwhile are handled by each schedule's misfire policy. The first
+     * time, also takes on the firings that were waiting for their schedule's previous job to end.
+     */
+    public synchronized void activate() {
+        try {
             quartz.start();
-            schedules.resumeWaiting();
-            log.info("schedules started: {} defined", quartz.getJobKeys(GroupMatcher.jobGroupEquals(GROUP)).size());
-            return schedules;
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot start the schedules (Quartz): " + e.getMessage(), e);
+        }
+        if (!waitingResumed) {
+            waitingResumed = true;
+            resumeWaiting();
+        }
+    }
+
+    /** Whether the schedules are not firing (started in standby, or put in standby). */
+    public boolean inStandby() {
+        try {
+            return quartz.isInStandbyMode();
+        } catch (SchedulerException e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

@@ -31,7 +31,12 @@ public final class AccessPolicy {
         /** A join token (role WORKER). */
         JOIN_TOKEN,
         /** A worker's client certificate. */
-        WORKER_CERTIFICATE
+        WORKER_CERTIFICATE,
+        /**
+         * The grid's peer secret ({@code authorization: Peer <secret>}), which only the masters sharing the store know.
+         * Checked even on an insecure master: masters of another grid must not answer each other's pings.
+         */
+        PEER_SECRET
     }
 
     /** What a caller may want to do, with the words used when it is refused ("role viewer may not cancel jobs"). */
@@ -43,6 +48,8 @@ public final class AccessPolicy {
         READ_RESULTS(Credential.TOKEN, "read results"),
         CANCEL_JOBS(Credential.TOKEN, "cancel jobs"),
         READ_WORKERS(Credential.TOKEN, "read workers"),
+        /** The grid's masters and their recent events. */
+        READ_MASTERS(Credential.TOKEN, "read masters"),
         DRAIN_WORKERS(Credential.TOKEN, "drain workers"),
         CREATE_SCHEDULES(Credential.TOKEN, "create schedules"),
         READ_SCHEDULES(Credential.TOKEN, "read schedules"),
@@ -53,7 +60,9 @@ public final class AccessPolicy {
         READ_SELF(Credential.TOKEN, "look at the dashboard"),
         READ_METRICS(Credential.TOKEN, "read metrics"),
         JOIN(Credential.JOIN_TOKEN, "join as a worker"),
-        ACT_AS_WORKER(Credential.WORKER_CERTIFICATE, "act as a worker");
+        ACT_AS_WORKER(Credential.WORKER_CERTIFICATE, "act as a worker"),
+        /** Another master of the grid pinging this one. */
+        PING_AS_MASTER(Credential.PEER_SECRET, "ping as a master");
 
         private final Credential credential;
         private final String what;
@@ -89,6 +98,7 @@ public final class AccessPolicy {
         ROLES.put(Action.READ_RESULTS, PEOPLE);
         ROLES.put(Action.CANCEL_JOBS, SUBMITTERS);
         ROLES.put(Action.READ_WORKERS, PEOPLE);
+        ROLES.put(Action.READ_MASTERS, PEOPLE);
         ROLES.put(Action.DRAIN_WORKERS, ADMINS);
         ROLES.put(Action.CREATE_SCHEDULES, SUBMITTERS);
         ROLES.put(Action.READ_SCHEDULES, PEOPLE);
@@ -120,6 +130,7 @@ public final class AccessPolicy {
             case NONE -> true;
             case JOIN_TOKEN -> who.kind() == Principal.Kind.JOIN_TOKEN;
             case WORKER_CERTIFICATE -> who.kind() == Principal.Kind.WORKER_CERTIFICATE;
+            case PEER_SECRET -> false; // no principal: the peer secret is checked by itself, before any principal
             case TOKEN -> who.kind() == Principal.Kind.TOKEN && ROLES.get(action).contains(who.role());
         };
     }
@@ -139,6 +150,9 @@ public final class AccessPolicy {
 
     /** Why {@code who} may not do {@code action}: "role viewer may not cancel jobs". */
     public static String refusal(Principal who, Action action) {
+        if (action.credential() == Credential.PEER_SECRET) {
+            return "only another master of the grid may " + action.what() + " (authorization: Peer <secret>)";
+        }
         if (who.kind() == Principal.Kind.JOIN_TOKEN && action.credential() == Credential.TOKEN) {
             return "a join token can only join workers; it cannot " + action.what();
         }

@@ -75,6 +75,21 @@ public enum Dialect {
                 : c.prepareStatement(sql, new String[] {column});
     }
 
+    /**
+     * The store's clock, as an SQL expression of a {@code TIMESTAMP WITH TIME ZONE}: leases are timed by it, so the
+     * masters' own clocks need not agree. PostgreSQL's {@code clock_timestamp()} moves within a transaction; H2's
+     * {@code CURRENT_TIMESTAMP} is the transaction's start, which is as good for the short transactions of leases.
+     */
+    public String now() {
+        return this == H2 ? "CURRENT_TIMESTAMP" : "clock_timestamp()";
+    }
+
+    /** An SQL expression of the milliseconds from the timestamp {@code column} to {@link #now()}, as a BIGINT. */
+    public String millisSince(String column) {
+        return this == H2 ? "DATEDIFF(MILLISECOND, " + column + ", CURRENT_TIMESTAMP)"
+                : "CAST(EXTRACT(EPOCH FROM (clock_timestamp() - " + column + ")) * 1000 AS BIGINT)";
+    }
+
     /** The folder of this database's own migrations, beside the common ones (Flyway's {@code {vendor}}). */
     public String vendor() {
         return vendor;

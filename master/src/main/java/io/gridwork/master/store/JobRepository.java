@@ -28,8 +28,11 @@ public interface JobRepository {
     /** How many jobs of {@code owner} have not ended. */
     long countUnfinished(String owner);
 
-    /** Jobs that have not ended, oldest first: what the master resumes after a restart. */
+    /** Jobs that have not ended, oldest first, whichever master owns them. */
     List<JobRow> unfinished();
+
+    /** Jobs of master {@code ownerMaster} that have not ended, oldest first: what a master resumes after adopting them. */
+    List<JobRow> unfinished(String ownerMaster);
 
     /** Jobs in each state (by name), over all stored jobs. */
     Map<String, Long> countByState();

@@ -36,7 +36,12 @@ public record JobRow(
         long speculated,
         /** The schedule that started it, or null. */
         String schedule,
-        /** The id of the master that owns it (see MasterInfoRepository#masterId), or null if it was stored before. */
+        /** The id of the master that owns it (see Store#masterId), or null if it was stored before masters had ids. */
         String ownerMaster,
         /** Incremented by every update of the job's row: 0 when inserted. */
-        long version) {}
+        long version,
+        /**
+         * The epoch of its owner master when it stored the job or took it over (0 if stored before): workers refuse
+         * a master link whose epoch is older.
+         */
+        long leaseEpoch) {}

@@ -8,6 +8,7 @@ import io.gridwork.master.store.jdbc.JdbcAuditRepository;
 import io.gridwork.master.store.jdbc.JdbcJarRowRepository;
 import io.gridwork.master.store.jdbc.JdbcJobRepository;
 import io.gridwork.master.store.jdbc.JdbcMasterInfoRepository;
+import io.gridwork.master.store.jdbc.JdbcMasterRepository;
 import io.gridwork.master.store.jdbc.JdbcScheduleRunRepository;
 import io.gridwork.master.store.jdbc.JdbcTaskRepository;
 import io.gridwork.master.store.jdbc.JdbcTokenRepository;
@@ -17,12 +18,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
  * The master's durable state, in H2 or PostgreSQL (see {@link Dialect}): what is opened and closed, applies a
  * {@link StoreBatch} (the core's journal) in one transaction, and gives the repositories of each aggregate (jobs,
- * tasks, workers, schedule runs, tokens, audit, jars, master info). Schema changes are Flyway migrations under
+ * tasks, workers, schedule runs, tokens, audit, jars, master info, the masters sharing the store). Schema changes are Flyway migrations under
  * {@code db/migration}. Thread-safe; every call uses its own pooled connection.
  *
  * <p>The H2 file database is opened with {@code WRITE_DELAY=0}, and PostgreSQL commits synchronously, so a committed
@@ -42,7 +44,9 @@ public final class Store implements AutoCloseable {
     private final JdbcAuditRepository audit;
     private final JdbcJarRowRepository jars;
     private final JdbcMasterInfoRepository masterInfo;
-    private final String masterId;
+    private final JdbcMasterRepository masters;
+    /** Who this master is: new at every open and every {@link #rejoin()}. */
+    private volatile MasterIdentity identity;
 
     private Store(StoreConfig config, int poolSize) {
         this.dialect = config.dialect();
@@ -74,13 +78,14 @@ public final class Store implements AutoCloseable {
         this.jdbc = new Jdbc(dataSource, dialect);
         this.masterInfo = new JdbcMasterInfoRepository(jdbc);
         try {
-            this.masterId = masterInfo.masterId();
+            this.identity = newIdentity();
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
+        this.masters = new JdbcMasterRepository(jdbc, config, masterInfo);
         this.tasks = new JdbcTaskRepository(jdbc);
-        this.jobs = new JdbcJobRepository(jdbc, tasks, masterId);
+        this.jobs = new JdbcJobRepository(jdbc, tasks, () -> identity);
         this.workers = new JdbcWorkerRepository(jdbc);
         this.scheduleRuns = new JdbcScheduleRunRepository(jdbc);
         this.tokens = new JdbcTokenRepository(jdbc);
@@ -113,10 +118,44 @@ public final class Store implements AutoCloseable {
         return dialect;
     }
 
-    /** This master's id, created at its first start on this store: the owner of the jobs it stores. */
-    public String masterId() {
-        return masterId;
+    private MasterIdentity newIdentity() {
+        return new MasterIdentity(UUID.randomUUID().toString(), masterInfo.nextEpoch());
     }
+
+    /**
+     * This master process's id on the store (a random UUID, new at every open and every {@link #rejoin()}): the owner
+     * of the jobs it stores, and its row in {@link #masters()}.
+     */
+    public String masterId() {
+        return identity.id();
+    }
+
+    /**
+     * This master's epoch (new at every open and every {@link #rejoin()}, larger than every epoch before it on this
+     * store): the lease epoch of the jobs it stores.
+     */
+    public long epoch() {
+        return identity.epoch();
+    }
+
+    /** This master's id and epoch together (as one read, so they belong to the same identity). */
+    public MasterIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Takes a new identity (a new id and a new epoch), as a master that was fenced does before it rejoins: jobs it
+     * stores from now on are its new identity's, and its batches are fenced by the new id's row once it has
+     * {@linkplain MasterRepository#join joined} with it (not before).
+     *
+     * @return the new identity
+     */
+    public synchronized MasterIdentity rejoin() {
+        MasterIdentity next = newIdentity();
+        identity = next;
+        return next;
+    }
+
 
     /** The pooled data source, for components that share the master's database (such as the scheduler of timed jobs). */
     public DataSource dataSource() {
@@ -155,6 +194,11 @@ public final class Store implements AutoCloseable {
         return masterInfo;
     }
 
+    /** The masters sharing this store: leases, takeovers, events, the peer secret. */
+    public MasterRepository masters() {
+        return masters;
+    }
+
     // ---------------------------------------------------------------- the journal
 
     /**
@@ -162,11 +206,21 @@ public final class Store implements AutoCloseable {
      * of one kind as one JDBC batch), then the workers' counters. A task's output is written only if the task is
      * still pending, so a result is never stored twice; returned is, per success in order, whether its output was
      * written. Generated rows are set only once the transaction has committed.
+     *
+     * <p>Once this master has {@linkplain MasterRepository#join joined} with its {@link #masterId()}, the transaction
+     * first reads its own master row (on PostgreSQL {@code FOR SHARE}, so it and a takeover of this master come one
+     * after the other) and writes nothing if another master declared it DEAD (or it LEFT).
+     *
+     * @throws FencedException if this master was declared DEAD or has left: nothing of the batch was written
      */
     public boolean[] apply(StoreBatch batch) {
         List<Runnable> generated = new ArrayList<>();
         boolean[] written = jdbc.inTransaction(c -> {
             generated.clear();
+            String me = identity.id();
+            if (masters.joined(me)) {
+                masters.checkNotFenced(c, me);
+            }
             return applyEntries(c, batch, generated);
         });
         generated.forEach(Runnable::run);
@@ -235,8 +289,16 @@ public final class Store implements AutoCloseable {
         return a.getClass() == b.getClass() || (a instanceof StoreBatch.JobUpdate && b instanceof StoreBatch.JobUpdate);
     }
 
+    /**
+     * Closes the pool and this master's session on the store (without {@linkplain MasterRepository#leave leaving}:
+     * to the other masters, a store closed without leaving looks like a master that was killed).
+     */
     @Override
     public void close() {
-        dataSource.close();
+        try {
+            masters.close();
+        } finally {
+            dataSource.close();
+        }
     }
 }

@@ -24,11 +24,14 @@ public class StoreException extends RuntimeException {
      * Whether {@code failure} of a write says the writes themselves are refused, so that trying them again cannot
      * succeed; false for what passes (the database unreachable or restarting, a lost connection, a timeout, a
      * serialization failure or deadlock: SQLState classes 08, 40, 53, 57 and the like) and for anything not known
-     * to be permanent, which is safest to retry.
+     * to be permanent, which is safest to retry. A {@link FencedException} is permanent.
      */
     public static boolean isPermanent(Throwable failure) {
         boolean permanent = false;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof FencedException) {
+                return true; // this master lost its jobs: the same writes are refused for good
+            }
             if (t instanceof StoreUnavailableException || t instanceof SQLTransientException
                     || t instanceof SQLRecoverableException || t instanceof SQLNonTransientConnectionException
                     || t instanceof java.io.IOException) {

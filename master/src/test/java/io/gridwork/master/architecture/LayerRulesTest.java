@@ -39,6 +39,7 @@ class LayerRulesTest {
     private static final String HTTP = "io.gridwork.master.http..";
     private static final String SCHEDULE = "io.gridwork.master.schedule..";
     private static final String READ = "io.gridwork.master.read..";
+    private static final String HA = "io.gridwork.master.ha..";
     private static final String CORE = "io.gridwork.master.core..";
     private static final String SECURITY = "io.gridwork.master.security..";
     private static final String CODE = "io.gridwork.master.code..";
@@ -57,6 +58,7 @@ class LayerRulesTest {
                 .layer("Rpc").definedBy(RPC)
                 .layer("Http").definedBy(HTTP)
                 .layer("Schedule").definedBy(SCHEDULE)
+                .layer("Ha").definedBy(HA)
                 .layer("Read").definedBy(READ)
                 .layer("Core").definedBy(CORE)
                 .layer("Security").definedBy(SECURITY)
@@ -68,11 +70,13 @@ class LayerRulesTest {
                 .whereLayer("Rpc").mayOnlyBeAccessedByLayers("Boot")
                 .whereLayer("Http").mayOnlyBeAccessedByLayers("Boot")
                 .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Boot", "Rpc")
+                .whereLayer("Ha").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Read")
                 .whereLayer("Read").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
-                .whereLayer("Core").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Schedule", "Read")
+                .whereLayer("Core").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Schedule", "Read", "Ha")
                 .whereLayer("Security").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
                 .whereLayer("Code").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Core")
-                .whereLayer("Store").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Schedule", "Read", "Core", "Security", "Code");
+                .whereLayer("Store").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Schedule", "Read", "Core", "Security", "Code",
+                        "Ha");
     }
 
     @Test
@@ -83,7 +87,7 @@ class LayerRulesTest {
     /** A new package takes its place in the layers above before it can be used; the layer rule cannot see it otherwise. */
     @Test
     void everyClassBelongsToALayer() {
-        classes().should().resideInAnyPackage(BOOT, RPC, HTTP, SCHEDULE, READ, CORE, SECURITY, CODE, STORE, MIGRATIONS, MODEL)
+        classes().should().resideInAnyPackage(BOOT, RPC, HTTP, SCHEDULE, HA, READ, CORE, SECURITY, CODE, STORE, MIGRATIONS, MODEL)
                 .check(classes);
     }
 

@@ -65,6 +65,18 @@ final class Harness implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A second master on the same store (the first one failed): a new scheduler running as {@code id} at a new epoch,
+     * adopting at start what {@code masters} gives it.
+     */
+    void secondMaster(io.gridwork.master.store.MasterRepository masters, String id, boolean standby) {
+        Scheduler s = new Scheduler(options, store, jars, timer.clock, loop, timer, jobCode, prober);
+        s.membership(masters, id, store.masterInfo().nextEpoch(), java.time.Duration.ofSeconds(2), standby);
+        s.recover();
+        s.scheduleTicks();
+        scheduler = s;
+    }
+
     /** A new scheduler on the same store: the master restarted (its workers' streams are gone). */
     void restart() {
         scheduler = newScheduler();
@@ -218,6 +230,12 @@ final class Harness implements AutoCloseable {
         List<Messages.TaskKey> cancels() {
             List<Messages.TaskKey> all = new ArrayList<>();
             received.forEach(m -> all.addAll(m.cancels));
+            return all;
+        }
+
+        List<Messages.Takeover> takeovers() {
+            List<Messages.Takeover> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.takeovers));
             return all;
         }
 

@@ -228,4 +228,36 @@ class JournalTest {
                 new SQLException("value", "22001")))).as("unavailable, whatever it wraps").isFalse();
         assertThat(StoreException.isPermanent(new IllegalStateException("database is locked"))).isFalse();
     }
+
+    @Test
+    void aFencedCommitIsNeitherRetriedNorSplitAndNothingOfTheOldIdentityCommitsAfter() {
+        AtomicInteger tries = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean fenced = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AtomicInteger told = new AtomicInteger();
+        journal = new Journal(b -> {
+            tries.incrementAndGet();
+            if (fenced.get()) {
+                throw new StoreException("commit failed", new io.gridwork.master.store.FencedException("master m1 is DEAD"));
+            }
+            log.add("committed " + b.size());
+            return new boolean[0];
+        }, Runnable::run, Duration.ofMillis(1));
+        journal.onFenced(told::incrementAndGet);
+        journal.append(batch("job-1"), written -> log.add("callback 1"), failures::add);
+        journal.append(batch("job-2"), written -> log.add("callback 2"), failures::add);
+        journal.drainOnce();
+        assertThat(tries).hasValue(1); // one try of both together: no retry, no one-at-a-time isolation
+        assertThat(failures).hasSize(2).allMatch(f -> f.kind() == CoreException.Kind.UNAVAILABLE);
+        assertThat(told).hasValue(1);
+        assertThat(journal.fenced()).isTrue();
+
+        journal.append(batch("job-3"), written -> log.add("callback 3"), failures::add); // while fenced: refused at once
+        assertThat(failures).hasSize(3);
+        fenced.set(false); // the store would accept a write again (under a new identity)
+        journal.unfence();
+        journal.append(batch("job-4"), written -> log.add("callback 4"), failures::add);
+        journal.drainOnce();
+        assertThat(log).containsExactly("committed 1", "callback 4");
+        assertThat(tries).hasValue(2);
+    }
 }

@@ -119,6 +119,7 @@ class ConsoleAccessTest {
         all.add(new Endpoint("GET", "/api/me", EnumSet.of(Action.READ_SELF), false));
         all.add(new Endpoint("GET", "/api/overview", EnumSet.of(Action.READ_JOBS, Action.READ_WORKERS), false));
         all.add(new Endpoint("GET", "/metrics", EnumSet.of(Action.READ_METRICS), false));
+        all.add(new Endpoint("GET", "/api/masters", EnumSet.of(Action.READ_MASTERS), false));
         all.add(new Endpoint("GET", "/api/workers", EnumSet.of(Action.READ_WORKERS), false));
         all.add(new Endpoint("GET", "/api/workers/nobody", EnumSet.of(Action.READ_WORKERS), false));
         all.add(new Endpoint("POST", "/api/workers/nobody/drain", EnumSet.of(Action.DRAIN_WORKERS), false));
@@ -129,6 +130,36 @@ class ConsoleAccessTest {
         all.add(new Endpoint("GET", job + "/result", EnumSet.of(Action.READ_RESULTS), true));
         all.add(new Endpoint("POST", "/api/jobs/NEW/cancel", EnumSet.of(Action.CANCEL_JOBS), true)); // a new job each call
         return all;
+    }
+
+    @Test
+    void theMastersPageAndTheMetricsShowThisMasterAloneAndActive() throws Exception {
+        String viewer = CALLERS.stream().filter(c -> c.name().equals("viewer")).findFirst().orElseThrow().token();
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/api/masters?events=10"))
+                .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        com.google.gson.JsonObject body = com.google.gson.JsonParser.parseString(page.body()).getAsJsonObject();
+        assertThat(body.getAsJsonArray("masters")).hasSize(1);
+        com.google.gson.JsonObject self = body.getAsJsonArray("masters").get(0).getAsJsonObject();
+        assertThat(self.get("state").getAsString()).isEqualTo("ACTIVE");
+        assertThat(self.get("self").getAsBoolean()).isTrue();
+        assertThat(self.get("address").getAsString()).endsWith(":" + master.port());
+        // its own start is the one event
+        assertThat(body.getAsJsonArray("events")).hasSize(1);
+        com.google.gson.JsonObject joined = body.getAsJsonArray("events").get(0).getAsJsonObject();
+        assertThat(joined.get("type").getAsString()).isEqualTo("JOINED");
+        assertThat(joined.get("masterId").getAsString()).isEqualTo(self.get("id").getAsString());
+        HttpResponse<String> job = http.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + alicesJob))
+                .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(com.google.gson.JsonParser.parseString(job.body()).getAsJsonObject().getAsJsonObject("job")
+                .get("master").getAsString()).isEqualTo(self.get("id").getAsString());
+        HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "/api/masters?events=-1"))
+                .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("gridwork_masters{state=\"ACTIVE\"} 1.0")
+                .contains("gridwork_masters{state=\"DEAD\"} 0.0");
     }
 
     @Test

@@ -45,11 +45,11 @@ class JsonViewsTest {
         List<JobSnapshot> jobs = List.of(
                 new JobSnapshot("job-1", JobState.RUNNING, "abc123", "x.PrimeCount", args, 200, 50, 8, 142, 1, 3, 2, 1, 4,
                         true, 3, 60_000, SECONDS, MILLIS, null, null, null, null, 0, "alice", "gpu=a100", 2, -5, true,
-                        "no worker matches gpu=a100", "nightly"),
+                        "no worker matches gpu=a100", "nightly", "master-a"),
                 new JobSnapshot("job-2", JobState.SUCCEEDED, "abc123", "x.Squares", Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        false, 0, 0, MICROS, MICROS, NANOS, null, "", "text/plain", 12, "", null, 0, 0, false, null, null),
+                        false, 0, 0, MICROS, MICROS, NANOS, null, "", "text/plain", 12, "", null, 0, 0, false, null, null, null),
                 new JobSnapshot("job-3", JobState.FAILED, "", "", Map.of(), 1, 0, 0, 0, 1, 0, 0, 0, 0, true, 1, 0, SECONDS,
-                        null, NANOS, "task 0 failed: boom", null, null, 0, null, "", 1, 0, false, "", ""));
+                        null, NANOS, "task 0 failed: boom", null, null, 0, null, "", 1, 0, false, "", "", ""));
         for (JobSnapshot j : jobs) {
             assertThat(GSON.toJson(JsonViews.job(JobView.of(j)))).isEqualTo(GSON.toJson(printed(ProtoViews.job(j))));
         }

@@ -21,7 +21,7 @@ class AccessPolicyTest {
     static final Principal WORKER = Principal.worker("w1");
 
     static final Set<Action> PEOPLE_MAY = EnumSet.of(Action.CHECK_HEALTH, Action.READ_JOBS, Action.READ_RESULTS,
-            Action.READ_WORKERS, Action.READ_SCHEDULES, Action.READ_SELF, Action.READ_METRICS);
+            Action.READ_WORKERS, Action.READ_MASTERS, Action.READ_SCHEDULES, Action.READ_SELF, Action.READ_METRICS);
     static final Set<Action> SUBMITTERS_MAY = EnumSet.of(Action.UPLOAD_JARS, Action.SUBMIT_JOBS, Action.CANCEL_JOBS,
             Action.CREATE_SCHEDULES, Action.CHANGE_SCHEDULES);
     static final Set<Action> ONLY_ADMINS_MAY = EnumSet.of(Action.DRAIN_WORKERS, Action.MANAGE_TOKENS, Action.READ_AUDIT);
@@ -66,5 +66,8 @@ class AccessPolicyTest {
         assertThat(AccessPolicy.refusal(WORKER, Action.SUBMIT_JOBS)).isEqualTo("a worker certificate cannot submit jobs");
         assertThat(AccessPolicy.refusal(ADMIN, Action.JOIN)).startsWith("a token of role admin cannot join as a worker");
         assertThat(AccessPolicy.refusal(ALICE, Action.ACT_AS_WORKER)).startsWith("a token cannot act as a worker");
+        assertThat(AccessPolicy.refusal(ADMIN, Action.PING_AS_MASTER))
+                .isEqualTo("only another master of the grid may ping as a master (authorization: Peer <secret>)");
+        assertThat(AccessPolicy.refusal(WORKER, Action.PING_AS_MASTER)).startsWith("only another master of the grid");
     }
 }

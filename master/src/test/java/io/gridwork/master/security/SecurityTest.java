@@ -193,6 +193,8 @@ class SecurityTest {
         RPCS.put("ListWorkers", s -> status(() -> s.client().listWorkers(ListWorkersRequest.getDefaultInstance())));
         RPCS.put("WatchWorkers", s -> status(() -> s.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
                 .watchWorkers(WatchWorkersRequest.getDefaultInstance()).hasNext()));
+        RPCS.put("ListMasters", s -> status(() -> s.client().listMasters(io.gridwork.api.v1.ListMastersRequest.newBuilder()
+                .setEvents(5).build())));
         RPCS.put("CreateToken", s -> status(() -> s.client().createToken(CreateTokenRequest.newBuilder().setName("x")
                 .setRole(Token.Role.VIEWER).build())));
         RPCS.put("ListTokens", s -> status(() -> s.client().listTokens(ListTokensRequest.getDefaultInstance())));
@@ -257,6 +259,7 @@ class SecurityTest {
         ALLOWED.put("GetResult", people);
         ALLOWED.put("ListWorkers", people);
         ALLOWED.put("WatchWorkers", people);
+        ALLOWED.put("ListMasters", people);
         ALLOWED.put("CreateToken", admins);
         ALLOWED.put("ListTokens", admins);
         ALLOWED.put("RevokeToken", admins);

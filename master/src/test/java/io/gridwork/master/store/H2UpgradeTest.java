@@ -53,10 +53,11 @@ class H2UpgradeTest {
         }
 
         try (Store store = Store.open(config)) {
-            assertThat(store.masterInfo().nextEpoch()).as("the old data is there").isEqualTo(42);
+            assertThat(store.epoch()).as("the old data is there").isEqualTo(42);
             JobRow old = store.jobs().find("job-7").orElseThrow();
             assertThat(old.ownerMaster()).as("stored before masters had ids").isNull();
             assertThat(old.version()).isZero();
+            assertThat(old.leaseEpoch()).isZero();
             assertThat(store.masterId()).isNotBlank();
         }
         List<String> after = history(config);

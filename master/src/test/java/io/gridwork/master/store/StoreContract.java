@@ -516,7 +516,8 @@ abstract class StoreContract {
         assertThat(store.jars().find(JAR)).isPresent();
         assertThat(store.workers().register(aRegistration("w")).incarnation()).isEqualTo(1);
         assertThat(store.workers().all()).hasSize(1);
-        assertThat(store.masterInfo().nextEpoch()).isEqualTo(1);
+        assertThat(store.masterInfo().nextEpoch()).isEqualTo(store.epoch() + 1);
+        assertThat(store.masters().all()).isEmpty();
         store.audit().insert(new AuditRow(0, now, "a", "b", "c", "d"));
         assertThat(store.audit().recent(5)).hasSize(1);
         assertThat(store.tokens().list(true)).isEmpty();
@@ -550,13 +551,28 @@ abstract class StoreContract {
     }
 
     @Test
-    void theMasterIdIsCreatedOnceAndKeptAcrossRestarts() {
+    void everyOpenAndEveryRejoinIsANewMasterWithAGreaterEpoch() {
         String id = store.masterId();
-        assertThat(store.masterInfo().masterId()).isEqualTo(id);
-        long epoch = store.masterInfo().nextEpoch();
+        long epoch = store.epoch();
+        assertThat(id).isNotBlank();
+        assertThat(epoch).isPositive();
+        JobRow before = aJob();
+        assertThat(before.ownerMaster()).isEqualTo(id);
+        assertThat(before.leaseEpoch()).isEqualTo(epoch);
+
+        MasterIdentity next = store.rejoin();
+        assertThat(next.id()).isEqualTo(store.masterId()).isNotEqualTo(id);
+        assertThat(next.epoch()).isEqualTo(store.epoch()).isGreaterThan(epoch);
+        JobRow after = store.jobs().insert(aNewJob(), List.of(), false);
+        assertThat(after.ownerMaster()).isEqualTo(next.id());
+        assertThat(after.leaseEpoch()).isEqualTo(next.epoch());
+        assertThat(store.jobs().find(after.id()).orElseThrow()).isEqualTo(after);
+
         store.close();
         store = Store.open(config);
-        assertThat(store.masterId()).isEqualTo(id);
-        assertThat(store.masterInfo().nextEpoch()).isEqualTo(epoch + 1);
+        assertThat(store.masterId()).isNotIn(id, next.id());
+        assertThat(store.epoch()).isGreaterThan(next.epoch());
+        assertThat(store.jobs().unfinished()).extracting(JobRow::id).containsExactly(before.id(), after.id());
+        assertThat(store.jobs().unfinished(next.id())).extracting(JobRow::id).containsExactly(after.id());
     }
 }

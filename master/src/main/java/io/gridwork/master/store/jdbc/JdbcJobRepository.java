@@ -4,6 +4,7 @@ import io.gridwork.master.model.JobState;
 import io.gridwork.master.store.JobRepository;
 import io.gridwork.master.store.JobRow;
 import io.gridwork.master.store.KeyValues;
+import io.gridwork.master.store.MasterIdentity;
 import io.gridwork.master.store.NewJob;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.TaskDurations;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -27,21 +29,21 @@ import java.util.stream.Collectors;
  */
 public final class JdbcJobRepository implements JobRepository {
 
-    private static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
+    static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated, schedule, owner_master, version";
-    private static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
+            + "speculation, speculated, schedule, owner_master, version, lease_epoch";
+    static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
 
     private final Jdbc jdbc;
     private final JdbcTaskRepository tasks;
-    private final String masterId;
+    private final Supplier<MasterIdentity> identity;
 
-    /** @param masterId the id of this master, the owner of the jobs it inserts */
-    public JdbcJobRepository(Jdbc jdbc, JdbcTaskRepository tasks, String masterId) {
+    /** @param identity this master's current id and epoch: the owner of the jobs it inserts */
+    public JdbcJobRepository(Jdbc jdbc, JdbcTaskRepository tasks, Supplier<MasterIdentity> identity) {
         this.jdbc = jdbc;
         this.tasks = tasks;
-        this.masterId = masterId;
+        this.identity = identity;
     }
 
     @Override
@@ -58,10 +60,11 @@ public final class JdbcJobRepository implements JobRepository {
             seq = rs.getLong(1);
         }
         String id = "job-" + seq;
+        MasterIdentity master = identity.get();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
                 + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
-                + "schedule, total_tasks, split_complete, owner_master, version) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
+                + "schedule, total_tasks, split_complete, owner_master, lease_epoch, version) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
             s.setString(1, id);
             s.setLong(2, seq);
             s.setString(3, job.jarSha256());
@@ -79,13 +82,14 @@ public final class JdbcJobRepository implements JobRepository {
             s.setString(15, job.schedule());
             s.setLong(16, firstTasks.size());
             s.setBoolean(17, splitComplete);
-            s.setString(18, masterId);
+            s.setString(18, master.id());
+            s.setLong(19, master.epoch());
             s.executeUpdate();
         }
         tasks.insertRows(c, id, 0, firstTasks);
         return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
                 job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0, null,
-                null, null, 0, job.owner(), job.placement(), 0, job.schedule(), masterId, 0);
+                null, null, 0, job.owner(), job.placement(), 0, job.schedule(), master.id(), 0, master.epoch());
     }
 
     /** Applies a change of a job's row in the caller's transaction. */
@@ -189,6 +193,12 @@ public final class JdbcJobRepository implements JobRepository {
     }
 
     @Override
+    public List<JobRow> unfinished(String ownerMaster) {
+        return jdbc.query("SELECT " + COLUMNS + " FROM job WHERE owner_master = ? AND state IN " + UNFINISHED
+                + " ORDER BY seq", s -> s.setString(1, ownerMaster), JdbcJobRepository::row);
+    }
+
+    @Override
     public Map<String, Long> countByState() {
         Map<String, Long> counts = new TreeMap<>();
         jdbc.query("SELECT state, COUNT(*) FROM job GROUP BY state", s -> {}, rs -> {
@@ -211,12 +221,12 @@ public final class JdbcJobRepository implements JobRepository {
                 .stream().findFirst().filter(a -> a.length == TaskDurations.buckets());
     }
 
-    private static JobRow row(ResultSet rs) throws SQLException {
+    static JobRow row(ResultSet rs) throws SQLException {
         return new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), KeyValues.decode(rs.getString(4)),
                 JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9),
                 Jdbc.instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
-                rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30));
+                rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31));
     }
 }

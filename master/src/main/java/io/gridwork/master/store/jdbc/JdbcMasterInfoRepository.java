@@ -8,12 +8,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
-/** Named values in {@code master_info}: the epoch and the master's id. */
+/** Named values in {@code master_info}: the epoch, the shared CA, the peer secret. */
 public final class JdbcMasterInfoRepository implements MasterInfoRepository {
-
-    private static final String MASTER_ID = "master_id";
 
     private final Jdbc jdbc;
 
@@ -30,29 +27,32 @@ public final class JdbcMasterInfoRepository implements MasterInfoRepository {
         });
     }
 
-    /** The master's id, created (a random UUID) if it has none yet. */
     @Override
-    public String masterId() {
-        Optional<String> id = jdbc.query("SELECT val FROM master_info WHERE name = ?", s -> s.setString(1, MASTER_ID),
-                rs -> rs.getString(1)).stream().findFirst();
-        if (id.isPresent()) {
-            return id.get();
+    public Optional<String> value(String name) {
+        return jdbc.query("SELECT val FROM master_info WHERE name = ?", s -> s.setString(1, name), rs -> rs.getString(1))
+                .stream().findFirst();
+    }
+
+    @Override
+    public String valueIfAbsent(String name, String value) {
+        Optional<String> stored = value(name);
+        if (stored.isPresent()) {
+            return stored.get();
         }
         try {
-            String created = UUID.randomUUID().toString();
+            // its own transaction: on PostgreSQL a failed insert spoils the transaction it is in
             jdbc.inTransaction(c -> {
                 try (PreparedStatement s = c.prepareStatement("INSERT INTO master_info (name, val) VALUES (?, ?)")) {
-                    s.setString(1, MASTER_ID);
-                    s.setString(2, created);
+                    s.setString(1, name);
+                    s.setString(2, value);
                     s.executeUpdate();
                 }
                 return null;
             });
-            return created;
+            return value;
         } catch (StoreException e) {
-            // Another master created it at the same moment: its id is the one.
-            return jdbc.query("SELECT val FROM master_info WHERE name = ?", s -> s.setString(1, MASTER_ID),
-                    rs -> rs.getString(1)).stream().findFirst().orElseThrow(() -> e);
+            // Another master stored one at the same moment: its value is the one.
+            return value(name).orElseThrow(() -> e);
         }
     }
 

@@ -113,10 +113,40 @@ function workerRows(workers) {
       <td>${Number(w.completed || 0).toLocaleString()}</td></tr>`).join('');
 }
 
+const MASTER_HEAD = '<tr><th>Master</th><th>Address</th><th>State</th><th>Epoch</th><th>Jobs</th><th>Lease age</th></tr>';
+
+function masterRows(masters) {
+  if (!masters.length) return '<tr><td colspan="6" class="muted">no masters known</td></tr>';
+  return masters.map((m) => `<tr class="master" data-master="${esc(m.id)}" data-state="${esc(m.state)}">
+      <td>${esc(m.id)}${m.self ? ' <span class="muted">(this one)</span>' : ''}</td>
+      <td>${m.httpAddress ? `<a href="${location.protocol}//${esc(m.httpAddress)}/">${esc(m.address)}</a>` : esc(m.address)}</td>
+      <td>${state(m.state)}</td><td>${esc(m.epoch || 0)}</td><td>${Number(m.jobs || 0).toLocaleString()}</td>
+      <td>${esc(ago(Number(m.leaseAgeMs || 0)))}</td></tr>`).join('');
+}
+
+/** Master events, newest first; a takeover says whose jobs, how many, and how long it took. */
+function masterEventRows(events) {
+  if (!events.length) return '<tr><td colspan="4" class="muted">no master events yet</td></tr>';
+  return events.slice().reverse().map((e) => {
+    const what = e.type === 'TAKEOVER'
+      ? `${esc(e.byMasterId)} took over ${Number(e.jobs || 0)} jobs of ${esc(e.masterId)} in ${Number(e.durationMs || 0)} ms`
+      : `${esc(e.masterId)}${e.byMasterId && e.byMasterId !== e.masterId ? ' (seen by ' + esc(e.byMasterId) + ')' : ''}`;
+    return `<tr class="master-event"><td class="muted">${esc(new Date(e.at).toLocaleString())}</td><td>${state(e.type)}</td>
+      <td>${what}</td><td>${esc(e.detail || '')}</td></tr>`;
+  }).join('');
+}
+
+async function mastersPage() {
+  const m = await api('masters?events=100');
+  $('view').innerHTML = `<h1>Masters (${m.masters.length})</h1><table id="masters">${MASTER_HEAD}${masterRows(m.masters)}</table>
+    <h2>Master events</h2><table id="master-events">${masterEventRows(m.events)}</table>`;
+}
+
 const WORKER_HEAD = '<tr><th>Worker</th><th>State</th><th>Slots in use</th><th>Labels</th><th>Last heartbeat</th><th>Speed</th><th>Tasks done</th></tr>';
 
 async function overview() {
-  const [o, w] = await Promise.all([api('overview'), api(`workers?offset=${workerOffset}&limit=${PAGE}&departed=true`)]);
+  const [o, w, m] = await Promise.all([api('overview'), api(`workers?offset=${workerOffset}&limit=${PAGE}&departed=true`),
+    api('masters?events=10')]);
   const ws = o.workers.byState || {};
   const jobs = o.jobsByState || {};
   $('view').innerHTML = `<h1>Overview</h1>
@@ -130,6 +160,8 @@ async function overview() {
     </div>
     <div class="grid2"><div><h2>Tasks per second</h2>${chart(o.tasksPerSecond)}</div>
       <div><h2>Failures and recoveries</h2><div class="timeline"><table id="events">${eventRows(o.events)}</table></div></div></div>
+    ${m.masters.length > 1 || m.events.length ? `<h2>Masters</h2><table id="masters">${MASTER_HEAD}${masterRows(m.masters)}</table>
+      <table id="master-events">${masterEventRows(m.events)}</table>` : ''}
     <h2>Running and queued jobs</h2>
     <table id="active-jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(o.activeJobs)}</table>
     <h2>Workers (${w.total})</h2>${pager(w.total, workerOffset, 'workerOffset')}
@@ -166,6 +198,7 @@ async function jobPage(id) {
   $('view').innerHTML = `<h1>Job ${esc(j.id)} ${state(j.state)} ${cancel}</h1>
     <p>${esc(j.jobClass)} <span class="muted">${esc(JSON.stringify(j.args || {}))}</span></p>
     <p id="job-progress">${progress(j)}</p>
+    ${j.master ? `<p class="muted">run by master ${esc(j.master)}${j.masterAddress ? ' at ' + esc(j.masterAddress) : ''}</p>` : ''}
     ${j.error ? `<p class="error">${esc(j.error)}</p>` : ''}${j.waitingReason ? `<p class="muted">waiting: ${esc(j.waitingReason)}</p>` : ''}${result}
     <div class="cards">
       <div class="card"><div class="n">${Number(tk.queued || 0).toLocaleString()}</div>queued</div>
@@ -252,6 +285,7 @@ async function refresh() {
     else if (route[0] === 'jobs') await jobsPage();
     else if (route[0] === 'workers' && route[1]) await workerPage(decodeURIComponent(route[1]));
     else if (route[0] === 'workers') await workersPage();
+    else if (route[0] === 'masters') await mastersPage();
     else await overview();
     $('status').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
