@@ -76,7 +76,8 @@ class HaFailoverIT {
                     && state(s, a.id) == MasterInfo.State.ACTIVE);
             Path log = g.dir.resolve("tasks.log");
 
-            // a standby runs no jobs: it refuses a submission and names the active master
+            // a standby runs no jobs: it refuses a submission and names the active master (the jar uploaded with it
+            // is one of the standby's own, so it cannot help the takeover below)
             GridException refused = catchThrowableOfType(() -> g.submit(s, 1, 1, log), GridException.class);
             assertThat(refused).as("a submission to the standby").isNotNull();
             assertThat(refused.code()).isEqualTo(Status.Code.UNAVAILABLE);
@@ -183,8 +184,9 @@ class HaFailoverIT {
             g.awaitWorkers(a, 2);
             g.awaitWorkers(b, 2);
             Path log = g.dir.resolve("tasks.log");
+            // created through a, with a jar uploaded to a only: b's firings take the jar from the shared store
             Schedule created = a.client.createSchedule(ScheduleSubmission.builder().name("every-second")
-                    .cron("* * * * * ?").job(g.tally(3, 50, log)).overlap(Schedule.Overlap.OVERLAP_ALLOW).build());
+                    .cron("* * * * * ?").job(g.tally(a.name, 3, 50, log)).overlap(Schedule.Overlap.OVERLAP_ALLOW).build());
             assertThat(created.getState()).isEqualTo(Schedule.State.ACTIVE);
             await().atMost(Duration.ofSeconds(30)).until(() -> submitted(b).size() >= 3);
 

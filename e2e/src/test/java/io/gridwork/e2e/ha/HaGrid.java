@@ -200,14 +200,43 @@ final class HaGrid implements AutoCloseable {
         assertThat(m.process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     }
 
-    /** A TallyJob of {@code n} tasks of {@code ms} each, without speculative attempts, each start and end logged. */
-    JobSubmission tally(int n, int ms, Path log) {
-        return JobSubmission.builder().jar(jar).jobClass(TallyJob.class.getName()).arg("n", Integer.toString(n))
+    /**
+     * The TallyJob jar with an entry naming {@code owner} added, so each master gets a jar of its own (its own
+     * SHA-256): a job a master took over can only run there if the jar's bytes came through the shared store,
+     * never because the same jar was uploaded to every master.
+     */
+    Path jarOf(String owner) throws IOException {
+        Path own = dir.resolve("jobs").resolve("tally-" + owner + ".jar");
+        if (!Files.exists(own)) {
+            try (java.util.jar.JarInputStream in = new java.util.jar.JarInputStream(Files.newInputStream(jar));
+                    java.util.jar.JarOutputStream out = in.getManifest() == null
+                            ? new java.util.jar.JarOutputStream(Files.newOutputStream(own))
+                            : new java.util.jar.JarOutputStream(Files.newOutputStream(own), in.getManifest())) {
+                for (java.util.jar.JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+                out.putNextEntry(new java.util.jar.JarEntry("gridwork-test-owner.txt"));
+                out.write(owner.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+        }
+        return own;
+    }
+
+    /**
+     * A TallyJob of {@code n} tasks of {@code ms} each, without speculative attempts, each start and end logged, in
+     * the jar of its own of master {@code owner} ({@link #jarOf}).
+     */
+    JobSubmission tally(String owner, int n, int ms, Path log) throws IOException {
+        return JobSubmission.builder().jar(jarOf(owner)).jobClass(TallyJob.class.getName()).arg("n", Integer.toString(n))
                 .arg("ms", Integer.toString(ms)).arg("log", log.toString()).noSpeculation().build();
     }
 
+    /** Submits a TallyJob to master {@code to} (its jar uploaded to that master only). */
     String submit(Master to, int n, int ms, Path log) throws IOException {
-        return to.client.submit(tally(n, ms, log));
+        return to.client.submit(tally(to.name, n, ms, log));
     }
 
     /** Waits until the job has at least {@code n} tasks succeeded, as {@code m} sees it. */

@@ -69,7 +69,7 @@ class HaStoreRestartIT {
             String onB = g.submit(b, 60, 150, logB);
             HaGrid.awaitSucceeded(a, onA, 8);
             HaGrid.awaitSucceeded(b, onB, 8);
-            String sha = GridClient.sha256(g.jar);
+            String sha = GridClient.sha256(g.jarOf(a.name)); // uploaded to a with its job
 
             postgres.restart(() -> {
                 // new work is refused, and the answer names the store
