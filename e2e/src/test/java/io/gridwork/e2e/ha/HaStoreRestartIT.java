@@ -65,28 +65,31 @@ class HaStoreRestartIT {
             g.awaitWorkers(b, 2);
             Path logA = g.dir.resolve("a-tasks.log");
             Path logB = g.dir.resolve("b-tasks.log");
-            String onA = g.submit(a, 60, 150, logA);
-            String onB = g.submit(b, 60, 150, logB);
-            HaGrid.awaitSucceeded(a, onA, 8);
-            HaGrid.awaitSucceeded(b, onB, 8);
+            // tasks of 800 ms: some are running when the store goes down
+            String onA = g.submit(a, 16, 800, logA);
+            String onB = g.submit(b, 16, 800, logB);
+            HaGrid.awaitSucceeded(a, onA, 2);
+            HaGrid.awaitSucceeded(b, onB, 2);
             String sha = GridClient.sha256(g.jarOf(a.name)); // uploaded to a with its job
 
             postgres.restart(() -> {
+                // tasks already on workers keep running, and end, while the store is down
+                long started = started(logA) + started(logB);
+                long finished = finished(logA) + finished(logB);
+                assertThat(started).as("tasks started").isGreaterThan(finished);
+                await().atMost(Duration.ofSeconds(10)).until(() -> finished(logA) + finished(logB) > finished);
                 // new work is refused, and the answer names the store
                 GridException refused = catchThrowableOfType(() -> a.client.submit(JobSubmission.builder().jarSha256(sha)
                         .jobClass(TallyJob.class.getName()).arg("n", "1").build()), GridException.class);
                 assertThat(refused).as("a submission while the store is down").isNotNull();
                 assertThat(refused.code()).as(refused.toString()).isEqualTo(Status.Code.UNAVAILABLE);
                 assertThat(refused.getMessage()).as("names the store").matches("(?is).*(store|database).*");
-                // tasks already on workers keep running (and end) while the store is down
-                long finished = finished(logA) + finished(logB);
-                await().atMost(Duration.ofSeconds(10)).until(() -> finished(logA) + finished(logB) > finished);
             });
 
             JobStatus doneA = g.awaitEnd(a, onA);
             JobStatus doneB = g.awaitEnd(b, onB);
-            g.assertExact(doneA, 60, logA);
-            g.assertExact(doneB, 60, logB);
+            g.assertExact(doneA, 16, logA);
+            g.assertExact(doneB, 16, logB);
             assertThat(doneA.getMaster()).isEqualTo(a.id);
             assertThat(doneB.getMaster()).isEqualTo(b.id);
             // an outage of the store is not a dead master: both kept their identity and nobody took over
@@ -106,8 +109,16 @@ class HaStoreRestartIT {
     }
 
     private static long finished(Path log) {
+        return lines(log, "done ");
+    }
+
+    private static long started(Path log) {
+        return lines(log, "start ");
+    }
+
+    private static long lines(Path log, String prefix) {
         try {
-            return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith("done ")).count() : 0;
+            return Files.exists(log) ? Files.readAllLines(log).stream().filter(l -> l.startsWith(prefix)).count() : 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
