@@ -149,6 +149,10 @@ final class JobCodeHost implements AutoCloseable {
         if (cause instanceof CoreException) {
             return (CoreException) cause;
         }
+        if (cause instanceof io.gridwork.master.store.StoreException) {
+            // the master's own store failed (down, restarting), not the job's code: retry later
+            return CoreException.unavailable("the store is unavailable: " + cause.getMessage());
+        }
         return CoreException.invalid(what + " failed: " + LoadedJob.describe(cause));
     }
 

@@ -62,6 +62,9 @@ public final class Store implements AutoCloseable {
         hikari.setMinimumIdle(1);
         hikari.setPoolName("gridwork-db");
         hikari.setAutoCommit(true);
+        // a call that needs the database while it is down fails within seconds (UNAVAILABLE naming the database), not
+        // after the pool's default 30 s, which is as long as a client's whole call deadline
+        hikari.setConnectionTimeout(5_000);
         // One attempt to connect when opening, so an unreachable database is reported at once, with its reason.
         hikari.setInitializationFailTimeout(1);
         try {
