@@ -247,6 +247,10 @@ final class MasterLink {
             }
             try {
                 RegisterRequest request = host.registration(this);
+                // our own backoff paces the attempts: without this the channel keeps gRPC's reconnect backoff (up to
+                // 2 minutes) after its master was down, and fails each attempt at once, so a master restarted on the
+                // same address would only be linked again seconds to minutes after it is back
+                channel.resetConnectBackoff();
                 RegisterResponse response = blocking.withDeadlineAfter(callTimeoutMs, TimeUnit.MILLISECONDS).register(request);
                 Stream s = new Stream();
                 boolean again;
