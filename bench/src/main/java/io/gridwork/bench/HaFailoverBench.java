@@ -109,6 +109,8 @@ final class HaFailoverBench {
                 if (!isStandby) {
                     throw e;
                 }
+                out.println("failover ha: note: the standby " + name + " lists " + aliveWorkers() + " of the 2 workers "
+                        + "15 s after it started (a takeover by it then waits for them to come)");
             }
         }
 
