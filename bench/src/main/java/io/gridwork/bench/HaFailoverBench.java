@@ -4,7 +4,6 @@ import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.ListMastersRequest;
 import io.gridwork.api.v1.MasterEvent;
 import io.gridwork.api.v1.MasterInfo;
-import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.bench.jobs.TallyJob;
 import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.bench.support.PostgresServer;
@@ -93,24 +92,19 @@ final class HaFailoverBench {
             return client.call(s -> s.listMasters(ListMastersRequest.newBuilder().setEvents(1000).build())).getEventsList();
         }
 
-        long aliveWorkers() {
+        /**
+         * Waits until both workers linked to this master process, by their logs ("... with the master at ADDRESS as
+         * ... master ID ..."): a master's own worker list is no proof, as a master started on the store lists the
+         * workers it finds there as ALIVE until its adoption window ends. After 30 s it says so and goes on.
+         */
+        void awaitWorkers(GridProcesses processes, List<String> workerNames) {
+            String linked = "master " + id + ",";
             try {
-                return client.workers(false).stream().filter(w -> w.getState() == WorkerInfo.State.ALIVE).count();
-            } catch (RuntimeException unreachable) {
-                return 0;
-            }
-        }
-
-        /** Waits until both workers are linked to this master (for a standby, if it lists them, a while at most). */
-        void awaitWorkers(boolean isStandby) {
-            try {
-                Cluster.waitFor(Duration.ofSeconds(isStandby ? 15 : 90), () -> aliveWorkers() >= 2, "2 workers on " + name);
+                Cluster.waitFor(Duration.ofSeconds(30), () -> workerNames.stream()
+                        .allMatch(w -> processes.log(w).contains(linked)), "2 workers on " + name);
             } catch (IllegalStateException e) {
-                if (!isStandby) {
-                    throw e;
-                }
-                out.println("failover ha: note: the standby " + name + " lists " + aliveWorkers() + " of the 2 workers "
-                        + "15 s after it started (a takeover by it then waits for them to come)");
+                out.println("failover ha: note: the workers did not link to " + name + " (" + id + ") within 30 s of "
+                        + "its start (a takeover by it then waits for them)");
             }
         }
 
@@ -129,6 +123,7 @@ final class HaFailoverBench {
         final List<String> store;
         final Master[] masters;
         final boolean standby;
+        final List<String> workerNames = new ArrayList<>();
         Credentials credentials;
         int serial;
 
@@ -142,12 +137,13 @@ final class HaFailoverBench {
                 start(masters[0], false);
                 start(masters[1], standby);
                 for (int i = 1; i <= 2; i++) {
+                    workerNames.add(database + "-w" + i);
                     processes.start(database + "-w" + i, "worker", "--master", masters[0].address() + ","
                             + masters[1].address(), "--slots", "2", "--name", database + "-w" + i, "--work-dir",
                             where.resolve("w" + i).toString(), "--drain-timeout", "2s");
                 }
-                masters[0].awaitWorkers(false);
-                masters[1].awaitWorkers(standby);
+                masters[0].awaitWorkers(processes, workerNames);
+                masters[1].awaitWorkers(processes, workerNames);
             } catch (Exception | Error e) {
                 close();
                 throw e;
@@ -292,7 +288,7 @@ final class HaFailoverBench {
                 victim.process.waitFor();
                 pair.start(victim, standby);
                 Master back = victim;
-                back.awaitWorkers(standby);
+                back.awaitWorkers(pair.processes, pair.workerNames);
                 Cluster.waitFor(Duration.ofSeconds(60), () -> survivor.sees(back.id, standby ? MasterInfo.State.STANDBY
                         : MasterInfo.State.ACTIVE), "the survivor to see the restarted master");
             }
