@@ -197,7 +197,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         }
         List<String> active = new java.util.ArrayList<>();
         for (MasterDirectory.Peer m : masters.masters()) {
-            if ("ACTIVE".equals(m.state()) && !m.self()) {
+            // a peer SUSPECT or LINK_FAILED from here (a ping missed under load) is still an active master
+            if (Set.of("ACTIVE", "SUSPECT", "LINK_FAILED").contains(m.state()) && !m.self()) {
                 active.add(m.address());
             }
         }
