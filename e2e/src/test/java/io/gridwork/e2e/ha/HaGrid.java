@@ -294,5 +294,22 @@ final class HaGrid implements AutoCloseable {
             }
         }
         grid.close();
+        keepLogs();
+    }
+
+    /**
+     * Copies the processes' logs and the task logs to {@code e2e/target/ha-it-logs/<test dir>/}, which outlives the
+     * test's temporary directory, for a look after a failure.
+     */
+    private void keepLogs() {
+        Path to = GridProcesses.HOME.resolve("e2e/target/ha-it-logs").resolve(dir.getFileName().toString());
+        try (var files = Files.list(dir)) {
+            Files.createDirectories(to);
+            for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".log"))::iterator) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("could not keep the logs of " + dir + ": " + e);
+        }
     }
 }
