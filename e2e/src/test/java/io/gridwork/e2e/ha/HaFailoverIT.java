@@ -84,6 +84,8 @@ class HaFailoverIT {
             assertThat(refused.getMessage()).contains("standby").contains(a.address());
 
             g.awaitWorkers(a, 2);
+            // the workers are linked to the standby too when the active master dies
+            g.awaitLinked(s, "w1", "w2");
             String job = g.submit(a, 60, 150, log);
             assertThat(a.client.status(job).getMaster()).isEqualTo(a.id);
             // grid wait with both masters keeps waiting across the failover

@@ -166,6 +166,17 @@ final class HaGrid implements AutoCloseable {
                 .filter(w -> w.getState() == WorkerInfo.State.ALIVE).count() >= n);
     }
 
+    /**
+     * Waits until these workers (by the names they were started with) linked to master process {@code m}, as their
+     * logs say ("... with the master at ADDRESS as ... master ID ..."): a master's own list is no proof, as a master
+     * started on the store lists the workers it finds there until its adoption window ends.
+     */
+    void awaitLinked(Master m, String... workers) {
+        String linked = "master " + m.id + ",";
+        await().atMost(Duration.ofSeconds(60)).until(() -> java.util.Arrays.stream(workers)
+                .allMatch(w -> grid.log(w).contains(linked)));
+    }
+
     /** {@code ListMasters} on {@code m}, with up to 500 recent events. */
     static ListMastersResponse masters(Master m) {
         return m.client.call(s -> s.listMasters(ListMastersRequest.newBuilder().setEvents(500).build()));
