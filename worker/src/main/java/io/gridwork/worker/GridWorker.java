@@ -724,7 +724,8 @@ public final class GridWorker implements AutoCloseable {
                 toRun.add(task);
             }
             if (m.getReleaseUnstarted()) {
-                link.drained = true;
+                // the credits keep flowing, as they always did: the master assigns nothing while the worker is
+                // drained, and uses them again once it is undrained (nothing else tells the worker so)
                 int released = 0;
                 for (RunningTask t : new ArrayList<>(held.values())) {
                     if (!t.started && !t.cancelled && routesTo(t.ref.getJobId(), link)) {
@@ -908,7 +909,7 @@ public final class GridWorker implements AutoCloseable {
             }
             if (l.connected()) {
                 used += l.outstanding;
-                if (!l.drained && !l.isRetired()) {
+                if (!l.isRetired()) {
                     open.add(l);
                 }
             }
