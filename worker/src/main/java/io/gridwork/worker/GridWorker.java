@@ -93,8 +93,9 @@ import org.slf4j.LoggerFactory;
  * once granted are the master's until it uses them or its stream ends.
  *
  * <p>Ownership: every job has an owning master and a lease epoch ({@code JobSpec.lease_epoch}, raised by a
- * {@code Takeover}). Results, progress and released tasks go to the link of the job's owner; assignments, cancels
- * and acknowledgements of a job from a master whose epoch is older than the job's are refused. Results are kept
+ * {@code Takeover}, whose epoch is higher than every one before it). Results, progress and released tasks go to the
+ * link of the job's owner; a job spec with an older lease epoch than the job's, and assignments, cancels and
+ * acknowledgements of a job from any master but its owner, are refused. Results are kept
  * until the owner acknowledges them, and sent again on a new stream if the old one broke. When a master takes
  * over jobs, the worker registers again with it listing the tasks of those jobs it holds or has results of, and
  * sends those results to it: a finished task is not run again.
@@ -572,17 +573,26 @@ public final class GridWorker implements AutoCloseable {
         return lease == null ? null : links.get(lease.address);
     }
 
-    /** Whether a message about this job from this link comes from a master older than the job's epoch. Guarded by {@code lock}. */
+    /**
+     * Whether a message about this job from this link must be refused: the job is owned by another master (it took
+     * the job over at a higher lease epoch). Guarded by {@code lock}.
+     */
     private boolean stale(MasterLink link, String jobId) {
         Lease lease = leases.get(jobId);
-        return lease != null && link.masterEpoch < lease.epoch;
+        return lease != null && !lease.address.equals(link.address);
+    }
+
+    /** Whether a job spec's lease epoch is older than the job's: a former owner's. Guarded by {@code lock}. */
+    private boolean staleSpec(JobSpec spec) {
+        Lease lease = leases.get(spec.getJobId());
+        return lease != null && spec.getLeaseEpoch() < lease.epoch;
     }
 
     private void refuse(MasterLink link, String what, String jobId) {
         refusedStale++;
         log.atDebug().addKeyValue("job", jobId).addKeyValue("worker", options.name())
-                .log("refused {} from the master at {} (epoch {}): the job's epoch is {}", what, link.address,
-                        link.masterEpoch, leases.get(jobId).epoch);
+                .log("refused {} from the master at {}: the job is owned by the master at {} (lease epoch {})", what,
+                        link.address, leases.get(jobId).address, leases.get(jobId).epoch);
     }
 
     /** The jobs this worker holds tasks or unacknowledged results of. Guarded by {@code lock}. */
@@ -689,7 +699,7 @@ public final class GridWorker implements AutoCloseable {
                 learnMasters(m.getMastersList());
             }
             for (JobSpec spec : m.getJobsList()) {
-                if (stale(link, spec.getJobId())) {
+                if (staleSpec(spec)) {
                     refuse(link, "a job spec", spec.getJobId());
                     continue;
                 }
@@ -714,7 +724,8 @@ public final class GridWorker implements AutoCloseable {
                 toRun.add(task);
             }
             if (m.getReleaseUnstarted()) {
-                link.drained = true;
+                // the credits keep flowing, as they always did: the master assigns nothing while the worker is
+                // drained, and uses them again once it is undrained (nothing else tells the worker so)
                 int released = 0;
                 for (RunningTask t : new ArrayList<>(held.values())) {
                     if (!t.started && !t.cancelled && routesTo(t.ref.getJobId(), link)) {
@@ -898,7 +909,7 @@ public final class GridWorker implements AutoCloseable {
             }
             if (l.connected()) {
                 used += l.outstanding;
-                if (!l.drained && !l.isRetired()) {
+                if (!l.isRetired()) {
                     open.add(l);
                 }
             }

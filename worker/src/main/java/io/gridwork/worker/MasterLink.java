@@ -120,8 +120,6 @@ final class MasterLink {
     Integer demand;
     /** Credits the master holds on this stream and has not used for assignments yet. */
     int outstanding;
-    /** The master drained this worker on this stream: it gets no more credits until the next registration. */
-    boolean drained;
     /** Whether the masters' list last heard names this link's master. */
     boolean listed = true;
     private boolean reregister;
@@ -266,7 +264,6 @@ final class MasterLink {
                         masterEpoch = response.getMasterEpoch();
                         demand = null;
                         outstanding = 0;
-                        drained = false;
                         outbox = new Outbox();
                         outbox.hello = Hello.newBuilder().setWorkerId(workerId).setIncarnation(incarnation).build();
                         stream = s;

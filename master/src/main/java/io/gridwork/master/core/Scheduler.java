@@ -448,7 +448,8 @@ public final class Scheduler implements AutoCloseable {
             resumed++;
         }
         List<String> ids = taken.stream().map(JobRow::id).toList();
-        Messages.Takeover takeover = new Messages.Takeover(fromMasterId, selfId(), selfAddress, epoch(), ids);
+        long leaseEpoch = taken.stream().mapToLong(JobRow::leaseEpoch).max().orElse(epoch());
+        Messages.Takeover takeover = new Messages.Takeover(fromMasterId, selfId(), selfAddress, leaseEpoch, ids);
         int told = loop.call(() -> {
             int n = registry.announce(takeover);
             flusher.flush();

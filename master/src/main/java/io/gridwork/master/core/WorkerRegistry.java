@@ -57,6 +57,11 @@ final class WorkerRegistry {
     /** After a restart: workers that were alive before and have not registered again yet. */
     private final Set<String> awaited = new HashSet<>();
     private Instant adoptionUntil;
+    /**
+     * Takeovers announced within the last adoption grace period, with when: told again to each worker whose stream
+     * opens meanwhile, so a worker that was away brings back the tasks of those jobs too.
+     */
+    private final Map<Messages.Takeover, Instant> recentTakeovers = new java.util.LinkedHashMap<>();
     /** Health checks of another master that workers make for this one (ids below zero), by probe id. */
     private final Map<Long, PeerProbe> peerProbes = new HashMap<>();
     private long nextPeerProbe = -1;
@@ -151,6 +156,7 @@ final class WorkerRegistry {
 
     /** Tells every open stream that this master took over jobs of a failed one. Returns how many were told. */
     int announce(Messages.Takeover takeover) {
+        recentTakeovers.put(takeover, loop.now()); // and to each worker that connects in the grace period
         int n = 0;
         for (WorkerEntry w : workers.values()) {
             if (w.session != null && w.session.open) {
@@ -226,6 +232,7 @@ final class WorkerRegistry {
         }
         awaited.clear();
         adoptionUntil = null;
+        recentTakeovers.clear();
         peerProbes.clear();
     }
 
@@ -398,6 +405,11 @@ final class WorkerRegistry {
         Session session = new Session(entry, incarnation, link);
         entry.session = session;
         flusher.opened(session);
+        if (!recentTakeovers.isEmpty()) {
+            // a worker that was away when jobs were taken over learns it now, so it brings back their tasks
+            session.outbox.takeovers.addAll(recentTakeovers.keySet());
+            flusher.markDirty(session);
+        }
         entry.lastHeartbeat = loop.now();
         attempts.moveOrphans(entry, session); // attempts it kept when it registered again
         entry.parked = null;
@@ -541,6 +553,7 @@ final class WorkerRegistry {
     /** Periodic: the failure detector, and the end of the adoption window after a restart. */
     void tick(Instant now) {
         apply(liveness.tick(workers.values(), now, attempts::heldBy));
+        recentTakeovers.values().removeIf(at -> now.isAfter(at.plus(options.adoptionGrace())));
         if (adoptionUntil != null && now.isAfter(adoptionUntil)) {
             releaseAdoption("the adoption grace period ended");
         }

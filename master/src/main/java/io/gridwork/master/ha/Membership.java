@@ -366,7 +366,7 @@ public final class Membership implements MasterDirectory, PingHandler, AutoClose
     }
 
     private void record(String type, String masterId, String by, long jobs, long durationMs, String detail) {
-        if ("SUSPECT".equals(type) || "RECOVERED".equals(type)) {
+        if (!"LINK_FAILED".equals(type) && !"TAKEOVER".equals(type) && !"STEPPED_DOWN".equals(type)) {
             log.info("master {}: {} ({})", masterId, type, detail);
         } else {
             log.warn("master {}: {} by {} ({})", masterId, type, by, detail);

@@ -31,7 +31,8 @@ public interface MasterRepository {
      * In one transaction: if master {@code failed} is not already DEAD or LEFT and its lease is older than
      * {@code leaseTimeout} (or {@code sessionGone}: its own connection to the store is gone, see
      * {@link #sessionAlive}), marks it DEAD (which fences it) and gives its unfinished jobs, and those of any
-     * master that is DEAD or LEFT and still owns some, to {@code taker} at {@code takerEpoch}. Jobs stored with no
+     * master that is DEAD or LEFT and still owns some, to {@code taker} at a new lease epoch (at least
+     * {@code takerEpoch}, and above every epoch before it, so each takeover raises the jobs' lease epoch). Jobs stored with no
      * owner, or by a master that has no row (stores from before masters had rows), count as such orphans.
      *
      * @return the jobs taken over, as stored after the move; empty if the claim lost (the failed master renewed

@@ -78,9 +78,12 @@ class TakeoverTest {
         }
 
         List<JobRow> move(String taker) {
+            long leaseEpoch = h.store.masterInfo().nextEpoch(); // as the store does: above every epoch before it
             try (Connection c = h.store.dataSource().getConnection();
-                    PreparedStatement s = c.prepareStatement("UPDATE job SET owner_master = ? WHERE finished_at IS NULL")) {
+                    PreparedStatement s = c.prepareStatement("UPDATE job SET owner_master = ?, lease_epoch = ? "
+                            + "WHERE finished_at IS NULL")) {
                 s.setString(1, taker);
+                s.setLong(2, leaseEpoch);
                 s.executeUpdate();
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
@@ -137,7 +140,8 @@ class TakeoverTest {
             assertThat(t.fromMasterId()).isEqualTo("m1");
             assertThat(t.toMasterId()).isEqualTo("m2");
             assertThat(t.toAddress()).isEqualTo("m2:7070");
-            assertThat(t.epoch()).isEqualTo(h.scheduler.epoch());
+            // the jobs' new lease epoch, above every epoch before it (the masters' own included)
+            assertThat(t.epoch()).isEqualTo(taken.get(0).leaseEpoch()).isGreaterThan(h.scheduler.epoch());
             assertThat(t.jobIds()).containsExactly(job.id());
         });
         assertThat(w.assignments()).isEmpty(); // held until the worker is back with what it runs
@@ -161,7 +165,7 @@ class TakeoverTest {
         assertThat(w.assignments()).extracting(a -> a.key().index()).doesNotContain(doneIndex)
                 .doesNotContainAnyElementsOf(held.stream().map(Messages.TaskKey::index).toList());
         assertThat(w.received.stream().flatMap(m -> m.jobs.stream())).allSatisfy(spec ->
-                assertThat(spec.leaseEpoch()).isEqualTo(h.scheduler.epoch()));
+                assertThat(spec.leaseEpoch()).isEqualTo(taken.get(0).leaseEpoch()));
         List<Long> squares = new ArrayList<>();
         for (long i = 0; i < 8; i++) {
             squares.add(i * i);

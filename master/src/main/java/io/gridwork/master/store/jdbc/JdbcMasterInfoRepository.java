@@ -20,11 +20,14 @@ public final class JdbcMasterInfoRepository implements MasterInfoRepository {
 
     @Override
     public long nextEpoch() {
-        return jdbc.inTransaction(c -> {
-            long epoch = read(c, "epoch", true).map(Long::parseLong).orElse(0L) + 1;
-            write(c, "epoch", Long.toString(epoch));
-            return epoch;
-        });
+        return jdbc.inTransaction(this::nextEpoch);
+    }
+
+    /** The same, inside a transaction the caller holds (the epoch's row stays locked until it ends). */
+    public long nextEpoch(Connection c) throws SQLException {
+        long epoch = read(c, "epoch", true).map(Long::parseLong).orElse(0L) + 1;
+        write(c, "epoch", Long.toString(epoch));
+        return epoch;
     }
 
     @Override

@@ -380,13 +380,17 @@ public final class JdbcMasterRepository implements MasterRepository, AutoCloseab
         if (candidates.isEmpty()) {
             return List.of();
         }
+        // every move raises the jobs' lease epoch above every epoch before it (a master's and a job's alike, from one
+        // sequence), so workers can tell the new owner's messages from the old one's whatever the masters' own epochs
+        long leaseEpoch = info instanceof JdbcMasterInfoRepository shared ? Math.max(takerEpoch, shared.nextEpoch(c))
+                : takerEpoch;
         List<String> moved = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("UPDATE job SET owner_master = ?, lease_epoch = ?, "
                 + "version = version + 1 WHERE id = ? AND owner_master IS NOT DISTINCT FROM ? AND state IN "
                 + JdbcJobRepository.UNFINISHED)) {
             for (String[] job : candidates) {
                 s.setString(1, taker);
-                s.setLong(2, takerEpoch);
+                s.setLong(2, leaseEpoch);
                 s.setString(3, job[0]);
                 s.setString(4, job[1]);
                 s.addBatch();
