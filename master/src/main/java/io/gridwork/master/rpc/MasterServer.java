@@ -89,6 +89,12 @@ public final class MasterServer implements AutoCloseable {
                     @Override
                     public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
                         String service = call.getMethodDescriptor().getServiceName();
+                        if (io.gridwork.api.v1.MasterServiceGrpc.SERVICE_NAME.equals(service)
+                                || io.grpc.health.v1.HealthGrpc.SERVICE_NAME.equals(service)) {
+                            // peer pings and health checks answer at once from the transport's thread (they never
+                            // block), so a master busy with workers' results is not taken for an unreachable one
+                            return Runnable::run;
+                        }
                         return io.gridwork.api.v1.ClientServiceGrpc.SERVICE_NAME.equals(service) ? executors.client()
                                 : executors.worker();
                     }
