@@ -135,6 +135,8 @@ public final class GridWorker implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<Long, RunningTask> held = new LinkedHashMap<>();
     private final Map<Long, TaskResult> unacked = new LinkedHashMap<>();
+    /** Assignments answered with the unacknowledged output of an earlier attempt of the same task. */
+    private long reusedResults;
     /** One link per master, by the address it dials. */
     private final Map<String, MasterLink> links = new LinkedHashMap<>();
     /** Who owns each job this worker has heard of, and the highest lease epoch seen for it. */
@@ -368,6 +370,16 @@ public final class GridWorker implements AutoCloseable {
     public int maxHeldTasks() {
         synchronized (lock) {
             return maxHeld;
+        }
+    }
+
+    /**
+     * New attempts answered with the unacknowledged output of an earlier attempt of the same task (whose master
+     * failed before storing it), instead of running the task again.
+     */
+    public long reusedResults() {
+        synchronized (lock) {
+            return reusedResults;
         }
     }
 
@@ -718,6 +730,9 @@ public final class GridWorker implements AutoCloseable {
                     continue; // held already (or ran already): never run twice
                 }
                 claim(link, jobId, 0, registerAgain);
+                if (answerFromEarlierAttempt(a, link)) {
+                    continue; // it ran here already, for a master that failed before it stored the output
+                }
                 RunningTask task = new RunningTask(a, cache.spec(jobId));
                 held.put(task.attemptId, task);
                 maxHeld = Math.max(maxHeld, held.size());
@@ -976,6 +991,40 @@ public final class GridWorker implements AutoCloseable {
     }
 
     // ================================================================================== tasks
+
+    /**
+     * A new attempt of a task this worker already ran to a successful output that no master acknowledged (its
+     * master failed before storing it, and the master that took the job over could not adopt the attempt): the
+     * output is sent again as this attempt's, instead of running the task a second time. Guarded by {@code lock}.
+     *
+     * @return whether the assignment was answered so
+     */
+    private boolean answerFromEarlierAttempt(TaskAssignment a, MasterLink link) {
+        String jobId = a.getRef().getJobId();
+        long index = a.getRef().getIndex();
+        Long earlier = null;
+        for (Map.Entry<Long, TaskResult> e : unacked.entrySet()) {
+            TaskRef ref = e.getValue().getRef();
+            if (ref.getIndex() == index && ref.getJobId().equals(jobId) && e.getValue().hasOutput()) {
+                earlier = e.getKey();
+                break;
+            }
+        }
+        if (earlier == null) {
+            return false;
+        }
+        TaskResult again = unacked.remove(earlier).toBuilder().setRef(a.getRef()).build();
+        unacked.put(a.getRef().getAttemptId(), again);
+        link.outbox.results.add(again);
+        reusedResults++;
+        log.atInfo().addKeyValue("job", jobId).addKeyValue("task", index).addKeyValue("worker", options.name())
+                .log("task ran here already (attempt {}, not acknowledged): its output answers attempt {}", earlier,
+                        a.getRef().getAttemptId());
+        if (!draining) {
+            rebalance(); // the credit the assignment used is free again
+        }
+        return true;
+    }
 
     private void finished(RunningTask task, TaskResult result) {
         synchronized (lock) {

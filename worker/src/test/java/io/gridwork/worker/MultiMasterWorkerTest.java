@@ -7,6 +7,7 @@ import io.gridwork.api.v1.MasterMessage;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.TaskAssignment;
 import io.gridwork.api.v1.TaskRef;
+import io.gridwork.api.v1.TaskResult;
 import io.gridwork.api.v1.Takeover;
 import io.gridwork.testing.TestJars;
 import java.nio.file.Path;
@@ -120,6 +121,35 @@ class MultiMasterWorkerTest {
         await().atMost(WAIT).until(() -> a.registrations.size() > again);
         assertThat(holds(a.registrations.get(a.registrations.size() - 1), ref)).isFalse();
         assertThat(worker.completedTasks()).isEqualTo(1);
+    }
+
+    @Test
+    void aTaskThatRanForAFailedMasterIsNotRunAgainWhenItsNewOwnerAssignsItAnew() throws Exception {
+        FakeMaster a = master("a", 1);
+        FakeMaster b = master("b", 2);
+        a.masters = List.of(a.endpoint(), b.endpoint());
+        b.masters = a.masters;
+        worker(1, a);
+        await().atMost(WAIT).until(() -> a.connected() && b.connected());
+        b.send(MasterMessage.newBuilder().setDemand(0).build());
+        a.ready("job-1", 1, 800);
+        await().atMost(WAIT).until(() -> worker.heldTasks() == 1);
+        TaskRef first = a.assigned.get(0).getRef();
+        a.close(); // the master dies before the task ends: its output is never acknowledged
+        await().atMost(WAIT).until(() -> worker.completedTasks() == 1 && worker.heldTasks() == 0);
+
+        // the master that took the job over could not adopt that attempt: it assigns the task anew
+        b.ready("job-1", 1, 800);
+        await().atMost(WAIT).until(() -> !b.results.isEmpty());
+        TaskResult result = b.results.get(0);
+        TaskRef again = b.assigned.get(0).getRef();
+        assertThat(again.getIndex()).isEqualTo(first.getIndex());
+        assertThat(again.getAttemptId()).isNotEqualTo(first.getAttemptId());
+        assertThat(result.getRef()).isEqualTo(again);
+        assertThat(b.results).as("one result, for the new attempt").hasSize(1);
+        assertThat(result.hasOutput()).isTrue();
+        assertThat(worker.completedTasks()).as("the task ran once").isEqualTo(1);
+        assertThat(worker.reusedResults()).isEqualTo(1);
     }
 
     @Test
