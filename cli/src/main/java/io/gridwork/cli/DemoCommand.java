@@ -171,6 +171,12 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private synchronized void stopWorkers() {
+        stopAll(processes);
+        processes.clear();
+    }
+
+    /** Asks every process to stop (SIGTERM), waits up to 10 s for each, then kills those still running. */
+    static void stopAll(List<Process> processes) {
         for (Process p : processes) {
             p.destroy();
         }
@@ -184,7 +190,6 @@ final class DemoCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }
-        processes.clear();
     }
 
     private static String lastLine(Path log) {

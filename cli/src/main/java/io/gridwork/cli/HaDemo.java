@@ -463,19 +463,7 @@ final class HaDemo {
         if (!cleaned.compareAndSet(false, true)) {
             return;
         }
-        for (Process p : processes) {
-            p.destroy();
-        }
-        for (Process p : processes) {
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
-        }
+        DemoCommand.stopAll(processes);
         EmbeddedPostgres pg = postgres;
         if (pg != null) {
             try {

@@ -17,7 +17,6 @@ import io.gridwork.api.v1.Schedule;
 import io.gridwork.api.v1.ScheduleRun;
 import io.gridwork.bench.jobs.TallyJob;
 import io.gridwork.bench.support.GridProcesses;
-import io.gridwork.bench.support.PostgresServer;
 import io.gridwork.client.GridException;
 import io.gridwork.client.ScheduleSubmission;
 import io.gridwork.e2e.ha.HaGrid.Master;
@@ -31,10 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Masters killed with {@code kill -9} on a shared PostgreSQL store (one embedded server for the class, a database of
@@ -43,24 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * failover. Each checks invariants, not timings: the exact result of every job, merges equal tasks, no finished task
  * run again, and what {@code grid masters} and the master events say happened.
  */
-class HaFailoverIT {
-
-    @TempDir
-    static Path dir;
-
-    static PostgresServer postgres;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = PostgresServer.start(dir.resolve("postgres"));
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+class HaFailoverIT extends OnePostgresPerClass {
 
     @Test
     void theStandbyTakesOverTheJobOfTheActiveMasterKilledMidJob() throws Exception {

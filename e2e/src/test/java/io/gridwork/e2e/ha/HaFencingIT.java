@@ -12,17 +12,13 @@ import io.gridwork.api.v1.MasterEvent;
 import io.gridwork.api.v1.MasterInfo;
 import io.gridwork.bench.support.DelayProxy;
 import io.gridwork.bench.support.GridProcesses;
-import io.gridwork.bench.support.PostgresServer;
 import io.gridwork.e2e.ha.HaGrid.Master;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The failures a failure detector must not get wrong, with real master and worker JVMs on a shared PostgreSQL store:
@@ -30,24 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lost and step down; and the link between two masters cut while both stay up, which is a link failure and must not
  * cause a takeover. Invariants, not timings: exact results, merges equal tasks, no finished task run again.
  */
-class HaFencingIT {
-
-    @TempDir
-    static Path dir;
-
-    static PostgresServer postgres;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = PostgresServer.start(dir.resolve("postgres"));
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+class HaFencingIT extends OnePostgresPerClass {
 
     @Test
     void aMasterPausedPastItsLeaseIsTakenOverAndWhenItWakesItStepsDownWithoutWriting() throws Exception {

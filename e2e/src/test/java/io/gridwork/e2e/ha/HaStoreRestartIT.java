@@ -10,7 +10,6 @@ import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.MasterEvent;
 import io.gridwork.api.v1.MasterInfo;
 import io.gridwork.bench.jobs.TallyJob;
-import io.gridwork.bench.support.PostgresServer;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.GridException;
 import io.gridwork.client.JobSubmission;
@@ -21,10 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shared store restarted under two active masters mid-job (a PostgreSQL server of its own for this class, stopped
@@ -32,24 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * work naming the store and running tasks keep running; when it is back every job ends with the exact result, and
  * nobody mistook the outage for a dead master.
  */
-class HaStoreRestartIT {
-
-    @TempDir
-    static Path dir;
-
-    static PostgresServer postgres;
-
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = PostgresServer.start(dir.resolve("postgres"));
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
-    }
+class HaStoreRestartIT extends OnePostgresPerClass {
 
     @Test
     void jobsEndExactlyAcrossARestartOfTheStore() throws Exception {
