@@ -188,6 +188,11 @@ final class HaDemo {
                         + (last.hasError() ? ": " + last.getError() : ""));
             }
             ListMastersResponse after = client.masters(20);
+            if (takeover == null) {
+                // the job was seen on its new master before the takeover's event was stored: read it now
+                takeover = after.getEventsList().stream().filter(e -> e.getType() == MasterEvent.Type.TAKEOVER
+                        && e.getMasterId().equals(ownerId)).reduce((a, b) -> b).orElse(null);
+            }
             String taker = takeover != null ? takeover.getByMasterId() : last.getMaster();
             String takerAddress = after.getMastersList().stream().filter(m -> m.getId().equals(taker))
                     .map(MasterInfo::getAddress).findFirst().orElse(last.getMasterAddress());
