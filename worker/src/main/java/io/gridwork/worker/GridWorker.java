@@ -851,6 +851,9 @@ public final class GridWorker implements AutoCloseable {
                         t.getEpoch(), lease.epoch);
                 continue;
             }
+            if (lease != null && lease.epoch == t.getEpoch() && lease.address.equals(target.address)) {
+                continue; // heard already (a master tells again every worker whose stream opens soon after)
+            }
             if (lease == null) {
                 leases.put(jobId, new Lease(t.getEpoch(), target.address));
             } else {

@@ -232,11 +232,17 @@ final class StatusBoard {
         };
         loop.post(() -> {
             if (jobs.active(id) == null) {
-                store.jobs().find(id).map(JobSnapshot::of).ifPresent(guarded);
-                return;
+                // not running here: as stored now; if it has not ended, the watcher stays, so that a job this master
+                // resumes a moment later (it took the job over) is followed from then on, to its end
+                Optional<JobSnapshot> stored = store.jobs().find(id).map(JobSnapshot::of);
+                stored.ifPresent(guarded);
+                if (stored.isEmpty() || stored.get().state().isTerminal()) {
+                    return;
+                }
+            } else {
+                guarded.accept(activeSnapshots.getOrDefault(id, current));
             }
             watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
-            guarded.accept(activeSnapshots.getOrDefault(id, current));
         });
         return () -> {
             stopped.set(true);

@@ -134,6 +134,9 @@ class TakeoverTest {
         w.connect(List.of());
         w.received.clear();
         List<JobRow> taken = masters.takeOver("m1", "m2", h.scheduler.epoch(), Duration.ofSeconds(2), true).orElseThrow();
+        // a client watching on the new owner just before it resumes the job is followed to the job's end
+        List<JobSnapshot> watched = new java.util.concurrent.CopyOnWriteArrayList<>();
+        h.scheduler.watch(job.id(), watched::add);
         assertThat(h.scheduler.takeOver("m1", "m2:7070", taken)).isEqualTo(1);
 
         assertThat(w.takeovers()).singleElement().satisfies(t -> {
@@ -162,6 +165,8 @@ class TakeoverTest {
             h.commit();
         }
         assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(watched).isNotEmpty();
+        assertThat(watched.get(watched.size() - 1).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(w.assignments()).extracting(a -> a.key().index()).doesNotContain(doneIndex)
                 .doesNotContainAnyElementsOf(held.stream().map(Messages.TaskKey::index).toList());
         assertThat(w.received.stream().flatMap(m -> m.jobs.stream())).allSatisfy(spec ->
