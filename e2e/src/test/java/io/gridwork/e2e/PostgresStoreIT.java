@@ -169,7 +169,7 @@ class PostgresStoreIT {
     @Order(3)
     void aMasterKilledAndRestartedOnTheSameStoreFinishesItsJob() throws Exception {
         // 60 tasks of 150 ms each on 2 one-slot workers: about 4.5 s, so the master dies mid-job
-        Path jar = TestJars.of(dir.resolve("jobs"), "chaos.jar", ChaosJob.class);
+        Path jar = TestJars.of(dir.resolve("jobs"), "chaos.jar", ChaosJob.class, io.gridwork.bench.jobs.TallyJob.class);
         GridProcesses.Result submitted = grid.run("submit", "--master", master, "--jar", jar.toString(), "--job",
                 ChaosJob.class.getName(), "--arg", "n=60", "--arg", "ms=150", "--no-speculation");
         assertThat(submitted.code()).as(submitted.err()).isZero();

@@ -284,6 +284,10 @@ final class MasterLink {
                 scheduleHeartbeats(Math.max(50, response.getHeartbeatIntervalMs()));
                 async.connect(s);
                 synchronized (lock) {
+                    // only now may the sender write: the call is started once connect returns (a message sent
+                    // between beforeStart and the call's start is refused with "Not started" and would be lost; a
+                    // lost hello leaves the stream open but unknown to the master)
+                    s.started = true;
                     lock.notifyAll();
                 }
                 log.atInfo().addKeyValue("worker", host.workerName())
@@ -401,6 +405,8 @@ final class MasterLink {
     private final class Stream implements ClientResponseObserver<WorkerMessage, MasterMessage> {
         private final CountDownLatch end = new CountDownLatch(1);
         private volatile ClientCallStreamObserver<WorkerMessage> requests;
+        /** Set (under the lock) once the call has started: the sender writes only to a started call. */
+        private boolean started;
         private volatile String cause = "closed";
 
         @Override
@@ -465,7 +471,7 @@ final class MasterLink {
             boolean complete;
             Stream s;
             synchronized (lock) {
-                while (!senderStopped && (stream == null || stream.requests == null || outbox.isEmpty())) {
+                while (!senderStopped && (stream == null || !stream.started || outbox.isEmpty())) {
                     try {
                         lock.wait(100);
                     } catch (InterruptedException e) {

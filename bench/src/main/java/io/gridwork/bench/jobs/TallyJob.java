@@ -19,9 +19,10 @@ import java.util.stream.Stream;
  * {@code count=<outputs merged> sum=<their sum>}, which equals {@link #expected(long)} only when every task's output
  * was merged exactly once. With {@code log=FILE} every task appends {@code start i attempt pid epochMillis} when it
  * starts and {@code done i attempt pid epochMillis} when it returns, so a test can tell a task that ran to its end
- * twice (a finished task run again) from one that was only started again.
+ * twice (a finished task run again) from one that was only started again. Subclasses may inject faults in
+ * {@link #beforeWork}.
  */
-public final class TallyJob extends GridJob<Long, Long, String> {
+public class TallyJob extends GridJob<Long, Long, String> {
 
     public TallyJob() {
         super(Codecs.LONG, Codecs.LONG, Codecs.STRING);
@@ -45,6 +46,7 @@ public final class TallyJob extends GridJob<Long, Long, String> {
     public Long execute(Long i, TaskContext context) throws Exception {
         String log = context.args().get("log", "");
         record(log, "start", i, context);
+        beforeWork(i, context);
         long ms = context.args().getLong("ms", 100);
         long end = System.nanoTime() + ms * 1_000_000L;
         while (System.nanoTime() < end) {
@@ -54,6 +56,11 @@ public final class TallyJob extends GridJob<Long, Long, String> {
         }
         record(log, "done", i, context);
         return i * i + 1;
+    }
+
+    /** Called when task {@code i} starts, after its start is recorded: a fault injected here shows in the log. */
+    protected void beforeWork(long i, TaskContext context) throws Exception {
+        // a tally has no faults
     }
 
     private static void record(String log, String what, long i, TaskContext context) {

@@ -108,15 +108,9 @@ class HaFailoverIT extends OnePostgresPerClass {
     @Test
     void ofTwoActiveMastersTheSurvivorFinishesTheJobsOfBoth() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("mutual"), postgres, "mutual")) {
-            Master a = g.startMaster("a");
-            Master b = g.define("b");
-            g.startWorker("w1", 2, a, b);
-            g.startWorker("w2", 2, a, b);
-            g.start(b);
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
-            g.awaitWorkers(a, 2);
-            g.awaitWorkers(b, 2);
+            Master[] ab = g.twoActiveMasters();
+            Master a = ab[0];
+            Master b = ab[1];
             Path logA = g.dir.resolve("a-tasks.log");
             Path logB = g.dir.resolve("b-tasks.log");
             String onA = g.submit(a, 50, 150, logA);
@@ -155,15 +149,9 @@ class HaFailoverIT extends OnePostgresPerClass {
     @Test
     void aScheduleFiringEverySecondStartsOneJobPerFireTimeAcrossAFailover() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("schedule"), postgres, "schedule")) {
-            Master a = g.startMaster("a");
-            Master b = g.define("b");
-            g.startWorker("w1", 2, a, b);
-            g.startWorker("w2", 2, a, b);
-            g.start(b);
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
-            g.awaitWorkers(a, 2);
-            g.awaitWorkers(b, 2);
+            Master[] ab = g.twoActiveMasters();
+            Master a = ab[0];
+            Master b = ab[1];
             Path log = g.dir.resolve("tasks.log");
             // created through a, with a jar uploaded to a only: b's firings take the jar from the shared store
             Schedule created = a.client.createSchedule(ScheduleSubmission.builder().name("every-second")

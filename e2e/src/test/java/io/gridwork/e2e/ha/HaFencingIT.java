@@ -31,15 +31,9 @@ class HaFencingIT extends OnePostgresPerClass {
     @Test
     void aMasterPausedPastItsLeaseIsTakenOverAndWhenItWakesItStepsDownWithoutWriting() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("paused"), postgres, "paused")) {
-            Master a = g.startMaster("a");
-            Master b = g.define("b");
-            g.startWorker("w1", 2, a, b);
-            g.startWorker("w2", 2, a, b);
-            g.start(b);
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
-            g.awaitWorkers(a, 2);
-            g.awaitWorkers(b, 2);
+            Master[] ab = g.twoActiveMasters();
+            Master a = ab[0];
+            Master b = ab[1];
             Path logA = g.dir.resolve("a-tasks.log");
             Path logB = g.dir.resolve("b-tasks.log");
             String onA = g.submit(a, 60, 150, logA);
@@ -99,8 +93,7 @@ class HaFencingIT extends OnePostgresPerClass {
                 String peerAddress = "127.0.0.1:" + proxy.port();
                 g.start(a);
                 g.start(b, "--advertise", peerAddress);
-                await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                        && state(b, a.id) == MasterInfo.State.ACTIVE);
+                HaGrid.awaitActive(a, b);
                 assertThat(info(a, b.id).orElseThrow().getAddress()).isEqualTo(peerAddress);
                 // workers after both masters are up: each links to b at its own port (a link is per master id, so
                 // the advertised address it then learns for b adds none)

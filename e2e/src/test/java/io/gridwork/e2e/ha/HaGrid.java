@@ -149,6 +149,28 @@ final class HaGrid implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The set-up most tests share: masters "a" and "b" both active on the store, and workers "w1" and "w2" (2 slots
+     * each) started before b so that they reach it once it is up, each seen ALIVE by both masters.
+     */
+    Master[] twoActiveMasters() throws Exception {
+        Master a = startMaster("a");
+        Master b = define("b");
+        startWorker("w1", 2, a, b);
+        startWorker("w2", 2, a, b);
+        start(b);
+        awaitActive(a, b);
+        awaitWorkers(a, 2);
+        awaitWorkers(b, 2);
+        return new Master[] {a, b};
+    }
+
+    /** Waits until each of the two masters sees the other ACTIVE. */
+    static void awaitActive(Master a, Master b) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
+                && state(b, a.id) == MasterInfo.State.ACTIVE);
+    }
+
     Master master(String name) {
         return masters.get(name);
     }

@@ -33,15 +33,9 @@ class HaStoreRestartIT extends OnePostgresPerClass {
     @Test
     void jobsEndExactlyAcrossARestartOfTheStore() throws Exception {
         try (HaGrid g = new HaGrid(dir.resolve("restart"), postgres, "restart")) {
-            Master a = g.startMaster("a");
-            Master b = g.define("b");
-            g.startWorker("w1", 2, a, b);
-            g.startWorker("w2", 2, a, b);
-            g.start(b);
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
-            g.awaitWorkers(a, 2);
-            g.awaitWorkers(b, 2);
+            Master[] ab = g.twoActiveMasters();
+            Master a = ab[0];
+            Master b = ab[1];
             Path logA = g.dir.resolve("a-tasks.log");
             Path logB = g.dir.resolve("b-tasks.log");
             // tasks of 800 ms: some are running when the store goes down
@@ -76,8 +70,7 @@ class HaStoreRestartIT extends OnePostgresPerClass {
             assertThat(HaGrid.self(b).orElseThrow().getId()).isEqualTo(b.id);
             assertThat(events(a)).noneMatch(e -> e.getType() == MasterEvent.Type.TAKEOVER
                     || e.getType() == MasterEvent.Type.STEPPED_DOWN);
-            await().atMost(Duration.ofSeconds(30)).until(() -> state(a, b.id) == MasterInfo.State.ACTIVE
-                    && state(b, a.id) == MasterInfo.State.ACTIVE);
+            HaGrid.awaitActive(a, b);
 
             // and new work is accepted again
             Path logAfter = g.dir.resolve("after-tasks.log");
