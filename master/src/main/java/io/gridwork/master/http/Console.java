@@ -69,7 +69,8 @@ public final class Console implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,40}");
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-    private static final int MAX_PAGE = 500;
+    /** The largest page of a list, as the gRPC API's (ClientServiceImpl.MAX_LIST_LIMIT); a limit of 0 is the default. */
+    static final int MAX_PAGE = 1000;
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
     private static final Map<String, String> TYPES = Map.of(
@@ -364,7 +365,7 @@ public final class Console implements AutoCloseable {
 
     /** The grid's masters and their recent events (takeovers with their durations), as {@code ListMasters} has them. */
     private JsonElement masters(Map<String, String> q) {
-        int events = intParam(q, "events", 50, 0, MAX_PAGE);
+        int events = intParam(q, "events", 50, 0, MAX_PAGE); // 0: no events, as ListMasters
         JsonObject o = new JsonObject();
         JsonArray list = new JsonArray();
         read.masters().forEach(m -> list.add(JsonViews.master(m)));
@@ -379,7 +380,7 @@ public final class Console implements AutoCloseable {
 
     private JsonElement workers(Map<String, String> q) {
         int offset = intParam(q, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = intParam(q, "limit", 100, 1, MAX_PAGE);
+        int limit = limitParam(q, 100);
         String state = q.get("state");
         WorkerState wanted = null;
         if (state != null && !state.isEmpty()) {
@@ -389,7 +390,7 @@ public final class Console implements AutoCloseable {
                 throw new HttpError(400, "state: unknown worker state " + state);
             }
         }
-        boolean departed = "true".equals(q.get("departed")) || (wanted != null && wanted.isDeparted());
+        boolean departed = boolParam(q, "departed", false) || (wanted != null && wanted.isDeparted());
         List<WorkerView> all = new ArrayList<>();
         for (WorkerView w : read.workers(departed)) {
             if (wanted == null || w.state() == wanted) {
@@ -425,7 +426,7 @@ public final class Console implements AutoCloseable {
     }
 
     private JsonElement jobs(Map<String, String> q, Principal who) {
-        int limit = intParam(q, "limit", 50, 1, MAX_PAGE);
+        int limit = limitParam(q, 50);
         Set<JobState> states = EnumSet.noneOf(JobState.class);
         String state = q.get("state");
         if (state != null && !state.isEmpty()) {
@@ -476,7 +477,10 @@ public final class Console implements AutoCloseable {
     private JsonElement tasks(String id, Map<String, String> q, Principal who) {
         visibleJob(id, who);
         long from = longParam(q, "from", 0);
-        int limit = intParam(q, "limit", 100, 1, MAX_PAGE);
+        if (from < 0) {
+            throw new HttpError(400, "from: must be a task index, 0 or more, not " + from);
+        }
+        int limit = limitParam(q, 100);
         TaskFilter filter = FILTERS.get(q.getOrDefault("filter", "all"));
         if (filter == null) {
             throw new HttpError(400, "filter: one of all, pending, succeeded, failed, cancelled, errors");
@@ -612,10 +616,27 @@ public final class Console implements AutoCloseable {
         return q;
     }
 
+    /** {@code limit}: from 0 to {@link #MAX_PAGE} as in the gRPC API, 0 (or none) for {@code def}. */
+    private static int limitParam(Map<String, String> q, int def) {
+        int limit = intParam(q, "limit", def, 0, MAX_PAGE);
+        return limit == 0 ? def : limit;
+    }
+
+    private static boolean boolParam(Map<String, String> q, String name, boolean def) {
+        String v = q.get(name);
+        if (v == null || v.isEmpty()) {
+            return def;
+        }
+        if (v.equals("true") || v.equals("false")) {
+            return v.equals("true");
+        }
+        throw new HttpError(400, name + ": true or false, not " + v);
+    }
+
     private static int intParam(Map<String, String> q, String name, int def, int min, int max) {
         long v = longParam(q, name, def);
         if (v < min || v > max) {
-            throw new HttpError(400, name + ": must be from " + min + " to " + max);
+            throw new HttpError(400, name + ": must be from " + min + " to " + max + ", got " + v);
         }
         return (int) v;
     }

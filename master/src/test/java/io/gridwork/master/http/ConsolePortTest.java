@@ -11,6 +11,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +34,7 @@ class ConsolePortTest {
     static GridMaster master;
     static HttpClient http;
     static String base;
+    static String job;
 
     @BeforeAll
     static void start() throws Exception {
@@ -36,6 +42,14 @@ class ConsolePortTest {
                 .dataDir(dir.resolve("m")).build());
         http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         base = "http://127.0.0.1:" + master.httpPort();
+        java.nio.file.Path jar = io.gridwork.testing.TestJars.of(dir.resolve("in"), "jobs.jar",
+                io.gridwork.master.testjobs.SquaresJob.class);
+        try (io.gridwork.client.GridClient client = io.gridwork.client.GridClient.builder()
+                .target("127.0.0.1:" + master.port()).insecure(true).build()) {
+            // it stays queued: no worker runs it
+            job = client.submit(io.gridwork.client.JobSubmission.builder().jar(jar)
+                    .jobClass(io.gridwork.master.testjobs.SquaresJob.class.getName()).arg("n", "3").build());
+        }
     }
 
     @AfterAll
@@ -80,6 +94,45 @@ class ConsolePortTest {
         assertThat(tooBig).startsWith("HTTP/1.1 431 ");
         // and the port goes on answering
         assertThat(call("GET", "/api/me", Duration.ofSeconds(5)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void listLimitsAreTheGrpcApisAndABadParameterIsA400NamingIt() throws Exception {
+        for (String path : List.of("/api/jobs?limit=1000", "/api/jobs?limit=0", "/api/jobs?limit=1",
+                "/api/workers?limit=1000&offset=0&departed=false", "/api/workers?departed=true",
+                "/api/masters?events=1000", "/api/masters?events=0", "/api/jobs/" + job + "/tasks?from=0&limit=1000")) {
+            assertThat(call("GET", path, Duration.ofSeconds(5)).statusCode()).as(path).isEqualTo(200);
+        }
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("/api/jobs?limit=1001", "limit: must be from 0 to 1000, got 1001");
+        bad.put("/api/jobs?limit=-1", "limit: must be from 0 to 1000, got -1");
+        bad.put("/api/workers?offset=-5", "offset: must be from 0");
+        bad.put("/api/workers?departed=maybe", "departed: true or false, not maybe");
+        bad.put("/api/masters?events=1001", "events: must be from 0 to 1000");
+        bad.put("/api/jobs/" + job + "/tasks?from=-1", "from: must be a task index, 0 or more, not -1");
+        bad.put("/api/jobs/" + job + "/tasks?from=x", "from: not a number: x");
+        bad.put("/api/jobs/" + job + "/tasks?limit=5000", "limit: must be from 0 to 1000");
+        bad.put("/api/jobs/" + job + "/result?format=pdf", "format: one of text");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            HttpResponse<String> r = call("GET", e.getKey(), Duration.ofSeconds(5));
+            assertThat(r.statusCode()).as(e.getKey()).isEqualTo(400);
+            assertThat(JsonParser.parseString(r.body()).getAsJsonObject().get("error").getAsString()).as(e.getKey())
+                    .startsWith(e.getValue());
+        }
+        // a page of one: the limit is applied, not only checked
+        JsonObject one = JsonParser.parseString(call("GET", "/api/jobs?limit=1", Duration.ofSeconds(5)).body()).getAsJsonObject();
+        assertThat(one.getAsJsonArray("jobs")).hasSize(1);
+    }
+
+    @Test
+    void zeroValuedFieldsOfAQueuedJobArePresent() throws Exception {
+        JsonObject body = JsonParser.parseString(call("GET", "/api/jobs/" + job, Duration.ofSeconds(5)).body()).getAsJsonObject();
+        JsonObject j = body.getAsJsonObject("job");
+        assertThat(j.getAsJsonObject("tasks").get("succeeded").getAsString()).isEqualTo("0");
+        assertThat(j.get("resultSize").getAsString()).isEqualTo("0");
+        assertThat(j.get("priority").getAsInt()).isZero();
+        assertThat(j.get("speculation").isJsonPrimitive()).isTrue();
+        assertThat(j.has("finishedAt")).isFalse();
     }
 
     @Test
