@@ -170,6 +170,14 @@ class DashboardIT {
             Files.createDirectories(target);
             Files.copy(shot, target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
 
+            // a worker's page says what it runs on in words and sizes for people, with no empty field
+            browser.get(dashboard + "#/workers/alpha");
+            String facts = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> browser.findElement(By.id("worker-facts")).getText(), t -> t.contains("incarnation"));
+            assertThat(facts).contains("site=lab-1").contains(" cores").containsPattern("\\d+\\.\\d [KMGT]iB memory")
+                    .contains("Java ").doesNotContain("memoryBytes").doesNotContain("· ·").doesNotStartWith("·")
+                    .doesNotEndWith("·");
+
             // a viewer sees no cancel button on the job page
             browser.get(dashboard + "#/jobs/" + job);
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
