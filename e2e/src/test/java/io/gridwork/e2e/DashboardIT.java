@@ -80,8 +80,9 @@ class DashboardIT {
         Path portFile = data.resolve("master.port");
         Path httpFile = data.resolve("http.port");
         Path credentials = data.resolve(Credentials.FILE_NAME);
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(httpFile) && !Files.readString(httpFile).isBlank()
-                && Files.exists(credentials));
+        // master.port is written last, once the master serves (http.port comes before it)
+        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
+                && Files.exists(httpFile) && !Files.readString(httpFile).isBlank() && Files.exists(credentials));
         master = "127.0.0.1:" + Files.readString(portFile).trim();
         dashboard = "https://127.0.0.1:" + Files.readString(httpFile).trim() + "/";
         grid.env("GRID_CREDENTIALS", credentials.toString());

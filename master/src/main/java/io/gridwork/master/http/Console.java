@@ -59,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * (cancel a job, drain or undrain a worker) and {@code /metrics} for Prometheus. Same credentials as the CLI: a
  * bearer token in the {@code Authorization} header, and the same {@link AccessPolicy}: a viewer may look, a submitter
  * may also cancel its own jobs, an admin may do everything. Served over HTTPS with the master's certificate (plain
- * HTTP on an insecure master), on Jetty with the limits of {@link HttpPort}: a slow or stalled client holds a socket,
- * never a thread, and a connection silent for 30 s is closed. Every list is summarised or paginated, so a grid of 1,000 workers and a job of
- * 1,000,000 tasks stay cheap to show. What it shows comes from the {@link ReadModel}; the two actions go to the
+ * HTTP on an insecure master), on Jetty with the limits of {@link HttpPort}: a slow or stalled client holds a
+ * socket, never a thread, and a connection silent for 30 s is closed. Every list is summarised or paginated, so a
+ * grid of 1,000 workers and a job of 1,000,000 tasks stay cheap to show. What it shows comes from the {@link ReadModel}; the two actions go to the
  * scheduler.
  */
 public final class Console implements AutoCloseable {
@@ -125,12 +125,6 @@ public final class Console implements AutoCloseable {
      */
     public static Console start(String bindHost, int port, KeyManager[] keyManagers, ReadModel read, Scheduler scheduler,
             TokenRegistry tokens, Audit audit, MasterMetrics metrics) throws IOException {
-        return start(bindHost, port, keyManagers, HttpPort.Limits.DEFAULT, read, scheduler, tokens, audit, metrics);
-    }
-
-    /** As {@link #start(String, int, KeyManager[], ReadModel, Scheduler, TokenRegistry, Audit, MasterMetrics)}, with other limits (tests). */
-    static Console start(String bindHost, int port, KeyManager[] keyManagers, HttpPort.Limits limits, ReadModel read,
-            Scheduler scheduler, TokenRegistry tokens, Audit audit, MasterMetrics metrics) throws IOException {
         SSLContext tls = null;
         if (keyManagers != null) {
             try {
@@ -140,8 +134,8 @@ public final class Console implements AutoCloseable {
                 throw new IOException("cannot set up TLS for the dashboard: " + e.getMessage(), e);
             }
         }
-        Console console = new Console(bindHost, port, tls, limits, read, scheduler, tokens, audit, metrics,
-                keyManagers == null);
+        Console console = new Console(bindHost, port, tls, HttpPort.Limits.DEFAULT, read, scheduler, tokens, audit,
+                metrics, keyManagers == null);
         HttpPort.start(console.server);
         console.sampler.scheduleWithFixedDelay(console::sample, 0, 2, TimeUnit.SECONDS);
         return console;
