@@ -73,6 +73,8 @@ final class Logging {
         context.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
         context.getLogger("org.flywaydb").setLevel(Level.WARN);
         context.getLogger("org.quartz").setLevel(Level.WARN);
+        // the HTTP ports' server: its start-up lines say nothing the master's own do not (bad requests are DEBUG)
+        context.getLogger("org.eclipse.jetty").setLevel(Level.WARN);
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.FINE);
     }
 }

@@ -115,6 +115,57 @@ class DistributionIT {
         }
     }
 
+    /** Every {@code bin/grid} command in the archive's README's code blocks, its continuation lines joined. */
+    static List<String> readmeCommands() throws IOException {
+        List<String> commands = new ArrayList<>();
+        boolean code = false;
+        StringBuilder pending = null;
+        for (String line : Files.readAllLines(home.resolve("README.md"))) {
+            if (line.startsWith("```")) {
+                code = !code;
+                continue;
+            }
+            if (!code) {
+                continue;
+            }
+            String text = line.replaceFirst("\\s+#.*$", "").strip();
+            if (pending != null) {
+                pending.append(' ').append(text);
+            } else if (text.startsWith("bin/grid ")) {
+                pending = new StringBuilder(text);
+            } else {
+                continue;
+            }
+            if (pending.toString().endsWith("\\")) {
+                pending.setLength(pending.length() - 1);
+            } else {
+                commands.add(pending.toString().replaceAll("\\s+", " ").strip());
+                pending = null;
+            }
+        }
+        return commands;
+    }
+
+    @Test
+    void everyCommandTheArchivesReadmeShowsExistsWithItsOptions() throws Exception {
+        List<String> commands = readmeCommands();
+        assertThat(commands).hasSizeGreaterThanOrEqualTo(5);
+        for (String command : commands) {
+            List<String> words = List.of(command.substring("bin/grid ".length()).split(" "));
+            List<String> path = words.stream().takeWhile(w -> w.matches("[a-z]+")).toList();
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            Result help = run(args.toArray(String[]::new));
+            assertThat(help.code()).as("%s: %s", command, help.err()).isZero();
+            for (String w : words) {
+                if (w.startsWith("--")) {
+                    assertThat(help.out()).as("%s: bin/grid %s --help", command, String.join(" ", path))
+                            .contains(w.replaceFirst("=.*$", ""));
+                }
+            }
+        }
+    }
+
     @Test
     void theArchiveHasTheLayoutAnOperatorExpects() throws IOException {
         Path grid = home.resolve("bin/grid");
@@ -123,6 +174,11 @@ class DistributionIT {
                 PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
         assertThat(home.resolve("examples/gridwork-examples.jar")).isRegularFile();
         assertThat(home.resolve("README.md")).isRegularFile();
+        // the archive's own README, not the source tree's: nothing there to build or run with ./grid
+        String readme = Files.readString(home.resolve("README.md"));
+        assertThat(readme).contains("bin/grid master").contains("bin/grid worker")
+                .contains("examples/gridwork-examples.jar").doesNotContain("./grid").doesNotContain("mvn ")
+                .doesNotContain("target/");
 
         List<String> jars;
         try (Stream<Path> lib = Files.list(home.resolve("lib"))) {

@@ -80,8 +80,9 @@ class DashboardIT {
         Path portFile = data.resolve("master.port");
         Path httpFile = data.resolve("http.port");
         Path credentials = data.resolve(Credentials.FILE_NAME);
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(httpFile) && !Files.readString(httpFile).isBlank()
-                && Files.exists(credentials));
+        // master.port is written last, once the master serves (http.port comes before it)
+        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
+                && Files.exists(httpFile) && !Files.readString(httpFile).isBlank() && Files.exists(credentials));
         master = "127.0.0.1:" + Files.readString(portFile).trim();
         dashboard = "https://127.0.0.1:" + Files.readString(httpFile).trim() + "/";
         grid.env("GRID_CREDENTIALS", credentials.toString());
@@ -169,6 +170,14 @@ class DashboardIT {
             Path target = GridProcesses.HOME.resolve("e2e/target");
             Files.createDirectories(target);
             Files.copy(shot, target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+
+            // a worker's page says what it runs on in words and sizes for people, with no empty field
+            browser.get(dashboard + "#/workers/alpha");
+            String facts = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> browser.findElement(By.id("worker-facts")).getText(), t -> t.contains("incarnation"));
+            assertThat(facts).contains("site=lab-1").contains(" cores").containsPattern("\\d+\\.\\d [KMGT]iB memory")
+                    .contains("Java ").doesNotContain("memoryBytes").doesNotContain("· ·").doesNotStartWith("·")
+                    .doesNotEndWith("·");
 
             // a viewer sees no cancel button on the job page
             browser.get(dashboard + "#/jobs/" + job);

@@ -191,6 +191,10 @@ public final class GridMaster implements AutoCloseable {
             String address = advertisedAddress(options, rpc.port());
             String host = address.substring(0, Math.max(0, address.lastIndexOf(':')));
             members.join(address, web == null ? "" : host + ":" + web.port());
+            if (web != null) {
+                // the address to open, not the one bound: 0.0.0.0 is no address for a browser
+                log.info("dashboard at {}://{}:{}/", web.scheme(), host, web.port());
+            }
             members.start();
             // written last: once it is there, the master serves, its credentials file is written and its dashboard up
             Files.writeString(dataDir.resolve(PORT_FILE), Integer.toString(rpc.port()) + "\n", StandardCharsets.UTF_8);

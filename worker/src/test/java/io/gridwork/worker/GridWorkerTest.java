@@ -97,6 +97,49 @@ class GridWorkerTest {
     }
 
     @Test
+    void aWorkersMetricsPortOutlastsStalledClientsAndAnswersWithHttpsStatuses() throws Exception {
+        GridWorker w = worker("w1", 1, 0, Duration.ofSeconds(5));
+        try (WorkerMetrics metrics = WorkerMetrics.start(w, "127.0.0.1", 0);
+                io.gridwork.testing.SlowClients slow = new io.gridwork.testing.SlowClients("127.0.0.1", metrics.port())) {
+            // the JDK's server stopped answering with one of these
+            slow.halfRequestLines(32).unfinishedHeads(16).tlsHellos(8).silent(8);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+            java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
+            for (int i = 0; i < 3; i++) {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(1)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).contains("gridwork_worker_slots{worker=\"w1\"} 1.0");
+            }
+            java.net.http.HttpResponse<String> head = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+            java.net.http.HttpResponse<String> post = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+            assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+            assertThat(io.gridwork.testing.SlowClients.rawExchange("127.0.0.1", metrics.port(),
+                    io.gridwork.testing.SlowClients.longUrl("/metrics", 1 << 20))).startsWith("HTTP/1.1 414 ");
+            assertThat(io.gridwork.testing.SlowClients.rawExchange("127.0.0.1", metrics.port(),
+                    io.gridwork.testing.SlowClients.bigHeader("/metrics", 2 << 20))).startsWith("HTTP/1.1 431 ");
+        }
+    }
+
+    @Test
+    void aWorkersMetricsPortClosesAConnectionThatStallsAfterItsIdleTimeout() throws Exception {
+        GridWorker w = worker("w1", 1, 0, Duration.ofSeconds(5));
+        try (WorkerMetrics metrics = WorkerMetrics.start(w, "127.0.0.1", 0,
+                new WorkerMetrics.Limits(Duration.ofMillis(300), 8 * 1024, 256));
+                io.gridwork.testing.SlowClients slow = new io.gridwork.testing.SlowClients("127.0.0.1", metrics.port())) {
+            slow.halfRequestLines(2).unfinishedHeads(2).silent(2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> slow.closedByServer() == 6);
+        }
+    }
+
+    @Test
     void aJobsCodeIsReusedByTheNextJobOfItsJar() throws Exception {
         GridWorker w = worker("w1", 2, 1, Duration.ofSeconds(5));
         String first = submit(2, 1);

@@ -5,10 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.master.core.CoreException;
 import io.gridwork.master.core.Scheduler;
@@ -32,10 +28,8 @@ import io.gridwork.master.security.Principal;
 import io.gridwork.master.security.TokenRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,13 +39,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +59,9 @@ import org.slf4j.LoggerFactory;
  * (cancel a job, drain or undrain a worker) and {@code /metrics} for Prometheus. Same credentials as the CLI: a
  * bearer token in the {@code Authorization} header, and the same {@link AccessPolicy}: a viewer may look, a submitter
  * may also cancel its own jobs, an admin may do everything. Served over HTTPS with the master's certificate (plain
- * HTTP on an insecure master). Every list is summarised or paginated, so a grid of 1,000 workers and a job of
- * 1,000,000 tasks stay cheap to show. What it shows comes from the {@link ReadModel}; the two actions go to the
+ * HTTP on an insecure master), on Jetty with the limits of {@link HttpPort}: a slow or stalled client holds a
+ * socket, never a thread, and a connection silent for 30 s is closed. Every list is summarised or paginated, so a
+ * grid of 1,000 workers and a job of 1,000,000 tasks stay cheap to show. What it shows comes from the {@link ReadModel}; the two actions go to the
  * scheduler.
  */
 public final class Console implements AutoCloseable {
@@ -69,7 +69,8 @@ public final class Console implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,40}");
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-    private static final int MAX_PAGE = 500;
+    /** The largest page of a list, as the gRPC API's (ClientServiceImpl.MAX_LIST_LIMIT); a limit of 0 is the default. */
+    static final int MAX_PAGE = 1000;
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
     private static final Map<String, String> TYPES = Map.of(
@@ -83,8 +84,8 @@ public final class Console implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
+    private final boolean tls;
     private final ScheduledExecutorService sampler;
     private final ReadModel read;
     private final Scheduler scheduler;
@@ -95,20 +96,24 @@ public final class Console implements AutoCloseable {
     private final Throughput throughput;
     private final Gson gson = new GsonBuilder().serializeNulls().create();
 
-    private Console(HttpServer server, ReadModel read, Scheduler scheduler, TokenRegistry tokens, Audit audit,
-            MasterMetrics metrics, boolean insecure) {
-        this.server = server;
+    private Console(String bindHost, int port, SSLContext tls, HttpPort.Limits limits, ReadModel read,
+            Scheduler scheduler, TokenRegistry tokens, Audit audit, MasterMetrics metrics, boolean insecure) {
         this.read = read;
         this.scheduler = scheduler;
         this.tokens = tokens;
         this.audit = audit;
         this.metrics = metrics;
         this.insecure = insecure;
-        this.executor = Executors.newFixedThreadPool(4, new NamedThreads("gridwork-http", true));
+        this.tls = tls != null;
         this.sampler = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-http-sampler", true));
         this.throughput = new Throughput(300);
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.server = HttpPort.create(bindHost, port, tls, limits, "gridwork-http", new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                Console.this.handle(request, response, callback);
+                return true;
+            }
+        });
     }
 
     /**
@@ -120,39 +125,35 @@ public final class Console implements AutoCloseable {
      */
     public static Console start(String bindHost, int port, KeyManager[] keyManagers, ReadModel read, Scheduler scheduler,
             TokenRegistry tokens, Audit audit, MasterMetrics metrics) throws IOException {
-        InetSocketAddress address = new InetSocketAddress(bindHost, port);
-        // without TCP_NODELAY a small answer waits for the client's delayed ACK: 40 ms a request
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-        HttpServer server;
-        if (keyManagers == null) {
-            server = HttpServer.create(address, 64);
-        } else {
-            HttpsServer https = HttpsServer.create(address, 64);
+        SSLContext tls = null;
+        if (keyManagers != null) {
             try {
-                SSLContext tls = SSLContext.getInstance("TLS");
+                tls = SSLContext.getInstance("TLS");
                 tls.init(keyManagers, null, null);
-                https.setHttpsConfigurator(new HttpsConfigurator(tls));
             } catch (java.security.GeneralSecurityException e) {
                 throw new IOException("cannot set up TLS for the dashboard: " + e.getMessage(), e);
             }
-            server = https;
         }
-        Console console = new Console(server, read, scheduler, tokens, audit, metrics, keyManagers == null);
-        server.start();
+        Console console = new Console(bindHost, port, tls, HttpPort.Limits.DEFAULT, read, scheduler, tokens, audit,
+                metrics, keyManagers == null);
+        HttpPort.start(console.server);
         console.sampler.scheduleWithFixedDelay(console::sample, 0, 2, TimeUnit.SECONDS);
-        log.info("dashboard at {}://{}:{}/", keyManagers == null ? "http" : "https", bindHost, console.port());
         return console;
     }
 
     public int port() {
-        return server.getAddress().getPort();
+        return HttpPort.port(server);
+    }
+
+    /** {@code https}, or {@code http} on an insecure master. */
+    public String scheme() {
+        return tls ? "https" : "http";
     }
 
     @Override
     public void close() {
         sampler.shutdownNow();
-        server.stop(0);
-        executor.shutdownNow();
+        HttpPort.stopQuietly(server);
     }
 
     private void sample() {
@@ -165,45 +166,76 @@ public final class Console implements AutoCloseable {
 
     // ================================================================================================ routing
 
-    private void handle(HttpExchange x) throws IOException {
-        try (x) {
-            String path = x.getRequestURI().getPath();
-            String method = x.getRequestMethod();
-            x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
-            x.getResponseHeaders().set("Cache-Control", "no-store");
-            try {
-                if (STATIC.containsKey(path) && method.equals("GET")) {
-                    serveStatic(x, STATIC.get(path));
-                    return;
-                }
-                if (path.equals("/metrics")) {
-                    requireGet(method);
-                    allow(caller(x), Action.READ_METRICS);
-                    send(x, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
-                    return;
-                }
-                if (!path.startsWith("/api/")) {
-                    throw new HttpError(404, "no page " + path);
-                }
+    /**
+     * Answers one request: runs it to the end on a thread of the server's pool (a request only gets there once
+     * Jetty has read it whole), then writes the answer, HEAD as GET without the body.
+     */
+    private void handle(Request request, Response response, Callback callback) {
+        Exchange x = new Exchange(request.getHeaders(), response.getHeaders());
+        String method = request.getMethod();
+        String path = request.getHttpURI().getDecodedPath();
+        x.headers.put("X-Content-Type-Options", "nosniff");
+        x.headers.put("Cache-Control", "no-store");
+        try {
+            // HEAD is GET without the body, wherever GET is allowed
+            String asked = method.equals("HEAD") ? "GET" : method;
+            if (STATIC.containsKey(path)) {
+                requireGet(asked);
+                serveStatic(x, STATIC.get(path));
+            } else if (path.equals("/metrics")) {
+                requireGet(asked);
+                allow(caller(x), Action.READ_METRICS);
+                x.send(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            } else if (!path.startsWith("/api/")) {
+                throw new HttpError(404, "no page " + path);
+            } else {
                 Principal who = caller(x);
                 List<String> parts = List.of(path.substring(5).split("/"));
-                Map<String, String> q = query(x.getRequestURI());
-                JsonElement body = route(x, method, parts, q, who);
+                Map<String, String> q = query(request.getHttpURI().getQuery());
+                JsonElement body = route(x, asked, parts, q, who);
                 if (body != null) {
                     sendJson(x, 200, body);
                 }
-            } catch (HttpError e) {
-                sendJson(x, e.status, error(e.getMessage()));
-            } catch (CoreException e) {
-                sendJson(x, status(e.kind()), error(e.getMessage()));
-            } catch (RuntimeException e) {
-                log.warn("dashboard request {} {} failed", method, path, e);
-                sendJson(x, 500, error("internal error: " + e));
             }
+        } catch (HttpError e) {
+            if (e.allow != null) {
+                x.headers.put("Allow", e.allow);
+            }
+            sendJson(x, e.status, error(e.getMessage()));
+        } catch (CoreException e) {
+            sendJson(x, status(e.kind()), error(e.getMessage()));
+        } catch (RuntimeException | IOException e) {
+            log.warn("dashboard request {} {} failed", method, path, e);
+            sendJson(x, 500, error("internal error: " + e));
+        }
+        response.setStatus(x.status);
+        x.headers.put("Content-Type", x.type);
+        x.headers.put("Content-Length", Integer.toString(x.body.length));
+        boolean head = method.equals("HEAD");
+        response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(x.body), callback);
+    }
+
+    /** A request's headers, and the answer being made to it (sent once the route has run). */
+    private static final class Exchange {
+        final HttpFields requestHeaders;
+        final HttpFields.Mutable headers;
+        int status = 500;
+        String type = "text/plain; charset=utf-8";
+        byte[] body = new byte[0];
+
+        Exchange(HttpFields requestHeaders, HttpFields.Mutable headers) {
+            this.requestHeaders = requestHeaders;
+            this.headers = headers;
+        }
+
+        void send(int status, String type, byte[] body) {
+            this.status = status;
+            this.type = type;
+            this.body = body;
         }
     }
 
-    private JsonElement route(HttpExchange x, String method, List<String> p, Map<String, String> q, Principal who)
+    private JsonElement route(Exchange x, String method, List<String> p, Map<String, String> q, Principal who)
             throws IOException {
         String head = p.get(0);
         if (p.size() == 1 && head.equals("me")) {
@@ -259,7 +291,7 @@ public final class Console implements AutoCloseable {
             if (p.size() == 3 && p.get(2).equals("result")) {
                 requireGet(method);
                 allow(who, Action.READ_RESULTS);
-                result(x, id, who);
+                result(x, id, q, who);
                 return null;
             }
             if (p.size() == 3 && p.get(2).equals("cancel")) {
@@ -327,7 +359,7 @@ public final class Console implements AutoCloseable {
 
     /** The grid's masters and their recent events (takeovers with their durations), as {@code ListMasters} has them. */
     private JsonElement masters(Map<String, String> q) {
-        int events = intParam(q, "events", 50, 0, MAX_PAGE);
+        int events = intParam(q, "events", 50, 0, MAX_PAGE); // 0: no events, as ListMasters
         JsonObject o = new JsonObject();
         JsonArray list = new JsonArray();
         read.masters().forEach(m -> list.add(JsonViews.master(m)));
@@ -342,7 +374,7 @@ public final class Console implements AutoCloseable {
 
     private JsonElement workers(Map<String, String> q) {
         int offset = intParam(q, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = intParam(q, "limit", 100, 1, MAX_PAGE);
+        int limit = limitParam(q, 100);
         String state = q.get("state");
         WorkerState wanted = null;
         if (state != null && !state.isEmpty()) {
@@ -352,7 +384,7 @@ public final class Console implements AutoCloseable {
                 throw new HttpError(400, "state: unknown worker state " + state);
             }
         }
-        boolean departed = "true".equals(q.get("departed")) || (wanted != null && wanted.isDeparted());
+        boolean departed = boolParam(q, "departed", false) || (wanted != null && wanted.isDeparted());
         List<WorkerView> all = new ArrayList<>();
         for (WorkerView w : read.workers(departed)) {
             if (wanted == null || w.state() == wanted) {
@@ -388,7 +420,7 @@ public final class Console implements AutoCloseable {
     }
 
     private JsonElement jobs(Map<String, String> q, Principal who) {
-        int limit = intParam(q, "limit", 50, 1, MAX_PAGE);
+        int limit = limitParam(q, 50);
         Set<JobState> states = EnumSet.noneOf(JobState.class);
         String state = q.get("state");
         if (state != null && !state.isEmpty()) {
@@ -439,7 +471,10 @@ public final class Console implements AutoCloseable {
     private JsonElement tasks(String id, Map<String, String> q, Principal who) {
         visibleJob(id, who);
         long from = longParam(q, "from", 0);
-        int limit = intParam(q, "limit", 100, 1, MAX_PAGE);
+        if (from < 0) {
+            throw new HttpError(400, "from: must be a task index, 0 or more, not " + from);
+        }
+        int limit = limitParam(q, 100);
         TaskFilter filter = FILTERS.get(q.getOrDefault("filter", "all"));
         if (filter == null) {
             throw new HttpError(400, "filter: one of all, pending, succeeded, failed, cancelled, errors");
@@ -453,12 +488,28 @@ public final class Console implements AutoCloseable {
         return o;
     }
 
-    private void result(HttpExchange x, String id, Principal who) throws IOException {
+    /**
+     * A succeeded job's result as {@code grid result} prints it: its text ({@code text/plain}) when the job's codec
+     * gives one, else its bytes with their media type. {@code ?format=raw} asks for the codec's bytes whatever they are
+     * ({@code 9592} is 8 bytes for a {@code long}); {@code X-Gridwork-Media-Type} always names the codec's media type.
+     */
+    private void result(Exchange x, String id, Map<String, String> q, Principal who) {
+        String format = q.getOrDefault("format", "text");
+        if (!format.equals("text") && !format.equals("raw")) {
+            throw new HttpError(400, "format: one of text (the result as grid result prints it) or raw (the codec's bytes), not "
+                    + format);
+        }
         visibleJob(id, who);
         ResultView r = read.result(id);
         String type = r.mediaType() == null ? "application/octet-stream" : r.mediaType();
-        x.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"" + id + ".result\"");
-        send(x, 200, type, r.bytes());
+        x.headers.put("X-Gridwork-Media-Type", type);
+        if (format.equals("text") && r.text() != null) {
+            String text = r.text().endsWith("\n") ? r.text() : r.text() + "\n";
+            x.send(200, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        x.headers.put("Content-Disposition", "attachment; filename=\"" + id + ".result\"");
+        x.send(200, type, r.bytes());
     }
 
     private JsonElement cancel(String id, Principal who) {
@@ -486,11 +537,11 @@ public final class Console implements AutoCloseable {
 
     // ================================================================================================ plumbing
 
-    private Principal caller(HttpExchange x) {
+    private Principal caller(Exchange x) {
         if (insecure) {
             return Principal.INSECURE;
         }
-        String header = x.getRequestHeaders().getFirst("Authorization");
+        String header = x.requestHeaders.get("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new HttpError(401, "missing credential: send the header Authorization: Bearer TOKEN "
                     + "(a viewer token is enough to look: grid token create --role viewer)");
@@ -511,39 +562,30 @@ public final class Console implements AutoCloseable {
         return o;
     }
 
-    private void sendJson(HttpExchange x, int status, JsonElement body) throws IOException {
-        send(x, status, "application/json; charset=utf-8", gson.toJson(body).getBytes(StandardCharsets.UTF_8));
+    private void sendJson(Exchange x, int status, JsonElement body) {
+        x.send(status, "application/json; charset=utf-8", gson.toJson(body).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange x, int status, String type, byte[] body) throws IOException {
-        x.getResponseHeaders().set("Content-Type", type);
-        x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        if (body.length > 0) {
-            try (OutputStream out = x.getResponseBody()) {
-                out.write(body);
-            }
-        }
-    }
-
-    private void serveStatic(HttpExchange x, String file) throws IOException {
+    private void serveStatic(Exchange x, String file) throws IOException {
         try (InputStream in = Console.class.getResourceAsStream("dashboard/" + file)) {
             if (in == null) {
                 throw new HttpError(404, "no page " + file);
             }
-            x.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
-            send(x, 200, TYPES.get(file.substring(file.lastIndexOf('.') + 1)), in.readAllBytes());
+            x.headers.put("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+            x.send(200, TYPES.get(file.substring(file.lastIndexOf('.') + 1)), in.readAllBytes());
         }
     }
 
+    /** Refuses with 405 and {@code Allow: GET, HEAD} unless {@code method} is GET (HEAD is taken for GET). */
     private static void requireGet(String method) {
         if (!method.equals("GET")) {
-            throw new HttpError(405, "use GET");
+            throw new HttpError(405, "use GET", "GET, HEAD");
         }
     }
 
     private static void requirePost(String method) {
         if (!method.equals("POST")) {
-            throw new HttpError(405, "use POST");
+            throw new HttpError(405, "use POST", "POST");
         }
     }
 
@@ -554,9 +596,8 @@ public final class Console implements AutoCloseable {
         return value;
     }
 
-    private static Map<String, String> query(URI uri) {
+    private static Map<String, String> query(String raw) {
         Map<String, String> q = new HashMap<>();
-        String raw = uri.getRawQuery();
         if (raw == null || raw.isEmpty()) {
             return q;
         }
@@ -569,10 +610,27 @@ public final class Console implements AutoCloseable {
         return q;
     }
 
+    /** {@code limit}: from 0 to {@link #MAX_PAGE} as in the gRPC API, 0 (or none) for {@code def}. */
+    private static int limitParam(Map<String, String> q, int def) {
+        int limit = intParam(q, "limit", def, 0, MAX_PAGE);
+        return limit == 0 ? def : limit;
+    }
+
+    private static boolean boolParam(Map<String, String> q, String name, boolean def) {
+        String v = q.get(name);
+        if (v == null || v.isEmpty()) {
+            return def;
+        }
+        if (v.equals("true") || v.equals("false")) {
+            return v.equals("true");
+        }
+        throw new HttpError(400, name + ": true or false, not " + v);
+    }
+
     private static int intParam(Map<String, String> q, String name, int def, int min, int max) {
         long v = longParam(q, name, def);
         if (v < min || v > max) {
-            throw new HttpError(400, name + ": must be from " + min + " to " + max);
+            throw new HttpError(400, name + ": must be from " + min + " to " + max + ", got " + v);
         }
         return (int) v;
     }
@@ -603,10 +661,17 @@ public final class Console implements AutoCloseable {
     /** An HTTP error with the status it is sent with. */
     static final class HttpError extends RuntimeException {
         final int status;
+        /** The methods allowed, for the {@code Allow} header of a 405; null otherwise. */
+        final String allow;
 
         HttpError(int status, String message) {
+            this(status, message, null);
+        }
+
+        HttpError(int status, String message, String allow) {
             super(message);
             this.status = status;
+            this.allow = allow;
         }
     }
 }

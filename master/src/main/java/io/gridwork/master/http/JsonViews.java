@@ -14,9 +14,13 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * The read model as the dashboard's JSON. Jobs, workers and events keep the shape clients know from the gRPC API's
- * JSON form (lowerCamelCase names, 64-bit numbers as strings, timestamps in RFC 3339, fields at their default left
- * out), so scripts can read either; app.js reads exactly this.
+ * The read model as the dashboard's JSON. Jobs, workers, worker events (the overview's and a worker's history alike)
+ * and masters are printed exactly as protobuf's JSON printer prints the gRPC API's messages with
+ * {@code alwaysPrintFieldsWithNoPresence} (what {@code grid ... --output json} prints), so scripts can read either:
+ * lowerCamelCase names, 64-bit integers ({@code incarnation}, {@code completed}, task counts) as strings, 32-bit ones as
+ * numbers, timestamps in RFC 3339, and every field present, at zero, {@code ""}, {@code false} or {@code {}} when it has
+ * no other value. Only fields that can be unset are left out when they are: a timestamp not reached yet
+ * ({@code startedAt} of a queued job) and a job's {@code result} and {@code error}. app.js reads exactly this.
  */
 final class JsonViews {
 
@@ -41,12 +45,8 @@ final class JsonViews {
         int64(tasks, "rejected", c.rejected());
         int64(tasks, "speculated", c.speculated());
         o.add("tasks", tasks);
-        if (j.result() != null) {
-            o.addProperty("result", j.result());
-        }
-        if (j.error() != null) {
-            o.addProperty("error", j.error());
-        }
+        optional(o, "result", j.result());
+        optional(o, "error", j.error());
         string(o, "resultMediaType", j.resultMediaType());
         int64(o, "resultSize", j.resultSize());
         timestamp(o, "submittedAt", j.submittedAt());
@@ -92,9 +92,7 @@ final class JsonViews {
         string(platform, "gridworkVersion", p.gridworkVersion());
         o.add("platform", platform);
         int32(o, "prefetch", w.prefetch());
-        if (Double.doubleToRawLongBits(w.speed()) != 0) {
-            o.addProperty("speed", w.speed());
-        }
+        o.addProperty("speed", w.speed());
         bool(o, "drainRequested", w.drainRequested());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
         return o;
@@ -142,14 +140,9 @@ final class JsonViews {
         return o;
     }
 
-    /** An event of one worker's history. */
+    /** An event of one worker's history: the same shape as the grid's recent events ({@link #event}). */
     static JsonObject history(WorkerEventView e) {
-        JsonObject h = new JsonObject();
-        h.addProperty("type", e.type().name());
-        h.addProperty("reason", e.reason());
-        h.addProperty("incarnation", e.incarnation());
-        h.addProperty("at", e.at().toString());
-        return h;
+        return event(e);
     }
 
     static JsonObject running(RunningAttemptView a) {
@@ -199,41 +192,41 @@ final class JsonViews {
         return o;
     }
 
-    // -------------------------------------------------- the gRPC API's JSON form: a field at its default is left out
+    // ------------------------------- the gRPC API's JSON form: every field is there, at its zero value if need be
 
     private static void string(JsonObject o, String name, String value) {
-        if (value != null && !value.isEmpty()) {
+        o.addProperty(name, value == null ? "" : value);
+    }
+
+    /** A field with presence ({@code optional string}): left out when it has no value. */
+    private static void optional(JsonObject o, String name, String value) {
+        if (value != null) {
             o.addProperty(name, value);
         }
     }
 
     private static void int64(JsonObject o, String name, long value) {
-        if (value != 0) {
-            o.addProperty(name, Long.toString(value));
-        }
+        o.addProperty(name, Long.toString(value));
     }
 
     private static void int32(JsonObject o, String name, int value) {
-        if (value != 0) {
-            o.addProperty(name, value);
-        }
+        o.addProperty(name, value);
     }
 
     private static void bool(JsonObject o, String name, boolean value) {
-        if (value) {
-            o.addProperty(name, true);
-        }
+        o.addProperty(name, value);
     }
 
     private static void map(JsonObject o, String name, Map<String, String> value) {
-        if (!value.isEmpty()) {
-            JsonObject m = new JsonObject();
-            value.forEach(m::addProperty);
-            o.add(name, m);
-        }
+        JsonObject m = new JsonObject();
+        value.forEach(m::addProperty);
+        o.add(name, m);
     }
 
-    /** RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as the gRPC API's JSON form writes a timestamp. */
+    /**
+     * RFC 3339 in UTC with 0, 3, 6 or 9 fractional digits, as the gRPC API's JSON form writes a timestamp; left out
+     * when unset (a message field has presence).
+     */
     private static void timestamp(JsonObject o, String name, Instant value) {
         if (value != null) {
             o.addProperty(name, value.toString());

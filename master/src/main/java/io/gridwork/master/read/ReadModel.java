@@ -168,7 +168,7 @@ public final class ReadModel {
     /** A succeeded job's result (the core refuses with NOT_FOUND or FAILED_PRECONDITION otherwise). */
     public ResultView result(String jobId) {
         ResultData r = scheduler.result(jobId);
-        return new ResultView(r.jobId(), r.bytes(), r.mediaType());
+        return new ResultView(r.jobId(), r.bytes(), r.mediaType(), r.text());
     }
 
     private List<TaskLine> lines(List<TaskView> tasks) {

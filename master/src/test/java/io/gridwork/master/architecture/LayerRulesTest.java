@@ -95,14 +95,14 @@ class LayerRulesTest {
     void theCoreKnowsNeitherGrpcNorQuartzNorHttp() {
         noClasses().that().resideInAPackage(CORE)
                 .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "org.quartz..", "io.gridwork.api.v1..",
-                        "com.sun.net.httpserver..")
+                        "com.sun.net.httpserver..", "org.eclipse.jetty..")
                 .check(classes);
     }
 
     @Test
     void onlyTheWebConsoleServesHttp() {
         noClasses().that().resideOutsideOfPackage(HTTP)
-                .should().dependOnClassesThat().resideInAnyPackage("com.sun.net.httpserver..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.sun.net.httpserver..", "org.eclipse.jetty..")
                 .check(classes);
     }
 

@@ -53,6 +53,7 @@ class ConsoleAccessTest {
     static String alicesJob;
     static GridClient alicesClient;
     static Path jar;
+    static SSLContext tls;
 
     /** A caller of the matrix: its token, and who the policy takes it for (null: no credential at all). */
     record Caller(String name, String token, Principal principal) {}
@@ -85,7 +86,7 @@ class ConsoleAccessTest {
         CALLERS.add(new Caller("viewer", viewer, new Principal(Principal.Kind.TOKEN, Role.VIEWER, "val")));
         CALLERS.add(new Caller("join token", join, new Principal(Principal.Kind.JOIN_TOKEN, Role.WORKER, "joiners")));
         CALLERS.add(new Caller("nobody", null, null));
-        SSLContext tls = SSLContext.getInstance("TLS");
+        tls = SSLContext.getInstance("TLS");
         tls.init(null, new TrustManager[] {GridTrust.master(ca)}, null);
         http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
         base = "https://127.0.0.1:" + master.httpPort();
@@ -160,6 +161,22 @@ class ConsoleAccessTest {
                 .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("gridwork_masters{state=\"ACTIVE\"} 1.0")
                 .contains("gridwork_masters{state=\"DEAD\"} 0.0");
+    }
+
+    @Test
+    void stalledConnectionsDoNotKeepTheTlsPortFromAnswering() throws Exception {
+        String viewer = CALLERS.stream().filter(c -> c.name().equals("viewer")).findFirst().orElseThrow().token();
+        try (io.gridwork.testing.SlowClients slow = new io.gridwork.testing.SlowClients("127.0.0.1", master.httpPort())) {
+            // handshakes never begun, plain HTTP sent to the TLS port, requests stalled after the handshake
+            slow.silent(16).halfRequestLines(8).halfRequestLinesOverTls(16, tls);
+            HttpClient fresh = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(1)).build();
+            for (String path : List.of("/api/overview", "/metrics")) {
+                HttpResponse<String> r = fresh.send(HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer " + viewer).timeout(Duration.ofSeconds(1)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(path).isEqualTo(200);
+            }
+        }
     }
 
     @Test

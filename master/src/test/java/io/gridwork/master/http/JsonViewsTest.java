@@ -25,8 +25,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The dashboard's JSON for jobs, workers and events, now mapped from the read model, is byte for byte what it was when
- * it was the protocol messages printed by protobuf's JSON printer (app.js and scripts read it).
+ * The dashboard's JSON for jobs, workers and events, mapped from the read model, is byte for byte what protobuf's JSON
+ * printer makes of the protocol messages with every field that has no presence printed (app.js and scripts read it,
+ * and {@code --output json} prints the same): zero values are there, 64-bit integers are strings everywhere.
  */
 class JsonViewsTest {
 
@@ -81,10 +82,36 @@ class JsonViewsTest {
                 new WorkerEvent(0, "w-2", "beta", WorkerEventType.LEFT, "", 0, SECONDS))) {
             WorkerEventView view = new WorkerEventView(e.seq(), e.workerId(), e.name(), e.type(), e.reason(), e.incarnation(), e.at());
             assertThat(GSON.toJson(JsonViews.event(view))).isEqualTo(GSON.toJson(printed(ProtoViews.event(e))));
+            // a worker's history has the same events in the same shape: incarnation is a string in both
+            assertThat(GSON.toJson(JsonViews.history(view))).isEqualTo(GSON.toJson(printed(ProtoViews.event(e))));
+            assertThat(JsonViews.history(view).get("incarnation").getAsJsonPrimitive().isString()).isTrue();
         }
     }
 
+    @Test
+    void zeroValuedFieldsArePresentAndUnsetOnesAreNot() {
+        JobSnapshot queued = new JobSnapshot("job-0", JobState.QUEUED, "", "x.Noop", Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                false, 0, 0, SECONDS, null, null, null, null, null, 0, "", null, 0, 0, false, null, null, null);
+        JsonObject job = JsonViews.job(JobView.of(queued));
+        assertThat(job.getAsJsonObject("tasks").get("failed").getAsString()).isEqualTo("0");
+        assertThat(job.get("resultSize").getAsString()).isEqualTo("0");
+        assertThat(job.get("priority").getAsInt()).isZero();
+        assertThat(job.get("speculation").getAsBoolean()).isFalse();
+        assertThat(job.get("owner").getAsString()).isEmpty();
+        assertThat(job.getAsJsonObject("args").size()).isZero();
+        assertThat(job.has("startedAt")).isFalse();
+        assertThat(job.has("result")).isFalse();
+        WorkerSnapshot idle = new WorkerSnapshot("w-0", "idle", WorkerState.ALIVE, 1, 0, Map.of(), 0, 0, 0, "", 0, null,
+                null, Map.of(), 0.0, false);
+        JsonObject worker = JsonViews.worker(WorkerView.of(idle, NANOS));
+        assertThat(worker.get("completed").getAsString()).isEqualTo("0");
+        assertThat(worker.get("incarnation").getAsString()).isEqualTo("0");
+        assertThat(worker.get("speed").getAsDouble()).isZero();
+        assertThat(worker.get("drainRequested").getAsBoolean()).isFalse();
+    }
+
     private static JsonObject printed(MessageOrBuilder m) throws Exception {
-        return JsonParser.parseString(JsonFormat.printer().omittingInsignificantWhitespace().print(m)).getAsJsonObject();
+        return JsonParser.parseString(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().omittingInsignificantWhitespace()
+                .print(m)).getAsJsonObject();
     }
 }

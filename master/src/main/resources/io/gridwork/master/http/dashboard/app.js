@@ -239,6 +239,25 @@ async function download(id) {
   a.click();
 }
 
+/** A size in bytes for people: 25276063744 is 23.5 GiB. */
+function size(bytes) {
+  let n = Number(bytes || 0), i = 0;
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return (i === 0 ? n : n.toFixed(1)) + ' ' + units[i];
+}
+
+/** What a worker is and runs on, leaving out what it did not say. */
+function workerFacts(w) {
+  const p = w.platform || {};
+  const labels = Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', ');
+  return [w.address, 'incarnation ' + w.incarnation, labels,
+    [p.os, p.arch].filter(Boolean).join(' '), p.javaVersion ? 'Java ' + p.javaVersion : '',
+    Number(p.cores || 0) ? p.cores + (Number(p.cores) === 1 ? ' core' : ' cores') : '',
+    Number(p.memoryBytes || 0) ? size(p.memoryBytes) + ' memory' : '',
+    p.gridworkVersion ? 'Gridwork ' + p.gridworkVersion : ''].filter(Boolean);
+}
+
 async function workerPage(name) {
   const d = await api('workers/' + encodeURIComponent(name));
   const w = d.worker;
@@ -252,9 +271,7 @@ async function workerPage(name) {
       <div class="card"><div class="n">${Number(w.failed || 0).toLocaleString()}</div>tasks failed</div>
       <div class="card"><div class="n">${esc(ago(w.heartbeatAgeMs))}</div>since last heartbeat</div>
     </div>
-    <p class="muted">${esc(w.address || '')} · incarnation ${esc(w.incarnation)} ·
-      ${esc(Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', '))} ·
-      ${esc(Object.entries(w.platform || {}).map(([k, v]) => k + '=' + v).join(', '))}</p>
+    <p class="muted" id="worker-facts">${workerFacts(w).map(esc).join(' · ')}</p>
     <h2>Running now</h2><table><tr><th>Job</th><th>Task</th><th>Attempt</th><th>Started</th></tr>
       ${d.running.length ? d.running.map((r) => `<tr><td><a href="#/jobs/${esc(r.jobId)}">${esc(r.jobId)}</a> ${esc(r.jobClass)}</td>
         <td>${r.task}</td><td>${r.attempt}${r.speculative ? ' (speculative)' : ''}</td><td>${since(r.startedAt)}</td></tr>`).join('')
