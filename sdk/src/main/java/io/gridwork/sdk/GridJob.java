@@ -1,6 +1,7 @@
 package io.gridwork.sdk;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -76,6 +77,23 @@ public abstract class GridJob<I, O, R> {
 
     /** Runs on the master: the job's result from the task outputs, given in task order. */
     public abstract R merge(Stream<O> outputs, JobArgs args) throws Exception;
+
+    /**
+     * The names of the arguments this job accepts ({@code --arg NAME=VALUE}). When the set is not empty, the master
+     * refuses a submission with any other argument ({@code INVALID_ARGUMENT} naming it, with the closest declared
+     * name as a suggestion), so that a misspelled {@code --arg sample=1e6} is not silently ignored. The default, an
+     * empty set, means "not declared": every argument is passed to the job as given.
+     *
+     * <pre>{@code
+     * @Override
+     * public Set<String> arguments() {
+     *     return Set.of("samples", "tasks");
+     * }
+     * }</pre>
+     */
+    public Set<String> arguments() {
+        return Set.of();
+    }
 
     /** Settings this job chooses for itself; the default chooses nothing. */
     public JobOptions options(JobArgs args) {
