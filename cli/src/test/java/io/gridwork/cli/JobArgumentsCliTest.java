@@ -107,6 +107,22 @@ class JobArgumentsCliTest {
     }
 
     @Test
+    void aMisspelledOptionOrCommandSuggestsTheRightOne() {
+        LocalGrid.Run option = LocalGrid.run("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(), "--wiat");
+        assertThat(option.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(option.err().trim()).isEqualTo("grid submit: Unknown option: '--wiat'; did you mean --wait?"
+                + " (see 'grid submit --help')");
+
+        LocalGrid.Run command = LocalGrid.run("sumbit", "--jar", jar.toString());
+        assertThat(command.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(command.err()).contains("did you mean submit?");
+
+        LocalGrid.Run farOff = LocalGrid.run("submit", "--jar", jar.toString(), "--job", "x", "--frobnicate");
+        assertThat(farOff.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(farOff.err()).doesNotContain("did you mean");
+    }
+
+    @Test
     void theWorkerReportsTheVersionGridVersionPrints() {
         LocalGrid.Run version = LocalGrid.run("--version");
         assertThat(version.code()).isZero();
