@@ -15,15 +15,26 @@ import java.util.stream.Stream;
  *         super(Codecs.LONG, Codecs.LONG, Codecs.LONG);
  *     }
  *
- *     // on the master: the job's arguments -> the task inputs, produced lazily
+ *     // the --arg names it takes: any other is refused at submission
+ *     public Set<String> arguments() {
+ *         return Set.of("n", "chunk");
+ *     }
+ *
+ *     // on the master: the job's arguments -> the task inputs (here the first number of each chunk), lazily
  *     public Stream<Long> split(JobArgs args) {
  *         long n = args.getLong("n");
- *         return LongStream.range(0, n).boxed();
+ *         long chunk = args.getLong("chunk", 100_000);
+ *         return LongStream.iterate(0, from -> from < n, from -> from + chunk).boxed();
  *     }
  *
  *     // on a worker: one input -> one output
- *     public Long execute(Long x, TaskContext context) {
- *         return x * x;
+ *     public Long execute(Long from, TaskContext context) {
+ *         long to = Math.min(context.args().getLong("n"), from + context.args().getLong("chunk", 100_000));
+ *         long sum = 0;
+ *         for (long x = from; x < to; x++) {
+ *             sum += x * x;
+ *         }
+ *         return sum;
  *     }
  *
  *     // on the master: the outputs, in task order -> the job's result
