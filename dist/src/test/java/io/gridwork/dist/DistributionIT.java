@@ -209,7 +209,8 @@ class DistributionIT {
         Result misspelled = run("submit", "--insecure", "--master", address, "--jar", jobJar.toString(),
                 "--job", "com.example.SquareSumJob", "--arg", "n=10", "--arg", "chunks=5");
         assertThat(misspelled.code()).isEqualTo(2);
-        assertThat(misspelled.err().trim()).isEqualTo("grid submit: args: unknown argument 'chunks' for"
+        List<String> errLines = misspelled.err().lines().toList(); // after the --insecure warning
+        assertThat(errLines.get(errLines.size() - 1)).isEqualTo("grid submit: args: unknown argument 'chunks' for"
                 + " com.example.SquareSumJob (did you mean 'chunk'?); it takes chunk, n");
 
         Result jobs = run("jobs");

@@ -137,6 +137,12 @@ class EndToEndIT {
         assertThat(badValue.code()).isEqualTo(2);
         assertThat(badValue.err().trim()).isEqualTo("grid submit: args: argument 'limit' must be an integer, got 'lots'");
 
+        GridProcesses.Result misspelled = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
+                "--job", "io.gridwork.examples.PiJob", "--arg", "sample=1e6", "--wait");
+        assertThat(misspelled.code()).isEqualTo(2);
+        assertThat(misspelled.err().trim()).isEqualTo("grid submit: args: unknown argument 'sample' for"
+                + " io.gridwork.examples.PiJob (did you mean 'samples'?); it takes samples, tasks");
+
         assertThat(jobCount()).isEqualTo(jobsBefore);
         assertThat(jarFiles()).isLessThanOrEqualTo(Math.max(jarsBefore, 1));
         assertThat(Files.list(data.resolve("jars")).filter(p -> p.toString().endsWith(".tmp")).count()).isZero();
