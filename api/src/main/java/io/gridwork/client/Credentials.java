@@ -19,8 +19,9 @@ import java.util.Properties;
 
 /**
  * A credentials file: where the master is, a token, the master's CA and, for workers on the master's machine, a
- * join token. The master writes one with an admin token into its data directory when it first starts; client
- * commands read it with {@code --credentials FILE}, or by default from {@code ~/.gridwork/master/credentials}.
+ * join token. The master writes one with an admin token into its data directory when it first starts. A client
+ * given no credentials, the {@code grid} commands and {@link GridClient#connect} alike, uses the file
+ * {@link #findDefaultFile} finds: {@code $GRID_CREDENTIALS}, else {@code ~/.gridwork/master/credentials}.
  *
  * <pre>{@code
  * Credentials creds = Credentials.read(Path.of("/var/lib/gridwork/credentials"));
@@ -44,9 +45,27 @@ public final class Credentials {
         this.joinToken = joinToken;
     }
 
+    /** The environment variable that names a credentials file to use instead of the default one. */
+    public static final String FILE_ENV = "GRID_CREDENTIALS";
+
     /** {@code ~/.gridwork/master/credentials}: written by a master that uses the default data directory. */
     public static Path defaultFile() {
         return Path.of(System.getProperty("user.home"), ".gridwork", "master", FILE_NAME);
+    }
+
+    /**
+     * The credentials file a client given none uses: the one {@code $GRID_CREDENTIALS} names (even if it is missing,
+     * so that reading it says so), else {@link #defaultFile()} if it exists; empty if neither.
+     */
+    public static Optional<Path> findDefaultFile() {
+        return findDefaultFile(System.getenv(FILE_ENV), defaultFile());
+    }
+
+    static Optional<Path> findDefaultFile(String fromEnvironment, Path defaultFile) {
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return Optional.of(Path.of(fromEnvironment.trim()));
+        }
+        return Files.isRegularFile(defaultFile) ? Optional.of(defaultFile) : Optional.empty();
     }
 
     public Optional<String> master() {

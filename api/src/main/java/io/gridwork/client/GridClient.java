@@ -50,6 +50,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -72,6 +73,16 @@ import java.util.function.Consumer;
  *         double pi = client.result(jobId).decode(Codecs.DOUBLE);
  *     }
  * }
+ * }</pre>
+ *
+ * <p><b>Credentials.</b> A client given no token, CA or credentials of its own (as {@code connect} is) uses the
+ * credentials file the {@code grid} commands use: {@code $GRID_CREDENTIALS}, else
+ * {@code ~/.gridwork/master/credentials}, which the master writes when it first starts with its default data
+ * directory ({@link Credentials#findDefaultFile}). Elsewhere, give them to the {@link Builder}:
+ *
+ * <pre>{@code
+ * GridClient client = GridClient.builder().target("master-host:7070")
+ *         .token("gw1....").caFingerprint("sha256:...").build();
  * }</pre>
  *
  * <p>Every call has a deadline ({@link Builder#callTimeout}, 30 s by default). Failed calls throw
@@ -137,16 +148,40 @@ public final class GridClient implements AutoCloseable {
         NOT_DELIVERED
     }
 
+    /**
+     * What this client's errors tell its user to do about a missing credential. The defaults name the
+     * {@link Builder}'s methods; the {@code grid} command line passes its own, naming its options.
+     *
+     * @param noCa how to give the master's CA (after "no CA to check the master against: ")
+     * @param noToken how to give a token (after "missing credential: ")
+     */
+    public record Hints(String noCa, String noToken) {
+        /** The Java API's: the builder methods. */
+        public static final Hints JAVA = new Hints(
+                "give GridClient.builder().credentials(Credentials.read(file)), .trustCa(certificate) or "
+                        + ".caFingerprint(\"sha256:...\"), or .insecure(true) for a master started with --insecure",
+                "this client sends no token: give GridClient.builder().token(\"gw1....\") (grid token create prints "
+                        + "one) or .credentials(Credentials.read(file))");
+
+        public Hints {
+            Objects.requireNonNull(noCa, "noCa");
+            Objects.requireNonNull(noToken, "noToken");
+        }
+    }
+
     private final List<Endpoint> endpoints;
     private final List<ManagedChannel> ownedChannels;
     private final String target;
     private final Duration callTimeout;
     private final Duration reconnectTimeout;
+    /** Whether calls carry a token: an UNAUTHENTICATED answer to a client without one is told with {@link #hints}. */
+    private final boolean hasToken;
+    private final Hints hints;
     /** The index of the master that answered last: calls go there first. */
     private final AtomicInteger current = new AtomicInteger();
 
     private GridClient(List<String> targets, List<? extends Channel> channels, List<ManagedChannel> ownedChannels,
-            Duration callTimeout, Duration reconnectTimeout, String token) {
+            Duration callTimeout, Duration reconnectTimeout, String token, Hints hints) {
         List<Endpoint> list = new ArrayList<>();
         for (int i = 0; i < channels.size(); i++) {
             list.add(new Endpoint(targets.get(i), channels.get(i), token));
@@ -156,9 +191,16 @@ public final class GridClient implements AutoCloseable {
         this.target = String.join(",", targets);
         this.callTimeout = callTimeout;
         this.reconnectTimeout = reconnectTimeout;
+        this.hasToken = token != null;
+        this.hints = hints;
     }
 
-    /** A client of the master at {@code host:port} (or of the masters {@code host:port,host:port,...}), with default settings. */
+    /**
+     * A client of the master at {@code host:port} (or of the masters {@code host:port,host:port,...}), with default
+     * settings and the default credentials file (see the class comment).
+     *
+     * @throws GridException UNAUTHENTICATED if there is no credentials file to check the master with
+     */
     public static GridClient connect(String target) {
         return builder().target(target).build();
     }
@@ -185,7 +227,8 @@ public final class GridClient implements AutoCloseable {
         for (Channel c : channels) {
             names.add(c.authority());
         }
-        return new GridClient(names, channels, List.of(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, token);
+        return new GridClient(names, channels, List.of(), DEFAULT_CALL_TIMEOUT, DEFAULT_RECONNECT_TIMEOUT, token,
+                Hints.JAVA);
     }
 
     public static Builder builder() {
@@ -477,7 +520,7 @@ public final class GridClient implements AutoCloseable {
                     return; // the caller was interrupted: stop following
                 }
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-                    throw GridException.of(e, endpoint.target);
+                    throw problem(e, endpoint);
                 }
                 if (code == Status.Code.UNAVAILABLE) {
                     failures++;
@@ -593,10 +636,10 @@ public final class GridClient implements AutoCloseable {
                 }
                 Status.Code code = e.getStatus().getCode();
                 if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-                    throw GridException.of(e, endpoint.target);
+                    throw problem(e, endpoint);
                 }
                 if (code == Status.Code.UNAVAILABLE) {
-                    GridException problem = GridException.of(e, endpoint.target);
+                    GridException problem = problem(e, endpoint);
                     if (problem.isTlsFailure()) {
                         throw problem;
                     }
@@ -667,6 +710,14 @@ public final class GridClient implements AutoCloseable {
         }
     }
 
+    /** A failed call as an exception for the caller: a missing token is told in this client's own terms. */
+    private GridException problem(StatusRuntimeException e, Endpoint endpoint) {
+        if (e.getStatus().getCode() == Status.Code.UNAUTHENTICATED && !hasToken) {
+            return new GridException(Status.Code.UNAUTHENTICATED, "missing credential: " + hints.noToken(), e);
+        }
+        return GridException.of(e, endpoint.target);
+    }
+
     private ClientServiceGrpc.ClientServiceBlockingStub stub(Endpoint endpoint) {
         return endpoint.blocking.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -690,7 +741,7 @@ public final class GridClient implements AutoCloseable {
                 current.set(index); // stay with the master that answered
                 return result;
             } catch (StatusRuntimeException e) {
-                GridException problem = GridException.of(e, endpoint.target);
+                GridException problem = problem(e, endpoint);
                 if (n == 1 || !failsOver(e, problem, retry)) {
                     throw problem;
                 }
@@ -749,13 +800,16 @@ public final class GridClient implements AutoCloseable {
 
     /** Builds a {@link GridClient}: the master's address, a token, and how to check the master's certificate. */
     public static final class Builder {
-        private String target = DEFAULT_TARGET;
+        private String target;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private Duration reconnectTimeout = DEFAULT_RECONNECT_TIMEOUT;
         private String token;
         private X509Certificate ca;
         private String caFingerprint;
         private boolean insecure;
+        private boolean credentialsGiven;
+        private boolean defaultCredentials = true;
+        private Hints hints = Hints.JAVA;
 
         private Builder() {}
 
@@ -803,8 +857,25 @@ public final class GridClient implements AutoCloseable {
 
         /** Token, CA and (if not given) master address from a credentials file. */
         public Builder credentials(Credentials credentials) {
+            credentialsGiven = true;
             credentials.token().ifPresent(t -> { if (token == null) { token = t; } });
-            credentials.ca().ifPresent(c -> { if (ca == null) { ca = c; } });
+            credentials.ca().ifPresent(c -> { if (ca == null && caFingerprint == null) { ca = c; } });
+            credentials.master().ifPresent(m -> { if (target == null) { target = m; } });
+            return this;
+        }
+
+        /**
+         * Whether a client given no credentials, CA or token uses the default credentials file (see
+         * {@link Credentials#findDefaultFile}); true by default. Turn it off to use only what is given here.
+         */
+        public Builder defaultCredentials(boolean use) {
+            this.defaultCredentials = use;
+            return this;
+        }
+
+        /** What the client's errors say to do about a missing credential (the default names this builder's methods). */
+        public Builder hints(Hints hints) {
+            this.hints = Objects.requireNonNull(hints, "hints");
             return this;
         }
 
@@ -815,11 +886,27 @@ public final class GridClient implements AutoCloseable {
         }
 
         /**
-         * @throws GridException UNAUTHENTICATED if neither a CA nor its fingerprint was given (and not insecure):
-         *     there would be no way to tell the real master from an impostor
+         * @throws GridException UNAUTHENTICATED if neither a CA nor its fingerprint was given nor found in the
+         *     default credentials file (and not insecure): there would be no way to tell the real master from an
+         *     impostor; or if the default credentials file cannot be read
          */
         public GridClient build() {
-            List<String> targets = Addresses.parseList(target, "target");
+            String defaultsFrom = null;
+            if (defaultCredentials && !insecure && !credentialsGiven && (token == null || ca == null && caFingerprint == null)) {
+                Optional<Path> file = Credentials.findDefaultFile();
+                if (file.isPresent()) {
+                    try {
+                        credentials(Credentials.read(file.get()));
+                    } catch (IOException e) {
+                        throw new GridException(Status.Code.UNAUTHENTICATED, "cannot read the credentials file "
+                                + file.get() + ": " + (e instanceof java.nio.file.NoSuchFileException ? "no such file"
+                                : e.getMessage()), e);
+                    }
+                    defaultsFrom = file.get().toString();
+                }
+            }
+            String address = target != null ? target : DEFAULT_TARGET;
+            List<String> targets = Addresses.parseList(address, "target");
             ChannelCredentials transport;
             if (insecure) {
                 transport = InsecureChannelCredentials.create();
@@ -827,8 +914,12 @@ public final class GridClient implements AutoCloseable {
                 transport = TlsChannelCredentials.newBuilder()
                         .trustManager(ca != null ? GridTrust.master(ca) : GridTrust.masterPinned(caFingerprint)).build();
             } else {
-                throw new GridException(Status.Code.UNAUTHENTICATED, "no CA to check the master against: pass --ca FILE, "
-                        + "--ca-fingerprint, or --credentials FILE (the master writes one in its data directory)");
+                String looked = defaultsFrom != null ? " (the credentials file " + defaultsFrom + " has none)"
+                        : defaultCredentials && !credentialsGiven ? " (there is no credentials file at "
+                                + Credentials.defaultFile() + ", nor one named by $" + Credentials.FILE_ENV + ")"
+                        : "";
+                throw new GridException(Status.Code.UNAUTHENTICATED, "no CA to check the master against" + looked
+                        + ": " + hints.noCa());
             }
             List<ManagedChannel> channels = new ArrayList<>();
             for (String t : targets) {
@@ -838,7 +929,7 @@ public final class GridClient implements AutoCloseable {
                         .maxInboundMessageSize(64 << 20)
                         .build());
             }
-            return new GridClient(targets, channels, channels, callTimeout, reconnectTimeout, token);
+            return new GridClient(targets, channels, channels, callTimeout, reconnectTimeout, token, hints);
         }
     }
 }

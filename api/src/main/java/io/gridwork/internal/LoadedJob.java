@@ -8,10 +8,21 @@ import io.gridwork.sdk.TaskContext;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
+import java.util.TreeSet;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -62,12 +73,13 @@ public final class LoadedJob implements AutoCloseable {
             try {
                 type = Class.forName(className, false, loader);
             } catch (ClassNotFoundException | NoClassDefFoundError e) {
-                throw new JobLoadException("no class " + className + " in the jar");
+                throw new JobLoadException("no class " + className + " in the jar" + jobClassesHint(loader, className));
             } catch (LinkageError e) {
                 throw new JobLoadException("class " + className + " cannot be loaded: " + e);
             }
             if (!GridJob.class.isAssignableFrom(type)) {
-                throw new JobLoadException("class " + className + " does not extend " + GridJob.class.getName());
+                throw new JobLoadException("class " + className + " does not extend " + GridJob.class.getName()
+                        + jobClassesHint(loader, className));
             }
             if (Modifier.isAbstract(type.getModifiers()) || !Modifier.isPublic(type.getModifiers())) {
                 throw new JobLoadException("class " + className + " must be public and not abstract");
@@ -100,6 +112,106 @@ public final class LoadedJob implements AutoCloseable {
 
     public String className() {
         return className;
+    }
+
+    /** The arguments the job declares it accepts ({@link GridJob#arguments}); empty if it declares none. */
+    public Set<String> arguments() throws Exception {
+        Set<String> declared = withLoader(loader, job::arguments);
+        if (declared == null) {
+            throw new IllegalStateException(className + ".arguments returned null");
+        }
+        return declared;
+    }
+
+    /**
+     * The first argument given that the job does not declare, as a message for its submitter naming the argument,
+     * the closest declared name if there is a likely one, and the declared names; empty if the job declares none
+     * (it takes any) or every argument given is declared.
+     */
+    public Optional<String> unknownArgument(Set<String> given) throws Exception {
+        Set<String> declared = arguments();
+        if (declared.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String name : new TreeSet<>(given)) {
+            if (!declared.contains(name)) {
+                Set<String> sorted = new TreeSet<>(declared);
+                String hint = Suggestions.closest(name, sorted).map(s -> " (did you mean '" + s + "'?)").orElse("");
+                return Optional.of("unknown argument '" + name + "' for " + className + hint + "; it takes "
+                        + String.join(", ", sorted));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The most job classes a "wrong class" message lists. */
+    static final int MAX_LISTED_JOB_CLASSES = 20;
+    /** The most class files looked at to list a jar's job classes (a large jar of libraries is not loaded whole). */
+    static final int MAX_SCANNED_CLASSES = 5_000;
+
+    /**
+     * The public, concrete {@link GridJob} classes in the loader's jar, by name (at most {@link #MAX_SCANNED_CLASSES}
+     * class files are looked at). Classes are loaded, not initialized.
+     */
+    public static List<String> jobClasses(JobClassLoader loader) {
+        List<String> found = new ArrayList<>();
+        for (URL url : loader.getURLs()) {
+            Path jar;
+            try {
+                jar = Path.of(url.toURI());
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                continue;
+            }
+            try (JarFile file = new JarFile(jar.toFile())) {
+                int scanned = 0;
+                for (Enumeration<JarEntry> entries = file.entries(); entries.hasMoreElements() && scanned < MAX_SCANNED_CLASSES; ) {
+                    String entry = entries.nextElement().getName();
+                    if (!entry.endsWith(".class") || entry.endsWith("module-info.class") || entry.startsWith("META-INF/")
+                            || entry.matches(".*\\$\\d.*")) {
+                        continue;
+                    }
+                    scanned++;
+                    String name = entry.substring(0, entry.length() - ".class".length()).replace('/', '.');
+                    try {
+                        Class<?> type = Class.forName(name, false, loader);
+                        if (GridJob.class.isAssignableFrom(type) && Modifier.isPublic(type.getModifiers())
+                                && !Modifier.isAbstract(type.getModifiers())) {
+                            found.add(name);
+                        }
+                    } catch (ClassNotFoundException | LinkageError ignored) {
+                        // a class of a library the jar does not carry: not a job we could run anyway
+                    }
+                }
+            } catch (IOException e) {
+                // the loader opened it; if it cannot be listed now, the message goes without the list
+            }
+        }
+        found.sort(null);
+        return found;
+    }
+
+    /** "; did you mean X? The jar's job classes: A, B" (or that it has none), for a class that cannot be the job. */
+    private static String jobClassesHint(JobClassLoader loader, String className) {
+        List<String> jobs = jobClasses(loader);
+        if (jobs.isEmpty()) {
+            return "; the jar has no public class that extends " + GridJob.class.getName();
+        }
+        // compare simple names, so that a right name in the wrong package, or a typo in it, finds its class
+        Map<String, String> bySimpleName = new LinkedHashMap<>();
+        for (String job : jobs) {
+            bySimpleName.putIfAbsent(simpleName(job), job);
+        }
+        String hint = jobs.contains(className) ? ""
+                : Suggestions.closest(simpleName(className), bySimpleName.keySet())
+                        .map(s -> "; did you mean " + bySimpleName.get(s) + "?").orElse("");
+        List<String> listed = jobs.size() > MAX_LISTED_JOB_CLASSES ? jobs.subList(0, MAX_LISTED_JOB_CLASSES) : jobs;
+        String more = jobs.size() > listed.size() ? " and " + (jobs.size() - listed.size()) + " more" : "";
+        return hint + " (the jar's job classes: " + String.join(", ", listed) + more + ")";
+    }
+
+    /** The name after the package and any enclosing classes ({@code a.b.Outer$Job} gives {@code Job}). */
+    private static String simpleName(String className) {
+        return className.substring(Math.max(className.lastIndexOf('.'), className.lastIndexOf('$')) + 1);
     }
 
     public ClassLoader classLoader() {

@@ -107,7 +107,8 @@ class JobClassLoaderTest {
         Path jar = jar("fails", "1.0");
         try (JobClassLoaders loaders = new JobClassLoaders(io.gridwork.sdk.GridJob.class.getClassLoader(), 0)) {
             assertThatThrownBy(() -> LoadedJob.load(loaders.acquire("cccc", jar), "job.Missing"))
-                    .isInstanceOf(JobLoadException.class).hasMessage("no class job.Missing in the jar");
+                    .isInstanceOf(JobLoadException.class)
+                    .hasMessage("no class job.Missing in the jar (the jar's job classes: job.VersionJob)");
             assertThat(loaders.size()).isZero();
         }
     }
@@ -116,7 +117,7 @@ class JobClassLoaderTest {
     void unusableClassesAreRefusedWithAReason() {
         Path jar = jar("bad", "1.0");
         assertThatThrownBy(() -> LoadedJob.load(jar, "job.Missing", "x")).isInstanceOf(JobLoadException.class)
-                .hasMessage("no class job.Missing in the jar");
+                .hasMessage("no class job.Missing in the jar (the jar's job classes: job.VersionJob)");
         assertThatThrownBy(() -> LoadedJob.load(jar, "shared.lib.Library", "x")).isInstanceOf(JobLoadException.class)
                 .hasMessageContaining("does not extend io.gridwork.sdk.GridJob");
     }

@@ -49,6 +49,11 @@ public final class ClientOptions {
     @Option(names = "--insecure", description = "Plaintext, for a master started with --insecure (prints a warning).")
     boolean insecure;
 
+    /** What to do about a missing credential, in the CLI's options. */
+    static final GridClient.Hints HINTS = new GridClient.Hints(
+            "pass --ca FILE, --ca-fingerprint, or --credentials FILE (the master writes one in its data directory)",
+            "pass --token, set GRID_TOKEN, or use --credentials FILE");
+
     /** The environment variable with a token. */
     static final String TOKEN_ENV = "GRID_TOKEN";
 
@@ -81,7 +86,10 @@ public final class ClientOptions {
 
     public GridClient connect() {
         Credentials creds = CredentialOptions.load(credentials);
-        GridClient.Builder b = GridClient.builder().target(resolveMaster(master, creds));
+        // the CLI resolves the credentials itself (--credentials, $GRID_CREDENTIALS, the configuration, the default
+        // file) and its errors name its options
+        GridClient.Builder b = GridClient.builder().target(resolveMaster(master, creds)).defaultCredentials(false)
+                .hints(HINTS);
         if (timeout != null) {
             if (timeout.isZero() || timeout.isNegative()) {
                 throw CliException.usage("--timeout must be positive");

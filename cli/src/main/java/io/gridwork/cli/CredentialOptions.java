@@ -2,14 +2,16 @@ package io.gridwork.cli;
 
 import io.gridwork.client.Credentials;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Where a command finds its credentials file: {@code --credentials}, else {@code $GRID_CREDENTIALS}, else the default. */
+/**
+ * Where a command finds its credentials file: {@code --credentials}, else {@code $GRID_CREDENTIALS}, else the default
+ * the Java client uses too ({@link Credentials#findDefaultFile}).
+ */
 final class CredentialOptions {
 
-    static final String CREDENTIALS_ENV = "GRID_CREDENTIALS";
+    static final String CREDENTIALS_ENV = Credentials.FILE_ENV;
 
     private CredentialOptions() {}
 
@@ -19,8 +21,8 @@ final class CredentialOptions {
         boolean explicit = true;
         if (file == null) {
             explicit = false;
-            file = Credentials.defaultFile();
-            if (!Files.exists(file)) {
+            file = Credentials.findDefaultFile().orElse(null);
+            if (file == null) {
                 return null;
             }
         }

@@ -44,7 +44,7 @@ public final class Main {
             } else if (fromConfig != null) {
                 failed.getErr().println(name + ": " + oneLine(fromConfig));
             } else {
-                failed.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+                failed.getErr().println(name + ": " + ex.getMessage() + didYouMean(ex) + " (see '" + name + " --help')");
             }
             failed.getErr().flush();
             return ExitCodes.USAGE;
@@ -122,5 +122,23 @@ public final class Main {
         }
         String line = message.replace('\r', ' ').replace('\n', ' ').trim();
         return line.length() > 2000 ? line.substring(0, 1999) + "…" : line;
+    }
+
+    /** "; did you mean --wait?" for a misspelled option (or subcommand) close to one the command has; else "". */
+    static String didYouMean(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException)) {
+            return "";
+        }
+        CommandLine.Model.CommandSpec spec = ex.getCommandLine().getCommandSpec();
+        for (String typed : ((CommandLine.UnmatchedArgumentException) ex).getUnmatched()) {
+            String word = typed.contains("=") ? typed.substring(0, typed.indexOf('=')) : typed;
+            java.util.Collection<String> known = word.startsWith("-") ? spec.optionsMap().keySet()
+                    : spec.subcommands().keySet();
+            java.util.Optional<String> close = io.gridwork.internal.Suggestions.closest(word, known);
+            if (close.isPresent()) {
+                return "; did you mean " + close.get() + "?";
+            }
+        }
+        return "";
     }
 }

@@ -1,13 +1,13 @@
 package io.gridwork.cli;
 
+import io.gridwork.internal.GridworkVersion;
 import picocli.CommandLine;
 
-/** The version from the jar's manifest. */
+/** The version every part of Gridwork reports (the worker's registration too): {@link GridworkVersion}. */
 final class Version implements CommandLine.IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        String v = Version.class.getPackage().getImplementationVersion();
-        return new String[] {"Gridwork " + (v == null ? "dev" : v) + " (Java " + System.getProperty("java.version") + ")"};
+        return new String[] {"Gridwork " + GridworkVersion.get() + " (Java " + System.getProperty("java.version") + ")"};
     }
 }

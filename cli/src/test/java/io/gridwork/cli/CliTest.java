@@ -162,7 +162,8 @@ class CliTest {
 
         LocalGrid.Run unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
         assertThat(unknownClass.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(unknownClass.err()).isEqualTo("grid submit: job_class: no class no.Such in the jar\n");
+        assertThat(unknownClass.err()).isEqualTo("grid submit: job_class: no class no.Such in the jar"
+                + " (the jar's job classes: " + SumJob.class.getName() + ")\n");
 
         Path notAJar = Files.writeString(dir.resolve("not.jar"), "text");
         LocalGrid.Run badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));

@@ -287,7 +287,8 @@ class ScheduleCliTest {
         assertThat(noJar.err()).isEqualTo("grid schedule add: --jar: no such file " + dir.resolve("none.jar") + "\n");
         LocalGrid.Run noClass = grid("schedule", "add", "x5", "--cron", "0 0 3 * * ?", "--jar", jar.toString(), "--job", "no.Such");
         assertThat(noClass.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(noClass.err()).isEqualTo("grid schedule add: job_class: no class no.Such in the jar\n");
+        assertThat(noClass.err()).isEqualTo("grid schedule add: job_class: no class no.Such in the jar"
+                + " (the jar's job classes: " + HoldJob.class.getName() + ")\n");
         LocalGrid.Run badArg = add("x6", "--cron", "0 0 3 * * ?", "--arg", "ms=soon");
         assertThat(badArg.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badArg.err()).isEqualTo("grid schedule add: args: argument 'ms' must be an integer, got 'soon'\n");

@@ -186,7 +186,8 @@ class DistributionIT {
         }
         assertThat(jars).allMatch(j -> j.endsWith(".jar"));
         assertThat(jars).contains("gridwork-cli-" + VERSION + ".jar", "gridwork-master-" + VERSION + ".jar",
-                "gridwork-worker-" + VERSION + ".jar", "gridwork-api-" + VERSION + ".jar");
+                "gridwork-worker-" + VERSION + ".jar", "gridwork-api-" + VERSION + ".jar",
+                "gridwork-sdk-" + VERSION + ".jar"); // what job authors compile against
         assertThat(jars).anyMatch(j -> j.startsWith("picocli-")).anyMatch(j -> j.startsWith("h2-"))
                 .anyMatch(j -> j.startsWith("logback-classic-")).anyMatch(j -> j.startsWith("grpc-netty-shaded-"))
                 .noneMatch(j -> j.startsWith("gridwork-examples")).noneMatch(j -> j.startsWith("junit"));
@@ -255,6 +256,19 @@ class DistributionIT {
         assertThat(job.code()).as(job.err() + log("master") + log("worker")).isZero();
         assertThat(job.out()).isEqualTo("9592\n");
 
+        // a job compiled against the archive's SDK jar alone (the README's example), submitted from the archive
+        Path jobJar = compileAgainstTheSdkJar();
+        Result own = run("submit", "--insecure", "--master", address, "--output", "text", "--jar", jobJar.toString(),
+                "--job", "com.example.SquareSumJob", "--arg", "n=1000000", "--wait");
+        assertThat(own.code()).as(own.err() + log("worker")).isZero();
+        assertThat(own.out()).isEqualTo("333332833333500000\n");
+        Result misspelled = run("submit", "--insecure", "--master", address, "--jar", jobJar.toString(),
+                "--job", "com.example.SquareSumJob", "--arg", "n=10", "--arg", "chunks=5");
+        assertThat(misspelled.code()).isEqualTo(2);
+        List<String> errLines = misspelled.err().lines().toList(); // after the --insecure warning
+        assertThat(errLines.get(errLines.size() - 1)).isEqualTo("grid submit: args: unknown argument 'chunks' for"
+                + " com.example.SquareSumJob (did you mean 'chunk'?); it takes chunk, n");
+
         Result jobs = run("jobs");
         assertThat(jobs.code()).as(jobs.err()).isZero();
         JsonObject first = JsonParser.parseString(jobs.out()).getAsJsonObject().getAsJsonArray("jobs").get(0).getAsJsonObject();
@@ -265,6 +279,54 @@ class DistributionIT {
         assertThat(jsonLinesWith(log("master"), "job", id))
                 .anyMatch(l -> l.get("formattedMessage").getAsString().startsWith("job succeeded"));
         assertThat(jsonLinesWith(log("worker"), "worker", "dist-w1")).isNotEmpty();
+    }
+
+    /** The README's example job, as a job author builds it: javac with only lib/gridwork-sdk-VERSION.jar, then a jar. */
+    static Path compileAgainstTheSdkJar() throws IOException {
+        Path src = Files.createDirectories(dir.resolve("job-src/com/example"));
+        Files.writeString(src.resolve("SquareSumJob.java"), String.join("\n",
+                "package com.example;",
+                "import io.gridwork.sdk.*;",
+                "import java.util.Set;",
+                "import java.util.stream.*;",
+                "public final class SquareSumJob extends GridJob<Long, Long, Long> {",
+                "    public SquareSumJob() { super(Codecs.LONG, Codecs.LONG, Codecs.LONG); }",
+                "    @Override public Set<String> arguments() { return Set.of(\"n\", \"chunk\"); }",
+                "    @Override public Stream<Long> split(JobArgs args) {",
+                "        long n = args.getLong(\"n\");",
+                "        long chunk = args.getLong(\"chunk\", 100_000);",
+                "        return LongStream.iterate(0, from -> from < n, from -> from + chunk).boxed();",
+                "    }",
+                "    @Override public Long execute(Long from, TaskContext context) {",
+                "        JobArgs args = context.args();",
+                "        long to = Math.min(args.getLong(\"n\"), from + args.getLong(\"chunk\", 100_000));",
+                "        long sum = 0;",
+                "        for (long x = from; x < to; x++) { sum += x * x; }",
+                "        return sum;",
+                "    }",
+                "    @Override public Long merge(Stream<Long> outputs, JobArgs args) {",
+                "        return outputs.mapToLong(Long::longValue).sum();",
+                "    }",
+                "}", ""), StandardCharsets.UTF_8);
+        Path classes = Files.createDirectories(dir.resolve("job-classes"));
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        java.io.StringWriter errors = new java.io.StringWriter();
+        try (var files = javac.getStandardFileManager(null, null, StandardCharsets.UTF_8)) {
+            boolean ok = javac.getTask(errors, files, null,
+                    List.of("--release", "17", "-classpath", home.resolve("lib/gridwork-sdk-" + VERSION + ".jar").toString(),
+                            "-d", classes.toString()),
+                    null, files.getJavaFileObjects(src.resolve("SquareSumJob.java").toFile())).call();
+            assertThat(ok).as(errors.toString()).isTrue();
+        }
+        Path jar = dir.resolve("my-jobs.jar");
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            for (String name : List.of("com/example/SquareSumJob.class")) {
+                out.putNextEntry(new java.util.jar.JarEntry(name));
+                Files.copy(classes.resolve(name), out);
+                out.closeEntry();
+            }
+        }
+        return jar;
     }
 
     long aliveWorkers() throws Exception {

@@ -123,7 +123,9 @@ class EndToEndIT {
         GridProcesses.Result unknownClass = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.NoSuchJob", "--wait");
         assertThat(unknownClass.code()).isEqualTo(2);
-        assertThat(unknownClass.err().trim()).isEqualTo("grid submit: job_class: no class io.gridwork.examples.NoSuchJob in the jar");
+        assertThat(unknownClass.err().trim()).isEqualTo("grid submit: job_class: no class io.gridwork.examples.NoSuchJob in the jar"
+                + " (the jar's job classes: io.gridwork.examples.MandelbrotJob, io.gridwork.examples.NoopJob,"
+                + " io.gridwork.examples.PiJob, io.gridwork.examples.PrimeCountJob, io.gridwork.examples.WordCountJob)");
 
         GridProcesses.Result malformed = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "noequals", "--wait");
@@ -134,6 +136,12 @@ class EndToEndIT {
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "limit=lots");
         assertThat(badValue.code()).isEqualTo(2);
         assertThat(badValue.err().trim()).isEqualTo("grid submit: args: argument 'limit' must be an integer, got 'lots'");
+
+        GridProcesses.Result misspelled = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
+                "--job", "io.gridwork.examples.PiJob", "--arg", "sample=1e6", "--wait");
+        assertThat(misspelled.code()).isEqualTo(2);
+        assertThat(misspelled.err().trim()).isEqualTo("grid submit: args: unknown argument 'sample' for"
+                + " io.gridwork.examples.PiJob (did you mean 'samples'?); it takes samples, tasks");
 
         assertThat(jobCount()).isEqualTo(jobsBefore);
         assertThat(jarFiles()).isLessThanOrEqualTo(Math.max(jarsBefore, 1));

@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -63,6 +64,11 @@ public final class MandelbrotJob extends GridJob<MandelbrotJob.Band, int[], byte
 
     public MandelbrotJob() {
         super(BAND, PIXELS, Codecs.bytes("image/png"));
+    }
+
+    @Override
+    public Set<String> arguments() {
+        return Set.of("width", "height", "iterations", "cx", "cy", "scale", "rows");
     }
 
     private record View(int width, int height, int iterations, double cx, double cy, double scale) {

@@ -4,6 +4,7 @@ import io.gridwork.sdk.Codecs;
 import io.gridwork.sdk.GridJob;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.TaskContext;
+import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -22,6 +23,11 @@ public final class NoopJob extends GridJob<byte[], byte[], Long> {
 
     public NoopJob() {
         super(Codecs.BYTES, Codecs.BYTES, Codecs.LONG);
+    }
+
+    @Override
+    public Set<String> arguments() {
+        return Set.of("tasks");
     }
 
     @Override

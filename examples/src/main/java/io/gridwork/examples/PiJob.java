@@ -4,6 +4,7 @@ import io.gridwork.sdk.Codecs;
 import io.gridwork.sdk.GridJob;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.TaskContext;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -24,6 +25,11 @@ public final class PiJob extends GridJob<Long, Long, Double> {
 
     public PiJob() {
         super(Codecs.LONG, Codecs.LONG, Codecs.DOUBLE);
+    }
+
+    @Override
+    public Set<String> arguments() {
+        return Set.of("samples", "tasks");
     }
 
     @Override

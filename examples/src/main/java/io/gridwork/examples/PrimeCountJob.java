@@ -7,6 +7,7 @@ import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.TaskContext;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
+import java.util.Set;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -45,6 +46,11 @@ public final class PrimeCountJob extends GridJob<PrimeCountJob.Range, Long, Long
 
     public PrimeCountJob() {
         super(RANGE, Codecs.LONG, Codecs.LONG);
+    }
+
+    @Override
+    public Set<String> arguments() {
+        return Set.of("limit", "tasks");
     }
 
     @Override

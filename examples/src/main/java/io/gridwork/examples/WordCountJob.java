@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -72,6 +73,11 @@ public final class WordCountJob extends GridJob<String, Map<String, Long>, Strin
 
     public WordCountJob() {
         super(Codecs.STRING, COUNTS, Codecs.STRING);
+    }
+
+    @Override
+    public Set<String> arguments() {
+        return Set.of("text", "tasks", "top");
     }
 
     @Override

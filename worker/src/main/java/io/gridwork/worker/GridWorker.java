@@ -1333,14 +1333,13 @@ public final class GridWorker implements AutoCloseable {
         } catch (RuntimeException | LinkageError ignored) {
             // keep the heap size
         }
-        String version = GridWorker.class.getPackage().getImplementationVersion();
         return Platform.newBuilder()
                 .setOs(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT))
                 .setArch(System.getProperty("os.arch", ""))
                 .setJavaVersion(System.getProperty("java.version", ""))
                 .setMemoryBytes(memory)
                 .setCores(Runtime.getRuntime().availableProcessors())
-                .setGridworkVersion(version == null ? "dev" : version)
+                .setGridworkVersion(io.gridwork.internal.GridworkVersion.get())
                 .build();
     }
 

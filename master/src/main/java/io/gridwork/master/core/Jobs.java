@@ -124,6 +124,11 @@ final class Jobs implements JobRunner.Listener {
             JobArgs args = JobArgs.of(submission.args());
             LoadedJob loaded = host.load(sha, submission.jobClass());
             try {
+                // before the split: a misspelled argument is named as such, not reported as a required one missing
+                Optional<String> unknown = loaded.unknownArgument(args.asMap().keySet());
+                if (unknown.isPresent()) {
+                    throw CoreException.invalid("args: " + unknown.get());
+                }
                 LoadedJob.TaskSource source = loaded.split(args);
                 try {
                     JobOptions own = loaded.options(args);

@@ -386,7 +386,7 @@ class SchedulerTest {
         assertThatThrownBy(() -> h.submit(SquaresJob.class, Map.of("n", "many")))
                 .isInstanceOf(CoreException.class).hasMessage("args: argument 'n' must be an integer, got 'many'");
         assertThatThrownBy(() -> h.submit(new Submission(h.jarSha, "no.Such", Map.of(), 0, 0)))
-                .isInstanceOf(CoreException.class).hasMessage("job_class: no class no.Such in the jar");
+                .isInstanceOf(CoreException.class).hasMessageStartingWith("job_class: no class no.Such in the jar (the jar's job classes: ");
         assertThatThrownBy(() -> h.submit(new Submission("0".repeat(64), "no.Such", Map.of(), 0, 0)))
                 .isInstanceOf(CoreException.class).hasMessageStartingWith("jar_sha256: the master holds no jar");
         assertThat(h.scheduler.jobs(10, List.of())).isEmpty();

@@ -22,6 +22,7 @@ import io.gridwork.master.core.SchedulerOptions;
 import io.gridwork.master.security.Audit;
 import io.gridwork.master.security.TokenRegistry;
 import io.gridwork.master.store.Store;
+import io.gridwork.master.testjobs.PowersJob;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.testing.TestJars;
 import io.grpc.ManagedChannel;
@@ -140,7 +141,11 @@ class ClientServiceTest {
     void badSubmissionsNameTheFieldAndStoreNothing() throws Exception {
         String sha = client.uploadJar(jar);
         assertCode(() -> client.submit(JobSubmission.builder().jarSha256(sha).jobClass("no.Such").build()),
-                Status.Code.INVALID_ARGUMENT, "job_class: no class no.Such in the jar");
+                Status.Code.INVALID_ARGUMENT, "job_class: no class no.Such in the jar"
+                        + " (the jar's job classes: io.gridwork.master.testjobs.SquaresJob)");
+        assertCode(() -> client.submit(JobSubmission.builder().jarSha256(sha).jobClass("SquaresJob").build()),
+                Status.Code.INVALID_ARGUMENT, "job_class: no class SquaresJob in the jar; did you mean"
+                        + " io.gridwork.master.testjobs.SquaresJob? (the jar's job classes: io.gridwork.master.testjobs.SquaresJob)");
         assertCode(() -> client.submit(squares(jar, "lots")), Status.Code.INVALID_ARGUMENT,
                 "args: argument 'n' must be an integer, got 'lots'");
         assertCode(() -> stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256("xyz").setJobClass("a.B").build()),
@@ -194,6 +199,27 @@ class ClientServiceTest {
 
     private interface ThrowingCall {
         void run() throws Exception;
+    }
+
+    @Test
+    void anArgumentAJobDoesNotDeclareIsRefusedWithTheClosestDeclaredName() throws Exception {
+        Path powers = TestJars.of(dir.resolve("powers"), "powers.jar", PowersJob.class);
+        assertCode(() -> client.submit(JobSubmission.builder().jar(powers).jobClass(PowersJob.class.getName())
+                        .arg("n", "3").arg("powr", "3").build()), Status.Code.INVALID_ARGUMENT,
+                "args: unknown argument 'powr' for io.gridwork.master.testjobs.PowersJob (did you mean 'power'?);"
+                        + " it takes n, power");
+        assertCode(() -> client.submit(JobSubmission.builder().jar(powers).jobClass(PowersJob.class.getName())
+                        .arg("n", "3").arg("seed", "7").build()), Status.Code.INVALID_ARGUMENT,
+                "args: unknown argument 'seed' for io.gridwork.master.testjobs.PowersJob; it takes n, power");
+        assertThat(client.jobs(10)).as("nothing stored").isEmpty();
+
+        // declared arguments pass; a job that declares none (SquaresJob) still takes any
+        String declared = client.submit(JobSubmission.builder().jar(powers).jobClass(PowersJob.class.getName())
+                .arg("n", "3").arg("power", "3").build());
+        assertThat(client.status(declared).getTasks().getTotal()).isEqualTo(3);
+        String undeclared = client.submit(JobSubmission.builder().jar(jar).jobClass(SquaresJob.class.getName())
+                .arg("n", "2").arg("anything", "goes").build());
+        assertThat(client.status(undeclared).getTasks().getTotal()).isEqualTo(2);
     }
 
     private static void assertCode(ThrowingCall call, Status.Code code, String description) {

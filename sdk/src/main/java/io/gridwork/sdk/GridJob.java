@@ -1,6 +1,7 @@
 package io.gridwork.sdk;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -14,15 +15,26 @@ import java.util.stream.Stream;
  *         super(Codecs.LONG, Codecs.LONG, Codecs.LONG);
  *     }
  *
- *     // on the master: the job's arguments -> the task inputs, produced lazily
+ *     // the --arg names it takes: any other is refused at submission
+ *     public Set<String> arguments() {
+ *         return Set.of("n", "chunk");
+ *     }
+ *
+ *     // on the master: the job's arguments -> the task inputs (here the first number of each chunk), lazily
  *     public Stream<Long> split(JobArgs args) {
  *         long n = args.getLong("n");
- *         return LongStream.range(0, n).boxed();
+ *         long chunk = args.getLong("chunk", 100_000);
+ *         return LongStream.iterate(0, from -> from < n, from -> from + chunk).boxed();
  *     }
  *
  *     // on a worker: one input -> one output
- *     public Long execute(Long x, TaskContext context) {
- *         return x * x;
+ *     public Long execute(Long from, TaskContext context) {
+ *         long to = Math.min(context.args().getLong("n"), from + context.args().getLong("chunk", 100_000));
+ *         long sum = 0;
+ *         for (long x = from; x < to; x++) {
+ *             sum += x * x;
+ *         }
+ *         return sum;
  *     }
  *
  *     // on the master: the outputs, in task order -> the job's result
@@ -76,6 +88,23 @@ public abstract class GridJob<I, O, R> {
 
     /** Runs on the master: the job's result from the task outputs, given in task order. */
     public abstract R merge(Stream<O> outputs, JobArgs args) throws Exception;
+
+    /**
+     * The names of the arguments this job accepts ({@code --arg NAME=VALUE}). When the set is not empty, the master
+     * refuses a submission with any other argument ({@code INVALID_ARGUMENT} naming it, with the closest declared
+     * name as a suggestion), so that a misspelled {@code --arg sample=1e6} is not silently ignored. The default, an
+     * empty set, means "not declared": every argument is passed to the job as given.
+     *
+     * <pre>{@code
+     * @Override
+     * public Set<String> arguments() {
+     *     return Set.of("samples", "tasks");
+     * }
+     * }</pre>
+     */
+    public Set<String> arguments() {
+        return Set.of();
+    }
 
     /** Settings this job chooses for itself; the default chooses nothing. */
     public JobOptions options(JobArgs args) {
