@@ -196,6 +196,11 @@ class CliTest {
         assertThat(badRequire.err()).isEqualTo("grid submit: options.require: 'mem>=lots' compares with a number, and "
                 + "'lots' is not one\n");
 
+        LocalGrid.Run typoRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=1", "--require", "os==="));
+        assertThat(typoRequire.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typoRequire.err()).startsWith("grid submit: options.require: 'os===' has more than one operator");
+
         LocalGrid.Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
                 "--require", "slots>=2 && name=cli-w", "--slots-per-task", "2", "--priority", "7", "--no-speculation",
                 "--wait"));
