@@ -46,6 +46,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "Port of the worker's gRPC health service, which the master probes (default: a free one).")
     int healthPort;
 
+    @Option(names = "--health-bind", paramLabel = "HOST",
+            description = "Address the health service is bound to (default: every interface). The master and other "
+                    + "workers must reach it at --advertise-host (default: the address the master sees).")
+    String healthBind;
+
     @Option(names = "--advertise-host", paramLabel = "HOST",
             description = "Address at which the master and other workers reach this worker's health service "
                     + "(default: the address the master sees it connect from).")
@@ -120,6 +125,7 @@ final class WorkerCommand implements Callable<Integer> {
                     .labels(KeyValues.parse("--label", labels, false))
                     .workDir(workDir)
                     .healthPort(healthPort)
+                    .healthBind(healthBind)
                     .advertiseHost(advertiseHost)
                     .advertiseHealthPort(advertiseHealthPort);
             if (slots != null) {

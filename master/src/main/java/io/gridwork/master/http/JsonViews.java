@@ -40,6 +40,7 @@ final class JsonViews {
         int64(tasks, "lost", c.lost());
         int64(tasks, "rejected", c.rejected());
         int64(tasks, "speculated", c.speculated());
+        int64(tasks, "held", c.held());
         o.add("tasks", tasks);
         if (j.result() != null) {
             o.addProperty("result", j.result());
@@ -96,6 +97,8 @@ final class JsonViews {
             o.addProperty("speed", w.speed());
         }
         bool(o, "drainRequested", w.drainRequested());
+        int32(o, "held", w.held());
+        string(o, "healthAddress", w.healthAddress());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
         return o;
     }
@@ -160,6 +163,10 @@ final class JsonViews {
         r.addProperty("attempt", a.attempt());
         r.addProperty("speculative", a.speculative());
         r.addProperty("startedAt", a.startedAt().toString());
+        r.addProperty("executing", a.executing());
+        if (a.runningSince() != null) {
+            r.addProperty("runningSince", a.runningSince().toString());
+        }
         return r;
     }
 
