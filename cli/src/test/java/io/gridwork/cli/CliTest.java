@@ -107,7 +107,7 @@ class CliTest {
         assertThat(json.get("state").getAsString()).isEqualTo("SUCCEEDED");
         assertThat(json.getAsJsonObject("tasks").get("total").getAsJsonPrimitive().isNumber()).isTrue();
         assertThat(json.getAsJsonObject("tasks").get("total").getAsLong()).isEqualTo(10);
-        for (String field : new String[] {"succeeded", "running", "queued", "failed"}) {
+        for (String field : new String[] {"succeeded", "running", "held", "queued", "failed"}) {
             assertThat(json.getAsJsonObject("tasks").has(field)).as(field).isTrue();
         }
         assertThat(json.get("result").getAsString()).isEqualTo("45");
@@ -130,9 +130,13 @@ class CliTest {
         LocalGrid.Run run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
         JsonObject w = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("workers").get(0).getAsJsonObject();
-        for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "completed"}) {
+        for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "held", "completed",
+                "speed", "health_address"}) {
             assertThat(w.has(field)).as(field).isTrue();
         }
+        assertThat(w.get("health_address").getAsString()).matches(".+:\\d+");
+        LocalGrid.Run table = grid(client("workers"));
+        assertThat(table.out().lines().findFirst().orElseThrow()).contains("RUNNING").contains("HELD").contains("SPEED");
         assertThat(w.get("name").getAsString()).isEqualTo("cli-w");
         assertThat(w.get("state").getAsString()).isEqualTo("ALIVE");
         assertThat(w.get("completed").getAsJsonPrimitive().isNumber()).isTrue();

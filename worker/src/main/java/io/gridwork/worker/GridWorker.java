@@ -163,9 +163,8 @@ public final class GridWorker implements AutoCloseable {
      * window shrinks at once, not only when the task ends); 0 otherwise. Set by {@link #tick()}.
      */
     private long longRunningNanos;
-    /** Tasks handed back unstarted because the window shrank, and credits withdrawn, since the start. */
+    /** Tasks handed back unstarted because the window shrank, since the start. */
     private long givenBackTasks;
-    private long withdrawnCredits;
     private int abandonedThreads;
 
     /** A job's owner as this worker knows it: the address of its master's link and the job's lease epoch. */
@@ -1195,7 +1194,6 @@ public final class GridWorker implements AutoCloseable {
                 released++;
             }
         }
-        withdrawnCredits += withdrawn;
         givenBackTasks += released;
         if (released > 0) {
             log.atDebug().addKeyValue("worker", options.name())
