@@ -39,7 +39,8 @@ final class WorkerCommand implements Callable<Integer> {
     Path workDir;
 
     @Option(names = "--prefetch", paramLabel = "N", description = "Tasks held beyond the slots, ready to start (default: "
-            + "chosen by the worker from how long tasks take: about 20 ms of queued work, from 2 to 1024 tasks).")
+            + "chosen by the worker from how long tasks take, the running ones included: about 20 ms of queued work, "
+            + "from 2 to 1024 tasks; when tasks turn long it hands back what it holds beyond that).")
     Integer prefetch;
 
     @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "0",

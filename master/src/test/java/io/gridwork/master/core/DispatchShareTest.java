@@ -155,6 +155,11 @@ class DispatchShareTest {
         assertThat(h.scheduler.runningOn("w", 10)).filteredOn(Scheduler.RunningAttempt::executing).hasSize(2)
                 .allSatisfy(r -> assertThat(r.runningSince()).isNotNull());
 
+        String scraped = new io.gridwork.master.http.MasterMetrics(new io.gridwork.master.read.ReadModel(h.scheduler,
+                h.store, h.timer.clock)).scrape();
+        assertThat(scraped).contains("gridwork_tasks_running 2.0").contains("gridwork_tasks_held 4.0")
+                .contains("gridwork_tasks_queued 4.0");
+
         w.succeed(mine.get(0)); // its output waits to be stored: held, not running
         now = h.job(job.id());
         assertThat(now.running()).isEqualTo(1);
