@@ -52,6 +52,7 @@ final class Progress {
         String seconds = String.format(Locale.ROOT, "%.1fs", (System.nanoTime() - startNanos) / 1e9);
         String counts = t.getSucceeded() + "/" + total + " tasks";
         String extra = (t.getRunning() > 0 ? ", " + t.getRunning() + " running" : "")
+                + (t.getHeld() > 0 ? ", " + t.getHeld() + " held" : "")
                 + (t.getRetried() > 0 ? ", " + t.getRetried() + " retried" : "")
                 + (t.getFailed() > 0 ? ", " + t.getFailed() + " failed" : "");
         if (terminal) {

@@ -46,7 +46,8 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("  schedule   " + s.getSchedule());
                 }
                 out.println("  tasks      " + t.getTotal() + (s.getSplitComplete() ? "" : " so far") + " total, "
-                        + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, " + t.getQueued() + " queued, "
+                        + t.getSucceeded() + " succeeded, " + t.getRunning() + " running, "
+                        + (t.getHeld() > 0 ? t.getHeld() + " held, " : "") + t.getQueued() + " queued, "
                         + t.getFailed() + " failed, " + t.getRetried() + " retried"
                         + (t.getLost() > 0 ? ", " + t.getLost() + " lost" : "")
                         + (t.getRejected() > 0 ? ", " + t.getRejected() + " rejected" : "")

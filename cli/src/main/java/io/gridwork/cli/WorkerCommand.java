@@ -39,12 +39,18 @@ final class WorkerCommand implements Callable<Integer> {
     Path workDir;
 
     @Option(names = "--prefetch", paramLabel = "N", description = "Tasks held beyond the slots, ready to start (default: "
-            + "chosen by the worker from how long tasks take: about 20 ms of queued work, from 2 to 1024 tasks).")
+            + "chosen by the worker from how long tasks take, the running ones included: about 20 ms of queued work, "
+            + "from 2 to 1024 tasks; when tasks turn long it hands back what it holds beyond that).")
     Integer prefetch;
 
     @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "0",
             description = "Port of the worker's gRPC health service, which the master probes (default: a free one).")
     int healthPort;
+
+    @Option(names = "--health-bind", paramLabel = "HOST",
+            description = "Address the health service is bound to (default: every interface). The master and other "
+                    + "workers must reach it at --advertise-host (default: the address the master sees).")
+    String healthBind;
 
     @Option(names = "--advertise-host", paramLabel = "HOST",
             description = "Address at which the master and other workers reach this worker's health service "
@@ -120,6 +126,7 @@ final class WorkerCommand implements Callable<Integer> {
                     .labels(KeyValues.parse("--label", labels, false))
                     .workDir(workDir)
                     .healthPort(healthPort)
+                    .healthBind(healthBind)
                     .advertiseHost(advertiseHost)
                     .advertiseHealthPort(advertiseHealthPort);
             if (slots != null) {

@@ -14,9 +14,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "workers",
-        description = {"Lists the workers: state, slots, running and completed tasks, speed, labels.",
-                "SPEED is how fast a worker ran its tasks against the same jobs' average (1.00: average; 2.00: twice as "
-                + "fast), measured by the master from the tasks it ran."},
+        description = {"Lists the workers: state, slots, running, held and completed tasks, speed, labels.",
+                "RUNNING: tasks executing on it now. HELD: tasks it holds and has not started (prefetched).",
+                "SPEED is its relative speed: its pace (each timed task's job mean duration over its duration there) "
+                + "over the average pace of the live workers; 1.00: as fast as the grid's average (identical workers "
+                + "all show about 1.00), 2.00: twice as fast. 1.00 until it has run tasks of jobs whose tasks take 20 ms "
+                + "or more."},
         subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class})
 final class WorkersCommand implements Callable<Integer> {
 
@@ -51,15 +54,15 @@ final class WorkersCommand implements Callable<Integer> {
                 }
                 return ExitCodes.OK;
             }
-            Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "COMPLETED", "FAILED", "SPEED", "HEARTBEAT",
-                    "ADDRESS", "LABELS");
+            Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "HELD", "COMPLETED", "FAILED", "SPEED",
+                    "HEARTBEAT", "ADDRESS", "LABELS");
             Instant now = Instant.now();
             for (WorkerInfo w : workers) {
                 String heartbeat = w.hasLastHeartbeat()
                         ? Formats.duration(Duration.between(Formats.instant(w.getLastHeartbeat()), now)) + " ago" : "-";
                 String state = w.getState().name() + (w.getDrainRequested() && w.getState() != WorkerInfo.State.DRAINING
                         ? " (drained)" : "");
-                table.row(w.getName(), w.getId(), state, w.getSlots(), w.getRunning(), w.getCompleted(),
+                table.row(w.getName(), w.getId(), state, w.getSlots(), w.getRunning(), w.getHeld(), w.getCompleted(),
                         w.getFailed(), String.format(java.util.Locale.ROOT, "%.2f", w.getSpeed()), heartbeat,
                         w.getAddress(), Formats.pairs(w.getLabelsMap()));
             }

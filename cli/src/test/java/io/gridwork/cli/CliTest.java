@@ -107,7 +107,7 @@ class CliTest {
         assertThat(json.get("state").getAsString()).isEqualTo("SUCCEEDED");
         assertThat(json.getAsJsonObject("tasks").get("total").getAsJsonPrimitive().isNumber()).isTrue();
         assertThat(json.getAsJsonObject("tasks").get("total").getAsLong()).isEqualTo(10);
-        for (String field : new String[] {"succeeded", "running", "queued", "failed"}) {
+        for (String field : new String[] {"succeeded", "running", "held", "queued", "failed"}) {
             assertThat(json.getAsJsonObject("tasks").has(field)).as(field).isTrue();
         }
         assertThat(json.get("result").getAsString()).isEqualTo("45");
@@ -130,9 +130,13 @@ class CliTest {
         LocalGrid.Run run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
         JsonObject w = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("workers").get(0).getAsJsonObject();
-        for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "completed"}) {
+        for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "held", "completed",
+                "speed", "health_address"}) {
             assertThat(w.has(field)).as(field).isTrue();
         }
+        assertThat(w.get("health_address").getAsString()).matches(".+:\\d+");
+        LocalGrid.Run table = grid(client("workers"));
+        assertThat(table.out().lines().findFirst().orElseThrow()).contains("RUNNING").contains("HELD").contains("SPEED");
         assertThat(w.get("name").getAsString()).isEqualTo("cli-w");
         assertThat(w.get("state").getAsString()).isEqualTo("ALIVE");
         assertThat(w.get("completed").getAsJsonPrimitive().isNumber()).isTrue();
@@ -196,6 +200,11 @@ class CliTest {
         assertThat(badRequire.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badRequire.err()).isEqualTo("grid submit: options.require: 'mem>=lots' compares with a number, and "
                 + "'lots' is not one\n");
+
+        LocalGrid.Run typoRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=1", "--require", "os==="));
+        assertThat(typoRequire.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typoRequire.err()).startsWith("grid submit: options.require: 'os===' has more than one operator");
 
         LocalGrid.Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
                 "--require", "slots>=2 && name=cli-w", "--slots-per-task", "2", "--priority", "7", "--no-speculation",

@@ -110,6 +110,13 @@ public final class GridWorker implements AutoCloseable {
     private static final long PROGRESS_MIN_INTERVAL_MS = 250;
     /** A cancelled task still running after this long ignores cancellation: its thread is given up on. */
     static final long ABANDON_AFTER_MS = 5000;
+    /** How often the worker reports the tasks that started and checks whether a running task is long. */
+    static final long TICK_MS = 50;
+    /**
+     * A running task counts as long (auto prefetch) once it has run this long and 4 times the mean of the tasks that
+     * ended: a pause of the JVM on tiny tasks is not mistaken for a change of job.
+     */
+    static final long LONG_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final WorkerOptions options;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -151,6 +158,13 @@ public final class GridWorker implements AutoCloseable {
     private int window;
     /** Moving average of task run times, in nanoseconds (auto prefetch). */
     private double meanTaskNanos = -1;
+    /**
+     * How long the longest task running now has run, once that is long for the tasks seen so far (auto prefetch: the
+     * window shrinks at once, not only when the task ends); 0 otherwise. Set by {@link #tick()}.
+     */
+    private long longRunningNanos;
+    /** Tasks handed back unstarted because the window shrank, since the start. */
+    private long givenBackTasks;
     private int abandonedThreads;
 
     /** A job's owner as this worker knows it: the address of its master's link and the job's lease epoch. */
@@ -213,11 +227,24 @@ public final class GridWorker implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
         this.healthExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-health", true));
         this.probeExecutor = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-probe", true));
-        this.healthServer = NettyServerBuilder.forAddress(new java.net.InetSocketAddress(options.healthPort()), healthCredentials)
-                .executor(healthExecutor)
-                .addService(health.getHealthService())
-                .build()
-                .start();
+        java.net.InetSocketAddress healthAddress = options.healthBind() == null
+                ? new java.net.InetSocketAddress(options.healthPort())
+                : new java.net.InetSocketAddress(options.healthBind(), options.healthPort());
+        if (healthAddress.isUnresolved()) {
+            throw new IOException("cannot serve the health service on " + options.healthBind() + ": unknown host "
+                    + "(--health-bind)");
+        }
+        try {
+            this.healthServer = NettyServerBuilder.forAddress(healthAddress, healthCredentials)
+                    .executor(healthExecutor)
+                    .addService(health.getHealthService())
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            throw new IOException("cannot serve the health service on " + (options.healthBind() == null ? "port "
+                    : options.healthBind() + ":") + options.healthPort() + " (--health-bind, --health-port): "
+                    + e.getMessage(), e);
+        }
         health.setStatus("", ServingStatus.SERVING);
         synchronized (lock) {
             for (String address : options.masters()) {
@@ -293,6 +320,7 @@ public final class GridWorker implements AutoCloseable {
             seeds = new ArrayList<>(worker.links.values());
         }
         seeds.forEach(MasterLink::start);
+        worker.timer.scheduleWithFixedDelay(worker::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         log.atInfo().addKeyValue("worker", options.name())
                 .log("Gridwork worker {} starting: master{} {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
                 options.name(), options.masters().size() > 1 ? "s" : "", String.join(",", options.masters()),
@@ -400,6 +428,16 @@ public final class GridWorker implements AutoCloseable {
     /** Slots busy running a task now. */
     public int busySlots() {
         return options.slots() - slotPermits.availablePermits();
+    }
+
+    /**
+     * Tasks it handed back unstarted because its prefetch window shrank (its tasks began to run long), since it
+     * started.
+     */
+    public long givenBackTasks() {
+        synchronized (lock) {
+            return givenBackTasks;
+        }
     }
 
     /** Tasks it asks the masters to keep ready beyond its slots now (its prefetch window). */
@@ -522,6 +560,11 @@ public final class GridWorker implements AutoCloseable {
         public void streamEnded(MasterLink link) {
             // the master forgets the credits of a stream that ended: they are free for the other masters
             link.outstanding = 0;
+            for (RunningTask t : held.values()) {
+                if (routesTo(t.ref.getJobId(), link)) {
+                    t.startReported = false; // told again on the next stream
+                }
+            }
             link.demand = null;
             rebalance();
             lock.notifyAll();
@@ -1051,10 +1094,111 @@ public final class GridWorker implements AutoCloseable {
                 }
             }
             if (!draining) {
-                adaptWindow(task);
+                if (adaptWindow(task) < 0) {
+                    giveBackExcess();
+                }
                 rebalance();
             }
             lock.notifyAll();
+        }
+    }
+
+    /**
+     * Every {@link #TICK_MS}: tells each master which of its tasks started since the last tick (so it shows tasks
+     * running apart from tasks only held), and, with the automatic prefetch, measures the task running longest: once
+     * it is long for what ran so far, the window shrinks at once and what the worker holds beyond it goes back.
+     */
+    private void tick() {
+        try {
+            synchronized (lock) {
+                if (draining) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long longest = 0;
+                boolean told = false;
+                for (RunningTask t : held.values()) {
+                    if (!t.started || t.cancelled) {
+                        continue;
+                    }
+                    longest = Math.max(longest, now - t.startNanos);
+                    if (!t.startReported) {
+                        MasterLink owner = route(t.ref.getJobId());
+                        if (owner != null && owner.connected()) {
+                            owner.outbox.started.add(t.ref);
+                            t.startReported = true;
+                            told = true;
+                        }
+                    }
+                }
+                longRunningNanos = options.autoPrefetch() && longest >= LONG_TASK_NANOS && longest > 4 * meanTaskNanos
+                        ? longest : 0;
+                if (longRunningNanos > 0 && resizeWindow() < 0) {
+                    giveBackExcess();
+                    told = true;
+                }
+                if (told) {
+                    lock.notifyAll();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("worker tick failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * The window shrank: what the worker holds beyond its slots plus the window goes back, first the credits the
+     * masters hold and have not used (withdrawn with a negative credit), then tasks held but not started, newest
+     * first (released: the master gives them to workers with room). Guarded by {@code lock}.
+     */
+    private void giveBackExcess() {
+        int used = heldSlots();
+        for (MasterLink l : links.values()) {
+            if (l.connected()) {
+                used += l.outstanding;
+            }
+        }
+        int excess = used - (options.slots() + window);
+        if (excess <= 0) {
+            return;
+        }
+        int withdrawn = 0;
+        for (MasterLink l : links.values()) {
+            if (excess <= 0) {
+                break;
+            }
+            if (l.connected() && l.outstanding > 0) {
+                int k = Math.min(l.outstanding, excess);
+                l.outstanding -= k;
+                l.outbox.credit -= k;
+                excess -= k;
+                withdrawn += k;
+            }
+        }
+        int released = 0;
+        if (excess > 0) {
+            List<RunningTask> newestFirst = new ArrayList<>(held.values());
+            java.util.Collections.reverse(newestFirst);
+            for (RunningTask t : newestFirst) {
+                if (excess <= 0) {
+                    break;
+                }
+                MasterLink owner = route(t.ref.getJobId());
+                if (owner == null || !owner.connected() || !t.release()) {
+                    continue; // started already (or cancelled), or its master cannot be told now
+                }
+                held.remove(t.attemptId);
+                taskPool.remove(t);
+                owner.outbox.released.add(t.ref);
+                excess -= t.slots;
+                released++;
+            }
+        }
+        givenBackTasks += released;
+        if (released > 0) {
+            log.atDebug().addKeyValue("worker", options.name())
+                    .log("prefetch window now {}: {} credits withdrawn, {} tasks not started handed back", window,
+                            withdrawn, released);
         }
     }
 
@@ -1067,12 +1211,33 @@ public final class GridWorker implements AutoCloseable {
             return 0;
         }
         meanTaskNanos = meanTaskNanos < 0 ? task.runNanos : meanTaskNanos * 0.9 + task.runNanos * 0.1;
-        long target = WorkerOptions.AUTO_PREFETCH_TARGET.toNanos() * options.slots();
-        int wanted = (int) Math.max(WorkerOptions.AUTO_PREFETCH_MIN, Math.min(WorkerOptions.AUTO_PREFETCH_MAX,
-                Math.ceil(target / Math.max(1.0, meanTaskNanos))));
+        return resizeWindow();
+    }
+
+    /**
+     * Auto prefetch: the window for the task duration expected now, the mean of the tasks that ended or, if longer, how
+     * long the task running longest has run; returns by how many tasks it grew (negative: shrank). Guarded by
+     * {@code lock}.
+     */
+    private int resizeWindow() {
+        if (!options.autoPrefetch()) {
+            return 0;
+        }
+        double expected = Math.max(meanTaskNanos, longRunningNanos);
+        if (expected <= 0) {
+            return 0;
+        }
+        int wanted = autoWindow(options.slots(), expected);
         int delta = wanted - window;
         window = wanted;
         return delta;
+    }
+
+    /** The automatic prefetch for tasks expected to run {@code taskNanos}: about 20 ms of queued work per slot. */
+    static int autoWindow(int slots, double taskNanos) {
+        double target = (double) WorkerOptions.AUTO_PREFETCH_TARGET.toNanos() * slots;
+        return (int) Math.max(WorkerOptions.AUTO_PREFETCH_MIN, Math.min(WorkerOptions.AUTO_PREFETCH_MAX,
+                Math.ceil(target / Math.max(1.0, taskNanos))));
     }
 
     /** One task given to this worker, and its context. */
@@ -1087,6 +1252,12 @@ public final class GridWorker implements AutoCloseable {
         private final AtomicBoolean permitsReleased = new AtomicBoolean();
         volatile boolean cancelled;
         volatile boolean started;
+        /** When its code started (System.nanoTime), once {@code started}. */
+        volatile long startNanos;
+        /** Its master was told it started. Guarded by {@code lock}. */
+        boolean startReported;
+        /** Set once: it starts (its thread won), or it goes back unstarted (a release won). */
+        private final AtomicBoolean decided = new AtomicBoolean();
         /** How long its code ran, once it ended. */
         volatile long runNanos;
         volatile boolean abandoned;
@@ -1136,18 +1307,20 @@ public final class GridWorker implements AutoCloseable {
                 finished(this, null);
                 return;
             }
-            if (cancelled) {
+            if (cancelled || !decided.compareAndSet(false, true)) {
                 thread = null;
                 Thread.interrupted();
                 releaseSlots();
                 finished(this, null);
                 return;
             }
-            started = true;
             long start = System.nanoTime();
+            startNanos = start;
+            started = true;
             if (spec != null && spec.getTaskTimeoutMs() > 0) {
                 // the master times out only tasks that have started: say so at once
                 synchronized (lock) {
+                    startReported = true;
                     MasterLink owner = route(ref.getJobId());
                     if (owner != null) {
                         owner.outbox.progress.add(TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build());
@@ -1192,6 +1365,15 @@ public final class GridWorker implements AutoCloseable {
                 releaseSlots();
                 finished(this, result);
             }
+        }
+
+        /** Hands it back unstarted: cancels it unless its thread started it already. */
+        boolean release() {
+            if (cancelled || !decided.compareAndSet(false, true)) {
+                return false;
+            }
+            cancel();
+            return true;
         }
 
         void cancel() {

@@ -78,6 +78,8 @@ final class MasterLink {
         final List<TaskResult> results = new ArrayList<>();
         final List<TaskProgress> progress = new ArrayList<>();
         final List<TaskRef> released = new ArrayList<>();
+        /** Tasks that started running since the last message. */
+        final List<TaskRef> started = new ArrayList<>();
         final List<TaskRef> crashed = new ArrayList<>();
         final List<ProbeResult> probeResults = new ArrayList<>();
         Heartbeat heartbeat;
@@ -87,6 +89,7 @@ final class MasterLink {
 
         boolean isEmpty() {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
+                    && started.isEmpty()
                     && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
                     && !complete;
         }
@@ -496,6 +499,8 @@ final class MasterLink {
                 o.progress.clear();
                 b.addAllReleased(o.released);
                 o.released.clear();
+                b.addAllStarted(o.started);
+                o.started.clear();
                 b.addAllCrashed(o.crashed);
                 o.crashed.clear();
                 b.addAllProbeResults(o.probeResults);

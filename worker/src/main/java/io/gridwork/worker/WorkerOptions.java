@@ -52,6 +52,7 @@ public final class WorkerOptions {
     private final Map<String, String> labels;
     private final Path workDir;
     private final int healthPort;
+    private final String healthBind;
     private final String advertiseHost;
     private final int advertiseHealthPort;
     private final Duration drainTimeout;
@@ -69,6 +70,7 @@ public final class WorkerOptions {
         this.labels = Map.copyOf(b.labels);
         this.workDir = b.workDir;
         this.healthPort = b.healthPort;
+        this.healthBind = b.healthBind;
         this.advertiseHost = b.advertiseHost;
         this.advertiseHealthPort = b.advertiseHealthPort;
         this.drainTimeout = b.drainTimeout;
@@ -138,6 +140,11 @@ public final class WorkerOptions {
         return healthPort;
     }
 
+    /** The address the health service is bound to; null: every interface (the default). */
+    public String healthBind() {
+        return healthBind;
+    }
+
     /** The host others use to reach this worker's health service; null: the address the master sees. */
     public String advertiseHost() {
         return advertiseHost;
@@ -184,6 +191,7 @@ public final class WorkerOptions {
         private final Map<String, String> labels = new LinkedHashMap<>();
         private Path workDir;
         private int healthPort;
+        private String healthBind;
         private String advertiseHost;
         private int advertiseHealthPort;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
@@ -249,6 +257,12 @@ public final class WorkerOptions {
 
         public Builder healthPort(int v) {
             healthPort = v;
+            return this;
+        }
+
+        /** The address to bind the health service to (for example 127.0.0.1, or one interface); null or blank: all. */
+        public Builder healthBind(String v) {
+            healthBind = v == null || v.isBlank() ? null : v.trim();
             return this;
         }
 

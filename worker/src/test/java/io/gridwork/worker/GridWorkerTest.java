@@ -1,6 +1,7 @@
 package io.gridwork.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.gridwork.api.v1.JobStatus;
@@ -77,6 +78,50 @@ class GridWorkerTest {
         assertThat(client.result(id).decode(Codecs.LONG)).isEqualTo(29L * 30 / 2);
         assertThat(w.maxHeldTasks()).isBetween(2, 3);
         assertThat(w.completedTasks()).isEqualTo(30);
+    }
+
+    @Test
+    void aWorkerJoiningMidJobOfLongTasksAfterAJobOfTinyOnesRunsItsShare() throws Exception {
+        List<GridWorker> first = new ArrayList<>();
+        for (String name : List.of("w1", "w2", "w3")) {
+            first.add(worker(name, 1, WorkerOptions.AUTO_PREFETCH, Duration.ofSeconds(5)));
+        }
+        String tiny = submit(3000, 0);
+        assertThat(client.await(tiny, Duration.ofSeconds(120), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        // tiny tasks: the workers' automatic prefetch grew far beyond its minimum
+        assertThat(first.stream().mapToInt(GridWorker::prefetchWindow).max().orElseThrow()).isGreaterThan(16);
+
+        int n = 48;
+        String slow = submit(n, 300);
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.status(slow).getTasks().getSucceeded() >= 3);
+        GridWorker late = worker("w4", 1, WorkerOptions.AUTO_PREFETCH, Duration.ofSeconds(5));
+        long left = n - client.status(slow).getTasks().getSucceeded();
+
+        assertThat(client.await(slow, Duration.ofSeconds(120), s -> { }).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(client.result(slow).decode(Codecs.LONG)).isEqualTo((long) (n - 1) * n / 2);
+        // its share of what was left when it joined is a quarter; the others may have held up to 3 each by then
+        assertThat(late.completedTasks()).isGreaterThanOrEqualTo(left / 4 - 3).isGreaterThan(0);
+        // the long tasks shrank the others' windows, and what they held beyond them went back
+        assertThat(first).allSatisfy(w -> assertThat(w.prefetchWindow()).isEqualTo(WorkerOptions.AUTO_PREFETCH_MIN));
+        assertThat(first.stream().mapToLong(GridWorker::givenBackTasks).sum()).isGreaterThan(0);
+    }
+
+    @Test
+    void theHealthServiceIsBoundWhereToldAndTheMasterListsItsAddress() throws Exception {
+        GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name("hb")
+                .slots(1).workDir(dir.resolve("hb")).healthBind("127.0.0.1")
+                .joinToken(credentials.joinToken().orElseThrow()).build());
+        workers.add(w);
+        await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
+        WorkerInfo info = client.workers(false).stream().filter(i -> i.getName().equals("hb")).findFirst().orElseThrow();
+        assertThat(info.getHealthAddress()).isEqualTo("127.0.0.1:" + w.healthPort());
+
+        assertThatThrownBy(() -> GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port())
+                .name("hb2").slots(1).workDir(dir.resolve("hb2")).healthBind("127.0.0.1").healthPort(w.healthPort())
+                .joinToken(credentials.joinToken().orElseThrow()).build()))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageStartingWith("cannot serve the health service on 127.0.0.1:" + w.healthPort()
+                        + " (--health-bind, --health-port): ");
     }
 
     @Test

@@ -9,11 +9,14 @@ final class Attempt {
     final QueuedTask task;
     Session session;
     final int number;
+    /** When it was assigned. */
     final Instant startedAt;
+    /** When its worker said it began executing; null while it is only held (prefetched). */
+    Instant startedRunningAt;
     Instant lastProgress;
     double progress;
     boolean completing;
-    /** The worker said the task started (sent for jobs with a task timeout). */
+    /** The worker said the task is executing (not only held); set through {@link AttemptTable#started}. */
     boolean started;
     /** A second attempt started because the first was slow. */
     boolean speculative;

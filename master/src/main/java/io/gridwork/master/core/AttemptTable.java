@@ -96,12 +96,31 @@ final class AttemptTable {
         }
     }
 
+    /**
+     * Its worker says the attempt is executing (not only held): counted as running from now on, and its task timeout
+     * runs from now.
+     */
+    void started(Attempt a, Instant now) {
+        if (a.started || a.untracked) {
+            return;
+        }
+        a.started = true;
+        a.lastProgress = now;
+        a.startedRunningAt = now;
+        a.session.executing++;
+        a.job.executing++;
+    }
+
     /** The attempt no longer occupies slots (it ended, or was cancelled or lost). Once per attempt. */
     void untrack(Attempt a) {
         if (a.untracked) {
             return;
         }
         a.untracked = true;
+        if (a.started) {
+            a.session.executing--;
+            a.job.executing--;
+        }
         int units = a.units();
         a.session.heldUnits -= units;
         a.job.runningUnits -= units;
@@ -202,6 +221,10 @@ final class AttemptTable {
             if (!a.untracked) {
                 a.session.heldUnits -= a.units();
                 to.heldUnits += a.units();
+                if (a.started) {
+                    a.session.executing--;
+                    to.executing++;
+                }
             }
             a.session = to;
             to.attempts.put(a.id, a);
@@ -217,7 +240,7 @@ final class AttemptTable {
             WorkerEntry w = a.session.worker;
             if ((w.name.equals(worker) || w.id.equals(worker)) && !a.completing) {
                 out.add(new Scheduler.RunningAttempt(a.job.id, a.job.row.jobClass(), a.task.index, a.number, a.speculative,
-                        a.startedAt));
+                        a.startedAt, a.started, a.startedRunningAt));
             }
         }
         out.sort(java.util.Comparator.comparing(Scheduler.RunningAttempt::startedAt));

@@ -60,16 +60,36 @@ final class Dispatcher {
         return s.open && !s.draining && s.credits > 0 && s.worker.state == WorkerState.ALIVE;
     }
 
-    /** Gives a worker as many tasks as it has credits for and there are tasks. */
+    /**
+     * Gives a worker as many tasks as it has credits for and there are tasks: first what its free slots can start,
+     * then (its prefetch) more, unless other workers wait for tasks too: then the queued tasks are shared out in
+     * turns, free slots first ({@link #dispatchHungry}), so one worker's prefetch does not take the tasks other
+     * workers could start now.
+     */
     void dispatch(Session s) {
-        while (canTake(s) && assignOne(s)) {
+        while (canTake(s) && hasFreeSlot(s) && assignOne(s, true)) {
             // keep going
         }
-        if (canTake(s)) {
-            hungry.add(s);
-        } else {
+        if (!canTake(s)) {
+            hungry.remove(s);
+            return;
+        }
+        hungry.add(s);
+        if (hungry.size() > 1) {
+            dispatchHungry();
+            return;
+        }
+        while (canTake(s) && assignOne(s, false)) {
+            // keep going: the only worker waiting for tasks
+        }
+        if (!canTake(s)) {
             hungry.remove(s);
         }
+    }
+
+    /** Whether the worker has a slot not taken by the tasks it holds. */
+    private static boolean hasFreeSlot(Session s) {
+        return s.heldUnits < s.worker.slots;
     }
 
     /** The session takes nothing more (closed, draining). */
@@ -81,25 +101,33 @@ final class Dispatcher {
         return !hungry.isEmpty();
     }
 
-    /** Gives waiting workers tasks, one each in turn, so new work spreads over all of them. */
+    /**
+     * Gives waiting workers tasks, one each in turn, so new work spreads over all of them: first to the workers with
+     * free slots (tasks that start now), then to all of them (their prefetch).
+     */
     void dispatchHungry() {
-        boolean assigned = true;
-        while (assigned && !hungry.isEmpty()) {
-            assigned = false;
-            for (Iterator<Session> it = hungry.iterator(); it.hasNext(); ) {
-                Session s = it.next();
-                if (canTake(s) && assignOne(s)) {
-                    assigned = true;
-                }
-                if (!canTake(s)) {
-                    it.remove();
+        for (boolean freeSlotsOnly : new boolean[] {true, false}) {
+            boolean assigned = true;
+            while (assigned && !hungry.isEmpty()) {
+                assigned = false;
+                for (Iterator<Session> it = hungry.iterator(); it.hasNext(); ) {
+                    Session s = it.next();
+                    if (canTake(s) && (!freeSlotsOnly || hasFreeSlot(s)) && assignOne(s, freeSlotsOnly)) {
+                        assigned = true;
+                    }
+                    if (!canTake(s)) {
+                        it.remove();
+                    }
                 }
             }
         }
     }
 
-    /** Gives the worker one task of the job first in line that it may run; else perhaps a speculative attempt. */
-    private boolean assignOne(Session s) {
+    /**
+     * Gives the worker one task of the job first in line that it may run (with {@code freeSlotsOnly}, only if its free
+     * slots can start it now); else (not {@code freeSlotsOnly}) perhaps a speculative attempt.
+     */
+    private boolean assignOne(Session s, boolean freeSlotsOnly) {
         if (dispatchOrder.isEmpty()) {
             return false;
         }
@@ -117,6 +145,9 @@ final class Dispatcher {
         }
         try {
             for (JobRunner job : eligible) {
+                if (freeSlotsOnly && s.heldUnits + job.slotsPerTask > s.worker.slots) {
+                    return false; // the job first in line waits for more slots: it is held for them, in its turn
+                }
                 QueuedTask task = take(job, s, now);
                 if (task != null) {
                     assign(job, task, s, now, false);
@@ -126,7 +157,7 @@ final class Dispatcher {
         } finally {
             eligible.clear();
         }
-        return speculate(s, now);
+        return !freeSlotsOnly && speculate(s, now);
     }
 
     /** Whether the worker may run the job's tasks: it matches the job's requirement and has enough slots. */
@@ -137,6 +168,7 @@ final class Dispatcher {
     private boolean speculate(Session s, Instant now) {
         WorkerEntry w = s.worker;
         List<Speculation.Running<Attempt>> running = new ArrayList<>();
+        double grid = Double.NaN;
         for (JobRunner job : dispatchOrder) {
             if (!job.maySpeculate() || s.heldUnits + job.slotsPerTask > w.slots || s.credits < job.slotsPerTask
                     || !runsOn(job, w)) {
@@ -145,12 +177,15 @@ final class Dispatcher {
             double mean = job.meanTaskMillis();
             for (Attempt a : job.attempts.values()) {
                 if (!a.completing && a.task.live == 1 && a.session.worker != w) {
+                    if (Double.isNaN(grid)) {
+                        grid = WorkerSpeeds.gridLogPace(workers);
+                    }
                     running.add(new Speculation.Running<>(a, Duration.between(a.startedAt, now).toMillis(), mean,
-                            a.session.worker.speed));
+                            WorkerSpeeds.relative(a.session.worker, grid)));
                 }
             }
         }
-        Attempt best = running.isEmpty() ? null : speculation.choose(w.speed, running);
+        Attempt best = running.isEmpty() ? null : speculation.choose(WorkerSpeeds.relative(w, grid), running);
         if (best == null) {
             return false;
         }

@@ -94,6 +94,8 @@ final class JobRunner implements FairShare.Claim {
     final Map<Long, Attempt> attempts = new LinkedHashMap<>();
     final Set<Session> knownBy = new HashSet<>();
     int runningUnits;
+    /** Its attempts that workers say are executing now (the others assigned are prefetched, or being stored). */
+    int executing;
     /** Current attempts beyond the first of their task (speculative ones); attempts whose output is being stored. */
     int extraAttempts;
     int completing;
@@ -193,9 +195,14 @@ final class JobRunner implements FairShare.Claim {
                 && durationCount > 0 && !attempts.isEmpty();
     }
 
-    /** Tasks running (a task with a speculative second attempt counts once). */
+    /** Tasks assigned to a worker and not ended (a task with a speculative second attempt counts once). */
     int running() {
         return attempts.size() - completing - extraAttempts;
+    }
+
+    /** Of the tasks assigned and not being stored, those a worker says are executing now. */
+    int executingTasks() {
+        return Math.min(executing, running());
     }
 
     long total() {
@@ -223,11 +230,12 @@ final class JobRunner implements FairShare.Claim {
 
     JobSnapshot snapshot(Instant finishedAt, String error, String resultText, String resultMediaType, long resultSize,
             String waitingReason) {
+        int executingNow = executingTasks();
         return new JobSnapshot(id, state, row.jarSha256(), row.jobClass(), row.args(), total(), succeeded,
-                running() + completing, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
+                executingNow, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason, row.schedule(), row.ownerMaster());
+                waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing);
     }
 
     // ------------------------------------------------------------------------------------------ tasks

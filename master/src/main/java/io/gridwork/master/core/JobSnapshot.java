@@ -39,7 +39,12 @@ public record JobSnapshot(
         String waitingReason,
         String schedule,
         /** The id of the master that owns (runs) it, or null for a job stored before masters had ids. */
-        String ownerMaster) {
+        String ownerMaster,
+        /**
+         * Tasks assigned to workers that are not executing: prefetched (held by a worker that has not started them)
+         * or ended with an output being stored. {@code running} counts only the tasks executing now.
+         */
+        long held) {
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
@@ -50,6 +55,6 @@ public record JobSnapshot(
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
-                row.schedule(), row.ownerMaster());
+                row.schedule(), row.ownerMaster(), 0);
     }
 }

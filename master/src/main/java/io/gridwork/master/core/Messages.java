@@ -57,10 +57,17 @@ public final class Messages {
 
     /**
      * One message from a worker; any part may be empty. {@code heartbeatSeq} is -1 when it carries no heartbeat.
-     * {@code crashed}: tasks that brought the worker down (they called System.exit).
+     * {@code credit} below zero withdraws credits not used yet. {@code crashed}: tasks that brought the worker down
+     * (they called System.exit). {@code started}: tasks that began executing (the others it holds are prefetched).
      */
     public record Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
-            List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed) {
+            List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed,
+            List<TaskKey> started) {
+
+        public Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
+                List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed) {
+            this(credit, results, heartbeatSeq, progress, released, draining, probeResults, crashed, List.of());
+        }
 
         public Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
                 List<TaskKey> released, boolean draining) {

@@ -53,7 +53,13 @@ public final class Requirement {
                 throw new IllegalArgumentException("'" + part.trim() + "' is not KEY=VALUE or a comparison like mem>=4g");
             }
             String op = m.group(2).equals("==") ? "=" : m.group(2);
-            String value = m.group(3).startsWith("\"") ? m.group(3).substring(1, m.group(3).length() - 1) : m.group(3);
+            boolean quoted = m.group(3).startsWith("\"");
+            String value = quoted ? m.group(3).substring(1, m.group(3).length() - 1) : m.group(3);
+            if (!quoted && "=!<>".indexOf(value.charAt(0)) >= 0) {
+                // os===linux, mem>==4g, os=!linux: an operator typo, not a value no worker has
+                throw new IllegalArgumentException("'" + part.trim() + "' has more than one operator: write KEY, one of "
+                        + "= == != >= <= > <, then the value (quote a value that starts with one: KEY=\"=x\")");
+            }
             BigDecimal number = number(value);
             if (number == null && !op.equals("=") && !op.equals("!=")) {
                 throw new IllegalArgumentException("'" + m.group(1) + op + value + "' compares with a number, and '" + value

@@ -51,9 +51,12 @@ public final class Scheduler implements AutoCloseable {
     /** What the dashboard shows of an active job beyond its snapshot: task durations by bucket, the latest errors. */
     public record JobDetail(long[] durationBuckets, List<TaskError> errors) {}
 
-    /** A task attempt running now, as the dashboard shows it. */
+    /**
+     * A task attempt a worker holds now, as the dashboard shows it: {@code assignedAt} when it was given to the worker;
+     * {@code executing} whether the worker said it runs (else it is prefetched), since {@code runningSince}.
+     */
     public record RunningAttempt(String jobId, String jobClass, long index, int attempt, boolean speculative,
-            Instant startedAt) {}
+            Instant startedAt, boolean executing, Instant runningSince) {}
 
     private final SchedulerOptions options;
     private final Store store;

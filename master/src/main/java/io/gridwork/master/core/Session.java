@@ -19,6 +19,8 @@ public final class Session {
     final Map<Long, Attempt> attempts = new LinkedHashMap<>();
     /** Slots those attempts occupy. */
     int heldUnits;
+    /** Of those attempts, how many the worker said are executing now (the rest are prefetched). */
+    int executing;
     /** Jobs whose spec this session has been sent. */
     final Set<String> jobsSent = new HashSet<>();
     Messages.Outbound outbox = new Messages.Outbound();

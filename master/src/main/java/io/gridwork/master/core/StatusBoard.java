@@ -261,9 +261,10 @@ final class StatusBoard {
     List<WorkerSnapshot> workers(boolean includeDeparted) {
         return loop.call(() -> {
             List<WorkerSnapshot> out = new ArrayList<>();
+            double grid = WorkerSpeeds.gridLogPace(workers);
             for (WorkerEntry e : workers) {
                 if (includeDeparted || !e.state.isDeparted()) {
-                    out.add(e.snapshot());
+                    out.add(e.snapshot(grid));
                 }
             }
             out.sort((a, b) -> a.name().compareTo(b.name()));

@@ -19,10 +19,6 @@ import org.slf4j.LoggerFactory;
 final class TaskOutcomes {
 
     private static final Logger log = LoggerFactory.getLogger(TaskOutcomes.class);
-    /** Tasks shorter than this measure scheduling noise more than a worker's speed. */
-    private static final long MIN_TIMED_TASK_MS = 20;
-    /** Weight of the newest task in a worker's speed (an exponential moving average). */
-    private static final double SPEED_WEIGHT = 0.2;
 
     private final SchedulerOptions options;
     private final Loop loop;
@@ -119,19 +115,16 @@ final class TaskOutcomes {
         }
     }
 
-    /** Measures the job's tasks and the worker's speed against them (a moving average of mean / duration). */
+    /** Measures the job's tasks and the worker's speed against them ({@link WorkerSpeeds}). */
     private static void recordDuration(Attempt a, long durationMs) {
         JobRunner job = a.job;
         long d = Math.max(1, durationMs);
         double mean = job.meanTaskMillis();
+        long timed = job.durationCount;
         job.durationBuckets[TaskDurations.bucket(Math.max(0, durationMs))]++;
         job.durationCount++;
         job.durationSumMs += d;
-        if (job.durationCount > 2 && Math.max(mean, d) >= MIN_TIMED_TASK_MS) {
-            double ratio = Math.max(0.01, Math.min(100, mean / d));
-            WorkerEntry w = a.session.worker;
-            w.speed = w.speed * (1 - SPEED_WEIGHT) + ratio * SPEED_WEIGHT;
-        }
+        WorkerSpeeds.record(a.session.worker, mean, timed, d);
     }
 
     /** The first result of a task wins: its other attempts are cancelled, and their results refused if they come. */
@@ -233,9 +226,15 @@ final class TaskOutcomes {
         }
     }
 
-    /** The worker gives back a task it has not started (it was drained). */
+    /**
+     * The worker gives back a task it has not started (it was drained, or it holds more than its prefetch now that its
+     * tasks run long): it goes to another worker, and the attempt it never ran is not counted.
+     */
     void released(Attempt a) {
         attempts.detach(a);
+        if (!a.started && a.number == a.task.attempts && a.task.live == 0) {
+            a.task.attempts--;
+        }
         dispatcher.requeue(a.job, a.task, null, null);
     }
 

@@ -35,8 +35,9 @@ final class WorkerEntry {
     boolean streamBroke;
     /** A closed session holding tasks adopted after a master restart until the worker's stream opens. */
     Session parked;
-    /** How fast its tasks ran against their jobs' mean (1.0: average); a moving average. */
-    double speed = 1.0;
+    /** Its pace, in logarithms, and how many tasks measured it: see {@link WorkerSpeeds}. */
+    double logPace;
+    long timedTasks;
     /** An operator drained it: it gets no new tasks until undrained, even across re-registrations. */
     boolean drainRequested;
     /** What requirements compare against; computed when first needed after each registration. */
@@ -73,8 +74,13 @@ final class WorkerEntry {
         return attributes;
     }
 
-    WorkerSnapshot snapshot() {
-        return new WorkerSnapshot(id, name, state, slots, prefetch, labels, session == null ? 0 : session.attempts.size(),
-                completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested);
+    /** Its status, with its relative speed against a grid of average pace {@code gridLogPace} ({@link WorkerSpeeds}). */
+    WorkerSnapshot snapshot(double gridLogPace) {
+        double speed = WorkerSpeeds.relative(this, gridLogPace);
+        int executing = session == null ? 0 : session.executing;
+        int held = session == null ? 0 : session.attempts.size() - executing;
+        return new WorkerSnapshot(id, name, state, slots, prefetch, labels, executing,
+                completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested, held,
+                healthPort);
     }
 }

@@ -486,10 +486,16 @@ final class WorkerRegistry {
         for (Messages.Result r : m.results()) {
             outcomes.result(s, r, now);
         }
+        for (Messages.TaskKey key : m.started()) {
+            Attempt a = s.attempts.get(key.attemptId());
+            if (a != null) {
+                attempts.started(a, now);
+            }
+        }
         for (Messages.Progress p : m.progress()) {
             Attempt a = s.attempts.get(p.key().attemptId());
             if (a != null) {
-                a.started = true;
+                attempts.started(a, now);
                 a.progress = p.fraction();
                 a.lastProgress = now;
             }
@@ -504,6 +510,13 @@ final class WorkerRegistry {
             s.draining = true;
             dispatcher.forget(s);
             apply(liveness.draining(w, "it is shutting down"));
+        }
+        if (m.credit() < 0) {
+            // the worker withdraws credits it no longer wants (first, so that what it releases goes elsewhere)
+            s.credits = Math.max(0, s.credits + m.credit());
+            if (s.credits == 0) {
+                dispatcher.forget(s);
+            }
         }
         for (Messages.TaskKey key : m.released()) {
             Attempt a = s.attempts.get(key.attemptId());
@@ -547,7 +560,7 @@ final class WorkerRegistry {
                 }
             }
         }
-        return w.snapshot();
+        return w.snapshot(WorkerSpeeds.gridLogPace(workers.values()));
     }
 
     /** Periodic: the failure detector, and the end of the adoption window after a restart. */

@@ -21,4 +21,8 @@ public record WorkerSnapshot(
         Instant registeredAt,
         Map<String, String> platform,
         double speed,
-        boolean drainRequested) {}
+        boolean drainRequested,
+        /** Tasks it holds that it has not started (prefetched); {@code running} counts those executing now. */
+        int held,
+        /** The port of its gRPC health service, at {@code address} (0: none). */
+        int healthPort) {}

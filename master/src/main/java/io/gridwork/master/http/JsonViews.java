@@ -44,6 +44,7 @@ final class JsonViews {
         int64(tasks, "lost", c.lost());
         int64(tasks, "rejected", c.rejected());
         int64(tasks, "speculated", c.speculated());
+        int64(tasks, "held", c.held());
         o.add("tasks", tasks);
         optional(o, "result", j.result());
         optional(o, "error", j.error());
@@ -94,6 +95,8 @@ final class JsonViews {
         int32(o, "prefetch", w.prefetch());
         o.addProperty("speed", w.speed());
         bool(o, "drainRequested", w.drainRequested());
+        int32(o, "held", w.held());
+        string(o, "healthAddress", w.healthAddress());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
         return o;
     }
@@ -153,6 +156,10 @@ final class JsonViews {
         r.addProperty("attempt", a.attempt());
         r.addProperty("speculative", a.speculative());
         r.addProperty("startedAt", a.startedAt().toString());
+        r.addProperty("executing", a.executing());
+        if (a.runningSince() != null) {
+            r.addProperty("runningSince", a.runningSince().toString());
+        }
         return r;
     }
 

@@ -31,6 +31,7 @@ public final class MasterMetrics {
     private volatile ReadModel read;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong running = new AtomicLong();
+    private final AtomicLong held = new AtomicLong();
     private final Map<WorkerState, AtomicLong> workers = new EnumMap<>(WorkerState.class);
     private final Map<JobState, AtomicLong> jobs = new EnumMap<>(JobState.class);
     private final MultiGauge heartbeatAge;
@@ -47,7 +48,10 @@ public final class MasterMetrics {
     public MasterMetrics() {
         Gauge.builder("gridwork.tasks.queued", queued, AtomicLong::get).description("tasks of active jobs waiting for a worker")
                 .register(registry);
-        Gauge.builder("gridwork.tasks.running", running, AtomicLong::get).description("tasks of active jobs running now")
+        Gauge.builder("gridwork.tasks.running", running, AtomicLong::get)
+                .description("tasks of active jobs executing on a worker now").register(registry);
+        Gauge.builder("gridwork.tasks.held", held, AtomicLong::get)
+                .description("tasks of active jobs assigned to a worker but not executing (prefetched, or being stored)")
                 .register(registry);
         for (WorkerState s : WorkerState.values()) {
             AtomicLong n = new AtomicLong();
@@ -97,6 +101,7 @@ public final class MasterMetrics {
         ActiveTasks active = read.activeTasks();
         queued.set(active.queued());
         running.set(active.running());
+        held.set(active.held());
         Map<WorkerState, Long> byState = new EnumMap<>(WorkerState.class);
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (WorkerView w : read.workers(true)) {

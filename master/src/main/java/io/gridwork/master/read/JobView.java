@@ -46,9 +46,12 @@ public record JobView(
         String master,
         String masterAddress) {
 
-    /** A job's tasks by what became of them. */
+    /**
+     * A job's tasks by what became of them. {@code running}: executing on a worker now; {@code held}: assigned to a
+     * worker but not executing (prefetched, or an output being stored).
+     */
     public record TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
-            long rejected, long speculated) {}
+            long rejected, long speculated, long held) {}
 
     public JobView {
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
@@ -63,7 +66,7 @@ public record JobView(
     public static JobView of(JobSnapshot s, String masterAddress) {
         return new JobView(s.id(), s.state(), s.jobClass(), s.jarSha256(), s.args(),
                 new TaskCounts(s.total(), s.succeeded(), s.running(), s.queued(), s.failed(), s.retried(), s.lost(),
-                        s.rejected(), s.speculated()),
+                        s.rejected(), s.speculated(), s.held()),
                 s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
                 s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule(),

@@ -114,11 +114,13 @@ public final class ReadModel {
     public ActiveTasks activeTasks() {
         long queued = 0;
         long running = 0;
+        long held = 0;
         for (JobSnapshot j : scheduler.jobs(ACTIVE_JOBS_READ, EnumSet.of(JobState.QUEUED, JobState.RUNNING))) {
             queued += j.queued();
             running += j.running();
+            held += j.held();
         }
-        return new ActiveTasks(queued, running);
+        return new ActiveTasks(queued, running, held);
     }
 
     /**
@@ -264,11 +266,12 @@ public final class ReadModel {
         return done;
     }
 
-    /** The attempts a worker (by name or id) runs now, oldest first, at most {@code limit}. */
+    /** The attempts a worker (by name or id) holds now (executing or prefetched), oldest first, at most {@code limit}. */
     public List<RunningAttemptView> runningOn(String worker, int limit) {
         List<RunningAttemptView> out = new ArrayList<>();
         for (Scheduler.RunningAttempt a : scheduler.runningOn(worker, limit)) {
-            out.add(new RunningAttemptView(a.jobId(), a.jobClass(), a.index(), a.attempt(), a.speculative(), a.startedAt()));
+            out.add(new RunningAttemptView(a.jobId(), a.jobClass(), a.index(), a.attempt(), a.speculative(), a.startedAt(),
+                    a.executing(), a.runningSince()));
         }
         return out;
     }

@@ -13,7 +13,11 @@ import java.util.Map;
  *
  * @param lastHeartbeat null before its first heartbeat
  * @param heartbeatAgeMs how long ago its last heartbeat was, when it was read; null before its first heartbeat
- * @param speed how fast its tasks ran against the same jobs' average: 1.0 average, 2.0 twice as fast
+ * @param running tasks executing on it now
+ * @param speed its relative speed: its measured pace over the average of the live workers' (1.0: average, 2.0:
+ *     twice as fast; see {@code WorkerInfo.speed})
+ * @param held tasks it holds and has not started (prefetched)
+ * @param healthAddress host:port of its gRPC health service, "" if it has none
  */
 public record WorkerView(
         String id,
@@ -32,7 +36,9 @@ public record WorkerView(
         Platform platform,
         double speed,
         boolean drainRequested,
-        Long heartbeatAgeMs) {
+        Long heartbeatAgeMs,
+        int held,
+        String healthAddress) {
 
     /** What the worker runs on, as it reported it; empty or 0 where it did not say. */
     public record Platform(String os, String arch, String javaVersion, long memoryBytes, int cores, String gridworkVersion) {
@@ -61,6 +67,15 @@ public record WorkerView(
         return new WorkerView(s.id(), s.name(), s.state(), s.slots(), s.prefetch(), s.labels(), s.running(),
                 s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
                 Platform.of(s.platform()), s.speed(), s.drainRequested(),
-                s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis());
+                s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis(), s.held(),
+                healthAddress(s.address(), s.healthPort()));
+    }
+
+    /** host:port (brackets around an IPv6 host) of a worker's health service; "" without a port or a host. */
+    public static String healthAddress(String host, int port) {
+        if (port <= 0 || host == null || host.isEmpty()) {
+            return "";
+        }
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 }

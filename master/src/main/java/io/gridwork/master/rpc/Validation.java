@@ -60,7 +60,8 @@ final class Validation {
         }
         if (total > maxTotalBytes) {
             throw io.grpc.Status.RESOURCE_EXHAUSTED.withDescription(field + " take " + total
-                    + " characters, over the limit max-args-bytes=" + maxTotalBytes).asRuntimeException();
+                    + " characters, over the master's limit of " + maxTotalBytes + " (its option --max-args-size)")
+                    .asRuntimeException();
         }
     }
 

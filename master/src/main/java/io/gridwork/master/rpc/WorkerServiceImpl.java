@@ -234,7 +234,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     static Messages.Inbound inbound(WorkerMessage m) {
         if (m.getCredit() == 0 && m.getResultsCount() == 0 && !m.hasHeartbeat() && m.getProgressCount() == 0
                 && m.getReleasedCount() == 0 && !m.getDraining() && m.getProbeResultsCount() == 0
-                && m.getCrashedCount() == 0) {
+                && m.getCrashedCount() == 0 && m.getStartedCount() == 0) {
             return null;
         }
         List<Messages.Result> results = new ArrayList<>(m.getResultsCount());
@@ -263,8 +263,14 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         for (TaskRef ref : m.getCrashedList()) {
             crashed.add(key(ref));
         }
-        return new Messages.Inbound(Math.max(0, m.getCredit()), results,
-                m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining(), probes, crashed);
+        List<Messages.TaskKey> started = new ArrayList<>(m.getStartedCount());
+        for (TaskRef ref : m.getStartedList()) {
+            started.add(key(ref));
+        }
+        // a negative credit withdraws credits not used yet (the worker's prefetch shrank)
+        return new Messages.Inbound(m.getCredit(), results,
+                m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining(), probes, crashed,
+                started);
     }
 
     static Messages.TaskKey key(TaskRef ref) {

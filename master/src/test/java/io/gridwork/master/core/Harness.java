@@ -298,6 +298,23 @@ final class Harness implements AutoCloseable {
                     List.of(new Messages.Progress(a.key(), fraction, "")), List.of(), false));
         }
 
+        /** Says these tasks began executing (the others it holds stay prefetched). */
+        void started(Messages.Assignment... started) {
+            List<Messages.TaskKey> keys = new ArrayList<>();
+            for (Messages.Assignment a : started) {
+                keys.add(a.key());
+            }
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), false, List.of(),
+                    List.of(), keys));
+        }
+
+        /** Withdraws {@code credits} credits and hands back {@code released} unstarted (its prefetch shrank). */
+        void giveBack(int credits, List<Messages.Assignment> released) {
+            List<Messages.TaskKey> keys = new ArrayList<>();
+            released.forEach(a -> keys.add(a.key()));
+            scheduler.onMessage(session, new Messages.Inbound(-credits, List.of(), -1, List.of(), keys, false));
+        }
+
         void crashed(Messages.Assignment a) {
             scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), true, List.of(),
                     List.of(a.key())));

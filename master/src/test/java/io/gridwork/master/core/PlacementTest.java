@@ -112,6 +112,12 @@ class PlacementTest {
                 .hasMessageContaining("require: 'gpu' is not KEY=VALUE");
         assertThatThrownBy(() -> submit(2, "", "mem>=lots", 0, 0, false))
                 .hasMessageContaining("require: 'mem>=lots' compares with a number");
+        assertThatThrownBy(() -> submit(2, "", "os===", 0, 0, false))
+                .isInstanceOf(CoreException.class)
+                .hasMessageContaining("require: 'os===' has more than one operator");
+        assertThatThrownBy(() -> submit(2, "", "os=linux && mem>==4g", 0, 0, false))
+                .hasMessageContaining("require: 'mem>==4g' has more than one operator");
+        assertThat(Requirement.parse("sign=\"=x\"").matches(Map.of("sign", "=x"))).as("quoted, it is a value").isTrue();
         assertThat(h.scheduler.jobs(10, List.of())).isEmpty();
     }
 
@@ -267,6 +273,8 @@ class PlacementTest {
         assertThat(second.key().index()).isEqualTo(stuck.key().index());
         assertThat(second.key().attemptId()).isNotEqualTo(stuck.key().attemptId());
         assertThat(h.job(job.id()).speculated()).isEqualTo(1);
+        slow.started(stuck);
+        fast.started(second);
         assertThat(h.job(job.id()).running()).as("one task, two attempts").isEqualTo(1);
 
         fast.succeed(second, 100);

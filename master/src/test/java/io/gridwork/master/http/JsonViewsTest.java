@@ -46,11 +46,11 @@ class JsonViewsTest {
         List<JobSnapshot> jobs = List.of(
                 new JobSnapshot("job-1", JobState.RUNNING, "abc123", "x.PrimeCount", args, 200, 50, 8, 142, 1, 3, 2, 1, 4,
                         true, 3, 60_000, SECONDS, MILLIS, null, null, null, null, 0, "alice", "gpu=a100", 2, -5, true,
-                        "no worker matches gpu=a100", "nightly", "master-a"),
+                        "no worker matches gpu=a100", "nightly", "master-a", 5),
                 new JobSnapshot("job-2", JobState.SUCCEEDED, "abc123", "x.Squares", Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        false, 0, 0, MICROS, MICROS, NANOS, null, "", "text/plain", 12, "", null, 0, 0, false, null, null, null),
+                        false, 0, 0, MICROS, MICROS, NANOS, null, "", "text/plain", 12, "", null, 0, 0, false, null, null, null, 0),
                 new JobSnapshot("job-3", JobState.FAILED, "", "", Map.of(), 1, 0, 0, 0, 1, 0, 0, 0, 0, true, 1, 0, SECONDS,
-                        null, NANOS, "task 0 failed: boom", null, null, 0, null, "", 1, 0, false, "", "", ""));
+                        null, NANOS, "task 0 failed: boom", null, null, 0, null, "", 1, 0, false, "", "", "", 0));
         for (JobSnapshot j : jobs) {
             assertThat(GSON.toJson(JsonViews.job(JobView.of(j)))).isEqualTo(GSON.toJson(printed(ProtoViews.job(j))));
         }
@@ -62,11 +62,11 @@ class JsonViewsTest {
                 "cores", "8", "gridwork", "1.0");
         List<WorkerSnapshot> workers = List.of(
                 new WorkerSnapshot("w-1", "alpha", WorkerState.ALIVE, 4, 2, Map.of("gpu", "a100"), 3, 1200, 2,
-                        "10.0.0.5:7000", 3, MILLIS, SECONDS, platform, 1.25, false),
+                        "10.0.0.5", 3, MILLIS, SECONDS, platform, 1.25, false, 4, 7001),
                 new WorkerSnapshot("w-2", "beta", WorkerState.DRAINING, 0, 0, Map.of(), 0, 0, 0, "", 0, null, null,
-                        Map.of("os", "Mac", "memory", "not a number"), 0.0, true),
+                        Map.of("os", "Mac", "memory", "not a number"), 0.0, true, 0, 0),
                 new WorkerSnapshot("w-3", "gamma", WorkerState.DEAD, 1, 0, Map.of(), 0, 7, 0, "h:1", 1, NANOS, MICROS,
-                        Map.of(), 2.0, false));
+                        Map.of(), 2.0, false, 0, 7002));
         Instant now = NANOS.plusSeconds(2);
         for (WorkerSnapshot w : workers) {
             JsonObject expected = printed(ProtoViews.worker(w));

@@ -155,7 +155,8 @@ class ClientServiceTest {
         assertCode(() -> stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256("0".repeat(64)).setJobClass("a.B").build()),
                 Status.Code.NOT_FOUND, "jar_sha256: the master holds no jar " + "0".repeat(64) + "; upload it first");
         assertCode(() -> stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256(sha).setJobClass("a.B")
-                .putArgs("k", "x".repeat(70_000)).build()), Status.Code.RESOURCE_EXHAUSTED, "args take 70001 characters, over the limit max-args-bytes=65536");
+                .putArgs("k", "x".repeat(70_000)).build()), Status.Code.RESOURCE_EXHAUSTED,
+                "args take 70001 characters, over the master's limit of 65536 (its option --max-args-size)");
         assertThat(client.jobs(10)).isEmpty();
     }
 

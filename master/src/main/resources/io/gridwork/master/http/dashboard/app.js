@@ -96,12 +96,15 @@ function eventRows(events) {
       <td><a href="#/workers/${esc(e.name)}">${esc(e.name)}</a></td><td>${state(e.type)}</td><td>${esc(e.reason)}</td></tr>`).join('');
 }
 
-/** Busy slots of the slots, and the tasks it holds ready beyond them (its prefetch). */
+/** Tasks executing of the slots, and the tasks it holds without running them yet (prefetched). */
 function slotsInUse(w) {
-  const held = Number(w.running || 0), slots = Number(w.slots || 0);
-  const extra = held > slots ? ` <span class="muted">+${held - slots} ready</span>` : '';
-  return `${Math.min(held, slots)} / ${slots}${extra}`;
+  const running = Number(w.running || 0), held = Number(w.held || 0), slots = Number(w.slots || 0);
+  const extra = held > 0 ? ` <span class="muted">+${held} held</span>` : '';
+  return `${running} / ${slots}${extra}`;
 }
+
+/** A worker's relative speed: its pace over the grid's average (1.00: average). */
+const SPEED_TITLE = 'relative speed: how fast its tasks run against the same jobs on the other live workers; 1.00 is the grid average, 2.00 twice as fast';
 
 function workerRows(workers) {
   if (!workers.length) return '<tr><td colspan="7" class="muted">no workers</td></tr>';
@@ -109,7 +112,7 @@ function workerRows(workers) {
       <td><a href="#/workers/${esc(w.name)}">${esc(w.name)}</a></td><td>${state(w.state)}</td>
       <td>${slotsInUse(w)}</td>
       <td>${esc(Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', '))}</td>
-      <td>${esc(ago(w.heartbeatAgeMs))}</td><td>${Number(w.speed || 0).toFixed(2)}</td>
+      <td>${esc(ago(w.heartbeatAgeMs))}</td><td title="${SPEED_TITLE}">${Number(w.speed || 0).toFixed(2)}</td>
       <td>${Number(w.completed || 0).toLocaleString()}</td></tr>`).join('');
 }
 
@@ -142,7 +145,7 @@ async function mastersPage() {
     <h2>Master events</h2><table id="master-events">${masterEventRows(m.events)}</table>`;
 }
 
-const WORKER_HEAD = '<tr><th>Worker</th><th>State</th><th>Slots in use</th><th>Labels</th><th>Last heartbeat</th><th>Speed</th><th>Tasks done</th></tr>';
+const WORKER_HEAD = `<tr><th>Worker</th><th>State</th><th>Running / slots</th><th>Labels</th><th>Last heartbeat</th><th title="${SPEED_TITLE}">Speed (1.00 = average)</th><th>Tasks done</th></tr>`;
 
 async function overview() {
   const [o, w, m] = await Promise.all([api('overview'), api(`workers?offset=${workerOffset}&limit=${PAGE}&departed=true`),
@@ -203,6 +206,7 @@ async function jobPage(id) {
     <div class="cards">
       <div class="card"><div class="n">${Number(tk.queued || 0).toLocaleString()}</div>queued</div>
       <div class="card"><div class="n">${Number(tk.running || 0).toLocaleString()}</div>running</div>
+      <div class="card" title="assigned to a worker, not executing: prefetched, or an output being stored"><div class="n">${Number(tk.held || 0).toLocaleString()}</div>held</div>
       <div class="card"><div class="n">${Number(tk.succeeded || 0).toLocaleString()}</div>succeeded</div>
       <div class="card"><div class="n">${Number(tk.failed || 0).toLocaleString()}</div>failed</div>
       <div class="card"><div class="n">${Number(tk.retried || 0).toLocaleString()}</div>retried</div>
@@ -258,6 +262,14 @@ function workerFacts(w) {
     p.gridworkVersion ? 'Gridwork ' + p.gridworkVersion : ''].filter(Boolean);
 }
 
+/** Attempts a worker holds: running ones with how long they run, held ones with how long they wait. */
+function attemptTable(rows, at, label) {
+  return `<table><tr><th>Job</th><th>Task</th><th>Attempt</th><th>${label}</th></tr>
+      ${rows.length ? rows.map((r) => `<tr><td><a href="#/jobs/${esc(r.jobId)}">${esc(r.jobId)}</a> ${esc(r.jobClass)}</td>
+        <td>${r.task}</td><td>${r.attempt}${r.speculative ? ' (speculative)' : ''}</td><td>${since(r[at])}</td></tr>`).join('')
+        : '<tr><td colspan="4" class="muted">nothing</td></tr>'}</table>`;
+}
+
 async function workerPage(name) {
   const d = await api('workers/' + encodeURIComponent(name));
   const w = d.worker;
@@ -265,17 +277,15 @@ async function workerPage(name) {
     ? (w.state === 'DRAINING' ? '<button id="undrain">Undrain</button>' : '<button id="drain">Drain…</button>') : '';
   $('view').innerHTML = `<h1>Worker ${esc(w.name)} ${state(w.state)} ${action}</h1>
     <div class="cards">
-      <div class="card"><div class="n">${slotsInUse(w)}</div>slots in use</div>
-      <div class="card"><div class="n">${Number(w.speed || 0).toFixed(2)}</div>speed (tasks/s per slot)</div>
+      <div class="card"><div class="n">${slotsInUse(w)}</div>running / slots</div>
+      <div class="card" title="${SPEED_TITLE}"><div class="n">${Number(w.speed || 0).toFixed(2)}</div>relative speed (1.00 = grid average)</div>
       <div class="card"><div class="n">${Number(w.completed || 0).toLocaleString()}</div>tasks done</div>
       <div class="card"><div class="n">${Number(w.failed || 0).toLocaleString()}</div>tasks failed</div>
       <div class="card"><div class="n">${esc(ago(w.heartbeatAgeMs))}</div>since last heartbeat</div>
     </div>
     <p class="muted" id="worker-facts">${workerFacts(w).map(esc).join(' · ')}</p>
-    <h2>Running now</h2><table><tr><th>Job</th><th>Task</th><th>Attempt</th><th>Started</th></tr>
-      ${d.running.length ? d.running.map((r) => `<tr><td><a href="#/jobs/${esc(r.jobId)}">${esc(r.jobId)}</a> ${esc(r.jobClass)}</td>
-        <td>${r.task}</td><td>${r.attempt}${r.speculative ? ' (speculative)' : ''}</td><td>${since(r.startedAt)}</td></tr>`).join('')
-        : '<tr><td colspan="4" class="muted">nothing</td></tr>'}</table>
+    <h2>Running now</h2>${attemptTable(d.running.filter((r) => r.executing), 'runningSince', 'Started')}
+    <h2>Held (prefetched, not started)</h2>${attemptTable(d.running.filter((r) => !r.executing), 'startedAt', 'Assigned')}
     <h2>History</h2><table>${d.history.slice().reverse().map((h) => `<tr><td class="muted">${esc(new Date(h.at).toLocaleString())}</td>
       <td>${state(h.type)}</td><td>${esc(h.reason)}</td></tr>`).join('')}</table>`;
   const dr = $('drain'), un = $('undrain');
