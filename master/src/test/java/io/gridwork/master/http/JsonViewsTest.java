@@ -91,7 +91,7 @@ class JsonViewsTest {
     @Test
     void zeroValuedFieldsArePresentAndUnsetOnesAreNot() {
         JobSnapshot queued = new JobSnapshot("job-0", JobState.QUEUED, "", "x.Noop", Map.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                false, 0, 0, SECONDS, null, null, null, null, null, 0, "", null, 0, 0, false, null, null, null);
+                false, 0, 0, SECONDS, null, null, null, null, null, 0, "", null, 0, 0, false, null, null, null, 0);
         JsonObject job = JsonViews.job(JobView.of(queued));
         assertThat(job.getAsJsonObject("tasks").get("failed").getAsString()).isEqualTo("0");
         assertThat(job.get("resultSize").getAsString()).isEqualTo("0");
@@ -102,12 +102,13 @@ class JsonViewsTest {
         assertThat(job.has("startedAt")).isFalse();
         assertThat(job.has("result")).isFalse();
         WorkerSnapshot idle = new WorkerSnapshot("w-0", "idle", WorkerState.ALIVE, 1, 0, Map.of(), 0, 0, 0, "", 0, null,
-                null, Map.of(), 0.0, false);
+                null, Map.of(), 0.0, false, 0, 0);
         JsonObject worker = JsonViews.worker(WorkerView.of(idle, NANOS));
         assertThat(worker.get("completed").getAsString()).isEqualTo("0");
         assertThat(worker.get("incarnation").getAsString()).isEqualTo("0");
         assertThat(worker.get("speed").getAsDouble()).isZero();
         assertThat(worker.get("drainRequested").getAsBoolean()).isFalse();
+        assertThat(worker.get("held").getAsInt()).isZero();
     }
 
     private static JsonObject printed(MessageOrBuilder m) throws Exception {
