@@ -57,8 +57,9 @@ public final class Main {
                 code = ((CliException) ex).exitCode();
                 message = ex.getMessage();
             } else if (ex instanceof GridException) {
-                code = exitCode((GridException) ex);
-                message = ex.getMessage();
+                GridException grid = (GridException) ex;
+                code = Transport.answeredHttp(grid) ? ExitCodes.UNREACHABLE : exitCode(grid);
+                message = Transport.describe(grid, target(failed));
             } else if (ex instanceof NoSuchFileException) {
                 code = ExitCodes.USAGE;
                 message = "no such file " + ((NoSuchFileException) ex).getFile();
@@ -77,6 +78,20 @@ public final class Main {
             return code;
         });
         return cmd;
+    }
+
+    /** The master address a client command called, or null (not a client command, or no valid address). */
+    private static String target(CommandLine command) {
+        for (CommandLine.Model.CommandSpec mixin : command.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof ClientOptions options) {
+                try {
+                    return options.target();
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** The exit code for a failed call to the master. */

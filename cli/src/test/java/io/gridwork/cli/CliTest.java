@@ -240,9 +240,37 @@ class CliTest {
         }
         LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
-        assertThat(run.err()).startsWith("grid jobs: cannot reach the master at 127.0.0.1:" + port).doesNotContain("\n\t");
-        LocalGrid.Run badAddress = grid("jobs", "--master", "nohostport", "--credentials", credentials.toString());
+        assertThat(run.err()).isEqualTo("grid jobs: cannot reach the master at 127.0.0.1:" + port
+                + ": connection refused: is the master running?\n");
+        LocalGrid.Run badAddress = grid("jobs", "--master", "host:port", "--credentials", credentials.toString());
         assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
+        LocalGrid.Run unknownHost = grid("jobs", "--master", "no-such-host.invalid", "--credentials", credentials.toString());
+        assertThat(unknownHost.code()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(unknownHost.err()).isEqualTo("grid jobs: cannot reach the master at no-such-host.invalid:7070: "
+                + "unknown host no-such-host.invalid\n");
+    }
+
+    @Test
+    void theDashboardsPortIsNamedAsSuch() {
+        int http = local.master.httpPort();
+        assertThat(http).isPositive();
+        LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + http, "--credentials", credentials.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(run.err()).isEqualTo("grid jobs: the master at 127.0.0.1:" + http + " answered HTTP, not gRPC: "
+                + "this looks like the master's dashboard (HTTP) port; give the master's gRPC port (the master's --port, "
+                + "default 7070) with --master HOST:PORT\n");
+    }
+
+    @Test
+    void anAddressWithoutAPortTakesTheDefaultPort() {
+        assertThat(ClientOptions.resolveMaster("m1", null)).isEqualTo("m1:7070");
+        assertThat(ClientOptions.resolveMaster(" m1 , m2:7080,[::1]", null)).isEqualTo("m1:7070,m2:7080,[::1]:7070");
+        assertThat(ClientOptions.resolveMaster("[::1]:7090", null)).isEqualTo("[::1]:7090");
+        // accepted as 127.0.0.1:7070 (whatever listens there on this machine, if anything)
+        LocalGrid.Run hostOnly = LocalGrid.run("jobs", "--master", "127.0.0.1", "--credentials", credentials.toString(),
+                "--timeout", "2s");
+        assertThat(hostOnly.code()).as(hostOnly.err()).isNotEqualTo(ExitCodes.USAGE);
+        assertThat(hostOnly.err()).doesNotContain("must be HOST:PORT");
     }
 
     @Test
@@ -278,11 +306,12 @@ class CliTest {
         LocalGrid.Run plaintext = grid("jobs", "--master", address, "--insecure");
         assertThat(plaintext.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(plaintext.err().lines().count()).isEqualTo(1);
+        assertThat(plaintext.err()).contains("leave out --insecure");
     }
 
     @Test
     void aTlsClientOfAnInsecureMasterIsToldWhy() throws Exception {
-        try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0)
+        try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(0)
                 .dataDir(dir.resolve("plain")).insecure(true).build())) {
             String at = "127.0.0.1:" + plain.port();
             LocalGrid.Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
@@ -290,6 +319,10 @@ class CliTest {
             assertThat(tls.err()).startsWith("grid jobs: TLS with the master at " + at + " failed");
             LocalGrid.Run plaintext = grid("jobs", "--master", at, "--insecure");
             assertThat(plaintext.code()).as(plaintext.err()).isZero();
+            String dashboard = "127.0.0.1:" + plain.httpPort();
+            LocalGrid.Run http = grid("jobs", "--master", dashboard, "--insecure");
+            assertThat(http.code()).as(http.err()).isEqualTo(ExitCodes.UNREACHABLE);
+            assertThat(http.err()).startsWith("grid jobs: the master at " + dashboard + " answered HTTP, not gRPC");
         }
     }
 
