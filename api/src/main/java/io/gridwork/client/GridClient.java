@@ -547,7 +547,18 @@ public final class GridClient implements AutoCloseable {
      * {@code DEADLINE_EXCEEDED} when {@code timeout} runs out.
      */
     public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress) {
+        return await(jobId, timeout, progress, problem -> { });
+    }
+
+    /**
+     * As {@link #await(String, Duration, Consumer)}, and tells {@code reconnecting} each time the master it follows
+     * cannot be reached and it is about to try again (with what went wrong), so that a caller can say so while it
+     * waits.
+     */
+    public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress,
+            Consumer<GridException> reconnecting) {
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(reconnecting, "reconnecting");
         Instant end = Instant.now().plus(timeout);
         Duration backoff = Duration.ofMillis(100);
         Instant unreachableSince = null;
@@ -607,6 +618,7 @@ public final class GridClient implements AutoCloseable {
                                 + " s; last: " + problem.getMessage(), e);
                     }
                     failures++;
+                    reconnecting.accept(problem);
                     if (endpoints.size() > 1) {
                         current.compareAndSet(index, (index + 1) % endpoints.size());
                         if (failures % endpoints.size() != 0) {

@@ -2,6 +2,8 @@ package io.gridwork.cli;
 
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.client.GridClient;
+import io.gridwork.client.GridException;
+import io.grpc.Status;
 import io.gridwork.client.JobResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,9 +22,27 @@ final class Outcome {
             PrintWriter stdout, PrintWriter stderr) {
         Progress progress = new Progress(stderr, Terminal.stderr());
         JobStatus last;
+        long start = System.nanoTime();
+        // Ctrl-C (or SIGTERM) while waiting stops the wait, not the job: say so, and how to go on
+        Thread interrupted = new Thread(() -> {
+            progress.finish();
+            stderr.println(stoppedWaiting(jobId));
+            stderr.flush();
+        }, "gridwork-wait-interrupted");
+        boolean hooked = addShutdownHook(interrupted);
         try {
-            last = client.await(jobId, timeout, progress::update);
+            last = client.await(jobId, timeout, progress::update, progress::reconnecting);
+        } catch (GridException e) {
+            if (e.code() == Status.Code.DEADLINE_EXCEEDED && System.nanoTime() - start >= timeout.toNanos()) {
+                throw new CliException(ExitCodes.WAIT_TIMEOUT, "job " + jobId + " did not end within "
+                        + Formats.duration(timeout) + " (--wait-timeout); it goes on: wait again with grid wait "
+                        + jobId + ", or cancel it with grid cancel " + jobId, e);
+            }
+            throw e;
         } finally {
+            if (hooked) {
+                removeShutdownHook(interrupted);
+            }
             progress.finish();
         }
         if (last.getState() != JobStatus.State.SUCCEEDED) {
@@ -45,6 +65,29 @@ final class Outcome {
         }
         printResult(client, jobId, last.hasResult() ? last.getResult() : null, out, stdout, stderr);
         return ExitCodes.OK;
+    }
+
+    /** What Ctrl-C during a wait prints: the job goes on, and how to wait for it or cancel it. */
+    static String stoppedWaiting(String jobId) {
+        return "grid: stopped waiting; job " + jobId + " goes on: wait for it with grid wait " + jobId
+                + ", or cancel it with grid cancel " + jobId;
+    }
+
+    private static boolean addShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException e) {
+            return false; // the JVM is already shutting down
+        }
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs, which is right, as the wait did not end on its own
+        }
     }
 
     /**

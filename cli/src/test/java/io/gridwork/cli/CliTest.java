@@ -126,6 +126,87 @@ class CliTest {
     }
 
     @Test
+    void aJobNoWorkerCanRunIsWarnedOfAndAWaitTimeoutExitsSix() {
+        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=3", "--require", "gpu=a100", "--wait", "--wait-timeout", "1s"));
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        String id = run.err().replaceAll("(?s).*warning: job (job-\\d+) waits.*", "$1");
+        assertThat(id).matches("job-\\d+");
+        assertThat(run.err())
+                .contains("grid submit: warning: job " + id + " waits: no worker matches gpu=a100; it starts once a "
+                        + "worker that can run it connects (grid cancel " + id + " to drop it)")
+                .contains(id + " QUEUED 0/").contains("waiting: no worker matches gpu=a100")
+                .contains("grid submit: job " + id + " did not end within 1s (--wait-timeout); it goes on: wait again "
+                        + "with grid wait " + id + ", or cancel it with grid cancel " + id);
+        LocalGrid.Run again = grid(client("wait", id, "--wait-timeout", "500ms"));
+        assertThat(again.code()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        assertThat(again.err()).contains("did not end within 500ms (--wait-timeout)");
+        assertThat(grid(client("cancel", id)).code()).isZero();
+
+        LocalGrid.Run big = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=3", "--slots-per-task", "4"));
+        assertThat(big.code()).isZero();
+        String bigId = big.out().trim();
+        assertThat(big.err()).contains("warning: job " + bigId + " waits: no matching worker has 4 slots");
+        assertThat(grid(client("cancel", bigId)).code()).isZero();
+
+        LocalGrid.Run runnable = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=3", "--wait"));
+        assertThat(runnable.code()).isZero();
+        assertThat(runnable.err()).doesNotContain("warning");
+    }
+
+    @Test
+    void aWaitTellsWhenItReconnects() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        LocalGrid.Run run = grid("wait", "job-1", "--master", "127.0.0.1:" + port, "--credentials",
+                credentials.toString(), "--wait-timeout", "1s");
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        assertThat(run.err()).startsWith("reconnecting: cannot reach the master at 127.0.0.1:" + port
+                + ": connection refused: is the master running?\n");
+        assertThat(run.err().lines().filter(l -> l.contains("reconnecting")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void ctrlCDuringSubmitWaitSaysTheJobGoesOn() throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin.toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(java.util.List.of(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=3", "--require", "gpu=none", "--wait")));
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    process.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = err.readLine()) != null) {
+                seen.append(line).append('\n');
+                if (line.contains(" QUEUED ")) {
+                    break; // waiting: the progress line is out
+                }
+            }
+            assertThat(seen.toString()).contains("QUEUED");
+            String id = seen.toString().replaceAll("(?s).*warning: job (job-\\d+) waits.*", "$1");
+            assertThat(id).matches("job-\\d+");
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
+            assertThat(kill.waitFor()).isZero();
+            String rest = err.lines().collect(java.util.stream.Collectors.joining("\n"));
+            assertThat(process.waitFor()).isNotZero();
+            assertThat(rest).contains("grid: stopped waiting; job " + id + " goes on: wait for it with grid wait " + id
+                    + ", or cancel it with grid cancel " + id);
+            LocalGrid.Run status = grid(client("status", id));
+            assertThat(status.out()).contains(id + "  QUEUED");
+            assertThat(grid(client("cancel", id)).code()).isZero();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
     void workersJsonHasTheContractFields() {
         LocalGrid.Run run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
@@ -364,5 +445,20 @@ class CliTest {
         assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.convert("2h")).isEqualTo(Duration.ofHours(2));
         assertThat(c.convert("PT1M")).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void durationsArePrintedInOneFormat() {
+        assertThat(Formats.duration(Duration.ZERO)).isEqualTo("0ms");
+        assertThat(Formats.duration(Duration.ofMillis(450))).isEqualTo("450ms");
+        assertThat(Formats.duration(Duration.ofMillis(1000))).isEqualTo("1s");
+        assertThat(Formats.duration(Duration.ofMillis(2500))).isEqualTo("2.5s");
+        assertThat(Formats.duration(Duration.ofSeconds(10))).isEqualTo("10s");
+        assertThat(Formats.duration(Duration.ofMillis(59_940))).isEqualTo("59.9s");
+        assertThat(Formats.duration(Duration.ofMillis(59_960))).isEqualTo("1m00s");
+        assertThat(Formats.duration(Duration.ofSeconds(70))).isEqualTo("1m10s");
+        assertThat(Formats.duration(Duration.ofMinutes(123))).isEqualTo("2h03m");
+        assertThat(Formats.duration(Duration.ofHours(76))).isEqualTo("3d04h");
+        assertThat(Formats.duration(Duration.ofSeconds(-3))).isEqualTo("0ms");
     }
 }
