@@ -402,6 +402,14 @@ public final class GridClient implements AutoCloseable {
                 .setSchedule(schedule).build())).getJobsList();
     }
 
+    /**
+     * The most recent jobs that match {@code request} (its states, schedule, owner and job class; its limit), newest
+     * first.
+     */
+    public List<JobStatus> jobs(ListJobsRequest request) {
+        return call("list jobs", Retry.IDEMPOTENT, e -> stub(e).listJobs(request)).getJobsList();
+    }
+
     /** Cancels a job that has not ended; returns its status after the cancellation. */
     public JobStatus cancel(String jobId, String reason) {
         return call("cancel the job", Retry.IDEMPOTENT, e -> stub(e).cancelJob(

@@ -64,8 +64,8 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("  started    " + Formats.time(s.getStartedAt()));
                 }
                 if (s.hasFinishedAt()) {
-                    out.println("  finished   " + Formats.time(s.getFinishedAt()) + " (ran "
-                            + Formats.between(s.hasStartedAt() ? s.getStartedAt() : s.getSubmittedAt(), s.getFinishedAt()) + ")");
+                    out.println("  finished   " + Formats.time(s.getFinishedAt()) + (s.hasStartedAt()
+                            ? " (ran " + Formats.between(s.getStartedAt(), s.getFinishedAt()) + ")" : " (never started)"));
                 }
                 if (s.hasResult()) {
                     out.println("  result     " + Formats.abbreviate(s.getResult(), 200));

@@ -142,6 +142,11 @@ class CliTest {
         assertThat(again.code()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
         assertThat(again.err()).contains("did not end within 500ms (--wait-timeout)");
         assertThat(grid(client("cancel", id)).code()).isZero();
+        String row = grid(client("jobs", "--state", "cancelled")).out().lines().filter(l -> l.startsWith(id + " "))
+                .findFirst().orElseThrow();
+        assertThat(row).as("a job that never started has no run time")
+                .matches(id + "\\s+CANCELLED\\s+\\S*SumJob\\s+admin\\s+0/\\d+\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+-\\s+.*");
+        assertThat(grid(client("status", id)).out()).contains("(never started)").doesNotContain("(ran ");
 
         LocalGrid.Run big = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=3", "--slots-per-task", "4"));
@@ -204,6 +209,57 @@ class CliTest {
         } finally {
             process.destroyForcibly();
         }
+    }
+
+    @Test
+    void jobsFilterByStateOwnerAndClassAndWatch() throws Exception {
+        LocalGrid.Run ok = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"));
+        String good = ok.out().trim();
+        LocalGrid.Run bad = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2",
+                "--arg", "fail=1"));
+        String failed = bad.out().trim();
+        grid(client("wait", good));
+        grid(client("wait", failed));
+
+        String onlyFailed = grid(client("jobs", "--state", "failed", "--limit", "1000")).out();
+        assertThat(onlyFailed).contains(failed + " ").doesNotContain(good + " ");
+        assertThat(onlyFailed.lines().skip(1)).allMatch(l -> l.contains(" FAILED "));
+        assertThat(grid(client("jobs", "--state", "succeeded,failed", "--limit", "1000")).out()).contains(good + " ")
+                .contains(failed + " ");
+        assertThat(grid(client("jobs", "--class", "SumJob")).out()).contains(good + " ").contains(failed + " ");
+        assertThat(grid(client("jobs", "--class", SumJob.class.getName())).out()).contains(good + " ");
+        assertThat(grid(client("jobs", "--class", "umJob")).out().trim()).isEqualTo("no jobs");
+        assertThat(grid(client("jobs", "--owner", "admin")).out()).contains(good + " ");
+        assertThat(grid(client("jobs", "--owner", "nobody")).out().trim()).isEqualTo("no jobs");
+        LocalGrid.Run badState = grid(client("jobs", "--state", "done"));
+        assertThat(badState.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badState.err()).contains("--state").contains("queued, running, succeeded, failed, cancelled");
+
+        // a submitter sees only its own jobs, whatever --owner says
+        String submitter = grid(client("token", "create", "--role", "submitter", "--name", "filter-test")).out().trim();
+        LocalGrid.Run others = grid("jobs", "--owner", "admin", "--master", address, "--credentials",
+                credentials.toString(), "--token", submitter);
+        assertThat(others.code()).isZero();
+        assertThat(others.out().trim()).isEqualTo("no jobs");
+
+        StringWriter out = new StringWriter();
+        java.util.concurrent.atomic.AtomicInteger code = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread watcher = new Thread(() -> code.set(Main.commandLine().setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(new StringWriter()))
+                .execute(client("jobs", "--watch", "--interval", "100ms", "--state", "succeeded"))));
+        watcher.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains(good + " "));
+        LocalGrid.Run another = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=2", "--wait"));
+        assertThat(another.code()).isZero();
+        String anotherId = grid(client("jobs", "--limit", "1")).out().lines().skip(1).findFirst().orElseThrow()
+                .split("\\s+")[0];
+        await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains(anotherId + " "));
+        watcher.interrupt();
+        watcher.join(10_000);
+        assertThat(watcher.isAlive()).isFalse();
+        assertThat(out.toString().split("\nID ", -1).length).as("the list is printed again when it changed")
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test

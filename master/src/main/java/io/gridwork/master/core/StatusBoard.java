@@ -184,8 +184,8 @@ final class StatusBoard {
         return store.jobs().find(id).map(JobSnapshot::of);
     }
 
-    List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
-        List<JobRow> rows = store.jobs().list(limit, states, owner, schedule);
+    List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule, String jobClass) {
+        List<JobRow> rows = store.jobs().list(limit, states, owner, schedule, jobClass);
         Map<String, JobSnapshot> live = loop.call(() -> {
             Map<String, JobSnapshot> snapshots = new HashMap<>();
             for (JobRow row : rows) {
