@@ -69,6 +69,11 @@ final class Formats {
         return duration(Duration.between(instant(from), end));
     }
 
+    /** A count with its unit, singular or plural: {@code 1 slot}, {@code 2 slots}, {@code 0 bytes}. */
+    static String count(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
+    }
+
     static String pairs(Map<String, String> map) {
         return map.entrySet().stream().map(e -> e.getKey() + "=" + abbreviate(e.getValue(), 40))
                 .collect(Collectors.joining(" "));

@@ -114,7 +114,7 @@ final class Outcome {
             System.out.flush();
         } else {
             stderr.println("grid: the result of job " + jobId + " is binary (" + result.mediaType() + ", "
-                    + result.size() + " bytes): save it with grid result " + jobId + " --out FILE");
+                    + Formats.count(result.size(), "byte") + "): save it with grid result " + jobId + " --out FILE");
             stderr.flush();
         }
     }
@@ -131,7 +131,7 @@ final class Outcome {
         } catch (IOException e) {
             throw CliException.usage("cannot write " + out + ": " + e.getMessage());
         }
-        stderr.println("result of job " + result.jobId() + " written to " + out + " (" + bytes.length + " bytes, "
+        stderr.println("result of job " + result.jobId() + " written to " + out + " (" + Formats.count(bytes.length, "byte") + ", "
                 + result.mediaType() + ")");
         stderr.flush();
     }

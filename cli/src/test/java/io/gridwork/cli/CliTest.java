@@ -516,5 +516,8 @@ class CliTest {
         assertThat(Formats.duration(Duration.ofMinutes(123))).isEqualTo("2h03m");
         assertThat(Formats.duration(Duration.ofHours(76))).isEqualTo("3d04h");
         assertThat(Formats.duration(Duration.ofSeconds(-3))).isEqualTo("0ms");
+        assertThat(Formats.count(1, "slot")).isEqualTo("1 slot");
+        assertThat(Formats.count(0, "byte")).isEqualTo("0 bytes");
+        assertThat(Formats.count(8, "byte")).isEqualTo("8 bytes");
     }
 }
