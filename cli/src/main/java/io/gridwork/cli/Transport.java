@@ -48,7 +48,9 @@ final class Transport {
                     + "default " + defaultPort() + ") with --master HOST:PORT";
         }
         if (!named || e.isTlsFailure()) {
-            return message;
+            // several masters: "no master of A,B answered ...; last: cannot reach the master at B: io exception"
+            boolean refused = chain(e).stream().anyMatch(t -> t instanceof ConnectException);
+            return refused ? message.replace(": io exception", ": connection refused") : message;
         }
         for (Throwable t : chain(e)) {
             if (t instanceof ConnectException) {

@@ -194,6 +194,7 @@ class MastersCliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.err()).startsWith("grid masters: cannot list the masters: no master of 127.0.0.1:" + down);
         assertThat(r.err().lines().count()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("io exception");
     }
 
     @Test
