@@ -3,8 +3,8 @@ package io.gridwork.cli;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.GridException;
-import io.grpc.Status;
 import io.gridwork.client.JobResult;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -131,8 +131,8 @@ final class Outcome {
         } catch (IOException e) {
             throw CliException.usage("cannot write " + out + ": " + e.getMessage());
         }
-        stderr.println("result of job " + result.jobId() + " written to " + out + " (" + Formats.count(bytes.length, "byte") + ", "
-                + result.mediaType() + ")");
+        stderr.println("result of job " + result.jobId() + " written to " + out + " ("
+                + Formats.count(bytes.length, "byte") + ", " + result.mediaType() + ")");
         stderr.flush();
     }
 }
