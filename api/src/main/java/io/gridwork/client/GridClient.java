@@ -445,6 +445,14 @@ public final class GridClient implements AutoCloseable {
                 .setSchedule(schedule).build())).getJobsList();
     }
 
+    /**
+     * The most recent jobs that match {@code request} (its states, schedule, owner and job class; its limit), newest
+     * first.
+     */
+    public List<JobStatus> jobs(ListJobsRequest request) {
+        return call("list jobs", Retry.IDEMPOTENT, e -> stub(e).listJobs(request)).getJobsList();
+    }
+
     /** Cancels a job that has not ended; returns its status after the cancellation. */
     public JobStatus cancel(String jobId, String reason) {
         return call("cancel the job", Retry.IDEMPOTENT, e -> stub(e).cancelJob(
@@ -590,7 +598,18 @@ public final class GridClient implements AutoCloseable {
      * {@code DEADLINE_EXCEEDED} when {@code timeout} runs out.
      */
     public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress) {
+        return await(jobId, timeout, progress, problem -> { });
+    }
+
+    /**
+     * As {@link #await(String, Duration, Consumer)}, and tells {@code reconnecting} each time the master it follows
+     * cannot be reached and it is about to try again (with what went wrong), so that a caller can say so while it
+     * waits.
+     */
+    public JobStatus await(String jobId, Duration timeout, Consumer<JobStatus> progress,
+            Consumer<GridException> reconnecting) {
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(reconnecting, "reconnecting");
         Instant end = Instant.now().plus(timeout);
         Duration backoff = Duration.ofMillis(100);
         Instant unreachableSince = null;
@@ -650,6 +669,7 @@ public final class GridClient implements AutoCloseable {
                                 + " s; last: " + problem.getMessage(), e);
                     }
                     failures++;
+                    reconnecting.accept(problem);
                     if (endpoints.size() > 1) {
                         current.compareAndSet(index, (index + 1) % endpoints.size());
                         if (failures % endpoints.size() != 0) {

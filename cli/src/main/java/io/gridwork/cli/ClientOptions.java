@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options every client command takes: where the master is, how to print, how long to wait for a call. */
@@ -19,9 +21,10 @@ public final class ClientOptions {
     /** How commands print their results. */
     public enum Format { text, json }
 
-    @Option(names = "--master", paramLabel = "HOST:PORT[,HOST:PORT...]",
+    @Option(names = "--master", paramLabel = "HOST[:PORT][,HOST[:PORT]...]",
             description = "The master's address, or several masters of one grid, comma-separated: a call a master "
-                    + "cannot take goes on to the next (default: $GRID_MASTER, else localhost:7070).")
+                    + "cannot take goes on to the next; the port is 7070 if not given (default: $GRID_MASTER, else "
+                    + "localhost:7070).")
     String master;
 
     @Option(names = "--output", paramLabel = "FORMAT", defaultValue = "text",
@@ -74,11 +77,32 @@ public final class ClientOptions {
             target = GridClient.DEFAULT_TARGET;
         }
         try {
-            return String.join(",", Addresses.parseList(target, "--master"));
+            return String.join(",", Addresses.parseList(withDefaultPort(target), "--master"));
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
     }
+
+    /**
+     * The comma-separated addresses with the default port ({@value #DEFAULT_PORT}) added to each that names none:
+     * {@code m1,m2:7080} is {@code m1:7070,m2:7080}; {@code [::1]} is {@code [::1]:7070}.
+     */
+    static String withDefaultPort(String list) {
+        if (list == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            String address = part.trim();
+            boolean bracketed = address.startsWith("[") && address.endsWith("]");
+            boolean hostOnly = !address.isEmpty() && (bracketed || address.indexOf(':') < 0);
+            out.add(hostOnly ? address + ":" + DEFAULT_PORT : address);
+        }
+        return String.join(",", out);
+    }
+
+    /** The master's port when an address names none. */
+    static final int DEFAULT_PORT = 7070;
 
     public boolean json() {
         return output == Format.json;

@@ -17,4 +17,6 @@ public final class ExitCodes {
     public static final int AUTH = 4;
     /** Anything else: an internal error, or a master or worker that could not start. */
     public static final int ERROR = 5;
+    /** {@code --wait-timeout} ran out before the job ended; the job goes on. */
+    public static final int WAIT_TIMEOUT = 6;
 }

@@ -31,15 +31,34 @@ final class Formats {
 
     private static final DateTimeFormatter ZONED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
 
+    /**
+     * A duration as every command prints it: {@code 450ms}, {@code 2.5s}, {@code 10s}, {@code 59.9s}, {@code 1m05s},
+     * {@code 2h03m}, {@code 3d04h}; tenths of a second below a minute (without a trailing {@code .0}).
+     */
     static String duration(Duration d) {
-        if (d.toMillis() < 10_000) {
-            return String.format(Locale.ROOT, "%.1fs", d.toMillis() / 1000.0);
+        if (d.isNegative()) {
+            d = Duration.ZERO;
         }
-        long s = d.toSeconds();
+        long millis = d.toMillis();
+        if (millis < 1000) {
+            return millis + "ms";
+        }
+        if (millis < 60_000) {
+            long tenths = Math.round(millis / 100.0);
+            if (tenths < 600) {
+                return tenths % 10 == 0 ? tenths / 10 + "s" : String.format(Locale.ROOT, "%d.%ds", tenths / 10, tenths % 10);
+            }
+        }
+        long s = Math.round(millis / 1000.0);
         if (s < 3600) {
             return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
         }
-        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+        long m = s / 60;
+        if (m < 24 * 60) {
+            return String.format(Locale.ROOT, "%dh%02dm", m / 60, m % 60);
+        }
+        long h = m / 60;
+        return String.format(Locale.ROOT, "%dd%02dh", h / 24, h % 24);
     }
 
     static String between(Timestamp from, Timestamp to) {
@@ -48,6 +67,11 @@ final class Formats {
         }
         Instant end = to.getSeconds() == 0 ? Instant.now() : instant(to);
         return duration(Duration.between(instant(from), end));
+    }
+
+    /** A count with its unit, singular or plural: {@code 1 slot}, {@code 2 slots}, {@code 0 bytes}. */
+    static String count(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
     }
 
     static String pairs(Map<String, String> map) {

@@ -24,10 +24,18 @@ import picocli.CommandLine.Spec;
             TokenCommand.class,
             AuditCommand.class,
             DemoCommand.class,
+            BenchCommand.class,
+            CompletionCommand.class,
             CommandLine.HelpCommand.class
         },
-        footer = {"", "Exit codes: 0 success; 1 the job failed or was cancelled; 2 bad usage or bad input;",
-                "3 master unreachable; 4 missing or refused credential; 5 other error."})
+        footer = {"", "Exit codes:",
+                "  0  success",
+                "  1  the job failed or was cancelled",
+                "  2  bad usage or bad input",
+                "  3  master unreachable",
+                "  4  missing or refused credential",
+                "  5  other error",
+                "  6  --wait-timeout ran out (the job goes on)"})
 public final class GridCommand implements Runnable {
 
     @Spec

@@ -1,6 +1,9 @@
 package io.gridwork.cli;
 
 import ch.qos.logback.classic.Level;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
 import io.gridwork.client.GridException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
@@ -39,14 +42,15 @@ public final class Main {
             CommandLine failed = ex.getCommandLine();
             String name = failed.getCommandSpec().qualifiedName();
             String fromConfig = defaults.describe(ex);
+            String message;
             if (ex instanceof ConfigDefaults.ConfigException) {
-                failed.getErr().println(name + ": " + oneLine(ex.getMessage()));
+                message = oneLine(ex.getMessage());
             } else if (fromConfig != null) {
-                failed.getErr().println(name + ": " + oneLine(fromConfig));
+                message = oneLine(fromConfig);
             } else {
-                failed.getErr().println(name + ": " + ex.getMessage() + didYouMean(ex) + " (see '" + name + " --help')");
+                message = unknownOption(ex) + didYouMean(ex) + " (see '" + name + " --help')";
             }
-            failed.getErr().flush();
+            report(failed, name, ExitCodes.USAGE, message, json(failed, args));
             return ExitCodes.USAGE;
         });
         cmd.setExecutionExceptionHandler((ex, failed, parseResult) -> {
@@ -57,8 +61,9 @@ public final class Main {
                 code = ((CliException) ex).exitCode();
                 message = ex.getMessage();
             } else if (ex instanceof GridException) {
-                code = exitCode((GridException) ex);
-                message = ex.getMessage();
+                GridException grid = (GridException) ex;
+                code = Transport.answeredHttp(grid) ? ExitCodes.UNREACHABLE : exitCode(grid);
+                message = Transport.describe(grid, target(failed));
             } else if (ex instanceof NoSuchFileException) {
                 code = ExitCodes.USAGE;
                 message = "no such file " + ((NoSuchFileException) ex).getFile();
@@ -69,14 +74,92 @@ public final class Main {
                 code = ExitCodes.ERROR;
                 message = "unexpected error: " + ex;
             }
-            failed.getErr().println(name + ": " + oneLine(message));
+            report(failed, name, code, oneLine(message), json(failed, parseResult.originalArgs().toArray(new String[0])));
             if (verbose(parseResult)) {
                 ex.printStackTrace(failed.getErr());
+                failed.getErr().flush();
             }
-            failed.getErr().flush();
             return code;
         });
         return cmd;
+    }
+
+    /**
+     * Prints a failure on stderr: {@code NAME: MESSAGE}, or with {@code --output json} one JSON object,
+     * {@code {"error": {"code": "unreachable", "exit_code": 3, "message": "..."}}}, on one line.
+     */
+    static void report(CommandLine failed, String name, int exitCode, String message, boolean json) {
+        if (json) {
+            JsonObject error = new JsonObject();
+            error.addProperty("code", codeName(exitCode));
+            error.addProperty("exit_code", exitCode);
+            error.addProperty("message", message);
+            error.addProperty("command", name);
+            JsonObject wrapper = new JsonObject();
+            wrapper.add("error", error);
+            failed.getErr().println(JSON.toJson(wrapper));
+        } else {
+            failed.getErr().println(name + ": " + message);
+        }
+        failed.getErr().flush();
+    }
+
+    private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    /** The name of an exit code in JSON errors: scripts may test either. */
+    static String codeName(int exitCode) {
+        switch (exitCode) {
+            case ExitCodes.JOB_FAILED: return "job_failed";
+            case ExitCodes.USAGE: return "usage";
+            case ExitCodes.UNREACHABLE: return "unreachable";
+            case ExitCodes.AUTH: return "auth";
+            case ExitCodes.WAIT_TIMEOUT: return "wait_timeout";
+            default: return "error";
+        }
+    }
+
+    /** Whether the failed command was to print JSON: its {@code --output} (or the arguments, if parsing failed first). */
+    private static boolean json(CommandLine failed, String[] args) {
+        CommandLine.Model.OptionSpec output = failed.getCommandSpec().findOption("--output");
+        if (output != null && output.getValue() == ClientOptions.Format.json) {
+            return true;
+        }
+        for (int i = 0; args != null && i < args.length; i++) {
+            String a = args[i];
+            if (a.equalsIgnoreCase("--output=json") || (a.equals("--output") && i + 1 < args.length
+                    && args[i + 1].equalsIgnoreCase("json"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Picocli's message, except for an unknown option: "unknown option '--limt'" (picocli lists the option's value
+     * with it, as another unknown argument).
+     */
+    private static String unknownOption(CommandLine.ParameterException ex) {
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+                && unmatched.getUnmatched().get(0).startsWith("-")) {
+            String option = unmatched.getUnmatched().get(0);
+            int eq = option.indexOf('=');
+            return "unknown option '" + (eq > 0 ? option.substring(0, eq) : option) + "'";
+        }
+        return ex.getMessage();
+    }
+
+    /** The master address a client command called, or null (not a client command, or no valid address). */
+    private static String target(CommandLine command) {
+        for (CommandLine.Model.CommandSpec mixin : command.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof ClientOptions options) {
+                try {
+                    return options.target();
+                } catch (RuntimeException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 
     /** The exit code for a failed call to the master. */

@@ -2,6 +2,7 @@ package io.gridwork.cli;
 
 import ch.qos.logback.classic.Level;
 import io.gridwork.client.Addresses;
+import io.gridwork.master.DataDirectoryInUseException;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.master.core.SchedulerOptions;
@@ -10,6 +11,8 @@ import io.gridwork.master.store.StoreSchemaException;
 import io.gridwork.master.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -26,8 +29,9 @@ import picocli.CommandLine.Option;
         "Keeps its state in an H2 database under --data, or in PostgreSQL with --store; stops on SIGTERM or Ctrl-C.",
         "Several masters can share one PostgreSQL store: each active one runs the jobs submitted to it, a --standby one "
         + "runs none; when a master fails, a survivor takes over its jobs and schedules (see grid masters).",
-        "Exit codes: 0 stopped; 2 bad option (such as --standby without a PostgreSQL store) or a store whose schema is "
-        + "newer than this master; 3 store unreachable; 5 could not start."})
+        "Exit codes: 0 stopped; 2 bad option (such as --standby without a PostgreSQL store), a data directory another "
+        + "master uses, a port in use, or a store whose schema is newer than this master; 3 store unreachable; "
+        + "5 could not start."})
 final class MasterCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "7070", description = "Port to listen on (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -246,7 +250,7 @@ final class MasterCommand implements Callable<Integer> {
         try {
             master = GridMaster.start(options);
         } catch (Exception e) {
-            throw startFailure(e);
+            throw startFailure(e, options);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(master::close, "gridwork-master-shutdown"));
         master.awaitTermination();
@@ -289,11 +293,19 @@ final class MasterCommand implements Callable<Integer> {
     }
 
     /**
-     * Why the master did not start, as the exit code and one line: a store it cannot reach is 3, a store whose schema
-     * is newer than this master is 2, anything else 5.
+     * Why the master did not start, as the exit code and one line: a data directory another master uses or a port
+     * that is taken is 2, a store it cannot reach is 3, a store whose schema is newer than this master is 2, anything
+     * else 5.
      */
-    static CliException startFailure(Exception e) {
+    static CliException startFailure(Exception e, MasterOptions options) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DataDirectoryInUseException) {
+                return new CliException(ExitCodes.USAGE, t.getMessage()
+                        + ": stop that master, or start this one with another --data", e);
+            }
+            if (t instanceof BindException) {
+                return new CliException(ExitCodes.USAGE, portInUse(options, t), e);
+            }
             // their messages say which store and why ("cannot open the store at URL: connection refused ...")
             if (t instanceof StoreUnavailableException) {
                 return new CliException(ExitCodes.UNREACHABLE, firstLine(t), e);
@@ -303,6 +315,34 @@ final class MasterCommand implements Callable<Integer> {
             }
         }
         return new CliException(ExitCodes.ERROR, "cannot start the master: " + rootMessage(e), e);
+    }
+
+    /**
+     * Which port was taken, for a master that could not bind: the gRPC port is bound first, so when it can be bound
+     * now the one taken was the dashboard's.
+     */
+    static String portInUse(MasterOptions options, Throwable bindFailure) {
+        String host = options.bindHost();
+        if (options.port() != 0 && !canBind(host, options.port())) {
+            return "port " + options.port() + " on " + host + " is in use by another program (another master?): "
+                    + "stop it, or choose another --port";
+        }
+        if (options.httpPort() > 0 && !canBind(host, options.httpPort())) {
+            return "the dashboard's port " + options.httpPort() + " on " + host + " is in use by another program "
+                    + "(another master?): stop it, choose another --http-port, or -1 for no dashboard";
+        }
+        return "cannot listen on " + host + ": " + firstLine(bindFailure)
+                + " (a port of --port or --http-port is in use, or --bind is not an address of this machine)";
+    }
+
+    private static boolean canBind(String host, int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static String firstLine(Throwable t) {
@@ -315,9 +355,6 @@ final class MasterCommand implements Callable<Integer> {
             root = root.getCause();
         }
         String message = root.getMessage() == null ? root.toString() : root.getMessage();
-        if (message.contains("already in use") || message.contains("Database may be already in use")) {
-            return "its data directory is in use by another master";
-        }
         return message.split("\n")[0];
     }
 }

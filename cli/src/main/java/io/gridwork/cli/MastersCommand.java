@@ -92,7 +92,8 @@ final class MastersCommand implements Callable<Integer> {
                     log.row(Formats.time(e.getAt()), e.getType().name(), e.getMasterId(),
                             e.getByMasterId().isEmpty() ? "-" : e.getByMasterId(),
                             e.getType() == MasterEvent.Type.TAKEOVER ? Long.toString(e.getJobs()) : "-",
-                            e.getType() == MasterEvent.Type.TAKEOVER ? e.getDurationMs() + " ms" : "-", e.getDetail());
+                            e.getType() == MasterEvent.Type.TAKEOVER
+                                    ? Formats.duration(Duration.ofMillis(e.getDurationMs())) : "-", e.getDetail());
                 }
                 log.print(out);
             }

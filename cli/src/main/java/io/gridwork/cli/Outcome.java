@@ -2,7 +2,9 @@ package io.gridwork.cli;
 
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.client.GridClient;
+import io.gridwork.client.GridException;
 import io.gridwork.client.JobResult;
+import io.grpc.Status;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +22,27 @@ final class Outcome {
             PrintWriter stdout, PrintWriter stderr) {
         Progress progress = new Progress(stderr, Terminal.stderr());
         JobStatus last;
+        long start = System.nanoTime();
+        // Ctrl-C (or SIGTERM) while waiting stops the wait, not the job: say so, and how to go on
+        Thread interrupted = new Thread(() -> {
+            progress.finish();
+            stderr.println(stoppedWaiting(jobId));
+            stderr.flush();
+        }, "gridwork-wait-interrupted");
+        boolean hooked = addShutdownHook(interrupted);
         try {
-            last = client.await(jobId, timeout, progress::update);
+            last = client.await(jobId, timeout, progress::update, progress::reconnecting);
+        } catch (GridException e) {
+            if (e.code() == Status.Code.DEADLINE_EXCEEDED && System.nanoTime() - start >= timeout.toNanos()) {
+                throw new CliException(ExitCodes.WAIT_TIMEOUT, "job " + jobId + " did not end within "
+                        + Formats.duration(timeout) + " (--wait-timeout); it goes on: wait again with grid wait "
+                        + jobId + ", or cancel it with grid cancel " + jobId, e);
+            }
+            throw e;
         } finally {
+            if (hooked) {
+                removeShutdownHook(interrupted);
+            }
             progress.finish();
         }
         if (last.getState() != JobStatus.State.SUCCEEDED) {
@@ -45,6 +65,29 @@ final class Outcome {
         }
         printResult(client, jobId, last.hasResult() ? last.getResult() : null, out, stdout, stderr);
         return ExitCodes.OK;
+    }
+
+    /** What Ctrl-C during a wait prints: the job goes on, and how to wait for it or cancel it. */
+    static String stoppedWaiting(String jobId) {
+        return "grid: stopped waiting; job " + jobId + " goes on: wait for it with grid wait " + jobId
+                + ", or cancel it with grid cancel " + jobId;
+    }
+
+    private static boolean addShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return true;
+        } catch (IllegalStateException e) {
+            return false; // the JVM is already shutting down
+        }
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down: the hook runs, which is right, as the wait did not end on its own
+        }
     }
 
     /**
@@ -71,7 +114,7 @@ final class Outcome {
             System.out.flush();
         } else {
             stderr.println("grid: the result of job " + jobId + " is binary (" + result.mediaType() + ", "
-                    + result.size() + " bytes): save it with grid result " + jobId + " --out FILE");
+                    + Formats.count(result.size(), "byte") + "): save it with grid result " + jobId + " --out FILE");
             stderr.flush();
         }
     }
@@ -88,8 +131,8 @@ final class Outcome {
         } catch (IOException e) {
             throw CliException.usage("cannot write " + out + ": " + e.getMessage());
         }
-        stderr.println("result of job " + result.jobId() + " written to " + out + " (" + bytes.length + " bytes, "
-                + result.mediaType() + ")");
+        stderr.println("result of job " + result.jobId() + " written to " + out + " ("
+                + Formats.count(bytes.length, "byte") + ", " + result.mediaType() + ")");
         stderr.flush();
     }
 }

@@ -16,6 +16,8 @@ final class Progress {
     private String lastLine = "";
     private long lastPrintNanos;
     private boolean drawn;
+    private boolean reconnecting;
+    private JobStatus last;
 
     Progress(PrintWriter err, boolean terminal) {
         this.err = err;
@@ -23,6 +25,10 @@ final class Progress {
     }
 
     void update(JobStatus status) {
+        synchronized (this) {
+            reconnecting = false;
+            last = status;
+        }
         String line = describe(status);
         long now = System.nanoTime();
         if (terminal) {
@@ -37,11 +43,36 @@ final class Progress {
         }
     }
 
+    /**
+     * Says that the master cannot be reached and is being reconnected to: once per outage (the next status ends it),
+     * with {@code problem} saying what went wrong.
+     */
+    void reconnecting(io.gridwork.client.GridException problem) {
+        String id;
+        synchronized (this) {
+            if (reconnecting) {
+                return;
+            }
+            reconnecting = true;
+            id = last == null ? null : last.getId();
+        }
+        String line = (id == null ? "" : id + " ") + "reconnecting: " + Transport.describe(problem, null);
+        if (terminal) {
+            err.print("\r" + line + "\u001b[K");
+            drawn = true;
+        } else {
+            err.println(line);
+            lastLine = line;
+        }
+        err.flush();
+    }
+
     /** Ends the progress display (the bar's line is finished). */
     void finish() {
         if (terminal && drawn) {
             err.println();
             err.flush();
+            drawn = false;
         }
     }
 
@@ -49,12 +80,13 @@ final class Progress {
         TaskCounts t = s.getTasks();
         long total = t.getTotal();
         double fraction = total == 0 ? (isEnd(s) ? 1 : 0) : (double) t.getSucceeded() / total;
-        String seconds = String.format(Locale.ROOT, "%.1fs", (System.nanoTime() - startNanos) / 1e9);
+        String seconds = Formats.duration(java.time.Duration.ofNanos(System.nanoTime() - startNanos));
         String counts = t.getSucceeded() + "/" + total + " tasks";
         String extra = (t.getRunning() > 0 ? ", " + t.getRunning() + " running" : "")
                 + (t.getHeld() > 0 ? ", " + t.getHeld() + " held" : "")
                 + (t.getRetried() > 0 ? ", " + t.getRetried() + " retried" : "")
-                + (t.getFailed() > 0 ? ", " + t.getFailed() + " failed" : "");
+                + (t.getFailed() > 0 ? ", " + t.getFailed() + " failed" : "")
+                + (s.getWaitingReason().isEmpty() ? "" : ", waiting: " + s.getWaitingReason());
         if (terminal) {
             int filled = (int) Math.round(fraction * BAR);
             return String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %s%s %s %s", s.getId(), "#".repeat(filled),

@@ -57,7 +57,7 @@ final class StatusCommand implements Callable<Integer> {
                 }
                 if (!s.getRequire().isEmpty() || s.getSlotsPerTask() > 1 || s.getPriority() != 0 || !s.getSpeculation()) {
                     out.println("  placement  " + (s.getRequire().isEmpty() ? "any worker" : "require " + s.getRequire())
-                            + ", " + s.getSlotsPerTask() + (s.getSlotsPerTask() == 1 ? " slot" : " slots") + " per task"
+                            + ", " + Formats.count(s.getSlotsPerTask(), "slot") + " per task"
                             + ", priority " + s.getPriority() + (s.getSpeculation() ? "" : ", no speculation"));
                 }
                 out.println("  submitted  " + Formats.time(s.getSubmittedAt()));
@@ -65,14 +65,14 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("  started    " + Formats.time(s.getStartedAt()));
                 }
                 if (s.hasFinishedAt()) {
-                    out.println("  finished   " + Formats.time(s.getFinishedAt()) + " (ran "
-                            + Formats.between(s.hasStartedAt() ? s.getStartedAt() : s.getSubmittedAt(), s.getFinishedAt()) + ")");
+                    out.println("  finished   " + Formats.time(s.getFinishedAt()) + (s.hasStartedAt()
+                            ? " (ran " + Formats.between(s.getStartedAt(), s.getFinishedAt()) + ")" : " (never started)"));
                 }
                 if (s.hasResult()) {
                     out.println("  result     " + Formats.abbreviate(s.getResult(), 200));
                 } else if (s.getState() == JobStatus.State.SUCCEEDED) {
-                    out.println("  result     " + s.getResultMediaType() + ", " + s.getResultSize()
-                            + " bytes (grid result " + s.getId() + " --out FILE)");
+                    out.println("  result     " + s.getResultMediaType() + ", " + Formats.count(s.getResultSize(), "byte")
+                            + " (grid result " + s.getId() + " --out FILE)");
                 }
                 if (s.hasError()) {
                     out.println("  error      " + s.getError());

@@ -27,7 +27,7 @@ final class WaitCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--wait-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Give up after this long (exit 3; the job goes on).")
+            description = "Give up after this long (exit 6; the job goes on).")
     Duration waitTimeout;
 
     @Mixin

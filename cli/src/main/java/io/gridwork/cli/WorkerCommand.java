@@ -21,8 +21,8 @@ final class WorkerCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--master", paramLabel = "HOST:PORT[,HOST:PORT...]", description = "The masters' addresses, "
-            + "comma-separated (default: $GRID_MASTER, else localhost:7070). The worker also links to every other master "
+    @Option(names = "--master", paramLabel = "HOST[:PORT][,HOST[:PORT]...]", description = "The masters' addresses, "
+            + "comma-separated, the port 7070 if not given (default: $GRID_MASTER, else localhost:7070). The worker also links to every other master "
             + "these name, and splits its slots between the masters by their demand.")
     String master;
 
@@ -101,7 +101,8 @@ final class WorkerCommand implements Callable<Integer> {
         if (target == null || target.isBlank()) {
             target = io.gridwork.client.GridClient.DEFAULT_TARGET;
         }
-        return target.trim(); // each address is checked by WorkerOptions, with a message naming --master
+        // each address is checked by WorkerOptions, with a message naming --master
+        return ClientOptions.withDefaultPort(target.trim());
     }
 
     @Override

@@ -126,6 +126,143 @@ class CliTest {
     }
 
     @Test
+    void aJobNoWorkerCanRunIsWarnedOfAndAWaitTimeoutExitsSix() {
+        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=3", "--require", "gpu=a100", "--wait", "--wait-timeout", "1s"));
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        String id = run.err().replaceAll("(?s).*warning: job (job-\\d+) waits.*", "$1");
+        assertThat(id).matches("job-\\d+");
+        assertThat(run.err())
+                .contains("grid submit: warning: job " + id + " waits: no worker matches gpu=a100; it starts once a "
+                        + "worker that can run it connects (grid cancel " + id + " to drop it)")
+                .contains(id + " QUEUED 0/").contains("waiting: no worker matches gpu=a100")
+                .contains("grid submit: job " + id + " did not end within 1s (--wait-timeout); it goes on: wait again "
+                        + "with grid wait " + id + ", or cancel it with grid cancel " + id);
+        LocalGrid.Run again = grid(client("wait", id, "--wait-timeout", "500ms"));
+        assertThat(again.code()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        assertThat(again.err()).contains("did not end within 500ms (--wait-timeout)");
+        assertThat(grid(client("cancel", id)).code()).isZero();
+        String row = grid(client("jobs", "--state", "cancelled")).out().lines().filter(l -> l.startsWith(id + " "))
+                .findFirst().orElseThrow();
+        assertThat(row).as("a job that never started has no run time")
+                .matches(id + "\\s+CANCELLED\\s+\\S*SumJob\\s+admin\\s+0/\\d+\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+-\\s+.*");
+        assertThat(grid(client("status", id)).out()).contains("(never started)").doesNotContain("(ran ");
+
+        LocalGrid.Run big = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=3", "--slots-per-task", "4"));
+        assertThat(big.code()).isZero();
+        String bigId = big.out().trim();
+        assertThat(big.err()).contains("warning: job " + bigId + " waits: no matching worker has 4 slots");
+        assertThat(grid(client("cancel", bigId)).code()).isZero();
+
+        LocalGrid.Run runnable = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=3", "--wait"));
+        assertThat(runnable.code()).isZero();
+        assertThat(runnable.err()).doesNotContain("warning");
+    }
+
+    @Test
+    void aWaitTellsWhenItReconnects() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        LocalGrid.Run run = grid("wait", "job-1", "--master", "127.0.0.1:" + port, "--credentials",
+                credentials.toString(), "--wait-timeout", "1s");
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
+        assertThat(run.err()).startsWith("reconnecting: cannot reach the master at 127.0.0.1:" + port
+                + ": connection refused: is the master running?\n");
+        assertThat(run.err().lines().filter(l -> l.contains("reconnecting")).count()).isEqualTo(1);
+    }
+
+    @Test
+    void ctrlCDuringSubmitWaitSaysTheJobGoesOn() throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(javaBin.toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(java.util.List.of(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=3", "--require", "gpu=none", "--wait")));
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    process.getErrorStream(), java.nio.charset.StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = err.readLine()) != null) {
+                seen.append(line).append('\n');
+                if (line.contains(" QUEUED ")) {
+                    break; // waiting: the progress line is out
+                }
+            }
+            assertThat(seen.toString()).contains("QUEUED");
+            String id = seen.toString().replaceAll("(?s).*warning: job (job-\\d+) waits.*", "$1");
+            assertThat(id).matches("job-\\d+");
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start();
+            assertThat(kill.waitFor()).isZero();
+            String rest = err.lines().collect(java.util.stream.Collectors.joining("\n"));
+            assertThat(process.waitFor()).isNotZero();
+            assertThat(rest).contains("grid: stopped waiting; job " + id + " goes on: wait for it with grid wait " + id
+                    + ", or cancel it with grid cancel " + id);
+            LocalGrid.Run status = grid(client("status", id));
+            assertThat(status.out()).contains(id + "  QUEUED");
+            assertThat(grid(client("cancel", id)).code()).isZero();
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void jobsFilterByStateOwnerAndClassAndWatch() throws Exception {
+        LocalGrid.Run ok = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"));
+        String good = ok.out().trim();
+        LocalGrid.Run bad = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2",
+                "--arg", "fail=1"));
+        String failed = bad.out().trim();
+        grid(client("wait", good));
+        grid(client("wait", failed));
+
+        String onlyFailed = grid(client("jobs", "--state", "failed", "--limit", "1000")).out();
+        assertThat(onlyFailed).contains(failed + " ").doesNotContain(good + " ");
+        assertThat(onlyFailed.lines().skip(1)).allMatch(l -> l.contains(" FAILED "));
+        assertThat(grid(client("jobs", "--state", "succeeded,failed", "--limit", "1000")).out()).contains(good + " ")
+                .contains(failed + " ");
+        assertThat(grid(client("jobs", "--class", "SumJob")).out()).contains(good + " ").contains(failed + " ");
+        assertThat(grid(client("jobs", "--class", SumJob.class.getName())).out()).contains(good + " ");
+        assertThat(grid(client("jobs", "--class", "umJob")).out().trim()).isEqualTo("no jobs");
+        assertThat(grid(client("jobs", "--owner", "admin")).out()).contains(good + " ");
+        assertThat(grid(client("jobs", "--owner", "nobody")).out().trim()).isEqualTo("no jobs");
+        LocalGrid.Run badState = grid(client("jobs", "--state", "done"));
+        assertThat(badState.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badState.err()).contains("--state").contains("queued, running, succeeded, failed, cancelled");
+
+        // a submitter sees only its own jobs, whatever --owner says
+        String submitter = grid(client("token", "create", "--role", "submitter", "--name", "filter-test")).out().trim();
+        LocalGrid.Run others = grid("jobs", "--owner", "admin", "--master", address, "--credentials",
+                credentials.toString(), "--token", submitter);
+        assertThat(others.code()).isZero();
+        assertThat(others.out().trim()).isEqualTo("no jobs");
+
+        StringWriter out = new StringWriter();
+        java.util.concurrent.atomic.AtomicInteger code = new java.util.concurrent.atomic.AtomicInteger(-1);
+        Thread watcher = new Thread(() -> code.set(Main.commandLine().setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(new StringWriter()))
+                .execute(client("jobs", "--watch", "--interval", "100ms", "--state", "succeeded"))));
+        watcher.start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains(good + " "));
+        LocalGrid.Run another = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+                "--arg", "n=2", "--wait"));
+        assertThat(another.code()).isZero();
+        String anotherId = grid(client("jobs", "--limit", "1")).out().lines().skip(1).findFirst().orElseThrow()
+                .split("\\s+")[0];
+        await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains(anotherId + " "));
+        watcher.interrupt();
+        watcher.join(10_000);
+        assertThat(watcher.isAlive()).isFalse();
+        assertThat(out.toString().split("\nID ", -1).length).as("the list is printed again when it changed")
+                .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
     void workersJsonHasTheContractFields() {
         LocalGrid.Run run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
@@ -250,9 +387,37 @@ class CliTest {
         }
         LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
-        assertThat(run.err()).startsWith("grid jobs: cannot reach the master at 127.0.0.1:" + port).doesNotContain("\n\t");
-        LocalGrid.Run badAddress = grid("jobs", "--master", "nohostport", "--credentials", credentials.toString());
+        assertThat(run.err()).isEqualTo("grid jobs: cannot reach the master at 127.0.0.1:" + port
+                + ": connection refused: is the master running?\n");
+        LocalGrid.Run badAddress = grid("jobs", "--master", "host:port", "--credentials", credentials.toString());
         assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
+        LocalGrid.Run unknownHost = grid("jobs", "--master", "no-such-host.invalid", "--credentials", credentials.toString());
+        assertThat(unknownHost.code()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(unknownHost.err()).isEqualTo("grid jobs: cannot reach the master at no-such-host.invalid:7070: "
+                + "unknown host no-such-host.invalid\n");
+    }
+
+    @Test
+    void theDashboardsPortIsNamedAsSuch() {
+        int http = local.master.httpPort();
+        assertThat(http).isPositive();
+        LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + http, "--credentials", credentials.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(run.err()).isEqualTo("grid jobs: the master at 127.0.0.1:" + http + " answered HTTP, not gRPC: "
+                + "this looks like the master's dashboard (HTTP) port; give the master's gRPC port (the master's --port, "
+                + "default 7070) with --master HOST:PORT\n");
+    }
+
+    @Test
+    void anAddressWithoutAPortTakesTheDefaultPort() {
+        assertThat(ClientOptions.resolveMaster("m1", null)).isEqualTo("m1:7070");
+        assertThat(ClientOptions.resolveMaster(" m1 , m2:7080,[::1]", null)).isEqualTo("m1:7070,m2:7080,[::1]:7070");
+        assertThat(ClientOptions.resolveMaster("[::1]:7090", null)).isEqualTo("[::1]:7090");
+        // accepted as 127.0.0.1:7070 (whatever listens there on this machine, if anything)
+        LocalGrid.Run hostOnly = LocalGrid.run("jobs", "--master", "127.0.0.1", "--credentials", credentials.toString(),
+                "--timeout", "2s");
+        assertThat(hostOnly.code()).as(hostOnly.err()).isNotEqualTo(ExitCodes.USAGE);
+        assertThat(hostOnly.err()).doesNotContain("must be HOST:PORT");
     }
 
     @Test
@@ -288,11 +453,12 @@ class CliTest {
         LocalGrid.Run plaintext = grid("jobs", "--master", address, "--insecure");
         assertThat(plaintext.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(plaintext.err().lines().count()).isEqualTo(1);
+        assertThat(plaintext.err()).contains("leave out --insecure");
     }
 
     @Test
     void aTlsClientOfAnInsecureMasterIsToldWhy() throws Exception {
-        try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0)
+        try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(0)
                 .dataDir(dir.resolve("plain")).insecure(true).build())) {
             String at = "127.0.0.1:" + plain.port();
             LocalGrid.Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
@@ -300,6 +466,10 @@ class CliTest {
             assertThat(tls.err()).startsWith("grid jobs: TLS with the master at " + at + " failed");
             LocalGrid.Run plaintext = grid("jobs", "--master", at, "--insecure");
             assertThat(plaintext.code()).as(plaintext.err()).isZero();
+            String dashboard = "127.0.0.1:" + plain.httpPort();
+            LocalGrid.Run http = grid("jobs", "--master", dashboard, "--insecure");
+            assertThat(http.code()).as(http.err()).isEqualTo(ExitCodes.UNREACHABLE);
+            assertThat(http.err()).startsWith("grid jobs: the master at " + dashboard + " answered HTTP, not gRPC");
         }
     }
 
@@ -341,5 +511,23 @@ class CliTest {
         assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.convert("2h")).isEqualTo(Duration.ofHours(2));
         assertThat(c.convert("PT1M")).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void durationsArePrintedInOneFormat() {
+        assertThat(Formats.duration(Duration.ZERO)).isEqualTo("0ms");
+        assertThat(Formats.duration(Duration.ofMillis(450))).isEqualTo("450ms");
+        assertThat(Formats.duration(Duration.ofMillis(1000))).isEqualTo("1s");
+        assertThat(Formats.duration(Duration.ofMillis(2500))).isEqualTo("2.5s");
+        assertThat(Formats.duration(Duration.ofSeconds(10))).isEqualTo("10s");
+        assertThat(Formats.duration(Duration.ofMillis(59_940))).isEqualTo("59.9s");
+        assertThat(Formats.duration(Duration.ofMillis(59_960))).isEqualTo("1m00s");
+        assertThat(Formats.duration(Duration.ofSeconds(70))).isEqualTo("1m10s");
+        assertThat(Formats.duration(Duration.ofMinutes(123))).isEqualTo("2h03m");
+        assertThat(Formats.duration(Duration.ofHours(76))).isEqualTo("3d04h");
+        assertThat(Formats.duration(Duration.ofSeconds(-3))).isEqualTo("0ms");
+        assertThat(Formats.count(1, "slot")).isEqualTo("1 slot");
+        assertThat(Formats.count(0, "byte")).isEqualTo("0 bytes");
+        assertThat(Formats.count(8, "byte")).isEqualTo("8 bytes");
     }
 }

@@ -110,7 +110,7 @@ class JobArgumentsCliTest {
     void aMisspelledOptionOrCommandSuggestsTheRightOne() {
         LocalGrid.Run option = LocalGrid.run("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(), "--wiat");
         assertThat(option.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(option.err().trim()).isEqualTo("grid submit: Unknown option: '--wiat'; did you mean --wait?"
+        assertThat(option.err().trim()).isEqualTo("grid submit: unknown option '--wiat'; did you mean --wait?"
                 + " (see 'grid submit --help')");
 
         LocalGrid.Run command = LocalGrid.run("sumbit", "--jar", jar.toString());

@@ -22,7 +22,8 @@ final class LocalGrid implements AutoCloseable {
     final Path credentials;
 
     LocalGrid(Path dir, String workerName, int slots) throws IOException {
-        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("m")).build());
+        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(0)
+                .dataDir(dir.resolve("m")).build());
         address = "127.0.0.1:" + master.port();
         credentials = master.credentialsFile();
         worker = GridWorker.start(WorkerOptions.builder().master(address).name(workerName).slots(slots)

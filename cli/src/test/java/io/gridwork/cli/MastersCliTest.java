@@ -123,8 +123,8 @@ class MastersCliTest {
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).startsWith("ID").contains("ADDRESS", "STATE", "EPOCH", "JOBS", "LEASE");
-        assertThat(lines.get(1)).startsWith(ID_A + " ").contains("10.0.0.1:7070", "DEAD", "  3  ", "0m12s ago");
-        assertThat(lines.get(2)).startsWith(ID_B + " *").contains("10.0.0.2:7070", "ACTIVE", "  4  ", "0.1s ago");
+        assertThat(lines.get(1)).startsWith(ID_A + " ").contains("10.0.0.1:7070", "DEAD", "  3  ", "12.5s ago");
+        assertThat(lines.get(2)).startsWith(ID_B + " *").contains("10.0.0.2:7070", "ACTIVE", "  4  ", "120ms ago");
         assertThat(fake.eventsAsked).isZero();
     }
 
@@ -135,7 +135,7 @@ class MastersCliTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(fake.eventsAsked).isEqualTo(5);
         String takeover = r.out().lines().filter(l -> l.contains("TAKEOVER")).findFirst().orElseThrow();
-        assertThat(takeover).contains(ID_A, ID_B, "640 ms", "site failure");
+        assertThat(takeover).contains(ID_A, ID_B, "640ms", "site failure");
     }
 
     @Test
@@ -182,9 +182,9 @@ class MastersCliTest {
         assertThat(empty.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(empty.err()).isEqualTo("grid masters: --master: empty address in '" + address + ",,'\n");
 
-        Run noPort = grid("status", "job-1", "--master", address + ",otherhost", "--insecure");
-        assertThat(noPort.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(noPort.err()).isEqualTo("grid status: --master must be HOST:PORT, got 'otherhost'\n");
+        Run badPort = grid("status", "job-1", "--master", address + ",otherhost:port", "--insecure");
+        assertThat(badPort.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badPort.err()).isEqualTo("grid status: --master must be HOST:PORT, got 'otherhost:port'\n");
     }
 
     @Test
@@ -194,6 +194,7 @@ class MastersCliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.err()).startsWith("grid masters: cannot list the masters: no master of 127.0.0.1:" + down);
         assertThat(r.err().lines().count()).isEqualTo(1);
+        assertThat(r.err()).doesNotContain("io exception");
     }
 
     @Test

@@ -58,7 +58,7 @@ final class RetryPolicy {
             return Decision.fail("task " + index + " failed and is not retryable: " + message);
         }
         if (failures >= maxAttempts) {
-            return Decision.fail("task " + index + " failed " + failures + " times; last error: " + message);
+            return Decision.fail("task " + index + " failed " + times(failures) + "; last error: " + message);
         }
         return Decision.retry(delay(failures));
     }
@@ -66,7 +66,7 @@ final class RetryPolicy {
     /** The attempt made no progress for the job's task timeout; {@code failures} counts this one. */
     Decision timedOut(long index, int failures, int maxAttempts, String message) {
         if (failures >= maxAttempts) {
-            return Decision.fail("task " + index + " timed out " + failures + " times; last: " + message);
+            return Decision.fail("task " + index + " timed out " + times(failures) + "; last: " + message);
         }
         return Decision.retry(delay(failures));
     }
@@ -77,9 +77,14 @@ final class RetryPolicy {
      */
     Decision lost(long index, int crashes, boolean crashed, String cause) {
         if (crashed && crashes >= quarantineAfterCrashes) {
-            return Decision.fail("task " + index + " was running when its worker died " + crashes + " times (last: "
+            return Decision.fail("task " + index + " was running when its worker died " + times(crashes) + " (last: "
                     + cause + "); it is quarantined");
         }
         return REQUEUE;
+    }
+
+    /** "1 time", "3 times". */
+    static String times(int n) {
+        return n + (n == 1 ? " time" : " times");
     }
 }

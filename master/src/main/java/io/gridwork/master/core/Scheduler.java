@@ -302,7 +302,12 @@ public final class Scheduler implements AutoCloseable {
 
     /** The same, only those {@code schedule} started if it is not null. */
     public List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
-        return board.jobs(limit, states, owner, schedule);
+        return jobs(limit, states, owner, schedule, null);
+    }
+
+    /** The same, only those of class {@code jobClass} (its full or simple name) if it is not null. */
+    public List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule, String jobClass) {
+        return board.jobs(limit, states, owner, schedule, jobClass);
     }
 
     /** Cancels a job that has not ended; completes with its status once the cancellation is stored. */

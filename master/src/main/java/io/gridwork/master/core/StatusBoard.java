@@ -121,9 +121,11 @@ final class StatusBoard {
         if (job.held) {
             return "waiting for its workers to reconnect after the master restarted";
         }
-        if (job.runningUnits > 0 || job.queue.isEmpty()) {
+        if (job.runningUnits > 0) {
             return "";
         }
+        // no worker that could run the job is said even while its split has queued nothing yet: a client that asks
+        // right after submitting learns it at once (grid submit warns)
         int connected = 0;
         int matching = 0;
         int bigEnough = 0;
@@ -152,7 +154,10 @@ final class StatusBoard {
             return "no worker matches " + job.requirement;
         }
         if (bigEnough == 0) {
-            return "no matching worker has " + job.slotsPerTask + " slots";
+            return "no matching worker has " + job.slotsPerTask + (job.slotsPerTask == 1 ? " slot" : " slots");
+        }
+        if (job.queue.isEmpty()) {
+            return "";
         }
         if (available == 0) {
             return "every matching worker is draining or suspected";
@@ -179,8 +184,8 @@ final class StatusBoard {
         return store.jobs().find(id).map(JobSnapshot::of);
     }
 
-    List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule) {
-        List<JobRow> rows = store.jobs().list(limit, states, owner, schedule);
+    List<JobSnapshot> jobs(int limit, Collection<JobState> states, String owner, String schedule, String jobClass) {
+        List<JobRow> rows = store.jobs().list(limit, states, owner, schedule, jobClass);
         Map<String, JobSnapshot> live = loop.call(() -> {
             Map<String, JobSnapshot> snapshots = new HashMap<>();
             for (JobRow row : rows) {

@@ -197,7 +197,7 @@ final class TaskOutcomes {
             log.atWarn().addKeyValue("job", job.id).addKeyValue("task", t.index)
                     .log("{} workers died running the task; quarantined", t.crashes);
             job.noteError(t.index, t.attempts, a.session.worker.name, "quarantined: its worker died under it "
-                    + t.crashes + " times (last: " + cause + ")", loop.now());
+                    + RetryPolicy.times(t.crashes) + " (last: " + cause + ")", loop.now());
         }
         apply(job, t, decision, null, a.session.worker.id, "lost: " + cause);
     }

@@ -356,9 +356,20 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             if (schedule != null) {
                 Validation.scheduleName("schedule", schedule);
             }
+            String jobClass = request.getJobClass().isEmpty() ? null : request.getJobClass();
+            if (jobClass != null) {
+                Validation.jobClass("job_class", jobClass);
+            }
             ListJobsResponse.Builder b = ListJobsResponse.newBuilder();
             Principal who = caller();
-            for (JobSnapshot s : scheduler.jobs(limit, states, AccessPolicy.ownerFilter(who), schedule)) {
+            String owner = AccessPolicy.ownerFilter(who); // null: the caller sees every owner's jobs
+            if (!request.getOwner().isEmpty()) {
+                if (owner != null && !owner.equals(request.getOwner())) {
+                    return b.build(); // another owner's jobs, which this caller does not see
+                }
+                owner = request.getOwner();
+            }
+            for (JobSnapshot s : scheduler.jobs(limit, states, owner, schedule, jobClass)) {
                 b.addJobs(status(s));
             }
             return b.build();

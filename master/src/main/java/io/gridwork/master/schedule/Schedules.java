@@ -376,8 +376,8 @@ public final class Schedules implements AutoCloseable {
                 previous = store.scheduleRuns().recent(name, 1).stream().map(ScheduleRunRow::firedAt).findFirst()
                         .orElse(null);
             }
-            if (state == ScheduleView.State.DONE) {
-                next.clear();
+            if (state != ScheduleView.State.ACTIVE) {
+                next.clear(); // a paused schedule fires at none of them (its trigger keeps them for when it resumes)
             }
             return Optional.of(new ScheduleView(spec, state, next, previous, history));
         } catch (SchedulerException e) {

@@ -23,7 +23,15 @@ public interface JobRepository {
     Optional<JobRow> find(String id);
 
     /** The most recent jobs first, in {@code states} (any if empty), of {@code owner} and {@code schedule} if not null. */
-    List<JobRow> list(int limit, Collection<JobState> states, String owner, String schedule);
+    default List<JobRow> list(int limit, Collection<JobState> states, String owner, String schedule) {
+        return list(limit, states, owner, schedule, null);
+    }
+
+    /**
+     * The same, only the jobs of class {@code jobClass} if it is not null: its full name, or its simple name (the
+     * part after the last dot).
+     */
+    List<JobRow> list(int limit, Collection<JobState> states, String owner, String schedule, String jobClass);
 
     /** How many jobs of {@code owner} have not ended. */
     long countUnfinished(String owner);

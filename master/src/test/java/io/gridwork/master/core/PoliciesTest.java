@@ -86,6 +86,10 @@ class PoliciesTest {
         assertThat(retry.delay(4)).isEqualTo(Duration.ofMillis(1000)); // 1600 capped
         assertThat(retry.failed(7, 3, 3, true, "boom"))
                 .isEqualTo(RetryPolicy.Decision.fail("task 7 failed 3 times; last error: boom"));
+        assertThat(retry.failed(7, 1, 1, true, "boom"))
+                .isEqualTo(RetryPolicy.Decision.fail("task 7 failed 1 time; last error: boom"));
+        assertThat(retry.timedOut(7, 1, 1, "stuck"))
+                .isEqualTo(RetryPolicy.Decision.fail("task 7 timed out 1 time; last: stuck"));
     }
 
     @Test

@@ -79,6 +79,21 @@ abstract class StoreContract {
     }
 
     @Test
+    void jobsCanBeListedByTheirClassFullOrSimpleName() {
+        JobRow plain = aJob(); // x.Job
+        JobRow nested = store.jobs().insert(new NewJob(JAR, "io.x.Outer$Pi_Job", Map.of(), 3, 0, now, "lab",
+                NewJob.Placement.DEFAULT), List.of(), false);
+        assertThat(store.jobs().list(10, List.of(), null, null, "x.Job")).extracting(JobRow::id).containsExactly(plain.id());
+        assertThat(store.jobs().list(10, List.of(), null, null, "Job")).extracting(JobRow::id).containsExactly(plain.id());
+        assertThat(store.jobs().list(10, List.of(), null, null, "Pi_Job")).extracting(JobRow::id)
+                .containsExactly(nested.id());
+        assertThat(store.jobs().list(10, List.of(), "lab", null, "io.x.Outer$Pi_Job")).extracting(JobRow::id)
+                .containsExactly(nested.id());
+        assertThat(store.jobs().list(10, List.of(), null, null, "PiXJob")).isEmpty(); // _ is no wildcard
+        assertThat(store.jobs().list(10, List.of(), null, null, "ob")).isEmpty();
+    }
+
+    @Test
     void anOutputIsStoredOnceAndOutputsStreamInTaskOrderAcrossPages() {
         JobRow job = aJob();
         int n = 1300;

@@ -155,7 +155,7 @@ public final class JdbcJobRepository implements JobRepository {
     }
 
     @Override
-    public List<JobRow> list(int limit, Collection<JobState> states, String owner, String schedule) {
+    public List<JobRow> list(int limit, Collection<JobState> states, String owner, String schedule, String jobClass) {
         List<String> conditions = new ArrayList<>();
         if (!states.isEmpty()) {
             conditions.add("state IN (" + states.stream().map(st -> "'" + st.name() + "'").collect(Collectors.joining(", "))
@@ -167,6 +167,10 @@ public final class JdbcJobRepository implements JobRepository {
         if (schedule != null) {
             conditions.add("schedule = ?");
         }
+        if (jobClass != null) {
+            // the full name, or the simple one (of a top-level or a nested class)
+            conditions.add("(job_class = ? OR job_class LIKE ? ESCAPE '!' OR job_class LIKE ? ESCAPE '!')");
+        }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
         return jdbc.query("SELECT " + COLUMNS + " FROM job" + where + " ORDER BY seq DESC LIMIT ?", s -> {
             int i = 1;
@@ -175,6 +179,12 @@ public final class JdbcJobRepository implements JobRepository {
             }
             if (schedule != null) {
                 s.setString(i++, schedule);
+            }
+            if (jobClass != null) {
+                s.setString(i++, jobClass);
+                String literal = jobClass.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+                s.setString(i++, "%." + literal);
+                s.setString(i++, "%$" + literal);
             }
             s.setInt(i, limit);
         }, JdbcJobRepository::row);
