@@ -346,8 +346,8 @@ public final class Scheduler implements AutoCloseable {
      * answers for every job.
      */
     public List<io.gridwork.master.store.TaskAttemptRow> endedAttempts(String jobId, Long index, int attempt,
-            long afterSeq, int limit) {
-        return store.tasks().attempts(jobId, index, attempt, afterSeq, limit);
+            boolean failuresOnly, long afterSeq, int limit) {
+        return store.tasks().attempts(jobId, index, attempt, failuresOnly, afterSeq, limit);
     }
 
     /**

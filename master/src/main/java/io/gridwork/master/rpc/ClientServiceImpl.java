@@ -386,7 +386,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         }
         int limit = request.getLimit() == 0 ? DEFAULT_ATTEMPTS_LIMIT : request.getLimit();
         List<io.gridwork.master.store.TaskAttemptRow> ended = scheduler.endedAttempts(jobId, index, request.getAttempt(),
-                request.getAfterSeq(), limit + 1);
+                request.getFailuresOnly(), request.getAfterSeq(), limit + 1);
         boolean more = ended.size() > limit;
         GetTaskLogsResponse.Builder b = GetTaskLogsResponse.newBuilder().setMore(more)
                 .setJobEnded(job.state().isTerminal());
@@ -396,7 +396,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             next = Math.max(next, a.seq());
         }
         b.setNextAfterSeq(next);
-        if (!more && !job.state().isTerminal()) {
+        if (!more && !job.state().isTerminal() && !request.getFailuresOnly()) {
             for (Scheduler.LiveAttempt a : scheduler.runningAttempts(jobId, index)) {
                 if (request.getAttempt() == 0 || a.attempt() == request.getAttempt()) {
                     b.addAttempts(ProtoViews.attempt(a));

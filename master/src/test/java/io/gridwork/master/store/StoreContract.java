@@ -250,7 +250,7 @@ abstract class StoreContract {
                 .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {9}, "w-2", 5))
                 .attemptEnded(anAttempt(job.id(), 1, 2, AttemptOutcome.SUCCEEDED, "")));
 
-        List<TaskAttemptRow> attempts = store.tasks().attempts(job.id(), 1L, 0, 0, 10);
+        List<TaskAttemptRow> attempts = store.tasks().attempts(job.id(), 1L, 0, false, 0, 10);
         assertThat(attempts).extracting(TaskAttemptRow::attempt).containsExactly(1, 2);
         TaskAttemptRow failed = attempts.get(0);
         assertThat(failed.outcome()).isEqualTo(AttemptOutcome.FAILED);
@@ -265,11 +265,13 @@ abstract class StoreContract {
         assertThat(attempts.get(1).outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
         assertThat(attempts.get(1).error()).isNull();
         assertThat(attempts.get(1).seq()).isGreaterThan(failed.seq());
-        assertThat(store.tasks().attempts(job.id(), 1L, 2, 0, 10)).extracting(TaskAttemptRow::attempt).containsExactly(2);
-        assertThat(store.tasks().attempts(job.id(), null, 0, failed.seq(), 10)).extracting(TaskAttemptRow::attempt)
+        assertThat(store.tasks().attempts(job.id(), 1L, 2, false, 0, 10)).extracting(TaskAttemptRow::attempt).containsExactly(2);
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, failed.seq(), 10)).extracting(TaskAttemptRow::attempt)
                 .as("after a seq: only what ended later").containsExactly(2);
-        assertThat(store.tasks().attempts(job.id(), 0L, 0, 0, 10)).isEmpty();
-        assertThat(store.tasks().attempts(job.id(), null, 0, 0, 1)).hasSize(1);
+        assertThat(store.tasks().attempts(job.id(), 0L, 0, false, 0, 10)).isEmpty();
+        assertThat(store.tasks().attempts(job.id(), null, 0, true, 0, 10)).extracting(TaskAttemptRow::attempt)
+                .as("failures only").containsExactly(1);
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, 0, 1)).hasSize(1);
     }
 
     @Test
@@ -282,7 +284,7 @@ abstract class StoreContract {
         batch.insertJob(new NewJob("b".repeat(64), "x.Job", Map.of(), 3, 0, now, "lab", NewJob.Placement.DEFAULT), List.of(),
                 true); // its jar is unknown: the batch fails
         assertThatThrownBy(() -> store.apply(batch)).isInstanceOf(StoreException.class);
-        assertThat(store.tasks().attempts(job.id(), null, 0, 0, 10)).as("rolled back with the output").isEmpty();
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, 0, 10)).as("rolled back with the output").isEmpty();
         assertThat(store.tasks().count(job.id()).pending()).isEqualTo(1);
     }
 
@@ -302,7 +304,7 @@ abstract class StoreContract {
         store.tasks().insert(job.id(), 0, List.of(new byte[] {1}), true);
         String log = "HEAD" + "x".repeat(TaskAttemptRow.MAX_LOG_BYTES) + "TAIL";
         store.apply(new StoreBatch().attemptEnded(anAttempt(job.id(), 0, 1, AttemptOutcome.SUCCEEDED, log)));
-        TaskAttemptRow stored = store.tasks().attempts(job.id(), 0L, 1, 0, 1).get(0);
+        TaskAttemptRow stored = store.tasks().attempts(job.id(), 0L, 1, false, 0, 1).get(0);
         assertThat(stored.log()).startsWith("HEAD").endsWith("TAIL").contains("bytes of output cut by the master");
         assertThat(stored.log().length()).isLessThanOrEqualTo(TaskAttemptRow.MAX_LOG_BYTES);
         assertThat(stored.logCutBytes()).isEqualTo(log.length() - (TaskAttemptRow.MAX_LOG_BYTES - 200));

@@ -201,10 +201,12 @@ public final class JdbcTaskRepository implements TaskRepository {
     }
 
     @Override
-    public List<TaskAttemptRow> attempts(String jobId, Long index, int attempt, long afterSeq, int limit) {
+    public List<TaskAttemptRow> attempts(String jobId, Long index, int attempt, boolean failuresOnly, long afterSeq,
+            int limit) {
         String sql = "SELECT seq, job_id, idx, attempt, attempt_id, worker_id, worker_name, started_at, ended_at, "
                 + "outcome, duration_ms, error, exception_type, stack_trace, log_data, log_cut_bytes FROM task_attempt "
                 + "WHERE job_id = ?" + (index != null ? " AND idx = ?" : "") + (attempt > 0 ? " AND attempt = ?" : "")
+                + (failuresOnly ? " AND outcome <> '" + AttemptOutcome.SUCCEEDED.name() + "'" : "")
                 + " AND seq > ? ORDER BY " + (index != null ? "job_id, idx, seq" : "job_id, seq") + " LIMIT ?";
         return jdbc.query(sql, s -> {
             int i = 1;
