@@ -454,8 +454,8 @@ final class JobRunner implements FairShare.Claim {
             if (!a.completing) {
                 services.attempts().cancel(a);
                 services.flusher().writes().attemptEnded(a.ended(AttemptOutcome.CANCELLED, services.loop().now(), 0,
-                        "job " + finalState.name().toLowerCase(java.util.Locale.ROOT)
-                                + (error == null ? "" : ": " + error), null, "", 0));
+                        "job ended (" + (error == null ? finalState.name().toLowerCase(java.util.Locale.ROOT) : error)
+                                + ")", null, "", 0));
                 if (a.task.state == TaskState.RUNNING && a.task.live == 0) {
                     a.task.moveTo(TaskState.CANCELLED);
                 }
