@@ -78,9 +78,11 @@ final class LogsCommand implements Callable<Integer> {
                 request.setAttempt(attempt);
             }
             Set<String> runningShown = new HashSet<>();
+            long shown = 0;
             while (true) {
                 GetTaskLogsResponse r = c.taskLogs(request.build());
                 for (TaskAttempt a : r.getAttemptsList()) {
+                    shown++;
                     if (a.getOutcome() == TaskAttempt.Outcome.RUNNING) {
                         // shown once (when following); its output comes when it ends
                         if (runningShown.add(a.getTask() + "/" + a.getAttempt())) {
@@ -96,6 +98,11 @@ final class LogsCommand implements Callable<Integer> {
                     continue;
                 }
                 if (!follow) {
+                    if (shown == 0 && !client.json()) {
+                        spec.commandLine().getErr().println("job " + jobId + ": no attempt "
+                                + (failedOnly ? "that did not succeed " : "") + "yet"
+                                + (task != null ? " of task " + task : ""));
+                    }
                     return ExitCodes.OK;
                 }
                 if (r.getJobEnded()) {

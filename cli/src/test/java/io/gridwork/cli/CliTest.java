@@ -181,6 +181,10 @@ class CliTest {
         LocalGrid.Run unknownJob = grid(client("logs", "job-424242"));
         assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownJob.err()).isEqualTo("grid logs: job_id: no job job-424242\n");
+        LocalGrid.Run noFailure = grid(client("logs", id, "--failed"));
+        assertThat(noFailure.code()).isEqualTo(ExitCodes.OK);
+        assertThat(noFailure.out()).isEmpty();
+        assertThat(noFailure.err()).isEqualTo("job " + id + ": no attempt that did not succeed yet\n");
         LocalGrid.Run fine = grid(client("logs", id, "--task", "1"));
         assertThat(fine.out()).startsWith("== task 1, attempt 1: SUCCEEDED on cli-w").contains("adding 1\n")
                 .doesNotContain("stack trace");
