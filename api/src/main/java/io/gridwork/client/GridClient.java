@@ -433,6 +433,20 @@ public final class GridClient implements AutoCloseable {
         return call("get the job", Retry.IDEMPOTENT, e -> stub(e).getJob(GetJobRequest.newBuilder().setJobId(jobId).build()));
     }
 
+    /**
+     * A job's task attempts with their logs (see {@code GetTaskLogs} in client.proto): the attempts that ended, in the
+     * order they ended, after {@code request.after_seq}, then those running now. For example, every attempt of task 3:
+     * <pre>{@code
+     * GetTaskLogsResponse r = client.taskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(3).build());
+     * r.getAttemptsList().forEach(a -> System.out.println(a.getAttempt() + " " + a.getOutcome() + "\n" + a.getLog()));
+     * }</pre>
+     * To follow a job, call again with {@code after_seq} set to the response's {@code next_after_seq} until
+     * {@code job_ended}.
+     */
+    public io.gridwork.api.v1.GetTaskLogsResponse taskLogs(io.gridwork.api.v1.GetTaskLogsRequest request) {
+        return call("read the task logs", Retry.IDEMPOTENT, e -> stub(e).getTaskLogs(request));
+    }
+
     /** The most recent jobs, newest first. */
     public List<JobStatus> jobs(int limit) {
         return call("list jobs", Retry.IDEMPOTENT, e -> stub(e).listJobs(ListJobsRequest.newBuilder().setLimit(limit).build()))

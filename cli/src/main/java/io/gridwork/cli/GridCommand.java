@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
             SubmitCommand.class,
             JobsCommand.class,
             StatusCommand.class,
+            LogsCommand.class,
             WaitCommand.class,
             ResultCommand.class,
             CancelCommand.class,
@@ -41,7 +42,7 @@ public final class GridCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show details (stack traces) of errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Show details: stack traces of errors; with status, the failed task attempts with theirs.")
     boolean verbose;
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,

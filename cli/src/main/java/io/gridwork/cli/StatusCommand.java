@@ -1,6 +1,9 @@
 package io.gridwork.cli;
 
+import io.gridwork.api.v1.GetTaskLogsRequest;
+import io.gridwork.api.v1.GetTaskLogsResponse;
 import io.gridwork.api.v1.JobStatus;
+import io.gridwork.api.v1.TaskAttempt;
 import io.gridwork.api.v1.TaskCounts;
 import io.gridwork.client.GridClient;
 import java.io.PrintWriter;
@@ -12,9 +15,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "status", description = {"Shows a job's state, task counts, owning master and result or error.",
+        "With --verbose: also the attempts that did not succeed (the latest " + StatusCommand.VERBOSE_ATTEMPTS + "), each "
+        + "with the worker that ran it, its error and its stack trace (their output: grid logs JOB --failed).",
         "With --output json: the job's status as the protocol has it (master: the owning master's id, master_address: "
         + "where it is reached)."})
 final class StatusCommand implements Callable<Integer> {
+
+    /** Attempts that did not succeed shown by --verbose. */
+    static final int VERBOSE_ATTEMPTS = 20;
 
     @Spec
     CommandSpec spec;
@@ -77,9 +85,62 @@ final class StatusCommand implements Callable<Integer> {
                 if (s.hasError()) {
                     out.println("  error      " + s.getError());
                 }
+                if (verbose(spec)) {
+                    attempts(c, s, out);
+                }
             }
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /** The attempts that did not succeed, latest last, with their errors and stack traces. */
+    private static void attempts(GridClient c, JobStatus s, PrintWriter out) {
+        GetTaskLogsRequest.Builder request = GetTaskLogsRequest.newBuilder().setJobId(s.getId()).setFailuresOnly(true)
+                .setLimit(1000);
+        java.util.ArrayDeque<TaskAttempt> latest = new java.util.ArrayDeque<>();
+        long seen = 0;
+        GetTaskLogsResponse r;
+        do {
+            r = c.taskLogs(request.build());
+            for (TaskAttempt a : r.getAttemptsList()) {
+                seen++;
+                latest.addLast(a);
+                if (latest.size() > VERBOSE_ATTEMPTS) {
+                    latest.removeFirst();
+                }
+            }
+            request.setAfterSeq(r.getNextAfterSeq());
+        } while (r.getMore());
+        if (latest.isEmpty()) {
+            out.println("  attempts   none failed");
+            return;
+        }
+        out.println("  attempts   " + seen + " did not succeed" + (seen > latest.size() ? ", the latest "
+                + latest.size() + " below" : "") + " (their output: grid logs " + s.getId() + " --failed)");
+        for (TaskAttempt a : latest) {
+            out.println("    " + LogsCommand.header(a).substring(3));
+            if (!a.getError().isEmpty()) {
+                out.println("      error: " + a.getError());
+            }
+            if (!a.getStackTrace().isEmpty()) {
+                a.getStackTrace().lines().forEach(line -> out.println("      " + line));
+            }
+        }
+    }
+
+    /** Whether --verbose was given (it is inherited from the top command, or set by GRID_VERBOSE or configuration). */
+    static boolean verbose(CommandSpec spec) {
+        for (CommandSpec s = spec; s != null; s = s.parent()) {
+            picocli.CommandLine.Model.OptionSpec option = s.findOption("--verbose");
+            if (option != null && Boolean.TRUE.equals(option.getValue())) {
+                return true;
+            }
+            picocli.CommandLine.ParseResult parsed = s.commandLine() == null ? null : s.commandLine().getParseResult();
+            if (parsed != null && parsed.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

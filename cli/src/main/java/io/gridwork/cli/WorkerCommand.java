@@ -86,6 +86,11 @@ final class WorkerCommand implements Callable<Integer> {
             description = "On SIGTERM, how long running tasks may take to finish (default: 30s).")
     Duration drainTimeout;
 
+    @Option(names = "--task-log-limit", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "Output (System.out and System.err) kept per task attempt and sent to the master, as bytes or "
+                    + "with k or m (default: 64k, at most 1m; 0: not captured, it goes to the worker's own streams). "
+                    + "Over it, the head and the tail are kept. See grid logs.")
+    Integer taskLogLimit;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
             description = "Log lines on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json is one object "
@@ -138,6 +143,9 @@ final class WorkerCommand implements Callable<Integer> {
             }
             if (drainTimeout != null) {
                 b.drainTimeout(drainTimeout);
+            }
+            if (taskLogLimit != null) {
+                b.taskLogLimit(taskLogLimit);
             }
             options = b.build();
         } catch (IllegalArgumentException e) {

@@ -45,7 +45,9 @@ class CliTest {
 
         @Override
         public Long execute(Long x, TaskContext context) {
+            System.out.println("adding " + x);
             if (x == context.args().getLong("fail", -1)) {
+                System.err.println("task " + x + " is about to refuse");
                 throw new NonRetryableException("task " + x + " refuses");
             }
             return x;
@@ -260,6 +262,69 @@ class CliTest {
         assertThat(watcher.isAlive()).isFalse();
         assertThat(out.toString().split("\nID ", -1).length).as("the list is printed again when it changed")
                 .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void logsShowEachAttemptsOutputAndAFailuresStackTrace() {
+        String id = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
+                "--arg", "fail=3")).out().trim();
+        assertThat(grid(client("wait", id)).code()).isEqualTo(ExitCodes.JOB_FAILED);
+
+        LocalGrid.Run logs = grid(client("logs", id, "--task", "3"));
+        assertThat(logs.code()).isEqualTo(ExitCodes.OK);
+        assertThat(logs.out()).startsWith("== task 3, attempt 1: FAILED on cli-w, started ")
+                .contains("\nerror: task 3 refuses\n")
+                .contains("-- output (stdout and stderr)\nadding 3\ntask 3 is about to refuse\n")
+                .contains("-- stack trace\nio.gridwork.sdk.NonRetryableException: task 3 refuses\n\tat ")
+                .contains("CliTest$SumJob.execute(CliTest.java:");
+
+        LocalGrid.Run all = grid(client("logs", id));
+        assertThat(all.out()).contains("== task 3, attempt 1: FAILED").contains("adding 3\n");
+        assertThat(all.out().lines().filter(l -> l.startsWith("== task "))).hasSizeGreaterThanOrEqualTo(1);
+
+        LocalGrid.Run json = grid(client("logs", id, "--task", "3", "--attempt", "1", "--output", "json"));
+        JsonObject attempt = JsonParser.parseString(json.out().lines().findFirst().orElseThrow()).getAsJsonObject();
+        assertThat(attempt.get("outcome").getAsString()).isEqualTo("FAILED");
+        assertThat(attempt.get("worker_name").getAsString()).isEqualTo("cli-w");
+        assertThat(attempt.get("log").getAsString()).isEqualTo("adding 3\ntask 3 is about to refuse\n");
+
+        LocalGrid.Run followed = grid(client("logs", id, "--follow", "--failed"));
+        assertThat(followed.code()).as("the job's outcome").isEqualTo(ExitCodes.JOB_FAILED);
+        assertThat(followed.out()).contains("== task 3, attempt 1: FAILED").doesNotContain("SUCCEEDED");
+
+        LocalGrid.Run status = grid(client("status", id, "--verbose"));
+        assertThat(status.code()).isEqualTo(ExitCodes.OK);
+        assertThat(status.out()).containsPattern("  attempts   \\d did not succeed \\(their output: grid logs " + id
+                + " --failed\\)\n")
+                .contains("\n    task 3, attempt 1: FAILED on cli-w, started ")
+                .contains("      error: task 3 refuses\n      io.gridwork.sdk.NonRetryableException: task 3 refuses\n");
+        assertThat(grid(client("status", id)).out()).doesNotContain("attempts");
+    }
+
+    @Test
+    void logsRefuseBadInputWithOneLine() {
+        String id = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"))
+                .out().trim();
+        assertThat(grid(client("wait", id)).code()).isZero();
+        LocalGrid.Run noTask = grid(client("logs", id, "--attempt", "2"));
+        assertThat(noTask.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(noTask.err()).isEqualTo("grid logs: --attempt needs --task: an attempt number is a task's\n");
+        LocalGrid.Run unknownTask = grid(client("logs", id, "--task", "9"));
+        assertThat(unknownTask.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownTask.err()).isEqualTo("grid logs: task: job " + id + " has no task 9 (it has 2, numbered from 0)\n");
+        LocalGrid.Run unknownAttempt = grid(client("logs", id, "--task", "1", "--attempt", "4"));
+        assertThat(unknownAttempt.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownAttempt.err()).isEqualTo("grid logs: attempt: task 1 of job " + id + " has no attempt 4\n");
+        LocalGrid.Run unknownJob = grid(client("logs", "job-424242"));
+        assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknownJob.err()).isEqualTo("grid logs: job_id: no job job-424242\n");
+        LocalGrid.Run noFailure = grid(client("logs", id, "--failed"));
+        assertThat(noFailure.code()).isEqualTo(ExitCodes.OK);
+        assertThat(noFailure.out()).isEmpty();
+        assertThat(noFailure.err()).isEqualTo("job " + id + ": no attempt that did not succeed yet\n");
+        LocalGrid.Run fine = grid(client("logs", id, "--task", "1"));
+        assertThat(fine.out()).startsWith("== task 1, attempt 1: SUCCEEDED on cli-w").contains("adding 1\n")
+                .doesNotContain("stack trace");
     }
 
     @Test

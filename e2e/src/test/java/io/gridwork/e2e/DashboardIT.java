@@ -248,6 +248,33 @@ class DashboardIT {
         assertThat(bad.body()).contains("limit: not a number");
     }
 
+    @Test
+    void aFailedTasksRowShowsWhereEachAttemptRanWithItsOutputAndStackTrace() throws Exception {
+        Path noisy = TestJars.of(dir.resolve("noisy-jobs"), "noisy.jar", NoisyJob.class);
+        String job = client.submit(JobSubmission.builder().jar(noisy).jobClass(NoisyJob.class.getName()).maxAttempts(2)
+                .build());
+        assertThat(client.await(job, Duration.ofMinutes(1), s -> { }).getState()).isEqualTo(JobStatus.State.FAILED);
+        WebDriver browser = browser();
+        try {
+            signIn(browser, viewerToken("attempts-viewer"));
+            browser.get(dashboard + "#/jobs/" + job);
+            WebElement row = await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                    .until(() -> browser.findElement(By.cssSelector("#tasks tr.task[data-task='1']")), WebElement::isDisplayed);
+            assertThat(row.findElements(By.tagName("td")).get(3).getText()).as("Ran on").isIn("alpha", "beta");
+            row.findElement(By.cssSelector("button.show-attempts")).click();
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
+                    browser.findElements(By.cssSelector("#attempts-1 tr.attempt[data-outcome='FAILED']")).size() == 2);
+            String attempts = browser.findElement(By.id("attempts-1")).getText();
+            assertThat(attempts).contains("attempt 1").contains("attempt 2")
+                    .contains("noisy task 1 attempt 1 starts").contains("noisy task 1 attempt 2 warns")
+                    .contains("java.lang.IllegalStateException: cannot read the count on attempt 2")
+                    .contains("Caused by: java.lang.NumberFormatException");
+            assertThat(browser.findElement(By.cssSelector("#attempts-1 tr.attempt a")).getText()).isIn("alpha", "beta");
+        } finally {
+            browser.quit();
+        }
+    }
+
     /** The test trusts the master's self-made CA by not checking: it checks the API, not TLS (the browser does too). */
     private static SSLContext trustAll() throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");

@@ -107,6 +107,8 @@ import org.slf4j.LoggerFactory;
 public final class GridWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GridWorker.class);
+    /** A failure's stack trace with its causes is kept up to this size (deep recursion would make it megabytes). */
+    static final int MAX_STACK_TRACE_CHARS = 32_000;
     private static final long PROGRESS_MIN_INTERVAL_MS = 250;
     /** A cancelled task still running after this long ignores cancellation: its thread is given up on. */
     static final long ABANDON_AFTER_MS = 5000;
@@ -222,6 +224,9 @@ public final class GridWorker implements AutoCloseable {
                 options.idleClassLoaders());
         this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
         this.window = options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MIN : options.prefetch();
+        if (options.taskLogLimit() > 0) {
+            TaskOutputCapture.install();
+        }
         this.taskPool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("gridwork-task", true));
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
@@ -1332,28 +1337,44 @@ public final class GridWorker implements AutoCloseable {
             TaskResult result = null;
             String jobId = ref.getJobId();
             boolean acquired = false;
+            TaskLog output = options.taskLogLimit() > 0 ? new TaskLog(options.taskLogLimit()) : null;
             try {
                 if (spec == null) {
                     throw new IllegalStateException("the master sent no spec for job " + jobId);
                 }
                 LoadedJob job = cache.acquire(jobId);
                 acquired = true;
-                byte[] output = job.execute(input, this);
+                byte[] bytes;
+                if (output != null) {
+                    TaskOutputCapture.begin(output);
+                }
+                try {
+                    bytes = job.execute(input, this);
+                } finally {
+                    if (output != null) {
+                        TaskOutputCapture.end(output); // what follows is the worker's, not the task's
+                    }
+                }
                 if (!cancelled) {
-                    result = TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(output))
-                            .setDurationMs(elapsedMs(start)).build();
+                    result = withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
+                            .setDurationMs(elapsedMs(start)), output).build();
                 }
                 runNanos = System.nanoTime() - start;
             } catch (Throwable t) {
                 if (!cancelled) {
-                    result = TaskResult.newBuilder().setRef(ref).setFailure(failure(t)).setDurationMs(elapsedMs(start)).build();
+                    TaskFailure failure = failure(t);
+                    result = withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
+                            .setDurationMs(elapsedMs(start)), output).build();
                     if (t instanceof Error && !(t instanceof StackOverflowError)) {
                         log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
-                                .addKeyValue("worker", options.name()).log("task failed: {}", t.toString());
+                                .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
+                                .log("task {} of job {} failed (attempt {}): {}\n{}", ref.getIndex(), jobId, attempt,
+                                        t.toString(), failure.getStackTrace());
                     } else {
                         log.atInfo().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
-                                .addKeyValue("worker", options.name())
-                                .log("task attempt {} failed: {}", attempt, LoadedJob.describe(t));
+                                .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
+                                .log("task {} of job {} failed (attempt {}): {}\n{}", ref.getIndex(), jobId, attempt,
+                                        LoadedJob.describe(t), failure.getStackTrace());
                     }
                 }
             } finally {
@@ -1480,6 +1501,14 @@ public final class GridWorker implements AutoCloseable {
         }
     }
 
+    /** Adds an attempt's captured output to its result. */
+    private static TaskResult.Builder withLog(TaskResult.Builder result, TaskLog output) {
+        if (output != null && output.total() > 0) {
+            result.setLog(output.text(TaskOutputCapture.charset())).setLogCutBytes(output.cutBytes());
+        }
+        return result;
+    }
+
     private static TaskFailure failure(Throwable t) {
         boolean retryable = true;
         for (Throwable c = t; c != null; c = c.getCause()) {
@@ -1492,8 +1521,9 @@ public final class GridWorker implements AutoCloseable {
         StringWriter trace = new StringWriter();
         t.printStackTrace(new PrintWriter(trace));
         String stack = trace.toString();
-        if (stack.length() > 8000) {
-            stack = stack.substring(0, 8000) + "…";
+        if (stack.length() > MAX_STACK_TRACE_CHARS) {
+            stack = stack.substring(0, MAX_STACK_TRACE_CHARS) + "\n\t... (stack trace cut at " + MAX_STACK_TRACE_CHARS
+                    + " characters)";
         }
         String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getName()
                 : t instanceof NonRetryableException ? t.getMessage() : t.getClass().getSimpleName() + ": " + t.getMessage();

@@ -44,6 +44,13 @@ public final class WorkerOptions {
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(2);
     /** Deadline of a registration or a jar download. */
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Bytes of System.out and System.err kept per task attempt: enough for the prints and the stack traces of a failing
+     * task, small enough that a chatty task of many does not swell the master's store (every attempt's log is kept).
+     */
+    public static final int DEFAULT_TASK_LOG_LIMIT = 64 << 10;
+    /** The largest bound a worker may set (the master keeps at most about this much per attempt anyway). */
+    public static final int MAX_TASK_LOG_LIMIT = 1 << 20;
 
     private final List<String> masters;
     private final String name;
@@ -61,8 +68,10 @@ public final class WorkerOptions {
     private final String joinToken;
     private final Duration reconnectBackoffMax;
     private final Duration callTimeout;
+    private final int taskLogLimit;
 
     private WorkerOptions(Builder b) {
+        this.taskLogLimit = b.taskLogLimit;
         this.masters = List.copyOf(b.masters);
         this.name = b.name;
         this.slots = b.slots;
@@ -125,6 +134,14 @@ public final class WorkerOptions {
 
     public boolean autoPrefetch() {
         return prefetch == AUTO_PREFETCH;
+    }
+
+    /**
+     * Bytes of a task attempt's System.out and System.err kept and sent to the master with its result (over it, the
+     * head and the tail); 0: task output is not captured and goes to the worker's own streams.
+     */
+    public int taskLogLimit() {
+        return taskLogLimit;
     }
 
     public Map<String, String> labels() {
@@ -200,8 +217,15 @@ public final class WorkerOptions {
         private String joinToken;
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private int taskLogLimit = DEFAULT_TASK_LOG_LIMIT;
 
         private Builder() {}
+
+        /** See {@link WorkerOptions#taskLogLimit()}: from 0 (no capture) to {@link #MAX_TASK_LOG_LIMIT} bytes. */
+        public Builder taskLogLimit(int v) {
+            taskLogLimit = v;
+            return this;
+        }
 
         /** The master's address, {@code HOST:PORT}, or several separated by commas ({@code m1:7070,m2:7070}). */
         public Builder master(String v) {
@@ -333,6 +357,10 @@ public final class WorkerOptions {
             }
             if (prefetch != AUTO_PREFETCH && (prefetch < 0 || prefetch > 4096)) {
                 throw new IllegalArgumentException("prefetch must be from 0 to 4096, got " + prefetch);
+            }
+            if (taskLogLimit < 0 || taskLogLimit > MAX_TASK_LOG_LIMIT || taskLogLimit == 1) {
+                throw new IllegalArgumentException("task-log-limit must be 0 (no capture) or from 2 bytes to "
+                        + (MAX_TASK_LOG_LIMIT >> 10) + " KiB, got " + taskLogLimit);
             }
             if (healthPort < 0 || healthPort > 65535) {
                 throw new IllegalArgumentException("health port must be from 0 to 65535, got " + healthPort);

@@ -1,5 +1,7 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.model.AttemptOutcome;
+import io.gridwork.master.store.TaskAttemptRow;
 import java.time.Instant;
 
 /** One running attempt of one task on one worker session. Loop-confined. */
@@ -40,5 +42,17 @@ final class Attempt {
 
     Messages.TaskKey key() {
         return new Messages.TaskKey(job.id, task.index, id);
+    }
+
+    /**
+     * This attempt as its task's history keeps it once it has ended: where and when it ran, how it ended and why
+     * ({@code failure} for a task whose code threw, else {@code error} or null), and its log.
+     */
+    TaskAttemptRow ended(AttemptOutcome outcome, Instant at, long durationMs, String error, Messages.Failure failure,
+            String log, long logCutBytes) {
+        WorkerEntry w = session.worker;
+        return TaskAttemptRow.ended(job.id, task.index, number, id, w.id, w.name, startedAt, at, outcome, durationMs,
+                failure != null ? failure.message() : error, failure != null ? failure.exceptionType() : null,
+                failure != null ? failure.stackTrace() : null, log, logCutBytes);
     }
 }

@@ -2,6 +2,7 @@ package io.gridwork.master.core;
 
 import io.gridwork.internal.EncodedResult;
 import io.gridwork.internal.LoadedJob;
+import io.gridwork.master.model.AttemptOutcome;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.TaskState;
 import io.gridwork.master.store.JobRow;
@@ -460,6 +461,9 @@ final class JobRunner implements FairShare.Claim {
         for (Attempt a : new ArrayList<>(attempts.values())) {
             if (!a.completing) {
                 services.attempts().cancel(a);
+                services.flusher().writes().attemptEnded(a.ended(AttemptOutcome.CANCELLED, services.loop().now(), 0,
+                        "job ended (" + (error == null ? finalState.name().toLowerCase(java.util.Locale.ROOT) : error)
+                                + ")", null, "", 0));
                 if (a.task.state == TaskState.RUNNING && a.task.live == 0) {
                     a.task.moveTo(TaskState.CANCELLED);
                 }

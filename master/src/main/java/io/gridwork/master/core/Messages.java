@@ -39,8 +39,20 @@ public final class Messages {
     /** Why an attempt failed, as the worker reports it. */
     public record Failure(String message, String exceptionType, boolean retryable, String stackTrace) {}
 
-    /** The outcome of one attempt: an output, or a failure. */
-    public record Result(TaskKey key, byte[] output, Failure failure, long durationMs) {
+    /**
+     * The outcome of one attempt: an output, or a failure; with what its code wrote to System.out and System.err
+     * ({@code log}, "" if nothing) and how many bytes of that its worker cut.
+     */
+    public record Result(TaskKey key, byte[] output, Failure failure, long durationMs, String log, long logCutBytes) {
+        public Result {
+            log = log == null ? "" : log;
+        }
+
+        /** A result without output on System.out or System.err. */
+        public Result(TaskKey key, byte[] output, Failure failure, long durationMs) {
+            this(key, output, failure, durationMs, "", 0);
+        }
+
         public boolean succeeded() {
             return failure == null;
         }

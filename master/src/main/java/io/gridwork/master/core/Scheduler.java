@@ -51,6 +51,10 @@ public final class Scheduler implements AutoCloseable {
     /** What the dashboard shows of an active job beyond its snapshot: task durations by bucket, the latest errors. */
     public record JobDetail(long[] durationBuckets, List<TaskError> errors) {}
 
+    /** A task attempt of a job that runs now, for its task's history: which, where, since when. */
+    public record LiveAttempt(long index, int attempt, String workerId, String workerName, Instant startedAt,
+            boolean speculative) {}
+
     /**
      * A task attempt a worker holds now, as the dashboard shows it: {@code assignedAt} when it was given to the worker;
      * {@code executing} whether the worker said it runs (else it is prefetched), since {@code runningSince}.
@@ -342,6 +346,24 @@ public final class Scheduler implements AutoCloseable {
     /** The detail of a job the scheduler runs now; empty for a job that ended (read the store then). */
     public Optional<JobDetail> detail(String id) {
         return board.detail(id);
+    }
+
+    /**
+     * Ended attempts of a job with their logs, in the order they ended, after {@code afterSeq} (see
+     * {@link io.gridwork.master.store.TaskRepository#attempts}): read from the store, so every master sharing it
+     * answers for every job.
+     */
+    public List<io.gridwork.master.store.TaskAttemptRow> endedAttempts(String jobId, Long index, int attempt,
+            boolean failuresOnly, long afterSeq, int limit) {
+        return store.tasks().attempts(jobId, index, attempt, failuresOnly, afterSeq, limit);
+    }
+
+    /**
+     * The attempts of a job this master runs that run now (of one task if {@code index} is not null), by task and
+     * attempt; empty for a job it does not run.
+     */
+    public List<LiveAttempt> runningAttempts(String jobId, Long index) {
+        return board.runningAttempts(jobId, index);
     }
 
     /** The attempts a worker (by name or id) holds now, oldest first, at most {@code limit}. */

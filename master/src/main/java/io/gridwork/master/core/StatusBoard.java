@@ -285,6 +285,25 @@ final class StatusBoard {
         });
     }
 
+    List<Scheduler.LiveAttempt> runningAttempts(String jobId, Long index) {
+        return loop.call(() -> {
+            JobRunner job = jobs.active(jobId);
+            List<Scheduler.LiveAttempt> out = new ArrayList<>();
+            if (job == null) {
+                return out;
+            }
+            for (Attempt a : job.attempts.values()) {
+                if (!a.completing && (index == null || a.task.index == index)) {
+                    out.add(new Scheduler.LiveAttempt(a.task.index, a.number, a.session.worker.id, a.session.worker.name,
+                            a.startedAt, a.speculative));
+                }
+            }
+            out.sort(java.util.Comparator.comparingLong(Scheduler.LiveAttempt::index)
+                    .thenComparingInt(Scheduler.LiveAttempt::attempt));
+            return out;
+        });
+    }
+
     List<Scheduler.RunningAttempt> runningOn(String worker, int limit) {
         return loop.call(() -> attempts.runningOn(worker, limit));
     }

@@ -1,5 +1,6 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.model.AttemptOutcome;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.TaskDurations;
 import java.time.Duration;
@@ -68,16 +69,19 @@ final class TaskOutcomes {
         s.attempts.remove(a.id);
         if (r.succeeded() && r.output().length > options.maxOutputBytes()) {
             failed(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
-                    + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), now);
+                    + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), r, now);
         } else if (r.succeeded()) {
             recordDuration(a, r.durationMs());
             attempts.succeeded(a, new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
                     r.durationMs()), written -> stored(a, written));
+            // in the batch of the output, so the attempt's history is committed with it
+            flusher.writes().attemptEnded(a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
+                    r.logCutBytes()));
             if (a.task.live > 0) {
-                cancelOthers(a);
+                cancelOthers(a, now);
             }
         } else {
-            failed(a, r.failure(), now);
+            failed(a, r.failure(), r, now);
         }
     }
 
@@ -128,12 +132,14 @@ final class TaskOutcomes {
     }
 
     /** The first result of a task wins: its other attempts are cancelled, and their results refused if they come. */
-    private void cancelOthers(Attempt winner) {
+    private void cancelOthers(Attempt winner, Instant now) {
         for (Attempt o : new ArrayList<>(winner.job.attempts.values())) {
             if (o == winner || o.task != winner.task || o.completing) {
                 continue;
             }
             attempts.cancel(o);
+            flusher.writes().attemptEnded(o.ended(AttemptOutcome.CANCELLED, now, 0, "attempt " + winner.number
+                    + " on " + winner.session.worker.name + " finished first", null, "", 0));
             log.atInfo().addKeyValue("job", winner.job.id).addKeyValue("task", winner.task.index)
                     .addKeyValue("worker", o.session.worker.name)
                     .log("attempt {} on {} finished first; attempt {} on {} is cancelled", winner.number,
@@ -141,14 +147,17 @@ final class TaskOutcomes {
         }
     }
 
-    /** The task's code threw. */
-    void failed(Attempt a, Messages.Failure f, Instant now) {
+    /** The task's code threw ({@code r}: the result that says so, with the attempt's log). */
+    void failed(Attempt a, Messages.Failure f, Messages.Result r, Instant now) {
         attempts.detach(a);
         QueuedTask t = a.task;
         t.failures++;
         String worker = a.session.worker.name;
         log.atInfo().addKeyValue("job", a.job.id).addKeyValue("task", t.index).addKeyValue("worker", worker)
                 .log("task failed on {} (attempt {} of {}): {}", worker, t.failures, a.job.maxAttempts, f.message());
+        // before the decision's writes (the requeue, or the task's and job's failure): one batch, one transaction
+        flusher.writes().attemptEnded(a.ended(AttemptOutcome.FAILED, now, r.durationMs(), null, f, r.log(),
+                r.logCutBytes()));
         failure(a, f.message(), retry.failed(t.index, t.failures, a.job.maxAttempts, f.retryable(), f.message()), now);
     }
 
@@ -161,6 +170,8 @@ final class TaskOutcomes {
                 + " ms)";
         log.atInfo().addKeyValue("job", a.job.id).addKeyValue("task", t.index)
                 .addKeyValue("worker", a.session.worker.name).log("task {}", message);
+        flusher.writes().attemptEnded(a.ended(AttemptOutcome.TIMED_OUT, now, Duration.between(a.startedAt, now)
+                .toMillis(), message, null, "", 0));
         failure(a, message, retry.timedOut(t.index, t.failures, a.job.maxAttempts, message), now);
     }
 
@@ -186,6 +197,7 @@ final class TaskOutcomes {
         if (!job.dispatchable() || t.state.isTerminal()) {
             return;
         }
+        flusher.writes().attemptEnded(a.ended(AttemptOutcome.LOST, loop.now(), 0, "lost: " + cause, null, "", 0));
         t.losses++;
         job.lost++;
         metrics.get().lost.increment();

@@ -71,6 +71,8 @@ public final class Console implements AutoCloseable {
     private static final Pattern WORKER = Pattern.compile("[A-Za-z0-9._-]{1,200}");
     /** The largest page of a list, as the gRPC API's (ClientServiceImpl.MAX_LIST_LIMIT); a limit of 0 is the default. */
     static final int MAX_PAGE = 1000;
+    /** A task's attempts the dashboard shows (the latest). */
+    private static final int MAX_ATTEMPTS = 100;
     private static final Map<String, String> STATIC = Map.of(
             "/", "index.html", "/index.html", "index.html", "/app.js", "app.js", "/style.css", "style.css");
     private static final Map<String, String> TYPES = Map.of(
@@ -288,6 +290,11 @@ public final class Console implements AutoCloseable {
                 allow(who, Action.READ_JOBS);
                 return tasks(id, q, who);
             }
+            if (p.size() == 5 && p.get(2).equals("tasks") && p.get(4).equals("attempts")) {
+                requireGet(method);
+                allow(who, Action.READ_RESULTS); // task output is job data, as results are
+                return attempts(id, p.get(3), who);
+            }
             if (p.size() == 3 && p.get(2).equals("result")) {
                 requireGet(method);
                 allow(who, Action.READ_RESULTS);
@@ -485,6 +492,25 @@ public final class Console implements AutoCloseable {
         page.tasks().forEach(t -> tasks.add(JsonViews.task(t)));
         o.add("tasks", tasks);
         o.addProperty("next", page.next());
+        return o;
+    }
+
+    /** A task's attempts with their logs and stack traces. */
+    private JsonElement attempts(String id, String task, Principal who) {
+        JobView job = visibleJob(id, who);
+        long index;
+        try {
+            index = Long.parseLong(task);
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "task: not a task number: '" + task + "'");
+        }
+        if (index < 0 || index >= job.tasks().total()) {
+            throw new HttpError(404, "task: job " + id + " has no task " + index);
+        }
+        JsonObject o = new JsonObject();
+        JsonArray attempts = new JsonArray();
+        read.attempts(id, index, MAX_ATTEMPTS).forEach(a -> attempts.add(JsonViews.attempt(a)));
+        o.add("attempts", attempts);
         return o;
     }
 

@@ -185,6 +185,24 @@ final class JsonViews {
         return o;
     }
 
+    static JsonObject attempt(io.gridwork.master.read.AttemptView a) {
+        JsonObject o = new JsonObject();
+        o.addProperty("task", a.index());
+        o.addProperty("attempt", a.attempt());
+        o.addProperty("outcome", a.outcome());
+        o.addProperty("worker", a.workerName() != null ? a.workerName() : a.workerId());
+        o.addProperty("workerId", a.workerId());
+        o.addProperty("startedAt", a.startedAt() == null ? null : a.startedAt().toString());
+        o.addProperty("endedAt", a.endedAt() == null ? null : a.endedAt().toString());
+        o.addProperty("durationMs", a.durationMs());
+        o.addProperty("error", a.error());
+        o.addProperty("exceptionType", a.exceptionType());
+        o.addProperty("stackTrace", a.stackTrace());
+        o.addProperty("log", a.log());
+        o.addProperty("logCutBytes", a.logCutBytes());
+        return o;
+    }
+
     static JsonObject task(TaskLine t) {
         JsonObject o = new JsonObject();
         o.addProperty("index", t.index());

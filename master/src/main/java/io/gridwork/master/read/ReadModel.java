@@ -167,6 +167,25 @@ public final class ReadModel {
                 page.size() > limit ? page.get(limit).index() : null);
     }
 
+    /**
+     * A task's attempts: those that ended, in the order they ended (at most {@code limit}, the latest), then those that
+     * run now.
+     */
+    public List<AttemptView> attempts(String jobId, long index, int limit) {
+        List<AttemptView> out = new ArrayList<>();
+        List<io.gridwork.master.store.TaskAttemptRow> ended = scheduler.endedAttempts(jobId, index, 0, false, 0, 1000);
+        for (io.gridwork.master.store.TaskAttemptRow a : ended.subList(Math.max(0, ended.size() - limit), ended.size())) {
+            out.add(new AttemptView(a.index(), a.attempt(), a.outcome().name(), a.workerId(), a.workerName(),
+                    a.startedAt(), a.endedAt(), a.durationMs(), a.error(), a.exceptionType(), a.stackTrace(), a.log(),
+                    a.logCutBytes()));
+        }
+        for (Scheduler.LiveAttempt a : scheduler.runningAttempts(jobId, index)) {
+            out.add(new AttemptView(a.index(), a.attempt(), "RUNNING", a.workerId(), a.workerName(), a.startedAt(), null,
+                    0, null, null, null, "", 0));
+        }
+        return out;
+    }
+
     /** A succeeded job's result (the core refuses with NOT_FOUND or FAILED_PRECONDITION otherwise). */
     public ResultView result(String jobId) {
         ResultData r = scheduler.result(jobId);

@@ -67,6 +67,7 @@ public final class Authenticator implements ServerInterceptor {
         on(ClientServiceGrpc.getListJobsMethod(), Action.READ_JOBS);
         on(ClientServiceGrpc.getWatchJobMethod(), Action.READ_JOBS);
         on(ClientServiceGrpc.getGetResultMethod(), Action.READ_RESULTS);
+        on(ClientServiceGrpc.getGetTaskLogsMethod(), Action.READ_RESULTS); // task output is job data, as results are
         on(ClientServiceGrpc.getCancelJobMethod(), Action.CANCEL_JOBS);
         on(ClientServiceGrpc.getListWorkersMethod(), Action.READ_WORKERS);
         on(ClientServiceGrpc.getWatchWorkersMethod(), Action.READ_WORKERS);

@@ -5,6 +5,8 @@ import io.gridwork.api.v1.CancelJobRequest;
 import io.gridwork.api.v1.ClientServiceGrpc;
 import io.gridwork.api.v1.GetJobRequest;
 import io.gridwork.api.v1.GetResultRequest;
+import io.gridwork.api.v1.GetTaskLogsRequest;
+import io.gridwork.api.v1.GetTaskLogsResponse;
 import io.gridwork.api.v1.HasJarRequest;
 import io.gridwork.api.v1.HasJarResponse;
 import io.gridwork.api.v1.JobStatus;
@@ -338,6 +340,74 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             return;
         }
         Statuses.unary(observer, () -> status(visibleJob(request.getJobId())));
+    }
+
+    /** Ended attempts a GetTaskLogs call returns unless it asks for another number. */
+    static final int DEFAULT_ATTEMPTS_LIMIT = 100;
+
+    @Override
+    public void getTaskLogs(GetTaskLogsRequest request, StreamObserver<GetTaskLogsResponse> observer) {
+        try {
+            Validation.jobId("job_id", request.getJobId());
+            if (request.hasTask() && request.getTask() < 0) {
+                throw Statuses.invalid("task must be 0 or more, got " + request.getTask());
+            }
+            if (request.getAttempt() < 0) {
+                throw Statuses.invalid("attempt must be 1 or more (0: every attempt), got " + request.getAttempt());
+            }
+            if (request.getAttempt() > 0 && !request.hasTask()) {
+                throw Statuses.invalid("attempt needs task: an attempt number is a task's");
+            }
+            if (request.getAfterSeq() < 0) {
+                throw Statuses.invalid("after_seq must be 0 or more, got " + request.getAfterSeq());
+            }
+            Validation.range("limit", request.getLimit(), 0, MAX_LIST_LIMIT);
+            JobRoutes.Route route = route(request.getJobId());
+            if (route.kind() == JobRoutes.Kind.FORWARD) {
+                // its owner knows the attempts running now; the ended ones are in the shared store
+                routes.unary(ClientServiceGrpc.getGetTaskLogsMethod(), request, route.owner(), observer,
+                        () -> taskLogs(request));
+                return;
+            }
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        Statuses.unary(observer, () -> taskLogs(request));
+    }
+
+    private GetTaskLogsResponse taskLogs(GetTaskLogsRequest request) {
+        String jobId = request.getJobId();
+        JobSnapshot job = visibleJob(jobId); // before the attempts: a job seen ended has all of them stored
+        Long index = request.hasTask() ? request.getTask() : null;
+        if (index != null && index >= job.total()) {
+            throw Status.NOT_FOUND.withDescription("task: job " + jobId + " has no task " + index + " (it has "
+                    + job.total() + (job.splitComplete() ? "" : " so far") + ", numbered from 0)").asRuntimeException();
+        }
+        int limit = request.getLimit() == 0 ? DEFAULT_ATTEMPTS_LIMIT : request.getLimit();
+        List<io.gridwork.master.store.TaskAttemptRow> ended = scheduler.endedAttempts(jobId, index, request.getAttempt(),
+                request.getFailuresOnly(), request.getAfterSeq(), limit + 1);
+        boolean more = ended.size() > limit;
+        GetTaskLogsResponse.Builder b = GetTaskLogsResponse.newBuilder().setMore(more)
+                .setJobEnded(job.state().isTerminal());
+        long next = request.getAfterSeq();
+        for (io.gridwork.master.store.TaskAttemptRow a : more ? ended.subList(0, limit) : ended) {
+            b.addAttempts(ProtoViews.attempt(a));
+            next = Math.max(next, a.seq());
+        }
+        b.setNextAfterSeq(next);
+        if (!more && !job.state().isTerminal() && !request.getFailuresOnly()) {
+            for (Scheduler.LiveAttempt a : scheduler.runningAttempts(jobId, index)) {
+                if (request.getAttempt() == 0 || a.attempt() == request.getAttempt()) {
+                    b.addAttempts(ProtoViews.attempt(a));
+                }
+            }
+        }
+        if (request.getAttempt() > 0 && b.getAttemptsCount() == 0 && request.getAfterSeq() == 0) {
+            throw Status.NOT_FOUND.withDescription("attempt: task " + index + " of job " + jobId + " has no attempt "
+                    + request.getAttempt() + (job.state().isTerminal() ? "" : " yet")).asRuntimeException();
+        }
+        return b.build();
     }
 
     @Override

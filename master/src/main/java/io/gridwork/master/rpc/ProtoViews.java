@@ -248,6 +248,38 @@ public final class ProtoViews {
         }
     }
 
+    /** An ended attempt with its log. */
+    public static io.gridwork.api.v1.TaskAttempt attempt(io.gridwork.master.store.TaskAttemptRow a) {
+        io.gridwork.api.v1.TaskAttempt.Builder b = io.gridwork.api.v1.TaskAttempt.newBuilder().setSeq(a.seq())
+                .setTask(a.index()).setAttempt(a.attempt())
+                .setOutcome(io.gridwork.api.v1.TaskAttempt.Outcome.valueOf(a.outcome().name()))
+                .setStartedAt(timestamp(a.startedAt())).setEndedAt(timestamp(a.endedAt())).setDurationMs(a.durationMs())
+                .setLog(a.log()).setLogCutBytes(a.logCutBytes());
+        if (a.workerId() != null) {
+            b.setWorkerId(a.workerId());
+        }
+        if (a.workerName() != null) {
+            b.setWorkerName(a.workerName());
+        }
+        if (a.error() != null) {
+            b.setError(a.error());
+        }
+        if (a.exceptionType() != null) {
+            b.setExceptionType(a.exceptionType());
+        }
+        if (a.stackTrace() != null) {
+            b.setStackTrace(a.stackTrace());
+        }
+        return b.build();
+    }
+
+    /** An attempt that runs now (no output yet: it is kept when the attempt ends). */
+    public static io.gridwork.api.v1.TaskAttempt attempt(io.gridwork.master.core.Scheduler.LiveAttempt a) {
+        return io.gridwork.api.v1.TaskAttempt.newBuilder().setTask(a.index()).setAttempt(a.attempt())
+                .setOutcome(io.gridwork.api.v1.TaskAttempt.Outcome.RUNNING).setWorkerId(a.workerId())
+                .setWorkerName(a.workerName()).setStartedAt(timestamp(a.startedAt())).build();
+    }
+
     static Instant instant(Timestamp t) {
         return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
     }

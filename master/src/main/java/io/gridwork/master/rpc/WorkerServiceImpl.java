@@ -242,9 +242,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             if (r.hasFailure()) {
                 results.add(new Messages.Result(key(r.getRef()), null, new Messages.Failure(r.getFailure().getMessage(),
                         r.getFailure().getExceptionType(), r.getFailure().getRetryable(), r.getFailure().getStackTrace()),
-                        r.getDurationMs()));
+                        r.getDurationMs(), r.getLog(), r.getLogCutBytes()));
             } else {
-                results.add(new Messages.Result(key(r.getRef()), r.getOutput().toByteArray(), null, r.getDurationMs()));
+                results.add(new Messages.Result(key(r.getRef()), r.getOutput().toByteArray(), null, r.getDurationMs(),
+                        r.getLog(), r.getLogCutBytes()));
             }
         }
         List<Messages.Progress> progress = new ArrayList<>(m.getProgressCount());

@@ -268,6 +268,8 @@ public final class Store implements AutoCloseable {
                 tasks.attemptsFailed(c, (List<StoreBatch.TaskAttemptFailed>) run);
             } else if (first instanceof StoreBatch.TaskFailed) {
                 tasks.failed(c, (List<StoreBatch.TaskFailed>) run);
+            } else if (first instanceof TaskAttemptRow) {
+                tasks.attemptsEnded(c, (List<TaskAttemptRow>) run);
             } else if (first instanceof StoreBatch.JobUpdate) {
                 for (Object e : run) {
                     jobs.update(c, (StoreBatch.JobUpdate) e);

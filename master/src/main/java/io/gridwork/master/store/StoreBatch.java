@@ -184,6 +184,15 @@ public final class StoreBatch {
         return this;
     }
 
+    /**
+     * An attempt that ended (with its log), kept in the task's attempt history. Add it with the write that ends the
+     * attempt (its success, its failure or its requeue), so both are in one transaction.
+     */
+    public StoreBatch attemptEnded(TaskAttemptRow attempt) {
+        entries.add(attempt);
+        return this;
+    }
+
     public StoreBatch job(JobUpdate update) {
         entries.add(update);
         return this;

@@ -31,6 +31,13 @@ public interface TaskRepository {
     /** How many of a job's succeeded tasks took how long, by {@link TaskDurations} bucket. */
     long[] durationHistogram(String jobId);
 
+    /**
+     * Ended attempts of a job in the order they ended, after {@code afterSeq}: of one task if {@code index} is not
+     * null, and only its attempt number {@code attempt} if that is above 0; only those that did not succeed if
+     * {@code failuresOnly}; at most {@code limit}.
+     */
+    List<TaskAttemptRow> attempts(String jobId, Long index, int attempt, boolean failuresOnly, long afterSeq, int limit);
+
     /** The first stored failure message of a failed task of the job, if any. */
     Optional<String> firstError(String jobId);
 

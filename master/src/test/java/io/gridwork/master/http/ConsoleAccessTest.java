@@ -129,6 +129,7 @@ class ConsoleAccessTest {
         all.add(new Endpoint("GET", job, EnumSet.of(Action.READ_JOBS), true));
         all.add(new Endpoint("GET", job + "/tasks", EnumSet.of(Action.READ_JOBS), true));
         all.add(new Endpoint("GET", job + "/result", EnumSet.of(Action.READ_RESULTS), true));
+        all.add(new Endpoint("GET", job + "/tasks/0/attempts", EnumSet.of(Action.READ_RESULTS), true));
         all.add(new Endpoint("POST", "/api/jobs/NEW/cancel", EnumSet.of(Action.CANCEL_JOBS), true)); // a new job each call
         return all;
     }

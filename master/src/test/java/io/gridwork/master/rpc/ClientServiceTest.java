@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.gridwork.api.v1.ClientServiceGrpc;
 import io.gridwork.api.v1.FetchJarRequest;
 import io.gridwork.api.v1.GetJobRequest;
+import io.gridwork.api.v1.GetTaskLogsRequest;
+import io.gridwork.api.v1.GetTaskLogsResponse;
 import io.gridwork.api.v1.ListJobsRequest;
 import io.gridwork.api.v1.MasterMessage;
 import io.gridwork.api.v1.RegisterRequest;
@@ -170,6 +172,37 @@ class ClientServiceTest {
         assertCode(() -> client.result("job-9"), Status.Code.NOT_FOUND, "job_id: no job job-9");
         assertCode(() -> workerStub.fetchJar(FetchJarRequest.newBuilder().setSha256("0".repeat(64)).build()).hasNext(),
                 Status.Code.NOT_FOUND, "sha256: the master holds no jar " + "0".repeat(64));
+    }
+
+    @Test
+    void taskLogsNameTheFieldOrIdAtFault() throws Exception {
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId("job-7").build()),
+                Status.Code.NOT_FOUND, "job_id: no job job-7");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+                "job_id is required");
+        String id = client.submit(squares(jar, "3"));
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(-1).build()),
+                Status.Code.INVALID_ARGUMENT, "task must be 0 or more, got -1");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setAttempt(2).build()),
+                Status.Code.INVALID_ARGUMENT, "attempt needs task: an attempt number is a task's");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(0).setAttempt(-3).build()),
+                Status.Code.INVALID_ARGUMENT, "attempt must be 1 or more (0: every attempt), got -3");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setAfterSeq(-1).build()),
+                Status.Code.INVALID_ARGUMENT, "after_seq must be 0 or more, got -1");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setLimit(5000).build()),
+                Status.Code.INVALID_ARGUMENT, "limit must be from 0 to 1000, got 5000");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(7).build()),
+                Status.Code.NOT_FOUND, "task: job " + id + " has no task 7 (it has 3, numbered from 0)");
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(1).setAttempt(2).build()),
+                Status.Code.NOT_FOUND, "attempt: task 1 of job " + id + " has no attempt 2 yet");
+        GetTaskLogsResponse none = client.taskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).build());
+        assertThat(none.getAttemptsList()).isEmpty();
+        assertThat(none.getJobEnded()).isFalse();
+        assertThat(none.getNextAfterSeq()).isZero();
+        client.cancel(id, "test");
+        assertThat(client.taskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(2).build()).getJobEnded()).isTrue();
+        assertCode(() -> stub.getTaskLogs(GetTaskLogsRequest.newBuilder().setJobId(id).setTask(1).setAttempt(1).build()),
+                Status.Code.NOT_FOUND, "attempt: task 1 of job " + id + " has no attempt 1");
     }
 
     @Test

@@ -190,6 +190,8 @@ class SecurityTest {
         RPCS.put("WatchJob", s -> status(() -> s.client().watchJob(WatchJobRequest.newBuilder().setJobId("job-999").build()).hasNext()));
         RPCS.put("CancelJob", s -> status(() -> s.client().cancelJob(CancelJobRequest.newBuilder().setJobId("job-999").build())));
         RPCS.put("GetResult", s -> status(() -> s.client().getResult(GetResultRequest.newBuilder().setJobId("job-999").build()).hasNext()));
+        RPCS.put("GetTaskLogs", s -> status(() -> s.client().getTaskLogs(io.gridwork.api.v1.GetTaskLogsRequest.newBuilder()
+                .setJobId("job-999").build())));
         RPCS.put("ListWorkers", s -> status(() -> s.client().listWorkers(ListWorkersRequest.getDefaultInstance())));
         RPCS.put("WatchWorkers", s -> status(() -> s.client().withDeadlineAfter(300, TimeUnit.MILLISECONDS)
                 .watchWorkers(WatchWorkersRequest.getDefaultInstance()).hasNext()));
@@ -257,6 +259,7 @@ class SecurityTest {
         ALLOWED.put("WatchJob", people);
         ALLOWED.put("CancelJob", submitters);
         ALLOWED.put("GetResult", people);
+        ALLOWED.put("GetTaskLogs", people);
         ALLOWED.put("ListWorkers", people);
         ALLOWED.put("WatchWorkers", people);
         ALLOWED.put("ListMasters", people);

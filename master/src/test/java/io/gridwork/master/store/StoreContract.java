@@ -3,6 +3,7 @@ package io.gridwork.master.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gridwork.master.model.AttemptOutcome;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.Role;
 import io.gridwork.master.model.WorkerEventType;
@@ -243,6 +244,85 @@ abstract class StoreContract {
         assertThat(worker.isDone()).isFalse();
         assertThat(job.isDone()).isFalse();
         assertThat(store.workers().all()).as("rolled back with the batch").isEmpty();
+    }
+
+    private TaskAttemptRow anAttempt(String jobId, long index, int attempt, AttemptOutcome outcome, String log) {
+        return TaskAttemptRow.ended(jobId, index, attempt, 1000L + attempt, "w-1", "worker-one", now,
+                now.plusSeconds(2), outcome, 1500, outcome == AttemptOutcome.SUCCEEDED ? null : "IllegalStateException: boom",
+                outcome == AttemptOutcome.FAILED ? "java.lang.IllegalStateException" : null,
+                outcome == AttemptOutcome.FAILED ? "java.lang.IllegalStateException: boom\n\tat x.Job.run(Job.java:7)\n"
+                        + "Caused by: java.io.IOException: disk\u0000full\n" : null, log, 0);
+    }
+
+    @Test
+    void anAttemptIsKeptWithItsLogAndStackTraceInTheTransactionThatEndsIt() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}), true);
+        store.apply(new StoreBatch()
+                .attemptEnded(anAttempt(job.id(), 1, 1, AttemptOutcome.FAILED, "starting\nhé wörld\n"))
+                .attemptFailed(new StoreBatch.TaskAttemptFailed(job.id(), 1, 1, 0, 0, "boom"), "w-1"));
+        store.apply(new StoreBatch()
+                .success(new StoreBatch.TaskSuccess(job.id(), 1, new byte[] {9}, "w-2", 5))
+                .attemptEnded(anAttempt(job.id(), 1, 2, AttemptOutcome.SUCCEEDED, "")));
+
+        List<TaskAttemptRow> attempts = store.tasks().attempts(job.id(), 1L, 0, false, 0, 10);
+        assertThat(attempts).extracting(TaskAttemptRow::attempt).containsExactly(1, 2);
+        TaskAttemptRow failed = attempts.get(0);
+        assertThat(failed.outcome()).isEqualTo(AttemptOutcome.FAILED);
+        assertThat(failed.workerName()).isEqualTo("worker-one");
+        assertThat(failed.startedAt()).isEqualTo(now);
+        assertThat(failed.endedAt()).isEqualTo(now.plusSeconds(2));
+        assertThat(failed.durationMs()).isEqualTo(1500);
+        assertThat(failed.log()).isEqualTo("starting\nhé wörld\n");
+        assertThat(failed.exceptionType()).isEqualTo("java.lang.IllegalStateException");
+        assertThat(failed.stackTrace()).startsWith("java.lang.IllegalStateException: boom\n\tat x.Job.run")
+                .as("a NUL, which PostgreSQL refuses in text, is replaced").contains("disk\uFFFDfull");
+        assertThat(attempts.get(1).outcome()).isEqualTo(AttemptOutcome.SUCCEEDED);
+        assertThat(attempts.get(1).error()).isNull();
+        assertThat(attempts.get(1).seq()).isGreaterThan(failed.seq());
+        assertThat(store.tasks().attempts(job.id(), 1L, 2, false, 0, 10)).extracting(TaskAttemptRow::attempt).containsExactly(2);
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, failed.seq(), 10)).extracting(TaskAttemptRow::attempt)
+                .as("after a seq: only what ended later").containsExactly(2);
+        assertThat(store.tasks().attempts(job.id(), 0L, 0, false, 0, 10)).isEmpty();
+        assertThat(store.tasks().attempts(job.id(), null, 0, true, 0, 10)).extracting(TaskAttemptRow::attempt)
+                .as("failures only").containsExactly(1);
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, 0, 1)).hasSize(1);
+    }
+
+    @Test
+    void anAttemptsEndIsRolledBackWithItsBatch() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}), true);
+        StoreBatch batch = new StoreBatch()
+                .success(new StoreBatch.TaskSuccess(job.id(), 0, new byte[] {9}, "w-1", 5))
+                .attemptEnded(anAttempt(job.id(), 0, 1, AttemptOutcome.SUCCEEDED, "printed\n"));
+        batch.insertJob(new NewJob("b".repeat(64), "x.Job", Map.of(), 3, 0, now, "lab", NewJob.Placement.DEFAULT), List.of(),
+                true); // its jar is unknown: the batch fails
+        assertThatThrownBy(() -> store.apply(batch)).isInstanceOf(StoreException.class);
+        assertThat(store.tasks().attempts(job.id(), null, 0, false, 0, 10)).as("rolled back with the output").isEmpty();
+        assertThat(store.tasks().count(job.id()).pending()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedTasksRowNamesTheWorkerItLastRanOn() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}), true);
+        store.apply(new StoreBatch()
+                .attemptEnded(anAttempt(job.id(), 0, 1, AttemptOutcome.FAILED, ""))
+                .taskFailed(new StoreBatch.TaskFailed(job.id(), 0, 1, 0, 0, "boom"), "w-1"));
+        assertThat(store.tasks().page(job.id(), 0, null, false, 10)).extracting(TaskView::workerId).containsExactly("w-1");
+    }
+
+    @Test
+    void aLogLongerThanTheStoresBoundKeepsItsHeadAndTail() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}), true);
+        String log = "HEAD" + "x".repeat(TaskAttemptRow.MAX_LOG_BYTES) + "TAIL";
+        store.apply(new StoreBatch().attemptEnded(anAttempt(job.id(), 0, 1, AttemptOutcome.SUCCEEDED, log)));
+        TaskAttemptRow stored = store.tasks().attempts(job.id(), 0L, 1, false, 0, 1).get(0);
+        assertThat(stored.log()).startsWith("HEAD").endsWith("TAIL").contains("bytes of output cut by the master");
+        assertThat(stored.log().length()).isLessThanOrEqualTo(TaskAttemptRow.MAX_LOG_BYTES);
+        assertThat(stored.logCutBytes()).isEqualTo(log.length() - (TaskAttemptRow.MAX_LOG_BYTES - 200));
     }
 
     @Test

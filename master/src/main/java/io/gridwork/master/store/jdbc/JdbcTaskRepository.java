@@ -1,12 +1,15 @@
 package io.gridwork.master.store.jdbc;
 
+import io.gridwork.master.model.AttemptOutcome;
 import io.gridwork.master.store.StoreBatch;
+import io.gridwork.master.store.TaskAttemptRow;
 import io.gridwork.master.store.StoredTask;
 import io.gridwork.master.store.StoredTaskState;
 import io.gridwork.master.store.TaskCounts;
 import io.gridwork.master.store.TaskDurations;
 import io.gridwork.master.store.TaskRepository;
 import io.gridwork.master.store.TaskView;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -138,6 +141,97 @@ public final class JdbcTaskRepository implements TaskRepository {
             }
             s.executeBatch();
         }
+    }
+
+    /**
+     * Keeps ended attempts in the tasks' attempt history; a failed, timed-out or lost attempt also names its worker on
+     * its task's row while the task has not succeeded (the row of a failed task says where it last ran).
+     */
+    public void attemptsEnded(Connection c, List<TaskAttemptRow> attempts) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO task_attempt (job_id, idx, attempt, attempt_id, "
+                + "worker_id, worker_name, started_at, ended_at, outcome, duration_ms, error, exception_type, "
+                + "stack_trace, log_data, log_cut_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                PreparedStatement ranOn = c.prepareStatement("UPDATE task SET worker_id = ? WHERE job_id = ? "
+                        + "AND idx = ? AND state <> ?")) {
+            boolean anyRanOn = false;
+            for (TaskAttemptRow a : attempts) {
+                int i = 1;
+                s.setString(i++, a.jobId());
+                s.setLong(i++, a.index());
+                s.setInt(i++, a.attempt());
+                s.setLong(i++, a.attemptId());
+                s.setString(i++, Jdbc.truncate(a.workerId(), 64));
+                s.setString(i++, Jdbc.truncate(a.workerName(), 200));
+                s.setTimestamp(i++, Jdbc.timestamp(a.startedAt()));
+                s.setTimestamp(i++, Jdbc.timestamp(a.endedAt()));
+                s.setString(i++, a.outcome().name());
+                s.setLong(i++, a.durationMs());
+                s.setString(i++, text(a.error(), 4000));
+                s.setString(i++, text(a.exceptionType(), 500));
+                s.setString(i++, text(a.stackTrace(), TaskAttemptRow.MAX_STACK_TRACE_CHARS));
+                s.setBytes(i++, a.storedLog());
+                s.setLong(i, a.storedLogCutBytes());
+                s.addBatch();
+                if (a.workerId() != null && a.outcome() != AttemptOutcome.SUCCEEDED
+                        && a.outcome() != AttemptOutcome.CANCELLED) {
+                    ranOn.setString(1, a.workerId());
+                    ranOn.setString(2, a.jobId());
+                    ranOn.setLong(3, a.index());
+                    ranOn.setInt(4, SUCCEEDED);
+                    ranOn.addBatch();
+                    anyRanOn = true;
+                }
+            }
+            s.executeBatch();
+            if (anyRanOn) {
+                ranOn.executeBatch();
+            }
+        }
+    }
+
+    /**
+     * Text for a VARCHAR column: empty is null, at most {@code max} characters, and no NUL character (which PostgreSQL
+     * refuses in text, and which would fail the whole batch; a task's exception message may hold one).
+     */
+    private static String text(String s, int max) {
+        if (s == null || s.isEmpty()) {
+            return null;
+        }
+        return Jdbc.truncate(s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD'), max);
+    }
+
+    @Override
+    public List<TaskAttemptRow> attempts(String jobId, Long index, int attempt, boolean failuresOnly, long afterSeq,
+            int limit) {
+        String sql = "SELECT seq, job_id, idx, attempt, attempt_id, worker_id, worker_name, started_at, ended_at, "
+                + "outcome, duration_ms, error, exception_type, stack_trace, log_data, log_cut_bytes FROM task_attempt "
+                + "WHERE job_id = ?" + (index != null ? " AND idx = ?" : "") + (attempt > 0 ? " AND attempt = ?" : "")
+                + (failuresOnly ? " AND outcome <> '" + AttemptOutcome.SUCCEEDED.name() + "'" : "")
+                + " AND seq > ? ORDER BY " + (index != null ? "job_id, idx, seq" : "job_id, seq") + " LIMIT ?";
+        return jdbc.query(sql, s -> {
+            int i = 1;
+            s.setString(i++, jobId);
+            if (index != null) {
+                s.setLong(i++, index);
+            }
+            if (attempt > 0) {
+                s.setInt(i++, attempt);
+            }
+            s.setLong(i++, afterSeq);
+            s.setInt(i, limit);
+        }, rs -> {
+            byte[] log = rs.getBytes(15);
+            AttemptOutcome outcome;
+            try {
+                outcome = AttemptOutcome.valueOf(rs.getString(10));
+            } catch (IllegalArgumentException newer) {
+                return null; // written by a newer master: this one cannot say what it means
+            }
+            return new TaskAttemptRow(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getInt(4), rs.getLong(5),
+                    rs.getString(6), rs.getString(7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9), outcome, rs.getLong(11),
+                    rs.getString(12), rs.getString(13), rs.getString(14),
+                    log == null ? "" : new String(log, StandardCharsets.UTF_8), rs.getLong(16));
+        });
     }
 
     @Override

@@ -8,6 +8,9 @@ let timer = null;
 let workerOffset = 0;
 let taskFrom = 0;
 let taskFilter = 'all';
+// tasks whose attempts are shown ('JOB/INDEX'), and the attempts last fetched for each (kept across refreshes)
+const openTasks = new Set();
+const attemptsShown = new Map();
 
 const $ = (id) => document.getElementById(id);
 
@@ -222,8 +225,16 @@ async function jobPage(id) {
       from task ${taskFrom} <button data-page="taskFrom" data-to="0" ${taskFrom === 0 ? 'disabled' : ''}>first</button>
       <button data-page="taskFrom" data-to="${t.next ?? ''}" ${t.next == null ? 'disabled' : ''}>next</button></div>
     <table id="tasks"><tr><th>Task</th><th>State</th><th>Attempts</th><th>Ran on</th><th>Duration</th><th>Error</th></tr>
-      ${t.tasks.map((x) => `<tr><td>${x.index}</td><td>${state(x.state)}</td><td>${x.attempts}</td><td>${esc(x.worker || '')}</td>
-        <td>${x.durationMs == null ? '' : x.durationMs + ' ms'}</td><td>${esc(x.error || '')}</td></tr>`).join('')}</table>`;
+      ${t.tasks.map((x) => `<tr class="task" data-task="${x.index}"><td>${x.index}</td><td>${state(x.state)}</td>
+        <td><button class="show-attempts" data-job="${esc(j.id)}" data-task="${x.index}"
+          title="each attempt: worker, outcome, output, stack trace">${x.attempts} ${openTasks.has(j.id + '/' + x.index) ? '▾' : '▸'}</button></td>
+        <td>${esc(x.worker || '')}</td>
+        <td>${x.durationMs == null ? '' : x.durationMs + ' ms'}</td><td>${esc(x.error || '')}</td></tr>
+        <tr class="attempts-row" id="attempts-${x.index}" ${openTasks.has(j.id + '/' + x.index) ? '' : 'hidden'}><td colspan="6">${
+          attemptsShown.get(j.id + '/' + x.index) || ''}</td></tr>`).join('')}</table>`;
+  for (const x of t.tasks) {
+    if (openTasks.has(j.id + '/' + x.index)) loadAttempts(j.id, x.index);
+  }
   const c = $('cancel-job');
   if (c) c.onclick = async () => {
     if (!confirm(`Cancel job ${j.id}? Its running tasks are stopped.`)) return;
@@ -232,6 +243,29 @@ async function jobPage(id) {
   const dl = $('download');
   if (dl) dl.onclick = () => download(j.id);
   $('task-filter').onchange = (e) => { taskFilter = e.target.value; taskFrom = 0; refresh(); };
+}
+
+// A task's attempts: each with the worker that ran it, how it ended, its output and its stack trace.
+async function loadAttempts(jobId, index) {
+  const key = jobId + '/' + index;
+  let html;
+  try {
+    const r = await api(`jobs/${encodeURIComponent(jobId)}/tasks/${index}/attempts`);
+    html = r.attempts.length ? `<table class="attempts">${r.attempts.map((a) => `<tr class="attempt" data-attempt="${a.attempt}"
+        data-outcome="${esc(a.outcome)}"><td>attempt ${a.attempt}</td><td>${state(a.outcome)}</td>
+        <td>${a.worker ? `<a href="#/workers/${encodeURIComponent(a.worker)}">${esc(a.worker)}</a>` : ''}</td>
+        <td class="muted">${a.startedAt ? esc(new Date(a.startedAt).toLocaleString()) : ''}</td>
+        <td>${a.outcome === 'RUNNING' ? 'running' : a.durationMs ? a.durationMs + ' ms' : ''}</td><td>${esc(a.error || '')}</td></tr>
+      ${a.log ? `<tr><td colspan="6"><div class="muted">output (stdout and stderr)${a.logCutBytes ? ', ' + a.logCutBytes + ' bytes cut' : ''}</div>
+        <pre class="log">${esc(a.log)}</pre></td></tr>` : ''}
+      ${a.stackTrace ? `<tr><td colspan="6"><div class="muted">stack trace</div><pre class="stack">${esc(a.stackTrace)}</pre></td></tr>` : ''}`)
+      .join('')}</table>` : '<span class="muted">no attempt has ended yet</span>';
+  } catch (e) {
+    html = `<span class="error">${esc(e.message)}</span>`;
+  }
+  attemptsShown.set(key, html);
+  const row = $('attempts-' + index);
+  if (row && openTasks.has(key)) row.firstElementChild.innerHTML = html;
 }
 
 async function download(id) {
@@ -323,6 +357,22 @@ async function refresh() {
 }
 
 document.addEventListener('click', (e) => {
+  const show = e.target.closest('button.show-attempts');
+  if (show) {
+    const key = show.dataset.job + '/' + show.dataset.task;
+    const row = $('attempts-' + show.dataset.task);
+    if (openTasks.has(key)) {
+      openTasks.delete(key);
+      if (row) row.hidden = true;
+      show.textContent = show.textContent.replace('▾', '▸');
+    } else {
+      openTasks.add(key);
+      if (row) row.hidden = false;
+      show.textContent = show.textContent.replace('▸', '▾');
+      loadAttempts(show.dataset.job, Number(show.dataset.task));
+    }
+    return;
+  }
   const b = e.target.closest('button[data-page]');
   if (!b) return;
   const to = Number(b.dataset.to);
