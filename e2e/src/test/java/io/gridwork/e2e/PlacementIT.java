@@ -13,7 +13,6 @@ import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.testing.TestJars;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,13 +42,8 @@ class PlacementIT {
     static void startPool() throws Exception {
         grid = new GridProcesses(dir);
         Path data = dir.resolve("master");
-        grid.start("master", "master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString());
-        Path portFile = data.resolve("master.port");
+        master = grid.startMaster("master", data);
         Path credentials = data.resolve(Credentials.FILE_NAME);
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
-                && Files.exists(credentials));
-        master = "127.0.0.1:" + Files.readString(portFile).trim();
-        grid.env("GRID_CREDENTIALS", credentials.toString());
         client = GridClient.builder().target(master).credentials(Credentials.read(credentials)).build();
         worker("big", 3, "site=lab-1");
         worker("gpu", 1, "gpu=a100");

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.testing.TestJars;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -29,13 +28,7 @@ class TaskLogsIT {
     @BeforeAll
     static void startGrid() throws Exception {
         grid = new GridProcesses(dir);
-        Path data = dir.resolve("master");
-        grid.start("master", "master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString());
-        Path portFile = data.resolve("master.port");
-        await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(portFile) && !Files.readString(portFile).isBlank()
-                && Files.exists(data.resolve("credentials")));
-        master = "127.0.0.1:" + Files.readString(portFile).trim();
-        grid.env("GRID_CREDENTIALS", data.resolve("credentials").toString());
+        master = grid.startMaster("master", dir.resolve("master"));
         grid.start("w1", "worker", "--master", master, "--slots", "2", "--name", "logs-w1", "--task-log-limit", "16k",
                 "--work-dir", dir.resolve("w1").toString());
         await().atMost(Duration.ofSeconds(90)).until(() -> grid.run("workers", "--master", master).out().contains("ALIVE"));

@@ -57,6 +57,31 @@ public final class GridProcesses implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Starts a master on a free port of 127.0.0.1 with its state in {@code data} (and {@code options} after), waits
+     * until it serves (its {@code master.port} file is written last) and points {@code GRID_CREDENTIALS} of every
+     * command started from now on at its admin credentials. Returns its address, {@code 127.0.0.1:PORT}.
+     */
+    public String startMaster(String name, Path data, String... options) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("master", "--port", "0", "--bind", "127.0.0.1", "--data", data.toString()));
+        args.addAll(List.of(options));
+        Process master = start(name, args.toArray(String[]::new));
+        Path portFile = data.resolve("master.port");
+        Path credentials = data.resolve("credentials");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!(Files.exists(credentials) && Files.exists(portFile) && !Files.readString(portFile).isBlank())) {
+            if (!master.isAlive()) {
+                throw new IllegalStateException("the master " + name + " exited with " + master.exitValue() + ": " + log(name));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the master " + name + " did not serve within 90 s: " + log(name));
+            }
+            Thread.sleep(100);
+        }
+        env("GRID_CREDENTIALS", credentials.toString());
+        return "127.0.0.1:" + Files.readString(portFile).trim();
+    }
+
     /** Runs a command to its end; fails if it takes longer than {@code timeout}. */
     public Result run(Duration timeout, String... args) throws IOException, InterruptedException {
         int n = ++serial;
