@@ -262,7 +262,7 @@ class DistributionIT {
                 "--job", "com.example.SquareSumJob", "--arg", "n=1000000", "--wait");
         assertThat(own.code()).as(own.err() + log("worker")).isZero();
         assertThat(own.out()).isEqualTo("333332833333500000\n");
-        Result misspelled = run("submit", "--insecure", "--master", address, "--jar", jobJar.toString(),
+        Result misspelled = run("submit", "--insecure", "--master", address, "--output", "text", "--jar", jobJar.toString(),
                 "--job", "com.example.SquareSumJob", "--arg", "n=10", "--arg", "chunks=5");
         assertThat(misspelled.code()).isEqualTo(2);
         List<String> errLines = misspelled.err().lines().toList(); // after the --insecure warning
