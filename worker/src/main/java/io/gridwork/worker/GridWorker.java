@@ -115,10 +115,11 @@ public final class GridWorker implements AutoCloseable {
     /** How often the worker reports the tasks that started and checks whether a running task is long. */
     static final long TICK_MS = 50;
     /**
-     * A running task counts as long (auto prefetch) once it has run this long and 4 times the mean of the tasks that
-     * ended: a pause of the JVM on tiny tasks is not mistaken for a change of job.
+     * A running task counts as long (auto prefetch) once its code has run this long and 4 times the mean of the tasks
+     * that ended: a pause of the JVM or of a busy machine on tiny tasks is not mistaken for a change of job (at 50 ms,
+     * workers of tiny tasks on a loaded machine handed back and took again thousands of tasks a job).
      */
-    static final long LONG_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long LONG_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final WorkerOptions options;
     private final HealthStatusManager health = new HealthStatusManager();
@@ -1099,7 +1100,10 @@ public final class GridWorker implements AutoCloseable {
                 }
             }
             if (!draining) {
-                if (adaptWindow(task) < 0) {
+                // a shrunken window asks for less; what is held beyond it goes back only when tasks have become long:
+                // a tiny task slowed by a pause shrinks the window too, and the tiny tasks held run out by themselves
+                // (handing them back cost thousands of round trips a job on a loaded machine)
+                if (adaptWindow(task) < 0 && task.runNanos >= LONG_TASK_NANOS) {
                     giveBackExcess();
                 }
                 rebalance();
@@ -1126,7 +1130,10 @@ public final class GridWorker implements AutoCloseable {
                     if (!t.started || t.cancelled) {
                         continue;
                     }
-                    longest = Math.max(longest, now - t.startNanos);
+                    long since = t.startNanos;
+                    if (since != 0) { // 0: its job's code is still being fetched or loaded
+                        longest = Math.max(longest, now - since);
+                    }
                     if (!t.startReported) {
                         MasterLink owner = route(t.ref.getJobId());
                         if (owner != null && owner.connected()) {
@@ -1320,7 +1327,6 @@ public final class GridWorker implements AutoCloseable {
                 return;
             }
             long start = System.nanoTime();
-            startNanos = start;
             started = true;
             if (spec != null && spec.getTaskTimeoutMs() > 0) {
                 // the master times out only tasks that have started: say so at once
@@ -1344,6 +1350,7 @@ public final class GridWorker implements AutoCloseable {
                 }
                 LoadedJob job = cache.acquire(jobId);
                 acquired = true;
+                startNanos = System.nanoTime(); // the task's own code runs from here (not the jar's fetch)
                 byte[] bytes;
                 if (output != null) {
                     TaskOutputCapture.begin(output);

@@ -6,48 +6,23 @@ import static org.awaitility.Awaitility.await;
 
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerInfo;
-import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import io.gridwork.sdk.Codecs;
-import io.gridwork.testing.TestJars;
-import java.nio.file.Path;
 import io.gridwork.internal.JobClassLoaders;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Workers against a real master on loopback (in this JVM, on an ephemeral port). */
-class GridWorkerTest {
+class GridWorkerTest extends RealMasterTest {
 
-    @TempDir
-    Path dir;
-
-    private GridMaster master;
-    private GridClient client;
-    private Credentials credentials;
-    private Path jar;
-    private final List<GridWorker> workers = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("master")).build());
-        credentials = Credentials.read(master.credentialsFile());
-        client = GridClient.builder().target("127.0.0.1:" + master.port()).credentials(credentials).build();
-        jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
-    }
-
-    @AfterEach
-    void stop() {
-        workers.forEach(GridWorker::close);
-        client.close();
-        master.close();
+    @Override
+    Class<?>[] jobClasses() {
+        return new Class<?>[] {SleepJob.class};
     }
 
     private GridWorker worker(String name, int slots, int prefetch, Duration drain) throws Exception {
@@ -55,13 +30,8 @@ class GridWorkerTest {
     }
 
     private GridWorker worker(String name, int slots, int prefetch, Duration drain, int idleClassLoaders) throws Exception {
-        GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name(name)
-                .slots(slots).prefetch(prefetch).workDir(dir.resolve(name)).drainTimeout(drain)
-                .idleClassLoaders(idleClassLoaders)
-                .joinToken(credentials.joinToken().orElseThrow()).build());
-        workers.add(w);
-        await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
-        return w;
+        return start(WorkerOptions.builder().name(name).slots(slots).prefetch(prefetch).workDir(dir.resolve(name))
+                .drainTimeout(drain).idleClassLoaders(idleClassLoaders));
     }
 
     private String submit(int n, int ms) throws Exception {

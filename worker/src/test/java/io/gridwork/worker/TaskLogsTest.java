@@ -7,58 +7,23 @@ import io.gridwork.api.v1.GetTaskLogsRequest;
 import io.gridwork.api.v1.GetTaskLogsResponse;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.TaskAttempt;
-import io.gridwork.client.Credentials;
-import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
-import io.gridwork.master.GridMaster;
-import io.gridwork.master.MasterOptions;
-import io.gridwork.testing.TestJars;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Task logs from a worker's capture to the master's store and back through GetTaskLogs: a real master and worker in
  * this JVM on loopback.
  */
-class TaskLogsTest {
+class TaskLogsTest extends RealMasterTest {
 
-    @TempDir
-    Path dir;
-
-    private GridMaster master;
-    private GridClient client;
-    private Credentials credentials;
-    private Path jar;
-    private final List<GridWorker> workers = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws Exception {
-        master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).dataDir(dir.resolve("master")).build());
-        credentials = Credentials.read(master.credentialsFile());
-        client = GridClient.builder().target("127.0.0.1:" + master.port()).credentials(credentials).build();
-        jar = TestJars.of(dir.resolve("in"), "chatty.jar", ChattyJob.class);
-    }
-
-    @AfterEach
-    void stop() {
-        workers.forEach(GridWorker::close);
-        client.close();
-        master.close();
+    @Override
+    Class<?>[] jobClasses() {
+        return new Class<?>[] {ChattyJob.class};
     }
 
     private GridWorker worker(String name, int slots, int taskLogLimit) throws Exception {
-        GridWorker w = GridWorker.start(WorkerOptions.builder().master("127.0.0.1:" + master.port()).name(name)
-                .slots(slots).workDir(dir.resolve(name)).taskLogLimit(taskLogLimit)
-                .joinToken(credentials.joinToken().orElseThrow()).build());
-        workers.add(w);
-        await().atMost(Duration.ofSeconds(20)).until(w::isConnected);
-        return w;
+        return start(WorkerOptions.builder().name(name).slots(slots).workDir(dir.resolve(name)).taskLogLimit(taskLogLimit));
     }
 
     private GetTaskLogsResponse logs(String job, long task) {
