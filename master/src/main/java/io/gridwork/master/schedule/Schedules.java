@@ -161,6 +161,10 @@ public final class Schedules implements AutoCloseable {
             p.setProperty("org.quartz.jobStore.isClustered", "true");
             p.setProperty("org.quartz.jobStore.clusterCheckinInterval", Long.toString(CLUSTER_CHECKIN_MS));
             p.setProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID, store.masterId());
+            // acquire triggers under the cluster's row lock: without it two instances can both fire one fire time
+            // (Quartz's optimistic acquisition has an ABA window, quartz-scheduler/quartz#107; ClusteredQuartzTest
+            // saw a fire time fired twice on a loaded machine)
+            p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         }
         return p;
     }

@@ -99,6 +99,7 @@ class ClusteredQuartzTest {
             Properties p = Schedules.quartzProperties(one, "x");
             assertThat(p.getProperty("org.quartz.jobStore.isClustered")).isEqualTo("true");
             assertThat(p.getProperty("org.quartz.jobStore.clusterCheckinInterval")).isEqualTo("1000");
+            assertThat(p.getProperty("org.quartz.jobStore.acquireTriggersWithinLock")).isEqualTo("true");
             assertThat(p.getProperty(StdSchedulerFactory.PROP_SCHED_INSTANCE_ID)).isEqualTo(one.masterId());
 
             Scheduler a = quartz(one);
