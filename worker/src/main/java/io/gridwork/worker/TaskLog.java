@@ -12,11 +12,16 @@ import java.nio.charset.StandardCharsets;
  */
 final class TaskLog {
 
+    private static final byte[] NONE = new byte[0];
+
     private final int limit;
-    private final byte[] head;
+    /** The most bytes the head keeps (half the limit). */
+    private final int headLimit;
+    /** The first bytes written; grown as they come (most tasks write nothing, and a log is made for every attempt). */
+    private byte[] head = NONE;
     private int headLength;
-    /** A ring of the last bytes written past the head. */
-    private final byte[] tail;
+    /** A ring of the last bytes written past the head, of {@code limit - headLimit} bytes once the head is full. */
+    private byte[] tail = NONE;
     private int tailEnd;
     private int tailLength;
     private long total;
@@ -28,8 +33,7 @@ final class TaskLog {
             throw new IllegalArgumentException("a task log keeps at least 2 bytes, not " + limit);
         }
         this.limit = limit;
-        this.head = new byte[limit / 2];
-        this.tail = new byte[limit - head.length];
+        this.headLimit = limit / 2;
     }
 
     /** Whether the attempt has ended: later writes (of threads it left behind) no longer belong to it. */
@@ -43,13 +47,19 @@ final class TaskLog {
 
     synchronized void write(byte[] b, int off, int len) {
         total += len;
-        int toHead = Math.min(len, head.length - headLength);
+        int toHead = Math.min(len, headLimit - headLength);
+        if (headLength + toHead > head.length) {
+            head = java.util.Arrays.copyOf(head, Math.min(headLimit, Math.max(256, Math.max(headLength + toHead, head.length * 2))));
+        }
         System.arraycopy(b, off, head, headLength, toHead);
         headLength += toHead;
         off += toHead;
         len -= toHead;
         if (len == 0) {
             return;
+        }
+        if (tail.length == 0) {
+            tail = new byte[limit - headLimit];
         }
         if (len >= tail.length) {
             System.arraycopy(b, off + len - tail.length, tail, 0, tail.length);
