@@ -67,6 +67,12 @@ public final class Store implements AutoCloseable {
         hikari.setConnectionTimeout(5_000);
         // One attempt to connect when opening, so an unreachable database is reported at once, with its reason.
         hikari.setInitializationFailTimeout(1);
+        if (dialect.isPostgres()) {
+            // a master paused (SIGSTOP, a long GC, a frozen VM) inside a transaction keeps its row locks, among them
+            // the share lock on its own master row that fences its writes; a takeover of it waits for that lock. The
+            // server ends such a transaction after 5 s, so the takeover proceeds and the paused master's commit fails
+            hikari.setConnectionInitSql("SET idle_in_transaction_session_timeout = '5s'");
+        }
         try {
             this.dataSource = new HikariDataSource(hikari);
         } catch (HikariPool.PoolInitializationException e) {
