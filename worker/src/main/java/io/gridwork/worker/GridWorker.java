@@ -144,7 +144,9 @@ public final class GridWorker implements AutoCloseable {
     // guarded by `lock`
     private final Object lock = new Object();
     private final Map<Long, RunningTask> held = new LinkedHashMap<>();
-    private final Map<Long, TaskResult> unacked = new LinkedHashMap<>();
+    private final UnackedResults unacked = new UnackedResults();
+    /** Slots the held tasks take: the sum over {@code held}, kept as tasks come and go. */
+    private int heldSlots;
     /** Assignments answered with the unacknowledged output of an earlier attempt of the same task. */
     private long reusedResults;
     /** One link per master, by the address it dials. */
@@ -393,11 +395,23 @@ public final class GridWorker implements AutoCloseable {
 
     /** Slots the held tasks take (guarded by {@code lock}). */
     private int heldSlots() {
-        int n = 0;
-        for (RunningTask t : held.values()) {
-            n += t.slots;
+        return heldSlots;
+    }
+
+    /** Holds a task (guarded by {@code lock}). */
+    private void hold(RunningTask task) {
+        if (held.put(task.attemptId, task) == null) {
+            heldSlots += task.slots;
         }
-        return n;
+    }
+
+    /** No longer holds the attempt; returns its task, or null if it was not held (guarded by {@code lock}). */
+    private RunningTask unhold(long attemptId) {
+        RunningTask t = held.remove(attemptId);
+        if (t != null) {
+            heldSlots -= t.slots;
+        }
+        return t;
     }
 
     /** The most tasks this worker has held at once. */
@@ -783,7 +797,7 @@ public final class GridWorker implements AutoCloseable {
                     continue; // it ran here already, for a master that failed before it stored the output
                 }
                 RunningTask task = new RunningTask(a, cache.spec(jobId));
-                held.put(task.attemptId, task);
+                hold(task);
                 maxHeld = Math.max(maxHeld, held.size());
                 toRun.add(task);
             }
@@ -1054,14 +1068,7 @@ public final class GridWorker implements AutoCloseable {
     private boolean answerFromEarlierAttempt(TaskAssignment a, MasterLink link) {
         String jobId = a.getRef().getJobId();
         long index = a.getRef().getIndex();
-        Long earlier = null;
-        for (Map.Entry<Long, TaskResult> e : unacked.entrySet()) {
-            TaskRef ref = e.getValue().getRef();
-            if (ref.getIndex() == index && ref.getJobId().equals(jobId) && e.getValue().hasOutput()) {
-                earlier = e.getKey();
-                break;
-            }
-        }
+        Long earlier = unacked.outputOf(jobId, index);
         if (earlier == null) {
             return false;
         }
@@ -1085,7 +1092,7 @@ public final class GridWorker implements AutoCloseable {
                 abandonedThreads--;
                 resizePool();
             }
-            if (held.remove(task.attemptId) == null) {
+            if (unhold(task.attemptId) == null) {
                 return;
             }
             if (result != null) {
@@ -1199,7 +1206,7 @@ public final class GridWorker implements AutoCloseable {
                 if (owner == null || !owner.connected() || !t.release()) {
                     continue; // started already (or cancelled), or its master cannot be told now
                 }
-                held.remove(t.attemptId);
+                unhold(t.attemptId);
                 taskPool.remove(t);
                 owner.outbox.released.add(t.ref);
                 excess -= t.slots;
@@ -1592,7 +1599,7 @@ public final class GridWorker implements AutoCloseable {
                     // the task is taking the whole worker down: tell the master, it is the task's doing
                     log.atError().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
                             .addKeyValue("worker", options.name()).log("task called System.exit; reporting it to the master");
-                    held.remove(t.attemptId);
+                    unhold(t.attemptId);
                     if (owner != null) {
                         owner.outbox.crashed.add(t.ref);
                     }
