@@ -165,6 +165,13 @@ final class Dispatcher {
         return w.slots >= job.slotsPerTask && (job.requirement.isAny() || job.requirement.matches(w.attributes()));
     }
 
+    /** The longest a job with no slow attempt goes without its attempts being looked at for speculation. */
+    static final Duration SPECULATION_RECHECK = Duration.ofMillis(100);
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
     private boolean speculate(Session s, Instant now) {
         WorkerEntry w = s.worker;
         List<Speculation.Running<Attempt>> running = new ArrayList<>();
@@ -174,9 +181,24 @@ final class Dispatcher {
                     || !runsOn(job, w)) {
                 continue;
             }
+            if (job.speculationCheckAfter != null && now.isBefore(job.speculationCheckAfter)) {
+                continue; // none of its attempts can be slow yet
+            }
             double mean = job.meanTaskMillis();
+            long thresholdMs = (long) Math.ceil(speculation.thresholdMs(mean));
+            Instant firstDue = null;
+            boolean overdue = false;
             for (Attempt a : job.attempts.values()) {
-                if (!a.completing && a.task.live == 1 && a.session.worker != w) {
+                if (a.completing || a.task.live != 1) {
+                    continue;
+                }
+                Instant due = a.startedAt.plusMillis(thresholdMs);
+                if (now.isBefore(due)) {
+                    firstDue = firstDue == null || due.isBefore(firstDue) ? due : firstDue;
+                    continue;
+                }
+                overdue = true;
+                if (a.session.worker != w) {
                     if (Double.isNaN(grid)) {
                         grid = WorkerSpeeds.gridLogPace(workers);
                     }
@@ -184,6 +206,10 @@ final class Dispatcher {
                             WorkerSpeeds.relative(a.session.worker, grid)));
                 }
             }
+            // a job with thousands of tasks in flight and none slow yet is not scanned again on every free slot: not
+            // before its first attempt can be slow (its mean may fall meanwhile: looked at again within 100 ms anyway)
+            job.speculationCheckAfter = overdue ? null
+                    : firstDue == null ? now.plus(SPECULATION_RECHECK) : min(firstDue, now.plus(SPECULATION_RECHECK));
         }
         Attempt best = running.isEmpty() ? null : speculation.choose(WorkerSpeeds.relative(w, grid), running);
         if (best == null) {

@@ -69,6 +69,8 @@ final class JobRunner implements FairShare.Claim {
     Instant startedAt;
     /** After a master restart: no dispatch until the workers had their chance to take back their tasks. */
     boolean held;
+    /** Not looked at for speculation before then (null: at once); the dispatcher's, loop-confined. */
+    java.time.Instant speculationCheckAfter;
     /** The master stepped down: another master owns the job now; nothing more of it is done or written here. */
     private boolean dropped;
 

@@ -137,10 +137,14 @@ final class TaskOutcomes {
 
     /** The first result of a task wins: its other attempts are cancelled, and their results refused if they come. */
     private void cancelOthers(Attempt winner, Instant now) {
-        for (Attempt o : new ArrayList<>(winner.job.attempts.values())) {
-            if (o == winner || o.task != winner.task || o.completing) {
-                continue;
+        // the job's attempts include thousands completing when its commits lag: only this task's others are copied
+        List<Attempt> others = new ArrayList<>(winner.task.live);
+        for (Attempt o : winner.job.attempts.values()) {
+            if (o != winner && o.task == winner.task && !o.completing) {
+                others.add(o);
             }
+        }
+        for (Attempt o : others) {
             attempts.cancel(o);
             flusher.writes().attemptEnded(o.ended(AttemptOutcome.CANCELLED, now, 0, "attempt " + winner.number
                     + " on " + winner.session.worker.name + " finished first", null, "", 0));

@@ -67,17 +67,57 @@ public final class JdbcTaskRepository implements TaskRepository {
         if (inputs.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)")) {
-            long index = firstIndex;
-            for (byte[] input : inputs) {
-                s.setString(1, jobId);
-                s.setLong(2, index++);
-                s.setInt(3, PENDING);
-                s.setBytes(4, input);
-                s.addBatch();
+        // rows go in statements of up to INSERT_ROWS rows each: a statement per row made inserting a big job's tasks
+        // the larger part of its commits (H2 runs each statement of a batch on its own)
+        int full = inputs.size() / INSERT_ROWS;
+        long index = firstIndex;
+        int next = 0;
+        if (full > 0) {
+            try (PreparedStatement s = c.prepareStatement(insertSql(INSERT_ROWS))) {
+                for (int n = 0; n < full; n++) {
+                    int p = 1;
+                    for (int i = 0; i < INSERT_ROWS; i++) {
+                        s.setString(p++, jobId);
+                        s.setLong(p++, index++);
+                        s.setInt(p++, PENDING);
+                        s.setBytes(p++, inputs.get(next++));
+                    }
+                    s.executeUpdate();
+                }
             }
-            s.executeBatch();
         }
+        int rest = inputs.size() - next;
+        if (rest > 0) {
+            try (PreparedStatement s = c.prepareStatement(insertSql(rest))) {
+                int p = 1;
+                while (next < inputs.size()) {
+                    s.setString(p++, jobId);
+                    s.setLong(p++, index++);
+                    s.setInt(p++, PENDING);
+                    s.setBytes(p++, inputs.get(next++));
+                }
+                s.executeUpdate();
+            }
+        }
+    }
+
+    /** Rows of tasks one INSERT statement stores. */
+    static final int INSERT_ROWS = 128;
+
+    private static final String[] INSERT_SQL = new String[INSERT_ROWS + 1];
+
+    /** {@code INSERT INTO task ... VALUES} with {@code rows} rows of parameters (1 to {@link #INSERT_ROWS}). */
+    static String insertSql(int rows) {
+        String sql = INSERT_SQL[rows];
+        if (sql == null) {
+            StringBuilder b = new StringBuilder("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)");
+            for (int i = 1; i < rows; i++) {
+                b.append(", (?, ?, ?, ?)");
+            }
+            sql = b.toString();
+            INSERT_SQL[rows] = sql; // racy but idempotent: every thread builds the same string
+        }
+        return sql;
     }
 
     /**
