@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "grid bench", mixinStandardHelpOptions = true,
         description = "Runs benchmarks on this machine: each starts its own master and worker JVMs on loopback.",
         subcommands = {BenchMain.Performance.class, BenchMain.Failover.class, BenchMain.Balance.class,
-                BenchMain.StreamEcho.class, BenchMain.Simulated.class})
+                BenchMain.StreamEcho.class, BenchMain.Simulated.class, BenchMain.HazelcastMemberCommand.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
@@ -121,13 +121,14 @@ public final class BenchMain implements Runnable {
 
     @Command(name = "performance", mixinStandardHelpOptions = true,
             description = "The performance suite, one line per figure: the raw gRPC stream rate, throughput, latency, "
-                    + "speedup, memory and scale, then throughput and latency again on PostgreSQL (about 5 minutes).")
+                    + "speedup, memory and scale, throughput and latency again on PostgreSQL, the Hazelcast executor "
+                    + "as a reference in the same run, and the command-line path (about 10 minutes).")
     static final class Performance implements Callable<Integer> {
         @Option(names = "--quick", description = "Small sizes: checks that every figure still runs (seconds, not minutes).")
         boolean quick;
 
-        @Option(names = "--only", split = ",", paramLabel = "N", description = "Only these figures (1 to 6; 6 is "
-                + "PostgreSQL), e.g. --only 2,3,6.")
+        @Option(names = "--only", split = ",", paramLabel = "N", description = "Only these figures (1 to 8; 6 is "
+                + "PostgreSQL, 7 the Hazelcast executor, 8 the command-line path), e.g. --only 2,3,7,8.")
         java.util.Set<Integer> only;
 
         @Option(names = "--dir", description = "Where logs go (default: a temporary directory).")
@@ -135,10 +136,14 @@ public final class BenchMain implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (only != null && !PerformanceBench.FIGURES.containsAll(only)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--only takes figures 1 to "
+                        + PerformanceBench.FIGURES.size() + ", got " + only);
+            }
             PrintWriter out = new PrintWriter(System.out, true);
             return new PerformanceBench(workDir(dir, "performance"), out,
                     quick ? PerformanceBench.Sizes.QUICK : PerformanceBench.Sizes.FULL,
-                    only == null || only.isEmpty() ? java.util.Set.of(1, 2, 3, 4, 5, 6) : only).run();
+                    only == null || only.isEmpty() ? PerformanceBench.FIGURES : only).run();
         }
     }
 
@@ -150,6 +155,27 @@ public final class BenchMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             RawStream.serve(dir);
+            return 0;
+        }
+    }
+
+    @Command(name = "hazelcast-member", hidden = true, description = "A Hazelcast member on loopback, for the peers figure.")
+    static final class HazelcastMemberCommand implements Callable<Integer> {
+        @Option(names = "--cluster", required = true)
+        String cluster;
+
+        @Option(names = "--port", required = true)
+        int port;
+
+        @Option(names = "--dir", required = true)
+        Path dir;
+
+        @Option(names = "--parent", required = true, description = "The bench's process id: the member ends with it.")
+        long parent;
+
+        @Override
+        public Integer call() throws Exception {
+            io.gridwork.bench.peers.HazelcastMember.serve(cluster, port, dir, parent);
             return 0;
         }
     }

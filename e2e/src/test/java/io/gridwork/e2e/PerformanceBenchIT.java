@@ -16,8 +16,9 @@ import picocli.CommandLine;
 
 /**
  * {@code grid bench performance --quick}: every figure of the performance suite still runs end to end (its own master,
- * worker and echo JVMs, and a PostgreSQL server for figure 6) and prints a sane number. Not timed: the figures
- * themselves are measured by the full run (see the README's Performance section), never asserted here.
+ * worker and echo JVMs, a PostgreSQL server for figure 6, a Hazelcast member for figure 7, the {@code ./grid} CLI for
+ * figure 8) and prints a sane number. Not timed: the figures themselves are measured by the full run (see the
+ * README's Performance section), never asserted here.
  */
 class PerformanceBenchIT {
 
@@ -39,11 +40,29 @@ class PerformanceBenchIT {
         original.print(out);
         assertThat(code).as(out).isZero();
         List<String> lines = out.lines().toList();
-        assertThat(lines.stream().filter(l -> l.matches("^[1-6] \\w+:.*")).map(l -> l.charAt(0)).distinct())
-                .as(out).containsExactly('1', '2', '3', '4', '5', '6');
+        assertThat(lines.stream().filter(l -> l.matches("^[1-8] \\w+:.*")).map(l -> l.charAt(0)).distinct())
+                .as(out).containsExactly('1', '2', '3', '4', '5', '6', '7', '8');
         assertThat(positive(out, "([\\d,]+) messages/s one per message")).isTrue();
-        assertThat(positive(out, "empty tasks on 2 workers .*?: ([\\d,]+) tasks/s")).isTrue();
-        assertThat(positive(out, "one-task job, \\d+ in a row: p50 ([\\d.]+) ms")).isTrue();
+        // throughput and one-task latency are medians of several runs, with their spread
+        assertThat(positive(out, "2 throughput: one job of [\\d,]+ empty tasks on 2 workers .*?: ([\\d,]+) tasks/s "
+                + "\\(median of [2-9] runs; min [\\d,]+, max [\\d,]+\\)")).as(out).isTrue();
+        assertThat(positive(out, "2 throughput: \\d+ concurrent jobs of [\\d,]+ empty tasks: ([\\d,]+) tasks/s \\(median"))
+                .as(out).isTrue();
+        assertThat(positive(out, "3 latency: submit to result of a one-task job, \\d+ in a row: p50 ([\\d.]+) ms")).as(out).isTrue();
+        assertThat(positive(out, "3 latency: submit to result of a one-task job, .*, p99 ([\\d.]+) ms \\(medians of [2-9] runs; "
+                + "p50 [\\d.]+-[\\d.]+ ms, p99 [\\d.]+-[\\d.]+ ms\\)")).as(out).isTrue();
+        // the peer, measured in the same run: throughput and one-task latency
+        assertThat(positive(out, "7 peers: Hazelcast [\\d.]+ executor.*: [\\d,]+ tasks, at most 128 in flight \\(windows\\): "
+                + "([\\d,]+) tasks/s \\(median of [2-9] runs")).as(out).isTrue();
+        assertThat(positive(out, "7 peers: latency: Hazelcast .*: submit to result of one task, \\d+ in a row: p50 ([\\d.]+) ms"))
+                .as(out).isTrue();
+        assertThat(positive(out, "7 peers: latency: Hazelcast .*, p99 ([\\d.]+) ms \\(medians of")).as(out).isTrue();
+        // the command-line path, its ratio to the peer, and the CLI's wall times
+        assertThat(positive(out, "8 cli: one job of [\\d,]+ empty tasks submitted with ./grid submit .*?: ([\\d,]+) tasks/s "
+                + "\\(median of [2-9] runs")).as(out).isTrue();
+        assertThat(positive(out, "8 cli: one job .*; ([\\d.]+)x the Hazelcast executor of figure 7")).as(out).isTrue();
+        assertThat(positive(out, "8 cli: wall time .*: ./grid status JOB ([\\d.]+) s \\(median of [2-9] runs")).as(out).isTrue();
+        assertThat(positive(out, "8 cli: wall time .*; ./grid --version ([\\d.]+) s \\(median of [2-9] runs")).as(out).isTrue();
         // the same figures with the master's store on PostgreSQL
         assertThat(positive(out, "6 postgres: throughput: one job of [\\d,]+ empty tasks on 2 workers .*?: ([\\d,]+) tasks/s"))
                 .as(out).isTrue();
