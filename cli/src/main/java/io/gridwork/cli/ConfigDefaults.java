@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,6 +65,8 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     private final Path gridworkHome;
     private final Map<ArgSpec, Source> provided = new IdentityHashMap<>();
     private CommandLine root;
+    private Supplier<CommandLine> wholeTree;
+    private CommandLine builtWholeTree;
     private Path loadedFrom;
     private Map<String, String> file = Map.of();
 
@@ -84,6 +87,14 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
         String gridworkHome = System.getProperty("gridwork.home");
         return new ConfigDefaults(System.getenv(), home == null ? null : Path.of(home),
                 gridworkHome == null ? null : Path.of(gridworkHome));
+    }
+
+    /**
+     * Where keys of commands that {@code root} was built without are checked ({@code worker.slots} in the file of a
+     * {@code grid status} built with its one subcommand): the whole command tree, built on first need.
+     */
+    void wholeTree(Supplier<CommandLine> tree) {
+        this.wholeTree = tree;
     }
 
     /** Makes this the default provider of {@code root} and all its subcommands. */
@@ -263,7 +274,14 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
     private String check(String key) {
         List<String> parts = Arrays.asList(key.split("\\.", -1));
         String name = parts.get(parts.size() - 1);
-        CommandLine command = root;
+        CommandLine top = root;
+        if (parts.size() > 1 && wholeTree != null && !root.getSubcommands().containsKey(parts.get(0))) {
+            if (builtWholeTree == null) {
+                builtWholeTree = wholeTree.get();
+            }
+            top = builtWholeTree;
+        }
+        CommandLine command = top;
         for (String part : parts.subList(0, parts.size() - 1)) {
             CommandLine sub = command.getSubcommands().get(part);
             if (sub == null) {
@@ -271,7 +289,7 @@ final class ConfigDefaults implements CommandLine.IDefaultValueProvider {
             }
             command = sub;
         }
-        if (command == root) {
+        if (command == top) {
             if (name.equals("config")) {
                 return "the configuration file is chosen by --config or $" + CONFIG_ENV;
             }

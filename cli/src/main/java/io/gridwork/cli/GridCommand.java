@@ -1,5 +1,6 @@
 package io.gridwork.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,7 +10,22 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "grid", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Gridwork: splits large computations into tasks, runs them on a grid of workers and merges the results."},
-        subcommands = {
+        footer = {"", "Exit codes:",
+                "  0  success",
+                "  1  the job failed or was cancelled",
+                "  2  bad usage or bad input",
+                "  3  master unreachable",
+                "  4  missing or refused credential",
+                "  5  other error",
+                "  6  --wait-timeout ran out (the job goes on)"})
+public final class GridCommand implements Runnable {
+
+    /**
+     * The subcommands, in the order help lists them. They are not in the annotation: picocli would build every one
+     * (with the master's and worker's option classes) for each run, which is a third of a client command's start
+     * (see {@link Main#commandLine(ConfigDefaults, String[])}).
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(
             MasterCommand.class,
             WorkerCommand.class,
             SubmitCommand.class,
@@ -27,17 +43,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             BenchCommand.class,
             CompletionCommand.class,
-            CommandLine.HelpCommand.class
-        },
-        footer = {"", "Exit codes:",
-                "  0  success",
-                "  1  the job failed or was cancelled",
-                "  2  bad usage or bad input",
-                "  3  master unreachable",
-                "  4  missing or refused credential",
-                "  5  other error",
-                "  6  --wait-timeout ran out (the job goes on)"})
-public final class GridCommand implements Runnable {
+            CommandLine.HelpCommand.class);
 
     @Spec
     CommandSpec spec;

@@ -20,8 +20,11 @@ final class Logging {
     /** How servers write their log lines. */
     enum Format { text, json }
 
+    /** The name of the appender that writes the log lines to stderr (see {@link LogConfigurator}). */
+    static final String APPENDER = "STDERR";
+
     /**
-     * The text lines (the same as in logback.xml): the ids a line is about ({@code job=job-3 task=17 worker=w1},
+     * The text lines: the ids a line is about ({@code job=job-3 task=17 worker=w1},
      * SLF4J key-value pairs) follow the message.
      */
     static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{0} - %msg%replace( %kvp{NONE}){'^ $', ''}%n";
@@ -32,9 +35,9 @@ final class Logging {
      */
     static void format(Format format) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER);
         if (!(appender instanceof OutputStreamAppender)) {
-            return; // logging configured some other way (a logback.xml of the user's): leave it alone
+            return; // logging configured some other way (-Dlogback.configurationFile): leave it alone
         }
         Encoder<ILoggingEvent> encoder;
         if (format == Format.json) {

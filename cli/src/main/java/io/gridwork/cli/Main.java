@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import io.gridwork.client.GridException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 import picocli.CommandLine;
 
 /** The {@code grid} command line: one class per command, exceptions mapped to exit codes and one-line messages. */
@@ -19,7 +20,7 @@ public final class Main {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        int code = commandLine().setOut(STDOUT).execute(args);
+        int code = commandLine(ConfigDefaults.system(), args).setOut(STDOUT).execute(args);
         System.exit(code);
     }
 
@@ -30,7 +31,65 @@ public final class Main {
 
     /** The command line with option defaults from {@code defaults} (tests give it an environment of their own). */
     static CommandLine commandLine(ConfigDefaults defaults) {
+        return commandLine(defaults, GridCommand.SUBCOMMANDS);
+    }
+
+    /**
+     * The command line to run {@code args} with: when they name a command ({@code grid --verbose status job-3}), the
+     * top command with that one subcommand, which parses and runs them as the whole tree would; else (help, a
+     * misspelled command, no command) the whole tree. Building the whole tree builds every command's options, the
+     * master's and the worker's too: a client command starts a third faster without them. A configuration file with
+     * keys of other commands is still checked against the whole tree (see {@link ConfigDefaults}).
+     */
+    static CommandLine commandLine(ConfigDefaults defaults, String[] args) {
+        Class<?> named = command(args);
+        if (named == null) {
+            return commandLine(defaults);
+        }
+        defaults.wholeTree(() -> tree(GridCommand.SUBCOMMANDS));
+        return commandLine(defaults, List.of(named));
+    }
+
+    /**
+     * The subcommand {@code args} name, or null: the first argument that is not an option of the top command
+     * ({@code --verbose}, {@code --config FILE}), if it is a command's name. Null also for anything picocli would
+     * read differently ({@code @argument-file}, {@code --}, an option of the top command that ends parsing), and for
+     * {@code help}, which shows the other commands.
+     */
+    static Class<?> command(String[] args) {
+        for (int i = 0; args != null && i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--verbose") || a.startsWith("--config=")) {
+                continue;
+            }
+            if (a.equals("--config")) {
+                i++;
+                continue;
+            }
+            if (a.startsWith("-") || a.startsWith("@")) {
+                return null; // --help, --version, --, an unknown option: whatever picocli says about it needs the whole tree
+            }
+            for (Class<?> c : GridCommand.SUBCOMMANDS) {
+                if (c.getAnnotation(CommandLine.Command.class).name().equals(a)) {
+                    return c == CommandLine.HelpCommand.class ? null : c; // help shows the other commands
+                }
+            }
+            return null;
+        }
+        return null;
+    }
+
+    /** The top command with these subcommands, nothing configured. */
+    private static CommandLine tree(List<Class<?>> subcommands) {
         CommandLine cmd = new CommandLine(new GridCommand());
+        for (Class<?> c : subcommands) {
+            cmd.addSubcommand(c);
+        }
+        return cmd;
+    }
+
+    private static CommandLine commandLine(ConfigDefaults defaults, List<Class<?>> subcommands) {
+        CommandLine cmd = tree(subcommands);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         defaults.attachTo(cmd);
         cmd.setExecutionStrategy(parseResult -> {

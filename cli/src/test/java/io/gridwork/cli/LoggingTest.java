@@ -81,10 +81,40 @@ class LoggingTest {
     }
 
     @Test
-    void theDefaultConfigurationParsesAndUsesTheSamePattern() throws Exception {
-        try (var in = LoggingTest.class.getResourceAsStream("/logback.xml")) {
-            var doc = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in);
-            assertThat(doc.getElementsByTagName("pattern").item(0).getTextContent()).isEqualTo(Logging.TEXT_PATTERN);
+    void theDefaultConfigurationWritesTextLinesToStderrAtError() {
+        assertThat(java.util.ServiceLoader.load(ch.qos.logback.classic.spi.Configurator.class).stream()
+                .map(p -> p.type().getName())).contains(LogConfigurator.class.getName());
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        LogConfigurator configurator = new LogConfigurator();
+        configurator.setContext(context);
+        assertThat(configurator.configure(context))
+                .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.ERROR);
+        var appender = (ch.qos.logback.core.ConsoleAppender<?>) root.getAppender(Logging.APPENDER);
+        assertThat(appender.getTarget()).isEqualTo("System.err");
+        assertThat(((ch.qos.logback.classic.encoder.PatternLayoutEncoder) appender.getEncoder()).getPattern())
+                .isEqualTo(Logging.TEXT_PATTERN);
+        context.stop();
+    }
+
+    @Test
+    void aConfigurationFileOfTheUsersIsReadInstead() {
+        String before = System.getProperty(LogConfigurator.CONFIG_FILE_PROPERTY);
+        System.setProperty(LogConfigurator.CONFIG_FILE_PROPERTY, "/etc/gridwork/logback.xml");
+        try {
+            ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+            LogConfigurator configurator = new LogConfigurator();
+            configurator.setContext(context);
+            assertThat(configurator.configure(context))
+                    .isEqualTo(ch.qos.logback.classic.spi.Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
+            assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(Logging.APPENDER)).isNull();
+        } finally {
+            if (before == null) {
+                System.clearProperty(LogConfigurator.CONFIG_FILE_PROPERTY);
+            } else {
+                System.setProperty(LogConfigurator.CONFIG_FILE_PROPERTY, before);
+            }
         }
     }
 

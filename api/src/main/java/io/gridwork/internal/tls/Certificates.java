@@ -216,21 +216,12 @@ public final class Certificates {
 
     /** {@code sha256:<hex>} of the certificate's DER encoding: how a join token names the CA to trust. */
     public static String fingerprint(X509Certificate cert) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        return CertificateIds.fingerprint(cert);
     }
 
     /** The common name of a certificate's subject, or "" if it has none. */
     public static String commonName(X509Certificate cert) {
-        for (String part : cert.getSubjectX500Principal().getName(X500Principal.RFC2253).split(",")) {
-            if (part.startsWith("CN=")) {
-                return part.substring(3).replace("\\\\", "\\");
-            }
-        }
-        return "";
+        return CertificateIds.commonName(cert);
     }
 
     /** Key managers presenting {@code chain} (leaf first) with its key. */

@@ -66,7 +66,7 @@ public final class GridTrust extends X509ExtendedTrustManager {
         X509Certificate anchor = ca;
         if (anchor == null) {
             for (X509Certificate c : chain) {
-                if (Certificates.fingerprint(c).equals(caFingerprint)) {
+                if (CertificateIds.fingerprint(c).equals(caFingerprint)) {
                     anchor = c;
                     break;
                 }
@@ -84,7 +84,7 @@ public final class GridTrust extends X509ExtendedTrustManager {
         }
         leaf.checkValidity();
         anchor.checkValidity();
-        String cn = Certificates.commonName(leaf);
+        String cn = CertificateIds.commonName(leaf);
         if (!leafName.test(cn)) {
             throw new CertificateException("the peer's certificate is for '" + cn + "', not " + expected);
         }
