@@ -443,9 +443,12 @@ final class PerformanceBench {
                             + "executor of figure 7", rate.median() / peerRate) : ""));
             Runs status = wallTime(cli, "status", last, "--master", c.address());
             Runs version = wallTime(cli, "--version");
+            cli.env("GRID_CDS", "off");
+            Runs statusNoArchive = wallTime(cli, "status", last, "--master", c.address());
             out.println(String.format(Locale.ROOT, "8 cli: wall time of the launcher as a user sees it (a process, the "
                     + "launcher's defaults, TLS to the master; after one run not counted): ./grid status JOB %s; "
-                    + "./grid --version %s", status.describe("%.2f", "s"), version.describe("%.2f", "s")));
+                    + "./grid --version %s; ./grid status JOB without the class archive (GRID_CDS=off) %s",
+                    status.describe("%.2f", "s"), version.describe("%.2f", "s"), statusNoArchive.describe("%.2f", "s")));
         }
     }
 

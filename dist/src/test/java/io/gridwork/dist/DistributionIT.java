@@ -86,6 +86,7 @@ class DistributionIT {
         env.keySet().removeIf(k -> k.startsWith("GRID_"));
         env.put("HOME", dir.resolve("home").toString()); // no ~/.gridwork of the user running the tests
         env.put("GRID_JAVA_OPTS", "-Xmx256m");
+        env.put("GRID_CDS", "make"); // the class archive made in the foreground, not beside the test's processes
         return pb;
     }
 

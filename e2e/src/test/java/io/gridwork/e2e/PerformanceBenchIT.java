@@ -63,6 +63,8 @@ class PerformanceBenchIT {
         assertThat(positive(out, "8 cli: one job .*; ([\\d.]+)x the Hazelcast executor of figure 7")).as(out).isTrue();
         assertThat(positive(out, "8 cli: wall time .*: ./grid status JOB ([\\d.]+) s \\(median of [2-9] runs")).as(out).isTrue();
         assertThat(positive(out, "8 cli: wall time .*; ./grid --version ([\\d.]+) s \\(median of [2-9] runs")).as(out).isTrue();
+        assertThat(positive(out, "8 cli: wall time .*without the class archive \\(GRID_CDS=off\\) ([\\d.]+) s \\(median"))
+                .as(out).isTrue();
         // the same figures with the master's store on PostgreSQL
         assertThat(positive(out, "6 postgres: throughput: one job of [\\d,]+ empty tasks on 2 workers .*?: ([\\d,]+) tasks/s"))
                 .as(out).isTrue();

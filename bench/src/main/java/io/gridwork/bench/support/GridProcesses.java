@@ -44,6 +44,9 @@ public final class GridProcesses implements AutoCloseable {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile());
         pb.environment().put("GRID_JAVA_OPTS", heap);
+        // client commands wait for the launcher's class archive when it is missing (the first after a build), rather
+        // than make it in the background beside the processes being measured or tested
+        pb.environment().put("GRID_CDS", "make");
         pb.environment().remove("GRID_MASTER");
         pb.environment().remove("GRID_TOKEN");
         pb.environment().remove("GRID_CREDENTIALS");
