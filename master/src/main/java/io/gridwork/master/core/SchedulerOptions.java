@@ -45,6 +45,8 @@ public final class SchedulerOptions {
     public static final int DEFAULT_QUARANTINE_AFTER_CRASHES = 3;
     /** Most tasks one job may have. */
     public static final long DEFAULT_MAX_TASKS_PER_JOB = 10_000_000L;
+    /** The most max-tasks-per-job can be: the store numbers a job's tasks in 32 bits (see the store's TaskKeys). */
+    public static final long MAX_TASKS_PER_JOB_LIMIT = 1L << 32;
     /** Largest output of one task. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
     /** Largest merged result of a job. */
@@ -458,6 +460,10 @@ public final class SchedulerOptions {
             positive(adoptionGrace, "adoptionGrace");
             if (maxTasksPerJob < 1 || maxOutputBytes < 1 || maxResultBytes < 1 || maxQueuedJobsPerUser < 1) {
                 throw new IllegalArgumentException("limits must be positive");
+            }
+            if (maxTasksPerJob > MAX_TASKS_PER_JOB_LIMIT) {
+                throw new IllegalArgumentException("max-tasks-per-job must be at most " + MAX_TASKS_PER_JOB_LIMIT
+                        + " (a job's tasks are numbered in 32 bits)");
             }
             if (probeRounds < 1 || indirectProbes < 0 || quarantineAfterCrashes < 1) {
                 throw new IllegalArgumentException("probeRounds and quarantineAfterCrashes must be at least 1, indirectProbes at least 0");

@@ -50,6 +50,10 @@ class H2UpgradeTest {
             s.executeUpdate("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
                     + "submitted_at) VALUES ('job-7', 7, '" + "a".repeat(64) + "', 'x.Job', '', 'QUEUED', 3, 0, "
                     + "CURRENT_TIMESTAMP)");
+            // tasks stored under the former key (job_id, idx): one pending, one with its output
+            s.executeUpdate("INSERT INTO task (job_id, idx, state, input, output) VALUES ('job-7', 0, "
+                    + StoredTaskState.PENDING.code() + ", X'01', NULL), ('job-7', 1, " + StoredTaskState.SUCCEEDED.code()
+                    + ", X'02', X'2A')");
         }
 
         try (Store store = Store.open(config)) {
@@ -59,6 +63,12 @@ class H2UpgradeTest {
             assertThat(old.version()).isZero();
             assertThat(old.leaseEpoch()).isZero();
             assertThat(store.masterId()).isNotBlank();
+            // the tasks moved to the key of one BIGINT (V12) and read as before
+            assertThat(store.tasks().pending("job-7", -1, 10)).singleElement()
+                    .satisfies(t -> assertThat(t.input()).containsExactly(1));
+            assertThat(store.tasks().outputs("job-7").toList()).singleElement()
+                    .satisfies(o -> assertThat(o).containsExactly(42));
+            assertThat(store.tasks().count("job-7").succeeded()).isEqualTo(1);
         }
         List<String> after = history(config);
         assertThat(after.subList(0, before.size())).as("the old history is untouched").isEqualTo(before);

@@ -32,6 +32,35 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void tasksStoredUnderTheFormerKeyMoveToTheKeyOfOneBigint() throws Exception {
+        StoreConfig config = postgres.newDatabase();
+        // a store at version 11: tasks keyed by (job_id, idx)
+        org.flywaydb.core.Flyway.configure().dataSource(config.jdbcUrl(), config.user(), config.password())
+                .locations(Migrations.locations(Dialect.POSTGRES)).javaMigrations(new db.migration.V5__Quartz_job_store())
+                .target("11").load().migrate();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO jar (sha256, size, file_name, uploaded_at) VALUES ('" + "a".repeat(64)
+                    + "', 1, 'x.jar', CURRENT_TIMESTAMP)");
+            s.executeUpdate("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
+                    + "submitted_at) VALUES ('job-7', 7, '" + "a".repeat(64) + "', 'x.Job', '', 'QUEUED', 3, 0, "
+                    + "CURRENT_TIMESTAMP)");
+            s.executeUpdate("INSERT INTO task (job_id, idx, state, input, output) VALUES ('job-7', 0, "
+                    + StoredTaskState.PENDING.code() + ", '\\x01', NULL), ('job-7', 1, " + StoredTaskState.SUCCEEDED.code()
+                    + ", '\\x02', '\\x2a')");
+        }
+        try (Store upgraded = Store.open(config)) {
+            assertThat(upgraded.tasks().pending("job-7", -1, 10)).singleElement()
+                    .satisfies(t -> assertThat(t.input()).containsExactly(1));
+            assertThat(upgraded.tasks().outputs("job-7").toList()).singleElement()
+                    .satisfies(o -> assertThat(o).containsExactly(42));
+            // and new tasks of the job go on from there
+            upgraded.tasks().insert("job-7", 2, java.util.List.of(new byte[] {3}), true);
+            assertThat(upgraded.tasks().count("job-7").pending()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void itSaysItRunsOnPostgres() {
         assertThat(store.dialect()).isEqualTo(Dialect.POSTGRES);
         assertThat(store.dialect().isPostgres()).isTrue();

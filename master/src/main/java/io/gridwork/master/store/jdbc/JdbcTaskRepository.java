@@ -24,9 +24,9 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Tasks in the {@code task} table. Queries over a job's tasks order by (job_id, idx), the primary key, so the
- * database reads them in index order; ordering by idx alone makes it sort every matching row for each page (a merge
- * of N tasks would cost N^2 / page).
+ * Tasks in the {@code task} table, keyed by {@link TaskKeys} (the job's number and the task's index in one BIGINT).
+ * Queries over a job's tasks read its range of keys in key order, which is index order; ordering by idx instead makes
+ * the database sort every matching row for each page (a merge of N tasks would cost N^2 / page).
  */
 public final class JdbcTaskRepository implements TaskRepository {
 
@@ -77,6 +77,7 @@ public final class JdbcTaskRepository implements TaskRepository {
                 for (int n = 0; n < full; n++) {
                     int p = 1;
                     for (int i = 0; i < INSERT_ROWS; i++) {
+                        s.setLong(p++, TaskKeys.of(jobId, index));
                         s.setString(p++, jobId);
                         s.setLong(p++, index++);
                         s.setInt(p++, PENDING);
@@ -91,6 +92,7 @@ public final class JdbcTaskRepository implements TaskRepository {
             try (PreparedStatement s = c.prepareStatement(insertSql(rest))) {
                 int p = 1;
                 while (next < inputs.size()) {
+                    s.setLong(p++, TaskKeys.of(jobId, index));
                     s.setString(p++, jobId);
                     s.setLong(p++, index++);
                     s.setInt(p++, PENDING);
@@ -110,9 +112,10 @@ public final class JdbcTaskRepository implements TaskRepository {
     static String insertSql(int rows) {
         String sql = INSERT_SQL[rows];
         if (sql == null) {
-            StringBuilder b = new StringBuilder("INSERT INTO task (job_id, idx, state, input) VALUES (?, ?, ?, ?)");
+            StringBuilder b = new StringBuilder("INSERT INTO task (task_key, job_id, idx, state, input) VALUES "
+                    + "(?, ?, ?, ?, ?)");
             for (int i = 1; i < rows; i++) {
-                b.append(", (?, ?, ?, ?)");
+                b.append(", (?, ?, ?, ?, ?)");
             }
             sql = b.toString();
             INSERT_SQL[rows] = sql; // racy but idempotent: every thread builds the same string
@@ -126,15 +129,14 @@ public final class JdbcTaskRepository implements TaskRepository {
      */
     public boolean[] succeed(Connection c, List<StoreBatch.TaskSuccess> successes) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, output = ?, worker_id = ?, "
-                + "duration_ms = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+                + "duration_ms = ? WHERE task_key = ? AND state = ?")) {
             for (StoreBatch.TaskSuccess t : successes) {
                 s.setInt(1, SUCCEEDED);
                 s.setBytes(2, t.output());
                 s.setString(3, t.workerId());
                 s.setLong(4, t.durationMs());
-                s.setString(5, t.jobId());
-                s.setLong(6, t.index());
-                s.setInt(7, PENDING);
+                s.setLong(5, TaskKeys.orNone(t.jobId(), t.index()));
+                s.setInt(6, PENDING);
                 s.addBatch();
             }
             int[] counts = s.executeBatch();
@@ -149,15 +151,14 @@ public final class JdbcTaskRepository implements TaskRepository {
     /** Records failed or lost attempts of tasks that stay pending. */
     public void attemptsFailed(Connection c, List<StoreBatch.TaskAttemptFailed> failures) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE task SET failures = ?, losses = ?, crashes = ?, "
-                + "error = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+                + "error = ? WHERE task_key = ? AND state = ?")) {
             for (StoreBatch.TaskAttemptFailed f : failures) {
                 s.setInt(1, f.failures());
                 s.setInt(2, f.losses());
                 s.setInt(3, f.crashes());
                 s.setString(4, Jdbc.truncate(f.error(), 4000));
-                s.setString(5, f.jobId());
-                s.setLong(6, f.index());
-                s.setInt(7, PENDING);
+                s.setLong(5, TaskKeys.orNone(f.jobId(), f.index()));
+                s.setInt(6, PENDING);
                 s.addBatch();
             }
             s.executeBatch();
@@ -167,16 +168,15 @@ public final class JdbcTaskRepository implements TaskRepository {
     /** Marks pending tasks as failed for good. */
     public void failed(Connection c, List<StoreBatch.TaskFailed> failures) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, failures = ?, losses = ?, "
-                + "crashes = ?, error = ? WHERE job_id = ? AND idx = ? AND state = ?")) {
+                + "crashes = ?, error = ? WHERE task_key = ? AND state = ?")) {
             for (StoreBatch.TaskFailed f : failures) {
                 s.setInt(1, FAILED);
                 s.setInt(2, f.failures());
                 s.setInt(3, f.losses());
                 s.setInt(4, f.crashes());
                 s.setString(5, Jdbc.truncate(f.error(), 4000));
-                s.setString(6, f.jobId());
-                s.setLong(7, f.index());
-                s.setInt(8, PENDING);
+                s.setLong(6, TaskKeys.orNone(f.jobId(), f.index()));
+                s.setInt(7, PENDING);
                 s.addBatch();
             }
             s.executeBatch();
@@ -191,8 +191,8 @@ public final class JdbcTaskRepository implements TaskRepository {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_attempt (job_id, idx, attempt, attempt_id, "
                 + "worker_id, worker_name, started_at, ended_at, outcome, duration_ms, error, exception_type, "
                 + "stack_trace, log_data, log_cut_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                PreparedStatement ranOn = c.prepareStatement("UPDATE task SET worker_id = ? WHERE job_id = ? "
-                        + "AND idx = ? AND state <> ?")) {
+                PreparedStatement ranOn = c.prepareStatement("UPDATE task SET worker_id = ? WHERE task_key = ? "
+                        + "AND state <> ?")) {
             boolean anyRanOn = false;
             for (TaskAttemptRow a : attempts) {
                 int i = 1;
@@ -215,9 +215,8 @@ public final class JdbcTaskRepository implements TaskRepository {
                 if (a.workerId() != null && a.outcome() != AttemptOutcome.SUCCEEDED
                         && a.outcome() != AttemptOutcome.CANCELLED) {
                     ranOn.setString(1, a.workerId());
-                    ranOn.setString(2, a.jobId());
-                    ranOn.setLong(3, a.index());
-                    ranOn.setInt(4, SUCCEEDED);
+                    ranOn.setLong(2, TaskKeys.orNone(a.jobId(), a.index()));
+                    ranOn.setInt(3, SUCCEEDED);
                     ranOn.addBatch();
                     anyRanOn = true;
                 }
@@ -276,10 +275,13 @@ public final class JdbcTaskRepository implements TaskRepository {
 
     @Override
     public List<StoredTask> pending(String jobId, long afterIndex, int limit) {
-        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx > ? "
-                + "AND state = ? ORDER BY job_id, idx LIMIT ?", s -> {
-                    s.setString(1, jobId);
-                    s.setLong(2, afterIndex);
+        if (!TaskKeys.isJobId(jobId)) {
+            return List.of();
+        }
+        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE task_key > ? AND task_key < ? "
+                + "AND state = ? ORDER BY task_key LIMIT ?", s -> {
+                    s.setLong(1, TaskKeys.at(jobId, afterIndex));
+                    s.setLong(2, TaskKeys.end(jobId));
                     s.setInt(3, PENDING);
                     s.setInt(4, limit);
                 }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)));
@@ -287,19 +289,30 @@ public final class JdbcTaskRepository implements TaskRepository {
 
     @Override
     public Optional<StoredTask> pending(String jobId, long index) {
-        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE job_id = ? AND idx = ? "
-                + "AND state = ?", s -> {
-                    s.setString(1, jobId);
-                    s.setLong(2, index);
-                    s.setInt(3, PENDING);
+        if (!TaskKeys.isJobId(jobId)) {
+            return Optional.empty();
+        }
+        if (index < 0 || index >= TaskKeys.MAX_TASKS) {
+            return Optional.empty();
+        }
+        return jdbc.query("SELECT idx, input, failures, losses, crashes FROM task WHERE task_key = ? AND state = ?",
+                s -> {
+                    s.setLong(1, TaskKeys.of(jobId, index));
+                    s.setInt(2, PENDING);
                 }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5)))
                 .stream().findFirst();
     }
 
     @Override
     public TaskCounts count(String jobId) {
+        if (!TaskKeys.isJobId(jobId)) {
+            return new TaskCounts(0, 0, 0, 0);
+        }
         long[] counts = new long[StoredTaskState.values().length];
-        jdbc.query("SELECT state, COUNT(*) FROM task WHERE job_id = ? GROUP BY state", s -> s.setString(1, jobId), rs -> {
+        jdbc.query("SELECT state, COUNT(*) FROM task WHERE task_key >= ? AND task_key < ? GROUP BY state", s -> {
+            s.setLong(1, TaskKeys.first(jobId));
+            s.setLong(2, TaskKeys.end(jobId));
+        }, rs -> {
             counts[StoredTaskState.ofCode(rs.getInt(1)).ordinal()] = rs.getLong(2);
             return null;
         });
@@ -309,13 +322,16 @@ public final class JdbcTaskRepository implements TaskRepository {
 
     @Override
     public List<TaskView> page(String jobId, long fromIndex, StoredTaskState state, boolean errorsOnly, int limit) {
+        if (!TaskKeys.isJobId(jobId)) {
+            return List.of();
+        }
         String sql = "SELECT idx, state, failures, losses, crashes, worker_id, duration_ms, error FROM task "
-                + "WHERE job_id = ? AND idx >= ?" + (state != null ? " AND state = ?" : "")
-                + (errorsOnly ? " AND error IS NOT NULL" : "") + " ORDER BY job_id, idx LIMIT ?";
+                + "WHERE task_key >= ? AND task_key < ?" + (state != null ? " AND state = ?" : "")
+                + (errorsOnly ? " AND error IS NOT NULL" : "") + " ORDER BY task_key LIMIT ?";
         return jdbc.query(sql, s -> {
             int i = 1;
-            s.setString(i++, jobId);
-            s.setLong(i++, fromIndex);
+            s.setLong(i++, TaskKeys.at(jobId, Math.max(0, fromIndex)));
+            s.setLong(i++, TaskKeys.end(jobId));
             if (state != null) {
                 s.setInt(i++, state.code());
             }
@@ -330,6 +346,9 @@ public final class JdbcTaskRepository implements TaskRepository {
 
     @Override
     public long[] durationHistogram(String jobId) {
+        if (!TaskKeys.isJobId(jobId)) {
+            return new long[TaskDurations.buckets()];
+        }
         long[] bounds = TaskDurations.bucketBoundsMs();
         long[] counts = new long[TaskDurations.buckets()];
         StringBuilder bucket = new StringBuilder("CASE");
@@ -337,10 +356,11 @@ public final class JdbcTaskRepository implements TaskRepository {
             bucket.append(" WHEN duration_ms < ").append(bounds[i]).append(" THEN ").append(i);
         }
         bucket.append(" ELSE ").append(bounds.length).append(" END");
-        jdbc.query("SELECT " + bucket + " AS b, COUNT(*) FROM task WHERE job_id = ? AND state = ? "
+        jdbc.query("SELECT " + bucket + " AS b, COUNT(*) FROM task WHERE task_key >= ? AND task_key < ? AND state = ? "
                 + "AND duration_ms IS NOT NULL GROUP BY b", s -> {
-                    s.setString(1, jobId);
-                    s.setInt(2, SUCCEEDED);
+                    s.setLong(1, TaskKeys.first(jobId));
+                    s.setLong(2, TaskKeys.end(jobId));
+                    s.setInt(3, SUCCEEDED);
                 }, rs -> {
                     counts[rs.getInt(1)] = rs.getLong(2);
                     return null;
@@ -350,14 +370,22 @@ public final class JdbcTaskRepository implements TaskRepository {
 
     @Override
     public Optional<String> firstError(String jobId) {
-        return jdbc.query("SELECT error FROM task WHERE job_id = ? AND state = ? ORDER BY job_id, idx LIMIT 1", s -> {
-            s.setString(1, jobId);
-            s.setInt(2, FAILED);
+        if (!TaskKeys.isJobId(jobId)) {
+            return Optional.empty();
+        }
+        return jdbc.query("SELECT error FROM task WHERE task_key >= ? AND task_key < ? AND state = ? ORDER BY task_key "
+                + "LIMIT 1", s -> {
+            s.setLong(1, TaskKeys.first(jobId));
+            s.setLong(2, TaskKeys.end(jobId));
+            s.setInt(3, FAILED);
         }, rs -> rs.getString(1)).stream().findFirst();
     }
 
     @Override
     public Stream<byte[]> outputs(String jobId) {
+        if (!TaskKeys.isJobId(jobId)) {
+            return Stream.empty();
+        }
         Iterator<byte[]> pages = new Iterator<>() {
             private List<byte[]> page = List.of();
             private int next;
@@ -373,10 +401,10 @@ public final class JdbcTaskRepository implements TaskRepository {
                     return false;
                 }
                 List<Long> indexes = new ArrayList<>();
-                page = jdbc.query("SELECT idx, output FROM task WHERE job_id = ? AND idx > ? AND state = ? "
-                        + "ORDER BY job_id, idx LIMIT ?", s -> {
-                            s.setString(1, jobId);
-                            s.setLong(2, lastIndex);
+                page = jdbc.query("SELECT idx, output FROM task WHERE task_key > ? AND task_key < ? AND state = ? "
+                        + "ORDER BY task_key LIMIT ?", s -> {
+                            s.setLong(1, TaskKeys.at(jobId, lastIndex));
+                            s.setLong(2, TaskKeys.end(jobId));
                             s.setInt(3, SUCCEEDED);
                             s.setInt(4, OUTPUT_PAGE);
                         }, rs -> {
