@@ -291,6 +291,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> observer) {
         Principal who;
         Submission submission;
+        io.gridwork.master.store.StoreBatch.JobAudit entry;
         try {
             refuseOnStandby();
             Validation.sha256("jar_sha256", request.getJarSha256());
@@ -303,9 +304,12 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
             Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
             who = caller();
+            // audited in the job's own commit: no write of its own before the answer
+            entry = audit.forNewJob(who, "job.submit", request.getJobClass() + " " + request.getArgsMap().keySet()
+                    + " jar " + request.getJarSha256());
             submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                     o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                    o.getPriority(), o.getNoSpeculation());
+                    o.getPriority(), o.getNoSpeculation()).audited(entry);
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
             return;
@@ -317,8 +321,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 return;
             }
             Statuses.unary(observer, () -> {
-                audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
-                        + " jar " + request.getJarSha256());
+                audit.stored(entry, job.id());
                 return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
             });
         }, responses);
