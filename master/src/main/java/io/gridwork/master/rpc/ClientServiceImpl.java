@@ -463,11 +463,14 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             if (route.kind() == JobRoutes.Kind.OWNER_GONE) {
                 throw unreachable(request.getJobId(), route); // a survivor takes it over: watch it there
             }
-            visibleJob(request.getJobId());
+            // a job that runs here is checked on its published status (its owner never changes), without a call to
+            // the loop; the watch starts from the status read here
+            JobSnapshot current = visible(scheduler.published(request.getJobId())
+                    .orElseGet(() -> visibleJob(request.getJobId())));
             Object lock = new Object();
             AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
             call.setOnCancelHandler(() -> stop.get().run());
-            stop.set(scheduler.watch(request.getJobId(), snapshot -> {
+            stop.set(scheduler.watch(request.getJobId(), current, snapshot -> {
                 synchronized (lock) {
                     if (call.isCancelled()) {
                         return;
