@@ -152,12 +152,22 @@ final class AttemptTable {
      * {@code then} runs after the commit with whether the output was written (false: the task had an output already).
      */
     void succeeded(Attempt a, StoreBatch.TaskSuccess output, Consumer<Boolean> then) {
+        succeeded(a, output, then, flusher::success);
+    }
+
+    /** Where an output goes to be stored: the flusher's next commit, or a job that commits it with its result. */
+    interface OutputSink {
+        void store(StoreBatch.TaskSuccess output, Consumer<Boolean> then, Consumer<CoreException> refused);
+    }
+
+    /** As {@link #succeeded(Attempt, StoreBatch.TaskSuccess, Consumer)}, the output stored through {@code sink}. */
+    void succeeded(Attempt a, StoreBatch.TaskSuccess output, Consumer<Boolean> then, OutputSink sink) {
         a.session.attempts.remove(a.id);
         a.completing = true;
         a.task.moveTo(TaskState.COMPLETING);
         a.job.completing++;
         untrack(a);
-        flusher.success(output, written -> {
+        sink.store(output, written -> {
             a.job.completing--;
             attempts.remove(a.id);
             a.job.attempts.remove(a.id);

@@ -285,7 +285,8 @@ final class Dispatcher {
         if (job.state == JobState.QUEUED) {
             job.state = job.state.moveTo(JobState.RUNNING);
             job.startedAt = now;
-            flusher.writes().job(StoreBatch.JobUpdate.started(job.id, now));
+            // nothing waits for this write: it goes with the next commit (the task's output, at the latest)
+            flusher.deferred().job(StoreBatch.JobUpdate.started(job.id, now));
             log.atInfo().addKeyValue("job", job.id).log("job started");
         }
     }

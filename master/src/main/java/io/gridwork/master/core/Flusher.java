@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * demand (slots' worth of ready tasks, rounded up to a power of two and capped, so it changes seldom), to every open
  * stream whenever it changed: workers connected to several masters split their slots by it. Loop-confined; every
  * room may use it.
+ *
+ * <p>Writes that no one waits for ({@link #deferred()}: a job's start) get no commit of their own: they go first in
+ * the next batch handed to the journal, or alone after {@link #DEFER_LIMIT} if no other write comes. They always
+ * precede the writes added after them, since every batch handed over carries them.
  */
 final class Flusher {
 
@@ -26,6 +30,14 @@ final class Flusher {
     private final Journal journal;
     private final Set<Session> dirty = new LinkedHashSet<>();
     private StoreBatch writes = new StoreBatch();
+    /** Writes that wait for the next commit (or {@link #DEFER_LIMIT}); handed over first with any batch. */
+    private StoreBatch deferred = new StoreBatch();
+    private boolean deferTimerSet;
+    /**
+     * The longest a deferred write waits for a commit to go with: what it records (a job RUNNING rather than QUEUED)
+     * matters to readers of the store, not to recovery, and a few tens of milliseconds is still "at once" to them.
+     */
+    static final java.time.Duration DEFER_LIMIT = java.time.Duration.ofMillis(50);
     private List<Consumer<Boolean>> successCallbacks = new ArrayList<>();
     private List<Consumer<CoreException>> refusals = new ArrayList<>();
     private List<Runnable> afterCommit = new ArrayList<>();
@@ -51,6 +63,23 @@ final class Flusher {
     }
 
     /**
+     * Writes that need no commit of their own, because nothing waits for them and recovery does not need them: they
+     * are stored with the next commit, at the latest after {@link #DEFER_LIMIT}.
+     */
+    StoreBatch deferred() {
+        if (!deferTimerSet) {
+            deferTimerSet = true;
+            loop.schedule(DEFER_LIMIT, () -> {
+                deferTimerSet = false;
+                if (!deferred.isEmpty()) {
+                    handOver(true);
+                }
+            });
+        }
+        return deferred;
+    }
+
+    /**
      * A task's output to store; {@code then} runs after the commit with whether it was written (not a duplicate), or
      * {@code refused} runs on the loop if the database refuses this turn's writes for good.
      */
@@ -66,7 +95,7 @@ final class Flusher {
      * {@code then} runs on the loop after their commit, {@code onFailure} if they cannot be committed.
      */
     void separately(StoreBatch batch, Runnable then, Consumer<CoreException> onFailure) {
-        handOver();
+        handOver(false);
         journal.append(batch, written -> then.run(), onFailure);
     }
 
@@ -146,6 +175,7 @@ final class Flusher {
         List<Consumer<CoreException>> failed = onFailure;
         List<Consumer<CoreException>> refused = refusals;
         writes = new StoreBatch();
+        deferred = new StoreBatch();
         successCallbacks = new ArrayList<>();
         refusals = new ArrayList<>();
         afterCommit = new ArrayList<>();
@@ -170,13 +200,20 @@ final class Flusher {
             send(s);
         }
         dirty.clear();
-        handOver();
+        handOver(false);
     }
 
-    /** Hands the writes accumulated so far to the journal, with their callbacks. */
-    private void handOver() {
-        if (!writes.isEmpty() || !afterCommit.isEmpty()) {
+    /**
+     * Hands the writes accumulated so far to the journal, with their callbacks, the deferred ones first; with
+     * {@code deferredAlone}, also when only deferred writes wait.
+     */
+    private void handOver(boolean deferredAlone) {
+        if (!writes.isEmpty() || !afterCommit.isEmpty() || (deferredAlone && !deferred.isEmpty())) {
             StoreBatch batch = writes;
+            if (!deferred.isEmpty()) {
+                batch = deferred.addAll(writes);
+                deferred = new StoreBatch();
+            }
             List<Consumer<Boolean>> successes = successCallbacks;
             List<Consumer<CoreException>> refused = refusals;
             List<Runnable> then = afterCommit;

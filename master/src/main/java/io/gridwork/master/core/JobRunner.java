@@ -9,8 +9,10 @@ import io.gridwork.master.store.JobRow;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.StoredTask;
+import io.gridwork.master.store.TaskAttemptRow;
 import io.gridwork.master.store.TaskDurations;
 import io.gridwork.sdk.JobArgs;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -81,6 +83,8 @@ final class JobRunner implements FairShare.Claim {
     private boolean feeding;
     /** Its merge runs (it may go on after the job was cancelled). */
     private boolean mergeRunning;
+    /** The only task's output, held to be stored with the result of the merge that runs on it now; or null. */
+    private HeldOutput heldOutput;
     /** The split has no more tasks (stored as the job's split_complete). */
     private boolean splitExhausted;
     private long recoveryCursor = -1;
@@ -172,6 +176,10 @@ final class JobRunner implements FairShare.Claim {
      */
     void drop() {
         dropped = true;
+        if (heldOutput != null) {
+            heldOutput.limit().cancel(false);
+            heldOutput = null; // never stored here: its worker keeps the output unacknowledged for the new owner
+        }
         attempts.clear();
         knownBy.clear();
         queue.cancelAll();
@@ -386,6 +394,59 @@ final class JobRunner implements FairShare.Claim {
         refill();
     }
 
+    /**
+     * How long the only task's output waits for the merge to be stored with the job's result: past this (a slow merge)
+     * it is stored alone, so that its worker is not kept waiting for the acknowledgement; the merge goes on.
+     */
+    static final Duration OUTPUT_HOLD = Duration.ofMillis(50);
+
+    /** An output held for the merge: stored with the result, or alone at the latest after {@link #OUTPUT_HOLD}. */
+    private record HeldOutput(StoreBatch.TaskSuccess output, TaskAttemptRow history, Consumer<Boolean> then,
+            Consumer<CoreException> refused, java.util.concurrent.ScheduledFuture<?> limit) {}
+
+    /**
+     * Whether the result of {@code a} may be merged at once, before its output is stored: it is the job's only task
+     * (the split is complete with one task), and nothing else of the job runs.
+     */
+    boolean mergesAtOnce(Attempt a) {
+        return !dropped && phase == JobPhase.PRODUCED && produced == 1 && succeeded == 0 && completing == 0
+                && attempts.size() == 1 && attempts.get(a.id) == a;
+    }
+
+    /**
+     * Where the only task's output goes ({@link #mergesAtOnce}): the merge starts on it now, and the output is held
+     * to be stored in the same commit as the job's result (with {@code history}, the attempt's row, if any), so a
+     * one-task job takes one commit from its result to its end instead of two, and its merge reads nothing back.
+     */
+    AttemptTable.OutputSink outputWithResult(TaskAttemptRow history) {
+        return (output, then, refused) -> {
+            move(JobPhase.MERGING);
+            mergeRunning = true;
+            services.listener().changed(this);
+            heldOutput = new HeldOutput(output, history, then, refused,
+                    services.loop().schedule(OUTPUT_HOLD, this::storeHeldOutput));
+            LoadedJob merger = code;
+            byte[] bytes = output.output();
+            services.host().run(id + " merge", services.options().mergeTimeout(),
+                    () -> merger.merge(Stream.of(bytes), args), this::onMerged);
+        };
+    }
+
+    /** Hands the held output (if any) to this turn's commit. */
+    private void storeHeldOutput() {
+        HeldOutput h = heldOutput;
+        if (h == null) {
+            return;
+        }
+        heldOutput = null;
+        h.limit().cancel(false);
+        Flusher flusher = services.flusher();
+        flusher.success(h.output(), h.then(), h.refused());
+        if (h.history() != null) {
+            flusher.writes().attemptEnded(h.history());
+        }
+    }
+
     private void startMerge() {
         move(JobPhase.MERGING);
         mergeRunning = true;
@@ -402,6 +463,7 @@ final class JobRunner implements FairShare.Claim {
 
     private void onMerged(EncodedResult result, Throwable error) {
         mergeRunning = false;
+        storeHeldOutput(); // in this turn's commit, with the job's end below
         if (dropped) {
             closeIfDropped();
             return;
@@ -430,7 +492,8 @@ final class JobRunner implements FairShare.Claim {
         Instant now = services.loop().now();
         String finalText = text;
         Flusher flusher = services.flusher();
-        flusher.writes().job(StoreBatch.JobUpdate.ended(id, JobState.SUCCEEDED, now, null, succeeded, failed, retried,
+        // every task succeeded (an output merged at once is stored in this same commit, and counted after it)
+        flusher.writes().job(StoreBatch.JobUpdate.ended(id, JobState.SUCCEEDED, now, null, produced, failed, retried,
                 lost, rejected, speculated, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType()),
                 durationBuckets));
         flusher.afterCommit(() -> {
@@ -459,6 +522,7 @@ final class JobRunner implements FairShare.Claim {
         if (ending()) {
             return false;
         }
+        storeHeldOutput(); // stored before the job's end, in the same commit
         move(JobPhase.ENDING);
         for (Attempt a : new ArrayList<>(attempts.values())) {
             if (!a.completing) {

@@ -93,7 +93,7 @@ final class Jobs implements JobRunner.Listener {
                         throw e;
                     }
                     CompletableFuture<JobSnapshot> stored = new CompletableFuture<>();
-                    loop.post(() -> store(job, prepared, stored));
+                    loop.post(() -> store(job, prepared, submission.audit(), stored));
                     return stored;
                 });
     }
@@ -179,12 +179,13 @@ final class Jobs implements JobRunner.Listener {
     }
 
     /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */
-    private void store(NewJob job, Prepared prepared, CompletableFuture<JobSnapshot> done) {
+    private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, CompletableFuture<JobSnapshot> done) {
         Flusher flusher = services.flusher();
         // in a request of its own: if the database refuses the job (a value too long, a constraint), only its
         // submitter hears, and nothing of it was started in memory
         StoreBatch insert = new StoreBatch();
-        StoreBatch.Generated<JobRow> stored = insert.insertJob(job, prepared.firstTasks(), prepared.exhausted());
+        StoreBatch.Generated<JobRow> stored = insert.insertJob(job, prepared.firstTasks(), prepared.exhausted(),
+                audit);
         flusher.separately(insert, () -> {
             JobRow row = stored.get();
             JobRunner runner = new JobRunner(row, prepared.code(), false, services);

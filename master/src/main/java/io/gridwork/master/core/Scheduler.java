@@ -333,6 +333,23 @@ public final class Scheduler implements AutoCloseable {
         return board.watch(id, listener);
     }
 
+    /**
+     * As {@link #watch(String, Consumer)}, for a job whose status the caller has just read ({@link #job} or
+     * {@link #published}): the watcher gets it (if the job has ended), or the job's live status, without reading it
+     * again.
+     */
+    public Runnable watch(String id, JobSnapshot current, Consumer<JobSnapshot> listener) {
+        return board.watch(id, current, listener);
+    }
+
+    /**
+     * The status last published of a job that runs on this master, read without waiting for the loop (it may be a
+     * moment old; the job's owner and class never change); empty if the job does not run here.
+     */
+    public Optional<JobSnapshot> published(String id) {
+        return board.published(id);
+    }
+
     /** The result of a job that succeeded. */
     public ResultData result(String id) {
         return board.result(id);

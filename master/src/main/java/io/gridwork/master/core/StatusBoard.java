@@ -223,8 +223,17 @@ final class StatusBoard {
         return CoreException.precondition("job " + id + " has already ended (" + row.get().state() + ")");
     }
 
+    /** The last published status of a job that runs here, read without a call to the loop; empty otherwise. */
+    Optional<JobSnapshot> published(String id) {
+        return Optional.ofNullable(activeSnapshots.get(id));
+    }
+
     Runnable watch(String id, Consumer<JobSnapshot> listener) {
-        JobSnapshot current = job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id));
+        return watch(id, job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id)), listener);
+    }
+
+    /** As {@link #watch(String, Consumer)}, for a job whose status the caller has just read as {@code current}. */
+    Runnable watch(String id, JobSnapshot current, Consumer<JobSnapshot> listener) {
         if (current.state().isTerminal()) {
             listener.accept(current);
             return () -> { };

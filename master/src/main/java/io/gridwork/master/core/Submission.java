@@ -1,14 +1,23 @@
 package io.gridwork.master.core;
 
+import io.gridwork.master.store.StoreBatch;
 import java.util.Map;
 
 /**
  * A job to run, as a client (or a schedule) asked for it. Zero (or empty) options mean "the job's own, else the
  * master's default"; {@code noSpeculation} turns speculation off whatever the job says. The owner is the name of
- * the token that submitted it; {@code schedule} names the schedule that started it, or is null.
+ * the token that submitted it; {@code schedule} names the schedule that started it, or is null. {@code audit}, if not
+ * null, is the audit entry of the submission, written in the job's own commit (its target is the new job's id).
  */
 public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
-        String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule) {
+        String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
+        StoreBatch.JobAudit audit) {
+
+    public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask, priority, noSpeculation,
+                schedule, null);
+    }
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
             String owner, String require, int slotsPerTask, int priority, boolean noSpeculation) {
@@ -28,6 +37,12 @@ public record Submission(String jarSha256, String jobClass, Map<String, String> 
     /** The same submission, started by a schedule. */
     public Submission bySchedule(String name) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, name);
+                priority, noSpeculation, name, audit);
+    }
+
+    /** The same submission, audited with {@code entry} in the job's commit. */
+    public Submission audited(StoreBatch.JobAudit entry) {
+        return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, schedule, entry);
     }
 }

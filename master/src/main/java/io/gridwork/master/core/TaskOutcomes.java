@@ -72,14 +72,22 @@ final class TaskOutcomes {
                     + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), r, now);
         } else if (r.succeeded()) {
             recordDuration(a, r.durationMs());
-            attempts.succeeded(a, new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
-                    r.durationMs()), written -> stored(a, written));
+            StoreBatch.TaskSuccess output = new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
+                    r.durationMs());
             // in the batch of the output, so the attempt's history is committed with it. A first attempt that
             // succeeded alone and wrote nothing adds nothing to what the task's row says (its worker, its duration):
             // it is not kept, which spares jobs of many small tasks a row each (half the throughput of empty tasks)
-            if (a.number > 1 || a.task.live > 0 || !r.log().isEmpty() || r.logCutBytes() > 0) {
-                flusher.writes().attemptEnded(a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
-                        r.logCutBytes()));
+            io.gridwork.master.store.TaskAttemptRow history = a.number > 1 || a.task.live > 1 || !r.log().isEmpty()
+                    || r.logCutBytes() > 0 ? a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
+                    r.logCutBytes()) : null;
+            if (job.mergesAtOnce(a)) {
+                // the job's only task: merged at once, its output stored with the job's result in one commit
+                attempts.succeeded(a, output, written -> stored(a, written), job.outputWithResult(history));
+            } else {
+                attempts.succeeded(a, output, written -> stored(a, written));
+                if (history != null) {
+                    flusher.writes().attemptEnded(history);
+                }
             }
             if (a.task.live > 0) {
                 cancelOthers(a, now);

@@ -291,6 +291,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> observer) {
         Principal who;
         Submission submission;
+        io.gridwork.master.store.StoreBatch.JobAudit entry;
         try {
             refuseOnStandby();
             Validation.sha256("jar_sha256", request.getJarSha256());
@@ -303,9 +304,12 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
             Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
             who = caller();
+            // audited in the job's own commit: no write of its own before the answer
+            entry = audit.forNewJob(who, "job.submit", request.getJobClass() + " " + request.getArgsMap().keySet()
+                    + " jar " + request.getJarSha256());
             submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                     o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                    o.getPriority(), o.getNoSpeculation());
+                    o.getPriority(), o.getNoSpeculation()).audited(entry);
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
             return;
@@ -317,8 +321,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 return;
             }
             Statuses.unary(observer, () -> {
-                audit.record(who, "job.submit", job.id(), request.getJobClass() + " " + request.getArgsMap().keySet()
-                        + " jar " + request.getJarSha256());
+                audit.stored(entry, job.id());
                 return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
             });
         }, responses);
@@ -460,11 +463,14 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             if (route.kind() == JobRoutes.Kind.OWNER_GONE) {
                 throw unreachable(request.getJobId(), route); // a survivor takes it over: watch it there
             }
-            visibleJob(request.getJobId());
+            // a job that runs here is checked on its published status (its owner never changes), without a call to
+            // the loop; the watch starts from the status read here
+            JobSnapshot current = visible(scheduler.published(request.getJobId())
+                    .orElseGet(() -> visibleJob(request.getJobId())));
             Object lock = new Object();
             AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
             call.setOnCancelHandler(() -> stop.get().run());
-            stop.set(scheduler.watch(request.getJobId(), snapshot -> {
+            stop.set(scheduler.watch(request.getJobId(), current, snapshot -> {
                 synchronized (lock) {
                     if (call.isCancelled()) {
                         return;

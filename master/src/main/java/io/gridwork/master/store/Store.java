@@ -253,6 +253,11 @@ public final class Store implements AutoCloseable {
                 for (Object e : run) {
                     StoreBatch.InsertJob insert = (StoreBatch.InsertJob) e;
                     JobRow row = jobs.insert(c, insert.job(), insert.firstTasks(), insert.splitComplete());
+                    StoreBatch.JobAudit a = insert.audit();
+                    if (a != null) {
+                        audit.insert(c, new AuditRow(0, insert.job().submittedAt(), a.actor(), a.action(), row.id(),
+                                a.detail()));
+                    }
                     generated.add(() -> insert.row().set(row));
                 }
             } else if (first instanceof StoreBatch.InsertTasks) {

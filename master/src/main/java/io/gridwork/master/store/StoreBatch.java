@@ -111,8 +111,14 @@ public final class StoreBatch {
         }
     }
 
-    /** A new job with its first tasks (indexes from 0); {@code row} receives it with its id. */
-    record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row) {}
+    /**
+     * A new job with its first tasks (indexes from 0); {@code row} receives it with its id. {@code audit}, if not null,
+     * is written to the audit log in the same transaction, naming the new job.
+     */
+    record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row, JobAudit audit) {}
+
+    /** Who did what to a job that is being inserted: an audit entry whose target is the new job's id. */
+    public record JobAudit(String actor, String action, String detail) {}
 
     /** The next tasks of a job, numbered from {@code firstIndex}. */
     record InsertTasks(String jobId, long firstIndex, List<byte[]> inputs, boolean splitComplete) {}
@@ -135,8 +141,16 @@ public final class StoreBatch {
      * @return the stored row with its new id, once this batch has been applied
      */
     public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete) {
+        return insertJob(job, firstTasks, splitComplete, null);
+    }
+
+    /**
+     * As {@link #insertJob(NewJob, List, boolean)}, with the submission's audit entry (null: none) written in the same
+     * transaction, so that a submission is stored and audited in one commit.
+     */
+    public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, JobAudit audit) {
         Generated<JobRow> row = new Generated<>();
-        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row));
+        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit));
         return row;
     }
 

@@ -236,6 +236,36 @@ abstract class StoreContract {
     }
 
     @Test
+    void aSubmissionIsAuditedInTheCommitThatStoresItsJobNamingTheNewJob() {
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<JobRow> job = batch.insertJob(aNewJob(), List.of(new byte[] {1}), true,
+                new StoreBatch.JobAudit("token alice", "job.submit", "x.Job [n]"));
+        assertThat(store.audit().recent(10)).isEmpty();
+
+        store.apply(batch);
+
+        assertThat(store.audit().recent(10)).singleElement().satisfies(e -> {
+            assertThat(e.actor()).isEqualTo("token alice");
+            assertThat(e.action()).isEqualTo("job.submit");
+            assertThat(e.target()).isEqualTo(job.get().id());
+            assertThat(e.detail()).isEqualTo("x.Job [n]");
+            assertThat(e.at()).isEqualTo(now);
+        });
+    }
+
+    @Test
+    void aStartStoredAfterTheJobsEndDoesNotUndoIt() {
+        JobRow job = aJob();
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.ended(job.id(), JobState.CANCELLED, now.plusSeconds(1),
+                "enough", 0, 0, 0, 0, 0, 0, null, new long[] {0, 0, 0, 0, 0, 0, 0}))
+                .job(StoreBatch.JobUpdate.started(job.id(), now)));
+        JobRow ended = store.jobs().find(job.id()).orElseThrow();
+        assertThat(ended.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(ended.startedAt()).isNull();
+    }
+
+    @Test
     void aBatchThatFailsGeneratesNothing() {
         StoreBatch batch = new StoreBatch();
         StoreBatch.Generated<WorkerRow> worker = batch.registerWorker(aRegistration("w"));

@@ -2,7 +2,9 @@ package io.gridwork.master.store.jdbc;
 
 import io.gridwork.master.store.AuditRepository;
 import io.gridwork.master.store.AuditRow;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.List;
 
@@ -18,17 +20,22 @@ public final class JdbcAuditRepository implements AuditRepository {
     @Override
     public void insert(AuditRow a) {
         jdbc.inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")) {
-                s.setTimestamp(1, Timestamp.from(a.at()));
-                s.setString(2, Jdbc.truncate(a.actor(), 300));
-                s.setString(3, Jdbc.truncate(a.action(), 64));
-                s.setString(4, Jdbc.truncate(a.target(), 300));
-                s.setString(5, Jdbc.truncate(a.detail(), 2000));
-                s.executeUpdate();
-            }
+            insert(c, a);
             return null;
         });
+    }
+
+    /** Appends an entry within the caller's transaction (a job's submission is audited in the job's commit). */
+    public void insert(Connection c, AuditRow a) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)")) {
+            s.setTimestamp(1, Timestamp.from(a.at()));
+            s.setString(2, Jdbc.truncate(a.actor(), 300));
+            s.setString(3, Jdbc.truncate(a.action(), 64));
+            s.setString(4, Jdbc.truncate(a.target(), 300));
+            s.setString(5, Jdbc.truncate(a.detail(), 2000));
+            s.executeUpdate();
+        }
     }
 
     @Override

@@ -95,11 +95,13 @@ public final class JdbcJobRepository implements JobRepository {
     /** Applies a change of a job's row in the caller's transaction. */
     public void update(Connection c, StoreBatch.JobUpdate update) throws SQLException {
         if (update instanceof StoreBatch.JobStarted started) {
+            // only a QUEUED job starts: a start stored late (it waits for a commit to go with) never undoes an end
             try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, started_at = ?, "
-                    + "version = version + 1 WHERE id = ?")) {
+                    + "version = version + 1 WHERE id = ? AND state = ?")) {
                 s.setString(1, JobState.RUNNING.name());
                 s.setTimestamp(2, Timestamp.from(started.at()));
                 s.setString(3, started.id());
+                s.setString(4, JobState.QUEUED.name());
                 s.executeUpdate();
             }
         } else if (update instanceof StoreBatch.JobEnded ended) {
