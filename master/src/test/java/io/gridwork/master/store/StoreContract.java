@@ -103,6 +103,13 @@ abstract class StoreContract {
             inputs.add(new byte[] {(byte) i});
         }
         store.tasks().insert(job.id(), 0, inputs, true);
+        // (1300 rows: statements of 128, of 16 and of one row each; every input where it belongs)
+        List<StoredTask> pending = store.tasks().pending(job.id(), -1, n + 1);
+        assertThat(pending).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(pending.get(i).index()).isEqualTo(i);
+            assertThat(pending.get(i).input()).containsExactly((byte) i);
+        }
         StoreBatch batch = new StoreBatch();
         for (int i = n - 1; i >= 0; i--) {
             batch.success(new StoreBatch.TaskSuccess(job.id(), i, Integer.toString(i).getBytes(), "w-1", 1));

@@ -67,16 +67,20 @@ public final class JdbcTaskRepository implements TaskRepository {
         if (inputs.isEmpty()) {
             return;
         }
-        // rows go in statements of up to INSERT_ROWS rows each: a statement per row made inserting a big job's tasks
-        // the larger part of its commits (H2 runs each statement of a batch on its own)
-        int full = inputs.size() / INSERT_ROWS;
+        // rows go in statements of INSERT_ROWS rows, then of 16, then one by one: a statement per row made inserting a
+        // big job's tasks the larger part of its commits (H2 runs each statement of a batch on its own), and three
+        // sizes only keep the statements parsed once in the connection's cache
         long index = firstIndex;
         int next = 0;
-        if (full > 0) {
-            try (PreparedStatement s = c.prepareStatement(insertSql(INSERT_ROWS))) {
-                for (int n = 0; n < full; n++) {
+        for (int rows : INSERT_SIZES) {
+            int statements = (inputs.size() - next) / rows;
+            if (statements == 0) {
+                continue;
+            }
+            try (PreparedStatement s = c.prepareStatement(insertSql(rows))) {
+                for (int n = 0; n < statements; n++) {
                     int p = 1;
-                    for (int i = 0; i < INSERT_ROWS; i++) {
+                    for (int i = 0; i < rows; i++) {
                         s.setLong(p++, TaskKeys.of(jobId, index));
                         s.setString(p++, jobId);
                         s.setLong(p++, index++);
@@ -87,28 +91,14 @@ public final class JdbcTaskRepository implements TaskRepository {
                 }
             }
         }
-        int rest = inputs.size() - next;
-        if (rest > 0) {
-            try (PreparedStatement s = c.prepareStatement(insertSql(rest))) {
-                int p = 1;
-                while (next < inputs.size()) {
-                    s.setLong(p++, TaskKeys.of(jobId, index));
-                    s.setString(p++, jobId);
-                    s.setLong(p++, index++);
-                    s.setInt(p++, PENDING);
-                    s.setBytes(p++, inputs.get(next++));
-                }
-                s.executeUpdate();
-            }
-        }
     }
 
-    /** Rows of tasks one INSERT statement stores. */
-    static final int INSERT_ROWS = 128;
+    /** Rows of tasks in one INSERT statement, largest first; the last is 1. */
+    private static final int[] INSERT_SIZES = {128, 16, 1};
 
-    private static final String[] INSERT_SQL = new String[INSERT_ROWS + 1];
+    private static final String[] INSERT_SQL = new String[INSERT_SIZES[0] + 1];
 
-    /** {@code INSERT INTO task ... VALUES} with {@code rows} rows of parameters (1 to {@link #INSERT_ROWS}). */
+    /** {@code INSERT INTO task ... VALUES} with {@code rows} rows of parameters (1 to 128). */
     static String insertSql(int rows) {
         String sql = INSERT_SQL[rows];
         if (sql == null) {
