@@ -3,10 +3,12 @@ package io.gridwork.cli;
 import io.gridwork.master.GridMaster;
 import io.gridwork.master.MasterOptions;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,10 @@ import java.util.Map;
  * commands started with {@code -XX:SharedArchiveFile=FILE} map them instead of reading, parsing and verifying them.
  * The master's own classes land in the archive too (a bigger file, mapped, not read); a master in another JVM would
  * keep them out, but could outlive a training that is killed.
+ *
+ * <p>With {@code -Dgridwork.cds.native=DIR}, it also copies the native libraries gRPC's Netty loads on this platform
+ * (OpenSSL and epoll) to {@code DIR}: Netty tries {@code java.library.path} first, and client commands started with
+ * {@code -Djava.library.path=DIR} load them from there instead of extracting them from the jar on every run.
  *
  * <p>Exit code 0 when every command ran (an answer from the master, a refusal included), 5 if not; the launchers keep
  * the archive only after 0.
@@ -34,6 +40,10 @@ public final class CdsTraining {
         try (GridMaster master = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(MasterOptions.HTTP_OFF)
                 .dataDir(dir.resolve("data")).build())) {
             code = train("127.0.0.1:" + master.port(), master.credentialsFile());
+            String nativeDir = System.getProperty(NATIVE_DIR_PROPERTY);
+            if (code == ExitCodes.OK && nativeDir != null) {
+                copyNativeLibraries(Path.of(nativeDir));
+            }
         } catch (IOException | RuntimeException e) {
             System.err.println("grid: class-data archive training: " + e);
             code = ExitCodes.ERROR;
@@ -78,5 +88,36 @@ public final class CdsTraining {
             }
         }
         return failed == 0 ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+
+    /** The system property naming the directory for Netty's native libraries (none copied without it). */
+    static final String NATIVE_DIR_PROPERTY = "gridwork.cds.native";
+
+    /**
+     * Copies the native libraries of gRPC's shaded Netty for this platform (Linux on x86-64 or ARM64) from the class
+     * path to {@code dir}, under the names Netty loads them by; returns how many. None elsewhere: Netty then extracts
+     * them from its jar, as without this.
+     */
+    static int copyNativeLibraries(Path dir) throws IOException {
+        String arch = switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64" -> "aarch_64";
+            default -> null;
+        };
+        if (arch == null || !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux")) {
+            return 0;
+        }
+        Files.createDirectories(dir);
+        int copied = 0;
+        for (String name : List.of("netty_tcnative_linux_" + arch, "netty_transport_native_epoll_" + arch)) {
+            String file = System.mapLibraryName("io_grpc_netty_shaded_" + name);
+            try (InputStream in = CdsTraining.class.getClassLoader().getResourceAsStream("META-INF/native/" + file)) {
+                if (in != null) {
+                    Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                    copied++;
+                }
+            }
+        }
+        return copied;
     }
 }

@@ -214,6 +214,13 @@ class DistributionIT {
         assertThat(version.code()).as(version.err()).isZero();
         assertThat(version.out()).startsWith("Gridwork " + VERSION + " (Java ");
         assertThat(version.err()).isEmpty();
+        // (GRID_CDS=make) the class archive of client commands, and Netty's native libraries beside it, made where the
+        // archive was unpacked
+        assertThat(home.resolve("cds/gridwork-cli.jsa")).isNotEmptyFile();
+        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64")) {
+            assertThat(home.resolve("cds/gridwork-cli.native/libio_grpc_netty_shaded_netty_tcnative_linux_x86_64.so"))
+                    .isNotEmptyFile();
+        }
 
         Result help = run("--help");
         assertThat(help.code()).as(help.err()).isZero();
