@@ -128,8 +128,8 @@ final class Dispatcher {
      * slots can start it now); else (not {@code freeSlotsOnly}) perhaps a speculative attempt.
      */
     private boolean assignOne(Session s, boolean freeSlotsOnly) {
-        if (dispatchOrder.isEmpty()) {
-            return false;
+        if (dispatchOrder.isEmpty() || flusher.backlogged()) {
+            return false; // (backlogged: the store catches up first; the waiting workers get tasks when it has)
         }
         Instant now = loop.now();
         List<JobRunner> eligible = candidates;

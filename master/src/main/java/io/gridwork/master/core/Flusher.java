@@ -51,6 +51,20 @@ final class Flusher {
     /** The most demand sent: a worker needs an order of magnitude, not the queue's length. */
     static final int MAX_DEMAND = 1 << 16;
 
+    /**
+     * Outputs handed over and not committed yet past which no new task is dispatched, so that results cannot arrive
+     * faster than the store commits them and pile up in memory (a million-task job with fast workers took a 256 MB
+     * heap with 300,000 outputs waiting); dispatch resumes below half of it.
+     */
+    static final int MAX_OUTPUTS_AWAITING_COMMIT = 16_384;
+    /** The same in bytes of output. */
+    static final long MAX_OUTPUT_BYTES_AWAITING_COMMIT = 32L << 20;
+
+    private int outputsAwaitingCommit;
+    private long outputBytesAwaitingCommit;
+    private boolean backlogged;
+    private Runnable backlogCleared = () -> {};
+
     Flusher(Loop loop, Journal journal) {
         this.loop = loop;
         this.journal = journal;
@@ -87,6 +101,41 @@ final class Flusher {
         writes().success(success);
         successCallbacks.add(then);
         refusals.add(refused);
+        awaiting(1, success.output().length);
+    }
+
+    /**
+     * Whether so many outputs wait for their commit that no new task should be dispatched until the store caught up
+     * (see {@link #MAX_OUTPUTS_AWAITING_COMMIT}); when it has, the listener of {@link #onBacklogCleared} runs.
+     */
+    boolean backlogged() {
+        return backlogged;
+    }
+
+    /** Runs on the loop when the outputs waiting for their commit fall back below half of the limits. */
+    void onBacklogCleared(Runnable listener) {
+        this.backlogCleared = listener;
+    }
+
+    /** Outputs waiting for their commit: so many more (negative: committed, or given up). */
+    private void awaiting(int outputs, long bytes) {
+        outputsAwaitingCommit += outputs;
+        outputBytesAwaitingCommit += bytes;
+        if (!backlogged && (outputsAwaitingCommit >= MAX_OUTPUTS_AWAITING_COMMIT
+                || outputBytesAwaitingCommit >= MAX_OUTPUT_BYTES_AWAITING_COMMIT)) {
+            backlogged = true;
+            log.debug("{} outputs ({} bytes) wait for their commit: dispatch pauses", outputsAwaitingCommit,
+                    outputBytesAwaitingCommit);
+        } else if (backlogged && outputsAwaitingCommit <= MAX_OUTPUTS_AWAITING_COMMIT / 2
+                && outputBytesAwaitingCommit <= MAX_OUTPUT_BYTES_AWAITING_COMMIT / 2) {
+            backlogged = false;
+            backlogCleared.run();
+        }
+    }
+
+    /** Outputs handed over and not committed yet (for tests). */
+    int outputsAwaitingCommit() {
+        return outputsAwaitingCommit;
     }
 
     /**
@@ -174,6 +223,7 @@ final class Flusher {
         CoreException error = CoreException.unavailable(why);
         List<Consumer<CoreException>> failed = onFailure;
         List<Consumer<CoreException>> refused = refusals;
+        awaiting(-writes.successCount(), -writes.successBytes());
         writes = new StoreBatch();
         deferred = new StoreBatch();
         successCallbacks = new ArrayList<>();
@@ -223,7 +273,12 @@ final class Flusher {
             refusals = new ArrayList<>();
             afterCommit = new ArrayList<>();
             onFailure = new ArrayList<>();
+            int outputs = batch.successCount();
+            long bytes = batch.successBytes();
             journal.append(batch, written -> {
+                if (outputs > 0) {
+                    awaiting(-outputs, -bytes);
+                }
                 for (int i = 0; i < successes.size(); i++) {
                     successes.get(i).accept(written[i]);
                 }
@@ -232,6 +287,9 @@ final class Flusher {
                 }
             }, error -> {
                 failed.forEach(f -> f.accept(error));
+                if (outputs > 0) {
+                    loop.post(() -> awaiting(-outputs, -bytes)); // given up: they no longer wait
+                }
                 if (!refused.isEmpty()) {
                     // the loop state waiting for the commit (attempts completing) is the loop's to undo
                     loop.post(() -> refused.forEach(r -> r.accept(error)));

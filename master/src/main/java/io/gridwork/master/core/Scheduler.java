@@ -109,6 +109,7 @@ public final class Scheduler implements AutoCloseable {
         Map<String, WorkerEntry> workers = new LinkedHashMap<>();
         this.dispatcher = new Dispatcher(this.loop, attempts, flusher, fairShare, new Speculation(options),
                 jobs.dispatchOrder(), workers.values(), this::metrics);
+        flusher.onBacklogCleared(dispatcher::dispatchHungry);
         this.outcomes = new TaskOutcomes(options, this.loop, attempts, dispatcher, flusher, new RetryPolicy(options),
                 jobs::active, this::metrics);
         this.board = new StatusBoard(this.loop, store, jobs, workers.values(), attempts, events);

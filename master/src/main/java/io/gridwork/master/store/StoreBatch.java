@@ -133,6 +133,7 @@ public final class StoreBatch {
     final List<Object> entries = new ArrayList<>();
     final Map<String, long[]> workerCounters = new LinkedHashMap<>();
     private int successes;
+    private long successBytes;
 
     /**
      * Stores a new QUEUED job with the first batch of its tasks (indexes from 0), so a job starts with one write.
@@ -178,6 +179,7 @@ public final class StoreBatch {
     public StoreBatch success(TaskSuccess s) {
         entries.add(s);
         successes++;
+        successBytes += s.output().length;
         counters(s.workerId())[0]++;
         return this;
     }
@@ -228,6 +230,7 @@ public final class StoreBatch {
     public StoreBatch addAll(StoreBatch other) {
         entries.addAll(other.entries);
         successes += other.successes;
+        successBytes += other.successBytes;
         other.workerCounters.forEach((id, c) -> {
             long[] mine = counters(id);
             mine[0] += c[0];
@@ -243,6 +246,11 @@ public final class StoreBatch {
     /** The number of task successes in this batch. */
     public int successCount() {
         return successes;
+    }
+
+    /** The bytes of output of the task successes in this batch. */
+    public long successBytes() {
+        return successBytes;
     }
 
     public int size() {
