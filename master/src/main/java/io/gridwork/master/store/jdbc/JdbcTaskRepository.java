@@ -71,6 +71,8 @@ public final class JdbcTaskRepository implements TaskRepository {
         // big job's tasks the larger part of its commits (H2 runs each statement of a batch on its own), and three
         // sizes only keep the statements parsed once in the connection's cache
         long index = firstIndex;
+        long key = TaskKeys.of(jobId, firstIndex);
+        TaskKeys.of(jobId, firstIndex + inputs.size() - 1); // the last one's index is in range too
         int next = 0;
         for (int rows : INSERT_SIZES) {
             int statements = (inputs.size() - next) / rows;
@@ -81,7 +83,7 @@ public final class JdbcTaskRepository implements TaskRepository {
                 for (int n = 0; n < statements; n++) {
                     int p = 1;
                     for (int i = 0; i < rows; i++) {
-                        s.setLong(p++, TaskKeys.of(jobId, index));
+                        s.setLong(p++, key++);
                         s.setString(p++, jobId);
                         s.setLong(p++, index++);
                         s.setInt(p++, PENDING);
