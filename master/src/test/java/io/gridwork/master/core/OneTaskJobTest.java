@@ -109,8 +109,10 @@ class OneTaskJobTest {
         assertThat(row.startedAt()).isNotNull();
     }
 
-    @Test
-    void aSlowMergeLetsTheOutputBeStoredAndAcknowledgedAloneAfterTheHold() throws Exception {
+    /** A one-task job whose merge never ends, its worker, and the assignment whose result it sent (committed). */
+    private record HeldOutput(Harness.FakeWorker worker, JobSnapshot job, Messages.Assignment assignment) {}
+
+    private HeldOutput resultOfAJobWhoseMergeHangs() throws Exception {
         jobCode = Executors.newCachedThreadPool();
         h = new Harness(dir, SchedulerOptions.builder().mergeTimeout(Duration.ofSeconds(5)).build(), jobCode);
         Harness.FakeWorker w = h.worker("w1", 1, 0);
@@ -119,6 +121,15 @@ class OneTaskJobTest {
         Messages.Assignment a = w.assignments().get(0);
         w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(0L), null, 1)));
         h.commit();
+        return new HeldOutput(w, job, a);
+    }
+
+    @Test
+    void aSlowMergeLetsTheOutputBeStoredAndAcknowledgedAloneAfterTheHold() throws Exception {
+        HeldOutput held = resultOfAJobWhoseMergeHangs();
+        Harness.FakeWorker w = held.worker();
+        JobSnapshot job = held.job();
+        Messages.Assignment a = held.assignment();
         assertThat(w.acks()).as("held for the merge").isEmpty();
         assertThat(h.store.tasks().count(job.id()).succeeded()).isZero();
 
@@ -136,14 +147,10 @@ class OneTaskJobTest {
 
     @Test
     void aJobCancelledWhileItsOnlyOutputWaitsForTheMergeStoresTheOutputWithItsEnd() throws Exception {
-        jobCode = Executors.newCachedThreadPool();
-        h = new Harness(dir, SchedulerOptions.builder().mergeTimeout(Duration.ofSeconds(5)).build(), jobCode);
-        Harness.FakeWorker w = h.worker("w1", 1, 0);
-        JobSnapshot job = h.submit(HangingMergeJob.class, Map.of());
-        w.credit(1);
-        Messages.Assignment a = w.assignments().get(0);
-        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(0L), null, 1)));
-        h.commit();
+        HeldOutput held = resultOfAJobWhoseMergeHangs();
+        Harness.FakeWorker w = held.worker();
+        JobSnapshot job = held.job();
+        Messages.Assignment a = held.assignment();
         assertThat(w.acks()).isEmpty();
 
         var cancelled = h.scheduler.cancel(job.id(), "enough");
