@@ -106,6 +106,15 @@ public abstract class GridJob<I, O, R> {
         return Set.of();
     }
 
+    /**
+     * The data-set ranges a task will read, so the master can place it on a worker that already holds them (it waits a
+     * bounded time for such a worker before it gives the task to any other). Called on the master for each task as it
+     * is split; the default, no ranges, places the task anywhere.
+     */
+    public java.util.List<DataRange> dataNeeds(I input) {
+        return java.util.List.of();
+    }
+
     /** Settings this job chooses for itself; the default chooses nothing. */
     public JobOptions options(JobArgs args) {
         return JobOptions.DEFAULTS;

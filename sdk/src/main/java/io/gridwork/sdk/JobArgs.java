@@ -22,12 +22,14 @@ import java.util.Optional;
  */
 public final class JobArgs {
 
-    private static final JobArgs EMPTY = new JobArgs(Map.of());
+    private static final JobArgs EMPTY = new JobArgs(Map.of(), Map.of());
 
     private final Map<String, String> values;
+    private final Map<String, DataRef> data;
 
-    private JobArgs(Map<String, String> values) {
+    private JobArgs(Map<String, String> values, Map<String, DataRef> data) {
         this.values = values;
+        this.data = data;
     }
 
     /** Arguments with these keys and values, in this order. */
@@ -38,7 +40,39 @@ public final class JobArgs {
         }
         Map<String, String> copy = new LinkedHashMap<>();
         values.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "key"), Objects.requireNonNull(v, "value of " + k)));
-        return new JobArgs(Collections.unmodifiableMap(copy));
+        return new JobArgs(Collections.unmodifiableMap(copy), Map.of());
+    }
+
+    /** Arguments with these keys and values, and the data sets the job reads by the names it gave them. */
+    public static JobArgs of(Map<String, String> values, Map<String, DataRef> data) {
+        Objects.requireNonNull(data, "data");
+        JobArgs args = of(values);
+        if (data.isEmpty()) {
+            return args;
+        }
+        Map<String, DataRef> copy = new LinkedHashMap<>();
+        data.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "data name"), Objects.requireNonNull(v, "data " + k)));
+        return new JobArgs(args.values, Collections.unmodifiableMap(copy));
+    }
+
+    /** The data sets the job reads ({@code grid submit --data NAME=ID}), by name, unmodifiable. */
+    public Map<String, DataRef> data() {
+        return data;
+    }
+
+    /** The data set the job was given under this name ({@code --data NAME=ID}). */
+    public DataRef data(String name) {
+        DataRef ref = data.get(name);
+        if (ref == null) {
+            throw new IllegalArgumentException("missing data set '" + name + "' (pass --data " + name + "=ID or "
+                    + name + "=FILE)");
+        }
+        return ref;
+    }
+
+    /** Whether the job was given a data set under this name. */
+    public boolean hasData(String name) {
+        return data.containsKey(name);
     }
 
     /** No arguments. */
@@ -152,16 +186,16 @@ public final class JobArgs {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof JobArgs && ((JobArgs) o).values.equals(values);
+        return o instanceof JobArgs && ((JobArgs) o).values.equals(values) && ((JobArgs) o).data.equals(data);
     }
 
     @Override
     public int hashCode() {
-        return values.hashCode();
+        return values.hashCode() * 31 + data.hashCode();
     }
 
     @Override
     public String toString() {
-        return values.toString();
+        return data.isEmpty() ? values.toString() : values + " data " + data.keySet();
     }
 }

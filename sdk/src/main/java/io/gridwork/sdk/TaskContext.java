@@ -50,6 +50,24 @@ public interface TaskContext {
     /** Reports progress with a short message. */
     void reportProgress(double fraction, String message);
 
+    /**
+     * Opens a range of one of the job's data sets ({@link JobArgs#data(String)}). The worker reads the chunks it
+     * holds from its data cache and fetches the others from peer workers (from the master only when no peer has
+     * them), verifying each against its hash before a byte of it is read; fetched chunks stay cached for the tasks
+     * that follow. Reading blocks while a chunk is fetched. Close the stream when done.
+     *
+     * @throws IllegalArgumentException the job has no data set of that name, or the range lies outside it
+     * @throws java.io.IOException      no holder could serve a chunk with the right hash
+     */
+    default java.io.InputStream openData(DataRange range) throws java.io.IOException {
+        throw new UnsupportedOperationException("this worker does not serve the data grid");
+    }
+
+    /** Opens a whole data set (a broadcast input, such as a lookup table every task reads). */
+    default java.io.InputStream openData(String name) throws java.io.IOException {
+        return openData(args().data(name).whole());
+    }
+
     /** Whether the task was cancelled (its job was cancelled, or this attempt was superseded or timed out). */
     boolean isCancelled();
 
