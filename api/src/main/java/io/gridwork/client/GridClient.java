@@ -358,13 +358,362 @@ public final class GridClient implements AutoCloseable {
                 .setJobClass(submission.jobClass())
                 .putAllArgs(submission.args())
                 .setOptions(options(submission))
+                .putAllData(submission.data())
                 .build();
         return call("submit the job", Retry.NOT_DELIVERED, e -> stub(e).submitJob(request)).getJobId();
+    }
+
+    // ---- the data grid (see data.proto) ----
+
+    /** {@link #putData(Path, String, int)} under the file's name, with the master's default replicas. */
+    public io.gridwork.api.v1.DataSet putData(Path file) throws IOException {
+        return putData(file, null, 0);
+    }
+
+    /**
+     * Stores a file in the data grid and returns its data set (its {@code id} names it from then on: the same bytes
+     * always give the same id, and putting them again gives the same data set).
+     *
+     * <pre>{@code
+     * DataSet text = client.putData(Path.of("corpus.txt"), "corpus", 3);
+     * client.submit(JobSubmission.builder().jar(jar).jobClass("io.gridwork.examples.WordCountJob")
+     *         .data("text", text.getId()).build());
+     * }</pre>
+     *
+     * <p>The file is read twice and never held in memory: once to compute its id, then to send it in pieces of 1 MiB
+     * while hashing it again. If it changes meanwhile (its size or modification time, or bytes that no longer give
+     * that id), the put is cancelled before its last byte, so that the master keeps nothing, and
+     * {@link FileChangedException} is thrown.
+     *
+     * @param name     a label for people (null or blank: the file's name)
+     * @param replicas how many workers should hold each chunk (0: the master's default)
+     * @throws java.nio.file.NoSuchFileException no such file
+     * @throws FileChangedException              the file changed while it was put
+     * @throws GridException                     the master refused the put or could not be reached
+     */
+    public io.gridwork.api.v1.DataSet putData(Path file, String name, int replicas) throws IOException {
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must not be negative, got " + replicas);
+        }
+        java.nio.file.attribute.BasicFileAttributes before = attributes(file);
+        if (!before.isRegularFile()) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "not a regular file");
+        }
+        String label = name == null || name.isBlank() ? String.valueOf(file.getFileName()) : name;
+        String id = dataId(file);
+        try {
+            // the same bytes give the same data set: putting them again (on another master) does no harm
+            return call("put the data set", Retry.IDEMPOTENT, e -> {
+                try {
+                    return putData(e, file, label, replicas, before, id);
+                } catch (IOException io) {
+                    throw new UncheckedIOException(io);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The id a file would have as a data set (see {@code DataLayout}), computed as it is read. */
+    public static String dataId(Path file) throws IOException {
+        io.gridwork.internal.data.DataLayout.Hasher hasher = new io.gridwork.internal.data.DataLayout.Hasher();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                hasher.update(buffer, 0, n);
+            }
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        }
+        return hasher.finish();
+    }
+
+    private static java.nio.file.attribute.BasicFileAttributes attributes(Path file) throws IOException {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null, "no such file");
+        }
+    }
+
+    /**
+     * Streams the file to one master. The piece that completes the announced size is sent only after the file was
+     * found unchanged, so a changed file is cancelled before the master could store it.
+     */
+    private io.gridwork.api.v1.DataSet putData(Endpoint endpoint, Path file, String name, int replicas,
+            java.nio.file.attribute.BasicFileAttributes before, String id) throws IOException {
+        long size = before.size();
+        Duration deadline = callTimeout.plusSeconds(size / (1 << 20));
+        UpStream<io.gridwork.api.v1.PutDataRequest, io.gridwork.api.v1.DataSet> up = new UpStream<>(
+                observer -> endpoint.async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).putData(observer));
+        io.gridwork.internal.data.DataLayout.Hasher hasher = new io.gridwork.internal.data.DataLayout.Hasher();
+        try (InputStream in = Files.newInputStream(file)) {
+            up.send(io.gridwork.api.v1.PutDataRequest.newBuilder().setHeader(io.gridwork.api.v1.PutDataRequest.Header
+                    .newBuilder().setName(name).setReplicas(replicas).setSize(size)).build());
+            byte[] buffer = new byte[io.gridwork.internal.data.DataLayout.PIECE_SIZE];
+            long sent = 0;
+            while (true) {
+                int n = in.readNBytes(buffer, 0, (int) Math.min(buffer.length, size - sent));
+                hasher.update(buffer, 0, n);
+                boolean last = sent + n == size;
+                if (n == 0 && !last) {
+                    up.cancel("the file changed");
+                    throw new FileChangedException(file, "it has " + sent + " bytes now, " + size + " before");
+                }
+                if (last) {
+                    String changed = changed(file, in, before, hasher, id);
+                    if (changed != null) {
+                        up.cancel("the file changed");
+                        throw new FileChangedException(file, changed);
+                    }
+                }
+                if (n > 0 && !up.send(io.gridwork.api.v1.PutDataRequest.newBuilder()
+                        .setData(ByteString.copyFrom(buffer, 0, n)).build())) {
+                    break; // the master answered early (an error): up.finish() throws it
+                }
+                sent += n;
+                if (last) {
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            up.cancel("the put failed: " + e);
+            throw e;
+        }
+        return up.finish(deadline, "put of " + file);
+    }
+
+    /** Why the file differs from when it was first read (null: it does not), once its last announced byte is read. */
+    private static String changed(Path file, InputStream in, java.nio.file.attribute.BasicFileAttributes before,
+            io.gridwork.internal.data.DataLayout.Hasher hasher, String id) throws IOException {
+        if (in.read() >= 0) {
+            return "it grew beyond " + before.size() + " bytes";
+        }
+        java.nio.file.attribute.BasicFileAttributes now = attributes(file);
+        if (now.size() != before.size()) {
+            return "size " + before.size() + " -> " + now.size() + " bytes";
+        }
+        if (!now.lastModifiedTime().equals(before.lastModifiedTime())) {
+            return "modified at " + now.lastModifiedTime() + ", " + before.lastModifiedTime() + " before";
+        }
+        String sentId = hasher.finish();
+        if (!sentId.equals(id)) {
+            return "its bytes give the id " + sentId + ", " + id + " before";
+        }
+        return null;
+    }
+
+    /** Every data set the caller may see (a submitter: its own; an admin: all), as {@code grid data ls} lists them. */
+    public List<io.gridwork.api.v1.DataSet> listData() {
+        return call("list the data sets", Retry.IDEMPOTENT, e -> stub(e).listData(
+                io.gridwork.api.v1.ListDataRequest.getDefaultInstance())).getDataSetsList();
+    }
+
+    /**
+     * One data set.
+     *
+     * @throws GridException NOT_FOUND when there is no such data set (or the caller may not see it)
+     */
+    public io.gridwork.api.v1.DataSet dataSet(String id) {
+        requireDataId(id);
+        List<io.gridwork.api.v1.DataSet> found = call("get the data set", Retry.IDEMPOTENT, e -> stub(e).listData(
+                io.gridwork.api.v1.ListDataRequest.newBuilder().setId(id).build())).getDataSetsList();
+        return found.stream().filter(d -> d.getId().equals(id)).findFirst().orElseThrow(() -> new GridException(
+                Status.Code.NOT_FOUND, "no data set " + id));
+    }
+
+    /**
+     * Writes a data set to {@code out}: its bytes go to a temporary file next to it, are checked against the data
+     * set's id (every chunk's hash and the root), and only then is the file moved to {@code out} (replacing a file
+     * there). On any failure {@code out} is left as it was. Returns the data set.
+     *
+     * @throws GridException NOT_FOUND for an unknown id; DATA_LOSS when the bytes do not give the id
+     */
+    public io.gridwork.api.v1.DataSet getData(String id, Path out) throws IOException {
+        io.gridwork.api.v1.DataSet set = dataSet(id);
+        Path target = out.toAbsolutePath();
+        Path dir = target.getParent();
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+        try {
+            Duration deadline = callTimeout.plusSeconds(set.getSize() / (1 << 20));
+            try {
+                call("get the data set", Retry.IDEMPOTENT, e -> {
+                    try {
+                        receive(e, set, temp, deadline);
+                        return null;
+                    } catch (IOException io) {
+                        throw new UncheckedIOException(io);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            try {
+                Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return set;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Streams a data set from one master into {@code temp} (from its start), verifying it against its id. */
+    private void receive(Endpoint endpoint, io.gridwork.api.v1.DataSet set, Path temp, Duration deadline)
+            throws IOException {
+        io.gridwork.internal.data.DataLayout.Hasher hasher = new io.gridwork.internal.data.DataLayout.Hasher(
+                set.getChunkSize() > 0 ? set.getChunkSize() : io.gridwork.internal.data.DataLayout.CHUNK_SIZE);
+        try (Context.CancellableContext ctx = Context.current().withCancellation();
+                java.io.OutputStream file = Files.newOutputStream(temp)) {
+            Context previous = ctx.attach();
+            try {
+                Iterator<io.gridwork.api.v1.ChunkPiece> pieces = endpoint.blocking
+                        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                        .getData(io.gridwork.api.v1.GetDataRequest.newBuilder().setId(set.getId()).build());
+                boolean first = true;
+                while (pieces.hasNext()) {
+                    io.gridwork.api.v1.ChunkPiece piece = pieces.next();
+                    if (first && piece.getTotalSize() != 0 && piece.getTotalSize() != set.getSize()) {
+                        throw new GridException(Status.Code.DATA_LOSS, "the master announced " + piece.getTotalSize()
+                                + " bytes of data set " + set.getId() + ", which has " + set.getSize());
+                    }
+                    first = false;
+                    byte[] bytes = piece.getData().toByteArray();
+                    if (hasher.size() + bytes.length > set.getSize()) {
+                        throw new GridException(Status.Code.DATA_LOSS, "the master sent more than the "
+                                + set.getSize() + " bytes of data set " + set.getId());
+                    }
+                    hasher.update(bytes, 0, bytes.length);
+                    file.write(bytes);
+                }
+            } finally {
+                ctx.detach(previous);
+            }
+        }
+        if (hasher.size() != set.getSize()) {
+            throw new GridException(Status.Code.DATA_LOSS, "the master sent " + hasher.size() + " of the "
+                    + set.getSize() + " bytes of data set " + set.getId());
+        }
+        String got = hasher.finish();
+        if (!got.equals(set.getId())) {
+            throw new GridException(Status.Code.DATA_LOSS, "the bytes received give the id " + got + ", not "
+                    + set.getId() + ": nothing was written");
+        }
+    }
+
+    /**
+     * Deletes a data set; returns it as it was.
+     *
+     * @throws GridException NOT_FOUND for an unknown id; FAILED_PRECONDITION (naming the job) while a job that has
+     *     not ended reads it
+     */
+    public io.gridwork.api.v1.DataSet deleteData(String id) {
+        requireDataId(id);
+        return call("delete the data set", Retry.NOT_DELIVERED, e -> stub(e).deleteData(
+                io.gridwork.api.v1.DeleteDataRequest.newBuilder().setId(id).build()));
+    }
+
+    private static void requireDataId(String id) {
+        if (!io.gridwork.internal.data.DataLayout.isId(id)) {
+            throw new IllegalArgumentException("'" + id + "' is not a data set id (64 lowercase hex digits; grid data ls "
+                    + "lists them)");
+        }
+    }
+
+    /**
+     * A client-streaming call as a sender that respects flow control: {@link #send} waits until the transport is
+     * ready, {@link #finish} half-closes and waits for the answer.
+     */
+    private static final class UpStream<Q, A> {
+        private final CompletableFuture<A> done = new CompletableFuture<>();
+        private final Semaphore ready = new Semaphore(0);
+        private final ClientCallStreamObserver<Q> requests;
+
+        @SuppressWarnings("unchecked")
+        UpStream(java.util.function.Function<io.grpc.stub.StreamObserver<A>, io.grpc.stub.StreamObserver<Q>> start) {
+            ClientResponseObserver<Q, A> observer = new ClientResponseObserver<>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<Q> requestStream) {
+                    requestStream.setOnReadyHandler(ready::release);
+                }
+
+                @Override
+                public void onNext(A value) {
+                    done.complete(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    done.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    done.complete(null);
+                }
+            };
+            this.requests = (ClientCallStreamObserver<Q>) start.apply(observer);
+        }
+
+        /** Sends one message once the transport can take it; false if the call already ended (it failed). */
+        boolean send(Q message) {
+            try {
+                while (!requests.isReady() && !done.isDone()) {
+                    ready.tryAcquire(100, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                requests.cancel("interrupted", e);
+                Thread.currentThread().interrupt();
+                throw new GridException(Status.Code.CANCELLED, "interrupted");
+            }
+            if (done.isDone()) {
+                return false;
+            }
+            requests.onNext(message);
+            return true;
+        }
+
+        /** Cancels the call (nothing sent is kept); harmless once it ended. */
+        void cancel(String why) {
+            if (!done.isDone()) {
+                requests.cancel(why, null);
+            }
+        }
+
+        /** Half-closes and waits for the answer; a failed call is thrown as its gRPC exception. */
+        A finish(Duration deadline, String what) {
+            requests.onCompleted();
+            try {
+                A answer = done.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                if (answer == null) {
+                    throw new GridException(Status.Code.INTERNAL, "the master did not answer the " + what);
+                }
+                return answer;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StatusRuntimeException) {
+                    throw (StatusRuntimeException) e.getCause();
+                }
+                throw new GridException(Status.Code.UNKNOWN, what + " failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GridException(Status.Code.CANCELLED, "interrupted during the " + what);
+            } catch (TimeoutException e) {
+                throw new GridException(Status.Code.DEADLINE_EXCEEDED, "the " + what + " timed out");
+            }
+        }
     }
 
     /** Uploads the jar if needed and creates the schedule; returns it, with its next fire times. */
     public io.gridwork.api.v1.Schedule createSchedule(ScheduleSubmission schedule) throws IOException {
         JobSubmission job = schedule.job();
+        if (!job.data().isEmpty()) {
+            throw new IllegalArgumentException("a schedule cannot take data sets (data " + String.join(", ",
+                    job.data().keySet()) + "): submit the job instead");
+        }
         String sha256 = job.jarSha256().isPresent() ? job.jarSha256().get() : uploadJar(job.jar().orElseThrow());
         io.gridwork.api.v1.CreateScheduleRequest.Builder request = io.gridwork.api.v1.CreateScheduleRequest.newBuilder()
                 .setName(schedule.name())

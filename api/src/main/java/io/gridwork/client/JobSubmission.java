@@ -20,6 +20,8 @@ import java.util.Optional;
  * }</pre>
  *
  * Give either the jar file (uploaded once, then known by its SHA-256) or the SHA-256 of a jar the master holds.
+ * A job that reads data sets of the data grid names each by the name its code uses ({@code JobArgs.data(NAME)}) and
+ * the data set's id ({@link GridClient#putData} gives it): {@code .data("text", id)}.
  */
 public final class JobSubmission {
 
@@ -33,6 +35,7 @@ public final class JobSubmission {
     private final int slotsPerTask;
     private final int priority;
     private final boolean noSpeculation;
+    private final Map<String, String> data;
 
     private JobSubmission(Builder b) {
         this.jar = b.jar;
@@ -45,6 +48,7 @@ public final class JobSubmission {
         this.slotsPerTask = b.slotsPerTask;
         this.priority = b.priority;
         this.noSpeculation = b.noSpeculation;
+        this.data = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.data));
     }
 
     public static Builder builder() {
@@ -96,6 +100,11 @@ public final class JobSubmission {
         return noSpeculation;
     }
 
+    /** The data sets the job reads: its name for each to the data set's id, in the order they were added. */
+    public Map<String, String> data() {
+        return data;
+    }
+
     /** Builds a {@link JobSubmission}; {@link #build()} checks that a jar and a class were given. */
     public static final class Builder {
         private Path jar;
@@ -108,8 +117,29 @@ public final class JobSubmission {
         private int slotsPerTask;
         private int priority;
         private boolean noSpeculation;
+        private final Map<String, String> data = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * A data set the job reads, under the name its code uses ({@code JobArgs.data(name)}); {@code id} is the data
+         * set's id (64 hex digits, as {@link GridClient#putData} returns it). The master refuses an unknown id.
+         */
+        public Builder data(String name, String id) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(id, "id");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("a data set's name in the job must not be empty");
+            }
+            if (!io.gridwork.internal.data.DataLayout.isId(id)) {
+                throw new IllegalArgumentException("data " + name + ": '" + id + "' is not a data set id (64 hex digits)");
+            }
+            if (data.containsKey(name)) {
+                throw new IllegalArgumentException("data " + name + " is given twice");
+            }
+            data.put(name, id);
+            return this;
+        }
 
         /** Which workers may run the tasks, for example {@code "os=linux && gpu=a100"}. */
         public Builder require(String require) {
