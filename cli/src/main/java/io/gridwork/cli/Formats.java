@@ -74,6 +74,21 @@ final class Formats {
         return n + " " + unit + (n == 1 ? "" : "s");
     }
 
+    /** A size as people read it: {@code 0 B}, {@code 512 B}, {@code 1.5 KiB}, {@code 12.0 MiB}, {@code 1.2 GiB}. */
+    static String bytes(long n) {
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double value = n;
+        int unit = -1;
+        do {
+            value /= 1024;
+            unit++;
+        } while (value >= 1024 && unit < units.length - 1);
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
     static String pairs(Map<String, String> map) {
         return map.entrySet().stream().map(e -> e.getKey() + "=" + abbreviate(e.getValue(), 40))
                 .collect(Collectors.joining(" "));

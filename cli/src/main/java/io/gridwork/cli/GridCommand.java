@@ -38,6 +38,7 @@ public final class GridCommand implements Runnable {
             WorkersCommand.class,
             MastersCommand.class,
             ScheduleCommand.class,
+            DataCommand.class,
             TokenCommand.class,
             AuditCommand.class,
             DemoCommand.class,

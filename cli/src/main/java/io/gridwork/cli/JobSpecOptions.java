@@ -50,6 +50,11 @@ final class JobSpecOptions {
 
     /** The submission, after checking what can be checked here (exit 2 with one line otherwise). */
     JobSubmission submission() {
+        return builder().build();
+    }
+
+    /** The same as a builder, for a command that adds to it (submit's --data). */
+    JobSubmission.Builder builder() {
         var values = KeyValues.parse("--arg", args, true);
         if (!Files.isRegularFile(jar)) {
             throw CliException.usage("--jar: no such file " + jar);
@@ -75,6 +80,6 @@ final class JobSpecOptions {
         if (noSpeculation) {
             builder.noSpeculation();
         }
-        return builder.build();
+        return builder;
     }
 }

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "With --verbose: also the attempts that did not succeed (the latest " + StatusCommand.VERBOSE_ATTEMPTS + "), each "
         + "with the worker that ran it, its error and its stack trace (their output: grid logs JOB --failed).",
         "With --output json: the job's status as the protocol has it (master: the owning master's id, master_address: "
-        + "where it is reached)."})
+        + "where it is reached; data: the bytes its tasks read from data sets, data_sets: the data sets it reads)."})
 final class StatusCommand implements Callable<Integer> {
 
     /** Attempts that did not succeed shown by --verbose. */
@@ -63,6 +63,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (!s.getWaitingReason().isEmpty()) {
                     out.println("  waiting    " + s.getWaitingReason());
                 }
+                data(s, out);
                 if (!s.getRequire().isEmpty() || s.getSlotsPerTask() > 1 || s.getPriority() != 0 || !s.getSpeculation()) {
                     out.println("  placement  " + (s.getRequire().isEmpty() ? "any worker" : "require " + s.getRequire())
                             + ", " + Formats.count(s.getSlotsPerTask(), "slot") + " per task"
@@ -91,6 +92,20 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.flush();
             return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * The data sets a job reads and where its tasks' bytes came from, when it has any:
+     * {@code data  text=ID} and {@code data read  1.5 MiB local, 4.0 MiB from peers, 0 B from the master}.
+     */
+    static void data(JobStatus s, PrintWriter out) {
+        s.getDataSetsMap().forEach((name, id) -> out.println("  data       " + name + "=" + id));
+        if (s.getDataSetsCount() > 0 || s.hasData()) {
+            io.gridwork.api.v1.DataCounters d = s.getData();
+            out.println("  data read  " + Formats.bytes(d.getBytesLocal()) + " local, "
+                    + Formats.bytes(d.getBytesFromPeers()) + " from peers, "
+                    + Formats.bytes(d.getBytesFromMaster()) + " from the master");
         }
     }
 

@@ -4,6 +4,7 @@ import io.gridwork.api.v1.JobStatus;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.GridException;
 import io.gridwork.client.JobSubmission;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -26,6 +27,12 @@ final class SubmitCommand implements Callable<Integer> {
     @Mixin
     JobSpecOptions job;
 
+    @Option(names = "--data", paramLabel = "NAME=ID|NAME=FILE",
+            description = {"A data set the job reads, under the name its code uses (JobArgs.data(NAME)): the id of one "
+                    + "in the grid (grid data put prints it), or a file, which is put first (its id on stderr). "
+                    + "Repeat for more. An unknown id is refused (exit 2) and nothing is stored."})
+    java.util.List<String> data = new java.util.ArrayList<>();
+
     @Option(names = "--wait", description = "Wait for the job to end, print its result, exit with its outcome.")
     boolean wait;
 
@@ -42,12 +49,36 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobSubmission submission = job.submission();
+        JobSubmission.Builder builder = job.builder();
         if (out != null && !wait) {
             throw CliException.usage("--out needs --wait (or use: grid result JOB --out FILE)");
         }
+        java.util.Map<String, String> dataSets = KeyValues.parse("--data", data, false);
+        java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+        dataSets.forEach((name, value) -> {
+            Path file = Path.of(value);
+            if (Files.isRegularFile(file)) {
+                files.put(name, file);
+            } else if (!io.gridwork.internal.data.DataLayout.isId(value)) {
+                throw CliException.usage("--data " + name + ": no such file " + value + " (nor a data set id: 64 "
+                        + "lowercase hex digits)");
+            }
+        });
         try (GridClient c = client.connect()) {
-            String id = c.submit(submission);
+            for (var e : dataSets.entrySet()) {
+                Path file = files.get(e.getKey());
+                if (file == null) {
+                    builder.data(e.getKey(), e.getValue());
+                    continue;
+                }
+                io.gridwork.api.v1.DataSet set = DataCommand.put(c, file, null, 0, "--data " + e.getKey());
+                var stderr = spec.commandLine().getErr();
+                stderr.println("grid submit: stored " + file + " as data set " + set.getId() + " ("
+                        + Formats.bytes(set.getSize()) + ")");
+                stderr.flush();
+                builder.data(e.getKey(), set.getId());
+            }
+            String id = c.submit(builder.build());
             var stdout = spec.commandLine().getOut();
             JobStatus status = statusOrNull(c, id);
             String unrunnable = status == null ? null : unrunnable(status);
