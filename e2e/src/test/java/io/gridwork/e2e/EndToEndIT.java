@@ -124,8 +124,9 @@ class EndToEndIT {
                 "--job", "io.gridwork.examples.NoSuchJob", "--wait");
         assertThat(unknownClass.code()).isEqualTo(2);
         assertThat(unknownClass.err().trim()).isEqualTo("grid submit: job_class: no class io.gridwork.examples.NoSuchJob in the jar"
-                + " (the jar's job classes: io.gridwork.examples.MandelbrotJob, io.gridwork.examples.NoopJob,"
-                + " io.gridwork.examples.PiJob, io.gridwork.examples.PrimeCountJob, io.gridwork.examples.WordCountJob)");
+                + " (the jar's job classes: io.gridwork.examples.GrepJob, io.gridwork.examples.MandelbrotJob,"
+                + " io.gridwork.examples.NoopJob, io.gridwork.examples.PiJob, io.gridwork.examples.PrimeCountJob,"
+                + " io.gridwork.examples.WordCountJob)");
 
         GridProcesses.Result malformed = grid.run("submit", "--master", master, "--jar", GridProcesses.EXAMPLES.toString(),
                 "--job", "io.gridwork.examples.PrimeCountJob", "--arg", "noequals", "--wait");

@@ -2,6 +2,7 @@ package io.gridwork.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gridwork.sdk.DataRef;
 import io.gridwork.sdk.GridJob;
 import io.gridwork.sdk.JobArgs;
 import java.util.Map;
@@ -19,6 +20,7 @@ class ExampleArgumentsTest {
             PiJob.class, Set.of("samples", "tasks"),
             PrimeCountJob.class, Set.of("limit", "tasks"),
             WordCountJob.class, Set.of("text", "tasks", "top"),
+            GrepJob.class, Set.of("patterns"),
             MandelbrotJob.class, Set.of("width", "height", "rows", "iterations", "cx", "cy", "scale"),
             NoopJob.class, Set.of("tasks"));
 
@@ -38,11 +40,15 @@ class ExampleArgumentsTest {
                 WordCountJob.class, Map.of("text", "a b a", "tasks", "2", "top", "1"),
                 MandelbrotJob.class, Map.of("width", "40", "height", "20", "rows", "4", "iterations", "10",
                         "cx", "0", "cy", "0", "scale", "2"),
-                NoopJob.class, Map.of("tasks", "3"));
+                NoopJob.class, Map.of("tasks", "3"),
+                GrepJob.class, Map.of("patterns", "a,b"));
+        // the data sets the jobs that read one are given
+        Map<String, DataRef> data = Map.of("text", new DataRef("text", "00".repeat(32), 100, 64));
         for (var e : small.entrySet()) {
             GridJob<?, ?, ?> job = e.getKey().getConstructor().newInstance();
             assertThat(job.arguments()).containsAll(e.getValue().keySet());
-            long tasks = job.split(JobArgs.of(e.getValue())).collect(Collectors.counting());
+            JobArgs args = e.getKey() == GrepJob.class ? JobArgs.of(e.getValue(), data) : JobArgs.of(e.getValue());
+            long tasks = job.split(args).collect(Collectors.counting());
             assertThat(tasks).as(e.getKey().getSimpleName()).isPositive();
         }
     }
