@@ -85,6 +85,10 @@ import java.util.function.Consumer;
  *         .token("gw1....").caFingerprint("sha256:...").build();
  * }</pre>
  *
+ * <p><b>Data sets.</b> {@link #putData} stores a large file in the data grid (on the workers) and returns its
+ * content-addressed id; {@link JobSubmission.Builder#data} gives it to a job, which reads it where it lies;
+ * {@link #listData}, {@link #getData} and {@link #deleteData} do what {@code grid data ls/get/rm} do.
+ *
  * <p>Every call has a deadline ({@link Builder#callTimeout}, 30 s by default). Failed calls throw
  * {@link GridException} with the gRPC status code and the master's description. Thread-safe; one client can be
  * shared.
