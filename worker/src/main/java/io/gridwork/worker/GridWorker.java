@@ -1,12 +1,12 @@
 package io.gridwork.worker;
 
 import io.gridwork.api.v1.Platform;
-import io.gridwork.api.v1.ProbeRequest;
-import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.internal.NamedThreads;
 import io.gridwork.internal.tls.GridTrust;
 import io.gridwork.internal.tls.TokenText;
+import io.gridwork.worker.FromMaster.Probe;
+import io.gridwork.worker.FromMaster.ProbeAnswer;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -187,11 +187,13 @@ public final class GridWorker implements AutoCloseable {
                     + e.getMessage(), e);
         }
         health.setStatus("", ServingStatus.SERVING);
-        this.core = new WorkerCore(options, loop, registrationTemplate(), this::masterChannel, this::probe,
-                probeExecutor, stopping);
+        RegisterRequest registration = registrationTemplate();
+        MasterLink.Factory links = (address, seed, host) -> new MasterLink(address, seed, masterChannel(address), loop,
+                host, registration, options.reconnectBackoffMax().toMillis(), options.callTimeout().toMillis());
+        this.core = new WorkerCore(options, loop, links, this::probe, probeExecutor, stopping);
         Supplier<List<io.grpc.Channel>> jarSources = () -> {
             try {
-                return loop.call(core::jarSources, options.callTimeout());
+                return loop.call(core::jarSources, options.callTimeout()).stream().map(MasterLink::channel).toList();
             } catch (IllegalStateException stopped) {
                 return List.of();
             }
@@ -435,21 +437,21 @@ public final class GridWorker implements AutoCloseable {
     }
 
     /** Health-checks another worker for a master (the indirect path); on the probe executor. */
-    private ProbeResult probe(ProbeRequest probe) {
+    private ProbeAnswer probe(Probe probe) {
         boolean reachable = false;
         String detail;
         ManagedChannel peer = null;
         try {
-            peer = Grpc.newChannelBuilderForAddress(probe.getHost(), probe.getPort(), peerCredentials)
+            peer = Grpc.newChannelBuilderForAddress(probe.host(), probe.port(), peerCredentials)
                     .executor(probeExecutor).build();
             HealthCheckResponse response = HealthGrpc.newBlockingStub(peer)
-                    .withDeadlineAfter(Math.max(100, probe.getTimeoutMs()), TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(Math.max(100, probe.timeoutMs()), TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.getDefaultInstance());
             reachable = response.getStatus() == ServingStatus.SERVING;
             detail = reachable ? "serving" : "health " + response.getStatus();
         } catch (StatusRuntimeException e) {
             detail = e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-                    ? "no answer within " + probe.getTimeoutMs() + " ms" : e.getStatus().getCode().toString();
+                    ? "no answer within " + probe.timeoutMs() + " ms" : e.getStatus().getCode().toString();
         } catch (RuntimeException e) {
             detail = e.toString();
         } finally {
@@ -457,7 +459,7 @@ public final class GridWorker implements AutoCloseable {
                 peer.shutdownNow();
             }
         }
-        return ProbeResult.newBuilder().setProbeId(probe.getProbeId()).setReachable(reachable).setDetail(detail).build();
+        return new ProbeAnswer(probe.probeId(), reachable, detail);
     }
 
     private Platform platform() {

@@ -7,10 +7,12 @@ import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.RegisterResponse;
 import io.gridwork.api.v1.TaskProgress;
-import io.gridwork.api.v1.TaskRef;
 import io.gridwork.api.v1.TaskResult;
 import io.gridwork.api.v1.WorkerMessage;
 import io.gridwork.api.v1.WorkerServiceGrpc;
+import io.gridwork.worker.FromMaster.ProbeAnswer;
+import io.gridwork.worker.FromMaster.Registered;
+import io.gridwork.worker.FromMaster.TaskKey;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -47,17 +49,17 @@ final class MasterLink {
 
     /** What the link asks of the worker it belongs to; every call is made on the loop. */
     interface Host {
-        /** The registration to send now (the tasks this link's master should hear about). */
-        RegisterRequest registration(MasterLink link);
+        /** The tasks this link's master should hear about in the registration sent now. */
+        List<TaskKey> registration(MasterLink link);
 
         /**
          * The master answered a registration; the link's identity fields, new outbox and stream are set. Returns false
          * if this link duplicates another link to the same master (it then retires).
          */
-        boolean registered(MasterLink link, RegisterResponse response);
+        boolean registered(MasterLink link, Registered response);
 
         /** A message from the master on the link's current stream. */
-        void received(MasterLink link, MasterMessage message);
+        void received(MasterLink link, FromMaster message);
 
         /** The link's stream ended. */
         void streamEnded(MasterLink link);
@@ -73,19 +75,25 @@ final class MasterLink {
         String workerName();
     }
 
+    /** Makes the link to a master at an address (the worker's channels; an in-process one in tests). */
+    @FunctionalInterface
+    interface Factory {
+        MasterLink create(String address, boolean seed, Host host);
+    }
+
     /** What accumulates to be sent on the stream; sent as one message by {@link #flush()}. */
     static final class Outbox {
         Hello hello;
         int credit;
         final List<TaskResult> results = new ArrayList<>();
         final List<TaskProgress> progress = new ArrayList<>();
-        final List<TaskRef> released = new ArrayList<>();
+        final List<TaskKey> released = new ArrayList<>();
         /** Tasks that started running since the last message. */
-        final List<TaskRef> started = new ArrayList<>();
-        final List<TaskRef> crashed = new ArrayList<>();
-        final List<ProbeResult> probeResults = new ArrayList<>();
+        final List<TaskKey> started = new ArrayList<>();
+        final List<TaskKey> crashed = new ArrayList<>();
+        final List<ProbeAnswer> probeResults = new ArrayList<>();
         // data grid: (4) the data plane's DataReport waits here for the next message (WorkerMessage.data_report)
-        Heartbeat heartbeat;
+        private Heartbeat heartbeat;
         boolean draining;
         boolean sentDraining;
         boolean complete;
@@ -95,6 +103,11 @@ final class MasterLink {
                     && started.isEmpty()
                     && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
                     && !complete;
+        }
+
+        /** The heartbeat to send with the next message (replaces one not sent yet). */
+        void heartbeat(long seq, int running, int freeSlots) {
+            heartbeat = Heartbeat.newBuilder().setSeq(seq).setRunning(running).setFreeSlots(freeSlots).build();
         }
 
         /** The message of everything accumulated; the outbox is empty afterwards. */
@@ -110,13 +123,14 @@ final class MasterLink {
             results.clear();
             b.addAllProgress(progress);
             progress.clear();
-            b.addAllReleased(released);
+            released.forEach(t -> b.addReleased(t.toRef()));
             released.clear();
-            b.addAllStarted(started);
+            started.forEach(t -> b.addStarted(t.toRef()));
             started.clear();
-            b.addAllCrashed(crashed);
+            crashed.forEach(t -> b.addCrashed(t.toRef()));
             crashed.clear();
-            b.addAllProbeResults(probeResults);
+            probeResults.forEach(p -> b.addProbeResults(ProbeResult.newBuilder().setProbeId(p.probeId())
+                    .setReachable(p.reachable()).setDetail(p.detail())));
             probeResults.clear();
             if (heartbeat != null) {
                 b.setHeartbeat(heartbeat);
@@ -138,6 +152,8 @@ final class MasterLink {
 
     private final WorkerLoop loop;
     private final Host host;
+    /** What every registration says of this worker; the tasks to hear about are added to it. */
+    private final RegisterRequest registration;
     private final ManagedChannel channel;
     private final WorkerServiceGrpc.WorkerServiceStub async;
     private final long backoffMaxMs;
@@ -169,9 +185,10 @@ final class MasterLink {
     private ScheduledFuture<?> heartbeats;
     private long heartbeatIntervalMs;
 
-    MasterLink(String address, boolean seed, ManagedChannel channel, WorkerLoop loop, Host host, long backoffMaxMs,
-            long callTimeoutMs) {
+    MasterLink(String address, boolean seed, ManagedChannel channel, WorkerLoop loop, Host host,
+            RegisterRequest registration, long backoffMaxMs, long callTimeoutMs) {
         this.address = address;
+        this.registration = registration;
         this.seed = seed;
         this.loop = loop;
         this.host = host;
@@ -276,7 +293,12 @@ final class MasterLink {
         reregister = false;
         RegisterRequest request;
         try {
-            request = host.registration(this);
+            RegisterRequest.Builder b = registration.toBuilder();
+            for (TaskKey t : host.registration(this)) {
+                b.addHeld(t.toRef());
+            }
+            // data grid: (1) the chunks in the data cache go in RegisterRequest.held_chunks here
+            request = b.build();
         } catch (RuntimeException e) {
             log.error("worker link to {} failed; carrying on", address, e);
             scheduleRetry();
@@ -342,7 +364,7 @@ final class MasterLink {
         outbox.hello = Hello.newBuilder().setWorkerId(workerId).setIncarnation(incarnation).build();
         Stream s = new Stream();
         stream = s;
-        if (!host.registered(this, response)) {
+        if (!host.registered(this, Registered.of(response))) {
             stream = null;
             retired = true;
             finish();
@@ -501,9 +523,10 @@ final class MasterLink {
 
         @Override
         public void onNext(MasterMessage message) {
+            FromMaster m = FromMaster.of(message); // mapped here, on gRPC's thread: the loop only decides
             loop.post(() -> {
                 if (stream == this) {
-                    host.received(MasterLink.this, message);
+                    host.received(MasterLink.this, m);
                 }
             });
         }

@@ -2,7 +2,6 @@ package io.gridwork.worker;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.gridwork.api.v1.JobSpec;
-import io.gridwork.api.v1.TaskAssignment;
 import io.gridwork.api.v1.TaskFailure;
 import io.gridwork.api.v1.TaskProgress;
 import io.gridwork.api.v1.TaskRef;
@@ -12,6 +11,8 @@ import io.gridwork.internal.NamedThreads;
 import io.gridwork.sdk.JobArgs;
 import io.gridwork.sdk.NonRetryableException;
 import io.gridwork.sdk.TaskContext;
+import io.gridwork.worker.FromMaster.Assignment;
+import io.gridwork.worker.FromMaster.TaskKey;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
@@ -73,7 +74,7 @@ final class TaskRunner {
     }
 
     /** A task of an assignment, not running yet. */
-    TaskRun newRun(TaskAssignment a, JobSpec spec) {
+    TaskRun newRun(Assignment a, JobSpec spec) {
         return new TaskRun(a, spec);
     }
 
@@ -124,6 +125,8 @@ final class TaskRunner {
 
     /** One task given to this worker, and its context. */
     final class TaskRun implements Runnable, TaskContext {
+        final TaskKey key;
+        /** The key as the protocol's results and progress name it. */
         final TaskRef ref;
         final long attemptId;
         final int attempt;
@@ -150,13 +153,14 @@ final class TaskRunner {
         private volatile String progressMessage = "";
         private volatile boolean progressDirty;
 
-        private TaskRun(TaskAssignment a, JobSpec spec) {
-            this.ref = a.getRef();
-            this.attemptId = ref.getAttemptId();
-            this.attempt = a.getAttempt();
-            this.input = a.getInput().toByteArray();
+        private TaskRun(Assignment a, JobSpec spec) {
+            this.key = a.task();
+            this.ref = key.toRef();
+            this.attemptId = key.attemptId();
+            this.attempt = a.attempt();
+            this.input = a.input();
             this.spec = spec;
-            int asked = Math.max(1, a.getSlots());
+            int asked = Math.max(1, a.slots());
             if (asked > options.slots()) {
                 log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
                         .addKeyValue("worker", options.name())
@@ -303,6 +307,11 @@ final class TaskRunner {
                     .log("task ignores cancellation; its thread {} is given up on", t.getName());
             releaseSlots();
             listener.finished(this, null);
+        }
+
+        /** The progress that tells its master it started (a task whose job has a time limit). */
+        TaskProgress startedProgress() {
+            return TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build();
         }
 
         /** Its progress to send now, or null (nothing new, or sent less than 250 ms ago). On the core's loop. */

@@ -1,22 +1,16 @@
 package io.gridwork.worker;
 
-import io.gridwork.api.v1.Heartbeat;
 import io.gridwork.api.v1.JobSpec;
-import io.gridwork.api.v1.MasterEndpoint;
-import io.gridwork.api.v1.MasterMessage;
-import io.gridwork.api.v1.ProbeRequest;
-import io.gridwork.api.v1.ProbeResult;
-import io.gridwork.api.v1.RegisterRequest;
-import io.gridwork.api.v1.RegisterResponse;
-import io.gridwork.api.v1.ResultRejection;
-import io.gridwork.api.v1.TaskAssignment;
-import io.gridwork.api.v1.TaskProgress;
-import io.gridwork.api.v1.TaskRef;
 import io.gridwork.api.v1.TaskResult;
-import io.gridwork.api.v1.Takeover;
+import io.gridwork.worker.FromMaster.Assignment;
+import io.gridwork.worker.FromMaster.MasterInfo;
+import io.gridwork.worker.FromMaster.Probe;
+import io.gridwork.worker.FromMaster.ProbeAnswer;
+import io.gridwork.worker.FromMaster.Registered;
+import io.gridwork.worker.FromMaster.Rejection;
+import io.gridwork.worker.FromMaster.TaskKey;
+import io.gridwork.worker.FromMaster.Takeover;
 import io.gridwork.worker.TaskRunner.TaskRun;
-import io.grpc.Channel;
-import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +34,10 @@ import org.slf4j.LoggerFactory;
  * results not acknowledged yet, who owns each job (leases), the links to the masters, draining, and the credits
  * (through the {@link CreditWindow}). Every method runs on the loop: the links call it there, the
  * {@link TaskRunner}'s events and the timer's ticks are posted there. Nothing here takes a lock, sleeps or reads the
- * wall clock (time is the loop's clock); gRPC stays in the links (channels come from a factory).
+ * wall clock (time is the loop's clock); gRPC stays in the links, which a factory makes (a test says so). What the
+ * masters say comes as plain records ({@link FromMaster}); what goes to them is put in each link's outbox. A job's
+ * spec and a task's result and progress are the protocol's messages, carried as they are: the core files and
+ * resends them, the job cache and the task runner make and read them.
  *
  * <p>What it does with a master's message, in order: takeovers, the masters' list, job specs, assignments, a drain
  * (hand back what has not started), cancels, acknowledgements, rejections, ended jobs, demand; then the credits are
@@ -56,7 +52,7 @@ final class WorkerCore {
 
     /** Health-checks another worker for a master (blocking; run on the probe executor, off the loop). */
     interface Prober {
-        ProbeResult probe(ProbeRequest request);
+        ProbeAnswer probe(Probe request);
     }
 
     /** A job's owner as this worker knows it: the address of its master's link and the job's lease epoch. */
@@ -72,8 +68,7 @@ final class WorkerCore {
 
     private final WorkerOptions options;
     private final WorkerLoop loop;
-    private final RegisterRequest registrationTemplate;
-    private final Function<String, ManagedChannel> channels;
+    private final MasterLink.Factory linkFactory;
     private final Prober prober;
     private final Executor probeExecutor;
     private final AtomicBoolean stopping;
@@ -109,16 +104,10 @@ final class WorkerCore {
     private record Waiter(BooleanSupplier condition, CompletableFuture<Void> done) {
     }
 
-    /**
-     * @param registrationTemplate what every registration says of this worker (name, slots, labels, health port,
-     *     platform); the core adds the tasks each master should hear about
-     */
-    WorkerCore(WorkerOptions options, WorkerLoop loop, RegisterRequest registrationTemplate,
-            Function<String, ManagedChannel> channels, Prober prober, Executor probeExecutor, AtomicBoolean stopping) {
+    WorkerCore(WorkerOptions options, WorkerLoop loop, MasterLink.Factory linkFactory, Prober prober, Executor probeExecutor, AtomicBoolean stopping) {
         this.options = options;
         this.loop = loop;
-        this.registrationTemplate = registrationTemplate;
-        this.channels = channels;
+        this.linkFactory = linkFactory;
         this.prober = prober;
         this.probeExecutor = probeExecutor;
         this.stopping = stopping;
@@ -140,10 +129,9 @@ final class WorkerCore {
             public void startedWithTimeout(TaskRun run) {
                 loop.post(() -> {
                     run.startReported = true;
-                    MasterLink owner = route(run.ref.getJobId());
+                    MasterLink owner = route(run.key.jobId());
                     if (owner != null) {
-                        owner.outbox.progress.add(TaskProgress.newBuilder().setRef(run.ref).setFraction(0)
-                                .setMessage("started").build());
+                        owner.outbox.progress.add(run.startedProgress());
                     }
                     run.progressSentAt = loop.clock().millis();
                 });
@@ -168,8 +156,7 @@ final class WorkerCore {
     }
 
     private MasterLink newLink(String address, boolean seed) {
-        return new MasterLink(address, seed, channels.apply(address), loop, linkHost,
-                options.reconnectBackoffMax().toMillis(), options.callTimeout().toMillis());
+        return linkFactory.create(address, seed, linkHost);
     }
 
     // ================================================================================== after every event
@@ -235,13 +222,13 @@ final class WorkerCore {
         return links.values().stream().filter(l -> !l.isRetired()).map(l -> l.address).toList();
     }
 
-    /** The masters' channels to fetch jars from: those with a stream first. */
-    List<Channel> jarSources() {
-        List<Channel> first = new ArrayList<>();
-        List<Channel> rest = new ArrayList<>();
+    /** The links to fetch jars from: those with a stream first. */
+    List<MasterLink> jarSources() {
+        List<MasterLink> first = new ArrayList<>();
+        List<MasterLink> rest = new ArrayList<>();
         for (MasterLink l : links.values()) {
             if (!l.isRetired()) {
-                (l.connected() ? first : rest).add(l.channel());
+                (l.connected() ? first : rest).add(l);
             }
         }
         first.addAll(rest);
@@ -303,25 +290,24 @@ final class WorkerCore {
     private final class LinkHost implements MasterLink.Host {
 
         @Override
-        public RegisterRequest registration(MasterLink link) {
-            RegisterRequest.Builder b = registrationTemplate.toBuilder();
+        public List<TaskKey> registration(MasterLink link) {
+            List<TaskKey> tasks = new ArrayList<>();
             // the tasks of the jobs this master owns, running or with results it has not acknowledged
             for (TaskRun t : held.values()) {
-                if (routesTo(t.ref.getJobId(), link)) {
-                    b.addHeld(t.ref);
+                if (routesTo(t.key.jobId(), link)) {
+                    tasks.add(t.key);
                 }
             }
             for (TaskResult r : unacked.values()) {
                 if (routesTo(r.getRef().getJobId(), link)) {
-                    b.addHeld(r.getRef());
+                    tasks.add(TaskKey.of(r.getRef()));
                 }
             }
-            // data grid: (1) the chunks in the data cache go in RegisterRequest.held_chunks here
-            return b.build();
+            return tasks;
         }
 
         @Override
-        public boolean registered(MasterLink link, RegisterResponse response) {
+        public boolean registered(MasterLink link, Registered response) {
             if (!link.masterId.isEmpty()) {
                 for (MasterLink other : new ArrayList<>(links.values())) {
                     if (other == link || other.isRetired() || !other.masterId.equals(link.masterId)) {
@@ -337,18 +323,18 @@ final class WorkerCore {
                     }
                 }
             }
-            for (TaskRef ref : response.getDropList()) {
-                if (!routesTo(ref.getJobId(), link)) {
+            for (TaskKey ref : response.drop()) {
+                if (!routesTo(ref.jobId(), link)) {
                     continue;
                 }
-                unacked.remove(ref.getAttemptId());
-                TaskRun t = held.get(ref.getAttemptId());
+                unacked.remove(ref.attemptId());
+                TaskRun t = held.get(ref.attemptId());
                 if (t != null) {
                     t.cancel();
                 }
             }
-            if (response.getMastersCount() > 0) {
-                learnMasters(response.getMastersList());
+            if (!response.masters().isEmpty()) {
+                learnMasters(response.masters());
             }
             link.outbox.draining = draining;
             for (TaskResult r : unacked.values()) {
@@ -361,7 +347,7 @@ final class WorkerCore {
         }
 
         @Override
-        public void received(MasterLink link, MasterMessage message) {
+        public void received(MasterLink link, FromMaster message) {
             handle(link, message);
         }
 
@@ -370,7 +356,7 @@ final class WorkerCore {
             // the master forgets the credits of a stream that ended: they are free for the other masters
             link.outstanding = 0;
             for (TaskRun t : held.values()) {
-                if (routesTo(t.ref.getJobId(), link)) {
+                if (routesTo(t.key.jobId(), link)) {
                     t.startReported = false; // told again on the next stream
                 }
             }
@@ -389,15 +375,14 @@ final class WorkerCore {
                 if (t.started) {
                     running++;
                 }
-                if (routesTo(t.ref.getJobId(), link)) {
-                    TaskProgress p = t.takeProgress(now);
+                if (routesTo(t.key.jobId(), link)) {
+                    var p = t.takeProgress(now);
                     if (p != null) {
                         link.outbox.progress.add(p);
                     }
                 }
             }
-            link.outbox.heartbeat = Heartbeat.newBuilder().setSeq(++heartbeatSeq).setRunning(running)
-                    .setFreeSlots(runner.freeSlots()).build();
+            link.outbox.heartbeat(++heartbeatSeq, running, runner.freeSlots());
         }
 
         @Override
@@ -454,7 +439,7 @@ final class WorkerCore {
     /** The jobs this worker holds tasks or unacknowledged results of. */
     private Set<String> jobsWithWork() {
         Set<String> jobs = new HashSet<>();
-        held.values().forEach(t -> jobs.add(t.ref.getJobId()));
+        held.values().forEach(t -> jobs.add(t.key.jobId()));
         unacked.values().forEach(r -> jobs.add(r.getRef().getJobId()));
         return jobs;
     }
@@ -497,12 +482,12 @@ final class WorkerCore {
     }
 
     /** The masters' list (the whole list, from any master): links to new ones, marks the ones no longer named. */
-    private void learnMasters(List<MasterEndpoint> masters) {
+    private void learnMasters(List<MasterInfo> masters) {
         Set<String> addresses = new HashSet<>();
         Set<String> ids = new HashSet<>();
-        for (MasterEndpoint e : masters) {
-            addresses.add(e.getAddress());
-            ids.add(e.getId());
+        for (MasterInfo e : masters) {
+            addresses.add(e.address());
+            ids.add(e.id());
         }
         for (MasterLink l : new ArrayList<>(links.values())) {
             l.listed = addresses.contains(l.address) || (!l.masterId.isEmpty() && ids.contains(l.masterId));
@@ -511,20 +496,20 @@ final class WorkerCore {
         if (stopping.get()) {
             return;
         }
-        for (MasterEndpoint e : masters) {
-            if (e.getAddress().isBlank() || linkTo(e.getId(), e.getAddress()) != null) {
+        for (MasterInfo e : masters) {
+            if (e.address().isBlank() || linkTo(e.id(), e.address()) != null) {
                 continue;
             }
             try {
-                io.gridwork.client.Addresses.parse(e.getAddress(), "master address");
+                io.gridwork.client.Addresses.parse(e.address(), "master address");
             } catch (IllegalArgumentException bad) {
                 log.warn("a master named a master with a bad address: {}", bad.getMessage());
                 continue;
             }
-            MasterLink link = newLink(e.getAddress(), false);
-            links.put(e.getAddress(), link);
-            log.atInfo().addKeyValue("worker", options.name()).log("linking to master {} at {}{}", e.getId(),
-                    e.getAddress(), e.getStandby() ? " (standby)" : "");
+            MasterLink link = newLink(e.address(), false);
+            links.put(e.address(), link);
+            log.atInfo().addKeyValue("worker", options.name()).log("linking to master {} at {}{}", e.id(),
+                    e.address(), e.standby() ? " (standby)" : "");
             link.start();
         }
     }
@@ -542,18 +527,18 @@ final class WorkerCore {
 
     // ================================================================================== messages from a master
 
-    void handle(MasterLink link, MasterMessage m) {
+    void handle(MasterLink link, FromMaster m) {
         List<TaskRun> toRun = new ArrayList<>();
         List<TaskRun> toCancel = new ArrayList<>();
         List<String> ended = new ArrayList<>();
         Set<MasterLink> registerAgain = new HashSet<>();
-        for (Takeover t : m.getTakeoversList()) {
+        for (Takeover t : m.takeovers()) {
             takeover(link, t, registerAgain);
         }
-        if (m.getMastersCount() > 0) {
-            learnMasters(m.getMastersList());
+        if (!m.masters().isEmpty()) {
+            learnMasters(m.masters());
         }
-        for (JobSpec spec : m.getJobsList()) {
+        for (JobSpec spec : m.jobs()) {
             if (staleSpec(spec)) {
                 refuse(link, "a job spec", spec.getJobId());
                 continue;
@@ -561,14 +546,14 @@ final class WorkerCore {
             cache.define(spec);
             claim(link, spec.getJobId(), spec.getLeaseEpoch(), registerAgain);
         }
-        for (TaskAssignment a : m.getAssignmentsList()) {
-            link.outstanding = Math.max(0, link.outstanding - Math.max(1, a.getSlots()));
-            String jobId = a.getRef().getJobId();
+        for (Assignment a : m.assignments()) {
+            link.outstanding = Math.max(0, link.outstanding - Math.max(1, a.slots()));
+            String jobId = a.task().jobId();
             if (stale(link, jobId)) {
                 refuse(link, "an assignment", jobId);
                 continue;
             }
-            long attemptId = a.getRef().getAttemptId();
+            long attemptId = a.task().attemptId();
             if (held.containsKey(attemptId) || unacked.containsKey(attemptId)) {
                 continue; // held already (or ran already): never run twice
             }
@@ -581,14 +566,14 @@ final class WorkerCore {
             maxHeld = Math.max(maxHeld, held.size());
             toRun.add(task);
         }
-        if (m.getReleaseUnstarted()) {
+        if (m.releaseUnstarted()) {
             // the credits keep flowing, as they always did: the master assigns nothing while the worker is drained,
             // and uses them again once it is undrained (nothing else tells the worker so)
             int released = 0;
             for (TaskRun t : new ArrayList<>(held.values())) {
-                if (!t.started && !t.cancelled && routesTo(t.ref.getJobId(), link)) {
+                if (!t.started && !t.cancelled && routesTo(t.key.jobId(), link)) {
                     t.cancel();
-                    link.outbox.released.add(t.ref);
+                    link.outbox.released.add(t.key);
                     released++;
                 }
             }
@@ -596,33 +581,33 @@ final class WorkerCore {
                     .log("drained by the master at {}: {} tasks not started go back, {} running ones finish",
                             link.address, released, held.size() - released);
         }
-        for (TaskRef ref : m.getCancelsList()) {
-            if (stale(link, ref.getJobId())) {
-                refuse(link, "a cancel", ref.getJobId());
+        for (TaskKey ref : m.cancels()) {
+            if (stale(link, ref.jobId())) {
+                refuse(link, "a cancel", ref.jobId());
                 continue;
             }
-            TaskRun t = held.get(ref.getAttemptId());
+            TaskRun t = held.get(ref.attemptId());
             if (t != null) {
                 toCancel.add(t);
             }
         }
-        for (TaskRef ref : m.getAcksList()) {
-            if (stale(link, ref.getJobId())) {
-                refuse(link, "an acknowledgement", ref.getJobId());
+        for (TaskKey ref : m.acks()) {
+            if (stale(link, ref.jobId())) {
+                refuse(link, "an acknowledgement", ref.jobId());
                 continue;
             }
-            unacked.remove(ref.getAttemptId());
+            unacked.remove(ref.attemptId());
         }
-        for (ResultRejection r : m.getRejectionsList()) {
-            if (stale(link, r.getRef().getJobId())) {
-                refuse(link, "a rejection", r.getRef().getJobId());
+        for (Rejection r : m.rejections()) {
+            if (stale(link, r.task().jobId())) {
+                refuse(link, "a rejection", r.task().jobId());
                 continue;
             }
-            unacked.remove(r.getRef().getAttemptId());
-            log.atWarn().addKeyValue("job", r.getRef().getJobId()).addKeyValue("task", r.getRef().getIndex())
-                    .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.getReason());
+            unacked.remove(r.task().attemptId());
+            log.atWarn().addKeyValue("job", r.task().jobId()).addKeyValue("task", r.task().index())
+                    .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.reason());
         }
-        for (String jobId : m.getEndedJobsList()) {
+        for (String jobId : m.endedJobs()) {
             if (stale(link, jobId)) {
                 refuse(link, "the end of a job", jobId);
                 continue;
@@ -637,8 +622,8 @@ final class WorkerCore {
                 }
             }
         }
-        if (m.hasDemand()) {
-            link.demand = Math.max(0, m.getDemand());
+        if (m.demand() != null) {
+            link.demand = Math.max(0, m.demand());
         }
         // data grid: (3) MasterMessage.data_orders and peers go to the data plane here
         for (MasterLink again : registerAgain) {
@@ -651,16 +636,16 @@ final class WorkerCore {
             }
         }
         for (TaskRun t : toCancel) {
-            log.atInfo().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
+            log.atInfo().addKeyValue("job", t.key.jobId()).addKeyValue("task", t.key.index())
                     .addKeyValue("worker", options.name()).log("task cancelled by the master");
             t.cancel();
         }
         for (String jobId : ended) {
             cache.ended(jobId);
         }
-        for (ProbeRequest probe : m.getProbesList()) {
+        for (Probe probe : m.probes()) {
             probeExecutor.execute(() -> {
-                ProbeResult result = prober.probe(probe);
+                ProbeAnswer result = prober.probe(probe);
                 loop.post(() -> link.outbox.probeResults.add(result));
             });
         }
@@ -673,34 +658,34 @@ final class WorkerCore {
      * results of the kept ones are sent to it.
      */
     private void takeover(MasterLink from, Takeover t, Set<MasterLink> registerAgain) {
-        MasterLink target = linkTo(t.getToMasterId(), t.getToAddress());
-        if (target == null && !t.getToAddress().isBlank() && !stopping.get()) {
-            target = newLink(t.getToAddress(), false);
-            links.put(t.getToAddress(), target);
+        MasterLink target = linkTo(t.toMasterId(), t.toAddress());
+        if (target == null && !t.toAddress().isBlank() && !stopping.get()) {
+            target = newLink(t.toAddress(), false);
+            links.put(t.toAddress(), target);
             target.start();
         }
         if (target == null) {
-            log.warn("takeover by master {} announced by {} names no address to reach it; ignored", t.getToMasterId(),
+            log.warn("takeover by master {} announced by {} names no address to reach it; ignored", t.toMasterId(),
                     from.address);
             return;
         }
         Set<String> work = jobsWithWork();
         int mine = 0;
-        for (String jobId : t.getJobIdsList()) {
+        for (String jobId : t.jobIds()) {
             Lease lease = leases.get(jobId);
-            if (lease != null && lease.epoch > t.getEpoch()) {
+            if (lease != null && lease.epoch > t.epoch()) {
                 refusedStale++;
                 log.atDebug().addKeyValue("job", jobId).log("refused a takeover at epoch {}: the job's epoch is {}",
-                        t.getEpoch(), lease.epoch);
+                        t.epoch(), lease.epoch);
                 continue;
             }
-            if (lease != null && lease.epoch == t.getEpoch() && lease.address.equals(target.address)) {
+            if (lease != null && lease.epoch == t.epoch() && lease.address.equals(target.address)) {
                 continue; // heard already (a master tells again every worker whose stream opens soon after)
             }
             if (lease == null) {
-                leases.put(jobId, new Lease(t.getEpoch(), target.address));
+                leases.put(jobId, new Lease(t.epoch(), target.address));
             } else {
-                lease.epoch = t.getEpoch();
+                lease.epoch = t.epoch();
                 lease.address = target.address;
             }
             if (work.contains(jobId)) {
@@ -709,7 +694,7 @@ final class WorkerCore {
         }
         log.atInfo().addKeyValue("worker", options.name())
                 .log("master {} took over {} jobs of master {} (epoch {}); {} of them have tasks here",
-                        t.getToMasterId(), t.getJobIdsCount(), t.getFromMasterId(), t.getEpoch(), mine);
+                        t.toMasterId(), t.jobIds().size(), t.fromMasterId(), t.epoch(), mine);
         if (mine > 0) {
             registerAgain.add(target);
         }
@@ -744,7 +729,7 @@ final class WorkerCore {
             int owned = 0;
             if (open.size() > 1) {
                 for (TaskRun t : held.values()) {
-                    Lease lease = leases.get(t.ref.getJobId());
+                    Lease lease = leases.get(t.key.jobId());
                     if (lease != null && lease.address.equals(l.address)) {
                         owned += t.slots;
                     }
@@ -771,20 +756,20 @@ final class WorkerCore {
      *
      * @return whether the assignment was answered so
      */
-    private boolean answerFromEarlierAttempt(TaskAssignment a, MasterLink link) {
-        String jobId = a.getRef().getJobId();
-        long index = a.getRef().getIndex();
+    private boolean answerFromEarlierAttempt(Assignment a, MasterLink link) {
+        String jobId = a.task().jobId();
+        long index = a.task().index();
         Long earlier = unacked.outputOf(jobId, index);
         if (earlier == null) {
             return false;
         }
-        TaskResult again = unacked.remove(earlier).toBuilder().setRef(a.getRef()).build();
-        unacked.put(a.getRef().getAttemptId(), again);
+        TaskResult again = unacked.remove(earlier).toBuilder().setRef(a.task().toRef()).build();
+        unacked.put(a.task().attemptId(), again);
         link.outbox.results.add(again);
         reusedResults++;
         log.atInfo().addKeyValue("job", jobId).addKeyValue("task", index).addKeyValue("worker", options.name())
                 .log("task ran here already (attempt {}, not acknowledged): its output answers attempt {}", earlier,
-                        a.getRef().getAttemptId());
+                        a.task().attemptId());
         if (!draining) {
             rebalance(); // the credit the assignment used is free again
         }
@@ -798,7 +783,7 @@ final class WorkerCore {
         }
         if (result != null) {
             unacked.put(task.attemptId, result);
-            MasterLink owner = route(task.ref.getJobId());
+            MasterLink owner = route(task.key.jobId());
             if (owner != null) {
                 owner.outbox.results.add(result);
             }
@@ -838,9 +823,9 @@ final class WorkerCore {
                 longest = Math.max(longest, Duration.between(since, now).toNanos());
             }
             if (!t.startReported) {
-                MasterLink owner = route(t.ref.getJobId());
+                MasterLink owner = route(t.key.jobId());
                 if (owner != null && owner.connected()) {
-                    owner.outbox.started.add(t.ref);
+                    owner.outbox.started.add(t.key);
                     t.startReported = true;
                 }
             }
@@ -887,13 +872,13 @@ final class WorkerCore {
                 if (excess <= 0) {
                     break;
                 }
-                MasterLink owner = route(t.ref.getJobId());
+                MasterLink owner = route(t.key.jobId());
                 if (owner == null || !owner.connected() || !t.release()) {
                     continue; // started already (or cancelled), or its master cannot be told now
                 }
                 unhold(t.attemptId);
                 runner.remove(t);
-                owner.outbox.released.add(t.ref);
+                owner.outbox.released.add(t.key);
                 excess -= t.slots;
                 released++;
             }
@@ -921,19 +906,19 @@ final class WorkerCore {
         }
         for (TaskRun t : new ArrayList<>(held.values())) {
             Thread th = t.thread;
-            MasterLink owner = route(t.ref.getJobId());
+            MasterLink owner = route(t.key.jobId());
             if (th != null && callsExit(th)) {
                 // the task is taking the whole worker down: tell the master, it is the task's doing
-                log.atError().addKeyValue("job", t.ref.getJobId()).addKeyValue("task", t.ref.getIndex())
+                log.atError().addKeyValue("job", t.key.jobId()).addKeyValue("task", t.key.index())
                         .addKeyValue("worker", options.name()).log("task called System.exit; reporting it to the master");
                 unhold(t.attemptId);
                 if (owner != null) {
-                    owner.outbox.crashed.add(t.ref);
+                    owner.outbox.crashed.add(t.key);
                 }
             } else if (!t.started) {
                 t.cancel();
                 if (owner != null) {
-                    owner.outbox.released.add(t.ref);
+                    owner.outbox.released.add(t.key);
                 }
             }
         }
@@ -950,9 +935,9 @@ final class WorkerCore {
                     .log("handing {} unfinished tasks back to the masters", held.size());
             for (TaskRun t : held.values()) {
                 t.cancel();
-                MasterLink owner = route(t.ref.getJobId());
+                MasterLink owner = route(t.key.jobId());
                 if (owner != null) {
-                    owner.outbox.released.add(t.ref);
+                    owner.outbox.released.add(t.key);
                 }
             }
         }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.gridwork.api.v1.JobSpec;
 import io.gridwork.api.v1.MasterMessage;
-import io.gridwork.api.v1.ProbeResult;
 import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.TaskAssignment;
 import io.gridwork.api.v1.TaskRef;
@@ -70,11 +69,12 @@ class WorkerCoreTest {
         WorkerOptions options = WorkerOptions.builder().master("m1:7070").name("w1").slots(slots).prefetch(prefetch)
                 .insecure(true).workDir(dir.resolve("w1")).reconnectBackoffMax(Duration.ofSeconds(1)).build();
         loop = new WorkerLoop(new DirectLoop(), timer, timer.clock);
-        core = new WorkerCore(options, loop, RegisterRequest.newBuilder().setName("w1").setSlots(slots).build(),
-                address -> master.channel(), probe -> ProbeResult.newBuilder().setProbeId(probe.getProbeId()).build(),
-                Runnable::run, stopping);
-        cache = new JobCache(dir.resolve("w1").resolve("jars"), () -> loop.call(core::jarSources, Duration.ofSeconds(5)),
-                Duration.ofSeconds(5), 1);
+        RegisterRequest registration = RegisterRequest.newBuilder().setName("w1").setSlots(slots).build();
+        core = new WorkerCore(options, loop,
+                (address, seed, host) -> new MasterLink(address, seed, master.channel(), loop, host, registration, 1000, 5000),
+                probe -> new FromMaster.ProbeAnswer(probe.probeId(), true, "serving"), Runnable::run, stopping);
+        cache = new JobCache(dir.resolve("w1").resolve("jars"), () -> loop.call(core::jarSources, Duration.ofSeconds(5))
+                .stream().map(MasterLink::channel).toList(), Duration.ofSeconds(5), 1);
         runner = new TaskRunner(options, cache, timer, timer.clock, core.runnerListener());
         core.attach(cache, runner);
         core.start();
