@@ -44,6 +44,33 @@ class WorkerLayerRulesTest {
                 .check(classes);
     }
 
+    /** The worker's core decides and the links talk: the core, the loop and the credit window know no gRPC. */
+    @Test
+    void theWorkersCoreKnowsNoGrpc() {
+        noClasses().that().haveFullyQualifiedName("io.gridwork.worker.WorkerCore")
+                .or().haveNameMatching("io\\.gridwork\\.worker\\.WorkerCore\\$.*")
+                .or().haveFullyQualifiedName("io.gridwork.worker.WorkerLoop")
+                .or().haveNameMatching("io\\.gridwork\\.worker\\.WorkerLoop\\$.*")
+                .or().haveFullyQualifiedName("io.gridwork.worker.CreditWindow")
+                .or().haveNameMatching("io\\.gridwork\\.worker\\.CreditWindow\\$.*")
+                .should().dependOnClassesThat().resideInAnyPackage("io.grpc..")
+                .check(classes);
+    }
+
+    /**
+     * Time is injected and nothing polls: the worker's classes never read the wall clock, sleep or wait on a monitor
+     * (the core's clock and timer, and events on its loop, do that work).
+     */
+    @Test
+    void theWorkerNeitherSleepsNorPollsNorReadsTheWallClock() {
+        noClasses().that().resideInAPackage("io.gridwork.worker")
+                .should().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(Thread.class, "sleep", long.class)
+                .orShould().callMethod(Object.class, "wait", long.class)
+                .orShould().callMethod(Object.class, "wait")
+                .check(classes);
+    }
+
     @Test
     void theWorkerTouchesNoDatabase() {
         noClasses().that().resideInAPackage("io.gridwork.worker..")

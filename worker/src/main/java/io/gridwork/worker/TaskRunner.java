@@ -1,0 +1,410 @@
+package io.gridwork.worker;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.gridwork.api.v1.JobSpec;
+import io.gridwork.api.v1.TaskFailure;
+import io.gridwork.api.v1.TaskProgress;
+import io.gridwork.api.v1.TaskRef;
+import io.gridwork.api.v1.TaskResult;
+import io.gridwork.internal.LoadedJob;
+import io.gridwork.internal.NamedThreads;
+import io.gridwork.sdk.JobArgs;
+import io.gridwork.sdk.NonRetryableException;
+import io.gridwork.sdk.TaskContext;
+import io.gridwork.worker.FromMaster.Assignment;
+import io.gridwork.worker.FromMaster.TaskKey;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tasks the {@link WorkerCore} holds: a pool of threads, the slots (a task takes as many as its job asks for
+ * before its code runs; fair, so big tasks are not starved), cancellation (interrupt, then give the thread up if the
+ * task ignores it), the capture of a task's output, and the mapping of its outcome to a {@code TaskResult}. It tells
+ * the core through a {@link Listener} (which posts to the core's loop) when a task with a time limit starts and when a
+ * task ends; it keeps no state of the core's.
+ */
+final class TaskRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+    /** A failure's stack trace with its causes is kept up to this size (deep recursion would make it megabytes). */
+    static final int MAX_STACK_TRACE_CHARS = 32_000;
+    private static final long PROGRESS_MIN_INTERVAL_MS = 250;
+    /** A cancelled task still running after this long ignores cancellation: its thread is given up on. */
+    static final long ABANDON_AFTER_MS = 5000;
+
+    /** What the runner tells the core (from task threads and the timer: implementations post to the loop). */
+    interface Listener {
+        /** A task whose job has a time limit started its code: its master is told at once. */
+        void startedWithTimeout(TaskRun run);
+
+        /** A task ended: with a result, or with none (cancelled, handed back, or given up on). */
+        void finished(TaskRun run, TaskResult result);
+    }
+
+    private final WorkerOptions options;
+    private final JobCache cache;
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final Listener listener;
+    private final ThreadPoolExecutor pool;
+    private final Semaphore slotPermits;
+    private int abandonedThreads; // guarded by this
+
+    TaskRunner(WorkerOptions options, JobCache cache, ScheduledExecutorService timer, Clock clock, Listener listener) {
+        this.options = options;
+        this.cache = cache;
+        this.timer = timer;
+        this.clock = clock;
+        this.listener = listener;
+        this.slotPermits = new Semaphore(options.slots(), true);
+        this.pool = new ThreadPoolExecutor(options.slots(), options.slots(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreads("gridwork-task", true));
+    }
+
+    /** A task of an assignment, not running yet. */
+    TaskRun newRun(Assignment a, JobSpec spec) {
+        return new TaskRun(a, spec);
+    }
+
+    /** Queues the task for a thread and its slots; false if the runner has stopped. */
+    boolean execute(TaskRun run) {
+        try {
+            pool.execute(run);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Takes a task handed back unstarted off the queue. */
+    void remove(TaskRun run) {
+        pool.remove(run);
+    }
+
+    int freeSlots() {
+        return slotPermits.availablePermits();
+    }
+
+    int busySlots() {
+        return options.slots() - slotPermits.availablePermits();
+    }
+
+    void shutdownNow() {
+        pool.shutdownNow();
+    }
+
+    void awaitTermination(long ms) throws InterruptedException {
+        pool.awaitTermination(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Keeps {@code slots} threads for tasks besides the abandoned ones, with at most {@code slots} spares. */
+    private synchronized void threadsAbandoned(int delta) {
+        abandonedThreads += delta;
+        int spares = Math.min(abandonedThreads, options.slots());
+        int size = options.slots() + Math.max(0, spares);
+        if (size > pool.getMaximumPoolSize()) {
+            pool.setMaximumPoolSize(size);
+            pool.setCorePoolSize(size);
+        } else {
+            pool.setCorePoolSize(size);
+            pool.setMaximumPoolSize(size);
+        }
+    }
+
+    /** One task given to this worker, and its context. */
+    final class TaskRun implements Runnable, TaskContext {
+        final TaskKey key;
+        /** The key as the protocol's results and progress name it. */
+        final TaskRef ref;
+        final long attemptId;
+        final int attempt;
+        final byte[] input;
+        final JobSpec spec;
+        /** Slots it takes while it runs. */
+        final int slots;
+        private final AtomicBoolean permitsReleased = new AtomicBoolean();
+        volatile boolean cancelled;
+        volatile boolean started;
+        /** When its code started (the runner's clock), once {@code started}; null while its job's code loads. */
+        volatile Instant startedAt;
+        /** Its master was told it started. The core's (on its loop). */
+        boolean startReported;
+        /** When its progress was last sent, in the clock's milliseconds. The core's (on its loop). */
+        long progressSentAt;
+        /** Set once: it starts (its thread won), or it goes back unstarted (a release won). */
+        private final AtomicBoolean decided = new AtomicBoolean();
+        /** How long its code ran, once it ended. */
+        volatile long runNanos;
+        volatile boolean abandoned;
+        volatile Thread thread;
+        private volatile double progress = -1;
+        private volatile String progressMessage = "";
+        private volatile boolean progressDirty;
+
+        private TaskRun(Assignment a, JobSpec spec) {
+            this.key = a.task();
+            this.ref = key.toRef();
+            this.attemptId = key.attemptId();
+            this.attempt = a.attempt();
+            this.input = a.input();
+            this.spec = spec;
+            int asked = Math.max(1, a.slots());
+            if (asked > options.slots()) {
+                log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
+                        .addKeyValue("worker", options.name())
+                        .log("task asks for {} slots, more than this worker's {}; it runs with {}", asked, options.slots(),
+                                options.slots());
+            }
+            this.slots = Math.min(asked, options.slots());
+        }
+
+        /** Gives its slots back, once (when it ends, or when it is abandoned). */
+        private void releaseSlots() {
+            if (permitsReleased.compareAndSet(false, true)) {
+                slotPermits.release(slots);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (cancelled) {
+                listener.finished(this, null);
+                return;
+            }
+            thread = Thread.currentThread();
+            try {
+                slotPermits.acquire(slots);
+            } catch (InterruptedException e) {
+                // cancelled while it waited for its slots
+                permitsReleased.set(true);
+                thread = null;
+                Thread.interrupted();
+                listener.finished(this, null);
+                return;
+            }
+            if (cancelled || !decided.compareAndSet(false, true)) {
+                thread = null;
+                Thread.interrupted();
+                releaseSlots();
+                listener.finished(this, null);
+                return;
+            }
+            long start = System.nanoTime();
+            started = true;
+            if (spec != null && spec.getTaskTimeoutMs() > 0) {
+                // the master times out only tasks that have started: say so at once
+                listener.startedWithTimeout(this);
+            }
+            TaskResult result = null;
+            String jobId = ref.getJobId();
+            boolean acquired = false;
+            TaskLog output = options.taskLogLimit() > 0 ? new TaskLog(options.taskLogLimit()) : null;
+            try {
+                if (spec == null) {
+                    throw new IllegalStateException("the master sent no spec for job " + jobId);
+                }
+                // data grid: (6) a job whose JobSpec.jar_data_id is set gets its jar through the data plane (in the
+                // cache's fetch), FetchJar from the master staying the fallback
+                LoadedJob job = cache.acquire(jobId);
+                acquired = true;
+                startedAt = clock.instant(); // the task's own code runs from here (not the jar's fetch)
+                byte[] bytes;
+                if (output != null) {
+                    TaskOutputCapture.begin(output);
+                }
+                try {
+                    bytes = job.execute(input, this);
+                } finally {
+                    if (output != null) {
+                        TaskOutputCapture.end(output); // what follows is the worker's, not the task's
+                    }
+                }
+                if (!cancelled) {
+                    // data grid: (5) the task's DataCounters go into TaskResult.data here
+                    result = withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
+                            .setDurationMs(elapsedMs(start)), output).build();
+                }
+                runNanos = System.nanoTime() - start;
+            } catch (Throwable t) {
+                if (!cancelled) {
+                    TaskFailure failure = failure(t);
+                    result = withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
+                            .setDurationMs(elapsedMs(start)), output).build();
+                    if (t instanceof Error && !(t instanceof StackOverflowError)) {
+                        log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
+                                .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
+                                .log("task {} of job {} failed (attempt {}): {}\n{}", ref.getIndex(), jobId, attempt,
+                                        t.toString(), failure.getStackTrace());
+                    } else {
+                        log.atInfo().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
+                                .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
+                                .log("task {} of job {} failed (attempt {}): {}\n{}", ref.getIndex(), jobId, attempt,
+                                        LoadedJob.describe(t), failure.getStackTrace());
+                    }
+                }
+            } finally {
+                thread = null;
+                Thread.interrupted();
+                if (acquired) {
+                    cache.release(jobId);
+                }
+                if (abandoned) {
+                    // an abandoned thread came back at last: the pool shrinks to its size again
+                    threadsAbandoned(-1);
+                }
+                releaseSlots();
+                listener.finished(this, result);
+            }
+        }
+
+        /** Hands it back unstarted: cancels it unless its thread started it already. */
+        boolean release() {
+            if (cancelled || !decided.compareAndSet(false, true)) {
+                return false;
+            }
+            cancel();
+            return true;
+        }
+
+        void cancel() {
+            if (cancelled) {
+                return;
+            }
+            cancelled = true;
+            Thread t = thread;
+            if (t != null) {
+                t.interrupt();
+                try {
+                    timer.schedule(this::abandonIfStuck, ABANDON_AFTER_MS, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    // the worker is stopping anyway
+                }
+            }
+        }
+
+        /** A cancelled task that ignores interruption: free its slot and run others on a spare thread. */
+        private void abandonIfStuck() {
+            Thread t = thread;
+            if (t == null || abandoned) {
+                return;
+            }
+            abandoned = true;
+            threadsAbandoned(1);
+            log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
+                    .addKeyValue("worker", options.name())
+                    .log("task ignores cancellation; its thread {} is given up on", t.getName());
+            releaseSlots();
+            listener.finished(this, null);
+        }
+
+        /** The progress that tells its master it started (a task whose job has a time limit). */
+        TaskProgress startedProgress() {
+            return TaskProgress.newBuilder().setRef(ref).setFraction(0).setMessage("started").build();
+        }
+
+        /** Its progress to send now, or null (nothing new, or sent less than 250 ms ago). On the core's loop. */
+        TaskProgress takeProgress(long nowMs) {
+            if (!progressDirty || nowMs - progressSentAt < PROGRESS_MIN_INTERVAL_MS) {
+                return null;
+            }
+            progressDirty = false;
+            progressSentAt = nowMs;
+            return TaskProgress.newBuilder().setRef(ref).setFraction(progress).setMessage(progressMessage).build();
+        }
+
+        @Override
+        public String jobId() {
+            return ref.getJobId();
+        }
+
+        @Override
+        public long taskIndex() {
+            return ref.getIndex();
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public String workerName() {
+            return options.name();
+        }
+
+        @Override
+        public Map<String, String> workerLabels() {
+            return options.labels();
+        }
+
+        @Override
+        public JobArgs args() {
+            return spec == null ? JobArgs.empty() : JobArgs.of(spec.getArgsMap());
+        }
+
+        // data grid: (5) openData(DataRange|String) is served here, through the data plane
+
+        @Override
+        public void reportProgress(double fraction) {
+            reportProgress(fraction, "");
+        }
+
+        @Override
+        public void reportProgress(double fraction, String message) {
+            progress = Math.max(0, Math.min(1, fraction));
+            progressMessage = message == null ? "" : message;
+            progressDirty = true;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled;
+        }
+    }
+
+    /** Adds an attempt's captured output to its result. */
+    private static TaskResult.Builder withLog(TaskResult.Builder result, TaskLog output) {
+        if (output != null && output.total() > 0) {
+            result.setLog(output.text(TaskOutputCapture.charset())).setLogCutBytes(output.cutBytes());
+        }
+        return result;
+    }
+
+    static TaskFailure failure(Throwable t) {
+        boolean retryable = true;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof NonRetryableException) {
+                retryable = false;
+                t = c;
+                break;
+            }
+        }
+        StringWriter trace = new StringWriter();
+        t.printStackTrace(new PrintWriter(trace));
+        String stack = trace.toString();
+        if (stack.length() > MAX_STACK_TRACE_CHARS) {
+            stack = stack.substring(0, MAX_STACK_TRACE_CHARS) + "\n\t... (stack trace cut at " + MAX_STACK_TRACE_CHARS
+                    + " characters)";
+        }
+        String message = t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getName()
+                : t instanceof NonRetryableException ? t.getMessage() : t.getClass().getSimpleName() + ": " + t.getMessage();
+        return TaskFailure.newBuilder().setMessage(message).setExceptionType(t.getClass().getName())
+                .setRetryable(retryable).setStackTrace(stack).build();
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+}

@@ -1,0 +1,244 @@
+package io.gridwork.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.gridwork.api.v1.JobSpec;
+import io.gridwork.api.v1.MasterMessage;
+import io.gridwork.api.v1.RegisterRequest;
+import io.gridwork.api.v1.TaskAssignment;
+import io.gridwork.api.v1.TaskRef;
+import io.gridwork.api.v1.TaskResult;
+import io.gridwork.api.v1.WorkerMessage;
+import io.gridwork.client.GridClient;
+import io.gridwork.sdk.Codecs;
+import io.gridwork.testing.TestJars;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The worker's core and its link against a master in this JVM (in-process transport), on a direct loop and a manual
+ * timer: heartbeats, ticks and retries happen only when the test moves time. Tasks run on the task runner's real
+ * threads (the test waits for their messages).
+ */
+class WorkerCoreTest {
+
+    @TempDir
+    Path dir;
+
+    private final ManualTimer timer = new ManualTimer();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private InProcessMaster master;
+    private String sha256;
+    private WorkerLoop loop;
+    private WorkerCore core;
+    private TaskRunner runner;
+    private JobCache cache;
+    private long nextAttempt = 100;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
+        sha256 = GridClient.sha256(jar);
+        master = new InProcessMaster(Files.readAllBytes(jar));
+    }
+
+    @AfterEach
+    void tearDown() {
+        stopping.set(true);
+        if (runner != null) {
+            runner.shutdownNow();
+        }
+        if (cache != null) {
+            cache.close();
+        }
+        master.close();
+    }
+
+    private void start(int slots, int prefetch) throws Exception {
+        WorkerOptions options = WorkerOptions.builder().master("m1:7070").name("w1").slots(slots).prefetch(prefetch)
+                .insecure(true).workDir(dir.resolve("w1")).reconnectBackoffMax(Duration.ofSeconds(1)).build();
+        loop = new WorkerLoop(new DirectLoop(), timer, timer.clock);
+        RegisterRequest registration = RegisterRequest.newBuilder().setName("w1").setSlots(slots).build();
+        core = new WorkerCore(options, loop,
+                (address, seed, host) -> new MasterLink(address, seed, master.channel(), loop, host, registration, 1000, 5000),
+                probe -> new FromMaster.ProbeAnswer(probe.probeId(), true, "serving"), Runnable::run, stopping);
+        cache = new JobCache(dir.resolve("w1").resolve("jars"), () -> loop.call(core::jarSources, Duration.ofSeconds(5))
+                .stream().map(MasterLink::channel).toList(), Duration.ofSeconds(5), 1);
+        runner = new TaskRunner(options, cache, timer, timer.clock, core.runnerListener());
+        core.attach(cache, runner);
+        core.start();
+    }
+
+    private JobSpec spec(String jobId, long ms) {
+        return JobSpec.newBuilder().setJobId(jobId).setJarSha256(sha256).setJobClass(SleepJob.class.getName())
+                .setLeaseEpoch(1).putArgs("ms", Long.toString(ms)).putArgs("n", "1").build();
+    }
+
+    private TaskAssignment assignment(String jobId, long index) {
+        return TaskAssignment.newBuilder().setRef(TaskRef.newBuilder().setJobId(jobId).setIndex(index)
+                .setAttemptId(nextAttempt++)).setAttempt(1).setInput(ByteString.copyFrom(Codecs.LONG.encode(index)))
+                .setSlots(1).build();
+    }
+
+    private static boolean hasResults(WorkerMessage m) {
+        return m.getResultsCount() > 0;
+    }
+
+    @Test
+    void registersOffersItsSlotsPlusPrefetchRunsAnAssignmentAndSendsItsResultWithTheCreditBack() throws Exception {
+        start(2, 1);
+        WorkerMessage hello = master.next();
+        assertThat(hello.hasHello()).isTrue();
+        assertThat(hello.getHello().getWorkerId()).isEqualTo("w-1");
+        assertThat(hello.getCredit()).isEqualTo(3);
+
+        TaskAssignment a = assignment("job-1", 7);
+        master.send(MasterMessage.newBuilder().addJobs(spec("job-1", 0)).addAssignments(a).build());
+        WorkerMessage done = master.next(WorkerCoreTest::hasResults);
+        TaskResult r = done.getResults(0);
+        assertThat(r.getRef()).isEqualTo(a.getRef());
+        assertThat(Codecs.LONG.decode(r.getOutput().toByteArray())).isEqualTo(7L);
+        // the slot is free again: its credit goes back in the same message
+        assertThat(done.getCredit()).isEqualTo(1);
+        assertThat(core.completedTasks()).isEqualTo(1);
+        assertThat(core.heldTasks()).isZero();
+    }
+
+    @Test
+    void aResultNotAcknowledgedIsListedAtTheNextRegistrationAndSentAgainAndAnAcknowledgedOneIsNot() throws Exception {
+        start(1, 0);
+        master.next();
+        TaskAssignment a = assignment("job-1", 3);
+        master.send(MasterMessage.newBuilder().addJobs(spec("job-1", 0)).addAssignments(a).build());
+        master.next(WorkerCoreTest::hasResults);
+
+        master.killStream();
+        // the link reconnects on the timer, not by itself
+        assertThat(master.registrations).hasSize(1);
+        timer.advance(Duration.ofMillis(150));
+        assertThat(master.registrations).hasSize(2);
+        assertThat(master.registrations.get(1).getHeldList()).containsExactly(a.getRef());
+        WorkerMessage again = master.next();
+        assertThat(again.hasHello()).isTrue();
+        assertThat(again.getResultsList()).extracting(TaskResult::getRef).containsExactly(a.getRef());
+
+        master.send(MasterMessage.newBuilder().addAcks(a.getRef()).build());
+        master.killStream();
+        timer.advance(Duration.ofMillis(150));
+        assertThat(master.registrations).hasSize(3);
+        assertThat(master.registrations.get(2).getHeldList()).isEmpty();
+        assertThat(master.next().getResultsList()).isEmpty();
+    }
+
+    @Test
+    void aRefusedRegistrationIsRetriedOnTheTimerWithABackoffThatDoubles() throws Exception {
+        master.refuse = Status.UNAVAILABLE.withDescription("not yet");
+        start(1, 0);
+        assertThat(master.registrations).hasSize(1);
+        List<Long> at = new ArrayList<>();
+        at.add(timer.clock.millis());
+        while (at.size() < 4) {
+            timer.advance(Duration.ofMillis(1));
+            if (master.registrations.size() > at.size()) {
+                at.add(timer.clock.millis());
+            }
+            assertThat(master.registrations).as("one attempt per retry").hasSizeLessThanOrEqualTo(at.size());
+        }
+        // 100 ms, then 200, then 400, each with up to half of it again as jitter
+        assertThat(at.get(1) - at.get(0)).isBetween(100L, 150L);
+        assertThat(at.get(2) - at.get(1)).isBetween(200L, 300L);
+        assertThat(at.get(3) - at.get(2)).isBetween(400L, 600L);
+
+        master.refuse = null;
+        timer.advance(Duration.ofMillis(1200));
+        assertThat(master.registrations).hasSize(5);
+        assertThat(master.next().hasHello()).isTrue();
+        assertThat(loop.call(core::connectedMasters, Duration.ofSeconds(5))).containsExactly("m1:7070");
+    }
+
+    @Test
+    void heartbeatsComeOnTheTimerWithTheFreeSlots() throws Exception {
+        start(2, 0);
+        assertThat(master.next().hasHello()).isTrue();
+        assertThat(master.received).isEmpty();
+        // the first heartbeat is due as the stream opens, the next one interval later
+        timer.advance(Duration.ZERO);
+        WorkerMessage first = master.next(WorkerMessage::hasHeartbeat);
+        assertThat(first.getHeartbeat().getFreeSlots()).isEqualTo(2);
+        timer.advance(Duration.ofMillis(999));
+        assertThat(master.received).noneMatch(WorkerMessage::hasHeartbeat);
+        timer.advance(Duration.ofMillis(1));
+        WorkerMessage second = master.next(WorkerMessage::hasHeartbeat);
+        assertThat(second.getHeartbeat().getSeq()).isEqualTo(first.getHeartbeat().getSeq() + 1);
+    }
+
+    @Test
+    void aDrainFromTheMasterHandsBackTheTasksNotStarted() throws Exception {
+        start(1, 3);
+        master.next();
+        TaskAssignment running = assignment("job-1", 0);
+        List<TaskAssignment> waiting = List.of(assignment("job-1", 1), assignment("job-1", 2));
+        master.send(MasterMessage.newBuilder().addJobs(spec("job-1", 60_000)).addAssignments(running)
+                .addAllAssignments(waiting).build());
+        // the first takes the only slot; the tick tells the master once it started
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            timer.advance(WorkerCore.TICK);
+            return master.received.stream().anyMatch(m -> m.getStartedList().contains(running.getRef()));
+        });
+        master.send(MasterMessage.newBuilder().setReleaseUnstarted(true).build());
+        WorkerMessage released = master.next(m -> m.getReleasedCount() > 0);
+        assertThat(released.getReleasedList()).containsExactlyInAnyOrderElementsOf(
+                waiting.stream().map(TaskAssignment::getRef).toList());
+        master.send(MasterMessage.newBuilder().addCancels(running.getRef()).build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> core.heldTasks() == 0);
+        assertThat(core.completedTasks()).as("cancelled and handed back tasks have no result").isZero();
+    }
+
+    @Test
+    void aTaskThatRunsLongOnTheClockShrinksTheAutomaticWindowAndHandsBackWhatIsHeldBeyondIt() throws Exception {
+        start(1, WorkerOptions.AUTO_PREFETCH);
+        master.next();
+        // tiny tasks first: the window grows far beyond its minimum
+        master.send(MasterMessage.newBuilder().addJobs(spec("tiny", 0)).build());
+        // (the first one's time includes loading the jar: the mean needs a few dozen to come down)
+        for (int i = 0; i < 1000 && core.prefetchWindow() < 8; i++) {
+            master.send(MasterMessage.newBuilder().addAssignments(assignment("tiny", i)).build());
+            master.next(WorkerCoreTest::hasResults);
+        }
+        assertThat(core.prefetchWindow()).isGreaterThanOrEqualTo(8);
+
+        TaskAssignment running = assignment("long", 0);
+        List<TaskRef> waiting = new ArrayList<>();
+        MasterMessage.Builder m = MasterMessage.newBuilder().addJobs(spec("long", 60_000)).addAssignments(running);
+        for (int i = 1; i <= 5; i++) {
+            TaskAssignment a = assignment("long", i);
+            waiting.add(a.getRef());
+            m.addAssignments(a);
+        }
+        master.send(m.build());
+        // time moves only on the manual clock: once the task has run 250 ms of it, it counts as long
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            timer.advance(WorkerCore.TICK);
+            return core.prefetchWindow() == WorkerOptions.AUTO_PREFETCH_MIN;
+        });
+        // 6 held, room for 1 + 2: the 3 newest not started go back, and every credit held is withdrawn
+        assertThat(core.givenBackTasks()).isEqualTo(3);
+        List<TaskRef> released = new ArrayList<>();
+        while (released.size() < 3) {
+            released.addAll(master.next(x -> x.getReleasedCount() > 0).getReleasedList());
+        }
+        assertThat(released).containsExactlyInAnyOrderElementsOf(waiting.subList(2, 5));
+        assertThat(core.heldTasks()).isEqualTo(3);
+    }
+}
