@@ -129,6 +129,8 @@ public final class GridWorker implements AutoCloseable {
     private ChannelCredentials peerCredentials;
     private ExecutorService channelExecutor;
     private JobCache cache;
+    /** data grid: the data cache, PeerService, chunk fetches, orders and reports (io.gridwork.worker.data). */
+    private io.gridwork.worker.data.DataPlane data;
     private ThreadPoolExecutor taskPool;
     private ScheduledExecutorService timer;
     private Server healthServer;
@@ -211,20 +213,26 @@ public final class GridWorker implements AutoCloseable {
 
     private void setUp(WorkerOptions options) throws IOException {
         ServerCredentials healthCredentials;
+        WorkerIdentity identity = null;
         if (options.insecure()) {
             masterCredentials = InsecureChannelCredentials.create();
             healthCredentials = InsecureServerCredentials.create();
             this.peerCredentials = InsecureChannelCredentials.create();
         } else {
-            WorkerIdentity identity = identity(options);
+            identity = identity(options);
             masterCredentials = TlsChannelCredentials.newBuilder().keyManager(identity.keyManagers())
                     .trustManager(GridTrust.master(identity.ca())).build();
-            healthCredentials = TlsServerCredentials.newBuilder().keyManager(identity.keyManagers()).build();
+            // data grid (2): the health port asks callers for a grid certificate (PeerService demands one)
+            healthCredentials = io.gridwork.worker.data.DataPlane.serverCredentials(identity.keyManagers(), identity.ca());
             this.peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(identity.ca())).build();
         }
+        // data grid (1): the data cache is opened (its chunks go in RegisterRequest.held_chunks)
+        this.data = io.gridwork.worker.data.DataPlane.open(options.workDir(), options.dataCache(),
+                options.insecure() ? null : identity.keyManagers(), options.insecure() ? null : identity.ca(),
+                this::jarSources, this::workerId, options.callTimeout());
         this.channelExecutor = Executors.newFixedThreadPool(4, new NamedThreads("gridwork-worker-rpc", true));
         this.cache = new JobCache(options.workDir().resolve("jars"), this::jarSources, options.callTimeout(),
-                options.idleClassLoaders());
+                options.idleClassLoaders(), data); // data grid (6): jars with a jar_data_id come through it
         this.slotPermits = new java.util.concurrent.Semaphore(options.slots(), true);
         this.window = options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MIN : options.prefetch();
         if (options.taskLogLimit() > 0) {
@@ -246,6 +254,7 @@ public final class GridWorker implements AutoCloseable {
             this.healthServer = NettyServerBuilder.forAddress(healthAddress, healthCredentials)
                     .executor(healthExecutor)
                     .addService(health.getHealthService())
+                    .addService(data.peerService()) // data grid (2): PeerService on the health port
                     .build()
                     .start();
         } catch (IOException e) {
@@ -514,7 +523,8 @@ public final class GridWorker implements AutoCloseable {
                         .putAllLabels(options.labels())
                         .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
                         .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())
-                        .setPlatform(platform());
+                        .setPlatform(platform())
+                        .addAllHeldChunks(data.heldChunks()); // data grid (1)
                 // the tasks of the jobs this master owns, running or with results it has not acknowledged
                 for (RunningTask t : held.values()) {
                     if (routesTo(t.ref.getJobId(), link)) {
@@ -884,6 +894,7 @@ public final class GridWorker implements AutoCloseable {
         for (ProbeRequest probe : m.getProbesList()) {
             probeExecutor.execute(() -> probe(link, probe));
         }
+        data.received(m); // data grid (3): data_orders and peers
     }
 
     /**
@@ -1127,6 +1138,17 @@ public final class GridWorker implements AutoCloseable {
     private void tick() {
         try {
             synchronized (lock) {
+                // data grid (4): the data cache's changes and the corrupt chunks seen go to every connected master
+                io.gridwork.api.v1.DataReport report = data.takeReport();
+                if (report != null) {
+                    for (MasterLink l : links.values()) {
+                        if (l.connected()) {
+                            l.outbox.dataReport = l.outbox.dataReport == null ? report
+                                    : l.outbox.dataReport.toBuilder().mergeFrom(report).build();
+                        }
+                    }
+                    lock.notifyAll();
+                }
                 if (draining) {
                     return;
                 }
@@ -1285,6 +1307,8 @@ public final class GridWorker implements AutoCloseable {
         private volatile String progressMessage = "";
         private volatile boolean progressDirty;
         private long progressSentAt;
+        /** data grid (5): openData and the bytes it read, for TaskResult.data. */
+        final io.gridwork.worker.data.TaskData taskData;
 
         RunningTask(TaskAssignment a, JobSpec spec) {
             this.ref = a.getRef();
@@ -1292,6 +1316,7 @@ public final class GridWorker implements AutoCloseable {
             this.attempt = a.getAttempt();
             this.input = a.getInput().toByteArray();
             this.spec = spec;
+            this.taskData = data.forTask(spec);
             int asked = Math.max(1, a.getSlots());
             if (asked > options.slots()) {
                 log.atWarn().addKeyValue("job", ref.getJobId()).addKeyValue("task", ref.getIndex())
@@ -1300,6 +1325,11 @@ public final class GridWorker implements AutoCloseable {
                                 options.slots());
             }
             this.slots = Math.min(asked, options.slots());
+        }
+
+        @Override
+        public java.io.InputStream openData(io.gridwork.sdk.DataRange range) throws IOException {
+            return taskData.open(range); // data grid (5)
         }
 
         /** Gives its slots back, once (when it ends, or when it is abandoned). */
@@ -1370,15 +1400,15 @@ public final class GridWorker implements AutoCloseable {
                     }
                 }
                 if (!cancelled) {
-                    result = withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
-                            .setDurationMs(elapsedMs(start)), output).build();
+                    result = withData(withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
+                            .setDurationMs(elapsedMs(start)), output), taskData).build();
                 }
                 runNanos = System.nanoTime() - start;
             } catch (Throwable t) {
                 if (!cancelled) {
                     TaskFailure failure = failure(t);
-                    result = withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
-                            .setDurationMs(elapsedMs(start)), output).build();
+                    result = withData(withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
+                            .setDurationMs(elapsedMs(start)), output), taskData).build();
                     if (t instanceof Error && !(t instanceof StackOverflowError)) {
                         log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
                                 .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
@@ -1516,6 +1546,11 @@ public final class GridWorker implements AutoCloseable {
     }
 
     /** Adds an attempt's captured output to its result. */
+    /** data grid (5): the bytes the attempt read from data sets, by source (left out if it read none). */
+    private static TaskResult.Builder withData(TaskResult.Builder result, io.gridwork.worker.data.TaskData taskData) {
+        return taskData.used() ? result.setData(taskData.counters()) : result;
+    }
+
     private static TaskResult.Builder withLog(TaskResult.Builder result, TaskLog output) {
         if (output != null && output.total() > 0) {
             result.setLog(output.text(TaskOutputCapture.charset())).setLogCutBytes(output.cutBytes());
@@ -1655,6 +1690,7 @@ public final class GridWorker implements AutoCloseable {
         healthExecutor.shutdownNow();
         probeExecutor.shutdownNow();
         cache.close();
+        data.close(); // data grid
         try {
             workDirLock.release();
             lockChannel.close();

@@ -82,6 +82,8 @@ final class MasterLink {
         final List<TaskRef> started = new ArrayList<>();
         final List<TaskRef> crashed = new ArrayList<>();
         final List<ProbeResult> probeResults = new ArrayList<>();
+        /** data grid (4): the data cache's changes since the last message, if any. */
+        io.gridwork.api.v1.DataReport dataReport;
         Heartbeat heartbeat;
         boolean draining;
         boolean sentDraining;
@@ -90,7 +92,8 @@ final class MasterLink {
         boolean isEmpty() {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
                     && started.isEmpty()
-                    && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
+                    && crashed.isEmpty() && probeResults.isEmpty() && dataReport == null && heartbeat == null
+                    && draining == sentDraining
                     && !complete;
         }
     }
@@ -505,6 +508,10 @@ final class MasterLink {
                 o.crashed.clear();
                 b.addAllProbeResults(o.probeResults);
                 o.probeResults.clear();
+                if (o.dataReport != null) {
+                    b.setDataReport(o.dataReport); // data grid (4)
+                    o.dataReport = null;
+                }
                 if (o.heartbeat != null) {
                     b.setHeartbeat(o.heartbeat);
                     o.heartbeat = null;
