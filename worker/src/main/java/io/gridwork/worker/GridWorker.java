@@ -1511,7 +1511,8 @@ public final class GridWorker implements AutoCloseable {
 
         @Override
         public JobArgs args() {
-            return spec == null ? JobArgs.empty() : JobArgs.of(spec.getArgsMap());
+            // data grid (5): the job's data sets as DataRefs (JobArgs.data), so openData(name) finds them
+            return spec == null ? JobArgs.empty() : JobArgs.of(spec.getArgsMap(), taskData.refs());
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.gridwork.api.v1.DataCounters;
 import io.gridwork.api.v1.DataSetRef;
 import io.gridwork.internal.data.DataLayout;
 import io.gridwork.sdk.DataRange;
+import io.gridwork.sdk.DataRef;
 import io.gridwork.worker.data.ChunkFetcher.Source;
 import io.gridwork.worker.data.DataCache.ChunkId;
 import java.io.IOException;
@@ -57,6 +58,13 @@ public final class TaskData {
                     + range.name() + "' of " + ref.getSize() + " bytes");
         }
         return new RangeStream(ref, range.offset(), range.end());
+    }
+
+    /** The job's data sets as the SDK sees them ({@code JobArgs.data}), by the names the job gave them. */
+    public Map<String, DataRef> refs() {
+        Map<String, DataRef> refs = new LinkedHashMap<>();
+        byName.forEach((name, ref) -> refs.put(name, new DataRef(name, ref.getId(), ref.getSize(), ref.getChunkSize())));
+        return refs;
     }
 
     /** The bytes handed to the task so far, by source. */
