@@ -336,7 +336,16 @@ public final class DataCache {
         try {
             return Files.newInputStream(file);
         } catch (NoSuchFileException gone) {
-            return null; // evicted in between
+            // evicted in between, or deleted behind the cache's back: then the entry goes too
+            boolean stale;
+            synchronized (this) {
+                stale = entries.get(chunk) == e;
+            }
+            if (stale) {
+                log.warn("chunk {} of the data cache is gone from the disk; forgetting it", file);
+                drop(chunk);
+            }
+            return null;
         }
     }
 

@@ -67,43 +67,97 @@ final class PeerServer extends PeerServiceGrpc.PeerServiceImplBase {
         ChunkId chunk = new ChunkId(request.getDataId(), request.getIndex());
         byte[] sha = request.getSha256().toByteArray();
         ServerCallStreamObserver<ChunkPiece> call = (ServerCallStreamObserver<ChunkPiece>) responses;
-        try (InputStream in = cache.open(chunk, sha)) {
-            if (in == null) {
-                responses.onError(Status.NOT_FOUND.withDescription("this worker does not hold chunk "
-                        + request.getIndex() + " of data set " + request.getDataId() + " with that sha256")
-                        .asRuntimeException());
-                return;
-            }
-            byte[] buf = new byte[DataLayout.PIECE_SIZE];
-            boolean first = true;
-            long sent = 0;
-            while (!call.isCancelled()) {
-                int n = in.readNBytes(buf, 0, buf.length);
-                if (n <= 0 && !first) {
-                    break;
-                }
-                ChunkPiece.Builder piece = ChunkPiece.newBuilder();
-                if (first) {
-                    piece.setTotalSize(cache.sizeOf(chunk));
-                    if (corrupt && n > 0) {
-                        buf[0] ^= 0x5a;
-                    }
-                    first = false;
-                }
-                piece.setData(ByteString.copyFrom(buf, 0, Math.max(0, n)));
-                responses.onNext(piece.build());
-                sent += Math.max(0, n);
-                if (n < buf.length) {
-                    break;
-                }
-            }
-            bytesServed.addAndGet(sent);
-            chunksServed.incrementAndGet();
-            responses.onCompleted();
+        InputStream in;
+        try {
+            in = cache.open(chunk, sha);
         } catch (IOException e) {
             log.warn("serving chunk {} to a peer failed: {}", chunk, e.toString());
             responses.onError(Status.INTERNAL.withDescription("reading chunk " + request.getIndex() + " of data set "
                     + request.getDataId() + ": " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        if (in == null) {
+            responses.onError(Status.NOT_FOUND.withDescription("this worker does not hold chunk " + request.getIndex()
+                    + " of data set " + request.getDataId() + " with that sha256").asRuntimeException());
+            return;
+        }
+        Sender sender = new Sender(call, in, chunk, cache.sizeOf(chunk));
+        call.setOnCancelHandler(sender::close);
+        call.setOnReadyHandler(sender);
+        sender.run();
+    }
+
+    /**
+     * Sends a chunk piece by piece as the transport is ready for more (flow control: a slow peer never makes this
+     * worker buffer a whole chunk per call); runs on the health port's threads only for as long as a piece takes.
+     */
+    private final class Sender implements Runnable {
+        private final ServerCallStreamObserver<ChunkPiece> call;
+        private final InputStream in;
+        private final ChunkId chunk;
+        private final long total;
+        private final byte[] buf = new byte[DataLayout.PIECE_SIZE];
+        private boolean first = true;
+        private boolean done;
+        private long sent;
+
+        Sender(ServerCallStreamObserver<ChunkPiece> call, InputStream in, ChunkId chunk, long total) {
+            this.call = call;
+            this.in = in;
+            this.chunk = chunk;
+            this.total = total;
+        }
+
+        @Override
+        public synchronized void run() {
+            try {
+                while (!done && call.isReady()) {
+                    int n = in.readNBytes(buf, 0, buf.length);
+                    if (n == 0 && !first) {
+                        finish();
+                        return;
+                    }
+                    ChunkPiece.Builder piece = ChunkPiece.newBuilder();
+                    if (first) {
+                        piece.setTotalSize(total);
+                        if (corrupt && n > 0) {
+                            buf[0] ^= 0x5a;
+                        }
+                        first = false;
+                    }
+                    call.onNext(piece.setData(ByteString.copyFrom(buf, 0, n)).build());
+                    sent += n;
+                    if (n < buf.length) {
+                        finish();
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("serving chunk {} to a peer failed: {}", chunk, e.toString());
+                close();
+                call.onError(Status.INTERNAL.withDescription("reading chunk " + chunk.index() + " of data set "
+                        + chunk.dataId() + ": " + e.getMessage()).asRuntimeException());
+            } catch (RuntimeException e) {
+                close(); // the call was cancelled under us
+            }
+        }
+
+        private void finish() {
+            close();
+            bytesServed.addAndGet(sent);
+            chunksServed.incrementAndGet();
+            call.onCompleted();
+        }
+
+        synchronized void close() {
+            if (!done) {
+                done = true;
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // read-only
+                }
+            }
         }
     }
 

@@ -228,8 +228,8 @@ class ChunkFetcherTest {
                         Thread.currentThread().interrupt();
                     }
                     grid.peerRequests.add(id + ":" + request.getIndex());
+                    active.decrementAndGet(); // before the answer: once it is sent, the fetcher may start the next
                     real.fetchChunk(request, responses);
-                    active.decrementAndGet();
                 }
             }));
         }

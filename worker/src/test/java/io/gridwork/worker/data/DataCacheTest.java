@@ -158,4 +158,17 @@ class DataCacheTest {
         assertThat(read(cache, 0, new byte[32])).isNull();
         assertThat(cache.holds(new ChunkId(SET, 0), new byte[32])).isFalse();
     }
+
+    @Test
+    void aChunkFileDeletedBehindTheCachesBackIsForgottenAndReported() throws IOException {
+        DataCache cache = new DataCache(dir, 1000, listener);
+        byte[] sha = put(cache, 3);
+        Files.delete(dir.resolve(SET).resolve("3." + DataLayout.hex(sha)));
+        events.clear();
+
+        assertThat(read(cache, 3, sha)).isNull();
+        assertThat(cache.chunks()).isEmpty();
+        assertThat(cache.used()).isZero();
+        assertThat(events).containsExactly("-3");
+    }
 }
