@@ -1546,12 +1546,12 @@ public final class GridWorker implements AutoCloseable {
         }
     }
 
-    /** Adds an attempt's captured output to its result. */
     /** data grid (5): the bytes the attempt read from data sets, by source (left out if it read none). */
     private static TaskResult.Builder withData(TaskResult.Builder result, io.gridwork.worker.data.TaskData taskData) {
         return taskData.used() ? result.setData(taskData.counters()) : result;
     }
 
+    /** Adds an attempt's captured output to its result. */
     private static TaskResult.Builder withLog(TaskResult.Builder result, TaskLog output) {
         if (output != null && output.total() > 0) {
             result.setLog(output.text(TaskOutputCapture.charset())).setLogCutBytes(output.cutBytes());
