@@ -243,8 +243,17 @@ public final class DataPlane implements AutoCloseable {
                 log.warn("order for chunk {} of data set {}, which has {}: ignored", index, id, ref.getChunkSha256Count());
                 continue;
             }
-            cache.pin(new ChunkId(id, index));
-            fetch.add(index);
+            ChunkId chunk = new ChunkId(id, index);
+            cache.pin(chunk);
+            if (cache.holds(chunk, ChunkFetcher.sha(ref, index))) {
+                // held already (the master's directory missed it): say so, as if it had just been fetched
+                synchronized (this) {
+                    evicted.remove(key(chunk));
+                    added.add(key(chunk));
+                }
+            } else {
+                fetch.add(index);
+            }
         }
         if (!fetch.isEmpty()) {
             orderPool.execute(() -> {

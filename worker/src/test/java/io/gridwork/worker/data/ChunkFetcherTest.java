@@ -301,6 +301,12 @@ class ChunkFetcherTest {
             assertThat(first.getAddedList()).extracting(k -> k.getIndex()).containsExactlyInAnyOrder(0, 1);
             assertThat(plane.takeReport()).as("nothing new").isNull();
 
+            // an order for a chunk held already is answered at once, with no transfer
+            grid.peerRequests.clear();
+            plane.apply(io.gridwork.api.v1.DataOrder.newBuilder().setDataSet(set.ref()).addFetch(1).build());
+            assertThat(plane.takeReport().getAddedList()).extracting(k -> k.getIndex()).containsExactly(1);
+            assertThat(grid.peerRequests).isEmpty();
+
             plane.apply(io.gridwork.api.v1.DataOrder.newBuilder().setDataSet(set.ref()).addDrop(0).build());
             assertThat(plane.cache().isPinned(new ChunkId(id, 0))).isFalse();
             assertThat(plane.cache().chunks()).hasSize(2); // kept until room is needed
