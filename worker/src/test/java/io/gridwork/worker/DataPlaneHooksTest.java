@@ -181,6 +181,39 @@ class DataPlaneHooksTest {
         assertThat(master.chunkBytes.get()).as("bytes the master sent").isEqualTo(fromMaster);
     }
 
+    @Test
+    void aWorkerStartedWithTheCorruptTestSettingIsCaughtAndReported() throws Exception {
+        byte[] text = bytes(CHUNK, 3);
+        DataSetRef ref = master.add("text", text);
+        GridWorker bad;
+        System.setProperty("gridwork.test.corruptChunks", "true");
+        try {
+            bad = worker("bad");
+        } finally {
+            System.clearProperty("gridwork.test.corruptChunks");
+        }
+        master.send("id-bad", MasterMessage.newBuilder().addDataOrders(DataOrder.newBuilder().setDataSet(ref).addFetch(0))
+                .build());
+        await().atMost(WAIT).until(() -> added(master.received, ref.getId()).size() == 1);
+        PeerEndpoint badPeer = PeerEndpoint.newBuilder().setWorkerId("id-bad").setName("bad").setHost("127.0.0.1")
+                .setPort(bad.healthPort()).build();
+        master.holders.put(ref.getId() + "#0", List.of(badPeer));
+        long fromMaster = master.chunkBytes.get();
+        master.received.clear();
+
+        worker("good");
+        master.send("id-good", MasterMessage.newBuilder().addDataOrders(DataOrder.newBuilder().setDataSet(ref).addFetch(0))
+                .build());
+        await().atMost(WAIT).until(() -> added(master.received, ref.getId()).size() == 1);
+
+        assertThat(master.received.stream().flatMap(m -> m.getDataReport().getCorruptList().stream()).toList())
+                .singleElement().satisfies(c -> {
+                    assertThat(c.getPeerWorkerId()).isEqualTo("id-bad");
+                    assertThat(c.getDetail()).isEqualTo("sha256 mismatch");
+                });
+        assertThat(master.chunkBytes.get() - fromMaster).as("the master served the chunk instead").isEqualTo(CHUNK);
+    }
+
     /** A master as the data plane sees it: registration, the stream, LocateChunks and FetchChunk, FetchJar. */
     private static final class DataMaster extends WorkerServiceGrpc.WorkerServiceImplBase implements AutoCloseable {
         final List<RegisterRequest> registrations = new CopyOnWriteArrayList<>();
