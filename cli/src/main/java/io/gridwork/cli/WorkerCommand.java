@@ -92,6 +92,40 @@ final class WorkerCommand implements Callable<Integer> {
                     + "Over it, the head and the tail are kept. See grid logs.")
     Integer taskLogLimit;
 
+    @Option(names = "--data-cache", paramLabel = "SIZE", converter = DataCacheSize.class,
+            description = "Room for data-set chunks in WORK-DIR/data-cache, as bytes or with k, m, g or t (default: 10% "
+                    + "of the disk's free space at start, from 256m to 10g; at least 4m, one chunk). Least recently used "
+                    + "chunks go first, never those the master asked this worker to keep.")
+    Long dataCache;
+
+    /** Sizes of the data cache: {@code 10g}, {@code 512m}, {@code 1t}, or bytes (a k is 1024 bytes). */
+    static final class DataCacheSize implements picocli.CommandLine.ITypeConverter<Long> {
+        private static final java.util.regex.Pattern SIZE =
+                java.util.regex.Pattern.compile("(\\d{1,13})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?");
+
+        @Override
+        public Long convert(String value) {
+            java.util.regex.Matcher m = SIZE.matcher(value.trim().toLowerCase(java.util.Locale.ROOT));
+            if (!m.matches()) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "' is not a size (for example 10g, 512m)");
+            }
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "b" : m.group(2);
+            int shift = switch (unit.charAt(0)) {
+                case 'k' -> 10;
+                case 'm' -> 20;
+                case 'g' -> 30;
+                case 't' -> 40;
+                default -> 0;
+            };
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is too large");
+            }
+            return n << shift;
+        }
+    }
+
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
             description = "Log lines on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json is one object "
                     + "per line, with the ids of the job, task and worker a line is about in kvpList.")
@@ -146,6 +180,9 @@ final class WorkerCommand implements Callable<Integer> {
             }
             if (taskLogLimit != null) {
                 b.taskLogLimit(taskLogLimit);
+            }
+            if (dataCache != null) {
+                b.dataCache(dataCache);
             }
             options = b.build();
         } catch (IllegalArgumentException e) {

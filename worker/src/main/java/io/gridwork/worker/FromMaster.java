@@ -76,7 +76,8 @@ record FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSp
     }
 
     static FromMaster of(MasterMessage m) {
-        // data grid: (3) MasterMessage.data_orders and peers are mapped here for the data plane
+        // data grid (3): MasterMessage.data_orders and peers go to the data plane straight from the stream
+        // (MasterLink.Stream.onNext): the core has no part in them
         return new FromMaster(
                 m.getTakeoversList().stream().map(t -> new Takeover(t.getFromMasterId(), t.getToMasterId(),
                         t.getToAddress(), t.getEpoch(), List.copyOf(t.getJobIdsList()))).toList(),

@@ -17,7 +17,6 @@ import io.grpc.ServerCredentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.grpc.TlsServerCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -111,6 +110,8 @@ public final class GridWorker implements AutoCloseable {
     private WorkerLoop loop;
     private WorkerCore core;
     private JobCache cache;
+    /** data grid: the data cache, PeerService, chunk fetches, orders and reports (io.gridwork.worker.data). */
+    private io.gridwork.worker.data.DataPlane data;
     private TaskRunner runner;
     private Server healthServer;
     private ExecutorService healthExecutor;
@@ -147,21 +148,40 @@ public final class GridWorker implements AutoCloseable {
     private void setUp(WorkerOptions options) throws IOException {
         this.timer = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-worker-timer", true));
         ServerCredentials healthCredentials;
+        WorkerIdentity identity = null;
         if (options.insecure()) {
             masterCredentials = InsecureChannelCredentials.create();
             healthCredentials = InsecureServerCredentials.create();
             this.peerCredentials = InsecureChannelCredentials.create();
         } else {
-            WorkerIdentity identity = identity(options, timer);
+            identity = identity(options, timer);
             masterCredentials = TlsChannelCredentials.newBuilder().keyManager(identity.keyManagers())
                     .trustManager(GridTrust.master(identity.ca())).build();
-            healthCredentials = TlsServerCredentials.newBuilder().keyManager(identity.keyManagers()).build();
+            // data grid (2): the health port asks callers for a grid certificate (PeerService demands one)
+            healthCredentials = io.gridwork.worker.data.DataPlane.serverCredentials(identity.keyManagers(), identity.ca());
             this.peerCredentials = TlsChannelCredentials.newBuilder().trustManager(GridTrust.workers(identity.ca())).build();
         }
-        // data grid: (1) the data cache under the work directory is opened here (its chunks go in the registrations)
         this.channelExecutor = Executors.newFixedThreadPool(4, new NamedThreads("gridwork-worker-rpc", true));
         this.loopExecutor = Executors.newSingleThreadExecutor(new NamedThreads("gridwork-worker-loop", true));
         this.loop = new WorkerLoop(loopExecutor, timer, clock);
+        Supplier<List<io.grpc.Channel>> jarSources = () -> {
+            try {
+                return loop.call(core::jarSources, options.callTimeout()).stream().map(MasterLink::channel).toList();
+            } catch (IllegalStateException stopped) {
+                return List.of();
+            }
+        };
+        Supplier<String> workerId = () -> {
+            try {
+                return loop.call(core::workerId, options.callTimeout());
+            } catch (IllegalStateException stopped) {
+                return null;
+            }
+        };
+        // data grid (1): the data cache under the work directory (its chunks go in the registrations)
+        this.data = io.gridwork.worker.data.DataPlane.open(options.workDir(), options.dataCache(),
+                identity == null ? null : identity.keyManagers(), identity == null ? null : identity.ca(), jarSources,
+                workerId, options.callTimeout());
         if (options.taskLogLimit() > 0) {
             TaskOutputCapture.install();
         }
@@ -178,7 +198,7 @@ public final class GridWorker implements AutoCloseable {
             this.healthServer = NettyServerBuilder.forAddress(healthAddress, healthCredentials)
                     .executor(healthExecutor)
                     .addService(health.getHealthService())
-                    // data grid: (2) the PeerService is added to this server (the health port)
+                    .addService(data.peerService()) // data grid (2): PeerService on the health port
                     .build()
                     .start();
         } catch (IOException e) {
@@ -189,18 +209,12 @@ public final class GridWorker implements AutoCloseable {
         health.setStatus("", ServingStatus.SERVING);
         RegisterRequest registration = registrationTemplate();
         MasterLink.Factory links = (address, seed, host) -> new MasterLink(address, seed, masterChannel(address), loop,
-                host, registration, options.reconnectBackoffMax().toMillis(), options.callTimeout().toMillis());
+                host, registration, options.reconnectBackoffMax().toMillis(), options.callTimeout().toMillis(), data);
         this.core = new WorkerCore(options, loop, links, this::probe, probeExecutor, stopping);
-        Supplier<List<io.grpc.Channel>> jarSources = () -> {
-            try {
-                return loop.call(core::jarSources, options.callTimeout()).stream().map(MasterLink::channel).toList();
-            } catch (IllegalStateException stopped) {
-                return List.of();
-            }
-        };
+        core.dataReports(data::takeReport);
         this.cache = new JobCache(options.workDir().resolve("jars"), jarSources, options.callTimeout(),
-                options.idleClassLoaders());
-        this.runner = new TaskRunner(options, cache, timer, clock, core.runnerListener());
+                options.idleClassLoaders(), data); // data grid (6): jars with a jar_data_id come through it
+        this.runner = new TaskRunner(options, cache, timer, clock, core.runnerListener(), data);
         core.attach(cache, runner);
     }
 
@@ -527,6 +541,7 @@ public final class GridWorker implements AutoCloseable {
         }
         stopThreads();
         cache.close();
+        data.close(); // data grid
         try {
             workDirLock.release();
             lockChannel.close();
@@ -555,6 +570,9 @@ public final class GridWorker implements AutoCloseable {
         }
         if (healthServer != null) {
             healthServer.shutdownNow();
+        }
+        if (data != null && terminated.getCount() > 0 && !stopping.get()) {
+            data.close(); // a failed start: the data plane's threads and channels go too
         }
     }
 }

@@ -64,7 +64,16 @@ final class JobCache implements AutoCloseable {
 
     private final JobClassLoaders classLoaders;
 
+    /** data grid (6): brings jars whose spec names a jar_data_id from peers; null: FetchJar only. */
+    private final io.gridwork.worker.data.DataPlane dataPlane;
+
     JobCache(Path jarDir, Supplier<List<Channel>> masters, Duration callTimeout, int idleClassLoaders) throws IOException {
+        this(jarDir, masters, callTimeout, idleClassLoaders, null);
+    }
+
+    JobCache(Path jarDir, Supplier<List<Channel>> masters, Duration callTimeout, int idleClassLoaders,
+            io.gridwork.worker.data.DataPlane dataPlane) throws IOException {
+        this.dataPlane = dataPlane;
         this.classLoaders = new JobClassLoaders(GridJob.class.getClassLoader(), idleClassLoaders);
         this.jarDir = Files.createDirectories(jarDir);
         this.masters = masters;
@@ -95,7 +104,7 @@ final class JobCache implements AutoCloseable {
             entry.active++;
             if (entry.job == null) {
                 try {
-                    Path jar = jar(entry.spec.getJarSha256());
+                    Path jar = jar(entry.spec.getJarSha256(), entry.spec.getJarDataId());
                     entry.job = LoadedJob.load(classLoaders.acquire(entry.spec.getJarSha256(), jar), entry.spec.getJobClass());
                     ClassLoader loader = entry.job.classLoader();
                     loaders.removeIf(ref -> ref.get() == null);
@@ -167,8 +176,11 @@ final class JobCache implements AutoCloseable {
         return e == null ? null : e.spec;
     }
 
-    /** The cached jar, fetched from the master and checked first if needed. */
-    Path jar(String sha256) throws IOException {
+    /**
+     * The cached jar, fetched and checked first if needed: through the data grid when it is a data set there
+     * ({@code jarDataId} not empty), else (or if that fails) from a master with FetchJar.
+     */
+    Path jar(String sha256, String jarDataId) throws IOException {
         Path target = jarDir.resolve(sha256 + ".jar");
         synchronized (jarLocks.computeIfAbsent(sha256, k -> new Object())) {
             if (verified.contains(sha256)) {
@@ -181,6 +193,16 @@ final class JobCache implements AutoCloseable {
                 }
                 log.warn("cached jar {} does not match its hash; fetching it again", target);
                 Files.delete(target);
+            }
+            if (dataPlane != null && jarDataId != null && !jarDataId.isEmpty()) {
+                try {
+                    dataPlane.fetchJar(jarDataId, sha256, target); // data grid (6)
+                    verified.add(sha256);
+                    return target;
+                } catch (IOException e) {
+                    log.warn("cannot fetch jar {} through the data grid ({}); fetching it from a master", sha256,
+                            e.getMessage());
+                }
             }
             fetch(sha256, target);
             verified.add(sha256);

@@ -92,7 +92,8 @@ final class MasterLink {
         final List<TaskKey> started = new ArrayList<>();
         final List<TaskKey> crashed = new ArrayList<>();
         final List<ProbeAnswer> probeResults = new ArrayList<>();
-        // data grid: (4) the data plane's DataReport waits here for the next message (WorkerMessage.data_report)
+        /** data grid (4): the data plane's report waiting for the next message (WorkerMessage.data_report). */
+        io.gridwork.api.v1.DataReport dataReport;
         private Heartbeat heartbeat;
         boolean draining;
         boolean sentDraining;
@@ -102,7 +103,7 @@ final class MasterLink {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
                     && started.isEmpty()
                     && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
-                    && !complete;
+                    && !complete && dataReport == null;
         }
 
         /** The heartbeat to send with the next message (replaces one not sent yet). */
@@ -135,6 +136,10 @@ final class MasterLink {
             if (heartbeat != null) {
                 b.setHeartbeat(heartbeat);
                 heartbeat = null;
+            }
+            if (dataReport != null) {
+                b.setDataReport(dataReport);
+                dataReport = null;
             }
             if (draining && !sentDraining) {
                 b.setDraining(true);
@@ -185,8 +190,17 @@ final class MasterLink {
     private ScheduledFuture<?> heartbeats;
     private long heartbeatIntervalMs;
 
+    /** data grid: the worker's data plane (null: none): its chunks in registrations, its orders from the stream. */
+    private final io.gridwork.worker.data.DataPlane data;
+
     MasterLink(String address, boolean seed, ManagedChannel channel, WorkerLoop loop, Host host,
             RegisterRequest registration, long backoffMaxMs, long callTimeoutMs) {
+        this(address, seed, channel, loop, host, registration, backoffMaxMs, callTimeoutMs, null);
+    }
+
+    MasterLink(String address, boolean seed, ManagedChannel channel, WorkerLoop loop, Host host,
+            RegisterRequest registration, long backoffMaxMs, long callTimeoutMs, io.gridwork.worker.data.DataPlane data) {
+        this.data = data;
         this.address = address;
         this.registration = registration;
         this.seed = seed;
@@ -297,7 +311,9 @@ final class MasterLink {
             for (TaskKey t : host.registration(this)) {
                 b.addHeld(t.toRef());
             }
-            // data grid: (1) the chunks in the data cache go in RegisterRequest.held_chunks here
+            if (data != null) {
+                b.addAllHeldChunks(data.heldChunks()); // data grid (1)
+            }
             request = b.build();
         } catch (RuntimeException e) {
             log.error("worker link to {} failed; carrying on", address, e);
@@ -523,6 +539,9 @@ final class MasterLink {
 
         @Override
         public void onNext(MasterMessage message) {
+            if (data != null && (message.getDataOrdersCount() > 0 || message.getPeersCount() > 0)) {
+                data.received(message); // data grid (3): orders start fetches in the background; the peer list
+            }
             FromMaster m = FromMaster.of(message); // mapped here, on gRPC's thread: the loop only decides
             loop.post(() -> {
                 if (stream == this) {

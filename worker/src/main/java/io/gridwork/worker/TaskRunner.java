@@ -62,7 +62,16 @@ final class TaskRunner {
     private final Semaphore slotPermits;
     private int abandonedThreads; // guarded by this
 
+    /** data grid: the data plane tasks open their data sets through (null: the worker serves no data grid). */
+    private final io.gridwork.worker.data.DataPlane data;
+
     TaskRunner(WorkerOptions options, JobCache cache, ScheduledExecutorService timer, Clock clock, Listener listener) {
+        this(options, cache, timer, clock, listener, null);
+    }
+
+    TaskRunner(WorkerOptions options, JobCache cache, ScheduledExecutorService timer, Clock clock, Listener listener,
+            io.gridwork.worker.data.DataPlane data) {
+        this.data = data;
         this.options = options;
         this.cache = cache;
         this.timer = timer;
@@ -152,6 +161,8 @@ final class TaskRunner {
         private volatile double progress = -1;
         private volatile String progressMessage = "";
         private volatile boolean progressDirty;
+        /** data grid (5): openData and the bytes it read, for TaskResult.data; made at the first use. */
+        private volatile io.gridwork.worker.data.TaskData taskData;
 
         private TaskRun(Assignment a, JobSpec spec) {
             this.key = a.task();
@@ -232,16 +243,16 @@ final class TaskRunner {
                     }
                 }
                 if (!cancelled) {
-                    // data grid: (5) the task's DataCounters go into TaskResult.data here
-                    result = withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
-                            .setDurationMs(elapsedMs(start)), output).build();
+                        // data grid (5): the task's DataCounters go into TaskResult.data
+                    result = withData(withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
+                            .setDurationMs(elapsedMs(start)), output), taskData).build();
                 }
                 runNanos = System.nanoTime() - start;
             } catch (Throwable t) {
                 if (!cancelled) {
                     TaskFailure failure = failure(t);
-                    result = withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
-                            .setDurationMs(elapsedMs(start)), output).build();
+                    result = withData(withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
+                            .setDurationMs(elapsedMs(start)), output), taskData).build();
                     if (t instanceof Error && !(t instanceof StackOverflowError)) {
                         log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
                                 .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
@@ -351,10 +362,35 @@ final class TaskRunner {
 
         @Override
         public JobArgs args() {
-            return spec == null ? JobArgs.empty() : JobArgs.of(spec.getArgsMap());
+            if (spec == null) {
+                return JobArgs.empty();
+            }
+            // data grid (5): the job's data sets as DataRefs (JobArgs.data), so that openData(name) finds them
+            return spec.getDataCount() == 0 || data == null ? JobArgs.of(spec.getArgsMap())
+                    : JobArgs.of(spec.getArgsMap(), taskData().refs());
         }
 
-        // data grid: (5) openData(DataRange|String) is served here, through the data plane
+        /** data grid (5): openData(DataRange|String), through the data plane. */
+        @Override
+        public java.io.InputStream openData(io.gridwork.sdk.DataRange range) throws java.io.IOException {
+            if (data == null) {
+                throw new UnsupportedOperationException("this worker does not serve the data grid");
+            }
+            return taskData().open(range);
+        }
+
+        private io.gridwork.worker.data.TaskData taskData() {
+            io.gridwork.worker.data.TaskData t = taskData;
+            if (t == null) {
+                synchronized (this) {
+                    if (taskData == null) {
+                        taskData = data.forTask(spec);
+                    }
+                    t = taskData;
+                }
+            }
+            return t;
+        }
 
         @Override
         public void reportProgress(double fraction) {
@@ -372,6 +408,11 @@ final class TaskRunner {
         public boolean isCancelled() {
             return cancelled;
         }
+    }
+
+    /** data grid (5): the bytes the attempt read from data sets, by source (left out if it read none). */
+    private static TaskResult.Builder withData(TaskResult.Builder result, io.gridwork.worker.data.TaskData taskData) {
+        return taskData != null && taskData.used() ? result.setData(taskData.counters()) : result;
     }
 
     /** Adds an attempt's captured output to its result. */

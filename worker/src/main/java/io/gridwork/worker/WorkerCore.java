@@ -76,6 +76,7 @@ final class WorkerCore {
     private final LinkHost linkHost = new LinkHost();
     private JobCache cache;
     private TaskRunner runner;
+    private java.util.function.Supplier<io.gridwork.api.v1.DataReport> dataReports;
 
     // on the loop
     private final Map<Long, TaskRun> held = new LinkedHashMap<>();
@@ -120,6 +121,11 @@ final class WorkerCore {
     void attach(JobCache cache, TaskRunner runner) {
         this.cache = cache;
         this.runner = runner;
+    }
+
+    /** data grid (4): where the data plane's reports come from (taken at every tick). */
+    void dataReports(java.util.function.Supplier<io.gridwork.api.v1.DataReport> reports) {
+        this.dataReports = reports;
     }
 
     /** What the task runner tells the core, posted to the loop. */
@@ -625,7 +631,6 @@ final class WorkerCore {
         if (m.demand() != null) {
             link.demand = Math.max(0, m.demand());
         }
-        // data grid: (3) MasterMessage.data_orders and peers go to the data plane here
         for (MasterLink again : registerAgain) {
             again.reregister("it owns jobs whose tasks this worker holds");
         }
@@ -809,6 +814,16 @@ final class WorkerCore {
      * long for what ran so far, the window shrinks at once and what the worker holds beyond it goes back.
      */
     void tick() {
+        // data grid (4): the data cache's changes and the corrupt chunks seen go to every connected master
+        io.gridwork.api.v1.DataReport report = dataReports == null ? null : dataReports.get();
+        if (report != null) {
+            for (MasterLink l : links.values()) {
+                if (l.connected()) {
+                    l.outbox.dataReport = l.outbox.dataReport == null ? report
+                            : l.outbox.dataReport.toBuilder().mergeFrom(report).build();
+                }
+            }
+        }
         if (draining) {
             return;
         }

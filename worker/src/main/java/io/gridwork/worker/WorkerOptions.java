@@ -51,6 +51,8 @@ public final class WorkerOptions {
     public static final int DEFAULT_TASK_LOG_LIMIT = 64 << 10;
     /** The largest bound a worker may set (the master keeps at most about this much per attempt anyway). */
     public static final int MAX_TASK_LOG_LIMIT = 1 << 20;
+    /** The smallest data cache: one chunk ({@link io.gridwork.internal.data.DataLayout#CHUNK_SIZE}). */
+    public static final long MIN_DATA_CACHE = io.gridwork.internal.data.DataLayout.CHUNK_SIZE;
 
     private final List<String> masters;
     private final String name;
@@ -69,9 +71,11 @@ public final class WorkerOptions {
     private final Duration reconnectBackoffMax;
     private final Duration callTimeout;
     private final int taskLogLimit;
+    private final long dataCache;
 
     private WorkerOptions(Builder b) {
         this.taskLogLimit = b.taskLogLimit;
+        this.dataCache = b.dataCache;
         this.masters = List.copyOf(b.masters);
         this.name = b.name;
         this.slots = b.slots;
@@ -142,6 +146,15 @@ public final class WorkerOptions {
      */
     public int taskLogLimit() {
         return taskLogLimit;
+    }
+
+    /**
+     * Bytes of data-set chunks the worker keeps in {@code <work dir>/data-cache} ({@code --data-cache}); 0: the
+     * default, 10% of the free space of the work directory's disk at start, from 256 MiB to 10 GiB
+     * ({@link io.gridwork.worker.data.DataPlane#defaultCapacity}).
+     */
+    public long dataCache() {
+        return dataCache;
     }
 
     public Map<String, String> labels() {
@@ -218,8 +231,15 @@ public final class WorkerOptions {
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private int taskLogLimit = DEFAULT_TASK_LOG_LIMIT;
+        private long dataCache;
 
         private Builder() {}
+
+        /** See {@link WorkerOptions#dataCache()}: 0 (the default) or at least {@link #MIN_DATA_CACHE} bytes. */
+        public Builder dataCache(long bytes) {
+            dataCache = bytes;
+            return this;
+        }
 
         /** See {@link WorkerOptions#taskLogLimit()}: from 0 (no capture) to {@link #MAX_TASK_LOG_LIMIT} bytes. */
         public Builder taskLogLimit(int v) {
@@ -361,6 +381,10 @@ public final class WorkerOptions {
             if (taskLogLimit < 0 || taskLogLimit > MAX_TASK_LOG_LIMIT || taskLogLimit == 1) {
                 throw new IllegalArgumentException("task-log-limit must be 0 (no capture) or from 2 bytes to "
                         + (MAX_TASK_LOG_LIMIT >> 10) + " KiB, got " + taskLogLimit);
+            }
+            if (dataCache != 0 && dataCache < MIN_DATA_CACHE) {
+                throw new IllegalArgumentException("data-cache must be at least " + (MIN_DATA_CACHE >> 20)
+                        + " MiB (one chunk), or 0 for the default, got " + dataCache + " bytes");
             }
             if (healthPort < 0 || healthPort > 65535) {
                 throw new IllegalArgumentException("health port must be from 0 to 65535, got " + healthPort);
