@@ -24,7 +24,6 @@ import io.grpc.ChannelCredentials;
 import io.grpc.TlsChannelCredentials;
 import java.security.cert.X509Certificate;
 import io.grpc.Context;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -183,6 +182,8 @@ public final class GridClient implements AutoCloseable {
     private final Hints hints;
     /** The index of the master that answered last: calls go there first. */
     private final AtomicInteger current = new AtomicInteger();
+    /** The network threads of the channels the builder made (ended by {@link #close}); null for {@link #over}. */
+    private EventLoops eventLoops;
 
     private GridClient(List<String> targets, List<? extends Channel> channels, List<ManagedChannel> ownedChannels,
             Duration callTimeout, Duration reconnectTimeout, String token, Hints hints) {
@@ -1095,6 +1096,9 @@ public final class GridClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (eventLoops != null) {
+            eventLoops.close();
+        }
     }
 
     /** A failed call as an exception for the caller: a missing token is told in this client's own terms. */
@@ -1309,14 +1313,23 @@ public final class GridClient implements AutoCloseable {
                         + ": " + hints.noCa());
             }
             List<ManagedChannel> channels = new ArrayList<>();
-            for (String t : targets) {
-                channels.add(Grpc.newChannelBuilder(t, transport)
-                        .keepAliveTime(30, TimeUnit.SECONDS)
-                        .keepAliveTimeout(10, TimeUnit.SECONDS)
-                        .maxInboundMessageSize(64 << 20)
-                        .build());
+            EventLoops loops = EventLoops.create(targets.size());
+            try {
+                for (String t : targets) {
+                    channels.add(loops.channelBuilder(t, transport)
+                            .keepAliveTime(30, TimeUnit.SECONDS)
+                            .keepAliveTimeout(10, TimeUnit.SECONDS)
+                            .maxInboundMessageSize(64 << 20)
+                            .build());
+                }
+            } catch (RuntimeException | Error e) {
+                channels.forEach(ManagedChannel::shutdownNow);
+                loops.close();
+                throw e;
             }
-            return new GridClient(targets, channels, channels, callTimeout, reconnectTimeout, token, hints);
+            GridClient client = new GridClient(targets, channels, channels, callTimeout, reconnectTimeout, token, hints);
+            client.eventLoops = loops;
+            return client;
         }
     }
 }

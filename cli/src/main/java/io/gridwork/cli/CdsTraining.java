@@ -15,10 +15,11 @@ import java.util.Map;
 
 /**
  * The training run of the class-data sharing archive of client commands (see the launchers, {@code grid} and the
- * distribution's {@code bin/grid}, which run it with {@code -XX:ArchiveClassesAtExit=FILE} on the class path they
+ * distribution's {@code bin/grid}, which run it with {@code -XX:DumpLoadedClassList=LIST} on the class path they
  * use): it starts a master in this JVM (TLS, loopback, a throwaway data directory), runs client commands against it
- * as a user types them, stops the master and exits. The JVM then writes every class loaded to the archive, and client
- * commands started with {@code -XX:SharedArchiveFile=FILE} map them instead of reading, parsing and verifying them.
+ * as a user types them, stops the master and exits. The JVM lists every class it loaded; the launcher then dumps
+ * them into a static archive ({@code -Xshare:dump -XX:SharedClassListFile=LIST}), and client commands started with
+ * {@code -XX:SharedArchiveFile=FILE} map them instead of reading, parsing and verifying them.
  * The master's own classes land in the archive too (a bigger file, mapped, not read); a master in another JVM would
  * keep them out, but could outlive a training that is killed.
  *
@@ -68,6 +69,7 @@ public final class CdsTraining {
                 List.of("token", "list"),
                 List.of("schedule", "list"),
                 List.of("audit"));
+        ClientWarmUp.run(); // what client commands prepare on their second thread (see Main#main)
         Writer discard = Writer.nullWriter();
         int failed = 0;
         for (List<String> command : commands) {

@@ -20,6 +20,7 @@ public final class Main {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        ClientWarmUp.start(args); // while the command line is built and parsed
         int code = commandLine(ConfigDefaults.system(), args).setOut(STDOUT).execute(args);
         System.exit(code);
     }
@@ -94,6 +95,7 @@ public final class Main {
         defaults.attachTo(cmd);
         cmd.setExecutionStrategy(parseResult -> {
             defaults.afterParse(parseResult);
+            ClientWarmUp.await(); // before anything it may be initializing is touched here
             Logging.configure(verbose(parseResult) ? Level.INFO : Level.ERROR);
             return new CommandLine.RunLast().execute(parseResult);
         });
@@ -156,14 +158,17 @@ public final class Main {
             error.addProperty("command", name);
             JsonObject wrapper = new JsonObject();
             wrapper.add("error", error);
-            failed.getErr().println(JSON.toJson(wrapper));
+            failed.getErr().println(ErrorJson.GSON.toJson(wrapper));
         } else {
             failed.getErr().println(name + ": " + message);
         }
         failed.getErr().flush();
     }
 
-    private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** Gson for errors printed as JSON, made at the first: a command that succeeds never loads Gson's 117 classes. */
+    private static final class ErrorJson {
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    }
 
     /** The name of an exit code in JSON errors: scripts may test either. */
     static String codeName(int exitCode) {

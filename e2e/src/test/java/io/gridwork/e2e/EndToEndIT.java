@@ -101,8 +101,10 @@ class EndToEndIT {
         String id = submitted.out().trim();
         assertThat(id).matches("job-\\d+");
         assertThat(grid.run("wait", id, "--master", master).code()).isZero();
-        JsonObject status = JsonParser.parseString(grid.run("status", id, "--master", master, "--output", "json").out())
-                .getAsJsonObject();
+        GridProcesses.Result shown = grid.run("status", id, "--master", master, "--output", "json");
+        // nothing on stderr: the CLI's warm-up threads (see ClientWarmUp) log nothing, and SLF4J replays nothing
+        assertThat(shown.err()).isEmpty();
+        JsonObject status = JsonParser.parseString(shown.out()).getAsJsonObject();
         assertThat(status.get("state").getAsString()).isEqualTo("SUCCEEDED");
         assertThat(status.getAsJsonObject("tasks").get("total").getAsLong()).isEqualTo(10);
         assertThat(status.getAsJsonObject("tasks").get("succeeded").getAsLong()).isEqualTo(10);
