@@ -101,6 +101,9 @@ public final class GridMaster implements AutoCloseable {
         io.gridwork.master.ha.Membership members = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
+            io.gridwork.master.data.DataGrid dataGrid = new io.gridwork.master.data.DataGrid(store.dataSets(),
+                    new io.gridwork.master.data.DataFiles(dataDir.resolve("data")),
+                    new io.gridwork.master.data.DataTracker(), clock);
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                     new NamedThreads("gridwork-scheduler", true));
             timerPool = Executors.newScheduledThreadPool(1, new NamedThreads("gridwork-timer", true));
@@ -130,6 +133,7 @@ public final class GridMaster implements AutoCloseable {
             }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
+            core.dataSets(dataGrid);
             io.gridwork.master.http.MasterMetrics metrics = null;
             io.micrometer.core.instrument.MeterRegistry meters;
             java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
@@ -187,7 +191,11 @@ public final class GridMaster implements AutoCloseable {
             Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
                     new MasterServer.Executors(clientPool, workerPool),
-                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials));
+                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials), dataGrid);
+            // data grid: the ring follows the workers' states (on the probe pool: a worker event never waits for it)
+            Scheduler watched = core;
+            Runnable changed = dataGrid.follower(() -> watched.workers(false), probePool);
+            core.watchWorkers(0, event -> changed.run());
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }

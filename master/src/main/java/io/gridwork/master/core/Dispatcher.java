@@ -277,7 +277,7 @@ final class Dispatcher {
         if (s.jobsSent.add(job.id)) {
             // the job's lease epoch as stored: raised by every takeover, so workers refuse the former owner's messages
             s.outbox.jobs.add(new Messages.JobSpec(job.id, job.row.jarSha256(), job.row.jobClass(), job.taskTimeoutMs,
-                    job.row.args(), Math.max(job.row.leaseEpoch(), 0)));
+                    job.row.args(), Math.max(job.row.leaseEpoch(), 0), job.row.dataSets()));
             job.knownBy.add(s);
         }
         s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units()));

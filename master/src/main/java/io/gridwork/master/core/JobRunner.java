@@ -40,7 +40,8 @@ final class JobRunner implements FairShare.Claim {
 
     /** What a runner needs from the rest of the core, and how it tells the core what it did. */
     record Services(SchedulerOptions options, Loop loop, Flusher flusher, Journal journal, JobCodeHost host,
-            AttemptTable attempts, Store store, Supplier<CoreMetrics> metrics, Listener listener) {}
+            AttemptTable attempts, Store store, Supplier<CoreMetrics> metrics, Listener listener,
+            Supplier<DataSets> dataSets) {}
 
     /** Told when the runner's tasks or state change in ways others act on. */
     interface Listener {
@@ -123,7 +124,10 @@ final class JobRunner implements FairShare.Claim {
     JobRunner(JobRow row, LoadedJob code, boolean recovering, Services services) {
         this.id = row.id();
         this.row = row;
-        this.args = JobArgs.of(row.args());
+        // a job without data sets costs nothing here; one whose data set is gone (never while it runs: deleting it is
+        // refused) gets its tasks failed by JobArgs.data naming the missing one
+        this.args = row.dataSets().isEmpty() ? JobArgs.of(row.args())
+                : JobArgs.of(row.args(), services.dataSets().get().resolveKnown(row.dataSets()));
         this.maxAttempts = row.maxAttempts();
         this.taskTimeoutMs = row.taskTimeoutMs();
         this.requirement = Requirement.parse(row.placement().requirement());
@@ -246,7 +250,8 @@ final class JobRunner implements FairShare.Claim {
                 executingNow, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing);
+                waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing,
+                row.dataSets());
     }
 
     // ------------------------------------------------------------------------------------------ tasks
