@@ -178,6 +178,7 @@ public final class GridMaster implements AutoCloseable {
             io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, members);
             if (metrics != null) {
                 metrics.bind(read);
+                metrics.bindData(dataGrid);
             }
             // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
             members.prepare();
