@@ -2,6 +2,7 @@ package io.gridwork.master.core;
 
 import io.gridwork.sdk.DataRef;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -10,6 +11,17 @@ import java.util.Map;
  * for long (the master keeps its data sets in memory).
  */
 public interface DataSets {
+
+    /** Chunks {@code first..last} (inclusive) of a data set: what a task reads, for placement. */
+    record Chunks(String dataId, int first, int last) {}
+
+    /**
+     * How many of these chunks each worker (by id) holds now; workers holding none are left out. The default: no
+     * worker holds anything (no placement near data).
+     */
+    default Map<String, Integer> holdings(List<Chunks> needs) {
+        return Map.of();
+    }
 
     /** A master without a data grid: every data set is unknown. */
     DataSets NONE = (id, name) -> null;

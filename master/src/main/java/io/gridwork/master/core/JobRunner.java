@@ -262,6 +262,42 @@ final class JobRunner implements FairShare.Claim {
     }
 
     /** The next new task, or null; the split is read further if few remain. */
+    /** Whether its tasks may read data sets (only then is placement near data looked at: no cost for other jobs). */
+    boolean readsData() {
+        return !row.dataSets().isEmpty();
+    }
+
+    /** The chunks a task reads, from the job's {@code dataNeeds} (worked out once per task; none if it throws). */
+    List<DataSets.Chunks> needs(QueuedTask t) {
+        if (t.needs != null) {
+            return t.needs;
+        }
+        List<DataSets.Chunks> chunks = new ArrayList<>();
+        try {
+            for (io.gridwork.sdk.DataRange r : code.dataNeeds(t.input)) {
+                io.gridwork.sdk.DataRef ref = args.data().get(r.name());
+                if (ref == null || r.length() == 0 || r.offset() >= ref.size() || ref.chunks() == 0) {
+                    continue;
+                }
+                int first = (int) (r.offset() / ref.chunkSize());
+                int last = (int) Math.min(ref.chunks() - 1, (Math.min(r.end(), ref.size()) - 1) / ref.chunkSize());
+                chunks.add(new DataSets.Chunks(ref.id(), first, last));
+            }
+        } catch (Exception | LinkageError e) {
+            log.atDebug().addKeyValue("job", id).log("dataNeeds of task {} failed ({}): placed anywhere", t.index,
+                    e.toString());
+            chunks.clear();
+        }
+        t.needs = List.copyOf(chunks);
+        return t.needs;
+    }
+
+    /** Takes a ready task out of turn (placement near its data). */
+    void takeReady(QueuedTask t) {
+        queue.take(t);
+        refill();
+    }
+
     QueuedTask pollReady() {
         QueuedTask t = queue.poll();
         if (t != null) {

@@ -109,7 +109,7 @@ public final class Scheduler implements AutoCloseable {
         this.jobs = new Jobs(options, this.loop, store, host);
         Map<String, WorkerEntry> workers = new LinkedHashMap<>();
         this.dispatcher = new Dispatcher(this.loop, attempts, flusher, fairShare, new Speculation(options),
-                jobs.dispatchOrder(), workers.values(), this::metrics);
+                jobs.dispatchOrder(), workers.values(), this::metrics, this::dataSets, options.localityWait());
         flusher.onBacklogCleared(dispatcher::dispatchHungry);
         this.outcomes = new TaskOutcomes(options, this.loop, attempts, dispatcher, flusher, new RetryPolicy(options),
                 jobs::active, this::metrics);

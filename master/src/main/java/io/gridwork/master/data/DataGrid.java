@@ -191,6 +191,15 @@ public final class DataGrid implements DataSets {
         return row == null ? null : new DataRef(name, row.id(), row.size(), row.chunkSize());
     }
 
+    @Override
+    public Map<String, Integer> holdings(List<Chunks> needs) {
+        Map<String, Integer> held = new java.util.HashMap<>();
+        for (Chunks c : needs) {
+            tracker.holdings(c.dataId(), c.first(), c.last(), held);
+        }
+        return held;
+    }
+
     // ------------------------------------------------------------------------------------------ job jars
 
     /**

@@ -280,6 +280,16 @@ public final class DataTracker {
         return Set.copyOf(holders.getOrDefault(new ChunkId(id, index), Set.of()));
     }
 
+    /** How many of chunks {@code first..last} of a data set each worker holds (workers holding none left out). */
+    public synchronized Map<String, Integer> holdings(String id, int first, int last, Map<String, Integer> into) {
+        for (int i = first; i <= last; i++) {
+            for (String w : holders.getOrDefault(new ChunkId(id, i), Set.of())) {
+                into.merge(w, 1, Integer::sum);
+            }
+        }
+        return into;
+    }
+
     /** The names of the workers holding at least one chunk of a data set, sorted. */
     public synchronized List<String> holderNames(String id) {
         DataSetRow set = sets.get(id);
