@@ -204,6 +204,7 @@ public final class GridMaster implements AutoCloseable {
                 web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
                         ca == null ? null : ca.masterKeyManagers(), read, core,
                         tokens, audit, metrics);
+                web.dataGrid(dataGrid);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
             String address = advertisedAddress(options, rpc.port());

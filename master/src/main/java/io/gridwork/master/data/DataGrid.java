@@ -64,6 +64,25 @@ public final class DataGrid implements DataSets {
     /** A data set as `grid data ls` shows it. */
     public record View(DataSetRow row, int replicasHeld, List<String> holders, List<String> usedBy) {}
 
+    /** A data set as the dashboard shows it (no store types). */
+    public record Summary(String id, String name, long size, int chunks, int chunkSize, int replicasWanted,
+            int replicasHeld, List<String> holders, List<String> usedBy, String owner, boolean jar,
+            java.time.Instant createdAt) {}
+
+    /** The data sets whose owner {@code visible} accepts, oldest first, with their holders and readers. */
+    public List<Summary> summaries(java.util.function.Predicate<String> visible) {
+        List<Summary> out = new ArrayList<>();
+        for (DataSetRow row : all()) {
+            if (visible.test(row.owner())) {
+                View v = view(row);
+                out.add(new Summary(row.id(), row.name(), row.size(), row.chunks(), row.chunkSize(),
+                        row.replicasWanted(), v.replicasHeld(), v.holders(), v.usedBy(), row.owner(),
+                        row.jarSha256() != null, row.createdAt()));
+            }
+        }
+        return out;
+    }
+
     /** A job not yet ended reads the data set: it cannot be deleted. */
     public static final class InUseException extends Exception {
         private final String jobId;

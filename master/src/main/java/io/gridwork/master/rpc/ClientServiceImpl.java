@@ -258,8 +258,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         if (s.dataSets().isEmpty() || d == null) {
             return status;
         }
-        return status.toBuilder().putAllDataSets(s.dataSets())
-                .setData(DataCalls.counters(d.grid().counters(s.id()))).build();
+        return status.toBuilder().setData(DataCalls.counters(d.grid().counters(s.id()))).build();
     }
 
     /** UNAVAILABLE on a standby, which takes no new work, naming the masters that do. */
