@@ -150,8 +150,18 @@ public final class DataGrid implements DataSets {
         tracker.dataSet(row);
     }
 
+    /**
+     * The data set with this id. One this master has not seen is looked up in the store (on a shared store another
+     * master may have put it; this master then serves only what workers hold of it).
+     */
     public Optional<DataSetRow> find(String id) {
-        return Optional.ofNullable(sets.get(id));
+        DataSetRow row = sets.get(id);
+        if (row != null) {
+            return Optional.of(row);
+        }
+        Optional<DataSetRow> stored = rows.find(id);
+        stored.ifPresent(this::remember);
+        return stored;
     }
 
     /** Every data set (those carrying job jars too), oldest first. */
@@ -195,19 +205,13 @@ public final class DataGrid implements DataSets {
     /** The data sets a job reads, in the order of its names. */
     public List<DataSetRow> refs(Map<String, String> byName) {
         List<DataSetRow> refs = new ArrayList<>(byName.size());
-        new java.util.TreeMap<>(byName).forEach((name, id) -> {
-            DataSetRow row = sets.get(id);
-            if (row != null) {
-                refs.add(row);
-            }
-        });
+        new java.util.TreeMap<>(byName).forEach((name, id) -> find(id).ifPresent(refs::add));
         return refs;
     }
 
     @Override
     public DataRef find(String id, String name) {
-        DataSetRow row = sets.get(id);
-        return row == null ? null : new DataRef(name, row.id(), row.size(), row.chunkSize());
+        return find(id).map(row -> new DataRef(name, row.id(), row.size(), row.chunkSize())).orElse(null);
     }
 
     @Override
