@@ -65,6 +65,8 @@ public final class GridMaster implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
     private final ExecutorService probes;
+    /** The data grid (its jobs' counters are flushed at close). */
+    private final io.gridwork.master.data.DataGrid dataGrid;
     private final ExecutorService clientCalls;
     private final ExecutorService workerCalls;
     private final Scheduler scheduler;
@@ -92,6 +94,7 @@ public final class GridMaster implements AutoCloseable {
         ScheduledExecutorService timerPool = null;
         ExecutorService codePool = null;
         ExecutorService probePool = null;
+        io.gridwork.master.data.DataGrid dataGrid = null;
         ExecutorService clientPool = null;
         ExecutorService workerPool = null;
         Scheduler core = null;
@@ -101,7 +104,7 @@ public final class GridMaster implements AutoCloseable {
         io.gridwork.master.ha.Membership members = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
-            io.gridwork.master.data.DataGrid dataGrid = new io.gridwork.master.data.DataGrid(store.dataSets(),
+            dataGrid = new io.gridwork.master.data.DataGrid(store.dataSets(),
                     new io.gridwork.master.data.DataFiles(dataDir.resolve("data")),
                     new io.gridwork.master.data.DataTracker(), clock);
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -196,6 +199,7 @@ public final class GridMaster implements AutoCloseable {
             // data grid: the ring follows the workers' states (on the probe pool: a worker event never waits for it)
             Scheduler watched = core;
             Runnable changed = dataGrid.follower(() -> watched.workers(false), probePool);
+            timerPool.scheduleWithFixedDelay(dataGrid::flushCounters, 1, 1, TimeUnit.SECONDS);
             core.watchWorkers(0, event -> changed.run());
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
@@ -256,6 +260,7 @@ public final class GridMaster implements AutoCloseable {
         this.server = rpc;
         this.console = web;
         this.membership = members;
+        this.dataGrid = dataGrid;
     }
 
     /** The address other masters and workers reach this one at: the one advertised, else this host and the port. */
@@ -384,6 +389,7 @@ public final class GridMaster implements AutoCloseable {
         shutdown(probes);
         shutdown(timer);
         shutdown(loop);
+        dataGrid.flushCounters(); // the last second's data counters, before the store closes
         store.close();
         dataDirLock.close();
         log.info("Gridwork master stopped");

@@ -27,3 +27,12 @@ CREATE TABLE data_chunk (
 
 -- The data sets a job reads (grid submit --data NAME=ID): name -> data set id, encoded like args.
 ALTER TABLE job ADD COLUMN data_sets VARCHAR(20000);
+
+-- The bytes each job's tasks read from data sets, by where they came from (TaskResult.data summed), added to by the
+-- master every second or so; JobStatus.data.
+CREATE TABLE job_data_counters (
+    job_id            VARCHAR(40) PRIMARY KEY,
+    bytes_local       BIGINT NOT NULL DEFAULT 0,
+    bytes_from_peers  BIGINT NOT NULL DEFAULT 0,
+    bytes_from_master BIGINT NOT NULL DEFAULT 0
+);

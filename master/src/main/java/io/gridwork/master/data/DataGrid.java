@@ -324,7 +324,10 @@ public final class DataGrid implements DataSets {
 
     // ------------------------------------------------------------------------------------------ counters
 
-    /** Bytes one attempt of a job's task read, as its worker counted them. */
+    /**
+     * Bytes one attempt of a job's task read, as its worker counted them: added to the job's counters in the store by
+     * the next {@link #flushCounters()}.
+     */
     public void read(String jobId, Counters c) {
         if (c.isZero()) {
             return;
@@ -335,9 +338,33 @@ public final class DataGrid implements DataSets {
         bytesFromMaster.add(c.fromMaster());
     }
 
-    /** What a job's tasks read since this master started running it. */
+    /** What a job's tasks read: as stored, plus what is not stored yet. */
     public Counters counters(String jobId) {
-        return jobCounters.getOrDefault(jobId, Counters.ZERO);
+        long[] stored = rows.counters(jobId);
+        return new Counters(stored[0], stored[1], stored[2]).plus(jobCounters.getOrDefault(jobId, Counters.ZERO));
+    }
+
+    /** Adds the counters read since the last flush to the jobs' stored counters (called every second, and at close). */
+    public synchronized void flushCounters() {
+        if (jobCounters.isEmpty()) {
+            return;
+        }
+        Map<String, long[]> deltas = new java.util.HashMap<>();
+        Map<String, Counters> taken = new java.util.HashMap<>();
+        for (String job : List.copyOf(jobCounters.keySet())) {
+            Counters c = jobCounters.remove(job);
+            if (c != null) {
+                taken.put(job, c);
+                deltas.put(job, new long[] {c.local(), c.fromPeers(), c.fromMaster()});
+            }
+        }
+        try {
+            rows.addCounters(deltas);
+        } catch (RuntimeException e) {
+            // kept for the next flush: counters are never lost to a store that is briefly down
+            taken.forEach((job, c) -> jobCounters.merge(job, c, Counters::plus));
+            log.warn("data grid: could not store the jobs' data counters (kept for the next try): {}", e.toString());
+        }
     }
 
     /** What every task read since this master started. */

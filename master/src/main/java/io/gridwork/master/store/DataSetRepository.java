@@ -26,6 +26,12 @@ public interface DataSetRepository {
     /** Removes a data set and its chunks; false if there was none. */
     boolean delete(String id);
 
+    /** Adds to jobs' data counters: job id -> {bytes local, from peers, from master}. */
+    void addCounters(Map<String, long[]> deltas);
+
+    /** A job's data counters as stored ({bytes local, from peers, from master}); zeros if none. */
+    long[] counters(String jobId);
+
     /** The jobs not yet ended that read a data set ({@code job id -> the name they gave it}), oldest first. */
     Map<String, String> unfinishedJobsReading(String id);
 }

@@ -28,7 +28,14 @@ class DataMetricsTest {
                     "gridwork_data_bytes_total{source=\"peers\"} 22.0",
                     "gridwork_data_bytes_total{source=\"master\"} 3.0", "gridwork_data_served_bytes_total 0.0",
                     "gridwork_data_corrupt_chunks_total 0.0", "gridwork_data_sets 0.0");
-            assertThat(grid.counters("job-1")).isEqualTo(new DataGrid.Counters(100, 20, 3));
+            assertThat(grid.counters("job-1")).as("before they are stored").isEqualTo(new DataGrid.Counters(100, 20, 3));
+            grid.flushCounters();
+            grid.read("job-1", new DataGrid.Counters(1, 0, 0));
+            assertThat(grid.counters("job-1")).as("stored, plus what is not yet").isEqualTo(new DataGrid.Counters(101, 20, 3));
+            grid.flushCounters();
+            DataGrid restarted = new DataGrid(store.dataSets(), new DataFiles(dir), new DataTracker(), Clock.systemUTC());
+            assertThat(restarted.counters("job-1")).as("after a restart").isEqualTo(new DataGrid.Counters(101, 20, 3));
+            assertThat(restarted.counters("job-2")).isEqualTo(new DataGrid.Counters(1, 2, 0));
         }
     }
 }

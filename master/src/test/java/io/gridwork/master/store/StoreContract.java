@@ -772,4 +772,13 @@ abstract class StoreContract {
         assertThat(store.dataSets().unfinishedJobsReading(id)).containsExactly(Map.entry(second.id(), "input"));
         assertThat(store.dataSets().unfinishedJobsReading(other)).isEmpty();
     }
+
+    @Test
+    void aJobsDataCountersAreAddedTo() {
+        assertThat(store.dataSets().counters("job-1")).containsExactly(0, 0, 0);
+        store.dataSets().addCounters(Map.of("job-1", new long[] {100, 20, 3}));
+        store.dataSets().addCounters(Map.of("job-1", new long[] {1, 2, 3}, "job-2", new long[] {0, 0, 7}));
+        assertThat(store.dataSets().counters("job-1")).containsExactly(101, 22, 6);
+        assertThat(store.dataSets().counters("job-2")).containsExactly(0, 0, 7);
+    }
 }

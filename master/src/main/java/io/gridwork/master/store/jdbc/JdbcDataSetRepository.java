@@ -139,6 +139,47 @@ public final class JdbcDataSetRepository implements DataSetRepository {
     }
 
     @Override
+    public void addCounters(Map<String, long[]> deltas) {
+        if (deltas.isEmpty()) {
+            return;
+        }
+        jdbc.inTransaction(c -> {
+            for (Map.Entry<String, long[]> e : new java.util.TreeMap<>(deltas).entrySet()) {
+                long[] d = e.getValue();
+                int updated;
+                try (PreparedStatement s = c.prepareStatement("UPDATE job_data_counters SET bytes_local = bytes_local + ?, "
+                        + "bytes_from_peers = bytes_from_peers + ?, bytes_from_master = bytes_from_master + ? "
+                        + "WHERE job_id = ?")) {
+                    s.setLong(1, d[0]);
+                    s.setLong(2, d[1]);
+                    s.setLong(3, d[2]);
+                    s.setString(4, e.getKey());
+                    updated = s.executeUpdate();
+                }
+                if (updated == 0) {
+                    try (PreparedStatement s = c.prepareStatement("INSERT INTO job_data_counters (job_id, bytes_local, "
+                            + "bytes_from_peers, bytes_from_master) VALUES (?, ?, ?, ?)")) {
+                        s.setString(1, e.getKey());
+                        s.setLong(2, d[0]);
+                        s.setLong(3, d[1]);
+                        s.setLong(4, d[2]);
+                        s.executeUpdate();
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public long[] counters(String jobId) {
+        return jdbc.query("SELECT bytes_local, bytes_from_peers, bytes_from_master FROM job_data_counters "
+                + "WHERE job_id = ?", s -> s.setString(1, jobId),
+                rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).stream().findFirst()
+                .orElse(new long[3]);
+    }
+
+    @Override
     public Map<String, String> unfinishedJobsReading(String id) {
         // ids are 64 hex digits, so "=<id>" matches only a value equal to it (names are URL-encoded, no bare '=')
         Map<String, String> jobs = new LinkedHashMap<>();
