@@ -153,7 +153,8 @@ public final class DataTracker {
                             .log("data grid: worker {} is gone; its chunks are replaced", present.get(gone).name());
                 }
             }
-            boolean peersChanged = !nowPresent.equals(present) || !nowMembers.equals(members);
+            boolean peersChanged = !nowMembers.equals(members) || nowMembers.stream()
+                    .anyMatch(id -> !nowPresent.get(id).equals(present.get(id)));
             present.clear();
             present.putAll(nowPresent);
             if (!nowMembers.equals(members)) {
@@ -318,11 +319,16 @@ public final class DataTracker {
         return fewest;
     }
 
-    /** The workers on the ring now, as peers, sorted by id. */
+    /**
+     * The workers on the ring now (alive, not draining, with a PeerService), as peers, sorted by id: the list each
+     * worker gets (MasterMessage.peers), from which it works out the same ring. Holders off the ring (draining,
+     * suspected) still serve what they hold: LocateChunks lists them.
+     */
     public synchronized List<Peer> peers() {
         List<Peer> peers = new ArrayList<>();
-        for (Peer p : new TreeMap<>(present).values()) {
-            if (p.port() > 0) {
+        for (String id : members) {
+            Peer p = present.get(id);
+            if (p != null && p.port() > 0) {
                 peers.add(p);
             }
         }

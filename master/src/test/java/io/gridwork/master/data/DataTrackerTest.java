@@ -228,6 +228,8 @@ class DataTrackerTest {
                 new WorkerState(new Peer("b", "b", "h", 7000), true, false),
                 new WorkerState(new Peer("c", "c", "h", 7000), false, false)));
         assertThat(tracker.homes(set.id(), 0)).containsExactlyInAnyOrder("a", "b");
+        assertThat(tracker.peers()).as("the ring, as workers get it").extracting(Peer::workerId).containsExactly("a", "b");
+        assertThat(link("a").peers).extracting(Peer::workerId).containsExactly("a", "b");
         assertThat(tracker.replicasHeld(set.id())).isEqualTo(3);
         assertThat(link("c").dropped(set.id())).as("homes a and b hold everything: c may drop").hasSize(30);
     }
