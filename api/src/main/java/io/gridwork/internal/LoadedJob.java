@@ -244,6 +244,14 @@ public final class LoadedJob implements AutoCloseable {
         });
     }
 
+    /** The data-set ranges a task reads ({@code GridJob.dataNeeds}), from its encoded input. */
+    public List<io.gridwork.sdk.DataRange> dataNeeds(byte[] input) throws Exception {
+        return withLoader(loader, () -> {
+            List<io.gridwork.sdk.DataRange> needs = job.dataNeeds(job.inputCodec().decode(input));
+            return needs == null ? List.of() : needs;
+        });
+    }
+
     /** Merges the outputs, given in task order, and encodes the result. */
     public EncodedResult merge(Stream<byte[]> outputs, JobArgs args) throws Exception {
         return withLoader(loader, () -> {

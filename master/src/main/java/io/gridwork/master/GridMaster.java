@@ -65,6 +65,8 @@ public final class GridMaster implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final ExecutorService jobCode;
     private final ExecutorService probes;
+    /** The data grid (its jobs' counters are flushed at close). */
+    private final io.gridwork.master.data.DataGrid dataGrid;
     private final ExecutorService clientCalls;
     private final ExecutorService workerCalls;
     private final Scheduler scheduler;
@@ -92,6 +94,7 @@ public final class GridMaster implements AutoCloseable {
         ScheduledExecutorService timerPool = null;
         ExecutorService codePool = null;
         ExecutorService probePool = null;
+        io.gridwork.master.data.DataGrid dataGrid = null;
         ExecutorService clientPool = null;
         ExecutorService workerPool = null;
         Scheduler core = null;
@@ -101,6 +104,9 @@ public final class GridMaster implements AutoCloseable {
         io.gridwork.master.ha.Membership members = null;
         try {
             JarRepository jars = new JarRepository(dataDir.resolve("jars"), store.jars(), clock, options.maxJarBytes());
+            dataGrid = new io.gridwork.master.data.DataGrid(store.dataSets(),
+                    new io.gridwork.master.data.DataFiles(dataDir.resolve("data")),
+                    new io.gridwork.master.data.DataTracker(), clock);
             loopPool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                     new NamedThreads("gridwork-scheduler", true));
             timerPool = Executors.newScheduledThreadPool(1, new NamedThreads("gridwork-timer", true));
@@ -130,6 +136,7 @@ public final class GridMaster implements AutoCloseable {
             }
             core = new Scheduler(options.scheduler(), store, jars, clock, loopPool, timerPool, codePool,
                     new HealthProber(probeCredentials, probePool));
+            core.dataSets(dataGrid);
             io.gridwork.master.http.MasterMetrics metrics = null;
             io.micrometer.core.instrument.MeterRegistry meters;
             java.util.concurrent.atomic.AtomicReference<io.gridwork.master.ha.Membership> self =
@@ -174,6 +181,7 @@ public final class GridMaster implements AutoCloseable {
             io.gridwork.master.read.ReadModel read = new io.gridwork.master.read.ReadModel(core, store, clock, members);
             if (metrics != null) {
                 metrics.bind(read);
+                metrics.bindData(dataGrid);
             }
             // the identity first: the scheduler adopts the jobs of masters that are gone, or nothing as a standby
             members.prepare();
@@ -187,7 +195,12 @@ public final class GridMaster implements AutoCloseable {
             Audit audit = new Audit(store.audit(), clock);
             rpc = MasterServer.start(options, core, plans, jars, clock, serverCredentials, tokens, audit, ca,
                     new MasterServer.Executors(clientPool, workerPool),
-                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials));
+                    new MasterServer.Peers(members, members, store.jobs(), peerCredentials), dataGrid);
+            // data grid: the ring follows the workers' states (on the probe pool: a worker event never waits for it)
+            Scheduler watched = core;
+            Runnable changed = dataGrid.follower(() -> watched.workers(false), probePool);
+            timerPool.scheduleWithFixedDelay(dataGrid::flushCounters, 1, 1, TimeUnit.SECONDS);
+            core.watchWorkers(0, event -> changed.run());
             if (ca != null) {
                 credentialsFile = writeCredentials(dataDir, rpc.port(), ca, tokens, audit);
             }
@@ -195,6 +208,7 @@ public final class GridMaster implements AutoCloseable {
                 web = io.gridwork.master.http.Console.start(options.bindHost(), options.httpPort(),
                         ca == null ? null : ca.masterKeyManagers(), read, core,
                         tokens, audit, metrics);
+                web.dataGrid(dataGrid);
                 Files.writeString(dataDir.resolve(HTTP_PORT_FILE), Integer.toString(web.port()) + "\n", StandardCharsets.UTF_8);
             }
             String address = advertisedAddress(options, rpc.port());
@@ -246,6 +260,7 @@ public final class GridMaster implements AutoCloseable {
         this.server = rpc;
         this.console = web;
         this.membership = members;
+        this.dataGrid = dataGrid;
     }
 
     /** The address other masters and workers reach this one at: the one advertised, else this host and the port. */
@@ -374,6 +389,7 @@ public final class GridMaster implements AutoCloseable {
         shutdown(probes);
         shutdown(timer);
         shutdown(loop);
+        dataGrid.flushCounters(); // the last second's data counters, before the store closes
         store.close();
         dataDirLock.close();
         log.info("Gridwork master stopped");

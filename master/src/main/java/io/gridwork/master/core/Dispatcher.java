@@ -37,6 +37,8 @@ final class Dispatcher {
     /** Sessions with credits left and nothing to give them yet. */
     private final LinkedHashSet<Session> hungry = new LinkedHashSet<>();
     private final List<JobRunner> candidates = new ArrayList<>();
+    private final Supplier<DataSets> dataSets;
+    private final Duration localityWait;
     /** When dispatch runs again for a retry falling due; null if nothing is scheduled. */
     private Instant nextWake;
 
@@ -46,6 +48,19 @@ final class Dispatcher {
      */
     Dispatcher(Loop loop, AttemptTable attempts, Flusher flusher, FairShare fairShare, Speculation speculation,
             List<JobRunner> dispatchOrder, Collection<WorkerEntry> workers, Supplier<CoreMetrics> metrics) {
+        this(loop, attempts, flusher, fairShare, speculation, dispatchOrder, workers, metrics, () -> DataSets.NONE,
+                Duration.ZERO);
+    }
+
+    /**
+     * @param dataSets where the data tasks read is held (placement near the data)
+     * @param localityWait how long a task waits for a worker holding its data
+     */
+    Dispatcher(Loop loop, AttemptTable attempts, Flusher flusher, FairShare fairShare, Speculation speculation,
+            List<JobRunner> dispatchOrder, Collection<WorkerEntry> workers, Supplier<CoreMetrics> metrics,
+            Supplier<DataSets> dataSets, Duration localityWait) {
+        this.dataSets = dataSets;
+        this.localityWait = localityWait;
         this.loop = loop;
         this.attempts = attempts;
         this.flusher = flusher;
@@ -250,7 +265,84 @@ final class Dispatcher {
             it.remove();
             return t;
         }
+        if (job.readsData() && !localityWait.isZero()) {
+            return takeNear(job, s, now);
+        }
         return job.pollReady();
+    }
+
+    /** Ready tasks of a job looked at for one that reads data the worker holds. */
+    static final int LOCALITY_SCAN = 64;
+
+    /**
+     * Placement near the data: of the first {@link #LOCALITY_SCAN} ready tasks, the first whose chunks this worker holds
+     * (as many as any worker holds); else the first that need not wait: it reads no data, no worker that could take
+     * it holds its data, or it has waited {@code localityWait} for one. Null if every task waits (the dispatcher wakes
+     * when the first wait ends).
+     */
+    private QueuedTask takeNear(JobRunner job, Session s, Instant now) {
+        DataSets data = dataSets.get();
+        QueuedTask free = null;
+        Instant firstDue = null;
+        int scanned = 0;
+        for (QueuedTask t : job.queue.ready) {
+            if (scanned++ == LOCALITY_SCAN) {
+                break;
+            }
+            List<DataSets.Chunks> needs = job.needs(t);
+            if (needs.isEmpty()) {
+                if (free == null) {
+                    free = t;
+                }
+                continue;
+            }
+            java.util.Map<String, Integer> held = data.holdings(needs);
+            int best = 0;
+            boolean bestCanTake = false;
+            for (java.util.Map.Entry<String, Integer> e : held.entrySet()) {
+                if (e.getValue() > best) {
+                    best = e.getValue();
+                    bestCanTake = false;
+                }
+                if (e.getValue() == best && mayTakeSoon(e.getKey())) {
+                    bestCanTake = true;
+                }
+            }
+            if (best > 0 && held.getOrDefault(s.worker.id, 0) == best) {
+                job.takeReady(t); // local
+                return t;
+            }
+            if (free != null) {
+                continue;
+            }
+            if (t.localSince == null) {
+                t.localSince = now;
+            }
+            Instant due = t.localSince.plus(localityWait);
+            if (best == 0 || !bestCanTake || !now.isBefore(due)) {
+                free = t;
+            } else if (firstDue == null || due.isBefore(firstDue)) {
+                firstDue = due;
+            }
+        }
+        if (free != null) {
+            job.takeReady(free);
+            return free;
+        }
+        if (firstDue != null) {
+            wakeAt(firstDue);
+        }
+        return null;
+    }
+
+    /** Whether a worker (by id) is connected, alive and not draining: a task may wait a little for it. */
+    private boolean mayTakeSoon(String workerId) {
+        for (WorkerEntry w : workers) {
+            if (w.id.equals(workerId)) {
+                return w.session != null && w.session.open && !w.session.draining && w.state == WorkerState.ALIVE;
+            }
+        }
+        return false;
     }
 
     private boolean otherWorkerCanTake(Session s) {
@@ -277,7 +369,7 @@ final class Dispatcher {
         if (s.jobsSent.add(job.id)) {
             // the job's lease epoch as stored: raised by every takeover, so workers refuse the former owner's messages
             s.outbox.jobs.add(new Messages.JobSpec(job.id, job.row.jarSha256(), job.row.jobClass(), job.taskTimeoutMs,
-                    job.row.args(), Math.max(job.row.leaseEpoch(), 0)));
+                    job.row.args(), Math.max(job.row.leaseEpoch(), 0), job.row.dataSets()));
             job.knownBy.add(s);
         }
         s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units()));

@@ -40,7 +40,8 @@ final class JobRunner implements FairShare.Claim {
 
     /** What a runner needs from the rest of the core, and how it tells the core what it did. */
     record Services(SchedulerOptions options, Loop loop, Flusher flusher, Journal journal, JobCodeHost host,
-            AttemptTable attempts, Store store, Supplier<CoreMetrics> metrics, Listener listener) {}
+            AttemptTable attempts, Store store, Supplier<CoreMetrics> metrics, Listener listener,
+            Supplier<DataSets> dataSets) {}
 
     /** Told when the runner's tasks or state change in ways others act on. */
     interface Listener {
@@ -123,7 +124,10 @@ final class JobRunner implements FairShare.Claim {
     JobRunner(JobRow row, LoadedJob code, boolean recovering, Services services) {
         this.id = row.id();
         this.row = row;
-        this.args = JobArgs.of(row.args());
+        // a job without data sets costs nothing here; one whose data set is gone (never while it runs: deleting it is
+        // refused) gets its tasks failed by JobArgs.data naming the missing one
+        this.args = row.dataSets().isEmpty() ? JobArgs.of(row.args())
+                : JobArgs.of(row.args(), services.dataSets().get().resolveKnown(row.dataSets()));
         this.maxAttempts = row.maxAttempts();
         this.taskTimeoutMs = row.taskTimeoutMs();
         this.requirement = Requirement.parse(row.placement().requirement());
@@ -246,7 +250,8 @@ final class JobRunner implements FairShare.Claim {
                 executingNow, state.isTerminal() ? 0 : queued(), failed, retried, lost, rejected, speculated,
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
-                waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing);
+                waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing,
+                row.dataSets());
     }
 
     // ------------------------------------------------------------------------------------------ tasks
@@ -257,6 +262,42 @@ final class JobRunner implements FairShare.Claim {
     }
 
     /** The next new task, or null; the split is read further if few remain. */
+    /** Whether its tasks may read data sets (only then is placement near data looked at: no cost for other jobs). */
+    boolean readsData() {
+        return !row.dataSets().isEmpty();
+    }
+
+    /** The chunks a task reads, from the job's {@code dataNeeds} (worked out once per task; none if it throws). */
+    List<DataSets.Chunks> needs(QueuedTask t) {
+        if (t.needs != null) {
+            return t.needs;
+        }
+        List<DataSets.Chunks> chunks = new ArrayList<>();
+        try {
+            for (io.gridwork.sdk.DataRange r : code.dataNeeds(t.input)) {
+                io.gridwork.sdk.DataRef ref = args.data().get(r.name());
+                if (ref == null || r.length() == 0 || r.offset() >= ref.size() || ref.chunks() == 0) {
+                    continue;
+                }
+                int first = (int) (r.offset() / ref.chunkSize());
+                int last = (int) Math.min(ref.chunks() - 1, (Math.min(r.end(), ref.size()) - 1) / ref.chunkSize());
+                chunks.add(new DataSets.Chunks(ref.id(), first, last));
+            }
+        } catch (Exception | LinkageError e) {
+            log.atDebug().addKeyValue("job", id).log("dataNeeds of task {} failed ({}): placed anywhere", t.index,
+                    e.toString());
+            chunks.clear();
+        }
+        t.needs = List.copyOf(chunks);
+        return t.needs;
+    }
+
+    /** Takes a ready task out of turn (placement near its data). */
+    void takeReady(QueuedTask t) {
+        queue.take(t);
+        refill();
+    }
+
     QueuedTask pollReady() {
         QueuedTask t = queue.poll();
         if (t != null) {

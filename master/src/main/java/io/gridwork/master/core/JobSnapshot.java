@@ -44,7 +44,26 @@ public record JobSnapshot(
          * Tasks assigned to workers that are not executing: prefetched (held by a worker that has not started them)
          * or ended with an output being stored. {@code running} counts only the tasks executing now.
          */
-        long held) {
+        long held,
+        /** The data sets it reads: name -> data set id (empty if none). */
+        Map<String, String> dataSets) {
+
+    public JobSnapshot {
+        dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job that reads no data set. */
+    public JobSnapshot(String id, JobState state, String jarSha256, String jobClass, Map<String, String> args, long total,
+            long succeeded, long running, long queued, long failed, long retried, long lost, long rejected,
+            long speculated, boolean splitComplete, int maxAttempts, long taskTimeoutMs, Instant submittedAt,
+            Instant startedAt, Instant finishedAt, String error, String resultText, String resultMediaType,
+            long resultSize, String owner, String requirement, int slotsPerTask, int priority, boolean speculation,
+            String waitingReason, String schedule, String ownerMaster, long held) {
+        this(id, state, jarSha256, jobClass, args, total, succeeded, running, queued, failed, retried, lost, rejected,
+                speculated, splitComplete, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt, error,
+                resultText, resultMediaType, resultSize, owner, requirement, slotsPerTask, priority, speculation,
+                waitingReason, schedule, ownerMaster, held, Map.of());
+    }
 
     /** The snapshot of a stored job; counts are exact once the job has ended. */
     static JobSnapshot of(JobRow row) {
@@ -55,6 +74,6 @@ public record JobSnapshot(
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
-                row.schedule(), row.ownerMaster(), 0);
+                row.schedule(), row.ownerMaster(), 0, row.dataSets());
     }
 }

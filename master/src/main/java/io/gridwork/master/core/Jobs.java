@@ -121,7 +121,8 @@ final class Jobs implements JobRunner.Listener {
             if (!host.hasJar(sha)) {
                 throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
             }
-            JobArgs args = JobArgs.of(submission.args());
+            JobArgs args = submission.data().isEmpty() ? JobArgs.of(submission.args())
+                    : JobArgs.of(submission.args(), services.dataSets().get().resolve(submission.data()));
             LoadedJob loaded = host.load(sha, submission.jobClass());
             try {
                 // before the split: a misspelled argument is named as such, not reported as a required one missing
@@ -159,7 +160,7 @@ final class Jobs implements JobRunner.Listener {
                     + "max-tasks-per-job=" + options.maxTasksPerJob());
         }
         return new NewJob(submission.jarSha256(), submission.jobClass(), JobArgs.of(submission.args()).asMap(),
-                maxAttempts, timeoutMs, loop.now(), submission.owner(), placement, submission.schedule());
+                maxAttempts, timeoutMs, loop.now(), submission.owner(), placement, submission.schedule(), submission.data());
     }
 
     private static NewJob.Placement placement(Submission submission, JobOptions own) {

@@ -14,7 +14,13 @@ public final class Messages {
 
     /** What a worker needs to know about a job before running its tasks. */
     public record JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args,
-            long leaseEpoch) {
+            long leaseEpoch, Map<String, String> dataSets) {
+
+        /** A job that reads no data set. */
+        public JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args,
+                long leaseEpoch) {
+            this(jobId, jarSha256, jobClass, taskTimeoutMs, args, leaseEpoch, Map.of());
+        }
 
         public JobSpec(String jobId, String jarSha256, String jobClass, long taskTimeoutMs, Map<String, String> args) {
             this(jobId, jarSha256, jobClass, taskTimeoutMs, args, 0);

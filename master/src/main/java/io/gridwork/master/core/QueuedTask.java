@@ -2,6 +2,7 @@ package io.gridwork.master.core;
 
 import io.gridwork.master.model.TaskState;
 import java.time.Instant;
+import java.util.List;
 
 /** A task the master holds in memory: waiting to run, or the subject of current attempts. Loop-confined. */
 final class QueuedTask {
@@ -24,6 +25,10 @@ final class QueuedTask {
     TaskState state = TaskState.PENDING;
     /** Its current attempts (more than one while a speculative attempt runs). */
     int live;
+    /** The data-set chunks it reads (jobs with data sets only; null until first looked at for placement). */
+    List<DataSets.Chunks> needs;
+    /** When placement near its data first looked at it: it waits for a worker holding its data until a bound after. */
+    Instant localSince;
     /** When it became ready to dispatch (System.nanoTime), for the dispatch latency; 0 once dispatched. */
     long readyNanos = System.nanoTime();
 

@@ -76,6 +76,7 @@ public final class Scheduler implements AutoCloseable {
     private final WorkerEvents events = new WorkerEvents();
     private final StatusBoard board;
     private volatile CoreMetrics metrics = CoreMetrics.detached();
+    private volatile DataSets dataSets = DataSets.NONE;
     /** The first attempt id of this master's epoch: older ones are from before a restart. */
     private volatile long epochBase;
     private final List<ScheduledFuture<?>> ticks = new ArrayList<>();
@@ -108,12 +109,13 @@ public final class Scheduler implements AutoCloseable {
         this.jobs = new Jobs(options, this.loop, store, host);
         Map<String, WorkerEntry> workers = new LinkedHashMap<>();
         this.dispatcher = new Dispatcher(this.loop, attempts, flusher, fairShare, new Speculation(options),
-                jobs.dispatchOrder(), workers.values(), this::metrics);
+                jobs.dispatchOrder(), workers.values(), this::metrics, this::dataSets, options.localityWait());
         flusher.onBacklogCleared(dispatcher::dispatchHungry);
         this.outcomes = new TaskOutcomes(options, this.loop, attempts, dispatcher, flusher, new RetryPolicy(options),
                 jobs::active, this::metrics);
         this.board = new StatusBoard(this.loop, store, jobs, workers.values(), attempts, events);
-        jobs.wire(new JobRunner.Services(options, this.loop, flusher, journal, host, attempts, store, this::metrics, jobs),
+        jobs.wire(new JobRunner.Services(options, this.loop, flusher, journal, host, attempts, store, this::metrics, jobs,
+                this::dataSets),
                 dispatcher, board);
         this.registry = new WorkerRegistry(options, this.loop, flusher, workers, attempts, dispatcher,
                 outcomes, jobs, new Liveness(options), events, prober, this::metrics);
@@ -135,6 +137,15 @@ public final class Scheduler implements AutoCloseable {
 
     CoreMetrics metrics() {
         return metrics;
+    }
+
+    /** Where jobs' data sets are looked up (the data grid); call before {@link #start}. Default: none. */
+    public void dataSets(DataSets dataSets) {
+        this.dataSets = Objects.requireNonNull(dataSets, "dataSets");
+    }
+
+    DataSets dataSets() {
+        return dataSets;
     }
 
     /**

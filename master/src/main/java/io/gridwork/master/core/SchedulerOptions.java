@@ -65,6 +65,11 @@ public final class SchedulerOptions {
     public static final int DEFAULT_READY_TASKS = 4096;
     /** Bytes of ready task inputs kept in memory per job. */
     public static final long DEFAULT_READY_BYTES = 16L << 20;
+    /**
+     * Placement near the data: how long a task whose {@code GridJob.dataNeeds} names data-set ranges waits for a worker
+     * holding them before any worker with a free slot takes it. Tasks of jobs without data sets never wait.
+     */
+    public static final Duration DEFAULT_LOCALITY_WAIT = Duration.ofMillis(200);
     /** Time limit of one call into a job's split (the first one, and each batch after). */
     public static final Duration DEFAULT_SPLIT_TIMEOUT = Duration.ofSeconds(60);
     /** Time limit of a job's merge. */
@@ -113,6 +118,7 @@ public final class SchedulerOptions {
     private final int readyTasks;
     private final long readyBytes;
     private final Duration splitTimeout;
+    private final Duration localityWait;
     private final Duration mergeTimeout;
     private final Duration publishInterval;
     private final double speculationMultiplier;
@@ -142,6 +148,7 @@ public final class SchedulerOptions {
         this.readyTasks = b.readyTasks;
         this.readyBytes = b.readyBytes;
         this.splitTimeout = b.splitTimeout;
+        this.localityWait = b.localityWait;
         this.mergeTimeout = b.mergeTimeout;
         this.publishInterval = b.publishInterval;
         this.speculationMultiplier = b.speculationMultiplier;
@@ -247,6 +254,11 @@ public final class SchedulerOptions {
         return splitTimeout;
     }
 
+    /** See {@link #DEFAULT_LOCALITY_WAIT}. */
+    public Duration localityWait() {
+        return localityWait;
+    }
+
     public Duration mergeTimeout() {
         return mergeTimeout;
     }
@@ -296,6 +308,7 @@ public final class SchedulerOptions {
         private int readyTasks = DEFAULT_READY_TASKS;
         private long readyBytes = DEFAULT_READY_BYTES;
         private Duration splitTimeout = DEFAULT_SPLIT_TIMEOUT;
+        private Duration localityWait = DEFAULT_LOCALITY_WAIT;
         private Duration mergeTimeout = DEFAULT_MERGE_TIMEOUT;
         private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
         private double speculationMultiplier = DEFAULT_SPECULATION_MULTIPLIER;
@@ -410,6 +423,12 @@ public final class SchedulerOptions {
             return this;
         }
 
+        /** How long a task waits for a worker holding its data (0: never waits). */
+        public Builder localityWait(Duration v) {
+            localityWait = v;
+            return this;
+        }
+
         public Builder mergeTimeout(Duration v) {
             mergeTimeout = v;
             return this;
@@ -451,6 +470,9 @@ public final class SchedulerOptions {
             positive(retryBackoff, "retryBackoff");
             positive(retryBackoffMax, "retryBackoffMax");
             positive(splitTimeout, "splitTimeout");
+            if (localityWait == null || localityWait.isNegative() || localityWait.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("localityWait must be from 0 to 1 minute, got " + localityWait);
+            }
             positive(mergeTimeout, "mergeTimeout");
             positive(publishInterval, "publishInterval");
             positive(probeTimeout, "probeTimeout");

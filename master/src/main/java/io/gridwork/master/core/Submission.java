@@ -11,7 +11,18 @@ import java.util.Map;
  */
 public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
         String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
-        StoreBatch.JobAudit audit) {
+        StoreBatch.JobAudit audit, Map<String, String> data) {
+
+    public Submission {
+        data = data == null ? Map.of() : Map.copyOf(data);
+    }
+
+    public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
+            StoreBatch.JobAudit audit) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask, priority, noSpeculation,
+                schedule, audit, Map.of());
+    }
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
             String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule) {
@@ -37,12 +48,18 @@ public record Submission(String jarSha256, String jobClass, Map<String, String> 
     /** The same submission, started by a schedule. */
     public Submission bySchedule(String name) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, name, audit);
+                priority, noSpeculation, name, audit, data);
     }
 
     /** The same submission, audited with {@code entry} in the job's commit. */
     public Submission audited(StoreBatch.JobAudit entry) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, schedule, entry);
+                priority, noSpeculation, schedule, entry, data);
+    }
+
+    /** The same submission, reading these data sets (name -> data set id). */
+    public Submission withData(Map<String, String> dataSets) {
+        return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, schedule, audit, dataSets);
     }
 }

@@ -97,6 +97,8 @@ public final class Console implements AutoCloseable {
     private final boolean insecure;
     private final Throughput throughput;
     private final Gson gson = new GsonBuilder().serializeNulls().create();
+    /** The data grid, for its page and the jobs' data counters; null: none. */
+    private volatile io.gridwork.master.data.DataGrid data;
 
     private Console(String bindHost, int port, SSLContext tls, HttpPort.Limits limits, ReadModel read,
             Scheduler scheduler, TokenRegistry tokens, Audit audit, MasterMetrics metrics, boolean insecure) {
@@ -237,9 +239,19 @@ public final class Console implements AutoCloseable {
         }
     }
 
+    /** Shows the data grid: its page ({@code /api/data}) and the jobs' data counters. */
+    public void dataGrid(io.gridwork.master.data.DataGrid grid) {
+        this.data = grid;
+    }
+
     private JsonElement route(Exchange x, String method, List<String> p, Map<String, String> q, Principal who)
             throws IOException {
         String head = p.get(0);
+        if (p.size() == 1 && head.equals("data")) {
+            requireGet(method);
+            allow(who, Action.READ_DATA);
+            return dataSets(who);
+        }
         if (p.size() == 1 && head.equals("me")) {
             requireGet(method);
             return me(who);
@@ -472,6 +484,57 @@ public final class Console implements AutoCloseable {
         details.erroredTasks().forEach(t -> errors.add(JsonViews.task(t)));
         o.add("errors", errors);
         o.addProperty("canCancel", !job.state().isTerminal() && AccessPolicy.allows(who, Action.CANCEL_JOBS, job.owner()));
+        io.gridwork.master.data.DataGrid grid = data;
+        Map<String, String> sets = scheduler.job(id).map(io.gridwork.master.core.JobSnapshot::dataSets).orElse(Map.of());
+        if (grid != null && !sets.isEmpty()) {
+            JsonObject d = new JsonObject();
+            io.gridwork.master.data.DataGrid.Counters c = grid.counters(id);
+            d.addProperty("bytesLocal", c.local());
+            d.addProperty("bytesFromPeers", c.fromPeers());
+            d.addProperty("bytesFromMaster", c.fromMaster());
+            JsonObject named = new JsonObject();
+            sets.forEach(named::addProperty);
+            d.add("dataSets", named);
+            o.add("data", d);
+        }
+        return o;
+    }
+
+    /** The data sets the caller may see: size, chunks, replicas wanted and held, holders, jobs reading them. */
+    private JsonElement dataSets(Principal who) {
+        io.gridwork.master.data.DataGrid grid = data;
+        JsonArray all = new JsonArray();
+        if (grid != null) {
+            for (io.gridwork.master.data.DataGrid.Summary v : grid.summaries(owner -> AccessPolicy.mayAccess(who, owner))) {
+                JsonObject d = new JsonObject();
+                d.addProperty("id", v.id());
+                d.addProperty("name", v.name());
+                d.addProperty("size", v.size());
+                d.addProperty("chunks", v.chunks());
+                d.addProperty("chunkSize", v.chunkSize());
+                d.addProperty("replicasWanted", v.replicasWanted());
+                d.addProperty("replicasHeld", v.replicasHeld());
+                JsonArray holders = new JsonArray();
+                v.holders().forEach(holders::add);
+                d.add("holders", holders);
+                JsonArray usedBy = new JsonArray();
+                v.usedBy().forEach(usedBy::add);
+                d.add("usedBy", usedBy);
+                d.addProperty("owner", v.owner());
+                d.addProperty("jar", v.jar());
+                d.addProperty("created", v.createdAt().toString());
+                all.add(d);
+            }
+        }
+        JsonObject o = new JsonObject();
+        o.add("dataSets", all);
+        if (grid != null) {
+            io.gridwork.master.data.DataGrid.Counters t = grid.totals();
+            o.addProperty("bytesLocal", t.local());
+            o.addProperty("bytesFromPeers", t.fromPeers());
+            o.addProperty("bytesFromMaster", t.fromMaster());
+            o.addProperty("bytesServed", grid.bytesServed());
+        }
         return o;
     }
 

@@ -65,6 +65,7 @@ final class JsonViews {
         string(o, "schedule", j.schedule());
         string(o, "master", j.master());
         string(o, "masterAddress", j.masterAddress());
+        map(o, "dataSets", j.dataSets());
         return o;
     }
 

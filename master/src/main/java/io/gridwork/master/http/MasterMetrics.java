@@ -83,6 +83,31 @@ public final class MasterMetrics {
     }
 
     /** Where the scheduler records its counters and timers. */
+    /**
+     * The data grid's counters: {@code gridwork_data_bytes_total{source="local|peers|master"}} (bytes tasks read from
+     * data sets, by where they came from, as their workers counted them), {@code gridwork_data_served_bytes_total}
+     * (chunk bytes the master sent from its own copy), {@code gridwork_data_corrupt_chunks_total} (chunks workers
+     * reported corrupt) and the gauge {@code gridwork_data_sets}.
+     */
+    public void bindData(io.gridwork.master.data.DataGrid grid) {
+        io.micrometer.core.instrument.FunctionCounter.builder("gridwork.data.bytes", grid, g -> g.totals().local())
+                .tag("source", "local").description("bytes tasks read from data sets, by where they came from")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gridwork.data.bytes", grid, g -> g.totals().fromPeers())
+                .tag("source", "peers").description("bytes tasks read from data sets, by where they came from")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gridwork.data.bytes", grid, g -> g.totals().fromMaster())
+                .tag("source", "master").description("bytes tasks read from data sets, by where they came from")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gridwork.data.served.bytes", grid, g -> g.bytesServed())
+                .description("bytes of chunks the master sent from its own copy (the origin of last resort)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("gridwork.data.corrupt.chunks", grid,
+                g -> g.tracker().corruptReports()).description("chunks workers reported corrupt").register(registry);
+        Gauge.builder("gridwork.data.sets", grid, g -> g.all().size()).description("data sets in the data grid")
+                .register(registry);
+    }
+
     public CoreMetrics core() {
         return core;
     }

@@ -44,7 +44,9 @@ public record JobView(
         String waitingReason,
         String schedule,
         String master,
-        String masterAddress) {
+        String masterAddress,
+        /** The data sets it reads: name -> data set id (empty if none). */
+        Map<String, String> dataSets) {
 
     /**
      * A job's tasks by what became of them. {@code running}: executing on a worker now; {@code held}: assigned to a
@@ -55,6 +57,7 @@ public record JobView(
 
     public JobView {
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
+        dataSets = dataSets == null ? Map.of() : Collections.unmodifiableMap(new java.util.TreeMap<>(dataSets));
     }
 
     /** The view of a core snapshot, without its master's address. */
@@ -70,6 +73,6 @@ public record JobView(
                 s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
                 s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule(),
-                s.ownerMaster(), masterAddress);
+                s.ownerMaster(), masterAddress, s.dataSets());
     }
 }

@@ -87,6 +87,12 @@ public final class Authenticator implements ServerInterceptor {
         on(WorkerServiceGrpc.getRegisterMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getConnectMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getFetchJarMethod(), Action.ACT_AS_WORKER);
+        on(WorkerServiceGrpc.getLocateChunksMethod(), Action.ACT_AS_WORKER);
+        on(WorkerServiceGrpc.getFetchChunkMethod(), Action.ACT_AS_WORKER);
+        on(ClientServiceGrpc.getPutDataMethod(), Action.PUT_DATA);
+        on(ClientServiceGrpc.getListDataMethod(), Action.READ_DATA);
+        on(ClientServiceGrpc.getGetDataMethod(), Action.READ_DATA);
+        on(ClientServiceGrpc.getDeleteDataMethod(), Action.DELETE_DATA);
         on(MasterServiceGrpc.getPingMethod(), Action.PING_AS_MASTER);
     }
 

@@ -107,6 +107,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     private final MasterDirectory masters;
     /** Where a job's calls go; null: always here (a service built without the other masters). */
     private final JobRoutes routes;
+    /** The data grid's calls; null: this master has none (its calls are UNAVAILABLE). */
+    private volatile DataCalls data;
 
     /** A client service without schedules (their calls are UNAVAILABLE). */
     public ClientServiceImpl(Scheduler scheduler, JarRepository jars, int maxArgsBytes, TokenRegistry tokens, Audit audit,
@@ -151,6 +153,68 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         this.caFingerprint = caFingerprint;
     }
 
+    /** Serves the data grid's calls from {@code grid}; returns this service. */
+    public ClientServiceImpl dataGrid(io.gridwork.master.data.DataGrid grid) {
+        this.data = new DataCalls(grid, audit);
+        return this;
+    }
+
+    private DataCalls data() {
+        DataCalls d = data;
+        if (d == null) {
+            throw Status.UNAVAILABLE.withDescription("this master has no data grid").asRuntimeException();
+        }
+        return d;
+    }
+
+    @Override
+    public StreamObserver<io.gridwork.api.v1.PutDataRequest> putData(StreamObserver<io.gridwork.api.v1.DataSet> observer) {
+        DataCalls d = data;
+        if (d == null) {
+            observer.onError(Status.UNAVAILABLE.withDescription("this master has no data grid").asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(io.gridwork.api.v1.PutDataRequest value) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+            };
+        }
+        return d.putData(observer);
+    }
+
+    @Override
+    public void listData(io.gridwork.api.v1.ListDataRequest request,
+            StreamObserver<io.gridwork.api.v1.ListDataResponse> observer) {
+        try {
+            data().listData(request, observer);
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
+    }
+
+    @Override
+    public void getData(io.gridwork.api.v1.GetDataRequest request, StreamObserver<io.gridwork.api.v1.ChunkPiece> observer) {
+        try {
+            data().getData(request, observer);
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
+    }
+
+    @Override
+    public void deleteData(io.gridwork.api.v1.DeleteDataRequest request,
+            StreamObserver<io.gridwork.api.v1.DataSet> observer) {
+        try {
+            data().deleteData(request, observer);
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+        }
+    }
+
     /** The caller (set by the {@link Authenticator}); an insecure master's callers may do everything. */
     static Principal caller() {
         Principal p = Authenticator.PRINCIPAL.get();
@@ -189,7 +253,12 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     }
 
     private JobStatus status(JobSnapshot s) {
-        return ProtoViews.job(s, masters);
+        JobStatus status = ProtoViews.job(s, masters);
+        DataCalls d = data;
+        if (s.dataSets().isEmpty() || d == null) {
+            return status;
+        }
+        return status.toBuilder().setData(DataCalls.counters(d.grid().counters(s.id()))).build();
     }
 
     /** UNAVAILABLE on a standby, which takes no new work, naming the masters that do. */
@@ -268,6 +337,16 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 try {
                     JarRow row = upload.finish();
                     log.info("jar {} stored ({} bytes, {})", row.sha256(), row.size(), row.fileName());
+                    DataCalls d = data;
+                    if (d != null) {
+                        // data grid: the jar is a data set too, so workers fetch it from each other (JobSpec.jar_data_id)
+                        try {
+                            d.grid().jarUploaded(row.sha256(), jars.path(row.sha256()), caller().owner());
+                        } catch (java.io.IOException | RuntimeException e) {
+                            log.warn("jar {} is not in the data grid (workers fetch it from the master): {}",
+                                    row.sha256(), e.toString());
+                        }
+                    }
                     observer.onNext(UploadJarResponse.newBuilder().setSha256(row.sha256()).setSize(row.size()).build());
                     observer.onCompleted();
                 } catch (InvalidJarException e) {
@@ -304,12 +383,15 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
             Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
             who = caller();
+            if (request.getDataCount() > 0) {
+                data().checkSubmission(request.getDataMap());
+            }
             // audited in the job's own commit: no write of its own before the answer
             entry = audit.forNewJob(who, "job.submit", request.getJobClass() + " " + request.getArgsMap().keySet()
                     + " jar " + request.getJarSha256());
             submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                     o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                    o.getPriority(), o.getNoSpeculation()).audited(entry);
+                    o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap());
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
             return;

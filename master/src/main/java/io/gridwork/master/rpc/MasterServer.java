@@ -74,8 +74,23 @@ public final class MasterServer implements AutoCloseable {
     public static MasterServer start(MasterOptions options, Scheduler scheduler, Schedules schedules, JarRepository jars,
             Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca,
             Executors executors, Peers peers) throws IOException {
+        return start(options, scheduler, schedules, jars, clock, credentials, tokens, audit, ca, executors, peers, null);
+    }
+
+    /** @param data the data grid (null: none; its calls are UNAVAILABLE) */
+    public static MasterServer start(MasterOptions options, Scheduler scheduler, Schedules schedules, JarRepository jars,
+            Clock clock, ServerCredentials credentials, TokenRegistry tokens, Audit audit, CertificateAuthority ca,
+            Executors executors, Peers peers, io.gridwork.master.data.DataGrid data) throws IOException {
         HealthStatusManager health = new HealthStatusManager();
         PeerChannels peerChannels = PeerChannels.over(peers.credentials());
+        ClientServiceImpl clientService = new ClientServiceImpl(scheduler, schedules, clock, jars,
+                options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint(), executors.client(),
+                peers.directory(), peers.jobRows(), peerChannels);
+        WorkerServiceImpl workerService = new WorkerServiceImpl(scheduler, jars, clock, ca, audit);
+        if (data != null) {
+            clientService.dataGrid(data);
+            workerService.dataGrid(data);
+        }
         NioEventLoopGroup boss = new NioEventLoopGroup(1, new NamedThreads("gridwork-netty-boss", true));
         NioEventLoopGroup workers = new NioEventLoopGroup(2, new NamedThreads("gridwork-netty", true));
         PeerAddress peer = new PeerAddress();
@@ -104,10 +119,8 @@ public final class MasterServer implements AutoCloseable {
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
-                .addService(ServerInterceptors.intercept(new ClientServiceImpl(scheduler, schedules, clock, jars,
-                        options.maxArgsBytes(), tokens, audit, ca == null ? null : ca.fingerprint(), executors.client(),
-                        peers.directory(), peers.jobRows(), peerChannels), auth, peer))
-                .addService(ServerInterceptors.intercept(new WorkerServiceImpl(scheduler, jars, clock, ca, audit), auth, peer))
+                .addService(ServerInterceptors.intercept(clientService, auth, peer))
+                .addService(ServerInterceptors.intercept(workerService, auth, peer))
                 .addService(ServerInterceptors.intercept(new MasterServiceImpl(peers.ping()), auth, peer))
                 .addService(health.getHealthService())
                 .build();

@@ -32,6 +32,7 @@ public final class ProtoViews {
                 .setJobClass(s.jobClass())
                 .setJarSha256(s.jarSha256())
                 .putAllArgs(s.args())
+                .putAllDataSets(new java.util.TreeMap<>(s.dataSets()))
                 .setTasks(TaskCounts.newBuilder()
                         .setTotal(s.total())
                         .setSucceeded(s.succeeded())

@@ -51,6 +51,8 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     private final Clock clock;
     private final CertificateAuthority ca;
     private final Audit audit;
+    /** The data grid's calls; null: this master has none. */
+    private volatile DataCalls data;
 
     /** @param ca signs the certificates of joining workers (null on an insecure master) */
     public WorkerServiceImpl(Scheduler scheduler, JarRepository jars, Clock clock, CertificateAuthority ca, Audit audit) {
@@ -59,6 +61,70 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         this.clock = clock;
         this.ca = ca;
         this.audit = audit;
+    }
+
+    /** Serves the data grid's calls and keeps its tracker informed; returns this service. */
+    public WorkerServiceImpl dataGrid(io.gridwork.master.data.DataGrid grid) {
+        this.data = new DataCalls(grid, audit);
+        return this;
+    }
+
+    @Override
+    public void locateChunks(io.gridwork.api.v1.LocateChunksRequest request,
+            StreamObserver<io.gridwork.api.v1.LocateChunksResponse> observer) {
+        DataCalls d = data;
+        if (d == null) {
+            observer.onError(Status.UNAVAILABLE.withDescription("this master has no data grid").asRuntimeException());
+            return;
+        }
+        d.locateChunks(request, observer);
+    }
+
+    @Override
+    public void fetchChunk(io.gridwork.api.v1.FetchChunkRequest request,
+            StreamObserver<io.gridwork.api.v1.ChunkPiece> observer) {
+        DataCalls d = data;
+        if (d == null) {
+            observer.onError(Status.UNAVAILABLE.withDescription("this master has no data grid").asRuntimeException());
+            return;
+        }
+        d.fetchChunk(request, observer);
+    }
+
+    /** Tells the data grid's tracker what a worker holds. */
+    private void dataRegistered(String workerId, RegisterRequest request) {
+        DataCalls d = data;
+        if (d == null) {
+            return;
+        }
+        List<io.gridwork.master.data.DataTracker.ChunkId> held = new ArrayList<>(request.getHeldChunksCount());
+        for (io.gridwork.api.v1.ChunkKey k : request.getHeldChunksList()) {
+            held.add(new io.gridwork.master.data.DataTracker.ChunkId(k.getDataId(), k.getIndex()));
+        }
+        // (the ring follows the worker's ALIVE event, see GridMaster: this may run on the scheduler's loop)
+        d.grid().tracker().registered(workerId, held);
+    }
+
+    /** A worker's data report: chunks added, evicted, and corrupt chunks peers served it. */
+    private void dataReport(String workerId, io.gridwork.api.v1.DataReport report) {
+        DataCalls d = data;
+        if (d == null) {
+            return;
+        }
+        var tracker = d.grid().tracker();
+        tracker.report(workerId, chunks(report.getAddedList()), chunks(report.getEvictedList()));
+        for (io.gridwork.api.v1.CorruptChunk c : report.getCorruptList()) {
+            tracker.corrupt(workerId, new io.gridwork.master.data.DataTracker.ChunkId(c.getChunk().getDataId(),
+                    c.getChunk().getIndex()), c.getPeerWorkerId(), Validation.abbreviate(c.getDetail()));
+        }
+    }
+
+    private static List<io.gridwork.master.data.DataTracker.ChunkId> chunks(List<io.gridwork.api.v1.ChunkKey> keys) {
+        List<io.gridwork.master.data.DataTracker.ChunkId> ids = new ArrayList<>(keys.size());
+        for (io.gridwork.api.v1.ChunkKey k : keys) {
+            ids.add(new io.gridwork.master.data.DataTracker.ChunkId(k.getDataId(), k.getIndex()));
+        }
+        return ids;
     }
 
     @Override
@@ -133,6 +199,8 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         if (error != null) {
                             throw error instanceof Exception e ? e : new IllegalStateException(error);
                         }
+                        // data grid: what it holds, before its stream opens and orders go to it
+                        dataRegistered(outcome.workerId(), request);
                         RegisterResponse.Builder b = RegisterResponse.newBuilder()
                                 .setWorkerId(outcome.workerId())
                                 .setIncarnation(outcome.incarnation())
@@ -162,7 +230,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         observer.onError(Statuses.invalid("hello: the first message of a stream must say hello"));
                         return;
                     }
-                    link = new Link(call);
+                    link = new Link(call, data);
                     Principal who = ClientServiceImpl.caller();
                     try {
                         session = scheduler.connect(message.getHello().getWorkerId(), message.getHello().getIncarnation(),
@@ -173,6 +241,20 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         return;
                     }
                     log.atDebug().addKeyValue("worker", session.workerName()).log("stream of {} open", session);
+                    if (data != null) {
+                        // data grid: orders and peers go to the worker over this stream from now on
+                        data.grid().tracker().linked(session.workerId(), link);
+                    }
+                }
+                if (data != null) {
+                    if (message.hasDataReport()) {
+                        dataReport(session.workerId(), message.getDataReport());
+                    }
+                    for (TaskResult r : message.getResultsList()) {
+                        if (r.hasData()) {
+                            data.grid().read(r.getRef().getJobId(), DataCalls.counters(r.getData()));
+                        }
+                    }
                 }
                 Messages.Inbound inbound = inbound(message);
                 if (inbound != null) {
@@ -182,6 +264,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
 
             @Override
             public void onError(Throwable t) {
+                if (session != null && data != null) {
+                    data.grid().tracker().unlinked(session.workerId(), link);
+                }
                 if (session != null) {
                     scheduler.onClosed(session, "its stream broke: " + Status.fromThrowable(t).getCode()
                             + describe(Status.fromThrowable(t)), false);
@@ -190,6 +275,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
 
             @Override
             public void onCompleted() {
+                if (session != null && data != null) {
+                    data.grid().tracker().unlinked(session.workerId(), link);
+                }
                 if (session != null) {
                     scheduler.onClosed(session, "it closed its stream", true);
                 }
@@ -288,12 +376,46 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     }
 
     /** The master's end of one worker stream; called by the core's loop thread. */
-    static final class Link implements Messages.WorkerLink {
+    static final class Link implements Messages.WorkerLink, io.gridwork.master.data.DataTracker.Link {
         private final ServerCallStreamObserver<MasterMessage> call;
+        /** The data grid's mapping (null: none). */
+        private final DataCalls data;
         volatile boolean closed;
 
         Link(ServerCallStreamObserver<MasterMessage> call) {
+            this(call, null);
+        }
+
+        Link(ServerCallStreamObserver<MasterMessage> call, DataCalls data) {
             this.call = call;
+            this.data = data;
+        }
+
+        /** Data grid orders and the peer list; called by the tracker (any thread). */
+        @Override
+        public synchronized void send(List<io.gridwork.master.data.DataTracker.Order> orders,
+                List<io.gridwork.master.data.DataTracker.Peer> peers) {
+            if (closed || call.isCancelled() || data == null) {
+                return;
+            }
+            MasterMessage.Builder b = MasterMessage.newBuilder();
+            for (io.gridwork.master.data.DataTracker.Order o : orders) {
+                io.gridwork.api.v1.DataOrder order = data.order(o);
+                if (order != null) {
+                    b.addDataOrders(order);
+                }
+            }
+            if (peers != null) {
+                peers.forEach(p -> b.addPeers(DataCalls.peer(p)));
+            }
+            if (b.getDataOrdersCount() == 0 && peers == null) {
+                return;
+            }
+            try {
+                call.onNext(b.build());
+            } catch (IllegalStateException alreadyClosed) {
+                // the call ended meanwhile
+            }
         }
 
         @Override
@@ -303,9 +425,14 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             }
             MasterMessage.Builder b = MasterMessage.newBuilder();
             for (Messages.JobSpec spec : out.jobs) {
-                b.addJobs(io.gridwork.api.v1.JobSpec.newBuilder().setJobId(spec.jobId()).setJarSha256(spec.jarSha256())
-                        .setJobClass(spec.jobClass()).setTaskTimeoutMs(spec.taskTimeoutMs()).putAllArgs(spec.args())
-                        .setLeaseEpoch(spec.leaseEpoch()));
+                io.gridwork.api.v1.JobSpec.Builder js = io.gridwork.api.v1.JobSpec.newBuilder().setJobId(spec.jobId())
+                        .setJarSha256(spec.jarSha256()).setJobClass(spec.jobClass())
+                        .setTaskTimeoutMs(spec.taskTimeoutMs()).putAllArgs(spec.args()).setLeaseEpoch(spec.leaseEpoch());
+                if (data != null) {
+                    // data grid: the data sets its tasks open, and its jar as a data set (peers share it)
+                    js.addAllData(data.refs(spec.dataSets())).setJarDataId(data.grid().jarDataId(spec.jarSha256()));
+                }
+                b.addJobs(js);
             }
             if (out.masters != null) {
                 for (Messages.MasterEndpoint m : out.masters) {

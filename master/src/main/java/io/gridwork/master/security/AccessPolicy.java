@@ -59,6 +59,12 @@ public final class AccessPolicy {
         /** Who the caller is and what it may do (the dashboard's first call). */
         READ_SELF(Credential.TOKEN, "look at the dashboard"),
         READ_METRICS(Credential.TOKEN, "read metrics"),
+        /** Put data sets into the data grid. */
+        PUT_DATA(Credential.TOKEN, "put data sets"),
+        /** List and get data sets (a submitter only its own). */
+        READ_DATA(Credential.TOKEN, "read data sets"),
+        /** Delete data sets (a submitter only its own). */
+        DELETE_DATA(Credential.TOKEN, "delete data sets"),
         JOIN(Credential.JOIN_TOKEN, "join as a worker"),
         ACT_AS_WORKER(Credential.WORKER_CERTIFICATE, "act as a worker"),
         /** Another master of the grid pinging this one. */
@@ -107,6 +113,9 @@ public final class AccessPolicy {
         ROLES.put(Action.READ_AUDIT, ADMINS);
         ROLES.put(Action.READ_SELF, PEOPLE);
         ROLES.put(Action.READ_METRICS, PEOPLE);
+        ROLES.put(Action.PUT_DATA, SUBMITTERS);
+        ROLES.put(Action.READ_DATA, PEOPLE);
+        ROLES.put(Action.DELETE_DATA, SUBMITTERS);
         for (Action a : Action.values()) {
             if ((a.credential() == Credential.TOKEN) != ROLES.containsKey(a)) {
                 throw new IllegalStateException("the access table and the actions disagree on " + a);

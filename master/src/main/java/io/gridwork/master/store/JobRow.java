@@ -44,4 +44,24 @@ public record JobRow(
          * The epoch of its owner master when it stored the job or took it over (0 if stored before): workers refuse
          * a master link whose epoch is older.
          */
-        long leaseEpoch) {}
+        long leaseEpoch,
+        /** The data sets it reads (grid submit --data NAME=ID): name -> data set id; empty if none. */
+        Map<String, String> dataSets) {
+
+    public JobRow {
+        dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job that reads no data set. */
+    public JobRow(String id, String jarSha256, String jobClass, Map<String, String> args, JobState state,
+            int maxAttempts, long taskTimeoutMs, Instant submittedAt, Instant startedAt, Instant finishedAt,
+            long totalTasks, boolean splitComplete, long succeeded, long failed, long retried, long lost, long rejected,
+            String error, String resultText, String resultMediaType, long resultSize, String owner,
+            NewJob.Placement placement, long speculated, String schedule, String ownerMaster, long version,
+            long leaseEpoch) {
+        this(id, jarSha256, jobClass, args, state, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt,
+                totalTasks, splitComplete, succeeded, failed, retried, lost, rejected, error, resultText,
+                resultMediaType, resultSize, owner, placement, speculated, schedule, ownerMaster, version, leaseEpoch,
+                Map.of());
+    }
+}

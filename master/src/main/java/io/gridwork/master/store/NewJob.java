@@ -13,7 +13,19 @@ public record NewJob(
         Instant submittedAt,
         String owner,
         Placement placement,
-        String schedule) {
+        String schedule,
+        /** The data sets it reads: name -> data set id (checked to exist before it is stored); empty if none. */
+        Map<String, String> dataSets) {
+
+    public NewJob {
+        dataSets = dataSets == null ? Map.of() : Map.copyOf(dataSets);
+    }
+
+    /** A job that reads no data set. */
+    public NewJob(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            Instant submittedAt, String owner, Placement placement, String schedule) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, submittedAt, owner, placement, schedule, Map.of());
+    }
 
     /** A job submitted directly (not by a schedule). */
     public NewJob(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,

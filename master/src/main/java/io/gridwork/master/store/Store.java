@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import io.gridwork.master.store.jdbc.Jdbc;
 import io.gridwork.master.store.jdbc.JdbcAuditRepository;
+import io.gridwork.master.store.jdbc.JdbcDataSetRepository;
 import io.gridwork.master.store.jdbc.JdbcJarRowRepository;
 import io.gridwork.master.store.jdbc.JdbcJobRepository;
 import io.gridwork.master.store.jdbc.JdbcMasterInfoRepository;
@@ -45,6 +46,7 @@ public final class Store implements AutoCloseable {
     private final JdbcJarRowRepository jars;
     private final JdbcMasterInfoRepository masterInfo;
     private final JdbcMasterRepository masters;
+    private final JdbcDataSetRepository dataSets;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -100,6 +102,7 @@ public final class Store implements AutoCloseable {
         this.tokens = new JdbcTokenRepository(jdbc);
         this.audit = new JdbcAuditRepository(jdbc);
         this.jars = new JdbcJarRowRepository(jdbc);
+        this.dataSets = new JdbcDataSetRepository(jdbc);
     }
 
     /**
@@ -193,6 +196,11 @@ public final class Store implements AutoCloseable {
 
     public AuditRepository audit() {
         return audit;
+    }
+
+    /** The data sets of the data grid. */
+    public DataSetRepository dataSets() {
+        return dataSets;
     }
 
     public JarRowRepository jars() {

@@ -46,6 +46,7 @@ class LayerRulesTest {
     private static final String STORE = "io.gridwork.master.store..";
     private static final String MIGRATIONS = "db.migration..";
     private static final String MODEL = "io.gridwork.master.model..";
+    private static final String DATA = "io.gridwork.master.data..";
 
     /** The master's own classes, imported once for every rule. */
     private static final JavaClasses classes = new ClassFileImporter()
@@ -60,6 +61,7 @@ class LayerRulesTest {
                 .layer("Schedule").definedBy(SCHEDULE)
                 .layer("Ha").definedBy(HA)
                 .layer("Read").definedBy(READ)
+                .layer("Data").definedBy(DATA)
                 .layer("Core").definedBy(CORE)
                 .layer("Security").definedBy(SECURITY)
                 .layer("Code").definedBy(CODE)
@@ -72,11 +74,12 @@ class LayerRulesTest {
                 .whereLayer("Schedule").mayOnlyBeAccessedByLayers("Boot", "Rpc")
                 .whereLayer("Ha").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Read")
                 .whereLayer("Read").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
-                .whereLayer("Core").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Schedule", "Read", "Ha")
+                .whereLayer("Data").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Read")
+                .whereLayer("Core").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http", "Schedule", "Read", "Ha", "Data")
                 .whereLayer("Security").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Http")
                 .whereLayer("Code").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Core")
                 .whereLayer("Store").mayOnlyBeAccessedByLayers("Boot", "Rpc", "Schedule", "Read", "Core", "Security", "Code",
-                        "Ha");
+                        "Ha", "Data");
     }
 
     @Test
@@ -87,7 +90,8 @@ class LayerRulesTest {
     /** A new package takes its place in the layers above before it can be used; the layer rule cannot see it otherwise. */
     @Test
     void everyClassBelongsToALayer() {
-        classes().should().resideInAnyPackage(BOOT, RPC, HTTP, SCHEDULE, HA, READ, CORE, SECURITY, CODE, STORE, MIGRATIONS, MODEL)
+        classes().should().resideInAnyPackage(BOOT, RPC, HTTP, SCHEDULE, HA, READ, DATA, CORE, SECURITY, CODE, STORE,
+                MIGRATIONS, MODEL)
                 .check(classes);
     }
 
@@ -162,7 +166,7 @@ class LayerRulesTest {
 
     @Test
     void theWebConsoleAndTheReadModelSpeakNoProtocol() {
-        noClasses().that().resideInAnyPackage(HTTP, READ)
+        noClasses().that().resideInAnyPackage(HTTP, READ, DATA)
                 .should().dependOnClassesThat().resideInAnyPackage("io.grpc..", "io.gridwork.api.v1..", "com.google.protobuf..")
                 .check(classes);
     }

@@ -45,7 +45,7 @@ final class Harness implements AutoCloseable {
         this.store = Store.inMemory("scheduler-" + UUID.randomUUID());
         this.jars = new JarRepository(dir.resolve("jars"), store.jars(), timer.clock, 1 << 30);
         Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class,
-                HangingMergeJob.class);
+                HangingMergeJob.class, io.gridwork.master.testjobs.DataChunksJob.class);
         this.jarSha = io.gridwork.client.GridClient.sha256(jar);
         JarRepository.Upload upload = jars.begin(jarSha, Files.size(jar), "jobs.jar");
         upload.write(Files.readAllBytes(jar));

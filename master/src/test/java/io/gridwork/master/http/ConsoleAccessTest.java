@@ -118,6 +118,7 @@ class ConsoleAccessTest {
         String job = "/api/jobs/" + alicesJob;
         List<Endpoint> all = new ArrayList<>();
         all.add(new Endpoint("GET", "/api/me", EnumSet.of(Action.READ_SELF), false));
+        all.add(new Endpoint("GET", "/api/data", EnumSet.of(Action.READ_DATA), false));
         all.add(new Endpoint("GET", "/api/overview", EnumSet.of(Action.READ_JOBS, Action.READ_WORKERS), false));
         all.add(new Endpoint("GET", "/metrics", EnumSet.of(Action.READ_METRICS), false));
         all.add(new Endpoint("GET", "/api/masters", EnumSet.of(Action.READ_MASTERS), false));

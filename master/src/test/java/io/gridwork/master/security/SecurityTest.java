@@ -220,6 +220,26 @@ class SecurityTest {
         RPCS.put("Register", s -> status(() -> s.worker().register(RegisterRequest.newBuilder().setName("matrix-worker")
                 .setSlots(1).build())));
         RPCS.put("FetchJar", s -> status(() -> s.worker().fetchJar(FetchJarRequest.newBuilder().setSha256("0".repeat(64)).build()).hasNext()));
+        RPCS.put("PutData", s -> {
+            CompletableFuture<Status> done = new CompletableFuture<>();
+            StreamObserver<io.gridwork.api.v1.PutDataRequest> put = s.clientAsync().putData(
+                    new StreamObserver<io.gridwork.api.v1.DataSet>() {
+                        public void onNext(io.gridwork.api.v1.DataSet value) { }
+                        public void onError(Throwable t) { done.complete(Status.fromThrowable(t)); }
+                        public void onCompleted() { done.complete(Status.OK); }
+                    });
+            put.onCompleted();
+            return done.join();
+        });
+        RPCS.put("ListData", s -> status(() -> s.client().listData(io.gridwork.api.v1.ListDataRequest.getDefaultInstance())));
+        RPCS.put("GetData", s -> status(() -> s.client().getData(io.gridwork.api.v1.GetDataRequest.newBuilder()
+                .setId("0".repeat(64)).build()).hasNext()));
+        RPCS.put("DeleteData", s -> status(() -> s.client().deleteData(io.gridwork.api.v1.DeleteDataRequest.newBuilder()
+                .setId("0".repeat(64)).build())));
+        RPCS.put("LocateChunks", s -> status(() -> s.worker().locateChunks(io.gridwork.api.v1.LocateChunksRequest
+                .newBuilder().setDataId("0".repeat(64)).build())));
+        RPCS.put("FetchChunk", s -> status(() -> s.worker().fetchChunk(io.gridwork.api.v1.FetchChunkRequest.newBuilder()
+                .setDataId("0".repeat(64)).build()).hasNext()));
     }
 
     private static Status status(Runnable call) {
@@ -277,6 +297,12 @@ class SecurityTest {
         ALLOWED.put("Join", EnumSet.of(Who.JOIN_TOKEN));
         ALLOWED.put("Register", EnumSet.of(Who.WORKER_CERTIFICATE));
         ALLOWED.put("FetchJar", EnumSet.of(Who.WORKER_CERTIFICATE));
+        ALLOWED.put("PutData", submitters);
+        ALLOWED.put("ListData", people);
+        ALLOWED.put("GetData", people);
+        ALLOWED.put("DeleteData", submitters);
+        ALLOWED.put("LocateChunks", EnumSet.of(Who.WORKER_CERTIFICATE));
+        ALLOWED.put("FetchChunk", EnumSet.of(Who.WORKER_CERTIFICATE));
     }
 
     @Test
@@ -358,7 +384,8 @@ class SecurityTest {
     private static List<String> unauthenticatedEverywhere(ManagedChannel channel, String token, String why) {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Function<StubPair, Status>> rpc : RPCS.entrySet()) {
-            if (rpc.getKey().equals("Register") || rpc.getKey().equals("FetchJar")) {
+            if (rpc.getKey().equals("Register") || rpc.getKey().equals("FetchJar") || rpc.getKey().equals("LocateChunks")
+                    || rpc.getKey().equals("FetchChunk")) {
                 continue; // these take no token at all: a worker certificate
             }
             Status s = rpc.getValue().apply(stubs(channel, token));

@@ -707,4 +707,78 @@ abstract class StoreContract {
         assertThat(store.jobs().unfinished()).extracting(JobRow::id).containsExactly(before.id(), after.id());
         assertThat(store.jobs().unfinished(next.id())).extracting(JobRow::id).containsExactly(after.id());
     }
+
+    private static DataSetRow aDataSet(String id, int replicas, int chunks) {
+        List<byte[]> hashes = new java.util.ArrayList<>();
+        for (int i = 0; i < chunks; i++) {
+            byte[] h = new byte[32];
+            h[0] = (byte) i;
+            h[31] = (byte) (i * 7);
+            hashes.add(h);
+        }
+        return new DataSetRow(id, "words.txt", chunks * 10L - 3, 10, hashes, replicas, "lab",
+                Instant.parse("2026-01-01T00:00:00Z"), null);
+    }
+
+    @Test
+    void aDataSetIsStoredWithItsChunksAndTheSameIdTwiceIsOneDataSet() {
+        String id = "d".repeat(64);
+        DataSetRow put = store.dataSets().put(aDataSet(id, 2, 300));
+        DataSetRow found = store.dataSets().find(id).orElseThrow();
+        assertThat(found.chunks()).isEqualTo(300);
+        assertThat(found.chunkHashes().get(299)).isEqualTo(put.chunkHashes().get(299));
+        assertThat(found.replicasWanted()).isEqualTo(2);
+        assertThat(found.jarSha256()).isNull();
+
+        assertThat(store.dataSets().put(aDataSet(id, 1, 300)).replicasWanted()).as("fewer replicas: kept").isEqualTo(2);
+        assertThat(store.dataSets().put(aDataSet(id, 3, 300)).replicasWanted()).as("more: raised").isEqualTo(3);
+        assertThat(store.dataSets().all()).singleElement().satisfies(d -> {
+            assertThat(d.replicasWanted()).isEqualTo(3);
+            assertThat(d.chunks()).isEqualTo(300);
+        });
+
+        DataSetRow jar = new DataSetRow("e".repeat(64), "x.jar", 0, 10, List.of(), 2, "lab", now, "f".repeat(64));
+        store.dataSets().put(jar);
+        assertThat(store.dataSets().findByJar("f".repeat(64))).hasValueSatisfying(d -> assertThat(d.id())
+                .isEqualTo(jar.id()));
+        assertThat(store.dataSets().findByJar("0".repeat(64))).isEmpty();
+
+        assertThat(store.dataSets().delete(id)).isTrue();
+        assertThat(store.dataSets().delete(id)).isFalse();
+        assertThat(store.dataSets().find(id)).isEmpty();
+        assertThat(store.dataSets().all()).extracting(DataSetRow::id).containsExactly(jar.id());
+    }
+
+    @Test
+    void aJobKeepsTheDataSetsItReadsAndOnlyUnfinishedJobsCountAsReadingThem() {
+        String id = "d".repeat(64);
+        String other = "c".repeat(64);
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        NewJob reading = new NewJob(JAR, "x.Job", Map.of(), 3, 0, now, "lab", NewJob.Placement.DEFAULT, null,
+                Map.of("text", id, "lookup a=b", other));
+        JobRow first = store.jobs().insert(reading, List.of(), false);
+        JobRow second = store.jobs().insert(new NewJob(JAR, "x.Job", Map.of(), 3, 0, now, "lab",
+                NewJob.Placement.DEFAULT, null, Map.of("input", id)), List.of(), false);
+        store.jobs().insert(aNewJob(), List.of(), false);
+        assertThat(store.jobs().find(first.id()).orElseThrow().dataSets())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("text", id, "lookup a=b", other));
+        assertThat(store.jobs().find(first.id())).hasValue(first);
+
+        assertThat(store.dataSets().unfinishedJobsReading(id)).containsExactly(Map.entry(first.id(), "text"),
+                Map.entry(second.id(), "input"));
+        assertThat(store.dataSets().unfinishedJobsReading(other)).containsExactly(Map.entry(first.id(), "lookup a=b"));
+        store.apply(new StoreBatch().job(StoreBatch.JobUpdate.ended(first.id(), JobState.CANCELLED, now.plusSeconds(1),
+                null, 0, 0, 0, 0, 0, 0, null, new long[] {0, 0, 0, 0, 0, 0, 0})));
+        assertThat(store.dataSets().unfinishedJobsReading(id)).containsExactly(Map.entry(second.id(), "input"));
+        assertThat(store.dataSets().unfinishedJobsReading(other)).isEmpty();
+    }
+
+    @Test
+    void aJobsDataCountersAreAddedTo() {
+        assertThat(store.dataSets().counters("job-1")).containsExactly(0, 0, 0);
+        store.dataSets().addCounters(Map.of("job-1", new long[] {100, 20, 3}));
+        store.dataSets().addCounters(Map.of("job-1", new long[] {1, 2, 3}, "job-2", new long[] {0, 0, 7}));
+        assertThat(store.dataSets().counters("job-1")).containsExactly(101, 22, 6);
+        assertThat(store.dataSets().counters("job-2")).containsExactly(0, 0, 7);
+    }
 }

@@ -32,7 +32,7 @@ public final class JdbcJobRepository implements JobRepository {
     static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated, schedule, owner_master, version, lease_epoch";
+            + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets";
     static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
 
     private final Jdbc jdbc;
@@ -63,8 +63,8 @@ public final class JdbcJobRepository implements JobRepository {
         MasterIdentity master = identity.get();
         try (PreparedStatement s = c.prepareStatement("INSERT INTO job (id, seq, jar_sha256, job_class, args, state, "
                 + "max_attempts, task_timeout_ms, submitted_at, owner, requirement, slots_per_task, priority, speculation, "
-                + "schedule, total_tasks, split_complete, owner_master, lease_epoch, version) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
+                + "schedule, total_tasks, split_complete, owner_master, lease_epoch, data_sets, version) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
             s.setString(1, id);
             s.setLong(2, seq);
             s.setString(3, job.jarSha256());
@@ -84,12 +84,14 @@ public final class JdbcJobRepository implements JobRepository {
             s.setBoolean(17, splitComplete);
             s.setString(18, master.id());
             s.setLong(19, master.epoch());
+            s.setString(20, job.dataSets().isEmpty() ? null : KeyValues.encode(new java.util.TreeMap<>(job.dataSets())));
             s.executeUpdate();
         }
         tasks.insertRows(c, id, 0, firstTasks);
         return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
                 job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0, null,
-                null, null, 0, job.owner(), job.placement(), 0, job.schedule(), master.id(), 0, master.epoch());
+                null, null, 0, job.owner(), job.placement(), 0, job.schedule(), master.id(), 0, master.epoch(),
+                job.dataSets());
     }
 
     /** Applies a change of a job's row in the caller's transaction. */
@@ -239,6 +241,7 @@ public final class JdbcJobRepository implements JobRepository {
                 Jdbc.instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
-                rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31));
+                rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31),
+                KeyValues.decode(rs.getString(32)));
     }
 }

@@ -189,6 +189,22 @@ async function workersPage() {
     <table id="workers">${WORKER_HEAD}${workerRows(w.workers)}</table>`;
 }
 
+// The data grid: each data set with its size, replicas wanted and held, the workers holding it, the jobs reading it.
+async function dataPage() {
+  const d = await api('data');
+  $('view').innerHTML = `<h1>Data sets (${d.dataSets.length})</h1>
+    <p class="muted">tasks read ${size(d.bytesLocal)} locally, ${size(d.bytesFromPeers)} from peers,
+      ${size(d.bytesFromMaster)} from the master; the master served ${size(d.bytesServed)} of chunks</p>
+    <table id="data-sets"><tr><th>Id</th><th>Name</th><th>Size</th><th>Chunks</th><th>Replicas held / wanted</th>
+      <th>Holders</th><th>Read by</th><th>Owner</th></tr>
+    ${d.dataSets.map((s) => `<tr><td><code title="${esc(s.id)}">${esc(s.id.slice(0, 12))}</code></td>
+      <td>${esc(s.name)}${s.jar ? ' <span class="muted">(job jar)</span>' : ''}</td><td>${size(s.size)}</td>
+      <td>${s.chunks}</td><td>${s.replicasHeld} / ${s.replicasWanted}</td>
+      <td>${s.holders.map((h) => `<a href="#/workers/${encodeURIComponent(h)}">${esc(h)}</a>`).join(', ')}</td>
+      <td>${s.usedBy.map((j) => `<a href="#/jobs/${encodeURIComponent(j)}">${esc(j)}</a>`).join(', ')}</td>
+      <td>${esc(s.owner)}</td></tr>`).join('')}</table>`;
+}
+
 async function jobsPage() {
   const j = await api('jobs?limit=200');
   $('view').innerHTML = `<h1>Jobs</h1><table id="jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(j.jobs)}</table>`;
@@ -216,6 +232,9 @@ async function jobPage(id) {
       <div class="card"><div class="n">${Number(tk.lost || 0).toLocaleString()}</div>lost with a worker</div>
       <div class="card"><div class="n">${Number(tk.speculated || 0).toLocaleString()}</div>speculative</div>
     </div>
+    ${d.data ? `<h2>Data</h2><p id="job-data">read ${size(d.data.bytesLocal)} from the workers' own caches,
+      ${size(d.data.bytesFromPeers)} from peers, ${size(d.data.bytesFromMaster)} from the master;
+      data sets ${Object.entries(d.data.dataSets).map(([n, i]) => `${esc(n)}=<code>${esc(i.slice(0, 12))}</code>`).join(', ')}</p>` : ''}
     <div class="grid2"><div><h2>Task durations</h2>${histogram(d.durations)}</div>
       <div><h2>Errors</h2><table>${d.errors.length ? d.errors.map((e) => `<tr><td>task ${e.index}</td><td>${esc(e.worker || '')}</td><td>${esc(e.error)}</td></tr>`).join('')
         : '<tr><td class="muted">none</td></tr>'}</table></div></div>
@@ -347,6 +366,7 @@ async function refresh() {
     else if (route[0] === 'workers' && route[1]) await workerPage(decodeURIComponent(route[1]));
     else if (route[0] === 'workers') await workersPage();
     else if (route[0] === 'masters') await mastersPage();
+    else if (route[0] === 'data') await dataPage();
     else await overview();
     $('status').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
