@@ -152,7 +152,7 @@ public final class BenchMain implements Runnable {
                     + "of the 4 tasks of a GrepJob on 4 one-slot workers, with peer sharing and with workers that fetch "
                     + "from the master only (--no-peer-fetch), each on a cluster of its own: bytes the master sent over "
                     + "the data set's size, the job's time both ways, and the share of local reads of a second job "
-                    + "over the same data (about 10 minutes at the default size)."})
+                    + "over the same data (about 5 minutes at the default size)."})
     static final class Data implements Callable<Integer> {
         @Option(names = "--size", defaultValue = "256m", converter = Size.class, paramLabel = "SIZE",
                 description = "The data set's size, as bytes or with k, m or g (default: ${DEFAULT-VALUE}).")
