@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "grid bench", mixinStandardHelpOptions = true,
         description = "Runs benchmarks on this machine: each starts its own master and worker JVMs on loopback.",
         subcommands = {BenchMain.Performance.class, BenchMain.Failover.class, BenchMain.Balance.class,
-                BenchMain.StreamEcho.class, BenchMain.Simulated.class, BenchMain.HazelcastMemberCommand.class})
+                BenchMain.Data.class, BenchMain.StreamEcho.class, BenchMain.Simulated.class, BenchMain.HazelcastMemberCommand.class})
 public final class BenchMain implements Runnable {
 
     public static void main(String[] args) {
@@ -29,7 +29,7 @@ public final class BenchMain implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: performance, failover or balance");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a benchmark is required: performance, failover, balance or data");
     }
 
     static Path workDir(Path given, String name) throws Exception {
@@ -144,6 +144,63 @@ public final class BenchMain implements Runnable {
             return new PerformanceBench(workDir(dir, "performance"), out,
                     quick ? PerformanceBench.Sizes.QUICK : PerformanceBench.Sizes.FULL,
                     only == null || only.isEmpty() ? PerformanceBench.FIGURES : only).run();
+        }
+    }
+
+    @Command(name = "data", mixinStandardHelpOptions = true,
+            description = {"The data grid's broadcast case: a data set put with ./grid data put and read whole by each "
+                    + "of the 4 tasks of a GrepJob on 4 one-slot workers, with peer sharing and with workers that fetch "
+                    + "from the master only (--no-peer-fetch), each on a cluster of its own: bytes the master sent over "
+                    + "the data set's size, the job's time both ways, and the share of local reads of a second job "
+                    + "over the same data (about 5 minutes at the default size)."})
+    static final class Data implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "256m", converter = Size.class, paramLabel = "SIZE",
+                description = "The data set's size, as bytes or with k, m or g (default: ${DEFAULT-VALUE}).")
+        long size;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds per variant, each on a data set of its "
+                + "own (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--prefetch", defaultValue = "0", description = "The workers' --prefetch (default: "
+                + "${DEFAULT-VALUE}, so that each one-slot worker holds one task and the 4 tasks can run on 4 workers; "
+                + "-1: the worker's own choice).")
+        int prefetch;
+
+        @Option(names = "--quick", description = "A 32 MiB data set and one round: checks that every figure still runs.")
+        boolean quick;
+
+        @Option(names = "--dir", description = "Where logs and the data files go (default: a temporary directory).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rounds < 1 || size < 1L << 20 || prefetch < -1) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--rounds must be positive, --size at least 1m and --prefetch -1 or more");
+            }
+            PrintWriter out = new PrintWriter(System.out, true);
+            return new DataBench(workDir(dir, "data"), out, quick ? 32L << 20 : size, quick ? 1 : rounds,
+                    prefetch).run();
+        }
+    }
+
+    /** Sizes such as {@code 256m}, {@code 1g}, {@code 512k}, or bytes (a k is 1024 bytes). */
+    static final class Size implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kmg]?)")
+                    .matcher(value.trim().toLowerCase(java.util.Locale.ROOT));
+            if (!m.matches()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size such as 256m or 1g");
+            }
+            int shift = switch (m.group(2)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                default -> 0;
+            };
+            return Long.parseLong(m.group(1)) << shift;
         }
     }
 

@@ -86,6 +86,17 @@ final class Cluster implements AutoCloseable {
      * without checking it, as it runs on loopback) and returns how long the answer took, in nanoseconds.
      */
     long timeApi(String path) throws Exception {
+        long start = System.nanoTime();
+        get(path);
+        return System.nanoTime() - start;
+    }
+
+    /** GETs {@code path} from the master's HTTP server (the dashboard API, {@code /metrics}) and returns the body. */
+    String getApi(String path) throws Exception {
+        return new String(get(path), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private byte[] get(String path) throws Exception {
         Path portFile = dir.resolve("master").resolve("http.port");
         String base = (insecure ? "http" : "https") + "://127.0.0.1:" + Files.readString(portFile).trim();
         if (http == null) {
@@ -104,14 +115,12 @@ final class Cluster implements AutoCloseable {
             request.header("Authorization", "Bearer " + Credentials.read(dir.resolve("master").resolve(Credentials.FILE_NAME))
                     .token().orElseThrow());
         }
-        long start = System.nanoTime();
         java.net.http.HttpResponse<byte[]> r = http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-        long took = System.nanoTime() - start;
         if (r.statusCode() != 200) {
             throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " "
                     + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        return took;
+        return r.body();
     }
 
     Process startWorker(String name, int slots, String master, String... more) throws IOException {

@@ -98,6 +98,11 @@ final class WorkerCommand implements Callable<Integer> {
                     + "chunks go first, never those the master asked this worker to keep.")
     Long dataCache;
 
+    @Option(names = "--no-peer-fetch", description = "Fetch data-set chunks from the master only, never from other "
+            + "workers (a diagnostic and benchmark switch: it shows what peer sharing saves). The worker still serves "
+            + "its chunks to others.")
+    boolean noPeerFetch;
+
     /** Sizes of the data cache: {@code 10g}, {@code 512m}, {@code 1t}, or bytes (a k is 1024 bytes). */
     static final class DataCacheSize implements picocli.CommandLine.ITypeConverter<Long> {
         private static final java.util.regex.Pattern SIZE =
@@ -183,6 +188,9 @@ final class WorkerCommand implements Callable<Integer> {
             }
             if (dataCache != null) {
                 b.dataCache(dataCache);
+            }
+            if (noPeerFetch) {
+                b.peerFetch(false);
             }
             options = b.build();
         } catch (IllegalArgumentException e) {

@@ -181,7 +181,7 @@ public final class GridWorker implements AutoCloseable {
         // data grid (1): the data cache under the work directory (its chunks go in the registrations)
         this.data = io.gridwork.worker.data.DataPlane.open(options.workDir(), options.dataCache(),
                 identity == null ? null : identity.keyManagers(), identity == null ? null : identity.ca(), jarSources,
-                workerId, options.callTimeout());
+                workerId, options.callTimeout(), options.peerFetch());
         if (options.taskLogLimit() > 0) {
             TaskOutputCapture.install();
         }

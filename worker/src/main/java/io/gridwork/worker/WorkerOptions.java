@@ -72,10 +72,12 @@ public final class WorkerOptions {
     private final Duration callTimeout;
     private final int taskLogLimit;
     private final long dataCache;
+    private final boolean peerFetch;
 
     private WorkerOptions(Builder b) {
         this.taskLogLimit = b.taskLogLimit;
         this.dataCache = b.dataCache;
+        this.peerFetch = b.peerFetch;
         this.masters = List.copyOf(b.masters);
         this.name = b.name;
         this.slots = b.slots;
@@ -157,6 +159,15 @@ public final class WorkerOptions {
         return dataCache;
     }
 
+    /**
+     * Whether chunks are fetched from other workers (true, the default) or only from the master
+     * ({@code --no-peer-fetch}: a diagnostic and benchmark switch that shows what peer sharing saves). This worker
+     * still serves its own chunks to peers either way.
+     */
+    public boolean peerFetch() {
+        return peerFetch;
+    }
+
     public Map<String, String> labels() {
         return labels;
     }
@@ -232,8 +243,15 @@ public final class WorkerOptions {
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private int taskLogLimit = DEFAULT_TASK_LOG_LIMIT;
         private long dataCache;
+        private boolean peerFetch = true;
 
         private Builder() {}
+
+        /** See {@link WorkerOptions#peerFetch()}: false fetches chunks from the master only. */
+        public Builder peerFetch(boolean v) {
+            peerFetch = v;
+            return this;
+        }
 
         /** See {@link WorkerOptions#dataCache()}: 0 (the default) or at least {@link #MIN_DATA_CACHE} bytes. */
         public Builder dataCache(long bytes) {

@@ -79,12 +79,22 @@ final class ChunkFetcher {
     private final Consumer<CorruptChunk> corruptReports;
     private final Executor executor;
     private final Duration callTimeout;
+    /** False ({@code grid worker --no-peer-fetch}): every chunk from a master, no peer asked. */
+    private final boolean peerFetch;
     private final Map<ChunkId, CompletableFuture<Source>> inFlight = new ConcurrentHashMap<>();
     /** Fetches under way from each peer, by worker id: the least busy holder is asked first. */
     private final Map<String, AtomicInteger> load = new ConcurrentHashMap<>();
 
     ChunkFetcher(DataCache cache, Supplier<List<Channel>> masters, Peers peers, Supplier<List<PeerEndpoint>> knownPeers,
             Supplier<String> selfId, Consumer<CorruptChunk> corruptReports, Executor executor, Duration callTimeout) {
+        this(cache, masters, peers, knownPeers, selfId, corruptReports, executor, callTimeout, true);
+    }
+
+    /** @param peerFetch false: fetch every chunk from a master only (a diagnostic and benchmark switch) */
+    ChunkFetcher(DataCache cache, Supplier<List<Channel>> masters, Peers peers, Supplier<List<PeerEndpoint>> knownPeers,
+            Supplier<String> selfId, Consumer<CorruptChunk> corruptReports, Executor executor, Duration callTimeout,
+            boolean peerFetch) {
+        this.peerFetch = peerFetch;
         this.cache = cache;
         this.masters = masters;
         this.peers = peers;
@@ -339,8 +349,14 @@ final class ChunkFetcher {
         return false;
     }
 
-    /** Holders first (least busy first), then homes that are not holders, never this worker itself. */
+    /**
+     * Holders first (least busy first), then homes that are not holders, never this worker itself; none when peer
+     * fetching is off.
+     */
     private List<PeerEndpoint> candidates(ChunkLocation where, byte[] sha) {
+        if (!peerFetch) {
+            return List.of();
+        }
         String self = selfId.get();
         List<PeerEndpoint> holders = new ArrayList<>();
         List<PeerEndpoint> homes = new ArrayList<>();

@@ -94,7 +94,7 @@ public final class DataPlane implements AutoCloseable {
 
     private DataPlane(Path cacheDir, long capacity, boolean tls, ChannelCredentials peerCredentials,
             Supplier<List<Channel>> masters, ChunkFetcher.Peers peerChannelsOverride, Supplier<String> selfId,
-            Duration callTimeout) throws IOException {
+            Duration callTimeout, boolean peerFetch) throws IOException {
         this.tls = tls;
         this.peerCredentials = peerCredentials;
         this.cache = new DataCache(cacheDir, capacity, new DataCache.Listener() {
@@ -125,7 +125,7 @@ public final class DataPlane implements AutoCloseable {
         this.rpcPool = Executors.newFixedThreadPool(2, new NamedThreads("gridwork-data-rpc", true));
         this.fetcher = new ChunkFetcher(cache, masters,
                 peerChannelsOverride != null ? peerChannelsOverride : this::peerChannel, () -> peers, selfId,
-                this::reportCorrupt, fetchPool, callTimeout);
+                this::reportCorrupt, fetchPool, callTimeout, peerFetch);
         this.peerServer = new PeerServer(cache, Boolean.getBoolean(PeerServer.CORRUPT_PROPERTY));
     }
 
@@ -140,15 +140,25 @@ public final class DataPlane implements AutoCloseable {
      */
     public static DataPlane open(Path workDir, long capacity, KeyManager[] keyManagers, X509Certificate ca,
             Supplier<List<Channel>> masters, Supplier<String> selfId, Duration callTimeout) throws IOException {
+        return open(workDir, capacity, keyManagers, ca, masters, selfId, callTimeout, true);
+    }
+
+    /**
+     * As {@link #open(Path, long, KeyManager[], X509Certificate, Supplier, Supplier, Duration)}; {@code peerFetch}
+     * false ({@code grid worker --no-peer-fetch}) fetches every chunk from a master, never from a peer.
+     */
+    public static DataPlane open(Path workDir, long capacity, KeyManager[] keyManagers, X509Certificate ca,
+            Supplier<List<Channel>> masters, Supplier<String> selfId, Duration callTimeout, boolean peerFetch)
+            throws IOException {
         Path dir = workDir.resolve("data-cache");
         long bytes = capacity > 0 ? capacity : defaultCapacity(workDir);
         boolean tls = keyManagers != null;
         ChannelCredentials credentials = tls
                 ? TlsChannelCredentials.newBuilder().keyManager(keyManagers).trustManager(GridTrust.workers(ca)).build()
                 : InsecureChannelCredentials.create();
-        DataPlane plane = new DataPlane(dir, bytes, tls, credentials, masters, null, selfId, callTimeout);
-        log.info("data cache {}: {} bytes{}, {} chunks held", dir, bytes, capacity > 0 ? "" : " (the default)",
-                plane.cache.chunks().size());
+        DataPlane plane = new DataPlane(dir, bytes, tls, credentials, masters, null, selfId, callTimeout, peerFetch);
+        log.info("data cache {}: {} bytes{}, {} chunks held{}", dir, bytes, capacity > 0 ? "" : " (the default)",
+                plane.cache.chunks().size(), peerFetch ? "" : "; chunks fetched from the master only (--no-peer-fetch)");
         return plane;
     }
 
@@ -156,7 +166,7 @@ public final class DataPlane implements AutoCloseable {
     static DataPlane forTest(Path cacheDir, long capacity, Supplier<List<Channel>> masters, ChunkFetcher.Peers peers,
             Supplier<String> selfId) throws IOException {
         return new DataPlane(cacheDir, capacity, false, InsecureChannelCredentials.create(), masters, peers, selfId,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), true);
     }
 
     /** 10% of the free space of the work directory's disk, from 256 MiB to 10 GiB. */

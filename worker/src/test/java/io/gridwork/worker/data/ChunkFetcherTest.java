@@ -167,6 +167,25 @@ class ChunkFetcherTest {
     }
 
     @Test
+    void withoutPeerFetchEveryChunkComesFromTheMasterThoughPeersHoldThem() throws IOException {
+        DataSet set = grid.add(dataSet("text", 2500, 1024, 9));
+        PeerEndpoint a = grid.peer("a", set, false, 0, 1, 2);
+        for (int i = 0; i < 3; i++) {
+            grid.holds(set, i, a);
+        }
+        ChunkFetcher masterOnly = new ChunkFetcher(cache, grid::masters, grid::peer, () -> List.of(a), () -> "me",
+                corrupt::add, Runnable::run, Duration.ofSeconds(10), false);
+
+        Map<Integer, Source> sources = masterOnly.ensure(set.ref(), List.of(0, 1, 2));
+
+        assertThat(sources).containsOnly(Map.entry(0, Source.MASTER), Map.entry(1, Source.MASTER),
+                Map.entry(2, Source.MASTER));
+        assertThat(grid.peerRequests).isEmpty();
+        assertThat(grid.masterBytes.get()).isEqualTo(2500);
+        assertThat(held(set, 1)).isEqualTo(set.chunk(1));
+    }
+
+    @Test
     void aPeerThatFailsIsSkippedWithoutAReport() throws IOException {
         DataSet set = grid.add(dataSet("text", 1024, 1024, 6));
         PeerEndpoint gone = FakeDataGrid.endpoint("gone");
