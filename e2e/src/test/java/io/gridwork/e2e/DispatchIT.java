@@ -92,7 +92,7 @@ class DispatchIT {
         JobStatus tiny = client.await(submit(20_000, 0), Duration.ofMinutes(3), s -> { });
         assertThat(tiny.getState()).as(tiny.getError()).isEqualTo(JobStatus.State.SUCCEEDED);
 
-        int n = 60;
+        int n = 120; // 16 s on three workers: w4 joins mid-job even when its JVM takes 8 s to start on a busy machine
         String id = submit(n, 400);
         List<TaskCounts> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         await().atMost(Duration.ofSeconds(60)).until(() -> {

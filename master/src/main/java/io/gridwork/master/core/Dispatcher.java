@@ -281,6 +281,11 @@ final class Dispatcher {
      * when the first wait ends).
      */
     private QueuedTask takeNear(JobRunner job, Session s, Instant now) {
+        if (!startsNow(job, s) && anotherStartsNow(job, s)) {
+            // into this worker's prefetch only what no other worker can start now, even if this one holds the data: a
+            // broadcast job's tasks would otherwise pile up in the prefetch of the worker holding the most chunks
+            return null;
+        }
         DataSets data = dataSets.get();
         QueuedTask free = null;
         Instant firstDue = null;
@@ -333,6 +338,23 @@ final class Dispatcher {
             wakeAt(firstDue);
         }
         return null;
+    }
+
+    /** Whether the worker can start one of the job's tasks now: a free slot (not prefetch room) and a credit. */
+    private static boolean startsNow(JobRunner job, Session s) {
+        return s.heldUnits + job.slotsPerTask <= s.worker.slots && s.credits >= job.slotsPerTask;
+    }
+
+    /** Whether a worker other than this session's could start one of the job's tasks now. */
+    private boolean anotherStartsNow(JobRunner job, Session s) {
+        for (WorkerEntry w : workers) {
+            Session other = w.session;
+            if (w != s.worker && other != null && other.open && !other.draining && w.state == WorkerState.ALIVE
+                    && runsOn(job, w) && startsNow(job, other)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a worker (by id) is connected, alive and not draining: a task may wait a little for it. */

@@ -361,12 +361,19 @@ public final class DataTracker {
             ChunkId c = new ChunkId(set.id(), i);
             List<String> homes = ring.homes(set.chunkHashes().get(i), set.replicasWanted());
             Set<String> p = pinned.computeIfAbsent(c, k -> new HashSet<>());
+            Set<String> h = holders.getOrDefault(c, Set.of());
+            // A chunk no worker holds yet comes from the master to one home first; the other homes are ordered once
+            // that one holds it, and fetch it from there: the master sends each chunk about once, not once per replica.
+            boolean firstCopyPending = h.isEmpty() && homes.stream().anyMatch(p::contains);
             for (String home : homes) {
+                if (firstCopyPending) {
+                    break;
+                }
                 if (p.add(home)) {
                     fetch.computeIfAbsent(home, k -> new ArrayList<>()).add(i);
+                    firstCopyPending = h.isEmpty();
                 }
             }
-            Set<String> h = holders.getOrDefault(c, Set.of());
             if (!homes.isEmpty() && h.containsAll(homes)) {
                 for (String former : new ArrayList<>(p)) {
                     if (!homes.contains(former)) {

@@ -117,4 +117,25 @@ class DataPlacementTest {
         only.credit(6);
         assertThat(chunksOf(only)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
     }
+
+    @Test
+    void theHolderPrefetchesOnlyTasksNoOtherWorkerCanStartNow() {
+        Harness.FakeWorker holder = h.worker("holder", 1, 3);
+        Harness.FakeWorker a = h.worker("a", 1, 0);
+        Harness.FakeWorker b = h.worker("b", 1, 0);
+        for (int i = 0; i < 6; i++) {
+            holders.put(i, List.of(holder.id));
+        }
+        submit();
+        a.credit(1);
+        b.credit(1);
+        holder.credit(4); // its slot and three prefetched
+        assertThat(chunksOf(holder)).as("what it can start now, not its prefetch: a and b can start the others")
+                .containsExactly(0L);
+        h.advance(Duration.ofMillis(201));
+        assertThat(chunksOf(a)).hasSize(1);
+        assertThat(chunksOf(b)).hasSize(1);
+        assertThat(chunksOf(holder)).as("once no other worker can start them, the holder prefetches the rest")
+                .hasSize(4).contains(0L);
+    }
 }

@@ -96,10 +96,11 @@ class DataTrackerTest {
         DataSetRow set = dataSet("text", 40, 2);
         tracker.dataSet(set);
         HashRing ring = new HashRing(List.of("a", "b", "c", "d"));
+        // no worker holds a chunk yet: only its first home is ordered (it fetches it from the master)
         for (String w : List.of("a", "b", "c", "d")) {
             Set<Integer> expected = new TreeSet<>();
             for (int i = 0; i < set.chunks(); i++) {
-                if (ring.homes(set.chunkHashes().get(i), 2).contains(w)) {
+                if (ring.homes(set.chunkHashes().get(i), 2).get(0).equals(w)) {
                     expected.add(i);
                 }
             }
@@ -108,6 +109,21 @@ class DataTrackerTest {
         }
         assertThat(link("a").peers).extracting(Peer::workerId).containsExactly("a", "b", "c", "d");
         assertThat(tracker.replicasHeld(set.id())).isZero();
+
+        // once the first home holds it, the second home is ordered too (and fetches it from the first)
+        for (int i = 0; i < set.chunks(); i++) {
+            tracker.report(ring.homes(set.chunkHashes().get(i), 2).get(0), List.of(new ChunkId(set.id(), i)), List.of());
+        }
+        for (String w : List.of("a", "b", "c", "d")) {
+            Set<Integer> expected = new TreeSet<>();
+            for (int i = 0; i < set.chunks(); i++) {
+                if (ring.homes(set.chunkHashes().get(i), 2).contains(w)) {
+                    expected.add(i);
+                }
+            }
+            assertThat(link(w).fetched(set.id())).as(w).isEqualTo(expected);
+        }
+        assertThat(tracker.replicasHeld(set.id())).isEqualTo(1);
 
         homesReport(set);
         assertThat(tracker.replicasHeld(set.id())).isEqualTo(2);
