@@ -162,9 +162,8 @@ public final class BenchMain implements Runnable {
                 + "own (default: ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--prefetch", defaultValue = "0", description = "The workers' --prefetch (default: "
-                + "${DEFAULT-VALUE}, so that each one-slot worker holds one task and the 4 tasks can run on 4 workers; "
-                + "-1: the worker's own choice).")
+        @Option(names = "--prefetch", defaultValue = "-1", description = "The workers' --prefetch (default: "
+                + "${DEFAULT-VALUE}, the worker's own choice).")
         int prefetch;
 
         @Option(names = "--quick", description = "A 32 MiB data set and one round: checks that every figure still runs.")
