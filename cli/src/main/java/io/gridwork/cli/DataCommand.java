@@ -37,7 +37,7 @@ final class DataCommand implements Runnable {
     }
 
     /** The most replicas a data set may ask for. */
-    static final int MAX_REPLICAS = 100;
+    static final int MAX_REPLICAS = 16; // the master's limit (DataGrid.MAX_REPLICAS)
 
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = {"Stores a file in the grid and prints its id alone on stdout.",

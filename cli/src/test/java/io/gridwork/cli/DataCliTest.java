@@ -276,7 +276,7 @@ class DataCliTest {
         Path file = file("a.txt", 10);
         Run zero = grid("data", "put", file.toString(), "--replicas", "0");
         assertThat(zero.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(zero.err()).isEqualTo("grid data put: --replicas must be from 1 to 100\n");
+        assertThat(zero.err()).isEqualTo("grid data put: --replicas must be from 1 to 16\n");
 
         Run missing = grid("data", "put", dir.resolve("nope.txt").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
