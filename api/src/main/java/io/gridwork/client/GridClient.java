@@ -289,68 +289,24 @@ public final class GridClient implements AutoCloseable {
 
     /** Streams the jar to one master; a failed call is thrown as the gRPC exception, for {@link #call} to judge. */
     private String upload(Endpoint endpoint, Path jar, long size, String sha256) throws IOException {
-        CompletableFuture<UploadJarResponse> done = new CompletableFuture<>();
-        Semaphore ready = new Semaphore(0);
-        ClientResponseObserver<UploadJarRequest, UploadJarResponse> observer = new ClientResponseObserver<>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<UploadJarRequest> requestStream) {
-                requestStream.setOnReadyHandler(ready::release);
-            }
-
-            @Override
-            public void onNext(UploadJarResponse value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.complete(null);
-            }
-        };
         Duration deadline = callTimeout.plusSeconds(size / (1 << 20));
-        ClientCallStreamObserver<UploadJarRequest> requests = (ClientCallStreamObserver<UploadJarRequest>)
-                endpoint.async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).uploadJar(observer);
+        UpStream<UploadJarRequest, UploadJarResponse> up = new UpStream<>(observer ->
+                endpoint.async.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).uploadJar(observer));
         try (InputStream in = Files.newInputStream(jar)) {
-            requests.onNext(UploadJarRequest.newBuilder().setHeader(JarHeader.newBuilder()
-                    .setSha256(sha256).setSize(size).setFileName(jar.getFileName().toString())).build());
-            byte[] buffer = new byte[CHUNK_SIZE];
-            int n;
-            while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0) {
-                while (!requests.isReady() && !done.isDone()) {
-                    ready.tryAcquire(100, TimeUnit.MILLISECONDS);
+            if (up.send(UploadJarRequest.newBuilder().setHeader(JarHeader.newBuilder()
+                    .setSha256(sha256).setSize(size).setFileName(jar.getFileName().toString())).build())) {
+                byte[] buffer = new byte[CHUNK_SIZE];
+                int n;
+                while ((n = in.readNBytes(buffer, 0, buffer.length)) > 0
+                        && up.send(UploadJarRequest.newBuilder().setChunk(ByteString.copyFrom(buffer, 0, n)).build())) {
+                    // sent; a call that ended (failed) stops the loop, and finish() throws its status
                 }
-                if (done.isDone()) {
-                    break;
-                }
-                requests.onNext(UploadJarRequest.newBuilder().setChunk(ByteString.copyFrom(buffer, 0, n)).build());
             }
-            requests.onCompleted();
         } catch (IOException | RuntimeException e) {
-            requests.onError(e);
+            up.cancel("cannot read " + jar + ": " + e);
             throw e;
-        } catch (InterruptedException e) {
-            requests.cancel("interrupted", e);
-            Thread.currentThread().interrupt();
-            throw new GridException(Status.Code.CANCELLED, "interrupted while uploading " + jar);
         }
-        try {
-            done.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusRuntimeException) {
-                throw (StatusRuntimeException) e.getCause();
-            }
-            throw new GridException(Status.Code.UNKNOWN, "upload failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GridException(Status.Code.CANCELLED, "interrupted while uploading " + jar);
-        } catch (TimeoutException e) {
-            throw new GridException(Status.Code.DEADLINE_EXCEEDED, "upload of " + jar + " timed out");
-        }
+        up.finish(deadline, "upload of " + jar);
         return sha256;
     }
 
