@@ -8,6 +8,8 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,20 +28,29 @@ final class EventLoops {
 
     private final EventLoopGroup group;
     private final boolean epoll;
+    /** The threads the group started: its termination is signalled a moment before they return from run. */
+    private final List<Thread> threads;
 
-    private EventLoops(EventLoopGroup group, boolean epoll) {
+    private EventLoops(EventLoopGroup group, boolean epoll, List<Thread> threads) {
         this.group = group;
         this.epoll = epoll;
+        this.threads = threads;
     }
 
     /** Threads for {@code channels} channels (daemon threads, named {@code gridwork-client-*}). */
     static EventLoops create(int channels) {
-        int threads = Math.max(1, channels);
-        DefaultThreadFactory threadFactory = new DefaultThreadFactory("gridwork-client", true);
+        int count = Math.max(1, channels);
+        List<Thread> started = new CopyOnWriteArrayList<>();
+        DefaultThreadFactory names = new DefaultThreadFactory("gridwork-client", true);
+        java.util.concurrent.ThreadFactory threadFactory = task -> {
+            Thread thread = names.newThread(task);
+            started.add(thread);
+            return thread;
+        };
         if (Epoll.isAvailable()) {
-            return new EventLoops(new EpollEventLoopGroup(threads, threadFactory), true);
+            return new EventLoops(new EpollEventLoopGroup(count, threadFactory), true, started);
         }
-        return new EventLoops(new NioEventLoopGroup(threads, threadFactory), false);
+        return new EventLoops(new NioEventLoopGroup(count, threadFactory), false, started);
     }
 
     /** A channel builder on these threads. */
@@ -50,7 +61,24 @@ final class EventLoops {
 
     /** Ends the threads (after the channels are shut down), waiting for them at most {@value #CLOSE_TIMEOUT_MS} ms. */
     void close() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_TIMEOUT_MS);
         group.shutdownGracefully(0, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .awaitUninterruptibly(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        boolean interrupted = false;
+        for (Thread thread : threads) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0 || thread == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                thread.join(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
