@@ -19,6 +19,15 @@ public final class GridProcesses implements AutoCloseable {
     public static final Path HOME = Path.of(System.getProperty("gridwork.home", ".")).toAbsolutePath().normalize();
     public static final Path EXAMPLES = HOME.resolve("examples/target/gridwork-examples.jar");
 
+    /**
+     * JVM options added to every process this starts, from {@code -Dgridwork.test.javaOptions}; none by default. The
+     * end-to-end tests set {@code -XX:TieredStopAtLevel=1 -XX:+UseSerialGC} (see {@code e2e/pom.xml}): a master started
+     * without the optimizing compiler uses half the CPU time to start (3.3 s against 6.9 s here), and on a 2-core
+     * machine the tests' many short-lived JVMs compete for it. The benchmarks, run as {@code grid bench}, keep the
+     * defaults a user's master and workers have.
+     */
+    static final String EXTRA_OPTIONS = System.getProperty("gridwork.test.javaOptions", "").trim();
+
     /** The outcome of a command. */
     public record Result(int code, String out, String err) {}
 
@@ -43,7 +52,7 @@ public final class GridProcesses implements AutoCloseable {
         command.add(HOME.resolve("grid").toString());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile());
-        pb.environment().put("GRID_JAVA_OPTS", heap);
+        pb.environment().put("GRID_JAVA_OPTS", (heap + " " + EXTRA_OPTIONS).trim());
         // client commands wait for the launcher's class archive when it is missing (the first after a build), rather
         // than make it in the background beside the processes being measured or tested
         pb.environment().put("GRID_CDS", "make");
