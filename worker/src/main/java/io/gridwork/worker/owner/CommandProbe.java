@@ -87,7 +87,9 @@ public final class CommandProbe implements OwnerProbe {
         try {
             if (!p.waitFor(timeLimit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                return Reading.busy("the idle command did not answer within " + timeLimit.toSeconds() + " s");
+                long ms = timeLimit.toMillis();
+                return Reading.busy("the idle command did not answer within " + (ms % 1000 == 0 ? ms / 1000 + " s"
+                        : ms + " ms"));
             }
         } catch (InterruptedException e) {
             p.destroyForcibly();
