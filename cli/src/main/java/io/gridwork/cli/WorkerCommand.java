@@ -199,7 +199,7 @@ final class WorkerCommand implements Callable<Integer> {
             b.vacateAfter(vacateAfter);
         }
         if (hours != null) {
-            b.hours(io.gridwork.worker.owner.Hours.parse(hours));
+            b.hours(hours);
         }
         if (maxCpuPercent != null) {
             if (maxCpuPercent < 1 || maxCpuPercent > 100) {

@@ -313,6 +313,12 @@ public final class WorkerOptions {
             return this;
         }
 
+        /** Idle owners: the hours as {@code HH:MM-HH:MM} ({@code --hours}); a malformed span throws. Null: all day. */
+        public Builder hours(String v) {
+            hours = v == null ? null : io.gridwork.worker.owner.Hours.parse(v);
+            return this;
+        }
+
         /** Idle owners: the CPU this worker may use, as a percentage of all cores (1 to 100; 0: no limit). */
         public Builder maxCpuPercent(int v) {
             maxCpuPercent = v;
