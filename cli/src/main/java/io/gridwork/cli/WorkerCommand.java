@@ -103,6 +103,43 @@ final class WorkerCommand implements Callable<Integer> {
             + "its chunks to others.")
     boolean noPeerFetch;
 
+    // idle owners (issue 19): the owner of the machine comes first
+
+    @Option(names = "--when-idle", description = "Take tasks only while the machine's owner is idle: the load from "
+            + "other processes below --idle-load per core and no terminal used for --idle-after (read from /proc/stat, "
+            + "/proc/self/stat and the atime of /dev/pts/* and /dev/tty*). When the owner comes back the worker takes "
+            + "nothing more and hands its running tasks back after --vacate-after; it shows OWNER_BUSY in grid workers.")
+    boolean whenIdle;
+
+    @Option(names = "--idle-load", paramLabel = "LOAD", description = "With --when-idle: the CPU load from other "
+            + "processes, per core, below which the owner is idle (default: 0.3).")
+    Double idleLoad;
+
+    @Option(names = "--idle-after", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "With --when-idle: how long no terminal may have been used for the owner to be idle (default: 5m).")
+    Duration idleAfter;
+
+    @Option(names = "--idle-command", paramLabel = "CMD", description = "The owner's own test, run every few seconds "
+            + "instead of the load and terminal test: exit status 0 means idle (implies --when-idle; split on spaces, "
+            + "no shell). A command that does not exist: the worker does not start (exit 2).")
+    String idleCommand;
+
+    @Option(names = "--vacate-after", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "When the owner comes back (or the --hours end), how long running tasks may go on before they "
+                    + "are interrupted and handed back to the master, to run elsewhere (not counted as failures; "
+                    + "default: 30s).")
+    Duration vacateAfter;
+
+    @Option(names = "--hours", paramLabel = "HH:MM-HH:MM", description = "Take tasks only within these hours of the "
+            + "day, local time (for example 18:00-08:00, over midnight); outside them the worker acts as if its owner "
+            + "were busy.")
+    String hours;
+
+    @Option(names = "--max-cpu-percent", paramLabel = "PERCENT", description = "Keep this worker's CPU use at about "
+            + "this share of all cores (1-100): while its use over the last few seconds is above it, the worker takes "
+            + "no new tasks and hands back those not started; running tasks go on (throttled, not killed).")
+    Integer maxCpuPercent;
+
     /** Sizes of the data cache: {@code 10g}, {@code 512m}, {@code 1t}, or bytes (a k is 1024 bytes). */
     static final class DataCacheSize implements picocli.CommandLine.ITypeConverter<Long> {
         private static final java.util.regex.Pattern SIZE =
@@ -149,6 +186,29 @@ final class WorkerCommand implements Callable<Integer> {
         return ClientOptions.withDefaultPort(target.trim());
     }
 
+    /** Idle owners (issue 19): the owner's settings; bad ones throw IllegalArgumentException (exit 2). */
+    private void ownerOptions(WorkerOptions.Builder b) {
+        b.whenIdle(whenIdle).idleCommand(idleCommand);
+        if (idleLoad != null) {
+            b.idleLoad(idleLoad);
+        }
+        if (idleAfter != null) {
+            b.idleAfter(idleAfter);
+        }
+        if (vacateAfter != null) {
+            b.vacateAfter(vacateAfter);
+        }
+        if (hours != null) {
+            b.hours(hours);
+        }
+        if (maxCpuPercent != null) {
+            if (maxCpuPercent < 1 || maxCpuPercent > 100) {
+                throw new IllegalArgumentException("max-cpu-percent must be from 1 to 100, got " + maxCpuPercent);
+            }
+            b.maxCpuPercent(maxCpuPercent);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Logging.configure(Level.INFO);
@@ -192,6 +252,7 @@ final class WorkerCommand implements Callable<Integer> {
             if (noPeerFetch) {
                 b.peerFetch(false);
             }
+            ownerOptions(b);
             options = b.build();
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());

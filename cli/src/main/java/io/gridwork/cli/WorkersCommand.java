@@ -71,6 +71,12 @@ final class WorkersCommand implements Callable<Integer> {
                 out.flush();
             } else {
                 table.print(out);
+                for (WorkerInfo w : workers) {
+                    if (!w.getOwnerReason().isEmpty()) { // idle owners (issue 19): why it takes no tasks
+                        out.println(w.getName() + ": " + w.getOwnerReason());
+                    }
+                }
+                out.flush();
             }
             if (watch) {
                 follow(c, out);

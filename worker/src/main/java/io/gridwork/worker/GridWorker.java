@@ -116,6 +116,9 @@ public final class GridWorker implements AutoCloseable {
     private Server healthServer;
     private ExecutorService healthExecutor;
     private ExecutorService probeExecutor;
+    /** Idle owners (issue 19): the owner's policy, checked on its own thread; null without one. */
+    private io.gridwork.worker.owner.OwnerWatch ownerWatch;
+    private ScheduledExecutorService ownerExecutor;
 
     private GridWorker(WorkerOptions options, Clock clock) throws IOException {
         this.options = options;
@@ -216,6 +219,35 @@ public final class GridWorker implements AutoCloseable {
                 options.idleClassLoaders(), data); // data grid (6): jars with a jar_data_id come through it
         this.runner = new TaskRunner(options, cache, timer, clock, core.runnerListener(), data);
         core.attach(cache, runner);
+        if (options.owner() != null) {
+            io.gridwork.worker.owner.OwnerPolicy policy = ownerPolicy(options.owner());
+            this.ownerExecutor = Executors.newSingleThreadScheduledExecutor(new NamedThreads("gridwork-owner", true));
+            this.ownerWatch = new io.gridwork.worker.owner.OwnerWatch(policy, v -> loop.post(() -> core.owner(v)));
+        }
+    }
+
+    /** Idle owners (issue 19): the policy of the owner's settings, on the machine's wall clock and time zone. */
+    private static io.gridwork.worker.owner.OwnerPolicy ownerPolicy(WorkerOptions.OwnerSettings o) throws IOException {
+        Clock wall = Clock.systemDefaultZone();
+        io.gridwork.worker.owner.OwnerProbe probe = null;
+        if (o.idleCommand() != null) {
+            probe = io.gridwork.worker.owner.CommandProbe.of(o.idleCommand());
+        } else if (o.whenIdle()) {
+            if (!io.gridwork.worker.owner.LinuxActivityProbe.supported()) {
+                throw new WorkerSetupException("--when-idle reads /proc/stat and /proc/self/stat, which this machine "
+                        + "does not have: give the owner's own test with --idle-command");
+            }
+            probe = io.gridwork.worker.owner.LinuxActivityProbe.system(wall, o.idleLoad(), o.idleAfter());
+        }
+        java.util.function.LongSupplier cpu = () -> -1;
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            cpu = sun::getProcessCpuTime;
+        } else if (o.maxCpuPercent() > 0) {
+            throw new WorkerSetupException("--max-cpu-percent needs the process CPU time, which this JVM does not give");
+        }
+        return new io.gridwork.worker.owner.OwnerPolicy(probe, o.hours(), o.maxCpuPercent(), cpu,
+                Runtime.getRuntime().availableProcessors(), wall);
     }
 
     /** A channel to a master, as every link has: keepalive, a bounded executor, messages up to 64 MiB. */
@@ -335,6 +367,10 @@ public final class GridWorker implements AutoCloseable {
     /** As {@link #start(WorkerOptions)}, on the clock given (tests). */
     static GridWorker start(WorkerOptions options, Clock clock) throws IOException {
         GridWorker worker = new GridWorker(options, clock);
+        if (worker.ownerWatch != null) {
+            // the first check comes first; until it answers the worker takes nothing
+            worker.ownerWatch.start(worker.ownerExecutor, options.owner().checkInterval());
+        }
         worker.core.start();
         log.atInfo().addKeyValue("worker", options.name())
                 .log("Gridwork worker {} starting: master{} {}, {} slots, prefetch {}, labels {}, health port {}, work dir {}",
@@ -431,6 +467,16 @@ public final class GridWorker implements AutoCloseable {
     /** Tasks it asks the masters to keep ready beyond its slots now (its prefetch window). */
     public int prefetchWindow() {
         return core.prefetchWindow();
+    }
+
+    /** Idle owners: why the worker takes no tasks now because of its owner's policy ("" while it serves). */
+    public String ownerBusyReason() {
+        return core.ownerBusyReason();
+    }
+
+    /** Idle owners: running tasks it handed back because the owner came back, since it started. */
+    public long vacatedTasks() {
+        return core.vacatedTasks();
     }
 
     /** Job jars' class loaders loaded now (in use or kept for the next job of the jar). */
@@ -563,7 +609,11 @@ public final class GridWorker implements AutoCloseable {
 
     /** Stops the threads set up (whichever exist: also after a failed start). */
     private void stopThreads() {
-        for (ExecutorService e : new ExecutorService[] {timer, loopExecutor, channelExecutor, healthExecutor, probeExecutor}) {
+        if (ownerWatch != null) {
+            ownerWatch.close();
+        }
+        for (ExecutorService e : new ExecutorService[] {timer, loopExecutor, channelExecutor, healthExecutor, probeExecutor,
+                ownerExecutor}) {
             if (e != null) {
                 e.shutdownNow();
             }

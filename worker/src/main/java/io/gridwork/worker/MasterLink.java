@@ -73,6 +73,11 @@ final class MasterLink {
         boolean stopping();
 
         String workerName();
+
+        /** Idle owners (issue 19): the owner's state to register with (RegisterRequest.owner); null: no policy. */
+        default io.gridwork.api.v1.OwnerStatus owner() {
+            return null;
+        }
     }
 
     /** Makes the link to a master at an address (the worker's channels; an in-process one in tests). */
@@ -98,12 +103,14 @@ final class MasterLink {
         boolean draining;
         boolean sentDraining;
         boolean complete;
+        /** Idle owners (issue 19): the owner's state, to be sent (WorkerMessage.owner); null: nothing new. */
+        io.gridwork.api.v1.OwnerStatus owner;
 
         boolean isEmpty() {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
                     && started.isEmpty()
                     && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
-                    && !complete && dataReport == null;
+                    && !complete && dataReport == null && owner == null;
         }
 
         /** The heartbeat to send with the next message (replaces one not sent yet). */
@@ -140,6 +147,10 @@ final class MasterLink {
             if (dataReport != null) {
                 b.setDataReport(dataReport);
                 dataReport = null;
+            }
+            if (owner != null) {
+                b.setOwner(owner);
+                owner = null;
             }
             if (draining && !sentDraining) {
                 b.setDraining(true);
@@ -313,6 +324,10 @@ final class MasterLink {
             }
             if (data != null) {
                 b.addAllHeldChunks(data.heldChunks()); // data grid (1)
+            }
+            io.gridwork.api.v1.OwnerStatus owner = host.owner(); // idle owners (issue 19)
+            if (owner != null) {
+                b.setOwner(owner);
             }
             request = b.build();
         } catch (RuntimeException e) {

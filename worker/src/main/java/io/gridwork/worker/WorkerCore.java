@@ -88,6 +88,11 @@ final class WorkerCore {
     /** Who owns each job this worker has heard of, and the highest lease epoch seen for it. */
     private final Map<String, Lease> leases = new HashMap<>();
     private boolean draining;
+    /** Idle owners (issue 19): whether the owner's policy is on, and what its last check said (see {@link #owner}). */
+    private final boolean ownerPolicy;
+    private io.gridwork.worker.owner.OwnerPolicy.Verdict ownerVerdict;
+    /** Raised by every owner verdict, so that a vacate scheduled under an older one does nothing. */
+    private long ownerGeneration;
     private long heartbeatSeq;
     private boolean flushPending;
     private final List<Waiter> waiters = new ArrayList<>();
@@ -101,6 +106,8 @@ final class WorkerCore {
     private volatile long reusedResults;
     private volatile long givenBackTasks;
     private volatile int windowSize;
+    private volatile long vacatedTasks;
+    private volatile String ownerBusyReason = "";
 
     private record Waiter(BooleanSupplier condition, CompletableFuture<Void> done) {
     }
@@ -114,6 +121,12 @@ final class WorkerCore {
         this.stopping = stopping;
         this.window = new CreditWindow(options.slots(), options.autoPrefetch(), options.prefetch());
         this.windowSize = window.window();
+        this.ownerPolicy = options.owner() != null;
+        // until the first check answers, the worker takes nothing (the safe side for the owner)
+        this.ownerVerdict = ownerPolicy ? new io.gridwork.worker.owner.OwnerPolicy.Verdict(
+                io.gridwork.worker.owner.OwnerPolicy.Mode.PAUSE, "the owner's state is not checked yet")
+                : io.gridwork.worker.owner.OwnerPolicy.Verdict.SERVE;
+        this.ownerBusyReason = ownerVerdict.reason();
         loop.afterEvent(this::afterEvent);
     }
 
@@ -273,6 +286,101 @@ final class WorkerCore {
         return windowSize;
     }
 
+    /** Idle owners: running tasks handed back because the owner came back. */
+    long vacatedTasks() {
+        return vacatedTasks;
+    }
+
+    /** Idle owners: why the worker takes no tasks now ("" while it serves). */
+    String ownerBusyReason() {
+        return ownerBusyReason;
+    }
+
+    // ================================================================================== the owner (issue 19)
+
+    private io.gridwork.api.v1.OwnerStatus ownerStatus() {
+        return io.gridwork.api.v1.OwnerStatus.newBuilder().setBusy(ownerVerdict.busy())
+                .setReason(ownerVerdict.reason()).build();
+    }
+
+    /**
+     * What the owner's policy says now (on the loop; the {@link io.gridwork.worker.owner.OwnerWatch} posts it when the
+     * mode changes). Busy (PAUSE or VACATE): every master is told, the credits they hold are withdrawn and the tasks
+     * not started go back at once, so the worker takes nothing more. VACATE: the running tasks go on for the grace
+     * period ({@code --vacate-after}), then they are interrupted and handed back (released: not a failure, no
+     * attempt used up), unless the owner is idle again by then. Back to SERVE: the credits flow again.
+     */
+    void owner(io.gridwork.worker.owner.OwnerPolicy.Verdict verdict) {
+        boolean wasBusy = ownerVerdict.busy();
+        ownerVerdict = verdict;
+        ownerBusyReason = verdict.reason();
+        long generation = ++ownerGeneration;
+        for (MasterLink l : links.values()) {
+            l.outbox.owner = ownerStatus();
+        }
+        if (!verdict.busy()) {
+            rebalance();
+            return;
+        }
+        if (!wasBusy) {
+            int withdrawn = 0;
+            for (MasterLink l : links.values()) {
+                if (l.connected() && l.outstanding > 0) {
+                    l.outbox.credit -= l.outstanding;
+                    withdrawn += l.outstanding;
+                    l.outstanding = 0;
+                }
+            }
+            int released = releaseUnstarted();
+            log.atInfo().addKeyValue("worker", options.name()).log("{}: taking no tasks ({} credits withdrawn, {} tasks "
+                    + "not started handed back, {} running)", verdict.reason(), withdrawn, released, held.size());
+        }
+        if (verdict.mode() == io.gridwork.worker.owner.OwnerPolicy.Mode.VACATE && !held.isEmpty()) {
+            loop.schedule(options.owner().vacateAfter(), () -> vacate(generation));
+        }
+    }
+
+    /** The tasks held and not started go back to their masters; returns how many. */
+    private int releaseUnstarted() {
+        int released = 0;
+        for (TaskRun t : new ArrayList<>(held.values())) {
+            MasterLink owner = route(t.key.jobId());
+            if (owner == null || !t.release()) {
+                continue; // started already (or cancelled)
+            }
+            unhold(t.attemptId);
+            runner.remove(t);
+            owner.outbox.released.add(t.key);
+            released++;
+        }
+        givenBackTasks += released;
+        return released;
+    }
+
+    /** The grace period is over and the owner is still busy: the running tasks are interrupted and handed back. */
+    private void vacate(long generation) {
+        if (generation != ownerGeneration || ownerVerdict.mode() != io.gridwork.worker.owner.OwnerPolicy.Mode.VACATE) {
+            return;
+        }
+        int n = 0;
+        for (TaskRun t : new ArrayList<>(held.values())) {
+            if (t.cancelled) {
+                continue;
+            }
+            t.cancel();
+            MasterLink owner = route(t.key.jobId());
+            if (owner != null) {
+                owner.outbox.released.add(t.key);
+            }
+            n++;
+        }
+        vacatedTasks += n;
+        if (n > 0) {
+            log.atInfo().addKeyValue("worker", options.name()).log("{}: vacated {} running tasks after {} s; they go "
+                    + "back to the masters", ownerVerdict.reason(), n, options.owner().vacateAfter().toSeconds());
+        }
+    }
+
     // ================================================================================== held tasks
 
     private void hold(TaskRun task) {
@@ -343,6 +451,9 @@ final class WorkerCore {
                 learnMasters(response.masters());
             }
             link.outbox.draining = draining;
+            if (ownerPolicy) {
+                link.outbox.owner = ownerStatus(); // idle owners: the first message of every stream says it
+            }
             for (TaskResult r : unacked.values()) {
                 if (routesTo(r.getRef().getJobId(), link)) {
                     link.outbox.results.add(r);
@@ -405,6 +516,11 @@ final class WorkerCore {
         @Override
         public String workerName() {
             return options.name();
+        }
+
+        @Override
+        public io.gridwork.api.v1.OwnerStatus owner() {
+            return ownerPolicy ? ownerStatus() : null;
         }
     }
 
@@ -564,6 +680,11 @@ final class WorkerCore {
                 continue; // held already (or ran already): never run twice
             }
             claim(link, jobId, 0, registerAgain);
+            if (ownerVerdict.busy()) {
+                // idle owners: sent before the master heard the owner is busy; back it goes, unstarted
+                link.outbox.released.add(a.task());
+                continue;
+            }
             if (answerFromEarlierAttempt(a, link)) {
                 continue; // it ran here already, for a master that failed before it stored the output
             }
@@ -709,7 +830,7 @@ final class WorkerCore {
 
     /** Offers the free room to the masters as credits, shared as the {@link CreditWindow} says. */
     private void rebalance() {
-        if (draining) {
+        if (draining || ownerVerdict.busy()) {
             return;
         }
         List<MasterLink> open = new ArrayList<>();

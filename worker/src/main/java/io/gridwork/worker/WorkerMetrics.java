@@ -62,6 +62,11 @@ public final class WorkerMetrics implements AutoCloseable {
                 .description("1 while the worker has a stream to the master").register(registry);
         Gauge.builder("gridwork.worker.class.loaders", worker, GridWorker::classLoaders)
                 .description("job jars' class loaders open").register(registry);
+        // idle owners (issue 19)
+        Gauge.builder("gridwork.worker.owner.busy", worker, w -> w.ownerBusyReason().isEmpty() ? 0 : 1)
+                .description("1 while the owner's policy keeps the worker from taking tasks").register(registry);
+        FunctionCounter.builder("gridwork.worker.tasks.vacated", worker, GridWorker::vacatedTasks)
+                .description("running tasks handed back because the machine's owner came back").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

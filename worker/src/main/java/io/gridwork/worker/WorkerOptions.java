@@ -53,6 +53,12 @@ public final class WorkerOptions {
     public static final int MAX_TASK_LOG_LIMIT = 1 << 20;
     /** The smallest data cache: one chunk ({@link io.gridwork.internal.data.DataLayout#CHUNK_SIZE}). */
     public static final long MIN_DATA_CACHE = io.gridwork.internal.data.DataLayout.CHUNK_SIZE;
+    /** Idle owners: load from other processes per core below which the owner is idle (a desktop at rest is near 0). */
+    public static final double DEFAULT_IDLE_LOAD = 0.3;
+    /** Idle owners: how long no terminal may have been used for the owner to be idle. */
+    public static final Duration DEFAULT_IDLE_AFTER = Duration.ofMinutes(5);
+    /** Idle owners: how long running tasks may go on once the owner is back (they may finish meanwhile). */
+    public static final Duration DEFAULT_VACATE_AFTER = Duration.ofSeconds(30);
 
     private final List<String> masters;
     private final String name;
@@ -73,8 +79,10 @@ public final class WorkerOptions {
     private final int taskLogLimit;
     private final long dataCache;
     private final boolean peerFetch;
+    private final OwnerSettings owner;
 
     private WorkerOptions(Builder b) {
+        this.owner = b.owner;
         this.taskLogLimit = b.taskLogLimit;
         this.dataCache = b.dataCache;
         this.peerFetch = b.peerFetch;
@@ -172,6 +180,25 @@ public final class WorkerOptions {
         return labels;
     }
 
+    /**
+     * Idle owners (issue 19): the owner's policy ({@code --when-idle}, {@code --hours}, {@code --max-cpu-percent}), or
+     * null: the worker is always in service.
+     */
+    public OwnerSettings owner() {
+        return owner;
+    }
+
+    /**
+     * Idle owners (issue 19): what the owner of the machine allows. {@code whenIdle}: take tasks only while the owner
+     * is idle, by {@code idleCommand} (exit 0: idle) if given, else by the load from other processes
+     * ({@code idleLoad} per core) and the terminals' idle time ({@code idleAfter}); {@code hours}: only within these
+     * hours (null: all day); {@code maxCpuPercent}: 0 or the limit; {@code vacateAfter}: the grace period of running
+     * tasks once the owner is back; {@code checkInterval}: how often all this is checked.
+     */
+    public record OwnerSettings(boolean whenIdle, double idleLoad, Duration idleAfter, String idleCommand,
+            io.gridwork.worker.owner.Hours hours, int maxCpuPercent, Duration vacateAfter, Duration checkInterval) {
+    }
+
     public Path workDir() {
         return workDir;
     }
@@ -244,8 +271,110 @@ public final class WorkerOptions {
         private int taskLogLimit = DEFAULT_TASK_LOG_LIMIT;
         private long dataCache;
         private boolean peerFetch = true;
+        private boolean whenIdle;
+        private Double idleLoad;
+        private Duration idleAfter;
+        private String idleCommand;
+        private io.gridwork.worker.owner.Hours hours;
+        private int maxCpuPercent;
+        private Duration vacateAfter;
+        private Duration ownerCheckInterval = io.gridwork.worker.owner.OwnerWatch.DEFAULT_INTERVAL;
+        private OwnerSettings owner;
 
         private Builder() {}
+
+        /** Idle owners: take tasks only while the machine's owner is idle ({@link WorkerOptions#owner()}). */
+        public Builder whenIdle(boolean v) {
+            whenIdle = v;
+            return this;
+        }
+
+        /** Idle owners: the load from other processes per core below which the owner is idle (needs whenIdle). */
+        public Builder idleLoad(double v) {
+            idleLoad = v;
+            return this;
+        }
+
+        /** Idle owners: how long the terminals must have been unused (needs whenIdle). */
+        public Builder idleAfter(Duration v) {
+            idleAfter = Objects.requireNonNull(v, "idleAfter");
+            return this;
+        }
+
+        /** Idle owners: the owner's own test, exit 0 meaning idle; implies whenIdle and replaces the default test. */
+        public Builder idleCommand(String v) {
+            idleCommand = v == null || v.isBlank() ? null : v.trim();
+            return this;
+        }
+
+        /** Idle owners: the hours of the day the worker takes tasks (null: all day). */
+        public Builder hours(io.gridwork.worker.owner.Hours v) {
+            hours = v;
+            return this;
+        }
+
+        /** Idle owners: the hours as {@code HH:MM-HH:MM} ({@code --hours}); a malformed span throws. Null: all day. */
+        public Builder hours(String v) {
+            hours = v == null ? null : io.gridwork.worker.owner.Hours.parse(v);
+            return this;
+        }
+
+        /** Idle owners: the CPU this worker may use, as a percentage of all cores (1 to 100; 0: no limit). */
+        public Builder maxCpuPercent(int v) {
+            maxCpuPercent = v;
+            return this;
+        }
+
+        /** Idle owners: how long running tasks may go on once the owner is back, before they are handed back. */
+        public Builder vacateAfter(Duration v) {
+            vacateAfter = Objects.requireNonNull(v, "vacateAfter");
+            return this;
+        }
+
+        /** Idle owners: how often the owner's state is checked (default 3 s). */
+        public Builder ownerCheckInterval(Duration v) {
+            ownerCheckInterval = Objects.requireNonNull(v, "ownerCheckInterval");
+            return this;
+        }
+
+        private OwnerSettings ownerSettings() {
+            boolean idle = whenIdle || idleCommand != null;
+            if (idleCommand != null && (idleLoad != null || idleAfter != null)) {
+                throw new IllegalArgumentException("idle-command replaces the whole idleness test: leave out "
+                        + "idle-load and idle-after");
+            }
+            if (!idle && (idleLoad != null || idleAfter != null)) {
+                throw new IllegalArgumentException((idleLoad != null ? "idle-load" : "idle-after")
+                        + " needs when-idle");
+            }
+            if (idleLoad != null && !(idleLoad > 0 && idleLoad <= 64)) {
+                throw new IllegalArgumentException("idle-load must be above 0 and at most 64 (per core), got " + idleLoad);
+            }
+            if (idleAfter != null && idleAfter.isNegative()) {
+                throw new IllegalArgumentException("idle-after must not be negative");
+            }
+            if (maxCpuPercent < 0 || maxCpuPercent > 100) {
+                throw new IllegalArgumentException("max-cpu-percent must be from 1 to 100, got " + maxCpuPercent);
+            }
+            if (vacateAfter != null && vacateAfter.isNegative()) {
+                throw new IllegalArgumentException("vacate-after must not be negative");
+            }
+            if (ownerCheckInterval.compareTo(Duration.ofMillis(100)) < 0) {
+                throw new IllegalArgumentException("the owner check interval must be at least 100 ms");
+            }
+            if (!idle && hours == null && maxCpuPercent == 0) {
+                if (vacateAfter != null) {
+                    throw new IllegalArgumentException("vacate-after needs when-idle or hours");
+                }
+                return null;
+            }
+            if (idleCommand != null) {
+                io.gridwork.worker.owner.CommandProbe.of(idleCommand); // refuses a command that does not exist
+            }
+            return new OwnerSettings(idle, idleLoad == null ? DEFAULT_IDLE_LOAD : idleLoad,
+                    idleAfter == null ? DEFAULT_IDLE_AFTER : idleAfter, idleCommand, hours, maxCpuPercent,
+                    vacateAfter == null ? DEFAULT_VACATE_AFTER : vacateAfter, ownerCheckInterval);
+        }
 
         /** See {@link WorkerOptions#peerFetch()}: false fetches chunks from the master only. */
         public Builder peerFetch(boolean v) {
@@ -419,6 +548,7 @@ public final class WorkerOptions {
             if (drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drain timeout must not be negative");
             }
+            owner = ownerSettings();
             return new WorkerOptions(this);
         }
     }

@@ -109,6 +109,8 @@ class GridWorkerTest extends RealMasterTest {
             assertThat(r.body()).contains("gridwork_worker_tasks_total{worker=\"w1\"} 6.0")
                     .contains("gridwork_worker_slots{worker=\"w1\"} 2.0")
                     .contains("gridwork_worker_connected{worker=\"w1\"} 1.0")
+                    .contains("gridwork_worker_owner_busy{worker=\"w1\"} 0.0")
+                    .contains("gridwork_worker_tasks_vacated_total{worker=\"w1\"} 0.0")
                     .contains("gridwork_worker_tasks_failed_total{worker=\"w1\"} 0.0");
         }
     }

@@ -72,7 +72,7 @@ final class Dispatcher {
     }
 
     static boolean canTake(Session s) {
-        return s.open && !s.draining && s.credits > 0 && s.worker.state == WorkerState.ALIVE;
+        return s.open && !s.draining && s.credits > 0 && s.worker.state == WorkerState.ALIVE && !s.worker.ownerBusy;
     }
 
     /**
@@ -350,7 +350,7 @@ final class Dispatcher {
         for (WorkerEntry w : workers) {
             Session other = w.session;
             if (w != s.worker && other != null && other.open && !other.draining && w.state == WorkerState.ALIVE
-                    && runsOn(job, w) && startsNow(job, other)) {
+                    && !w.ownerBusy && runsOn(job, w) && startsNow(job, other)) {
                 return true;
             }
         }
@@ -361,7 +361,8 @@ final class Dispatcher {
     private boolean mayTakeSoon(String workerId) {
         for (WorkerEntry w : workers) {
             if (w.id.equals(workerId)) {
-                return w.session != null && w.session.open && !w.session.draining && w.state == WorkerState.ALIVE;
+                return w.session != null && w.session.open && !w.session.draining && w.state == WorkerState.ALIVE
+                        && !w.ownerBusy;
             }
         }
         return false;
@@ -369,7 +370,8 @@ final class Dispatcher {
 
     private boolean otherWorkerCanTake(Session s) {
         for (WorkerEntry w : workers) {
-            if (w != s.worker && w.session != null && w.state == WorkerState.ALIVE && !w.session.draining) {
+            if (w != s.worker && w.session != null && w.state == WorkerState.ALIVE && !w.session.draining
+                    && !w.ownerBusy) {
                 return true;
             }
         }

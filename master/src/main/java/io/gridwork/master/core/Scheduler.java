@@ -471,6 +471,19 @@ public final class Scheduler implements AutoCloseable {
         return loop.call(() -> registry.connect(workerId, incarnation, name, link));
     }
 
+    /**
+     * Idle owners (issue 19): what a worker says of its owner, at registration (by worker id; {@code policy} false: it
+     * has none, which clears an earlier incarnation's) or on its stream (by session).
+     */
+    public void owner(String workerId, boolean policy, boolean busy, String reason) {
+        loop.post(() -> registry.owner(workerId, null, policy, busy, reason));
+    }
+
+    /** Idle owners (issue 19): the owner's state, from the worker's stream. */
+    public void owner(Session session, boolean busy, String reason) {
+        loop.post(() -> registry.owner(null, session, true, busy, reason));
+    }
+
     /** A message from a worker's stream. */
     public void onMessage(Session session, Messages.Inbound message) {
         loop.post(() -> registry.message(session, message));

@@ -130,6 +130,7 @@ final class StatusBoard {
         int matching = 0;
         int bigEnough = 0;
         int available = 0;
+        int ownerBusy = 0;
         for (WorkerEntry w : workers) {
             if (w.session == null || !w.session.open) {
                 continue;
@@ -143,8 +144,10 @@ final class StatusBoard {
                 continue;
             }
             bigEnough++;
-            if (w.state == WorkerState.ALIVE && !w.session.draining) {
+            if (w.state == WorkerState.ALIVE && !w.session.draining && !w.ownerBusy) {
                 available++;
+            } else if (w.state == WorkerState.ALIVE && w.ownerBusy) {
+                ownerBusy++; // idle owners (issue 19)
             }
         }
         if (connected == 0) {
@@ -160,7 +163,9 @@ final class StatusBoard {
             return "";
         }
         if (available == 0) {
-            return "every matching worker is draining or suspected";
+            return ownerBusy == 0 ? "every matching worker is draining or suspected"
+                    : ownerBusy == bigEnough ? "every matching worker's owner is busy"
+                    : "every matching worker is draining, suspected or busy for its owner";
         }
         if (job.queue.ready.isEmpty()) {
             return "waiting to retry failed tasks";

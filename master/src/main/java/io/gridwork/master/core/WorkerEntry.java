@@ -40,6 +40,14 @@ final class WorkerEntry {
     long timedTasks;
     /** An operator drained it: it gets no new tasks until undrained, even across re-registrations. */
     boolean drainRequested;
+    /**
+     * Idle owners (issue 19): the worker runs under its owner's policy ({@code ownerPolicy}), and its owner is busy now
+     * ({@code ownerBusy}, because of {@code ownerReason}): it gets no tasks; its state shows OWNER_BUSY while ALIVE.
+     * Set at registration (RegisterRequest.owner) and by the worker's messages (WorkerMessage.owner).
+     */
+    boolean ownerPolicy;
+    boolean ownerBusy;
+    String ownerReason = "";
     /** What requirements compare against; computed when first needed after each registration. */
     private Map<String, String> attributes;
 
@@ -79,8 +87,9 @@ final class WorkerEntry {
         double speed = WorkerSpeeds.relative(this, gridLogPace);
         int executing = session == null ? 0 : session.executing;
         int held = session == null ? 0 : session.attempts.size() - executing;
-        return new WorkerSnapshot(id, name, state, slots, prefetch, labels, executing,
+        WorkerState shown = state == WorkerState.ALIVE && ownerBusy ? WorkerState.OWNER_BUSY : state;
+        return new WorkerSnapshot(id, name, shown, slots, prefetch, labels, executing,
                 completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested, held,
-                healthPort);
+                healthPort, ownerBusy ? ownerReason : "", ownerPolicy);
     }
 }

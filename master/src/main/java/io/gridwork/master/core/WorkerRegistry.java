@@ -417,6 +417,43 @@ final class WorkerRegistry {
         return session;
     }
 
+    /**
+     * Idle owners (issue 19): what a worker says of its owner, at registration (by id) or on its current stream. A busy
+     * owner: the worker gets no tasks (it withdraws its credits and hands back what it has not started itself); it
+     * stays ALIVE for the failure detector, and shows OWNER_BUSY. Idle again: it takes tasks again.
+     */
+    void owner(String workerId, Session session, boolean policy, boolean busy, String reason) {
+        WorkerEntry w;
+        if (session != null) {
+            if (!session.open || session.worker.session != session) {
+                return; // an older stream's
+            }
+            w = session.worker;
+        } else {
+            w = workers.get(workerId);
+            if (w == null) {
+                return;
+            }
+        }
+        boolean was = w.ownerBusy;
+        w.ownerPolicy = policy;
+        w.ownerBusy = policy && busy;
+        String why = reason == null || reason.isBlank() ? "owner busy" : reason;
+        w.ownerReason = w.ownerBusy ? (why.length() > 1000 ? why.substring(0, 1000) : why) : "";
+        if (w.ownerBusy == was) {
+            return;
+        }
+        log.atInfo().addKeyValue("worker", w.name).log("worker ({}) {}", w.id,
+                w.ownerBusy ? "takes no tasks, its owner is busy: " + w.ownerReason : "is back: its owner is idle");
+        if (w.session != null && w.session.open) {
+            if (w.ownerBusy) {
+                dispatcher.forget(w.session);
+            } else {
+                dispatcher.dispatch(w.session);
+            }
+        }
+    }
+
     /** The stream ended: cleanly after draining (the worker left), or it broke (the worker is probed at once). */
     void closed(Session session, String cause, boolean clean) {
         if (!session.open) {

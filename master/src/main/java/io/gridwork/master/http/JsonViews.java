@@ -98,6 +98,8 @@ final class JsonViews {
         bool(o, "drainRequested", w.drainRequested());
         int32(o, "held", w.held());
         string(o, "healthAddress", w.healthAddress());
+        string(o, "ownerReason", w.ownerReason()); // idle owners (issue 19)
+        bool(o, "whenIdle", w.whenIdle());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
         return o;
     }

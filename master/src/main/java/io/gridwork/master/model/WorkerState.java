@@ -19,6 +19,10 @@ import java.util.Set;
  *
  * A worker an operator drained comes back as DRAINING wherever it would come back as ALIVE: the drain is stored and
  * outlives suspicion, death and restarts.
+ *
+ * <p>OWNER_BUSY (idle owners, issue 19) is a state shown, never one a worker's entry moves to: an ALIVE worker whose
+ * machine's owner is busy shows it (and gets no tasks). The failure detector keeps judging it as ALIVE (its heartbeats
+ * go on), so being busy for its owner is neither a failure nor a suspicion; it has no transitions.
  */
 public enum WorkerState {
     ALIVE,
@@ -26,7 +30,9 @@ public enum WorkerState {
     LINK_FAILED,
     DEAD,
     DRAINING,
-    LEFT;
+    LEFT,
+    /** Shown for an ALIVE worker whose owner is busy; never a worker entry's own state (no transitions). */
+    OWNER_BUSY;
 
     private static final Map<WorkerState, Set<WorkerState>> ALLOWED = Map.of(
             ALIVE, EnumSet.of(SUSPECT, DRAINING, LEFT, DEAD),
@@ -34,7 +40,8 @@ public enum WorkerState {
             LINK_FAILED, EnumSet.of(ALIVE, DRAINING, DEAD, LEFT),
             DRAINING, EnumSet.of(ALIVE, SUSPECT, LEFT, DEAD),
             DEAD, EnumSet.of(ALIVE, DRAINING),
-            LEFT, EnumSet.of(ALIVE, DRAINING));
+            LEFT, EnumSet.of(ALIVE, DRAINING),
+            OWNER_BUSY, EnumSet.noneOf(WorkerState.class));
 
     /** DEAD or LEFT: the worker is gone until it registers again. */
     public boolean isDeparted() {

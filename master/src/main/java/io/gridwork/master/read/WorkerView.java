@@ -38,7 +38,10 @@ public record WorkerView(
         boolean drainRequested,
         Long heartbeatAgeMs,
         int held,
-        String healthAddress) {
+        String healthAddress,
+        /* idle owners (issue 19): why its owner is deemed busy ("" if not), and whether it runs under an owner's policy */
+        String ownerReason,
+        boolean whenIdle) {
 
     /** What the worker runs on, as it reported it; empty or 0 where it did not say. */
     public record Platform(String os, String arch, String javaVersion, long memoryBytes, int cores, String gridworkVersion) {
@@ -68,7 +71,7 @@ public record WorkerView(
                 s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
                 Platform.of(s.platform()), s.speed(), s.drainRequested(),
                 s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis(), s.held(),
-                healthAddress(s.address(), s.healthPort()));
+                healthAddress(s.address(), s.healthPort()), s.ownerReason(), s.whenIdle());
     }
 
     /** host:port (brackets around an IPv6 host) of a worker's health service; "" without a port or a host. */

@@ -100,6 +100,8 @@ public final class ProtoViews {
                 .setDrainRequested(s.drainRequested())
                 .setHeld(s.held())
                 .setHealthAddress(WorkerView.healthAddress(s.address(), s.healthPort()))
+                .setOwnerReason(s.ownerReason())
+                .setWhenIdle(s.whenIdle())
                 .setPlatform(Platform.newBuilder()
                         .setOs(p.os())
                         .setArch(p.arch())

@@ -172,6 +172,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             Validation.range("prefetch", request.getPrefetch(), 0, 4096);
             Validation.range("health_port", request.getHealthPort(), 0, 65535);
             Validation.labels("labels", request.getLabelsMap());
+            if (request.getOwner().getReason().length() > 1000) {
+                throw Statuses.invalid("owner.reason must be at most 1000 characters");
+            }
             for (TaskRef ref : request.getHeldList()) {
                 held.add(key(ref));
             }
@@ -201,6 +204,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                         }
                         // data grid: what it holds, before its stream opens and orders go to it
                         dataRegistered(outcome.workerId(), request);
+                        // idle owners (issue 19): its owner's state (none: no policy), before its stream opens
+                        scheduler.owner(outcome.workerId(), request.hasOwner(), request.getOwner().getBusy(),
+                                request.getOwner().getReason());
                         RegisterResponse.Builder b = RegisterResponse.newBuilder()
                                 .setWorkerId(outcome.workerId())
                                 .setIncarnation(outcome.incarnation())
@@ -255,6 +261,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                             data.grid().read(r.getRef().getJobId(), DataCalls.counters(r.getData()));
                         }
                     }
+                }
+                if (message.hasOwner()) {
+                    // idle owners (issue 19): before the rest, so credits of a busy worker are not used
+                    scheduler.owner(session, message.getOwner().getBusy(), message.getOwner().getReason());
                 }
                 Messages.Inbound inbound = inbound(message);
                 if (inbound != null) {

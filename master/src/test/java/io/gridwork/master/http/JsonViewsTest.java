@@ -66,7 +66,10 @@ class JsonViewsTest {
                 new WorkerSnapshot("w-2", "beta", WorkerState.DRAINING, 0, 0, Map.of(), 0, 0, 0, "", 0, null, null,
                         Map.of("os", "Mac", "memory", "not a number"), 0.0, true, 0, 0),
                 new WorkerSnapshot("w-3", "gamma", WorkerState.DEAD, 1, 0, Map.of(), 0, 7, 0, "h:1", 1, NANOS, MICROS,
-                        Map.of(), 2.0, false, 0, 7002));
+                        Map.of(), 2.0, false, 0, 7002),
+                // idle owners (issue 19): a worker whose owner is busy
+                new WorkerSnapshot("w-4", "desk", WorkerState.OWNER_BUSY, 2, 0, Map.of(), 0, 5, 0, "h:2", 1, NANOS,
+                        MICROS, Map.of(), 1.0, false, 0, 7003, "owner busy: the idle command exited 1", true));
         Instant now = NANOS.plusSeconds(2);
         for (WorkerSnapshot w : workers) {
             JsonObject expected = printed(ProtoViews.worker(w));

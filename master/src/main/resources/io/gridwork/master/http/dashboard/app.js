@@ -112,7 +112,7 @@ const SPEED_TITLE = 'relative speed: how fast its tasks run against the same job
 function workerRows(workers) {
   if (!workers.length) return '<tr><td colspan="7" class="muted">no workers</td></tr>';
   return workers.map((w) => `<tr class="worker" data-worker="${esc(w.name)}" data-state="${esc(w.state)}">
-      <td><a href="#/workers/${esc(w.name)}">${esc(w.name)}</a></td><td>${state(w.state)}</td>
+      <td><a href="#/workers/${esc(w.name)}">${esc(w.name)}</a></td><td title="${esc(w.ownerReason || '')}">${state(w.state)}</td>
       <td>${slotsInUse(w)}</td>
       <td>${esc(Object.entries(w.labels || {}).map(([k, v]) => k + '=' + v).join(', '))}</td>
       <td>${esc(ago(w.heartbeatAgeMs))}</td><td title="${SPEED_TITLE}">${Number(w.speed || 0).toFixed(2)}</td>
@@ -312,7 +312,8 @@ function workerFacts(w) {
     [p.os, p.arch].filter(Boolean).join(' '), p.javaVersion ? 'Java ' + p.javaVersion : '',
     Number(p.cores || 0) ? p.cores + (Number(p.cores) === 1 ? ' core' : ' cores') : '',
     Number(p.memoryBytes || 0) ? size(p.memoryBytes) + ' memory' : '',
-    p.gridworkVersion ? 'Gridwork ' + p.gridworkVersion : ''].filter(Boolean);
+    p.gridworkVersion ? 'Gridwork ' + p.gridworkVersion : '',
+    w.whenIdle ? 'runs when its owner is idle' : '', w.ownerReason ? 'owner busy: ' + w.ownerReason : ''].filter(Boolean);
 }
 
 /** Attempts a worker holds: running ones with how long they run, held ones with how long they wait. */
