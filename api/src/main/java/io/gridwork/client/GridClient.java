@@ -346,6 +346,10 @@ public final class GridClient implements AutoCloseable {
                 try {
                     Iterator<JobStatus> updates = ctx.call(() -> e.blocking
                             .withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS).submitAndWatch(request));
+                    if (!updates.hasNext()) {
+                        throw new GridException(Status.Code.INTERNAL, "the master ended SubmitAndWatch without "
+                                + "the job's status");
+                    }
                     return new Watched(ctx, updates, updates.next()); // the first: the job is stored
                 } catch (RuntimeException failed) {
                     ctx.close();
