@@ -312,16 +312,103 @@ public final class GridClient implements AutoCloseable {
 
     /** Uploads the jar if needed, submits the job and returns its id once the master has stored it. */
     public String submit(JobSubmission submission) throws IOException {
+        SubmitJobRequest request = request(submission);
+        return call("submit the job", Retry.NOT_DELIVERED, e -> stub(e).submitJob(request)).getJobId();
+    }
+
+    /**
+     * Submits a job and waits until it ends, on one call to the master: {@code progress} sees the job's status once
+     * the master has stored it (its id in {@link JobStatus#getId()}: the submission is acknowledged from then on),
+     * then each status on the way, and the final one is returned. The same as {@link #submit} followed by
+     * {@link #await}, one round trip and one call shorter:
+     *
+     * <pre>{@code
+     * JobStatus done = client.submitAndAwait(JobSubmission.builder().jar(jar).jobClass("io.gridwork.examples.PiJob")
+     *         .arg("samples", "1000000").build(), Duration.ofMinutes(5), s -> { });
+     * }</pre>
+     *
+     * <p>A submission no master took is retried as {@link #submit} retries it (never twice stored). If the call
+     * breaks once the job is stored, the wait goes on as {@link #await} does (riding out a restart or failover). A
+     * master without this call (an older version) gets {@code SubmitJob} and {@code WatchJob} instead.
+     *
+     * @throws GridException the master refused the job (as {@link #submit}), or as {@link #await} throws
+     */
+    public JobStatus submitAndAwait(JobSubmission submission, Duration timeout, Consumer<JobStatus> progress)
+            throws IOException {
+        Objects.requireNonNull(progress, "progress");
+        SubmitJobRequest request = request(submission);
+        long end = System.nanoTime() + timeout.toNanos();
+        Duration callLimit = timeout.compareTo(MAX_WATCH_CALL) < 0 ? timeout : MAX_WATCH_CALL;
+        Watched watched;
+        try {
+            watched = call("submit the job", Retry.NOT_DELIVERED, e -> {
+                Context.CancellableContext ctx = Context.current().withCancellation();
+                try {
+                    Iterator<JobStatus> updates = ctx.call(() -> e.blocking
+                            .withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS).submitAndWatch(request));
+                    if (!updates.hasNext()) {
+                        throw new GridException(Status.Code.INTERNAL, "the master ended SubmitAndWatch without "
+                                + "the job's status");
+                    }
+                    return new Watched(ctx, updates, updates.next()); // the first: the job is stored
+                } catch (RuntimeException failed) {
+                    ctx.close();
+                    throw failed;
+                } catch (Exception failed) {
+                    ctx.close();
+                    throw new GridException(Status.Code.UNKNOWN, failed.toString(), failed);
+                }
+            });
+        } catch (GridException e) {
+            if (e.code() != Status.Code.UNIMPLEMENTED) {
+                throw e;
+            }
+            // a master of a version before SubmitAndWatch: the two calls
+            String id = submit(submission);
+            return await(id, Duration.ofNanos(Math.max(1, end - System.nanoTime())), progress);
+        }
+        String id = watched.first().getId();
+        try (Context.CancellableContext ctx = watched.ctx()) {
+            JobStatus status = watched.first();
+            progress.accept(status);
+            if (isTerminal(status.getState())) {
+                return status;
+            }
+            while (watched.updates().hasNext()) {
+                status = watched.updates().next();
+                progress.accept(status);
+                if (isTerminal(status.getState())) {
+                    return status;
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            // the call broke once the job was stored (its master going away, the call's deadline): wait as await does
+            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE
+                    && e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                throw problem(e, endpoints.get(current.get()));
+            }
+        }
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+            throw new GridException(Status.Code.DEADLINE_EXCEEDED, "job " + id + " did not end within " + timeout);
+        }
+        return await(id, Duration.ofNanos(left), progress);
+    }
+
+    /** A SubmitAndWatch call under way: its context (closing it cancels the call), its stream and its first status. */
+    private record Watched(Context.CancellableContext ctx, Iterator<JobStatus> updates, JobStatus first) {}
+
+    /** The SubmitJob request of {@code submission}, its jar uploaded first if the master may not hold it. */
+    private SubmitJobRequest request(JobSubmission submission) throws IOException {
         String sha256 = submission.jarSha256().isPresent() ? submission.jarSha256().get()
                 : uploadJar(submission.jar().orElseThrow());
-        SubmitJobRequest request = SubmitJobRequest.newBuilder()
+        return SubmitJobRequest.newBuilder()
                 .setJarSha256(sha256)
                 .setJobClass(submission.jobClass())
                 .putAllArgs(submission.args())
                 .setOptions(options(submission))
                 .putAllData(submission.data())
                 .build();
-        return call("submit the job", Retry.NOT_DELIVERED, e -> stub(e).submitJob(request)).getJobId();
     }
 
     // ---- the data grid (see data.proto) ----

@@ -56,7 +56,7 @@ class GridClientFailoverTest {
     enum Mode { ACTIVE, STANDBY, STORES_THEN_BREAKS }
 
     /** A master: stores submissions (or refuses them as a standby), reports and streams the shared job. */
-    static final class FakeMaster extends ClientServiceGrpc.ClientServiceImplBase {
+    static class FakeMaster extends ClientServiceGrpc.ClientServiceImplBase {
         final String id;
         final Mode mode;
         final SharedStore store;

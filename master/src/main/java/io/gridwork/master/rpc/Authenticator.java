@@ -63,6 +63,7 @@ public final class Authenticator implements ServerInterceptor {
         on(ClientServiceGrpc.getHasJarMethod(), Action.UPLOAD_JARS);
         on(ClientServiceGrpc.getUploadJarMethod(), Action.UPLOAD_JARS);
         on(ClientServiceGrpc.getSubmitJobMethod(), Action.SUBMIT_JOBS);
+        on(ClientServiceGrpc.getSubmitAndWatchMethod(), Action.SUBMIT_JOBS); // the submitter follows its own job
         on(ClientServiceGrpc.getGetJobMethod(), Action.READ_JOBS);
         on(ClientServiceGrpc.getListJobsMethod(), Action.READ_JOBS);
         on(ClientServiceGrpc.getWatchJobMethod(), Action.READ_JOBS);

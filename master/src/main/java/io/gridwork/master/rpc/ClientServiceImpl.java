@@ -75,6 +75,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -366,46 +367,85 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         };
     }
 
+ /** A submission checked and ready to go to the scheduler, with its audit entry (written in the job's own commit). */
+    private record Accepted(Submission submission, io.gridwork.master.store.StoreBatch.JobAudit entry) {}
+
+    /** Checks a SubmitJob request (the fields, the caller, its data sets); throws the status that refuses it. */
+    private Accepted accept(SubmitJobRequest request) {
+        refuseOnStandby();
+        Validation.sha256("jar_sha256", request.getJarSha256());
+        Validation.jobClass("job_class", request.getJobClass());
+        Validation.args("args", request.getArgsMap(), maxArgsBytes);
+        Validation.range("options.max_attempts", request.getOptions().getMaxAttempts(), 0, 100);
+        Validation.range("options.task_timeout_ms", request.getOptions().getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
+        io.gridwork.api.v1.JobOptions o = request.getOptions();
+        Validation.requirement("options.require", o.getRequire());
+        Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
+        Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
+        Principal who = caller();
+        if (request.getDataCount() > 0) {
+            data().checkSubmission(request.getDataMap());
+        }
+        // audited in the job's own commit: no write of its own before the answer
+        io.gridwork.master.store.StoreBatch.JobAudit entry = audit.forNewJob(who, "job.submit", request.getJobClass()
+                + " " + request.getArgsMap().keySet() + " jar " + request.getJarSha256());
+        Submission submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
+                o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
+                o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap());
+        return new Accepted(submission, entry);
+    }
+
     @Override
     public void submitJob(SubmitJobRequest request, StreamObserver<SubmitJobResponse> observer) {
-        Principal who;
-        Submission submission;
-        io.gridwork.master.store.StoreBatch.JobAudit entry;
+        Accepted accepted;
         try {
-            refuseOnStandby();
-            Validation.sha256("jar_sha256", request.getJarSha256());
-            Validation.jobClass("job_class", request.getJobClass());
-            Validation.args("args", request.getArgsMap(), maxArgsBytes);
-            Validation.range("options.max_attempts", request.getOptions().getMaxAttempts(), 0, 100);
-            Validation.range("options.task_timeout_ms", request.getOptions().getTaskTimeoutMs(), 0, TimeUnit.DAYS.toMillis(30));
-            io.gridwork.api.v1.JobOptions o = request.getOptions();
-            Validation.requirement("options.require", o.getRequire());
-            Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
-            Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
-            who = caller();
-            if (request.getDataCount() > 0) {
-                data().checkSubmission(request.getDataMap());
-            }
-            // audited in the job's own commit: no write of its own before the answer
-            entry = audit.forNewJob(who, "job.submit", request.getJobClass() + " " + request.getArgsMap().keySet()
-                    + " jar " + request.getJarSha256());
-            submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
-                    o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                    o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap());
+            accepted = accept(request);
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
             return;
         }
         // no thread of this service waits for the job's code or its commit: the call completes when the job is stored
-        scheduler.submit(submission).whenCompleteAsync((job, error) -> {
+        scheduler.submit(accepted.submission()).whenCompleteAsync((job, error) -> {
             if (error != null) {
                 observer.onError(Statuses.of(error));
                 return;
             }
             Statuses.unary(observer, () -> {
-                audit.stored(entry, job.id());
+                audit.stored(accepted.entry(), job.id());
                 return SubmitJobResponse.newBuilder().setJobId(job.id()).build();
             });
+        }, responses);
+    }
+
+    /**
+     * SubmitJob and WatchJob on one call: the first status goes out once the job is stored (the submission's
+     * acknowledgement, as SubmitJob's answer), then the job's status as it changes, the last one final once it is
+     * stored. A client that waits for its job saves the second call and its set-up.
+     */
+    @Override
+    public void submitAndWatch(SubmitJobRequest request, StreamObserver<JobStatus> observer) {
+        ServerCallStreamObserver<JobStatus> call = (ServerCallStreamObserver<JobStatus>) observer;
+        Accepted accepted;
+        try {
+            accepted = accept(request);
+        } catch (Throwable t) {
+            observer.onError(Statuses.of(t));
+            return;
+        }
+        // gRPC takes a cancel handler only now: it stops the watch once one runs (a cancelled call lets the job go on)
+        AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
+        call.setOnCancelHandler(() -> stop.get().run());
+        scheduler.submit(accepted.submission()).whenCompleteAsync((job, error) -> {
+            if (error != null) {
+                observer.onError(Statuses.of(error));
+                return;
+            }
+            try {
+                audit.stored(accepted.entry(), job.id());
+                follow(job.id(), job, call, true, stop);
+            } catch (Throwable t) {
+                observer.onError(Statuses.of(t));
+            }
         }, responses);
     }
 
@@ -549,26 +589,46 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             // the loop; the watch starts from the status read here
             JobSnapshot current = visible(scheduler.published(request.getJobId())
                     .orElseGet(() -> visibleJob(request.getJobId())));
-            Object lock = new Object();
             AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
             call.setOnCancelHandler(() -> stop.get().run());
-            stop.set(scheduler.watch(request.getJobId(), current, snapshot -> {
-                synchronized (lock) {
-                    if (call.isCancelled()) {
-                        return;
-                    }
-                    boolean terminal = snapshot.state().isTerminal();
-                    if (!terminal && !call.isReady()) {
-                        return; // a slow reader misses intermediate states, never the last one
-                    }
-                    call.onNext(status(snapshot));
-                    if (terminal) {
-                        call.onCompleted();
-                    }
-                }
-            }));
+            follow(request.getJobId(), current, call, false, stop);
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
+        }
+    }
+
+    /**
+     * Streams the status of job {@code id}, which runs here, from {@code current} to its end on {@code call}; with
+     * {@code sendCurrent}, {@code current} goes out at once (and is not sent twice when the watch starts from it).
+     * The call's cancel handler (set while gRPC took it) runs what this puts in {@code stop}.
+     */
+    private void follow(String id, JobSnapshot current, ServerCallStreamObserver<JobStatus> call, boolean sendCurrent,
+            AtomicReference<Runnable> stop) {
+        Object lock = new Object();
+        JobSnapshot[] sent = {null};
+        Consumer<JobSnapshot> send = snapshot -> {
+            synchronized (lock) {
+                if (call.isCancelled() || (sent[0] != null && sent[0].state().isTerminal())) {
+                    return;
+                }
+                boolean terminal = snapshot.state().isTerminal();
+                if (!terminal && (!call.isReady() || snapshot.equals(sent[0]))) {
+                    return; // a slow reader misses intermediate states, never the last one
+                }
+                sent[0] = snapshot;
+                call.onNext(status(snapshot));
+                if (terminal) {
+                    call.onCompleted();
+                }
+            }
+        };
+        if (sendCurrent) {
+            send.accept(current);
+        }
+        Runnable watch = scheduler.watch(id, current, send);
+        stop.set(watch);
+        if (call.isCancelled()) {
+            watch.run(); // cancelled before the watch started: the handler ran the empty stop
         }
     }
 

@@ -163,6 +163,57 @@ class ClientServiceTest {
     }
 
     @Test
+    void submitAndWatchAnswersOnceTheJobIsStoredThenFollowsItToItsEnd() throws Exception {
+        String sha = client.uploadJar(jar);
+        java.util.Iterator<io.gridwork.api.v1.JobStatus> updates = stub.submitAndWatch(SubmitJobRequest.newBuilder()
+                .setJarSha256(sha).setJobClass(SquaresJob.class.getName()).putArgs("n", "3").build());
+
+        io.gridwork.api.v1.JobStatus first = updates.next();
+        assertThat(first.getState()).isEqualTo(io.gridwork.api.v1.JobStatus.State.QUEUED); // no worker here
+        assertThat(client.status(first.getId()).getTasks().getTotal()).as("stored before the first status").isEqualTo(3);
+        client.cancel(first.getId(), "test");
+        io.gridwork.api.v1.JobStatus last = first;
+        while (updates.hasNext()) {
+            last = updates.next();
+        }
+        assertThat(last.getId()).isEqualTo(first.getId());
+        assertThat(last.getState()).as("the last status, then the call completes")
+                .isEqualTo(io.gridwork.api.v1.JobStatus.State.CANCELLED);
+    }
+
+    @Test
+    void submitAndAwaitReturnsTheFinalStatus() throws Exception {
+        java.util.List<io.gridwork.api.v1.JobStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<io.gridwork.api.v1.JobStatus> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.submitAndAwait(squares(jar, "2"), java.time.Duration.ofSeconds(30), seen::add);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+        client.cancel(seen.get(0).getId(), "enough");
+
+        io.gridwork.api.v1.JobStatus last = done.get(10, TimeUnit.SECONDS);
+        assertThat(last.getId()).isEqualTo(seen.get(0).getId());
+        assertThat(last.getState().name()).isEqualTo("CANCELLED");
+        assertThat(client.jobs(10)).hasSize(1);
+    }
+
+    @Test
+    void submitAndWatchRefusesWhatSubmitJobRefusesAndStoresNothing() throws Exception {
+        String sha = client.uploadJar(jar);
+        assertCode(() -> stub.submitAndWatch(SubmitJobRequest.newBuilder().setJarSha256("xyz").setJobClass("a.B").build())
+                .next(), Status.Code.INVALID_ARGUMENT, "jar_sha256 must be 64 lower-case hex digits, got 'xyz'");
+        assertCode(() -> client.submitAndAwait(squares(jar, "lots"), java.time.Duration.ofSeconds(10), s -> { }),
+                Status.Code.INVALID_ARGUMENT, "args: argument 'n' must be an integer, got 'lots'");
+        assertCode(() -> client.submitAndAwait(JobSubmission.builder().jarSha256(sha).jobClass("no.Such").build(),
+                java.time.Duration.ofSeconds(10), s -> { }), Status.Code.INVALID_ARGUMENT,
+                "job_class: no class no.Such in the jar (the jar's job classes: io.gridwork.master.testjobs.SquaresJob)");
+        assertThat(client.jobs(10)).isEmpty();
+    }
+
+    @Test
     void readsNameTheFieldOrIdAtFault() {
         assertCode(() -> stub.getJob(GetJobRequest.newBuilder().setJobId("job-7").build()), Status.Code.NOT_FOUND,
                 "job_id: no job job-7");

@@ -185,6 +185,8 @@ class SecurityTest {
         });
         RPCS.put("SubmitJob", s -> status(() -> s.client().submitJob(SubmitJobRequest.newBuilder()
                 .setJarSha256("0".repeat(64)).setJobClass("a.B").build())));
+        RPCS.put("SubmitAndWatch", s -> status(() -> s.client().submitAndWatch(SubmitJobRequest.newBuilder()
+                .setJarSha256("0".repeat(64)).setJobClass("a.B").build()).hasNext()));
         RPCS.put("GetJob", s -> status(() -> s.client().getJob(GetJobRequest.newBuilder().setJobId("job-999").build())));
         RPCS.put("ListJobs", s -> status(() -> s.client().listJobs(ListJobsRequest.getDefaultInstance())));
         RPCS.put("WatchJob", s -> status(() -> s.client().watchJob(WatchJobRequest.newBuilder().setJobId("job-999").build()).hasNext()));
@@ -274,6 +276,7 @@ class SecurityTest {
         ALLOWED.put("HasJar", submitters);
         ALLOWED.put("UploadJar", submitters);
         ALLOWED.put("SubmitJob", submitters);
+        ALLOWED.put("SubmitAndWatch", submitters);
         ALLOWED.put("GetJob", people);
         ALLOWED.put("ListJobs", people);
         ALLOWED.put("WatchJob", people);
