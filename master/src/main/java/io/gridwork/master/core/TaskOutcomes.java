@@ -29,9 +29,11 @@ final class TaskOutcomes {
     private final RetryPolicy retry;
     private final Function<String, JobRunner> activeJob;
     private final Supplier<CoreMetrics> metrics;
+    private final Quorum quorum;
 
     TaskOutcomes(SchedulerOptions options, Loop loop, AttemptTable attempts, Dispatcher dispatcher, Flusher flusher,
-            RetryPolicy retry, Function<String, JobRunner> activeJob, Supplier<CoreMetrics> metrics) {
+            RetryPolicy retry, Function<String, JobRunner> activeJob, Supplier<CoreMetrics> metrics, Quorum quorum) {
+        this.quorum = quorum;
         this.options = options;
         this.loop = loop;
         this.attempts = attempts;
@@ -71,6 +73,16 @@ final class TaskOutcomes {
             failed(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
                     + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), r, now);
         } else if (r.succeeded()) {
+            if (job.quorum > 1) {
+                // a replica's output is a vote until a quorum agrees (see Quorum); only the deciding one goes on here
+                Quorum.Verdict verdict = quorum.vote(a, r, now);
+                if (verdict == Quorum.Verdict.WAIT) {
+                    dispatcher.dispatchHungry(); // another replica, on another host
+                }
+                if (verdict != Quorum.Verdict.ACCEPT) {
+                    return;
+                }
+            }
             recordDuration(a, r.durationMs());
             StoreBatch.TaskSuccess output = new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
                     r.durationMs());
