@@ -441,9 +441,10 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * Clears a worker's trust record (by the worker's name or id, or the name of a record whose worker is no longer
-     * known): it takes quorum jobs' tasks again. Returns the worker's name. NOT_FOUND if there is neither.
+     * known): it takes quorum jobs' tasks again. Returns the worker's name and the record it had. NOT_FOUND if there
+     * is neither.
      */
-    public String resetTrust(String worker) {
+    public TrustReset resetTrust(String worker) {
         String name = loop.call(() -> {
             WorkerEntry w = registry.find(worker);
             return w != null ? w.name : quorum.trust().of(worker).samples() > 0 ? worker : null;
@@ -451,15 +452,20 @@ public final class Scheduler implements AutoCloseable {
         if (name == null) {
             throw CoreException.notFound("worker: no worker or trust record named " + worker);
         }
+        TrustRecord was = trust(name);
         store.trust().delete(name);
         loop.call(() -> {
             quorum.trust().reset(name);
             dispatcher.dispatchHungry(); // it may take quorum jobs' tasks now
             return null;
         });
-        log.atInfo().addKeyValue("worker", name).log("trust record of {} reset", name);
-        return name;
+        log.atInfo().addKeyValue("worker", name).log("trust record of {} reset (was {} agreed, {} disagreed)", name,
+                was.agreed(), was.disagreed());
+        return new TrustReset(name, was);
     }
+
+    /** A trust record reset: the worker's name, and the record it had. */
+    public record TrustReset(String name, TrustRecord was) {}
 
     // =====================================================================================================
     // worker side

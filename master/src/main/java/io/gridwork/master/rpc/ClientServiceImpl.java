@@ -894,12 +894,10 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             }
             Validation.workerName("worker", request.getWorker());
             Principal who = caller();
-            io.gridwork.master.core.Scheduler.TrustRecord before = scheduler.trust(request.getWorker());
-            String name = scheduler.resetTrust(request.getWorker());
-            io.gridwork.master.core.Scheduler.TrustRecord was = before.agreed() + before.disagreed() > 0 ? before
-                    : scheduler.trust(name);
-            audit.record(who, "worker.reset-trust", name, "was " + was.agreed() + " agreed, " + was.disagreed()
-                    + " disagreed");
+            io.gridwork.master.core.Scheduler.TrustReset reset = scheduler.resetTrust(request.getWorker());
+            String name = reset.name();
+            audit.record(who, "worker.reset-trust", name, "was " + reset.was().agreed() + " agreed, "
+                    + reset.was().disagreed() + " disagreed");
             for (WorkerSnapshot w : scheduler.workers(true)) {
                 if (w.name().equals(name)) {
                     return worker(w);

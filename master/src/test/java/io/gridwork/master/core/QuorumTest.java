@@ -247,7 +247,9 @@ class QuorumTest {
         assertThat(h.job(plain.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(liar.assignments().size()).isGreaterThan(before);
 
-        assertThat(h.scheduler.resetTrust("liar")).isEqualTo("liar");
+        Scheduler.TrustReset reset = h.scheduler.resetTrust(liar.id);
+        assertThat(reset.name()).as("by its id").isEqualTo("liar");
+        assertThat(reset.was().untrusted()).isTrue();
         assertThat(h.scheduler.trust("liar")).isEqualTo(Scheduler.TrustRecord.NONE);
         assertThat(h.store.trust().all()).noneMatch(r -> r.workerName().equals("liar"));
         assertThatThrownBy(() -> h.scheduler.resetTrust("nobody")).isInstanceOf(CoreException.class)
