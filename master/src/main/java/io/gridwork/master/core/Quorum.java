@@ -91,8 +91,12 @@ final class Quorum {
                 + (job.slotsPerTask > 1 ? " with " + job.slotsPerTask + " slots" : "");
     }
 
-    /** One replica's output. */
-    record Vote(String worker, String host, byte[] output) {}
+    /**
+     * One replica's output, with its attempt and result, whose history row is written once the quorum decides: for a
+     * replica that disagreed (or wrote a log), not for one that agreed silently (as a first attempt that succeeded alone
+     * writes none).
+     */
+    record Vote(String worker, String host, byte[] output, Attempt attempt, Messages.Result result, Instant at) {}
 
     /** A task's replicas: the outputs received, and the hosts of the replicas running now (by attempt id). */
     static final class Votes {
@@ -215,7 +219,7 @@ final class Quorum {
         QueuedTask t = a.task;
         Votes v = votes(t);
         WorkerEntry w = a.session.worker;
-        v.votes.add(new Vote(w.name, host(w), r.output()));
+        v.votes.add(new Vote(w.name, host(w), r.output(), a, r, now));
         List<List<Vote>> groups = v.groups();
         List<Vote> best = groups.get(0);
         if (best.size() >= job.quorum) {
@@ -227,9 +231,6 @@ final class Quorum {
         attempts.detach(a);
         s.outbox.acks.add(a.key());
         flusher.markDirty(s);
-        flusher.writes().attemptEnded(a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(),
-                "replica " + v.votes.size() + ": its output awaits a quorum of " + job.quorum, null, r.log(),
-                r.logCutBytes()));
         if (best.size() + (job.quorumMax - v.votes.size()) < job.quorum) {
             failNoQuorum(job, t, v, groups, now);
             return Verdict.FAILED;
@@ -251,7 +252,15 @@ final class Quorum {
         job.queue.retries.remove(t);
         Map<String, long[]> counts = new LinkedHashMap<>();
         for (Vote vote : v.votes) {
-            counts.computeIfAbsent(vote.worker(), k -> new long[2])[winners.contains(vote) ? 0 : 1]++;
+            boolean agreed = winners.contains(vote);
+            counts.computeIfAbsent(vote.worker(), k -> new long[2])[agreed ? 0 : 1]++;
+            if (!agreed) {
+                history(vote, "its output differed from the " + winners.size() + " equal outputs accepted");
+            } else if (!vote.result().log().isEmpty() || vote.result().logCutBytes() > 0) {
+                if (vote != v.votes.get(v.votes.size() - 1)) { // (the deciding one's row goes with its output)
+                    history(vote, "one of the " + winners.size() + " equal outputs accepted");
+                }
+            }
         }
         boolean mismatch = v.votes.size() > winners.size();
         job.validated++;
@@ -277,12 +286,22 @@ final class Quorum {
             }
             outputs.add(who + " gave " + describe(g.get(0).output()));
         }
+        for (Vote vote : v.votes) {
+            history(vote, "no quorum: its output was one of " + groups.size() + " different outputs");
+        }
         job.mismatched++;
         count(job, counts, 0, 1, now);
         String message = "no quorum: " + job.quorum + " equal outputs needed, " + v.votes.size() + " replicas (the most, "
                 + "quorum-max=" + job.quorumMax + ") disagreed: " + outputs;
         log.atWarn().addKeyValue("job", job.id).addKeyValue("task", t.index).log("task failed: {}", message);
         job.failForTask(t, message, null);
+    }
+
+    /** A replica's attempt in its task's history, with why its output was or was not the one accepted. */
+    private void history(Vote vote, String why) {
+        Messages.Result r = vote.result();
+        flusher.writes().attemptEnded(vote.attempt().ended(AttemptOutcome.SUCCEEDED, vote.at(), r.durationMs(),
+                "replica: " + why, null, r.log(), r.logCutBytes()));
     }
 
     /** Adds to the trust records and the job's counts, in this turn's commit. */

@@ -89,7 +89,9 @@ final class TaskOutcomes {
             // in the batch of the output, so the attempt's history is committed with it. A first attempt that
             // succeeded alone and wrote nothing adds nothing to what the task's row says (its worker, its duration):
             // it is not kept, which spares jobs of many small tasks a row each (half the throughput of empty tasks)
-            io.gridwork.master.store.TaskAttemptRow history = a.number > 1 || a.task.live > 1 || !r.log().isEmpty()
+            // (a quorum's deciding replica, always a later attempt, is kept like a first: see Quorum)
+            io.gridwork.master.store.TaskAttemptRow history = (job.quorum == 1 && (a.number > 1 || a.task.live > 1))
+                    || !r.log().isEmpty()
                     || r.logCutBytes() > 0 ? a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
                     r.logCutBytes()) : null;
             if (job.mergesAtOnce(a)) {

@@ -135,6 +135,12 @@ class QuorumTest {
         Scheduler.TrustRecord rb = h.scheduler.trust("honest-b");
         assertThat(ra.disagreed() + rb.disagreed()).isZero();
         assertThat(ra.agreed() + rb.agreed()).as("two agreeing replicas per task").isEqualTo(16);
+        // the history keeps the replicas that disagreed (those that agreed silently add nothing to the task's row)
+        assertThat(h.store.tasks().attempts(job.id(), null, 0, false, 0, 1000)).hasSize((int) liarTasks)
+                .allSatisfy(row -> {
+                    assertThat(row.workerName()).isEqualTo("liar");
+                    assertThat(row.error()).isEqualTo("replica: its output differed from the 2 equal outputs accepted");
+                });
         // durable: the records and the job's counts are in the store
         assertThat(h.store.trust().all()).contains(new TrustRow("liar", 0, liarTasks));
         assertThat(h.store.jobs().find(job.id()).orElseThrow().validated()).isEqualTo(8);

@@ -249,7 +249,14 @@ public final class JdbcJobRepository implements JobRepository {
     public void quorumCounted(Connection c, List<StoreBatch.QuorumCounted> counts) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("UPDATE job SET validated = validated + ?, "
                 + "mismatched = mismatched + ? WHERE id = ?")) {
+            java.util.Map<String, long[]> sums = new java.util.LinkedHashMap<>(); // one statement per job
             for (StoreBatch.QuorumCounted q : counts) {
+                long[] sum = sums.computeIfAbsent(q.jobId(), k -> new long[2]);
+                sum[0] += q.validated();
+                sum[1] += q.mismatched();
+            }
+            for (Map.Entry<String, long[]> e : sums.entrySet()) {
+                StoreBatch.QuorumCounted q = new StoreBatch.QuorumCounted(e.getKey(), e.getValue()[0], e.getValue()[1]);
                 s.setLong(1, q.validated());
                 s.setLong(2, q.mismatched());
                 s.setString(3, q.jobId());

@@ -43,7 +43,13 @@ public final class JdbcTrustRepository implements TrustRepository {
                 + "disagreed = disagreed + ?, updated_at = ? WHERE worker_name = ?");
                 PreparedStatement insert = c.prepareStatement("INSERT INTO worker_trust (worker_name, agreed, "
                         + "disagreed, updated_at) VALUES (?, ?, ?, ?)")) {
+            // one statement per worker: a commit holds the decisions of many tasks, mostly of the same few workers
+            java.util.Map<String, StoreBatch.TrustCounted> sums = new java.util.LinkedHashMap<>();
             for (StoreBatch.TrustCounted t : counts) {
+                sums.merge(t.workerName(), t, (x, y) -> new StoreBatch.TrustCounted(x.workerName(),
+                        x.agreed() + y.agreed(), x.disagreed() + y.disagreed(), y.at()));
+            }
+            for (StoreBatch.TrustCounted t : sums.values()) {
                 update.setLong(1, t.agreed());
                 update.setLong(2, t.disagreed());
                 update.setTimestamp(3, Timestamp.from(t.at()));
