@@ -822,6 +822,8 @@ public final class GridClient implements AutoCloseable {
                 .setSlotsPerTask(submission.slotsPerTask())
                 .setPriority(submission.priority())
                 .setNoSpeculation(submission.noSpeculation())
+                .setQuorum(submission.quorum())
+                .setQuorumMax(submission.quorumMax())
                 .build();
     }
 
@@ -883,6 +885,15 @@ public final class GridClient implements AutoCloseable {
     public WorkerInfo drainWorker(String worker) {
         return call("drain the worker", Retry.IDEMPOTENT, e -> stub(e).drainWorker(
                 io.gridwork.api.v1.DrainWorkerRequest.newBuilder().setWorker(worker).setDrain(true).build()));
+    }
+
+    /**
+     * Clears a worker's trust record from quorum jobs (by its name or id), so a worker excluded for its disagreements
+     * takes quorum jobs' tasks again. Admins only.
+     */
+    public WorkerInfo resetTrust(String worker) {
+        return call("reset the worker's trust record", Retry.IDEMPOTENT, e -> stub(e).resetTrust(
+                io.gridwork.api.v1.ResetTrustRequest.newBuilder().setWorker(worker).build()));
     }
 
     /** Lets a drained worker take tasks again. Admins only. */

@@ -36,8 +36,12 @@ public final class JobSubmission {
     private final int priority;
     private final boolean noSpeculation;
     private final Map<String, String> data;
+    private final int quorum;
+    private final int quorumMax;
 
     private JobSubmission(Builder b) {
+        this.quorum = b.quorum;
+        this.quorumMax = b.quorumMax;
         this.jar = b.jar;
         this.jarSha256 = b.jarSha256;
         this.jobClass = b.jobClass;
@@ -100,6 +104,16 @@ public final class JobSubmission {
         return noSpeculation;
     }
 
+    /** Equal outputs from different hosts needed to accept a task's output; 0: the job's own, else 1. */
+    public int quorum() {
+        return quorum;
+    }
+
+    /** The most replicas of one task; 0: the default (quorum + 2). */
+    public int quorumMax() {
+        return quorumMax;
+    }
+
     /** The data sets the job reads: its name for each to the data set's id, in the order they were added. */
     public Map<String, String> data() {
         return data;
@@ -118,8 +132,29 @@ public final class JobSubmission {
         private int priority;
         private boolean noSpeculation;
         private final Map<String, String> data = new LinkedHashMap<>();
+        private int quorum;
+        private int quorumMax;
 
         private Builder() {}
+
+        /**
+         * Results by quorum: each task runs on {@code quorum} workers on different hosts, and its output is accepted
+         * when that many are equal byte for byte; on a mismatch more replicas run, up to {@code quorumMax} (0: quorum +
+         * 2), then the task fails naming the workers that disagreed. {@code quorum} from 1 to 16.
+         */
+        public Builder quorum(int quorum, int quorumMax) {
+            if (quorum < 1 || quorum > io.gridwork.sdk.JobOptions.MAX_QUORUM) {
+                throw new IllegalArgumentException("quorum must be from 1 to " + io.gridwork.sdk.JobOptions.MAX_QUORUM
+                        + ", got " + quorum);
+            }
+            if (quorumMax != 0 && (quorumMax < quorum || quorumMax > io.gridwork.sdk.JobOptions.MAX_QUORUM_REPLICAS)) {
+                throw new IllegalArgumentException("quorumMax must be from the quorum (" + quorum + ") to "
+                        + io.gridwork.sdk.JobOptions.MAX_QUORUM_REPLICAS + ", got " + quorumMax);
+            }
+            this.quorum = quorum;
+            this.quorumMax = quorumMax;
+            return this;
+        }
 
         /**
          * A data set the job reads, under the name its code uses ({@code JobArgs.data(name)}); {@code id} is the data

@@ -48,6 +48,18 @@ final class JobSpecOptions {
             description = "Never start a second attempt of a slow task near the end (for tasks with side effects).")
     boolean noSpeculation;
 
+    @Option(names = "--quorum", paramLabel = "N",
+            description = {"Results by quorum: run each task on N workers on different hosts and accept its output when "
+                    + "N outputs are equal byte for byte (default: the job's, else 1). A worker's host is its label "
+                    + "host=NAME, else its advertised host, else its address.", "On a mismatch the task runs on more "
+                    + "workers until N agree or --quorum-max replicas have run; then it fails naming the workers that "
+                    + "disagreed."})
+    Integer quorum;
+
+    @Option(names = "--quorum-max", paramLabel = "N",
+            description = "The most replicas of one task with --quorum, from N to 32 (default: N + 2).")
+    Integer quorumMax;
+
     /** The submission, after checking what can be checked here (exit 2 with one line otherwise). */
     JobSubmission submission() {
         return builder().build();
@@ -68,6 +80,16 @@ final class JobSpecOptions {
         if (priority < -1000 || priority > 1000) {
             throw CliException.usage("--priority must be from -1000 to 1000");
         }
+        if (quorum != null && (quorum < 1 || quorum > io.gridwork.sdk.JobOptions.MAX_QUORUM)) {
+            throw CliException.usage("--quorum must be from 1 to " + io.gridwork.sdk.JobOptions.MAX_QUORUM);
+        }
+        if (quorumMax != null && quorum == null) {
+            throw CliException.usage("--quorum-max needs --quorum");
+        }
+        if (quorumMax != null && (quorumMax < quorum || quorumMax > io.gridwork.sdk.JobOptions.MAX_QUORUM_REPLICAS)) {
+            throw CliException.usage("--quorum-max must be from the quorum (" + quorum + ") to "
+                    + io.gridwork.sdk.JobOptions.MAX_QUORUM_REPLICAS);
+        }
         JobSubmission.Builder builder = JobSubmission.builder()
                 .jar(jar)
                 .jobClass(jobClass)
@@ -79,6 +101,9 @@ final class JobSpecOptions {
                 .priority(priority);
         if (noSpeculation) {
             builder.noSpeculation();
+        }
+        if (quorum != null) {
+            builder.quorum(quorum, quorumMax == null ? 0 : quorumMax);
         }
         return builder;
     }

@@ -151,6 +151,16 @@ final class MasterCommand implements Callable<Integer> {
             description = "Most unfinished jobs of one user (token name) (default: 100).")
     Integer maxQueuedJobsPerUser;
 
+    @Option(names = "--trust-max-disagreement", paramLabel = "RATE",
+            description = "Results by quorum: a worker whose replicas disagreed with the accepted output more often than "
+                    + "this share (0 to 1) of its replicas compared gets no tasks of quorum jobs, until an admin runs "
+                    + "grid workers reset-trust (default: 0.25; 1: never excluded).")
+    Double trustMaxDisagreement;
+
+    @Option(names = "--trust-min-samples", paramLabel = "N",
+            description = "Replicas of a worker compared before its disagreement rate may exclude it (default: 8).")
+    Integer trustMinSamples;
+
 
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
             description = "Log lines on stderr: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}); json is one object "
@@ -173,6 +183,12 @@ final class MasterCommand implements Callable<Integer> {
         }
         if (maxQueuedJobsPerUser != null) {
             scheduler.maxQueuedJobsPerUser(maxQueuedJobsPerUser);
+        }
+        if (trustMaxDisagreement != null) {
+            scheduler.trustMaxDisagreement(trustMaxDisagreement);
+        }
+        if (trustMinSamples != null) {
+            scheduler.trustMinSamples(trustMinSamples);
         }
         if (heartbeatInterval != null) {
             scheduler.heartbeatInterval(heartbeatInterval);

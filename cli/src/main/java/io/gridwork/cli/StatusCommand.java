@@ -60,6 +60,11 @@ final class StatusCommand implements Callable<Integer> {
                         + (t.getLost() > 0 ? ", " + t.getLost() + " lost" : "")
                         + (t.getRejected() > 0 ? ", " + t.getRejected() + " rejected" : "")
                         + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : ""));
+                if (s.getQuorum() > 1) {
+                    out.println("  quorum     " + s.getQuorum() + " equal outputs on different hosts (at most "
+                            + s.getQuorumMax() + " replicas): " + t.getValidated() + " validated, " + t.getMismatched()
+                            + " mismatched");
+                }
                 if (!s.getWaitingReason().isEmpty()) {
                     out.println("  waiting    " + s.getWaitingReason());
                 }

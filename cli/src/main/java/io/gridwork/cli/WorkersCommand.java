@@ -19,8 +19,11 @@ import picocli.CommandLine.Model.CommandSpec;
                 "SPEED is its relative speed: its pace (each timed task's job mean duration over its duration there) "
                 + "over the average pace of the live workers; 1.00: as fast as the grid's average (identical workers "
                 + "all show about 1.00), 2.00: twice as fast. 1.00 until it has run tasks of jobs whose tasks take 20 ms "
-                + "or more."},
-        subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class})
+                + "or more.",
+                "TRUST: replicas of quorum jobs (grid submit --quorum) whose output agreed/disagreed with the accepted "
+                + "one; 'untrusted': its disagreement rate is above the master's --trust-max-disagreement, and it gets "
+                + "no tasks of quorum jobs until grid workers reset-trust."},
+        subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class, WorkersCommand.ResetTrust.class})
 final class WorkersCommand implements Callable<Integer> {
 
     @Spec
@@ -55,7 +58,7 @@ final class WorkersCommand implements Callable<Integer> {
                 return ExitCodes.OK;
             }
             Table table = new Table("NAME", "ID", "STATE", "SLOTS", "RUNNING", "HELD", "COMPLETED", "FAILED", "SPEED",
-                    "HEARTBEAT", "ADDRESS", "LABELS");
+                    "TRUST", "HEARTBEAT", "ADDRESS", "LABELS");
             Instant now = Instant.now();
             for (WorkerInfo w : workers) {
                 String heartbeat = w.hasLastHeartbeat()
@@ -63,7 +66,7 @@ final class WorkersCommand implements Callable<Integer> {
                 String state = w.getState().name() + (w.getDrainRequested() && w.getState() != WorkerInfo.State.DRAINING
                         ? " (drained)" : "");
                 table.row(w.getName(), w.getId(), state, w.getSlots(), w.getRunning(), w.getHeld(), w.getCompleted(),
-                        w.getFailed(), String.format(java.util.Locale.ROOT, "%.2f", w.getSpeed()), heartbeat,
+                        w.getFailed(), String.format(java.util.Locale.ROOT, "%.2f", w.getSpeed()), trust(w), heartbeat,
                         w.getAddress(), Formats.pairs(w.getLabelsMap()));
             }
             if (table.size() == 0) {
@@ -82,6 +85,44 @@ final class WorkersCommand implements Callable<Integer> {
                 follow(c, out);
             }
             return ExitCodes.OK;
+        }
+    }
+
+    /** A worker's trust record from quorum jobs: agreed/disagreed, "-" if it has none. */
+    static String trust(WorkerInfo w) {
+        if (w.getAgreed() == 0 && w.getDisagreed() == 0) {
+            return "-";
+        }
+        return w.getAgreed() + "/" + w.getDisagreed() + (w.getUntrusted() ? " untrusted" : "");
+    }
+
+    @Command(name = "reset-trust", mixinStandardHelpOptions = true, description = {"Clears a worker's trust record "
+            + "from quorum jobs (results agreed and disagreed), so a worker excluded for its disagreements takes quorum "
+            + "jobs' tasks again. Admins only; audited.", "Trust records are kept by worker name: a record of a worker "
+            + "no longer connected can be reset by its name."})
+    static final class ResetTrust implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
+        String worker;
+
+        @Mixin
+        ClientOptions client;
+
+        @Override
+        public Integer call() {
+            try (GridClient c = client.connect()) {
+                WorkerInfo w = c.resetTrust(worker);
+                var out = spec.commandLine().getOut();
+                if (client.json()) {
+                    out.println(Json.print(w));
+                } else {
+                    out.println("trust record of worker " + w.getName() + " reset: it takes tasks of quorum jobs again");
+                }
+                out.flush();
+                return ExitCodes.OK;
+            }
         }
     }
 

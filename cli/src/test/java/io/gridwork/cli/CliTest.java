@@ -397,6 +397,23 @@ class CliTest {
         assertThat(badSlots.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badSlots.err()).isEqualTo("grid submit: --slots-per-task must be from 1 to 4096\n");
 
+        LocalGrid.Run zeroQuorum = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=1", "--quorum", "0"));
+        assertThat(zeroQuorum.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(zeroQuorum.err()).isEqualTo("grid submit: --quorum must be from 1 to 16\n");
+        LocalGrid.Run maxAlone = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=1", "--quorum-max", "3"));
+        assertThat(maxAlone.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(maxAlone.err()).isEqualTo("grid submit: --quorum-max needs --quorum\n");
+        LocalGrid.Run maxBelow = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+                "n=1", "--quorum", "3", "--quorum-max", "2"));
+        assertThat(maxBelow.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(maxBelow.err()).isEqualTo("grid submit: --quorum-max must be from the quorum (3) to 32\n");
+        LocalGrid.Run resetNobody = grid(client("workers", "reset-trust", "nobody"));
+        assertThat(resetNobody.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(resetNobody.err()).isEqualTo("grid workers reset-trust: worker: no worker or trust record named "
+                + "nobody\n");
+
         LocalGrid.Run badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--require", "mem>=lots"));
         assertThat(badRequire.code()).isEqualTo(ExitCodes.USAGE);

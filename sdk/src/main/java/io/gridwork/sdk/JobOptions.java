@@ -16,6 +16,7 @@ import java.util.Objects;
  *             .require("gpu=a100 && mem>=16g")   // only workers with these labels and resources
  *             .slotsPerTask(2)                     // each task takes two slots of its worker
  *             .speculation(false)                  // tasks with side effects: never a second attempt
+ *             .quorum(2)                           // each output accepted when 2 hosts compute it equal
  *             .build();
  * }
  * }</pre>
@@ -29,7 +30,13 @@ public final class JobOptions {
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ZERO;
 
     /** Nothing chosen: the master's defaults apply. */
-    public static final JobOptions DEFAULTS = new JobOptions(0, Duration.ZERO, "", 0, null, null);
+    public static final JobOptions DEFAULTS = new JobOptions(0, Duration.ZERO, "", 0, null, null, 0, 0);
+
+    /** The largest quorum a job may ask for (replicas of each task on as many hosts). */
+    public static final int MAX_QUORUM = 16;
+
+    /** The most replicas of one task a job may allow ({@code quorumMax}). */
+    public static final int MAX_QUORUM_REPLICAS = 32;
 
     private final int maxAttempts;
     private final Duration taskTimeout;
@@ -37,9 +44,13 @@ public final class JobOptions {
     private final int slotsPerTask;
     private final Integer priority;
     private final Boolean speculation;
+    private final int quorum;
+    private final int quorumMax;
 
     private JobOptions(int maxAttempts, Duration taskTimeout, String require, int slotsPerTask, Integer priority,
-            Boolean speculation) {
+            Boolean speculation, int quorum, int quorumMax) {
+        this.quorum = quorum;
+        this.quorumMax = quorumMax;
         this.maxAttempts = maxAttempts;
         this.taskTimeout = taskTimeout;
         this.require = require;
@@ -82,6 +93,19 @@ public final class JobOptions {
         return java.util.Optional.ofNullable(speculation);
     }
 
+    /**
+     * Equal outputs, from workers on different hosts, needed to accept a task's output (results by quorum), or 0 for
+     * the default (1: each task runs once).
+     */
+    public int quorum() {
+        return quorum;
+    }
+
+    /** The most replicas of one task run to reach the quorum, or 0 for the default (quorum + 2). */
+    public int quorumMax() {
+        return quorumMax;
+    }
+
     /** Builds {@link JobOptions}; values are checked by {@link #build()}. */
     public static final class Builder {
         private int maxAttempts;
@@ -90,8 +114,25 @@ public final class JobOptions {
         private int slotsPerTask;
         private Integer priority;
         private Boolean speculation;
+        private int quorum;
+        private int quorumMax;
 
         private Builder() {}
+
+        /**
+         * Results by quorum: each task runs on {@code quorum} workers on different hosts, and its output is accepted
+         * when that many are equal byte for byte (for untrusted or unreliable workers). From 1 to {@link #MAX_QUORUM}.
+         */
+        public Builder quorum(int quorum) {
+            this.quorum = quorum;
+            return this;
+        }
+
+        /** On a mismatch more replicas run, up to this many in all (default quorum + 2); then the task fails. */
+        public Builder quorumMax(int quorumMax) {
+            this.quorumMax = quorumMax;
+            return this;
+        }
 
         /** For example {@code "os=linux && mem>=4g && gpu=a100"}; checked by the master when the job is submitted. */
         public Builder require(String require) {
@@ -135,7 +176,15 @@ public final class JobOptions {
             if (slotsPerTask < 0 || slotsPerTask > 4096) {
                 throw new IllegalArgumentException("slotsPerTask must be from 1 to 4096, got " + slotsPerTask);
             }
-            return new JobOptions(maxAttempts, taskTimeout, require, slotsPerTask, priority, speculation);
+            if (quorum < 0 || quorum > MAX_QUORUM) {
+                throw new IllegalArgumentException("quorum must be from 1 to " + MAX_QUORUM + ", got " + quorum);
+            }
+            if (quorumMax != 0 && (quorumMax < Math.max(1, quorum) || quorumMax > MAX_QUORUM_REPLICAS)) {
+                throw new IllegalArgumentException("quorumMax must be from the quorum (" + Math.max(1, quorum) + ") to "
+                        + MAX_QUORUM_REPLICAS + ", got " + quorumMax);
+            }
+            return new JobOptions(maxAttempts, taskTimeout, require, slotsPerTask, priority, speculation, quorum,
+                    quorumMax);
         }
     }
 }

@@ -82,6 +82,9 @@ final class AttemptTable {
         job.attempts.put(id, a);
         s.attempts.put(id, a);
         track(a);
+        if (job.quorum > 1) {
+            Quorum.replicaStarted(a);
+        }
         return a;
     }
 
@@ -128,6 +131,7 @@ final class AttemptTable {
         if (a.task.live-- > 1) {
             a.job.extraAttempts--;
         }
+        Quorum.replicaEnded(a);
     }
 
     /** Removes an attempt from every index (not from its task's accounting). */

@@ -39,6 +39,8 @@ final class Dispatcher {
     private final List<JobRunner> candidates = new ArrayList<>();
     private final Supplier<DataSets> dataSets;
     private final Duration localityWait;
+    /** Results by quorum: which workers quorum jobs exclude (set once, before the loop starts). */
+    private Quorum quorum;
     /** When dispatch runs again for a retry falling due; null if nothing is scheduled. */
     private Instant nextWake;
 
@@ -69,6 +71,16 @@ final class Dispatcher {
         this.dispatchOrder = dispatchOrder;
         this.workers = workers;
         this.metrics = metrics;
+    }
+
+    /** Wires results by quorum in (the scheduler does, before it starts). */
+    void quorum(Quorum quorum) {
+        this.quorum = quorum;
+    }
+
+    /** Whether the worker may run a quorum job's tasks: its trust record does not exclude it (other jobs: always). */
+    private boolean trustedFor(JobRunner job, WorkerEntry w) {
+        return job.quorum == 1 || quorum == null || quorum.trusted(w);
     }
 
     static boolean canTake(Session s) {
@@ -151,7 +163,7 @@ final class Dispatcher {
         eligible.clear();
         for (JobRunner job : dispatchOrder) {
             if (job.dispatchable() && !job.held && !job.queue.isEmpty()
-                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker)) {
+                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker) && trustedFor(job, s.worker)) {
                 eligible.add(job);
             }
         }
@@ -256,6 +268,9 @@ final class Dispatcher {
             if (t.notBefore != null && t.notBefore.isAfter(now)) {
                 wakeAt(t.notBefore);
                 continue;
+            }
+            if (t.votes != null && !t.votes.mayRunOn(Quorum.host(s.worker))) {
+                continue; // a replica of it ran or runs on this worker's host: another host's turn
             }
             if (s.worker.id.equals(t.avoidWorker) && t.notBefore != null
                     && now.isBefore(t.notBefore.plus(AVOID_FAILED_WORKER_FOR)) && otherWorkerCanTake(s)) {
@@ -412,6 +427,10 @@ final class Dispatcher {
      * dispatches afterwards (a task due later is dispatched by a timer).
      */
     void requeue(JobRunner job, QueuedTask task, String avoid, Instant notBefore) {
+        if (job.quorum > 1) {
+            requeueReplica(job, task, notBefore);
+            return;
+        }
         if (!job.dispatchable() || task.finished() || task.live > 0) {
             return; // ... or another attempt of it runs on
         }
@@ -420,6 +439,25 @@ final class Dispatcher {
         task.notBefore = notBefore;
         task.readyNanos = System.nanoTime();
         job.queue.retry(task);
+        if (notBefore != null) {
+            wakeAt(notBefore);
+        }
+    }
+
+    /**
+     * A replica of a quorum job's task failed, was lost or given back: the task waits for another (other replicas of it
+     * may run on), after {@code notBefore} if not null.
+     */
+    private void requeueReplica(JobRunner job, QueuedTask task, Instant notBefore) {
+        if (!job.dispatchable() || task.finished()) {
+            return;
+        }
+        if (task.live == 0 && task.state == TaskState.RUNNING) {
+            task.moveTo(TaskState.QUEUED);
+        }
+        task.notBefore = notBefore;
+        task.readyNanos = System.nanoTime();
+        Quorum.queueIfWanted(job, task);
         if (notBefore != null) {
             wakeAt(notBefore);
         }

@@ -64,6 +64,9 @@ final class JobRunner implements FairShare.Claim {
     final int slotsPerTask;
     final int priority;
     final boolean speculation;
+    /** Equal outputs needed to accept a task's output (1: tasks run once, no replicas); the most replicas of a task. */
+    final int quorum;
+    final int quorumMax;
     private final String owner;
     private final Services services;
 
@@ -114,6 +117,9 @@ final class JobRunner implements FairShare.Claim {
     long lost;
     long rejected;
     long speculated;
+    /** Quorum jobs ({@link Quorum}): tasks whose output a quorum accepted; tasks on which replicas disagreed. */
+    long validated;
+    long mismatched;
     /** Durations of its succeeded tasks (for speculation and worker speeds) and by bucket (for the dashboard). */
     long durationCount;
     long durationSumMs;
@@ -134,6 +140,10 @@ final class JobRunner implements FairShare.Claim {
         this.slotsPerTask = Math.max(1, row.placement().slotsPerTask());
         this.priority = row.placement().priority();
         this.speculation = row.placement().speculation();
+        this.quorum = Math.max(1, row.placement().quorum());
+        this.quorumMax = Math.max(quorum, row.placement().quorumMax());
+        this.validated = row.validated();
+        this.mismatched = row.mismatched();
         this.owner = row.owner();
         this.speculated = row.speculated();
         this.state = row.state();
@@ -206,7 +216,7 @@ final class JobRunner implements FairShare.Claim {
 
     /** A job whose slow tasks may get a second attempt: nothing of it is queued, and its tasks have been timed. */
     boolean maySpeculate() {
-        return speculation && phase == JobPhase.PRODUCED && !held && queue.isEmpty()
+        return speculation && quorum == 1 && phase == JobPhase.PRODUCED && !held && queue.isEmpty()
                 && durationCount > 0 && !attempts.isEmpty();
     }
 
@@ -251,7 +261,7 @@ final class JobRunner implements FairShare.Claim {
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
                 waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing,
-                row.dataSets());
+                row.dataSets(), quorum, quorumMax, validated, mismatched);
     }
 
     // ------------------------------------------------------------------------------------------ tasks
@@ -450,7 +460,7 @@ final class JobRunner implements FairShare.Claim {
      * (the split is complete with one task), and nothing else of the job runs.
      */
     boolean mergesAtOnce(Attempt a) {
-        return !dropped && phase == JobPhase.PRODUCED && produced == 1 && succeeded == 0 && completing == 0
+        return !dropped && quorum == 1 && phase == JobPhase.PRODUCED && produced == 1 && succeeded == 0 && completing == 0
                 && attempts.size() == 1 && attempts.get(a.id) == a;
     }
 

@@ -46,10 +46,29 @@ public record JobSnapshot(
          */
         long held,
         /** The data sets it reads: name -> data set id (empty if none). */
-        Map<String, String> dataSets) {
+        Map<String, String> dataSets,
+        /** Equal outputs from different hosts needed to accept a task's output (1: no replicas); the most replicas. */
+        int quorum,
+        int quorumMax,
+        /** Quorum jobs: tasks whose output a quorum accepted; tasks on which replicas disagreed. */
+        long validated,
+        long mismatched) {
 
     public JobSnapshot {
         dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job without a quorum. */
+    public JobSnapshot(String id, JobState state, String jarSha256, String jobClass, Map<String, String> args, long total,
+            long succeeded, long running, long queued, long failed, long retried, long lost, long rejected,
+            long speculated, boolean splitComplete, int maxAttempts, long taskTimeoutMs, Instant submittedAt,
+            Instant startedAt, Instant finishedAt, String error, String resultText, String resultMediaType,
+            long resultSize, String owner, String requirement, int slotsPerTask, int priority, boolean speculation,
+            String waitingReason, String schedule, String ownerMaster, long held, Map<String, String> dataSets) {
+        this(id, state, jarSha256, jobClass, args, total, succeeded, running, queued, failed, retried, lost, rejected,
+                speculated, splitComplete, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt, error,
+                resultText, resultMediaType, resultSize, owner, requirement, slotsPerTask, priority, speculation,
+                waitingReason, schedule, ownerMaster, held, dataSets, 1, 1, 0, 0);
     }
 
     /** A job that reads no data set. */
@@ -74,6 +93,7 @@ public record JobSnapshot(
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
-                row.schedule(), row.ownerMaster(), 0, row.dataSets());
+                row.schedule(), row.ownerMaster(), 0, row.dataSets(), row.placement().quorum(),
+                row.placement().quorumMax(), row.validated(), row.mismatched());
     }
 }

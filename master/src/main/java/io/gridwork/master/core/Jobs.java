@@ -176,7 +176,9 @@ final class Jobs implements JobRunner.Listener {
                 : own.slotsPerTask() > 0 ? own.slotsPerTask() : 1;
         int priority = submission.priority() != 0 ? submission.priority() : own.priority().orElse(0);
         boolean speculation = !submission.noSpeculation() && own.speculation().orElse(true);
-        return new NewJob.Placement(parsed.toString(), slots, priority, speculation);
+        Quorum.Setting quorum = Quorum.setting(submission.quorum(), submission.quorumMax(), own.quorum(),
+                own.quorumMax());
+        return new NewJob.Placement(parsed.toString(), slots, priority, speculation, quorum.quorum(), quorum.max());
     }
 
     /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */

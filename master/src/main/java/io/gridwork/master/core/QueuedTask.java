@@ -29,6 +29,8 @@ final class QueuedTask {
     List<DataSets.Chunks> needs;
     /** When placement near its data first looked at it: it waits for a worker holding its data until a bound after. */
     Instant localSince;
+    /** Quorum jobs only: its replicas' outputs and where they run ({@link Quorum}); null for every other task. */
+    Quorum.Votes votes;
     /** When it became ready to dispatch (System.nanoTime), for the dispatch latency; 0 once dispatched. */
     long readyNanos = System.nanoTime();
 

@@ -72,6 +72,7 @@ public final class Scheduler implements AutoCloseable {
     private final Jobs jobs;
     private final Dispatcher dispatcher;
     private final TaskOutcomes outcomes;
+    private final Quorum quorum;
     private final WorkerRegistry registry;
     private final WorkerEvents events = new WorkerEvents();
     private final StatusBoard board;
@@ -111,9 +112,12 @@ public final class Scheduler implements AutoCloseable {
         this.dispatcher = new Dispatcher(this.loop, attempts, flusher, fairShare, new Speculation(options),
                 jobs.dispatchOrder(), workers.values(), this::metrics, this::dataSets, options.localityWait());
         flusher.onBacklogCleared(dispatcher::dispatchHungry);
+        this.quorum = new Quorum(attempts, flusher, new Trust(options));
+        dispatcher.quorum(quorum);
         this.outcomes = new TaskOutcomes(options, this.loop, attempts, dispatcher, flusher, new RetryPolicy(options),
-                jobs::active, this::metrics);
+                jobs::active, this::metrics, quorum);
         this.board = new StatusBoard(this.loop, store, jobs, workers.values(), attempts, events);
+        board.quorumTrust(quorum.trust());
         jobs.wire(new JobRunner.Services(options, this.loop, flusher, journal, host, attempts, store, this::metrics, jobs,
                 this::dataSets),
                 dispatcher, board);
@@ -205,7 +209,9 @@ public final class Scheduler implements AutoCloseable {
         List<JobRow> unfinished = shared == null ? store.jobs().unfinished()
                 : standby ? List.of() : shared.adoptOrphans(self, epoch, leaseTimeout);
         List<WorkerEventRow> recentEvents = store.workers().events(null, 1000);
+        List<io.gridwork.master.store.TrustRow> trustRows = store.trust().all();
         loop.call(() -> {
+            quorum.trust().load(trustRows);
             attempts.epoch(epoch);
             epochBase = attempts.epochBase();
             registry.identity(self, epoch);
@@ -420,6 +426,46 @@ public final class Scheduler implements AutoCloseable {
     public WorkerSnapshot drain(String worker, boolean drain, String by) {
         return loop.call(() -> registry.drain(worker, drain, by));
     }
+
+    /** A worker's trust record from quorum jobs: replicas agreed and disagreed; untrusted: excluded from them. */
+    public record TrustRecord(long agreed, long disagreed, boolean untrusted) {
+        public static final TrustRecord NONE = new TrustRecord(0, 0, false);
+    }
+
+    /** A worker's trust record, by name (any thread). */
+    public TrustRecord trust(String workerName) {
+        Trust trust = quorum.trust();
+        Trust.Record r = trust.of(workerName);
+        return r.samples() == 0 ? TrustRecord.NONE : new TrustRecord(r.agreed(), r.disagreed(), trust.untrusted(r));
+    }
+
+    /**
+     * Clears a worker's trust record (by the worker's name or id, or the name of a record whose worker is no longer
+     * known): it takes quorum jobs' tasks again. Returns the worker's name and the record it had. NOT_FOUND if there
+     * is neither.
+     */
+    public TrustReset resetTrust(String worker) {
+        String name = loop.call(() -> {
+            WorkerEntry w = registry.find(worker);
+            return w != null ? w.name : quorum.trust().of(worker).samples() > 0 ? worker : null;
+        });
+        if (name == null) {
+            throw CoreException.notFound("worker: no worker or trust record named " + worker);
+        }
+        TrustRecord was = trust(name);
+        store.trust().delete(name);
+        loop.call(() -> {
+            quorum.trust().reset(name);
+            dispatcher.dispatchHungry(); // it may take quorum jobs' tasks now
+            return null;
+        });
+        log.atInfo().addKeyValue("worker", name).log("trust record of {} reset (was {} agreed, {} disagreed)", name,
+                was.agreed(), was.disagreed());
+        return new TrustReset(name, was);
+    }
+
+    /** A trust record reset: the worker's name, and the record it had. */
+    public record TrustReset(String name, TrustRecord was) {}
 
     // =====================================================================================================
     // worker side

@@ -70,6 +70,14 @@ public final class SchedulerOptions {
      * holding them before any worker with a free slot takes it. Tasks of jobs without data sets never wait.
      */
     public static final Duration DEFAULT_LOCALITY_WAIT = Duration.ofMillis(200);
+    /**
+     * Results by quorum: a worker whose replicas disagreed with the accepted output more often than this (of its
+     * replicas compared) gets no more tasks of quorum jobs. An honest worker on sound hardware disagrees almost never
+     * (a task whose output is not deterministic makes every worker disagree: the rate is then high for all of them).
+     */
+    public static final double DEFAULT_TRUST_MAX_DISAGREEMENT = 0.25;
+    /** ... but only once it has this many replicas compared: one bad output of a new worker does not exclude it. */
+    public static final int DEFAULT_TRUST_MIN_SAMPLES = 8;
     /** Time limit of one call into a job's split (the first one, and each batch after). */
     public static final Duration DEFAULT_SPLIT_TIMEOUT = Duration.ofSeconds(60);
     /** Time limit of a job's merge. */
@@ -119,6 +127,8 @@ public final class SchedulerOptions {
     private final long readyBytes;
     private final Duration splitTimeout;
     private final Duration localityWait;
+    private final double trustMaxDisagreement;
+    private final int trustMinSamples;
     private final Duration mergeTimeout;
     private final Duration publishInterval;
     private final double speculationMultiplier;
@@ -149,6 +159,8 @@ public final class SchedulerOptions {
         this.readyBytes = b.readyBytes;
         this.splitTimeout = b.splitTimeout;
         this.localityWait = b.localityWait;
+        this.trustMaxDisagreement = b.trustMaxDisagreement;
+        this.trustMinSamples = b.trustMinSamples;
         this.mergeTimeout = b.mergeTimeout;
         this.publishInterval = b.publishInterval;
         this.speculationMultiplier = b.speculationMultiplier;
@@ -254,6 +266,16 @@ public final class SchedulerOptions {
         return splitTimeout;
     }
 
+    /** See {@link #DEFAULT_TRUST_MAX_DISAGREEMENT}. */
+    public double trustMaxDisagreement() {
+        return trustMaxDisagreement;
+    }
+
+    /** See {@link #DEFAULT_TRUST_MIN_SAMPLES}. */
+    public int trustMinSamples() {
+        return trustMinSamples;
+    }
+
     /** See {@link #DEFAULT_LOCALITY_WAIT}. */
     public Duration localityWait() {
         return localityWait;
@@ -309,6 +331,8 @@ public final class SchedulerOptions {
         private long readyBytes = DEFAULT_READY_BYTES;
         private Duration splitTimeout = DEFAULT_SPLIT_TIMEOUT;
         private Duration localityWait = DEFAULT_LOCALITY_WAIT;
+        private double trustMaxDisagreement = DEFAULT_TRUST_MAX_DISAGREEMENT;
+        private int trustMinSamples = DEFAULT_TRUST_MIN_SAMPLES;
         private Duration mergeTimeout = DEFAULT_MERGE_TIMEOUT;
         private Duration publishInterval = DEFAULT_PUBLISH_INTERVAL;
         private double speculationMultiplier = DEFAULT_SPECULATION_MULTIPLIER;
@@ -423,6 +447,18 @@ public final class SchedulerOptions {
             return this;
         }
 
+        /** The disagreement rate above which a worker gets no tasks of quorum jobs (from 0 to 1; 1: never excluded). */
+        public Builder trustMaxDisagreement(double v) {
+            trustMaxDisagreement = v;
+            return this;
+        }
+
+        /** Replicas compared before a worker's disagreement rate may exclude it. */
+        public Builder trustMinSamples(int v) {
+            trustMinSamples = v;
+            return this;
+        }
+
         /** How long a task waits for a worker holding its data (0: never waits). */
         public Builder localityWait(Duration v) {
             localityWait = v;
@@ -472,6 +508,13 @@ public final class SchedulerOptions {
             positive(splitTimeout, "splitTimeout");
             if (localityWait == null || localityWait.isNegative() || localityWait.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException("localityWait must be from 0 to 1 minute, got " + localityWait);
+            }
+            if (!(trustMaxDisagreement >= 0 && trustMaxDisagreement <= 1)) {
+                throw new IllegalArgumentException("trustMaxDisagreement must be from 0 to 1, got "
+                        + trustMaxDisagreement);
+            }
+            if (trustMinSamples < 1) {
+                throw new IllegalArgumentException("trustMinSamples must be at least 1, got " + trustMinSamples);
             }
             positive(mergeTimeout, "mergeTimeout");
             positive(publishInterval, "publishInterval");

@@ -32,6 +32,8 @@ final class StatusBoard {
     private final Collection<WorkerEntry> workers;
     private final AttemptTable attempts;
     private final WorkerEvents events;
+    /** Which workers quorum jobs exclude (results by quorum); null: none. */
+    private Trust quorumTrust;
     // shared with other threads
     private final ConcurrentHashMap<String, JobSnapshot> activeSnapshots = new ConcurrentHashMap<>();
     // loop-confined
@@ -46,6 +48,11 @@ final class StatusBoard {
         this.workers = workers;
         this.attempts = attempts;
         this.events = events;
+    }
+
+    /** Wires results by quorum in (the scheduler does, before it starts). */
+    void quorumTrust(Trust trust) {
+        this.quorumTrust = trust;
     }
 
     // ------------------------------------------------------------------------------------------ publishing (loop)
@@ -120,6 +127,12 @@ final class StatusBoard {
         }
         if (job.held) {
             return "waiting for its workers to reconnect after the master restarted";
+        }
+        if (job.quorum > 1) {
+            String hosts = Quorum.hostsWanting(job, workers, quorumTrust);
+            if (!hosts.isEmpty()) {
+                return hosts;
+            }
         }
         if (job.runningUnits > 0) {
             return "";

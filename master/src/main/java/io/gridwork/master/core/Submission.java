@@ -11,10 +11,18 @@ import java.util.Map;
  */
 public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
         String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
-        StoreBatch.JobAudit audit, Map<String, String> data) {
+        StoreBatch.JobAudit audit, Map<String, String> data, int quorum, int quorumMax) {
 
     public Submission {
         data = data == null ? Map.of() : Map.copyOf(data);
+    }
+
+    /** Without a quorum of its own (0: the job's own options, else 1). */
+    public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
+            StoreBatch.JobAudit audit, Map<String, String> data) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask, priority, noSpeculation,
+                schedule, audit, data, 0, 0);
     }
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
@@ -48,18 +56,27 @@ public record Submission(String jarSha256, String jobClass, Map<String, String> 
     /** The same submission, started by a schedule. */
     public Submission bySchedule(String name) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, name, audit, data);
+                priority, noSpeculation, name, audit, data, quorum, quorumMax);
     }
 
     /** The same submission, audited with {@code entry} in the job's commit. */
     public Submission audited(StoreBatch.JobAudit entry) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, schedule, entry, data);
+                priority, noSpeculation, schedule, entry, data, quorum, quorumMax);
     }
 
     /** The same submission, reading these data sets (name -> data set id). */
     public Submission withData(Map<String, String> dataSets) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, schedule, audit, dataSets);
+                priority, noSpeculation, schedule, audit, dataSets, quorum, quorumMax);
+    }
+
+    /**
+     * The same submission by quorum: each task's output accepted when {@code quorum} replicas on different hosts agree,
+     * at most {@code quorumMax} replicas (0 for either: the job's own options, else 1 and quorum + 2).
+     */
+    public Submission withQuorum(int quorum, int quorumMax) {
+        return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, schedule, audit, data, quorum, quorumMax);
     }
 }

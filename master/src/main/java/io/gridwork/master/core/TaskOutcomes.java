@@ -29,9 +29,11 @@ final class TaskOutcomes {
     private final RetryPolicy retry;
     private final Function<String, JobRunner> activeJob;
     private final Supplier<CoreMetrics> metrics;
+    private final Quorum quorum;
 
     TaskOutcomes(SchedulerOptions options, Loop loop, AttemptTable attempts, Dispatcher dispatcher, Flusher flusher,
-            RetryPolicy retry, Function<String, JobRunner> activeJob, Supplier<CoreMetrics> metrics) {
+            RetryPolicy retry, Function<String, JobRunner> activeJob, Supplier<CoreMetrics> metrics, Quorum quorum) {
+        this.quorum = quorum;
         this.options = options;
         this.loop = loop;
         this.attempts = attempts;
@@ -71,13 +73,25 @@ final class TaskOutcomes {
             failed(a, new Messages.Failure("its output of " + r.output().length + " bytes exceeds the limit "
                     + "max-output-bytes=" + options.maxOutputBytes(), "io.gridwork.LimitExceeded", false, ""), r, now);
         } else if (r.succeeded()) {
+            if (job.quorum > 1) {
+                // a replica's output is a vote until a quorum agrees (see Quorum); only the deciding one goes on here
+                Quorum.Verdict verdict = quorum.vote(a, r, now);
+                if (verdict == Quorum.Verdict.WAIT) {
+                    dispatcher.dispatchHungry(); // another replica, on another host
+                }
+                if (verdict != Quorum.Verdict.ACCEPT) {
+                    return;
+                }
+            }
             recordDuration(a, r.durationMs());
             StoreBatch.TaskSuccess output = new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
                     r.durationMs());
             // in the batch of the output, so the attempt's history is committed with it. A first attempt that
             // succeeded alone and wrote nothing adds nothing to what the task's row says (its worker, its duration):
             // it is not kept, which spares jobs of many small tasks a row each (half the throughput of empty tasks)
-            io.gridwork.master.store.TaskAttemptRow history = a.number > 1 || a.task.live > 1 || !r.log().isEmpty()
+            // (a quorum's deciding replica, always a later attempt, is kept like a first: see Quorum)
+            io.gridwork.master.store.TaskAttemptRow history = (job.quorum == 1 && (a.number > 1 || a.task.live > 1))
+                    || !r.log().isEmpty()
                     || r.logCutBytes() > 0 ? a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
                     r.logCutBytes()) : null;
             if (job.mergesAtOnce(a)) {

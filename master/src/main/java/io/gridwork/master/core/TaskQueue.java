@@ -76,7 +76,12 @@ final class TaskQueue {
     /** The job ended: every waiting task is cancelled. */
     void cancelAll() {
         ready.forEach(t -> t.moveTo(TaskState.CANCELLED));
-        retries.forEach(t -> t.moveTo(TaskState.CANCELLED));
+        // (a quorum job's task may wait here for another replica while one runs: it may have ended with its job already)
+        retries.forEach(t -> {
+            if (!t.state.isTerminal()) {
+                t.moveTo(TaskState.CANCELLED);
+            }
+        });
         ready.clear();
         retries.clear();
         readyBytes = 0;

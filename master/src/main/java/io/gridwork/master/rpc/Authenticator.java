@@ -74,6 +74,7 @@ public final class Authenticator implements ServerInterceptor {
         on(ClientServiceGrpc.getWatchWorkersMethod(), Action.READ_WORKERS);
         on(ClientServiceGrpc.getListMastersMethod(), Action.READ_MASTERS);
         on(ClientServiceGrpc.getDrainWorkerMethod(), Action.DRAIN_WORKERS);
+        on(ClientServiceGrpc.getResetTrustMethod(), Action.RESET_TRUST);
         on(ClientServiceGrpc.getCreateScheduleMethod(), Action.CREATE_SCHEDULES);
         on(ClientServiceGrpc.getListSchedulesMethod(), Action.READ_SCHEDULES);
         on(ClientServiceGrpc.getGetScheduleMethod(), Action.READ_SCHEDULES);

@@ -382,6 +382,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         Validation.requirement("options.require", o.getRequire());
         Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
         Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
+        quorum(o);
         Principal who = caller();
         if (request.getDataCount() > 0) {
             data().checkSubmission(request.getDataMap());
@@ -391,7 +392,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 + " " + request.getArgsMap().keySet() + " jar " + request.getJarSha256());
         Submission submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                 o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap());
+                o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap())
+                .withQuorum(o.getQuorum(), o.getQuorumMax());
         return new Accepted(submission, entry);
     }
 
@@ -818,6 +820,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Validation.requirement("options.require", o.getRequire());
             Validation.range("options.slots_per_task", o.getSlotsPerTask(), 0, MAX_SLOTS_PER_TASK);
             Validation.range("options.priority", o.getPriority(), -MAX_PRIORITY, MAX_PRIORITY);
+            quorum(o);
             if (request.getCron().length() > 200) {
                 throw Statuses.invalid("cron must be at most 200 characters");
             }
@@ -833,7 +836,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Principal who = caller();
             Submission submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                     o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
-                    o.getPriority(), o.getNoSpeculation());
+                    o.getPriority(), o.getNoSpeculation())
+                    .withQuorum(o.getQuorum(), o.getQuorumMax());
             ScheduleSpec spec = new ScheduleSpec(request.getName(), request.getCron().isBlank() ? null : request.getCron(),
                     zone, request.hasAt() ? ProtoViews.instant(request.getAt()) : null, submission,
                     request.getMisfire() == Schedule.Misfire.MISFIRE_SKIP ? ScheduleSpec.Misfire.SKIP
@@ -923,7 +927,43 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             Principal who = caller();
             WorkerSnapshot w = scheduler.drain(request.getWorker(), request.getDrain(), who.describe());
             audit.record(who, request.getDrain() ? "worker.drain" : "worker.undrain", w.name() + " (" + w.id() + ")", "");
-            return ProtoViews.worker(w);
+            return worker(w);
+        });
+    }
+
+    /** Checks a job's quorum options (0: the job's own, else 1 and quorum + 2). */
+    private static void quorum(io.gridwork.api.v1.JobOptions o) {
+        Validation.range("options.quorum", o.getQuorum(), 0, io.gridwork.sdk.JobOptions.MAX_QUORUM);
+        Validation.range("options.quorum_max", o.getQuorumMax(), 0, io.gridwork.sdk.JobOptions.MAX_QUORUM_REPLICAS);
+        if (o.getQuorum() > 0 && o.getQuorumMax() > 0 && o.getQuorumMax() < o.getQuorum()) {
+            throw Statuses.invalid("options.quorum_max: " + o.getQuorumMax() + " is below options.quorum "
+                    + o.getQuorum());
+        }
+    }
+
+    /** A worker as clients see it, with its trust record from quorum jobs. */
+    private WorkerInfo worker(WorkerSnapshot w) {
+        return ProtoViews.worker(w, scheduler.trust(w.name()));
+    }
+
+    @Override
+    public void resetTrust(io.gridwork.api.v1.ResetTrustRequest request, StreamObserver<WorkerInfo> observer) {
+        Statuses.unary(observer, () -> {
+            if (request.getWorker().isEmpty()) {
+                throw Statuses.invalid("worker: give a worker's name or id");
+            }
+            Validation.workerName("worker", request.getWorker());
+            Principal who = caller();
+            io.gridwork.master.core.Scheduler.TrustReset reset = scheduler.resetTrust(request.getWorker());
+            String name = reset.name();
+            audit.record(who, "worker.reset-trust", name, "was " + reset.was().agreed() + " agreed, "
+                    + reset.was().disagreed() + " disagreed");
+            for (WorkerSnapshot w : scheduler.workers(true)) {
+                if (w.name().equals(name)) {
+                    return worker(w);
+                }
+            }
+            return WorkerInfo.newBuilder().setName(name).build(); // a record of a worker no longer known
         });
     }
 
@@ -931,7 +971,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> observer) {
         Statuses.unary(observer, () -> {
             ListWorkersResponse.Builder b = ListWorkersResponse.newBuilder();
-            scheduler.workers(request.getIncludeDeparted()).forEach(w -> b.addWorkers(ProtoViews.worker(w)));
+            scheduler.workers(request.getIncludeDeparted()).forEach(w -> b.addWorkers(worker(w)));
             return b.build();
         });
     }

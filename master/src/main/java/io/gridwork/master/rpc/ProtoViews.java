@@ -43,7 +43,11 @@ public final class ProtoViews {
                         .setLost(s.lost())
                         .setRejected(s.rejected())
                         .setSpeculated(s.speculated())
-                        .setHeld(s.held()))
+                        .setHeld(s.held())
+                        .setValidated(s.validated())
+                        .setMismatched(s.mismatched()))
+                .setQuorum(s.quorum())
+                .setQuorumMax(s.quorumMax())
                 .setRequire(s.requirement() == null ? "" : s.requirement())
                 .setSlotsPerTask(s.slotsPerTask())
                 .setPriority(s.priority())
@@ -80,6 +84,16 @@ public final class ProtoViews {
             b.setFinishedAt(timestamp(s.finishedAt()));
         }
         return b.build();
+    }
+
+    /** A worker with its trust record from quorum jobs. */
+    public static WorkerInfo worker(WorkerSnapshot s, io.gridwork.master.core.Scheduler.TrustRecord trust) {
+        WorkerInfo info = worker(s);
+        if (trust.agreed() == 0 && trust.disagreed() == 0) {
+            return info;
+        }
+        return info.toBuilder().setAgreed(trust.agreed()).setDisagreed(trust.disagreed())
+                .setUntrusted(trust.untrusted()).build();
     }
 
     public static WorkerInfo worker(WorkerSnapshot s) {
@@ -170,7 +184,9 @@ public final class ProtoViews {
                         .setRequire(sub.require())
                         .setSlotsPerTask(sub.slotsPerTask())
                         .setPriority(sub.priority())
-                        .setNoSpeculation(sub.noSpeculation()))
+                        .setNoSpeculation(sub.noSpeculation())
+                        .setQuorum(sub.quorum())
+                        .setQuorumMax(sub.quorumMax()))
                 .setMisfire(io.gridwork.api.v1.Schedule.Misfire.valueOf("MISFIRE_" + spec.misfire().name()))
                 .setOverlap(io.gridwork.api.v1.Schedule.Overlap.valueOf("OVERLAP_" + spec.overlap().name()))
                 .setOwner(sub.owner())

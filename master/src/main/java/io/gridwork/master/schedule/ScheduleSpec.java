@@ -53,6 +53,10 @@ public record ScheduleSpec(String name, String cron, ZoneId zone, Instant at, Su
         m.put("slotsPerTask", Integer.toString(s.slotsPerTask()));
         m.put("priority", Integer.toString(s.priority()));
         m.put("noSpeculation", Boolean.toString(s.noSpeculation()));
+        if (s.quorum() > 0 || s.quorumMax() > 0) {
+            m.put("quorum", Integer.toString(s.quorum()));
+            m.put("quorumMax", Integer.toString(s.quorumMax()));
+        }
         m.put("misfire", misfire.name());
         m.put("overlap", overlap.name());
         m.put("createdAt", createdAt.toString());
@@ -65,6 +69,9 @@ public record ScheduleSpec(String name, String cron, ZoneId zone, Instant at, Su
                 Integer.parseInt(m.getString("maxAttempts")), Long.parseLong(m.getString("taskTimeoutMs")),
                 m.getString("owner"), m.getString("require"), Integer.parseInt(m.getString("slotsPerTask")),
                 Integer.parseInt(m.getString("priority")), Boolean.parseBoolean(m.getString("noSpeculation")));
+        if (m.getString("quorum") != null) { // (schedules stored before results by quorum have none)
+            s = s.withQuorum(Integer.parseInt(m.getString("quorum")), Integer.parseInt(m.getString("quorumMax")));
+        }
         String at = m.getString("at");
         return new ScheduleSpec(name, m.getString("cron"), ZoneId.of(m.getString("timezone")),
                 at == null ? null : Instant.parse(at), s, Misfire.valueOf(m.getString("misfire")),

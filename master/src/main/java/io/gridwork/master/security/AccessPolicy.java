@@ -51,6 +51,8 @@ public final class AccessPolicy {
         /** The grid's masters and their recent events. */
         READ_MASTERS(Credential.TOKEN, "read masters"),
         DRAIN_WORKERS(Credential.TOKEN, "drain workers"),
+        /** Clear a worker's trust record from quorum jobs. */
+        RESET_TRUST(Credential.TOKEN, "reset workers' trust records"),
         CREATE_SCHEDULES(Credential.TOKEN, "create schedules"),
         READ_SCHEDULES(Credential.TOKEN, "read schedules"),
         CHANGE_SCHEDULES(Credential.TOKEN, "change schedules"),
@@ -106,6 +108,7 @@ public final class AccessPolicy {
         ROLES.put(Action.READ_WORKERS, PEOPLE);
         ROLES.put(Action.READ_MASTERS, PEOPLE);
         ROLES.put(Action.DRAIN_WORKERS, ADMINS);
+        ROLES.put(Action.RESET_TRUST, ADMINS);
         ROLES.put(Action.CREATE_SCHEDULES, SUBMITTERS);
         ROLES.put(Action.READ_SCHEDULES, PEOPLE);
         ROLES.put(Action.CHANGE_SCHEDULES, SUBMITTERS);

@@ -46,10 +46,26 @@ public record JobRow(
          */
         long leaseEpoch,
         /** The data sets it reads (grid submit --data NAME=ID): name -> data set id; empty if none. */
-        Map<String, String> dataSets) {
+        Map<String, String> dataSets,
+        /** Quorum jobs: tasks whose output a quorum accepted, and tasks on which replicas disagreed (stored as decided). */
+        long validated,
+        long mismatched) {
 
     public JobRow {
         dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job without quorum counts. */
+    public JobRow(String id, String jarSha256, String jobClass, Map<String, String> args, JobState state,
+            int maxAttempts, long taskTimeoutMs, Instant submittedAt, Instant startedAt, Instant finishedAt,
+            long totalTasks, boolean splitComplete, long succeeded, long failed, long retried, long lost, long rejected,
+            String error, String resultText, String resultMediaType, long resultSize, String owner,
+            NewJob.Placement placement, long speculated, String schedule, String ownerMaster, long version,
+            long leaseEpoch, Map<String, String> dataSets) {
+        this(id, jarSha256, jobClass, args, state, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt,
+                totalTasks, splitComplete, succeeded, failed, retried, lost, rejected, error, resultText,
+                resultMediaType, resultSize, owner, placement, speculated, schedule, ownerMaster, version, leaseEpoch,
+                dataSets, 0, 0);
     }
 
     /** A job that reads no data set. */

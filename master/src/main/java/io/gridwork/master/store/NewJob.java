@@ -33,8 +33,22 @@ public record NewJob(
         this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, submittedAt, owner, placement, null);
     }
 
-    /** Where and how a job's tasks run: the workers they need, slots per task, priority, speculation. */
-    public record Placement(String requirement, int slotsPerTask, int priority, boolean speculation) {
+    /**
+     * Where and how a job's tasks run: the workers they need, slots per task, priority, speculation; and its quorum
+     * (equal outputs from different hosts needed to accept a task's output, 1 for none) with the most replicas of a task.
+     */
+    public record Placement(String requirement, int slotsPerTask, int priority, boolean speculation, int quorum,
+            int quorumMax) {
         public static final Placement DEFAULT = new Placement("", 1, 0, true);
+
+        /** A job without replicas (quorum 1). */
+        public Placement(String requirement, int slotsPerTask, int priority, boolean speculation) {
+            this(requirement, slotsPerTask, priority, speculation, 1, 1);
+        }
+
+        /** Whether its tasks run on several workers and their outputs are compared. */
+        public boolean byQuorum() {
+            return quorum > 1;
+        }
     }
 }

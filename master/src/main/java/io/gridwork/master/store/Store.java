@@ -47,6 +47,7 @@ public final class Store implements AutoCloseable {
     private final JdbcMasterInfoRepository masterInfo;
     private final JdbcMasterRepository masters;
     private final JdbcDataSetRepository dataSets;
+    private final io.gridwork.master.store.jdbc.JdbcTrustRepository trust;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -103,6 +104,7 @@ public final class Store implements AutoCloseable {
         this.audit = new JdbcAuditRepository(jdbc);
         this.jars = new JdbcJarRowRepository(jdbc);
         this.dataSets = new JdbcDataSetRepository(jdbc);
+        this.trust = new io.gridwork.master.store.jdbc.JdbcTrustRepository(jdbc);
     }
 
     /**
@@ -203,6 +205,11 @@ public final class Store implements AutoCloseable {
         return dataSets;
     }
 
+    /** Workers' trust records from jobs run by quorum. */
+    public TrustRepository trust() {
+        return trust;
+    }
+
     public JarRowRepository jars() {
         return jars;
     }
@@ -295,6 +302,10 @@ public final class Store implements AutoCloseable {
                 }
             } else if (first instanceof StoreBatch.WorkerUpdate) {
                 workers.update(c, (List<StoreBatch.WorkerUpdate>) run);
+            } else if (first instanceof StoreBatch.TrustCounted) {
+                trust.count(c, (List<StoreBatch.TrustCounted>) run);
+            } else if (first instanceof StoreBatch.QuorumCounted) {
+                jobs.quorumCounted(c, (List<StoreBatch.QuorumCounted>) run);
             } else if (first instanceof WorkerEventRow) {
                 workers.record(c, (List<WorkerEventRow>) run);
             } else {

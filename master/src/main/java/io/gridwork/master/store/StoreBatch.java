@@ -226,6 +226,25 @@ public final class StoreBatch {
         return this;
     }
 
+    /**
+     * Adds to a worker's trust record (results by quorum): replicas that agreed with, and that disagreed with, the
+     * accepted output. Written with the decision's other writes (the accepted output, or the task's failure).
+     */
+    public record TrustCounted(String workerName, long agreed, long disagreed, Instant at) {}
+
+    public StoreBatch trust(TrustCounted counted) {
+        entries.add(counted);
+        return this;
+    }
+
+    /** Adds to a quorum job's counts of tasks validated and mismatched, with the decision's other writes. */
+    public record QuorumCounted(String jobId, long validated, long mismatched) {}
+
+    public StoreBatch quorumCounted(QuorumCounted counted) {
+        entries.add(counted);
+        return this;
+    }
+
     /** Adds every write of {@code other} after the writes of this batch, keeping their order. */
     public StoreBatch addAll(StoreBatch other) {
         entries.addAll(other.entries);

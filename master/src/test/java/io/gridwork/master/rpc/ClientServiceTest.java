@@ -214,6 +214,31 @@ class ClientServiceTest {
     }
 
     @Test
+    void badQuorumOptionsNameTheFieldAndAQuorumJobShowsItsQuorum() throws Exception {
+        String sha = client.uploadJar(jar);
+        SubmitJobRequest.Builder r = SubmitJobRequest.newBuilder().setJarSha256(sha)
+                .setJobClass("io.gridwork.master.testjobs.SquaresJob").putArgs("n", "2");
+        assertCode(() -> stub.submitJob(r.clone().setOptions(io.gridwork.api.v1.JobOptions.newBuilder().setQuorum(-1))
+                .build()), Status.Code.INVALID_ARGUMENT, "options.quorum must be from 0 to 16, got -1");
+        assertCode(() -> stub.submitJob(r.clone().setOptions(io.gridwork.api.v1.JobOptions.newBuilder().setQuorum(3)
+                .setQuorumMax(2)).build()), Status.Code.INVALID_ARGUMENT, "options.quorum_max: 2 is below options.quorum 3");
+        assertCode(() -> stub.submitJob(r.clone().setOptions(io.gridwork.api.v1.JobOptions.newBuilder().setQuorum(2)
+                .setQuorumMax(33)).build()), Status.Code.INVALID_ARGUMENT, "options.quorum_max must be from 0 to 32, got 33");
+        assertThat(client.jobs(10)).isEmpty();
+        String id = stub.submitJob(r.clone().setOptions(io.gridwork.api.v1.JobOptions.newBuilder().setQuorum(2)).build())
+                .getJobId();
+        io.gridwork.api.v1.JobStatus s = client.status(id);
+        assertThat(s.getQuorum()).isEqualTo(2);
+        assertThat(s.getQuorumMax()).isEqualTo(4);
+        assertThat(s.getWaitingReason()).isEqualTo("quorum 2 needs workers on 2 different hosts; none has a connected, "
+                + "trusted worker");
+        assertCode(() -> stub.resetTrust(io.gridwork.api.v1.ResetTrustRequest.newBuilder().setWorker("nobody").build()),
+                Status.Code.NOT_FOUND, "worker: no worker or trust record named nobody");
+        assertCode(() -> stub.resetTrust(io.gridwork.api.v1.ResetTrustRequest.getDefaultInstance()),
+                Status.Code.INVALID_ARGUMENT, "worker: give a worker's name or id");
+    }
+
+    @Test
     void readsNameTheFieldOrIdAtFault() {
         assertCode(() -> stub.getJob(GetJobRequest.newBuilder().setJobId("job-7").build()), Status.Code.NOT_FOUND,
                 "job_id: no job job-7");

@@ -24,7 +24,8 @@ class AccessPolicyTest {
             Action.READ_WORKERS, Action.READ_MASTERS, Action.READ_SCHEDULES, Action.READ_SELF, Action.READ_METRICS, Action.READ_DATA);
     static final Set<Action> SUBMITTERS_MAY = EnumSet.of(Action.UPLOAD_JARS, Action.SUBMIT_JOBS, Action.CANCEL_JOBS,
             Action.CREATE_SCHEDULES, Action.CHANGE_SCHEDULES, Action.PUT_DATA, Action.DELETE_DATA);
-    static final Set<Action> ONLY_ADMINS_MAY = EnumSet.of(Action.DRAIN_WORKERS, Action.MANAGE_TOKENS, Action.READ_AUDIT);
+    static final Set<Action> ONLY_ADMINS_MAY = EnumSet.of(Action.DRAIN_WORKERS, Action.RESET_TRUST, Action.MANAGE_TOKENS,
+            Action.READ_AUDIT);
 
     @ParameterizedTest
     @EnumSource(Action.class)

@@ -206,6 +206,8 @@ class SecurityTest {
         RPCS.put("ListAudit", s -> status(() -> s.client().listAudit(ListAuditRequest.getDefaultInstance())));
         RPCS.put("DrainWorker", s -> status(() -> s.client().drainWorker(io.gridwork.api.v1.DrainWorkerRequest.newBuilder()
                 .setWorker("nobody").setDrain(true).build())));
+        RPCS.put("ResetTrust", s -> status(() -> s.client().resetTrust(io.gridwork.api.v1.ResetTrustRequest.newBuilder()
+                .setWorker("nobody").build())));
         RPCS.put("CreateSchedule", s -> status(() -> s.client().createSchedule(io.gridwork.api.v1.CreateScheduleRequest
                 .newBuilder().setName("matrix").setCron("0 0 3 * * ?").setJarSha256("0".repeat(64)).setJobClass("x.Y").build())));
         RPCS.put("ListSchedules", s -> status(() -> s.client().listSchedules(
@@ -291,6 +293,7 @@ class SecurityTest {
         ALLOWED.put("RevokeToken", admins);
         ALLOWED.put("ListAudit", admins);
         ALLOWED.put("DrainWorker", admins);
+        ALLOWED.put("ResetTrust", admins);
         ALLOWED.put("CreateSchedule", submitters);
         ALLOWED.put("ListSchedules", people);
         ALLOWED.put("GetSchedule", people);

@@ -63,6 +63,9 @@ class H2UpgradeTest {
             assertThat(old.version()).isZero();
             assertThat(old.leaseEpoch()).isZero();
             assertThat(old.dataSets()).as("stored before the data grid (V13): reads no data set").isEmpty();
+            assertThat(old.placement().quorum()).as("stored before results by quorum (V17): no replicas").isEqualTo(1);
+            assertThat(old.validated()).isZero();
+            assertThat(store.trust().all()).isEmpty();
             assertThat(store.dataSets().all()).isEmpty();
             assertThat(store.masterId()).isNotBlank();
             // the tasks moved to the key of one BIGINT (V12) and read as before

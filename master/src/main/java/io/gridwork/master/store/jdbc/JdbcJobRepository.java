@@ -32,7 +32,8 @@ public final class JdbcJobRepository implements JobRepository {
     static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets";
+            + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets, "
+            + "quorum, quorum_max, validated, mismatched";
     static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
 
     private final Jdbc jdbc;
@@ -86,6 +87,15 @@ public final class JdbcJobRepository implements JobRepository {
             s.setLong(19, master.epoch());
             s.setString(20, job.dataSets().isEmpty() ? null : KeyValues.encode(new java.util.TreeMap<>(job.dataSets())));
             s.executeUpdate();
+        }
+        if (job.placement().byQuorum()) {
+            // only a job by quorum writes its quorum (the columns' defaults say 1: no replicas)
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET quorum = ?, quorum_max = ? WHERE id = ?")) {
+                s.setInt(1, job.placement().quorum());
+                s.setInt(2, job.placement().quorumMax());
+                s.setString(3, id);
+                s.executeUpdate();
+            }
         }
         tasks.insertRows(c, id, 0, firstTasks);
         return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
@@ -235,13 +245,35 @@ public final class JdbcJobRepository implements JobRepository {
                 .stream().findFirst().filter(a -> a.length == TaskDurations.buckets());
     }
 
+    /** Adds to quorum jobs' counts of tasks validated and mismatched, in the caller's transaction. */
+    public void quorumCounted(Connection c, List<StoreBatch.QuorumCounted> counts) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE job SET validated = validated + ?, "
+                + "mismatched = mismatched + ? WHERE id = ?")) {
+            java.util.Map<String, long[]> sums = new java.util.LinkedHashMap<>(); // one statement per job
+            for (StoreBatch.QuorumCounted q : counts) {
+                long[] sum = sums.computeIfAbsent(q.jobId(), k -> new long[2]);
+                sum[0] += q.validated();
+                sum[1] += q.mismatched();
+            }
+            for (Map.Entry<String, long[]> e : sums.entrySet()) {
+                StoreBatch.QuorumCounted q = new StoreBatch.QuorumCounted(e.getKey(), e.getValue()[0], e.getValue()[1]);
+                s.setLong(1, q.validated());
+                s.setLong(2, q.mismatched());
+                s.setString(3, q.jobId());
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+    }
+
     static JobRow row(ResultSet rs) throws SQLException {
         return new JobRow(rs.getString(1), rs.getString(2), rs.getString(3), KeyValues.decode(rs.getString(4)),
                 JobState.valueOf(rs.getString(5)), rs.getInt(6), rs.getLong(7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9),
                 Jdbc.instant(rs, 10), rs.getLong(11), rs.getBoolean(12), rs.getLong(13), rs.getLong(14), rs.getLong(15),
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
-                rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
+                rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26),
+                        rs.getInt(33), rs.getInt(34)),
                 rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31),
-                KeyValues.decode(rs.getString(32)));
+                KeyValues.decode(rs.getString(32)), rs.getLong(35), rs.getLong(36));
     }
 }
