@@ -45,6 +45,8 @@ final class JsonViews {
         int64(tasks, "rejected", c.rejected());
         int64(tasks, "speculated", c.speculated());
         int64(tasks, "held", c.held());
+        int64(tasks, "validated", c.validated());
+        int64(tasks, "mismatched", c.mismatched());
         o.add("tasks", tasks);
         optional(o, "result", j.result());
         optional(o, "error", j.error());
@@ -66,6 +68,8 @@ final class JsonViews {
         string(o, "master", j.master());
         string(o, "masterAddress", j.masterAddress());
         map(o, "dataSets", j.dataSets());
+        int32(o, "quorum", j.quorum());
+        int32(o, "quorumMax", j.quorumMax());
         return o;
     }
 
@@ -98,6 +102,9 @@ final class JsonViews {
         bool(o, "drainRequested", w.drainRequested());
         int32(o, "held", w.held());
         string(o, "healthAddress", w.healthAddress());
+        int64(o, "agreed", w.agreed()); // trust from quorum jobs (issue 19)
+        int64(o, "disagreed", w.disagreed());
+        bool(o, "untrusted", w.untrusted());
         string(o, "ownerReason", w.ownerReason()); // idle owners (issue 19)
         bool(o, "whenIdle", w.whenIdle());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());

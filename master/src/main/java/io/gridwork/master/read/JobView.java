@@ -46,14 +46,17 @@ public record JobView(
         String master,
         String masterAddress,
         /** The data sets it reads: name -> data set id (empty if none). */
-        Map<String, String> dataSets) {
+        Map<String, String> dataSets,
+        /** Outputs that must agree before one is accepted (0 or 1: no quorum), and the most replicas a task may run. */
+        int quorum,
+        int quorumMax) {
 
     /**
      * A job's tasks by what became of them. {@code running}: executing on a worker now; {@code held}: assigned to a
      * worker but not executing (prefetched, or an output being stored).
      */
     public record TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
-            long rejected, long speculated, long held) {}
+            long rejected, long speculated, long held, long validated, long mismatched) {}
 
     public JobView {
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
@@ -69,10 +72,10 @@ public record JobView(
     public static JobView of(JobSnapshot s, String masterAddress) {
         return new JobView(s.id(), s.state(), s.jobClass(), s.jarSha256(), s.args(),
                 new TaskCounts(s.total(), s.succeeded(), s.running(), s.queued(), s.failed(), s.retried(), s.lost(),
-                        s.rejected(), s.speculated(), s.held()),
+                        s.rejected(), s.speculated(), s.held(), s.validated(), s.mismatched()),
                 s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
                 s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule(),
-                s.ownerMaster(), masterAddress, s.dataSets());
+                s.ownerMaster(), masterAddress, s.dataSets(), s.quorum(), s.quorumMax());
     }
 }

@@ -245,7 +245,7 @@ public final class ReadModel {
         Instant now = clock.instant();
         List<WorkerView> out = new ArrayList<>();
         for (WorkerSnapshot w : scheduler.workers(includeDeparted)) {
-            out.add(WorkerView.of(w, now));
+            out.add(WorkerView.of(w, now, scheduler.trust(w.name())));
         }
         return out;
     }
@@ -257,7 +257,7 @@ public final class ReadModel {
 
     /** The view of a worker as the core returned it (from an action, say), its heartbeat's age as of now. */
     public WorkerView worker(WorkerSnapshot snapshot) {
-        return WorkerView.of(snapshot, clock.instant());
+        return WorkerView.of(snapshot, clock.instant(), scheduler.trust(snapshot.name()));
     }
 
     /** The grid's workers at a glance. */

@@ -39,6 +39,10 @@ public record WorkerView(
         Long heartbeatAgeMs,
         int held,
         String healthAddress,
+        /* its trust record from quorum jobs: replicas agreed and disagreed, excluded from quorum jobs */
+        long agreed,
+        long disagreed,
+        boolean untrusted,
         /* idle owners (issue 19): why its owner is deemed busy ("" if not), and whether it runs under an owner's policy */
         String ownerReason,
         boolean whenIdle) {
@@ -67,11 +71,17 @@ public record WorkerView(
 
     /** The view of a core snapshot, with its heartbeat's age at {@code now}. */
     public static WorkerView of(WorkerSnapshot s, Instant now) {
+        return of(s, now, io.gridwork.master.core.Scheduler.TrustRecord.NONE);
+    }
+
+    /** The view of a core snapshot with its trust record from quorum jobs. */
+    public static WorkerView of(WorkerSnapshot s, Instant now, io.gridwork.master.core.Scheduler.TrustRecord trust) {
         return new WorkerView(s.id(), s.name(), s.state(), s.slots(), s.prefetch(), s.labels(), s.running(),
                 s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
                 Platform.of(s.platform()), s.speed(), s.drainRequested(),
                 s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis(), s.held(),
-                healthAddress(s.address(), s.healthPort()), s.ownerReason(), s.whenIdle());
+                healthAddress(s.address(), s.healthPort()), trust.agreed(), trust.disagreed(), trust.untrusted(),
+                s.ownerReason(), s.whenIdle());
     }
 
     /** host:port (brackets around an IPv6 host) of a worker's health service; "" without a port or a host. */
