@@ -1,6 +1,7 @@
 package io.gridwork.master.core;
 
 import io.gridwork.master.store.StoreBatch;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,13 +9,22 @@ import java.util.Map;
  * master's default"; {@code noSpeculation} turns speculation off whatever the job says. The owner is the name of
  * the token that submitted it; {@code schedule} names the schedule that started it, or is null. {@code audit}, if not
  * null, is the audit entry of the submission, written in the job's own commit (its target is the new job's id).
+ * {@code after} names the jobs it runs after (grid submit --after): empty for a job that starts at once.
  */
 public record Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
         String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
-        StoreBatch.JobAudit audit, Map<String, String> data) {
+        StoreBatch.JobAudit audit, Map<String, String> data, List<String> after) {
 
     public Submission {
         data = data == null ? Map.of() : Map.copyOf(data);
+        after = after == null ? List.of() : List.copyOf(after);
+    }
+
+    public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            String owner, String require, int slotsPerTask, int priority, boolean noSpeculation, String schedule,
+            StoreBatch.JobAudit audit, Map<String, String> data) {
+        this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask, priority, noSpeculation,
+                schedule, audit, data, List.of());
     }
 
     public Submission(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
@@ -48,18 +58,30 @@ public record Submission(String jarSha256, String jobClass, Map<String, String> 
     /** The same submission, started by a schedule. */
     public Submission bySchedule(String name) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, name, audit, data);
+                priority, noSpeculation, name, audit, data, after);
     }
 
     /** The same submission, audited with {@code entry} in the job's commit. */
     public Submission audited(StoreBatch.JobAudit entry) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, schedule, entry, data);
+                priority, noSpeculation, schedule, entry, data, after);
     }
 
     /** The same submission, reading these data sets (name -> data set id). */
     public Submission withData(Map<String, String> dataSets) {
         return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
-                priority, noSpeculation, schedule, audit, dataSets);
+                priority, noSpeculation, schedule, audit, dataSets, after);
+    }
+
+    /** The same submission, run after these jobs (in this order; see {@link Pipelines}). */
+    public Submission after(List<String> upstream) {
+        return new Submission(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, schedule, audit, data, upstream);
+    }
+
+    /** The same submission with other arguments (a released job's, its {@code @result:} ones resolved). */
+    Submission withArgs(Map<String, String> resolved) {
+        return new Submission(jarSha256, jobClass, resolved, maxAttempts, taskTimeoutMs, owner, require, slotsPerTask,
+                priority, noSpeculation, schedule, audit, data, after);
     }
 }
