@@ -22,6 +22,16 @@ import java.util.Optional;
  * Give either the jar file (uploaded once, then known by its SHA-256) or the SHA-256 of a jar the master holds.
  * A job that reads data sets of the data grid names each by the name its code uses ({@code JobArgs.data(NAME)}) and
  * the data set's id ({@link GridClient#putData} gives it): {@code .data("text", id)}.
+ *
+ * <p>A job can run after other jobs: it is stored at once, waits (state WAITING) until every one of them has
+ * succeeded, then starts; if one fails or is cancelled, it is cancelled. An argument can take an earlier job's result
+ * text ({@link #resultOf}), so a program submits a whole pipeline at once:
+ *
+ * <pre>{@code
+ * String a = client.submit(JobSubmission.builder().jar(jar).jobClass("org.example.Train").build());
+ * String b = client.submit(JobSubmission.builder().jar(jar).jobClass("org.example.Score")
+ *         .after(a).arg("model", JobSubmission.resultOf(a)).build());
+ * }</pre>
  */
 public final class JobSubmission {
 
@@ -36,6 +46,12 @@ public final class JobSubmission {
     private final int priority;
     private final boolean noSpeculation;
     private final Map<String, String> data;
+    private final java.util.List<String> after;
+
+    /** The value of an argument that takes job {@code jobId}'s result text when the job starts: {@code @result:ID}. */
+    public static String resultOf(String jobId) {
+        return "@result:" + Objects.requireNonNull(jobId, "jobId");
+    }
 
     private JobSubmission(Builder b) {
         this.jar = b.jar;
@@ -49,6 +65,12 @@ public final class JobSubmission {
         this.priority = b.priority;
         this.noSpeculation = b.noSpeculation;
         this.data = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.data));
+        this.after = java.util.List.copyOf(b.after);
+    }
+
+    /** The jobs this one runs after, in the order they were added; empty: it starts at once. */
+    public java.util.List<String> after() {
+        return after;
     }
 
     public static Builder builder() {
@@ -118,8 +140,29 @@ public final class JobSubmission {
         private int priority;
         private boolean noSpeculation;
         private final Map<String, String> data = new LinkedHashMap<>();
+        private final java.util.LinkedHashSet<String> after = new java.util.LinkedHashSet<>();
 
         private Builder() {}
+
+        /**
+         * Runs the job after these jobs (ids such as {@code job-12}): it starts when every one of them has succeeded,
+         * and is cancelled if one of them fails or is cancelled. Adds to the ones given before.
+         */
+        public Builder after(String... jobIds) {
+            return after(java.util.Arrays.asList(jobIds));
+        }
+
+        /** As {@link #after(String...)}. */
+        public Builder after(java.util.Collection<String> jobIds) {
+            for (String id : jobIds) {
+                Objects.requireNonNull(id, "job id");
+                if (id.isBlank()) {
+                    throw new IllegalArgumentException("after: a job id must not be empty");
+                }
+                after.add(id);
+            }
+            return this;
+        }
 
         /**
          * A data set the job reads, under the name its code uses ({@code JobArgs.data(name)}); {@code id} is the data
