@@ -408,6 +408,7 @@ public final class GridClient implements AutoCloseable {
                 .putAllArgs(submission.args())
                 .setOptions(options(submission))
                 .putAllData(submission.data())
+                .addAllAfter(submission.after())
                 .build();
     }
 
@@ -761,6 +762,10 @@ public final class GridClient implements AutoCloseable {
         if (!job.data().isEmpty()) {
             throw new IllegalArgumentException("a schedule cannot take data sets (data " + String.join(", ",
                     job.data().keySet()) + "): submit the job instead");
+        }
+        if (!job.after().isEmpty()) {
+            throw new IllegalArgumentException("a schedule cannot run after jobs (after " + String.join(", ",
+                    job.after()) + "): submit the pipeline from the scheduled program instead");
         }
         String sha256 = job.jarSha256().isPresent() ? job.jarSha256().get() : uploadJar(job.jar().orElseThrow());
         io.gridwork.api.v1.CreateScheduleRequest.Builder request = io.gridwork.api.v1.CreateScheduleRequest.newBuilder()

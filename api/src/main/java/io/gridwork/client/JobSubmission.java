@@ -22,6 +22,16 @@ import java.util.Optional;
  * Give either the jar file (uploaded once, then known by its SHA-256) or the SHA-256 of a jar the master holds.
  * A job that reads data sets of the data grid names each by the name its code uses ({@code JobArgs.data(NAME)}) and
  * the data set's id ({@link GridClient#putData} gives it): {@code .data("text", id)}.
+ *
+ * <p>A job can run after other jobs: it is stored at once, waits (state WAITING) until every one of them has
+ * succeeded, then starts; if one fails or is cancelled, it is cancelled. An argument can take an earlier job's result
+ * text ({@link #resultOf}), so a program submits a whole pipeline at once:
+ *
+ * <pre>{@code
+ * String a = client.submit(JobSubmission.builder().jar(jar).jobClass("org.example.Train").build());
+ * String b = client.submit(JobSubmission.builder().jar(jar).jobClass("org.example.Score")
+ *         .after(a).arg("model", JobSubmission.resultOf(a)).build());
+ * }</pre>
  */
 public final class JobSubmission {
 
@@ -38,6 +48,12 @@ public final class JobSubmission {
     private final Map<String, String> data;
     private final int quorum;
     private final int quorumMax;
+    private final java.util.List<String> after;
+
+    /** The value of an argument that takes job {@code jobId}'s result text when the job starts: {@code @result:ID}. */
+    public static String resultOf(String jobId) {
+        return "@result:" + Objects.requireNonNull(jobId, "jobId");
+    }
 
     private JobSubmission(Builder b) {
         this.quorum = b.quorum;
@@ -53,6 +69,12 @@ public final class JobSubmission {
         this.priority = b.priority;
         this.noSpeculation = b.noSpeculation;
         this.data = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.data));
+        this.after = java.util.List.copyOf(b.after);
+    }
+
+    /** The jobs this one runs after, in the order they were added; empty: it starts at once. */
+    public java.util.List<String> after() {
+        return after;
     }
 
     public static Builder builder() {
@@ -134,6 +156,7 @@ public final class JobSubmission {
         private final Map<String, String> data = new LinkedHashMap<>();
         private int quorum;
         private int quorumMax;
+        private final java.util.LinkedHashSet<String> after = new java.util.LinkedHashSet<>();
 
         private Builder() {}
 
@@ -153,6 +176,26 @@ public final class JobSubmission {
             }
             this.quorum = quorum;
             this.quorumMax = quorumMax;
+            return this;
+        }
+
+        /**
+         * Runs the job after these jobs (ids such as {@code job-12}): it starts when every one of them has succeeded,
+         * and is cancelled if one of them fails or is cancelled. Adds to the ones given before.
+         */
+        public Builder after(String... jobIds) {
+            return after(java.util.Arrays.asList(jobIds));
+        }
+
+        /** As {@link #after(String...)}. */
+        public Builder after(java.util.Collection<String> jobIds) {
+            for (String id : jobIds) {
+                Objects.requireNonNull(id, "job id");
+                if (id.isBlank()) {
+                    throw new IllegalArgumentException("after: a job id must not be empty");
+                }
+                after.add(id);
+            }
             return this;
         }
 

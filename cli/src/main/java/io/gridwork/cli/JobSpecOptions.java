@@ -18,7 +18,8 @@ final class JobSpecOptions {
     String jobClass;
 
     @Option(names = "--arg", paramLabel = "KEY=VALUE",
-            description = "A job argument; repeat for more. A value @FILE is the contents of FILE (@@ for a literal @).")
+            description = "A job argument; repeat for more. A value @FILE is the contents of FILE (@@ for a literal @); "
+                    + "@result:JOB is JOB's result text when the job starts (grid submit --after JOB).")
     List<String> args = new ArrayList<>();
 
     @Option(names = "--max-attempts", paramLabel = "N", description = "Attempts of a failing task before the job fails (default: the job's, else 3).")

@@ -16,14 +16,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "jobs", sortOptions = false,
-        description = {"Lists the most recent jobs, newest first.",
+        description = {"Lists the most recent jobs, newest first. A WAITING job (grid submit --after) shows what it "
+                + "waits for in RESULT/ERROR.",
                 "RAN is how long a job has run (from its first task's start; - for a job that never started). "
                 + "With --watch: the list again every --interval, on a terminal in place, otherwise when it changed; "
                 + "until Ctrl-C."})
 final class JobsCommand implements Callable<Integer> {
 
     /** A job's state as the options take it. */
-    enum State { queued, running, succeeded, failed, cancelled }
+    enum State { waiting, queued, running, succeeded, failed, cancelled }
 
     @Spec
     CommandSpec spec;
@@ -115,7 +116,8 @@ final class JobsCommand implements Callable<Integer> {
         for (JobStatus s : jobs) {
             String cls = s.getJobClass().substring(s.getJobClass().lastIndexOf('.') + 1);
             String detail = s.hasError() ? s.getError() : s.hasResult() ? s.getResult()
-                    : s.getState() == JobStatus.State.SUCCEEDED ? s.getResultMediaType() : "";
+                    : s.getState() == JobStatus.State.SUCCEEDED ? s.getResultMediaType()
+                    : s.getState() == JobStatus.State.WAITING ? s.getWaitingReason() : "";
             table.row(s.getId(), s.getState(), cls, s.getOwner().isEmpty() ? "-" : s.getOwner(),
                     s.getTasks().getSucceeded() + "/" + s.getTasks().getTotal(),
                     Formats.time(s.getSubmittedAt()),

@@ -12,11 +12,15 @@ import java.util.Map;
 /** Parses repeated {@code KEY=VALUE} options, with one clear message for a malformed one. */
 final class KeyValues {
 
+    /** A job argument that takes an earlier job's result ({@code --arg model=@result:job-3}). */
+    static final String RESULT_PREFIX = "@result:";
+
     private KeyValues() {}
 
     /**
      * @param option the option's name, for messages ({@code --arg})
-     * @param readFiles whether a value {@code @FILE} means the contents of FILE ({@code @@text} means {@code @text})
+     * @param readFiles whether a value {@code @FILE} means the contents of FILE ({@code @@text} means {@code @text});
+     *     a value {@code @result:JOB} is kept as it is: the master replaces it by JOB's result (grid submit --after)
      */
     static Map<String, String> parse(String option, List<String> pairs, boolean readFiles) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -35,6 +39,9 @@ final class KeyValues {
             }
             if (readFiles && value.startsWith("@@")) {
                 value = value.substring(1);
+            } else if (readFiles && value.startsWith(RESULT_PREFIX)) {
+                // kept: the master replaces it by the job's result text when the job starts (a file of that name is
+                // read as @./result:...)
             } else if (readFiles && value.startsWith("@")) {
                 Path file = Path.of(value.substring(1));
                 try {

@@ -50,6 +50,12 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("  master     " + s.getMaster()
                             + (s.getMasterAddress().isEmpty() ? "" : " (" + s.getMasterAddress() + ")"));
                 }
+                if (s.getAfterCount() > 0) {
+                    out.println("  after      " + String.join(", ", s.getAfterList()));
+                }
+                if (s.getDownstreamCount() > 0) {
+                    out.println("  then       " + String.join(", ", s.getDownstreamList()));
+                }
                 if (!s.getSchedule().isEmpty()) {
                     out.println("  schedule   " + s.getSchedule());
                 }

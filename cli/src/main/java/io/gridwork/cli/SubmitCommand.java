@@ -33,6 +33,13 @@ final class SubmitCommand implements Callable<Integer> {
                     + "Repeat for more. An unknown id is refused (exit 2) and nothing is stored."})
     java.util.List<String> data = new java.util.ArrayList<>();
 
+    @Option(names = "--after", paramLabel = "JOB[,JOB...]", split = ",",
+            description = {"Run the job after these jobs: it is stored at once in state WAITING and starts when every "
+                    + "one of them has SUCCEEDED; if one fails or is cancelled, it is cancelled, naming that job. An "
+                    + "argument --arg NAME=@result:JOB takes JOB's result text when the job starts (JOB must be in "
+                    + "--after). Unknown ids, more than 64 jobs: refused (exit 2), nothing stored."})
+    java.util.List<String> after = new java.util.ArrayList<>();
+
     @Option(names = "--wait", description = "Wait for the job to end, print its result, exit with its outcome.")
     boolean wait;
 
@@ -50,6 +57,12 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobSubmission.Builder builder = job.builder();
+        for (String id : after) {
+            if (id.isBlank()) {
+                throw CliException.usage("--after: an empty job id");
+            }
+        }
+        builder.after(after);
         if (out != null && !wait) {
             throw CliException.usage("--out needs --wait (or use: grid result JOB --out FILE)");
         }

@@ -39,6 +39,8 @@ final class Jobs implements JobRunner.Listener {
     private JobRunner.Services services;
     private Dispatcher dispatcher;
     private StatusBoard board;
+    /** Jobs stored WAITING for others (grid submit --after), not yet released into {@link #active}. */
+    private Pipelines pipelines;
 
     Jobs(SchedulerOptions options, Loop loop, Store store, JobCodeHost host) {
         this.options = options;
@@ -52,6 +54,11 @@ final class Jobs implements JobRunner.Listener {
         this.services = services;
         this.dispatcher = dispatcher;
         this.board = board;
+        this.pipelines = new Pipelines(loop, store, host, services.flusher(), this::release, board::endedWaiting);
+    }
+
+    Pipelines pipelines() {
+        return pipelines;
     }
 
     List<JobRunner> dispatchOrder() {
@@ -82,6 +89,9 @@ final class Jobs implements JobRunner.Listener {
      * completes once the job is committed.
      */
     CompletableFuture<JobSnapshot> submit(Submission submission) {
+        if (!submission.after().isEmpty()) {
+            return submitWaiting(submission);
+        }
         String what = submission.jobClass() + ".split";
         return host.submit(preparation(submission, true), options.splitTimeout(), what, Prepared::close)
                 .thenCompose(prepared -> {
@@ -111,9 +121,14 @@ final class Jobs implements JobRunner.Listener {
 
     /** The part of a submission that runs on a job-code thread: quotas, the jar, the class, the split's start. */
     private Callable<Prepared> preparation(Submission submission, boolean start) {
+        return preparation(submission, start, start);
+    }
+
+    /** As above; {@code quota}: whether the owner's limit of unfinished jobs applies (not to a released job). */
+    private Callable<Prepared> preparation(Submission submission, boolean start, boolean quota) {
         return () -> {
             String sha = submission.jarSha256();
-            if (start && !submission.owner().isEmpty()
+            if (quota && !submission.owner().isEmpty()
                     && store.jobs().countUnfinished(submission.owner()) >= options.maxQueuedJobsPerUser()) {
                 throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
                         + " jobs queued or running, the limit max-queued-jobs-per-user");
@@ -163,6 +178,14 @@ final class Jobs implements JobRunner.Listener {
                 maxAttempts, timeoutMs, loop.now(), submission.owner(), placement, submission.schedule(), submission.data());
     }
 
+    private static String requirement(String require) {
+        try {
+            return Requirement.parse(require == null ? "" : require).toString();
+        } catch (IllegalArgumentException e) {
+            throw CoreException.invalid("require: " + e.getMessage());
+        }
+    }
+
     private static NewJob.Placement placement(Submission submission, JobOptions own) {
         String require = submission.require() != null && !submission.require().isBlank() ? submission.require()
                 : own.require();
@@ -191,22 +214,10 @@ final class Jobs implements JobRunner.Listener {
                 audit);
         flusher.separately(insert, () -> {
             JobRow row = stored.get();
-            JobRunner runner = new JobRunner(row, prepared.code(), false, services);
-            long index = 0;
-            for (byte[] input : prepared.firstTasks()) {
-                runner.enqueue(new QueuedTask(index++, input, 0, 0, 0));
-            }
-            LoadedJob.TaskSource source = prepared.source();
-            runner.expectedTotal = source.knownSize();
-            if (prepared.exhausted()) {
-                source.close();
-            } else {
-                runner.source(source);
-            }
-            add(runner);
+            JobRunner runner = start(row, prepared);
             log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks expected)",
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
-                    source.knownSize() >= 0 ? source.knownSize() : "?");
+                    runner.expectedTotal >= 0 ? runner.expectedTotal : "?");
             done.complete(board.publish(runner));
         }, error -> {
             log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(),
@@ -214,6 +225,128 @@ final class Jobs implements JobRunner.Listener {
             prepared.close();
             done.completeExceptionally(error);
         });
+    }
+
+    /** On the loop, once a job and its first tasks are stored: its runner, active from now on. */
+    private JobRunner start(JobRow row, Prepared prepared) {
+        JobRunner runner = new JobRunner(row, prepared.code(), false, services);
+        long index = 0;
+        for (byte[] input : prepared.firstTasks()) {
+            runner.enqueue(new QueuedTask(index++, input, 0, 0, 0));
+        }
+        LoadedJob.TaskSource source = prepared.source();
+        runner.expectedTotal = source.knownSize();
+        if (prepared.exhausted()) {
+            source.close();
+        } else {
+            runner.source(source);
+        }
+        add(runner);
+        return runner;
+    }
+
+    // ------------------------------------------------------------------------------------------ waiting jobs
+
+    /**
+     * Checks and stores a job that runs after others (state WAITING, no tasks); never blocks the caller. Its jar,
+     * class and argument names are checked now; its split runs when it is released, with its {@code @result:}
+     * arguments resolved, so its code sees the arguments it will run with.
+     */
+    private CompletableFuture<JobSnapshot> submitWaiting(Submission submission) {
+        return host.submit(() -> {
+            Pipelines.checkSubmission(submission.after(), submission.args());
+            if (!submission.owner().isEmpty()
+                    && store.jobs().countUnfinished(submission.owner()) >= options.maxQueuedJobsPerUser()) {
+                throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
+                        + " jobs queued or running, the limit max-queued-jobs-per-user");
+            }
+            for (String id : submission.after()) {
+                if (store.jobs().find(id).isEmpty()) {
+                    throw CoreException.invalid("after: no job " + id);
+                }
+            }
+            String sha = submission.jarSha256();
+            if (!host.hasJar(sha)) {
+                throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
+            }
+            try (LoadedJob loaded = host.load(sha, submission.jobClass())) {
+                Optional<String> unknown = loaded.unknownArgument(submission.args().keySet());
+                if (unknown.isPresent()) {
+                    throw CoreException.invalid("args: " + unknown.get());
+                }
+            }
+            // the options its code chooses are known once it is released (they may depend on its arguments): until
+            // then the row keeps what the submission chose, 0 (and "") where it chose nothing
+            NewJob.Placement given = new NewJob.Placement(requirement(submission.require()), submission.slotsPerTask(),
+                    submission.priority(), !submission.noSpeculation());
+            return new NewJob(submission.jarSha256(), submission.jobClass(), JobArgs.of(submission.args()).asMap(),
+                    submission.maxAttempts(), submission.taskTimeoutMs(), loop.now(), submission.owner(), given,
+                    submission.schedule(), submission.data());
+        }, options.splitTimeout(), submission.jobClass(), null).thenCompose(job -> {
+            CompletableFuture<JobSnapshot> stored = new CompletableFuture<>();
+            loop.post(() -> {
+                StoreBatch insert = new StoreBatch();
+                StoreBatch.Generated<JobRow> row = insert.insertWaitingJob(job, submission.after(), submission.audit());
+                services.flusher().separately(insert, () -> {
+                    JobRow r = row.get();
+                    log.atInfo().addKeyValue("job", r.id()).log("job submitted: {} {}, waiting for {}", job.jobClass(),
+                            job.args(), submission.after());
+                    pipelines.add(r, submission.after());
+                    stored.complete(JobSnapshot.of(r));
+                }, stored::completeExceptionally);
+            });
+            return stored;
+        });
+    }
+
+    /**
+     * On the loop: every job a waiting job runs after succeeded. Its code splits it with {@code args} (on a job-code
+     * thread, with the time limit), then it is stored QUEUED with its first tasks and runs as a submitted job would;
+     * if its code refuses, {@code failed} gets why.
+     */
+    private void release(JobRow row, Map<String, String> args, java.util.function.Consumer<String> failed) {
+        Submission submission = new Submission(row.jarSha256(), row.jobClass(), args, row.maxAttempts(),
+                row.taskTimeoutMs(), row.owner(), row.placement().requirement(), row.placement().slotsPerTask(),
+                row.placement().priority(), !row.placement().speculation(), row.schedule(), null, row.dataSets());
+        host.submit(preparation(submission, true, false), options.splitTimeout(), row.jobClass() + ".split",
+                Prepared::close).whenComplete((prepared, error) -> loop.post(() -> {
+                    if (error != null) {
+                        failed.accept(error.getMessage());
+                        return;
+                    }
+                    NewJob job;
+                    try {
+                        job = newJob(submission, prepared);
+                    } catch (RuntimeException e) {
+                        prepared.close();
+                        failed.accept(e.getMessage());
+                        return;
+                    }
+                    StoreBatch batch = new StoreBatch()
+                            .job(new StoreBatch.JobReleased(row.id(), loop.now(), job.args(), job.maxAttempts(),
+                                    job.taskTimeoutMs(), job.placement()))
+                            .insertTasks(row.id(), 0, prepared.firstTasks(), prepared.exhausted());
+                    services.flusher().separately(batch, () -> {
+                        pipelines.released(row.id());
+                        // a rare path: the row as released (QUEUED, its arguments and options), read once
+                        Optional<JobRow> released = store.jobs().find(row.id());
+                        if (released.isEmpty() || released.get().state() != JobState.QUEUED) {
+                            prepared.close();
+                            log.atWarn().addKeyValue("job", row.id()).log("released job not found QUEUED: {}",
+                                    released.map(JobRow::state).orElse(null));
+                            return;
+                        }
+                        JobRunner runner = start(released.get(), prepared);
+                        log.atInfo().addKeyValue("job", row.id()).log("job released: {} {}", row.jobClass(),
+                                job.args());
+                        board.publish(runner);
+                    }, e -> {
+                        prepared.close();
+                        log.atWarn().addKeyValue("job", row.id()).log("released job not stored (tried again): {}",
+                                e.getMessage());
+                        pipelines.releaseFailed(row.id());
+                    });
+                }));
     }
 
     private void add(JobRunner job) {
@@ -229,6 +362,10 @@ final class Jobs implements JobRunner.Listener {
      * while {@code adopting} says the workers may still come back for their tasks.
      */
     void resume(JobRow row, java.util.function.BooleanSupplier adopting) {
+        if (row.state() == JobState.WAITING) {
+            pipelines.adopt(row); // it has no tasks: it waits again, re-derived from the store
+            return;
+        }
         LoadedJob code = null;
         try {
             String sha = row.jarSha256();
@@ -317,6 +454,7 @@ final class Jobs implements JobRunner.Listener {
         }
         active.clear();
         dispatchOrder.clear();
+        ids.addAll(pipelines.dropAll());
         return ids;
     }
 
@@ -355,5 +493,6 @@ final class Jobs implements JobRunner.Listener {
         active.remove(job.id);
         dispatchOrder.remove(job);
         board.ended(job, last);
+        pipelines.upstreamEnded(job.id);
     }
 }

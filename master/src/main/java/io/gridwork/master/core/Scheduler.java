@@ -235,6 +235,7 @@ public final class Scheduler implements AutoCloseable {
     /** Schedules the periodic checks on the timer (part of {@link #start()}). */
     void scheduleTicks() {
         ticks.add(loop.every(options.publishInterval(), board::publishChanged));
+        ticks.add(loop.every(Duration.ofSeconds(1), () -> jobs.pipelines().periodic())); // nothing while none waits
         ticks.add(loop.every(Duration.ofMillis(Math.max(50, options.heartbeatInterval().toMillis() / 4)), this::tick));
     }
 
@@ -336,7 +337,7 @@ public final class Scheduler implements AutoCloseable {
     public CompletableFuture<JobSnapshot> cancel(String id, String reason) {
         CompletableFuture<JobSnapshot> done = new CompletableFuture<>();
         loop.post(() -> {
-            if (!jobs.cancel(id, reason, done)) {
+            if (!jobs.cancel(id, reason, done) && !jobs.pipelines().cancel(id, reason, done)) {
                 done.completeExceptionally(board.endedOrUnknown(id));
             }
         });
@@ -366,6 +367,24 @@ public final class Scheduler implements AutoCloseable {
      */
     public Optional<JobSnapshot> published(String id) {
         return board.published(id);
+    }
+
+    /**
+     * Why a WAITING job this master owns waits ("waiting for job-3 (RUNNING) to succeed"), as of its last check;
+     * empty for any other job. Reads no store and does not wait for the loop.
+     */
+    public Optional<String> waitingFor(String id) {
+        return jobs.pipelines().reason(id);
+    }
+
+    /** The jobs a job runs after ({@code grid submit --after}), by job id, for each of {@code ids} that has some. */
+    public Map<String, List<String>> upstream(Collection<String> ids) {
+        return ids.isEmpty() ? Map.of() : store.dependencies().upstream(ids);
+    }
+
+    /** The jobs that run after each of {@code ids} (those that have some), oldest first. */
+    public Map<String, List<String>> downstream(Collection<String> ids) {
+        return ids.isEmpty() ? Map.of() : store.dependencies().downstream(ids);
     }
 
     /** The result of a job that succeeded. */

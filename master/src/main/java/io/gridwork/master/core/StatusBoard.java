@@ -112,6 +112,16 @@ final class StatusBoard {
         }
     }
 
+    /** A waiting job ended without running (cancelled, or its start failed): its watchers get its stored status. */
+    void endedWaiting(String id, JobSnapshot last) {
+        List<Consumer<JobSnapshot>> list = watchers.remove(id);
+        if (list != null) {
+            for (Consumer<JobSnapshot> w : list) {
+                notify(w, last);
+            }
+        }
+    }
+
     private static void notify(Consumer<JobSnapshot> watcher, JobSnapshot snapshot) {
         try {
             watcher.accept(snapshot);

@@ -357,7 +357,8 @@ public final class Console implements AutoCloseable {
                 .forEach(e -> jobStates.addProperty(e.getKey().name(), e.getValue()));
         o.add("jobsByState", jobStates);
         String owner = AccessPolicy.ownerFilter(who);
-        o.add("activeJobs", jobList(read.jobs(50, EnumSet.of(JobState.QUEUED, JobState.RUNNING), owner)));
+        o.add("activeJobs", jobList(read.jobs(50, EnumSet.of(JobState.WAITING, JobState.QUEUED, JobState.RUNNING),
+                owner)));
         o.add("recentJobs", jobList(read.jobs(20, EnumSet.of(JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED),
                 owner)));
         JsonArray rate = new JsonArray();
@@ -456,12 +457,23 @@ public final class Console implements AutoCloseable {
         return o;
     }
 
-    private static JsonArray jobList(List<JobView> jobs) {
+    /** The jobs as printed, each with the jobs it runs after and those that run after it (two queries per list). */
+    private JsonArray jobList(List<JobView> jobs) {
+        List<String> ids = jobs.stream().map(JobView::id).toList();
+        Map<String, List<String>> up = scheduler.upstream(ids);
+        Map<String, List<String>> down = scheduler.downstream(ids);
         JsonArray a = new JsonArray();
         for (JobView j : jobs) {
-            a.add(JsonViews.job(j));
+            a.add(withDependencies(JsonViews.job(j), j, up.getOrDefault(j.id(), List.of()),
+                    down.getOrDefault(j.id(), List.of())));
         }
         return a;
+    }
+
+    private JsonObject withDependencies(JsonObject printed, JobView j, List<String> up, List<String> down) {
+        String reason = j.state() != JobState.WAITING ? null : scheduler.waitingFor(j.id())
+                .orElse("waiting for " + String.join(", ", up) + " to succeed");
+        return JsonViews.dependencies(printed, up, down, reason);
     }
 
     /** The job, if {@code who} may see it (the ownership rule of the access policy). */
@@ -473,17 +485,58 @@ public final class Console implements AutoCloseable {
         return job;
     }
 
+    /**
+     * The jobs a job runs after and those that run after it (grid submit --after), each with its state and class, for
+     * the job page's graph; null if it has none.
+     */
+    private JsonObject pipeline(String id, JobState state, Principal who) {
+        List<String> up = scheduler.upstream(List.of(id)).getOrDefault(id, List.of());
+        List<String> down = scheduler.downstream(List.of(id)).getOrDefault(id, List.of());
+        if (up.isEmpty() && down.isEmpty()) {
+            return null;
+        }
+        JsonObject o = new JsonObject();
+        o.add("upstream", neighbours(up, who));
+        o.add("downstream", neighbours(down, who));
+        if (state == JobState.WAITING) {
+            o.addProperty("waiting", scheduler.waitingFor(id).orElse("waiting for " + String.join(", ", up)
+                    + " to succeed"));
+        }
+        return o;
+    }
+
+    /** Each job's id; its state and class if {@code who} may see it (another user's job shows its id alone). */
+    private JsonArray neighbours(List<String> ids, Principal who) {
+        JsonArray a = new JsonArray();
+        for (String n : ids) {
+            JsonObject j = new JsonObject();
+            j.addProperty("id", n);
+            scheduler.job(n).filter(s -> AccessPolicy.mayAccess(who, s.owner())).ifPresent(s -> {
+                j.addProperty("state", s.state().name());
+                j.addProperty("jobClass", s.jobClass());
+            });
+            a.add(j);
+        }
+        return a;
+    }
+
     private JsonElement job(String id, Principal who) {
         JobView job = visibleJob(id, who);
         JobDetails details = read.details(job);
         JsonObject o = new JsonObject();
-        o.add("job", JsonViews.job(job));
+        o.add("job", withDependencies(JsonViews.job(job), job,
+                scheduler.upstream(List.of(id)).getOrDefault(id, List.of()),
+                scheduler.downstream(List.of(id)).getOrDefault(id, List.of())));
         o.add("durations", JsonViews.histogram(details.durations()));
         JsonArray errors = new JsonArray();
         details.recentErrors().forEach(e -> errors.add(JsonViews.error(e)));
         details.erroredTasks().forEach(t -> errors.add(JsonViews.task(t)));
         o.add("errors", errors);
         o.addProperty("canCancel", !job.state().isTerminal() && AccessPolicy.allows(who, Action.CANCEL_JOBS, job.owner()));
+        JsonObject pipeline = pipeline(id, job.state(), who);
+        if (pipeline != null) {
+            o.add("pipeline", pipeline);
+        }
         io.gridwork.master.data.DataGrid grid = data;
         Map<String, String> sets = scheduler.job(id).map(io.gridwork.master.core.JobSnapshot::dataSets).orElse(Map.of());
         if (grid != null && !sets.isEmpty()) {

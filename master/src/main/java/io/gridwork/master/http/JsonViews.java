@@ -68,9 +68,27 @@ final class JsonViews {
         string(o, "master", j.master());
         string(o, "masterAddress", j.masterAddress());
         map(o, "dataSets", j.dataSets());
+        // the jobs it runs after and those that run after it (grid submit --after): the console fills them in
+        o.add("after", new com.google.gson.JsonArray());
+        o.add("downstream", new com.google.gson.JsonArray());
         int32(o, "quorum", j.quorum());
         int32(o, "quorumMax", j.quorumMax());
         return o;
+    }
+
+    /** Fills in a printed job's {@code after} and {@code downstream} (ids), and a WAITING job's reason. */
+    static JsonObject dependencies(JsonObject job, java.util.List<String> after, java.util.List<String> downstream,
+            String waitingReason) {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        after.forEach(a::add);
+        com.google.gson.JsonArray d = new com.google.gson.JsonArray();
+        downstream.forEach(d::add);
+        job.add("after", a);
+        job.add("downstream", d);
+        if (waitingReason != null) {
+            job.addProperty("waitingReason", waitingReason);
+        }
+        return job;
     }
 
     /** A worker, and the age of its last heartbeat (null before the first). */

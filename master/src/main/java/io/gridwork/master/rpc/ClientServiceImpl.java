@@ -57,6 +57,7 @@ import io.gridwork.master.security.TokenRegistry;
 import io.gridwork.master.store.TokenRow;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import io.gridwork.master.code.InvalidJarException;
 import io.gridwork.master.code.JarRepository;
@@ -254,13 +255,62 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     }
 
     private JobStatus status(JobSnapshot s) {
-        JobStatus status = ProtoViews.job(s, masters);
+        return status(s, scheduler.upstream(List.of(s.id())), scheduler.downstream(List.of(s.id())));
+    }
+
+    /** A job's status with the jobs it runs after and those that run after it (read in one query for a list). */
+    private JobStatus status(JobSnapshot s, Map<String, List<String>> upstream, Map<String, List<String>> downstream) {
+        JobStatus status = withDependencies(ProtoViews.job(s, masters), s, upstream.getOrDefault(s.id(), List.of()),
+                downstream.getOrDefault(s.id(), List.of()));
         DataCalls d = data;
         if (s.dataSets().isEmpty() || d == null) {
             return status;
         }
         return status.toBuilder().setData(DataCalls.counters(d.grid().counters(s.id()))).build();
     }
+
+    /** The status with {@code after} and {@code downstream}, and a WAITING job's reason (why it waits). */
+    private JobStatus withDependencies(JobStatus status, JobSnapshot s, List<String> after, List<String> downstream) {
+        if (after.isEmpty() && downstream.isEmpty() && s.state() != JobState.WAITING) {
+            return status;
+        }
+        JobStatus.Builder b = status.toBuilder().addAllAfter(after).addAllDownstream(downstream);
+        if (s.state() == JobState.WAITING) {
+            b.setWaitingReason(scheduler.waitingFor(s.id()).orElse("waiting for "
+                    + (after.isEmpty() ? "the jobs it runs after" : String.join(", ", after)) + " to succeed"));
+        }
+        return b.build();
+    }
+
+    /**
+     * The jobs a submission runs after: job ids, at most {@code MAX_AFTER}, each one the caller may see (a job's
+     * result is only read by whom may read it).
+     */
+    private List<String> after(SubmitJobRequest request) {
+        if (request.getAfterCount() > MAX_AFTER) {
+            throw Statuses.invalid("after: " + request.getAfterCount() + " jobs, over the limit of " + MAX_AFTER);
+        }
+        List<String> after = new java.util.ArrayList<>();
+        for (String id : request.getAfterList()) {
+            Validation.jobId("after", id);
+            if (after.contains(id)) {
+                throw Statuses.invalid("after: " + id + " is named twice");
+            }
+            JobSnapshot job = scheduler.job(id).orElseThrow(() -> Statuses.invalid("after: no job " + id));
+            visible(job);
+            after.add(id);
+        }
+        for (Map.Entry<String, String> a : new java.util.TreeMap<>(request.getArgsMap()).entrySet()) {
+            if (a.getValue().startsWith("@result:") && after.isEmpty()) {
+                throw Statuses.invalid("args: " + a.getKey() + "=" + a.getValue() + " needs after: a job can only "
+                        + "read the result of a job it runs after");
+            }
+        }
+        return after;
+    }
+
+    /** The most jobs one job may run after (as the core's limit). */
+    static final int MAX_AFTER = 64;
 
     /** UNAVAILABLE on a standby, which takes no new work, naming the masters that do. */
     private void refuseOnStandby() {
@@ -387,13 +437,14 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         if (request.getDataCount() > 0) {
             data().checkSubmission(request.getDataMap());
         }
+        List<String> after = after(request);
         // audited in the job's own commit: no write of its own before the answer
         io.gridwork.master.store.StoreBatch.JobAudit entry = audit.forNewJob(who, "job.submit", request.getJobClass()
                 + " " + request.getArgsMap().keySet() + " jar " + request.getJarSha256());
         Submission submission = new Submission(request.getJarSha256(), request.getJobClass(), request.getArgsMap(),
                 o.getMaxAttempts(), o.getTaskTimeoutMs(), who.owner(), o.getRequire(), o.getSlotsPerTask(),
                 o.getPriority(), o.getNoSpeculation()).audited(entry).withData(request.getDataMap())
-                .withQuorum(o.getQuorum(), o.getQuorumMax());
+                .withQuorum(o.getQuorum(), o.getQuorumMax()).after(after);
         return new Accepted(submission, entry);
     }
 
@@ -566,8 +617,12 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 }
                 owner = request.getOwner();
             }
-            for (JobSnapshot s : scheduler.jobs(limit, states, owner, schedule, jobClass)) {
-                b.addJobs(status(s));
+            List<JobSnapshot> found = scheduler.jobs(limit, states, owner, schedule, jobClass);
+            List<String> ids = found.stream().map(JobSnapshot::id).toList();
+            Map<String, List<String>> upstream = scheduler.upstream(ids);
+            Map<String, List<String>> downstream = scheduler.downstream(ids);
+            for (JobSnapshot s : found) {
+                b.addJobs(status(s, upstream, downstream));
             }
             return b.build();
         });
@@ -618,7 +673,8 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                     return; // a slow reader misses intermediate states, never the last one
                 }
                 sent[0] = snapshot;
-                call.onNext(status(snapshot));
+                // on the scheduler's loop: no store read here (GetJob has the job's dependencies)
+                call.onNext(status(snapshot, Map.of(), Map.of()));
                 if (terminal) {
                     call.onCompleted();
                 }

@@ -48,6 +48,7 @@ public final class Store implements AutoCloseable {
     private final JdbcMasterRepository masters;
     private final JdbcDataSetRepository dataSets;
     private final io.gridwork.master.store.jdbc.JdbcTrustRepository trust;
+    private final DependencyRepository dependencies;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -105,6 +106,7 @@ public final class Store implements AutoCloseable {
         this.jars = new JdbcJarRowRepository(jdbc);
         this.dataSets = new JdbcDataSetRepository(jdbc);
         this.trust = new io.gridwork.master.store.jdbc.JdbcTrustRepository(jdbc);
+        this.dependencies = new io.gridwork.master.store.jdbc.JdbcDependencyRepository(jdbc);
     }
 
     /**
@@ -210,6 +212,11 @@ public final class Store implements AutoCloseable {
         return trust;
     }
 
+    /** Dependencies between jobs (grid submit --after). */
+    public DependencyRepository dependencies() {
+        return dependencies;
+    }
+
     public JarRowRepository jars() {
         return jars;
     }
@@ -267,7 +274,8 @@ public final class Store implements AutoCloseable {
             if (first instanceof StoreBatch.InsertJob) {
                 for (Object e : run) {
                     StoreBatch.InsertJob insert = (StoreBatch.InsertJob) e;
-                    JobRow row = jobs.insert(c, insert.job(), insert.firstTasks(), insert.splitComplete());
+                    JobRow row = jobs.insert(c, insert.job(), insert.firstTasks(), insert.splitComplete(),
+                            insert.after());
                     StoreBatch.JobAudit a = insert.audit();
                     if (a != null) {
                         audit.insert(c, new AuditRow(0, insert.job().submittedAt(), a.actor(), a.action(), row.id(),

@@ -26,7 +26,7 @@ public final class StoreBatch {
     public record TaskFailed(String jobId, long index, int failures, int losses, int crashes, String error) {}
 
     /** A change of a job's row. Every change increments the job's {@code version}. */
-    public sealed interface JobUpdate permits JobStarted, JobEnded, JobFailedOnResume {
+    public sealed interface JobUpdate permits JobStarted, JobEnded, JobFailedOnResume, JobReleased {
 
         /** The job's id. */
         String id();
@@ -54,6 +54,18 @@ public final class StoreBatch {
 
     /** A job that started running at {@code at}. */
     public record JobStarted(String id, Instant at) implements JobUpdate {}
+
+    /**
+     * A WAITING job whose upstream jobs all succeeded: it becomes QUEUED with {@code args} (its {@code @result:}
+     * arguments replaced by their jobs' results) and the options its code chooses for them, as a job submitted now
+     * would. Written only if it is still WAITING. Add its first tasks after it.
+     */
+    public record JobReleased(String id, Instant at, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
+            NewJob.Placement placement) implements JobUpdate {
+        public JobReleased {
+            args = Map.copyOf(args);
+        }
+    }
 
     /**
      * A job that ended in {@code state} at {@code at}: its final counts, task durations by bucket, and its result if
@@ -115,7 +127,9 @@ public final class StoreBatch {
      * A new job with its first tasks (indexes from 0); {@code row} receives it with its id. {@code audit}, if not null,
      * is written to the audit log in the same transaction, naming the new job.
      */
-    record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row, JobAudit audit) {}
+    /** {@code after}: the jobs it runs after; not empty: it is stored WAITING, without tasks. */
+    record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row, JobAudit audit,
+            List<String> after) {}
 
     /** Who did what to a job that is being inserted: an audit entry whose target is the new job's id. */
     public record JobAudit(String actor, String action, String detail) {}
@@ -151,7 +165,20 @@ public final class StoreBatch {
      */
     public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, JobAudit audit) {
         Generated<JobRow> row = new Generated<>();
-        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit));
+        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit, List.of()));
+        return row;
+    }
+
+    /**
+     * Stores a new job in state WAITING, without tasks, that runs after the jobs {@code after} (not empty; in order),
+     * with the submission's audit entry (null: none), in one transaction.
+     */
+    public Generated<JobRow> insertWaitingJob(NewJob job, List<String> after, JobAudit audit) {
+        if (after.isEmpty()) {
+            throw new IllegalArgumentException("a waiting job runs after at least one job");
+        }
+        Generated<JobRow> row = new Generated<>();
+        entries.add(new InsertJob(job, List.of(), false, row, audit, List.copyOf(after)));
         return row;
     }
 

@@ -67,6 +67,8 @@ class H2UpgradeTest {
             assertThat(old.validated()).isZero();
             assertThat(store.trust().all()).isEmpty();
             assertThat(store.dataSets().all()).isEmpty();
+            assertThat(store.dependencies().upstream("job-7")).as("stored before job dependencies (V16)").isEmpty();
+            assertThat(store.dependencies().downstream("job-7")).isEmpty();
             assertThat(store.masterId()).isNotBlank();
             // the tasks moved to the key of one BIGINT (V12) and read as before
             assertThat(store.tasks().pending("job-7", -1, 10)).singleElement()

@@ -243,6 +243,45 @@ abstract class StoreContract {
     }
 
     @Test
+    void aWaitingJobIsStoredWithItsDependenciesAndReleasedOnceWithItsResolvedArgumentsAndOptions() {
+        store.jars().put(new JarRow(JAR, 10, "x.jar", now));
+        StoreBatch batch = new StoreBatch();
+        StoreBatch.Generated<JobRow> a = batch.insertJob(aNewJob(), List.of(), true);
+        StoreBatch.Generated<JobRow> b = batch.insertJob(aNewJob(), List.of(), true);
+        store.apply(batch);
+        StoreBatch waiting = new StoreBatch();
+        StoreBatch.Generated<JobRow> c = waiting.insertWaitingJob(new NewJob(JAR, "x.Job", Map.of("n", "@result:job-2"),
+                0, 0, now, "lab", new NewJob.Placement("", 0, 0, true)), List.of(b.get().id(), a.get().id()), null);
+        store.apply(waiting);
+
+        assertThat(c.get().state()).isEqualTo(JobState.WAITING);
+        assertThat(store.jobs().find(c.get().id()).orElseThrow().state()).isEqualTo(JobState.WAITING);
+        assertThat(store.jobs().unfinished()).extracting(JobRow::id).contains(c.get().id());
+        assertThat(store.jobs().countUnfinished("lab")).isEqualTo(3);
+        assertThat(store.dependencies().upstream(c.get().id())).as("in the order given").containsExactly("job-2", "job-1");
+        assertThat(store.dependencies().downstream("job-1")).containsExactly(c.get().id());
+        assertThat(store.dependencies().upstream(List.of("job-1", c.get().id()))).containsOnlyKeys(c.get().id());
+        assertThat(store.dependencies().downstream(List.of("job-1", "job-2"))).containsOnlyKeys("job-1", "job-2");
+
+        NewJob.Placement chosen = new NewJob.Placement("gpu=a100", 2, 5, false);
+        StoreBatch release = new StoreBatch().job(new StoreBatch.JobReleased(c.get().id(), now, Map.of("n", "42"), 4,
+                9000, chosen)).insertTasks(c.get().id(), 0, List.of(new byte[] {1}), true);
+        store.apply(release);
+        JobRow released = store.jobs().find(c.get().id()).orElseThrow();
+        assertThat(released.state()).isEqualTo(JobState.QUEUED);
+        assertThat(released.args()).containsExactly(Map.entry("n", "42"));
+        assertThat(released.maxAttempts()).isEqualTo(4);
+        assertThat(released.taskTimeoutMs()).isEqualTo(9000);
+        assertThat(released.placement()).isEqualTo(chosen);
+        assertThat(released.totalTasks()).isEqualTo(1);
+
+        store.apply(new StoreBatch().job(new StoreBatch.JobReleased(c.get().id(), now, Map.of("n", "7"), 1, 0,
+                NewJob.Placement.DEFAULT)));
+        assertThat(store.jobs().find(c.get().id()).orElseThrow().args()).as("only a WAITING job is released")
+                .containsEntry("n", "42");
+    }
+
+    @Test
     void aSubmissionIsAuditedInTheCommitThatStoresItsJobNamingTheNewJob() {
         store.jars().put(new JarRow(JAR, 10, "x.jar", now));
         StoreBatch batch = new StoreBatch();

@@ -34,7 +34,8 @@ public final class JdbcJobRepository implements JobRepository {
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
             + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets, "
             + "quorum, quorum_max, validated, mismatched";
-    static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
+    static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "', '"
+            + JobState.WAITING.name() + "')";
 
     private final Jdbc jdbc;
     private final JdbcTaskRepository tasks;
@@ -54,6 +55,19 @@ public final class JdbcJobRepository implements JobRepository {
 
     /** {@link #insert(NewJob, List, boolean)} in the caller's transaction. */
     public JobRow insert(Connection c, NewJob job, List<byte[]> firstTasks, boolean splitComplete) throws SQLException {
+        return insert(c, job, firstTasks, splitComplete, List.of());
+    }
+
+    /**
+     * As {@link #insert(Connection, NewJob, List, boolean)}; a job with jobs to run {@code after} (then without tasks)
+     * is stored WAITING, with one {@code job_after} row per upstream job.
+     */
+    public JobRow insert(Connection c, NewJob job, List<byte[]> firstTasks, boolean splitComplete, List<String> after)
+            throws SQLException {
+        if (!after.isEmpty() && !firstTasks.isEmpty()) {
+            throw new IllegalArgumentException("a waiting job has no tasks until it is released");
+        }
+        JobState state = after.isEmpty() ? JobState.QUEUED : JobState.WAITING;
         long seq;
         try (PreparedStatement s = c.prepareStatement(jdbc.dialect().nextValue("job_seq"));
                 ResultSet rs = s.executeQuery()) {
@@ -71,7 +85,7 @@ public final class JdbcJobRepository implements JobRepository {
             s.setString(3, job.jarSha256());
             s.setString(4, job.jobClass());
             s.setString(5, KeyValues.encode(job.args()));
-            s.setString(6, JobState.QUEUED.name());
+            s.setString(6, state.name());
             s.setInt(7, job.maxAttempts());
             s.setLong(8, job.taskTimeoutMs());
             s.setTimestamp(9, Timestamp.from(job.submittedAt()));
@@ -98,7 +112,8 @@ public final class JdbcJobRepository implements JobRepository {
             }
         }
         tasks.insertRows(c, id, 0, firstTasks);
-        return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), JobState.QUEUED, job.maxAttempts(),
+        JdbcDependencyRepository.insert(c, id, after);
+        return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), state, job.maxAttempts(),
                 job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0, null,
                 null, null, 0, job.owner(), job.placement(), 0, job.schedule(), master.id(), 0, master.epoch(),
                 job.dataSets());
@@ -114,6 +129,24 @@ public final class JdbcJobRepository implements JobRepository {
                 s.setTimestamp(2, Timestamp.from(started.at()));
                 s.setString(3, started.id());
                 s.setString(4, JobState.QUEUED.name());
+                s.executeUpdate();
+            }
+        } else if (update instanceof StoreBatch.JobReleased released) {
+            // only a WAITING job is released (with its @result: arguments resolved); it becomes QUEUED
+            try (PreparedStatement s = c.prepareStatement("UPDATE job SET state = ?, args = ?, max_attempts = ?, "
+                    + "task_timeout_ms = ?, requirement = ?, slots_per_task = ?, priority = ?, speculation = ?, "
+                    + "version = version + 1 WHERE id = ? AND state = ?")) {
+                NewJob.Placement p = released.placement();
+                s.setString(1, JobState.QUEUED.name());
+                s.setString(2, KeyValues.encode(new TreeMap<>(released.args())));
+                s.setInt(3, released.maxAttempts());
+                s.setLong(4, released.taskTimeoutMs());
+                s.setString(5, p.requirement());
+                s.setInt(6, p.slotsPerTask());
+                s.setInt(7, p.priority());
+                s.setBoolean(8, p.speculation());
+                s.setString(9, released.id());
+                s.setString(10, JobState.WAITING.name());
                 s.executeUpdate();
             }
         } else if (update instanceof StoreBatch.JobEnded ended) {

@@ -205,6 +205,28 @@ async function dataPage() {
       <td>${esc(s.owner)}</td></tr>`).join('')}</table>`;
 }
 
+// A job's pipeline (grid submit --after): the jobs it runs after, left; the jobs that run after it, right.
+function pipelineGraph(p, id) {
+  const up = p.upstream || [], down = p.downstream || [];
+  const bw = 170, bh = 34, gap = 12, colX = [10, 250, 490];
+  const rows = Math.max(up.length, down.length, 1);
+  const h = rows * (bh + gap) + gap, y = (i, n) => gap + i * (bh + gap) + ((rows - n) * (bh + gap)) / 2;
+  const box = (x, yy, j, self) => `<g class="pipe-job${self ? ' self' : ''}" data-job="${esc(j.id)}">
+      <a href="#/jobs/${esc(j.id)}"><rect x="${x}" y="${yy}" width="${bw}" height="${bh}" rx="5"
+        class="state-box ${esc(j.state || '')}"></rect>
+      <text x="${x + 8}" y="${yy + 14}">${esc(j.id)}</text>
+      <text x="${x + 8}" y="${yy + 28}" class="muted">${esc((j.state || '?') + ' ' + (j.jobClass || '').split('.').pop())}</text></a></g>`;
+  const me = { id, state: p.state, jobClass: p.jobClass }, my = y(0, 1);
+  const line = (x1, y1, x2, y2) => `<line x1="${x1}" y1="${y1 + bh / 2}" x2="${x2}" y2="${y2 + bh / 2}" marker-end="url(#arrow)"></line>`;
+  const svg = [
+    `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"></path></marker></defs>`,
+    ...up.map((j, i) => line(colX[0] + bw, y(i, up.length), colX[1], my) + box(colX[0], y(i, up.length), j)),
+    ...down.map((j, i) => line(colX[1] + bw, my, colX[2], y(i, down.length)) + box(colX[2], y(i, down.length), j)),
+    box(colX[1], my, me, true)];
+  return `<h2>Pipeline</h2>${p.waiting ? `<p class="muted" id="pipeline-waiting">${esc(p.waiting)}</p>` : ''}
+    <svg id="pipeline" width="${colX[2] + bw + 10}" height="${h}">${svg.join('')}</svg>`;
+}
+
 async function jobsPage() {
   const j = await api('jobs?limit=200');
   $('view').innerHTML = `<h1>Jobs</h1><table id="jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(j.jobs)}</table>`;
@@ -232,6 +254,7 @@ async function jobPage(id) {
       <div class="card"><div class="n">${Number(tk.lost || 0).toLocaleString()}</div>lost with a worker</div>
       <div class="card"><div class="n">${Number(tk.speculated || 0).toLocaleString()}</div>speculative</div>
     </div>
+    ${d.pipeline ? pipelineGraph(Object.assign({ state: j.state, jobClass: j.jobClass }, d.pipeline), j.id) : ''}
     ${d.data ? `<h2>Data</h2><p id="job-data">read ${size(d.data.bytesLocal)} from the workers' own caches,
       ${size(d.data.bytesFromPeers)} from peers, ${size(d.data.bytesFromMaster)} from the master;
       data sets ${Object.entries(d.data.dataSets).map(([n, i]) => `${esc(n)}=<code>${esc(i.slice(0, 12))}</code>`).join(', ')}</p>` : ''}
