@@ -59,7 +59,8 @@ final class StatusCommand implements Callable<Integer> {
                         + t.getFailed() + " failed, " + t.getRetried() + " retried"
                         + (t.getLost() > 0 ? ", " + t.getLost() + " lost" : "")
                         + (t.getRejected() > 0 ? ", " + t.getRejected() + " rejected" : "")
-                        + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : ""));
+                        + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : "")
+                        + (t.getResumed() > 0 ? ", " + t.getResumed() + " resumed from a checkpoint" : ""));
                 if (!s.getWaitingReason().isEmpty()) {
                     out.println("  waiting    " + s.getWaitingReason());
                 }

@@ -46,10 +46,25 @@ public record JobSnapshot(
          */
         long held,
         /** The data sets it reads: name -> data set id (empty if none). */
-        Map<String, String> dataSets) {
+        Map<String, String> dataSets,
+        /** Attempts that started from a checkpoint an earlier attempt saved. */
+        long resumed) {
 
     public JobSnapshot {
         dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job none of whose attempts resumed from a checkpoint. */
+    public JobSnapshot(String id, JobState state, String jarSha256, String jobClass, Map<String, String> args, long total,
+            long succeeded, long running, long queued, long failed, long retried, long lost, long rejected,
+            long speculated, boolean splitComplete, int maxAttempts, long taskTimeoutMs, Instant submittedAt,
+            Instant startedAt, Instant finishedAt, String error, String resultText, String resultMediaType,
+            long resultSize, String owner, String requirement, int slotsPerTask, int priority, boolean speculation,
+            String waitingReason, String schedule, String ownerMaster, long held, Map<String, String> dataSets) {
+        this(id, state, jarSha256, jobClass, args, total, succeeded, running, queued, failed, retried, lost, rejected,
+                speculated, splitComplete, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt, error,
+                resultText, resultMediaType, resultSize, owner, requirement, slotsPerTask, priority, speculation,
+                waitingReason, schedule, ownerMaster, held, dataSets, 0);
     }
 
     /** A job that reads no data set. */
@@ -74,6 +89,6 @@ public record JobSnapshot(
                 row.taskTimeoutMs(), row.submittedAt(), row.startedAt(), row.finishedAt(), row.error(),
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
-                row.schedule(), row.ownerMaster(), 0, row.dataSets());
+                row.schedule(), row.ownerMaster(), 0, row.dataSets(), row.resumed());
     }
 }

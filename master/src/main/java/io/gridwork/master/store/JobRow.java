@@ -46,10 +46,25 @@ public record JobRow(
          */
         long leaseEpoch,
         /** The data sets it reads (grid submit --data NAME=ID): name -> data set id; empty if none. */
-        Map<String, String> dataSets) {
+        Map<String, String> dataSets,
+        /** Attempts of its tasks that started from a checkpoint (counted as they start). */
+        long resumed) {
 
     public JobRow {
         dataSets = dataSets == null ? Map.of() : dataSets;
+    }
+
+    /** A job none of whose attempts resumed from a checkpoint. */
+    public JobRow(String id, String jarSha256, String jobClass, Map<String, String> args, JobState state,
+            int maxAttempts, long taskTimeoutMs, Instant submittedAt, Instant startedAt, Instant finishedAt,
+            long totalTasks, boolean splitComplete, long succeeded, long failed, long retried, long lost, long rejected,
+            String error, String resultText, String resultMediaType, long resultSize, String owner,
+            NewJob.Placement placement, long speculated, String schedule, String ownerMaster, long version,
+            long leaseEpoch, Map<String, String> dataSets) {
+        this(id, jarSha256, jobClass, args, state, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt,
+                totalTasks, splitComplete, succeeded, failed, retried, lost, rejected, error, resultText,
+                resultMediaType, resultSize, owner, placement, speculated, schedule, ownerMaster, version, leaseEpoch,
+                dataSets, 0);
     }
 
     /** A job that reads no data set. */

@@ -47,6 +47,7 @@ public final class Store implements AutoCloseable {
     private final JdbcMasterInfoRepository masterInfo;
     private final JdbcMasterRepository masters;
     private final JdbcDataSetRepository dataSets;
+    private final io.gridwork.master.store.jdbc.JdbcCheckpoints checkpoints;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -103,6 +104,7 @@ public final class Store implements AutoCloseable {
         this.audit = new JdbcAuditRepository(jdbc);
         this.jars = new JdbcJarRowRepository(jdbc);
         this.dataSets = new JdbcDataSetRepository(jdbc);
+        this.checkpoints = new io.gridwork.master.store.jdbc.JdbcCheckpoints(jdbc);
     }
 
     /**
@@ -216,6 +218,11 @@ public final class Store implements AutoCloseable {
         return masters;
     }
 
+    /** Task checkpoints (written through {@link #apply}; read back with the pending tasks). */
+    public io.gridwork.master.store.jdbc.JdbcCheckpoints checkpoints() {
+        return checkpoints;
+    }
+
     // ---------------------------------------------------------------- the journal
 
     /**
@@ -297,6 +304,12 @@ public final class Store implements AutoCloseable {
                 workers.update(c, (List<StoreBatch.WorkerUpdate>) run);
             } else if (first instanceof WorkerEventRow) {
                 workers.record(c, (List<WorkerEventRow>) run);
+            } else if (first instanceof StoreBatch.CheckpointSaved) {
+                checkpoints.save(c, (List<StoreBatch.CheckpointSaved>) run);
+            } else if (first instanceof StoreBatch.CheckpointResumed) {
+                checkpoints.resumed(c, (List<StoreBatch.CheckpointResumed>) run);
+            } else if (first instanceof StoreBatch.CheckpointsDeleted) {
+                checkpoints.delete(c, (List<StoreBatch.CheckpointsDeleted>) run);
             } else {
                 throw new IllegalStateException("unknown store batch entry " + first.getClass().getName());
             }

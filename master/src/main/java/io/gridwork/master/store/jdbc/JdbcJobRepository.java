@@ -32,7 +32,7 @@ public final class JdbcJobRepository implements JobRepository {
     static final String COLUMNS = "id, jar_sha256, job_class, args, state, max_attempts, task_timeout_ms, "
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
-            + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets";
+            + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets, resumed";
     static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "')";
 
     private final Jdbc jdbc;
@@ -242,6 +242,6 @@ public final class JdbcJobRepository implements JobRepository {
                 rs.getLong(16), rs.getLong(17), rs.getString(18), rs.getString(19), rs.getString(20), rs.getLong(21),
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26)),
                 rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31),
-                KeyValues.decode(rs.getString(32)));
+                KeyValues.decode(rs.getString(32)), rs.getLong(33));
     }
 }
