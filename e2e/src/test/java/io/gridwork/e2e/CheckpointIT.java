@@ -180,7 +180,9 @@ class CheckpointIT {
 
     private void startMaster() throws Exception {
         master = grid.start("master-" + Instant.now().toEpochMilli(), "master", "--port", Integer.toString(masterPort),
-                "--bind", "127.0.0.1", "--data", dir.resolve("master").toString(), "--min-checkpoint-interval", "0s");
+                "--bind", "127.0.0.1", "--data", dir.resolve("master").toString(), "--min-checkpoint-interval", "0s",
+                // three deaths of its worker under one task would quarantine it as a task that kills its workers
+                "--quarantine-after", "10");
         Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
         if (client == null) {
             await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(credentials));
