@@ -166,16 +166,16 @@ final class TaskRunner {
         private volatile boolean progressDirty;
         /** data grid (5): openData and the bytes it read, for TaskResult.data; made at the first use. */
         private volatile io.gridwork.worker.data.TaskData taskData;
-        /** Checkpoints: the saves of this attempt and the master's answers. */
+        /** Checkpoints: the saves of this attempt and the master's answers (guarded by {@code saves}). */
         private final Object saves = new Object();
         /** The last state saved (by this attempt once it saved one, else the one it was given); null: none. */
         private byte[] lastState;
         private long requestedSeq;
-        private long durableSeq;
+        /** Saves waiting for the master's answer, by sequence number: completed when it (or a newer one) is stored. */
+        private final java.util.NavigableMap<Long, java.util.concurrent.CompletableFuture<Void>> waiting =
+                new java.util.TreeMap<>();
         /** The last save sent and not answered yet (sent again on a new stream); null: none. */
         private io.gridwork.api.v1.TaskCheckpoint unanswered;
-        private long refusedSeq;
-        private String refusedReason = "";
 
         private TaskRun(Assignment a, JobSpec spec) {
             this.lastState = a.checkpoint();
@@ -309,7 +309,10 @@ final class TaskRunner {
             }
             cancelled = true;
             synchronized (saves) {
-                saves.notifyAll(); // a save waiting for its answer gives up
+                // a save waiting for its answer gives up
+                waiting.values().forEach(f -> f.completeExceptionally(new io.gridwork.sdk.TaskCancelledException(
+                        "task " + taskIndex() + " of job " + jobId() + " was cancelled before its checkpoint was stored")));
+                waiting.clear();
             }
             Thread t = thread;
             if (t != null) {
@@ -440,32 +443,29 @@ final class TaskRunner {
             byte[] copy = state.clone();
             io.gridwork.api.v1.TaskCheckpoint save;
             long seq;
+            java.util.concurrent.CompletableFuture<Void> answered = new java.util.concurrent.CompletableFuture<>();
             synchronized (saves) {
                 seq = ++requestedSeq;
                 save = io.gridwork.api.v1.TaskCheckpoint.newBuilder().setRef(ref).setSeq(seq)
                         .setState(UnsafeByteOperations.unsafeWrap(copy)).build();
                 unanswered = save;
+                waiting.put(seq, answered);
             }
+            checkCancelled(); // cancelled before it was listed: nothing would answer it
             listener.checkpoint(this, save);
+            try {
+                answered.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.gridwork.sdk.TaskCancelledException("task " + taskIndex() + " of job " + jobId()
+                        + " was interrupted before its checkpoint was stored");
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
             synchronized (saves) {
-                while (durableSeq < seq && refusedSeq != seq) {
-                    if (cancelled) {
-                        throw new io.gridwork.sdk.TaskCancelledException("task " + taskIndex() + " of job " + jobId()
-                                + " was cancelled before its checkpoint was stored");
-                    }
-                    try {
-                        saves.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new io.gridwork.sdk.TaskCancelledException("task " + taskIndex() + " of job " + jobId()
-                                + " was interrupted before its checkpoint was stored");
-                    }
-                }
-                if (durableSeq < seq) {
-                    String why = "checkpoint refused by the master: " + refusedReason;
-                    throw refusedReason.contains("max-checkpoint-size") ? new IllegalArgumentException(why)
-                            : new IllegalStateException(why);
-                }
                 if (seq == requestedSeq || lastState == null) {
                     lastState = copy;
                 }
@@ -476,18 +476,24 @@ final class TaskRunner {
         void checkpointAnswered(long seq, boolean ok, String reason) {
             synchronized (saves) {
                 if (ok) {
-                    durableSeq = Math.max(durableSeq, seq);
-                    if (unanswered != null && unanswered.getSeq() <= durableSeq) {
+                    // it, and every older save coalesced into it, is stored
+                    var stored = waiting.headMap(seq, true);
+                    stored.values().forEach(f -> f.complete(null));
+                    stored.clear();
+                    if (unanswered != null && unanswered.getSeq() <= seq) {
                         unanswered = null;
                     }
                 } else {
-                    refusedSeq = seq;
-                    refusedReason = reason == null ? "" : reason;
+                    String why = "checkpoint refused by the master: " + (reason == null ? "" : reason);
+                    var refused = waiting.remove(seq);
+                    if (refused != null) {
+                        refused.completeExceptionally(why.contains("max-checkpoint-size")
+                                ? new IllegalArgumentException(why) : new IllegalStateException(why));
+                    }
                     if (unanswered != null && unanswered.getSeq() == seq) {
                         unanswered = null;
                     }
                 }
-                saves.notifyAll();
             }
         }
 
