@@ -144,6 +144,15 @@ final class MasterCommand implements Callable<Integer> {
     @Option(names = "--max-output-size", paramLabel = "BYTES", description = "Largest output of one task (default: 16 MiB).")
     Integer maxOutputBytes;
 
+    @Option(names = "--max-checkpoint-size", paramLabel = "BYTES",
+            description = "Largest checkpoint one task may save; a larger one is refused to the task (default: 1 MiB).")
+    Integer maxCheckpointBytes;
+
+    @Option(names = "--min-checkpoint-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Least time between two stored checkpoints of one task; faster saves are coalesced, the "
+                    + "latest winning (default: 1s; 0s: store every save).")
+    Duration minCheckpointInterval;
+
     @Option(names = "--max-result-size", paramLabel = "BYTES", description = "Largest merged result of a job (default: 256 MiB).")
     Integer maxResultBytes;
 
@@ -180,6 +189,12 @@ final class MasterCommand implements Callable<Integer> {
         }
         if (maxResultBytes != null) {
             scheduler.maxResultBytes(maxResultBytes);
+        }
+        if (maxCheckpointBytes != null) {
+            scheduler.maxCheckpointBytes(maxCheckpointBytes);
+        }
+        if (minCheckpointInterval != null) {
+            scheduler.minCheckpointInterval(minCheckpointInterval);
         }
         if (maxQueuedJobsPerUser != null) {
             scheduler.maxQueuedJobsPerUser(maxQueuedJobsPerUser);

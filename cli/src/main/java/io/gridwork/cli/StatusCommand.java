@@ -65,7 +65,8 @@ final class StatusCommand implements Callable<Integer> {
                         + t.getFailed() + " failed, " + t.getRetried() + " retried"
                         + (t.getLost() > 0 ? ", " + t.getLost() + " lost" : "")
                         + (t.getRejected() > 0 ? ", " + t.getRejected() + " rejected" : "")
-                        + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : ""));
+                        + (t.getSpeculated() > 0 ? ", " + t.getSpeculated() + " speculated" : "")
+                        + (t.getResumed() > 0 ? ", " + t.getResumed() + " resumed from a checkpoint" : ""));
                 if (s.getQuorum() > 1) {
                     out.println("  quorum     " + s.getQuorum() + " equal outputs on different hosts (at most "
                             + s.getQuorumMax() + " replicas): " + t.getValidated() + " validated, " + t.getMismatched()

@@ -68,7 +68,9 @@ class MastersCliTest {
         @Override
         public void getJob(GetJobRequest request, StreamObserver<JobStatus> observer) {
             observer.onNext(JobStatus.newBuilder().setId(request.getJobId()).setState(JobStatus.State.RUNNING)
-                    .setJobClass("x.PiJob").setMaster(ID_B).setMasterAddress("10.0.0.2:7070").build());
+                    .setJobClass("x.PiJob").setMaster(ID_B).setMasterAddress("10.0.0.2:7070")
+                    .setTasks(io.gridwork.api.v1.TaskCounts.newBuilder().setTotal(4).setRunning(4).setResumed(2))
+                    .build());
             observer.onCompleted();
         }
     }
@@ -207,6 +209,29 @@ class MastersCliTest {
         JsonObject status = JsonParser.parseString(json.out()).getAsJsonObject();
         assertThat(status.get("master").getAsString()).isEqualTo(ID_B);
         assertThat(status.get("master_address").getAsString()).isEqualTo("10.0.0.2:7070");
+    }
+
+    @Test
+    void statusCountsTheAttemptsResumedFromACheckpoint() {
+        Run text = grid("status", "job-9", "--master", address, "--insecure");
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains(", 2 resumed from a checkpoint\n");
+
+        Run json = grid("status", "job-9", "--master", address, "--insecure", "--output", "json");
+        JsonObject tasks = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("tasks");
+        assertThat(tasks.get("resumed").getAsLong()).isEqualTo(2);
+    }
+
+    @Test
+    void aBadCheckpointLimitExitsTwoNamingIt() {
+        Run size = grid("master", "--data", dir.resolve("m").toString(), "--port", "0", "--max-checkpoint-size", "0");
+        assertThat(size.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(size.err()).isEqualTo("grid master: max-checkpoint-size must be positive\n");
+        Run interval = grid("master", "--data", dir.resolve("m").toString(), "--port", "0",
+                "--min-checkpoint-interval", "soon");
+        assertThat(interval.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(interval.err().lines().count()).isEqualTo(1);
+        assertThat(interval.err()).contains("--min-checkpoint-interval").contains("'soon' is not a duration");
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ExampleArgumentsTest {
 
     static final Map<Class<? extends GridJob<?, ?, ?>>, Set<String>> DECLARED = Map.of(
-            PiJob.class, Set.of("samples", "tasks"),
+            PiJob.class, Set.of("samples", "tasks", "checkpointEvery"),
             PrimeCountJob.class, Set.of("limit", "tasks"),
             WordCountJob.class, Set.of("text", "tasks", "top"),
             GrepJob.class, Set.of("patterns"),

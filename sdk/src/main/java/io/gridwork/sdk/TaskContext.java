@@ -68,6 +68,39 @@ public interface TaskContext {
         return openData(args().data(name).whole());
     }
 
+    /**
+     * Saves the task's state, so that if this attempt is lost (its worker dies, is drained or the attempt times out)
+     * the next attempt starts from it ({@link #checkpoint()}) instead of from the beginning. Returns once the state
+     * (or a newer one saved meanwhile) is stored for good by the master: it survives a master crash or failover. Saves
+     * closer together than the master's minimum interval are coalesced (the latest wins), so this may block until
+     * that interval has passed. The state is deleted when the job ends.
+     *
+     * <pre>{@code
+     * long done = context.checkpoint().map(Longs::fromBytes).orElse(0L);
+     * for (; done < total; done++) {
+     *     step(done);
+     *     if (done % 1_000_000 == 0) {
+     *         context.saveCheckpoint(Longs.toBytes(done + 1));
+     *     }
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException the state is larger than the master's limit (max-checkpoint-size)
+     * @throws TaskCancelledException   the attempt was cancelled or superseded before the state was stored
+     * @throws IllegalStateException    the master refused it for another reason (the message says why)
+     */
+    default void saveCheckpoint(byte[] state) {
+        throw new UnsupportedOperationException("this worker does not support checkpoints");
+    }
+
+    /**
+     * The last state saved for this task: by this attempt ({@link #saveCheckpoint}) or, if it saved none yet, by an
+     * earlier attempt; empty on a first start. The array is a copy.
+     */
+    default java.util.Optional<byte[]> checkpoint() {
+        return java.util.Optional.empty();
+    }
+
     /** Whether the task was cancelled (its job was cancelled, or this attempt was superseded or timed out). */
     boolean isCancelled();
 

@@ -19,7 +19,19 @@ import java.util.List;
  */
 record FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSpec> jobs, List<Assignment> assignments,
         boolean releaseUnstarted, List<TaskKey> cancels, List<TaskKey> acks, List<Rejection> rejections,
-        List<String> endedJobs, Integer demand, List<Probe> probes) {
+        List<String> endedJobs, Integer demand, List<Probe> probes, List<CheckpointAck> checkpointAcks) {
+
+    /** A message without checkpoint answers. */
+    FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSpec> jobs, List<Assignment> assignments,
+            boolean releaseUnstarted, List<TaskKey> cancels, List<TaskKey> acks, List<Rejection> rejections,
+            List<String> endedJobs, Integer demand, List<Probe> probes) {
+        this(takeovers, masters, jobs, assignments, releaseUnstarted, cancels, acks, rejections, endedJobs, demand,
+                probes, List.of());
+    }
+
+    /** The master's answer to a checkpoint: stored for good (at least as new as {@code seq}), or refused and why. */
+    record CheckpointAck(TaskKey task, long seq, boolean ok, String reason) {
+    }
 
     /** One attempt of one task of a job. */
     record TaskKey(String jobId, long index, long attemptId) {
@@ -32,10 +44,18 @@ record FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSp
         }
     }
 
-    /** A task given to this worker: its attempt number, its input and the slots it takes (at least 1). */
-    record Assignment(TaskKey task, int attempt, byte[] input, int slots) {
+    /**
+     * A task given to this worker: its attempt number, its input, the slots it takes (at least 1) and the checkpoint
+     * an earlier attempt saved (null: none).
+     */
+    record Assignment(TaskKey task, int attempt, byte[] input, int slots, byte[] checkpoint) {
+        Assignment(TaskKey task, int attempt, byte[] input, int slots) {
+            this(task, attempt, input, slots, null);
+        }
+
         static Assignment of(TaskAssignment a) {
-            return new Assignment(TaskKey.of(a.getRef()), a.getAttempt(), a.getInput().toByteArray(), a.getSlots());
+            return new Assignment(TaskKey.of(a.getRef()), a.getAttempt(), a.getInput().toByteArray(), a.getSlots(),
+                    a.hasCheckpoint() ? a.getCheckpoint().toByteArray() : null);
         }
     }
 
@@ -90,6 +110,8 @@ record FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSp
                 m.getRejectionsList().stream().map(r -> new Rejection(TaskKey.of(r.getRef()), r.getReason())).toList(),
                 List.copyOf(m.getEndedJobsList()),
                 m.hasDemand() ? Integer.valueOf(m.getDemand()) : null,
-                m.getProbesList().stream().map(Probe::of).toList());
+                m.getProbesList().stream().map(Probe::of).toList(),
+                m.getCheckpointAcksList().stream().map(c -> new CheckpointAck(TaskKey.of(c.getRef()), c.getSeq(),
+                        c.getOk(), c.getReason())).toList());
     }
 }

@@ -97,6 +97,8 @@ final class MasterLink {
         final List<TaskKey> started = new ArrayList<>();
         final List<TaskKey> crashed = new ArrayList<>();
         final List<ProbeAnswer> probeResults = new ArrayList<>();
+        /** Checkpoints saved by tasks, waiting for the next message (WorkerMessage.checkpoints). */
+        final List<io.gridwork.api.v1.TaskCheckpoint> checkpoints = new ArrayList<>();
         /** data grid (4): the data plane's report waiting for the next message (WorkerMessage.data_report). */
         io.gridwork.api.v1.DataReport dataReport;
         private Heartbeat heartbeat;
@@ -110,7 +112,7 @@ final class MasterLink {
             return hello == null && credit == 0 && results.isEmpty() && progress.isEmpty() && released.isEmpty()
                     && started.isEmpty()
                     && crashed.isEmpty() && probeResults.isEmpty() && heartbeat == null && draining == sentDraining
-                    && !complete && dataReport == null && owner == null;
+                    && !complete && dataReport == null && owner == null && checkpoints.isEmpty();
         }
 
         /** The heartbeat to send with the next message (replaces one not sent yet). */
@@ -140,6 +142,8 @@ final class MasterLink {
             probeResults.forEach(p -> b.addProbeResults(ProbeResult.newBuilder().setProbeId(p.probeId())
                     .setReachable(p.reachable()).setDetail(p.detail())));
             probeResults.clear();
+            b.addAllCheckpoints(checkpoints);
+            checkpoints.clear();
             if (heartbeat != null) {
                 b.setHeartbeat(heartbeat);
                 heartbeat = null;

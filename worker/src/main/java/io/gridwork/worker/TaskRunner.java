@@ -51,6 +51,9 @@ final class TaskRunner {
 
         /** A task ended: with a result, or with none (cancelled, handed back, or given up on). */
         void finished(TaskRun run, TaskResult result);
+
+        /** A task saved a checkpoint (from its thread): it goes to the job's master, whose answer comes back to it. */
+        void checkpoint(TaskRun run, io.gridwork.api.v1.TaskCheckpoint checkpoint);
     }
 
     private final WorkerOptions options;
@@ -163,8 +166,19 @@ final class TaskRunner {
         private volatile boolean progressDirty;
         /** data grid (5): openData and the bytes it read, for TaskResult.data; made at the first use. */
         private volatile io.gridwork.worker.data.TaskData taskData;
+        /** Checkpoints: the saves of this attempt and the master's answers (guarded by {@code saves}). */
+        private final Object saves = new Object();
+        /** The last state saved (by this attempt once it saved one, else the one it was given); null: none. */
+        private byte[] lastState;
+        private long requestedSeq;
+        /** Saves waiting for the master's answer, by sequence number: completed when it (or a newer one) is stored. */
+        private final java.util.NavigableMap<Long, java.util.concurrent.CompletableFuture<Void>> waiting =
+                new java.util.TreeMap<>();
+        /** The last save sent and not answered yet (sent again on a new stream); null: none. */
+        private io.gridwork.api.v1.TaskCheckpoint unanswered;
 
         private TaskRun(Assignment a, JobSpec spec) {
+            this.lastState = a.checkpoint();
             this.key = a.task();
             this.ref = key.toRef();
             this.attemptId = key.attemptId();
@@ -294,6 +308,12 @@ final class TaskRunner {
                 return;
             }
             cancelled = true;
+            synchronized (saves) {
+                // a save waiting for its answer gives up
+                waiting.values().forEach(f -> f.completeExceptionally(new io.gridwork.sdk.TaskCancelledException(
+                        "task " + taskIndex() + " of job " + jobId() + " was cancelled before its checkpoint was stored")));
+                waiting.clear();
+            }
             Thread t = thread;
             if (t != null) {
                 t.interrupt();
@@ -407,6 +427,81 @@ final class TaskRunner {
         @Override
         public boolean isCancelled() {
             return cancelled;
+        }
+
+        @Override
+        public java.util.Optional<byte[]> checkpoint() {
+            synchronized (saves) {
+                return lastState == null ? java.util.Optional.empty() : java.util.Optional.of(lastState.clone());
+            }
+        }
+
+        @Override
+        public void saveCheckpoint(byte[] state) {
+            java.util.Objects.requireNonNull(state, "state");
+            checkCancelled();
+            byte[] copy = state.clone();
+            io.gridwork.api.v1.TaskCheckpoint save;
+            long seq;
+            java.util.concurrent.CompletableFuture<Void> answered = new java.util.concurrent.CompletableFuture<>();
+            synchronized (saves) {
+                seq = ++requestedSeq;
+                save = io.gridwork.api.v1.TaskCheckpoint.newBuilder().setRef(ref).setSeq(seq)
+                        .setState(UnsafeByteOperations.unsafeWrap(copy)).build();
+                unanswered = save;
+                waiting.put(seq, answered);
+            }
+            checkCancelled(); // cancelled before it was listed: nothing would answer it
+            listener.checkpoint(this, save);
+            try {
+                answered.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.gridwork.sdk.TaskCancelledException("task " + taskIndex() + " of job " + jobId()
+                        + " was interrupted before its checkpoint was stored");
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+            synchronized (saves) {
+                if (seq == requestedSeq || lastState == null) {
+                    lastState = copy;
+                }
+            }
+        }
+
+        /** The master's answer to the save numbered {@code seq} (ok: it, or a newer one, is stored). On the loop. */
+        void checkpointAnswered(long seq, boolean ok, String reason) {
+            synchronized (saves) {
+                if (ok) {
+                    // it, and every older save coalesced into it, is stored
+                    var stored = waiting.headMap(seq, true);
+                    stored.values().forEach(f -> f.complete(null));
+                    stored.clear();
+                    if (unanswered != null && unanswered.getSeq() <= seq) {
+                        unanswered = null;
+                    }
+                } else {
+                    String why = "checkpoint refused by the master: " + (reason == null ? "" : reason);
+                    var refused = waiting.remove(seq);
+                    if (refused != null) {
+                        refused.completeExceptionally(why.contains("max-checkpoint-size")
+                                ? new IllegalArgumentException(why) : new IllegalStateException(why));
+                    }
+                    if (unanswered != null && unanswered.getSeq() == seq) {
+                        unanswered = null;
+                    }
+                }
+            }
+        }
+
+        /** The last save not answered yet, to send again on a new stream; null if none. */
+        io.gridwork.api.v1.TaskCheckpoint unansweredCheckpoint() {
+            synchronized (saves) {
+                return unanswered;
+            }
         }
     }
 

@@ -160,6 +160,17 @@ final class WorkerCore {
             public void finished(TaskRun run, TaskResult result) {
                 loop.post(() -> WorkerCore.this.finished(run, result));
             }
+
+            @Override
+            public void checkpoint(TaskRun run, io.gridwork.api.v1.TaskCheckpoint checkpoint) {
+                loop.post(() -> {
+                    // to the job's owner; with no link to it now, it goes again when the task is registered with it
+                    MasterLink owner = route(run.key.jobId());
+                    if (owner != null && held.get(run.attemptId) == run) {
+                        owner.outbox.checkpoints.add(checkpoint);
+                    }
+                });
+            }
         };
     }
 
@@ -459,6 +470,13 @@ final class WorkerCore {
                     link.outbox.results.add(r);
                 }
             }
+            for (TaskRun t : held.values()) {
+                // a checkpoint not answered yet goes again (the master answers a repeat as it did the first)
+                var unanswered = t.unansweredCheckpoint();
+                if (unanswered != null && routesTo(t.key.jobId(), link)) {
+                    link.outbox.checkpoints.add(unanswered);
+                }
+            }
             rebalance();
             return true;
         }
@@ -733,6 +751,16 @@ final class WorkerCore {
             unacked.remove(r.task().attemptId());
             log.atWarn().addKeyValue("job", r.task().jobId()).addKeyValue("task", r.task().index())
                     .addKeyValue("worker", options.name()).log("the master refused the result: {}", r.reason());
+        }
+        for (FromMaster.CheckpointAck c : m.checkpointAcks()) {
+            if (stale(link, c.task().jobId())) {
+                refuse(link, "a checkpoint answer", c.task().jobId());
+                continue;
+            }
+            TaskRun t = held.get(c.task().attemptId());
+            if (t != null) {
+                t.checkpointAnswered(c.seq(), c.ok(), c.reason());
+            }
         }
         for (String jobId : m.endedJobs()) {
             if (stale(link, jobId)) {

@@ -48,7 +48,7 @@ class WorkerCoreTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Path jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
+        Path jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class, CheckpointJob.class);
         sha256 = GridClient.sha256(jar);
         master = new InProcessMaster(Files.readAllBytes(jar));
     }
@@ -240,5 +240,85 @@ class WorkerCoreTest {
         }
         assertThat(released).containsExactlyInAnyOrderElementsOf(waiting.subList(2, 5));
         assertThat(core.heldTasks()).isEqualTo(3);
+    }
+
+    // ------------------------------------------------------------------------------------------ checkpoints
+
+    private JobSpec checkpointSpec(String jobId, long size) {
+        JobSpec.Builder b = JobSpec.newBuilder().setJobId(jobId).setJarSha256(sha256)
+                .setJobClass(CheckpointJob.class.getName()).setLeaseEpoch(1);
+        if (size >= 0) {
+            b.putArgs("size", Long.toString(size));
+        }
+        return b.build();
+    }
+
+    private static io.gridwork.api.v1.CheckpointAck answer(io.gridwork.api.v1.TaskCheckpoint c, boolean ok,
+            String reason) {
+        return io.gridwork.api.v1.CheckpointAck.newBuilder().setRef(c.getRef()).setSeq(c.getSeq()).setOk(ok)
+                .setReason(reason).build();
+    }
+
+    @Test
+    void saveCheckpointReturnsOnlyOnceTheMasterSaysItIsStoredAndTheNextAttemptIsGivenIt() throws Exception {
+        start(1, 0);
+        master.next(); // hello
+        TaskAssignment a = assignment("job-1", 7);
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-1", -1)).addAssignments(a).build());
+        WorkerMessage saved = master.next(m -> m.getCheckpointsCount() > 0);
+        io.gridwork.api.v1.TaskCheckpoint c = saved.getCheckpoints(0);
+        assertThat(c.getRef()).isEqualTo(a.getRef());
+        assertThat(c.getSeq()).isEqualTo(1);
+        assertThat(c.getState().toStringUtf8()).isEqualTo("after none");
+        Thread.sleep(100);
+        assertThat(core.completedTasks()).as("the task waits for the answer").isZero();
+
+        master.send(MasterMessage.newBuilder().addCheckpointAcks(answer(c, true, "")).build());
+        TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(Codecs.LONG.decode(r.getOutput().toByteArray())).isEqualTo(70L);
+
+        // the next attempt of the task starts from the state saved (the first result acknowledged: else the worker
+        // would answer the new attempt with it)
+        master.send(MasterMessage.newBuilder().addAcks(a.getRef()).build());
+        TaskAssignment again = assignment("job-1", 7).toBuilder().setAttempt(2)
+                .setCheckpoint(c.getState()).build();
+        master.send(MasterMessage.newBuilder().addAssignments(again).build());
+        io.gridwork.api.v1.TaskCheckpoint c2 = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        assertThat(c2.getState().toStringUtf8()).isEqualTo("after after none");
+        master.send(MasterMessage.newBuilder().addCheckpointAcks(answer(c2, true, "")).build());
+        TaskResult r2 = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(Codecs.LONG.decode(r2.getOutput().toByteArray())).isEqualTo(71L);
+    }
+
+    @Test
+    void aCheckpointTheMasterRefusesAsTooLargeFailsTheTaskWithTheReason() throws Exception {
+        start(1, 0);
+        master.next(); // hello
+        TaskAssignment a = assignment("job-1", 1);
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-1", 100)).addAssignments(a).build());
+        io.gridwork.api.v1.TaskCheckpoint c = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        assertThat(c.getState().size()).isEqualTo(100);
+        master.send(MasterMessage.newBuilder().addCheckpointAcks(answer(c, false,
+                "the checkpoint of 100 bytes exceeds the limit max-checkpoint-size=10")).build());
+        TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(r.hasFailure()).isTrue();
+        assertThat(r.getFailure().getExceptionType()).isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(r.getFailure().getMessage()).contains("max-checkpoint-size=10");
+    }
+
+    @Test
+    void aCheckpointNotAnsweredIsSentAgainOnTheNextStream() throws Exception {
+        start(1, 0);
+        master.next(); // hello
+        TaskAssignment a = assignment("job-1", 2);
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-1", -1)).addAssignments(a).build());
+        io.gridwork.api.v1.TaskCheckpoint c = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        master.killStream();
+        timer.advance(Duration.ofMillis(150)); // it reconnects and registers the task again
+        io.gridwork.api.v1.TaskCheckpoint again = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        assertThat(again).isEqualTo(c);
+        master.send(MasterMessage.newBuilder().addCheckpointAcks(answer(again, true, "")).build());
+        TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(Codecs.LONG.decode(r.getOutput().toByteArray())).isEqualTo(20L);
     }
 }

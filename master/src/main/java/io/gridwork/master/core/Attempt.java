@@ -24,6 +24,8 @@ final class Attempt {
     boolean speculative;
     /** It no longer counts against its worker's slots (its result came, or it was cancelled or lost). */
     boolean untracked;
+    /** Its checkpoint saves (see {@link Checkpoints}); null until it saves one. */
+    Checkpoints.Saves saves;
 
     /** Worker slots it occupies. */
     int units() {

@@ -120,6 +120,10 @@ final class JobRunner implements FairShare.Claim {
     /** Quorum jobs ({@link Quorum}): tasks whose output a quorum accepted; tasks on which replicas disagreed. */
     long validated;
     long mismatched;
+    /** Attempts that started from a checkpoint. */
+    long resumed;
+    /** Its tasks may have checkpoints in the store (one was saved, or it was resumed after a restart): deleted at its end. */
+    boolean checkpointed;
     /** Durations of its succeeded tasks (for speculation and worker speeds) and by bucket (for the dashboard). */
     long durationCount;
     long durationSumMs;
@@ -146,6 +150,8 @@ final class JobRunner implements FairShare.Claim {
         this.mismatched = row.mismatched();
         this.owner = row.owner();
         this.speculated = row.speculated();
+        this.resumed = row.resumed();
+        this.checkpointed = recovering;
         this.state = row.state();
         this.startedAt = row.startedAt();
         this.code = code;
@@ -261,7 +267,7 @@ final class JobRunner implements FairShare.Claim {
                 splitExhausted, maxAttempts, taskTimeoutMs, row.submittedAt(), startedAt, finishedAt, error, resultText,
                 resultMediaType, resultSize, row.owner(), requirement.toString(), slotsPerTask, priority, speculation,
                 waitingReason, row.schedule(), row.ownerMaster(), running() - executingNow + completing,
-                row.dataSets(), quorum, quorumMax, validated, mismatched);
+                row.dataSets(), quorum, quorumMax, validated, mismatched, resumed);
     }
 
     // ------------------------------------------------------------------------------------------ tasks
@@ -383,7 +389,9 @@ final class JobRunner implements FairShare.Claim {
             for (StoredTask st : fed.stored()) {
                 recoveryCursor = st.index();
                 if (!adopted.contains(st.index())) { // else its worker took it back
-                    enqueue(new QueuedTask(st.index(), st.input(), st.failures(), st.losses(), st.crashes()));
+                    QueuedTask t = new QueuedTask(st.index(), st.input(), st.failures(), st.losses(), st.crashes());
+                    t.checkpoint = st.checkpoint(); // saved before the restart: the next attempt starts from it
+                    enqueue(t);
                 }
             }
             if (fed.stored().size() < services.options().splitBatch()) {
@@ -544,6 +552,9 @@ final class JobRunner implements FairShare.Claim {
         String finalText = text;
         Flusher flusher = services.flusher();
         // every task succeeded (an output merged at once is stored in this same commit, and counted after it)
+        if (checkpointed) {
+            flusher.writes().deleteCheckpoints(id); // with the job's end, in its commit
+        }
         flusher.writes().job(StoreBatch.JobUpdate.ended(id, JobState.SUCCEEDED, now, null, produced, failed, retried,
                 lost, rejected, speculated, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType()),
                 durationBuckets));
@@ -589,6 +600,9 @@ final class JobRunner implements FairShare.Claim {
         queue.cancelAll();
         Instant now = services.loop().now();
         Flusher flusher = services.flusher();
+        if (checkpointed) {
+            flusher.writes().deleteCheckpoints(id); // with the job's end, in its commit
+        }
         flusher.writes().job(StoreBatch.JobUpdate.ended(id, finalState, now, error, succeeded, failed, retried, lost,
                 rejected, speculated, null, durationBuckets));
         flusher.afterCommit(() -> {

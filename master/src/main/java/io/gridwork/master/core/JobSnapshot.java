@@ -52,13 +52,15 @@ public record JobSnapshot(
         int quorumMax,
         /** Quorum jobs: tasks whose output a quorum accepted; tasks on which replicas disagreed. */
         long validated,
-        long mismatched) {
+        long mismatched,
+        /** Attempts that started from a checkpoint an earlier attempt saved. */
+        long resumed) {
 
     public JobSnapshot {
         dataSets = dataSets == null ? Map.of() : dataSets;
     }
 
-    /** A job without a quorum. */
+    /** A job without a quorum, none of whose attempts resumed from a checkpoint. */
     public JobSnapshot(String id, JobState state, String jarSha256, String jobClass, Map<String, String> args, long total,
             long succeeded, long running, long queued, long failed, long retried, long lost, long rejected,
             long speculated, boolean splitComplete, int maxAttempts, long taskTimeoutMs, Instant submittedAt,
@@ -68,7 +70,7 @@ public record JobSnapshot(
         this(id, state, jarSha256, jobClass, args, total, succeeded, running, queued, failed, retried, lost, rejected,
                 speculated, splitComplete, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt, error,
                 resultText, resultMediaType, resultSize, owner, requirement, slotsPerTask, priority, speculation,
-                waitingReason, schedule, ownerMaster, held, dataSets, 1, 1, 0, 0);
+                waitingReason, schedule, ownerMaster, held, dataSets, 1, 1, 0, 0, 0);
     }
 
     /** A job that reads no data set. */
@@ -94,6 +96,6 @@ public record JobSnapshot(
                 row.resultText(), row.resultMediaType(), row.resultSize(), row.owner(), row.placement().requirement(),
                 row.placement().slotsPerTask(), row.placement().priority(), row.placement().speculation(), "",
                 row.schedule(), row.ownerMaster(), 0, row.dataSets(), row.placement().quorum(),
-                row.placement().quorumMax(), row.validated(), row.mismatched());
+                row.placement().quorumMax(), row.validated(), row.mismatched(), row.resumed());
     }
 }

@@ -36,8 +36,21 @@ public final class Messages {
      */
     public record Takeover(String fromMasterId, String toMasterId, String toAddress, long epoch, List<String> jobIds) {}
 
-    /** A task given to a worker; it occupies {@code slots} of the worker's slots. */
-    public record Assignment(TaskKey key, int attempt, byte[] input, int slots) {}
+    /**
+     * A task given to a worker; it occupies {@code slots} of the worker's slots. {@code checkpoint}: the state an
+     * earlier attempt saved, to resume from (null: none).
+     */
+    public record Assignment(TaskKey key, int attempt, byte[] input, int slots, byte[] checkpoint) {
+        public Assignment(TaskKey key, int attempt, byte[] input, int slots) {
+            this(key, attempt, input, slots, null);
+        }
+    }
+
+    /** A state a running attempt saved ({@code TaskContext.saveCheckpoint}); {@code seq} numbers its saves from 1. */
+    public record Checkpoint(TaskKey key, long seq, byte[] state) {}
+
+    /** The answer to a checkpoint: stored for good (ok, at least as new as {@code seq}), or refused and why. */
+    public record CheckpointAck(TaskKey key, long seq, boolean ok, String reason) {}
 
     /** A result refused, and why. */
     public record Rejection(TaskKey key, String reason) {}
@@ -80,7 +93,18 @@ public final class Messages {
      */
     public record Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
             List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed,
-            List<TaskKey> started) {
+            List<TaskKey> started, List<Checkpoint> checkpoints) {
+
+        public Inbound {
+            checkpoints = checkpoints == null ? List.of() : checkpoints;
+        }
+
+        /** A message without checkpoints. */
+        public Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
+                List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed,
+                List<TaskKey> started) {
+            this(credit, results, heartbeatSeq, progress, released, draining, probeResults, crashed, started, List.of());
+        }
 
         public Inbound(int credit, List<Result> results, long heartbeatSeq, List<Progress> progress,
                 List<TaskKey> released, boolean draining, List<ProbeResult> probeResults, List<TaskKey> crashed) {
@@ -102,6 +126,8 @@ public final class Messages {
         public final List<Rejection> rejections = new ArrayList<>();
         public final List<String> endedJobs = new ArrayList<>();
         public final List<ProbeRequest> probes = new ArrayList<>();
+        /** Answers to checkpoints the worker's tasks saved. */
+        public final List<CheckpointAck> checkpointAcks = new ArrayList<>();
         public long heartbeatAck = -1;
         /** The worker was drained: it gives back the tasks it has not started. */
         public boolean releaseUnstarted;
@@ -115,7 +141,8 @@ public final class Messages {
         public boolean isEmpty() {
             return jobs.isEmpty() && assignments.isEmpty() && cancels.isEmpty() && acks.isEmpty()
                     && rejections.isEmpty() && endedJobs.isEmpty() && probes.isEmpty() && heartbeatAck < 0
-                    && !releaseUnstarted && masters == null && takeovers.isEmpty() && demand == null;
+                    && !releaseUnstarted && masters == null && takeovers.isEmpty() && demand == null
+                    && checkpointAcks.isEmpty();
         }
     }
 

@@ -33,6 +33,8 @@ final class QueuedTask {
     Quorum.Votes votes;
     /** When it became ready to dispatch (System.nanoTime), for the dispatch latency; 0 once dispatched. */
     long readyNanos = System.nanoTime();
+    /** The last checkpoint an attempt of it saved and the store holds (the next attempt starts from it); null: none. */
+    byte[] checkpoint;
 
     QueuedTask(long index, byte[] input, int failures, int losses, int crashes) {
         this.index = index;

@@ -123,6 +123,7 @@ public final class Scheduler implements AutoCloseable {
                 dispatcher, board);
         this.registry = new WorkerRegistry(options, this.loop, flusher, workers, attempts, dispatcher,
                 outcomes, jobs, new Liveness(options), events, prober, this::metrics);
+        registry.checkpoints(new Checkpoints(options, this.loop, flusher, attempts));
     }
 
     public SchedulerOptions options() {

@@ -51,6 +51,10 @@ public final class SchedulerOptions {
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
     /** Largest merged result of a job. */
     public static final int DEFAULT_MAX_RESULT_BYTES = 256 << 20;
+    /** Largest checkpoint a task may save (TaskContext.saveCheckpoint); a larger one is refused with this name. */
+    public static final int DEFAULT_MAX_CHECKPOINT_BYTES = 1 << 20;
+    /** Least time between two stored checkpoints of one task: saves closer together are coalesced (the latest wins). */
+    public static final Duration DEFAULT_MIN_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** Most jobs one user (token name) may have queued or running at once. */
     public static final int DEFAULT_MAX_QUEUED_JOBS_PER_USER = 100;
     /** Attempts of a task whose code throws, when neither the job nor the submission says otherwise. */
@@ -117,6 +121,8 @@ public final class SchedulerOptions {
     private final int quarantineAfterCrashes;
     private final long maxTasksPerJob;
     private final int maxOutputBytes;
+    private final int maxCheckpointBytes;
+    private final Duration minCheckpointInterval;
     private final int maxResultBytes;
     private final int maxQueuedJobsPerUser;
     private final int defaultMaxAttempts;
@@ -149,6 +155,8 @@ public final class SchedulerOptions {
         this.quarantineAfterCrashes = b.quarantineAfterCrashes;
         this.maxTasksPerJob = b.maxTasksPerJob;
         this.maxOutputBytes = b.maxOutputBytes;
+        this.maxCheckpointBytes = b.maxCheckpointBytes;
+        this.minCheckpointInterval = b.minCheckpointInterval;
         this.maxResultBytes = b.maxResultBytes;
         this.maxQueuedJobsPerUser = b.maxQueuedJobsPerUser;
         this.defaultMaxAttempts = b.defaultMaxAttempts;
@@ -228,6 +236,14 @@ public final class SchedulerOptions {
 
     public int maxOutputBytes() {
         return maxOutputBytes;
+    }
+
+    public int maxCheckpointBytes() {
+        return maxCheckpointBytes;
+    }
+
+    public Duration minCheckpointInterval() {
+        return minCheckpointInterval;
     }
 
     public int maxResultBytes() {
@@ -321,6 +337,8 @@ public final class SchedulerOptions {
         private int quarantineAfterCrashes = DEFAULT_QUARANTINE_AFTER_CRASHES;
         private long maxTasksPerJob = DEFAULT_MAX_TASKS_PER_JOB;
         private int maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+        private int maxCheckpointBytes = DEFAULT_MAX_CHECKPOINT_BYTES;
+        private Duration minCheckpointInterval = DEFAULT_MIN_CHECKPOINT_INTERVAL;
         private int maxResultBytes = DEFAULT_MAX_RESULT_BYTES;
         private int maxQueuedJobsPerUser = DEFAULT_MAX_QUEUED_JOBS_PER_USER;
         private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
@@ -399,6 +417,17 @@ public final class SchedulerOptions {
 
         public Builder maxOutputBytes(int v) {
             maxOutputBytes = v;
+            return this;
+        }
+
+        public Builder maxCheckpointBytes(int v) {
+            maxCheckpointBytes = v;
+            return this;
+        }
+
+        /** Zero stores every save at once. */
+        public Builder minCheckpointInterval(Duration v) {
+            minCheckpointInterval = v;
             return this;
         }
 
@@ -525,6 +554,12 @@ public final class SchedulerOptions {
             positive(adoptionGrace, "adoptionGrace");
             if (maxTasksPerJob < 1 || maxOutputBytes < 1 || maxResultBytes < 1 || maxQueuedJobsPerUser < 1) {
                 throw new IllegalArgumentException("limits must be positive");
+            }
+            if (maxCheckpointBytes < 1) {
+                throw new IllegalArgumentException("max-checkpoint-size must be positive");
+            }
+            if (minCheckpointInterval == null || minCheckpointInterval.isNegative()) {
+                throw new IllegalArgumentException("min-checkpoint-interval must be zero or more");
             }
             if (maxTasksPerJob > MAX_TASKS_PER_JOB_LIMIT) {
                 throw new IllegalArgumentException("max-tasks-per-job must be at most " + MAX_TASKS_PER_JOB_LIMIT

@@ -69,6 +69,7 @@ final class TaskQueue {
         });
         QueuedTask task = new QueuedTask(stored.index(), stored.input(), stored.failures(), stored.losses(),
                 stored.crashes());
+        task.checkpoint = stored.checkpoint();
         task.moveTo(TaskState.QUEUED);
         return task;
     }

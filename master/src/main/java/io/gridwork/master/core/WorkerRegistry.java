@@ -54,6 +54,8 @@ final class WorkerRegistry {
     private final WorkerEvents events;
     private final Prober prober;
     private final Supplier<CoreMetrics> metrics;
+    /** Task checkpoints ({@link #checkpoints(Checkpoints)}; set once, before the first message). */
+    private Checkpoints checkpoints;
     /** After a restart: workers that were alive before and have not registered again yet. */
     private final Set<String> awaited = new HashSet<>();
     private Instant adoptionUntil;
@@ -95,6 +97,11 @@ final class WorkerRegistry {
         this.events = events;
         this.prober = prober;
         this.metrics = metrics;
+    }
+
+    /** Where the tasks' checkpoints go (the scheduler sets it once, as it builds the core). */
+    void checkpoints(Checkpoints checkpoints) {
+        this.checkpoints = checkpoints;
     }
 
     /** The workers known before a restart; those that were alive have {@code adoptionGrace} to come back. */
@@ -519,6 +526,9 @@ final class WorkerRegistry {
                 continue;
             }
             apply(liveness.probeResult(p, now, attempts::heldBy));
+        }
+        for (Messages.Checkpoint c : m.checkpoints()) {
+            checkpoints.received(s, c, now); // before the results: a task's last save comes before its end
         }
         for (Messages.Result r : m.results()) {
             outcomes.result(s, r, now);

@@ -45,6 +45,7 @@ final class JsonViews {
         int64(tasks, "rejected", c.rejected());
         int64(tasks, "speculated", c.speculated());
         int64(tasks, "held", c.held());
+        int64(tasks, "resumed", c.resumed()); // attempts that started from a checkpoint
         int64(tasks, "validated", c.validated());
         int64(tasks, "mismatched", c.mismatched());
         o.add("tasks", tasks);

@@ -56,7 +56,14 @@ public record JobView(
      * worker but not executing (prefetched, or an output being stored).
      */
     public record TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
-            long rejected, long speculated, long held, long validated, long mismatched) {}
+            long rejected, long speculated, long held, long resumed, long validated, long mismatched) {
+
+        /** Counts of a job without checkpoints or a quorum. */
+        public TaskCounts(long total, long succeeded, long running, long queued, long failed, long retried, long lost,
+                long rejected, long speculated, long held) {
+            this(total, succeeded, running, queued, failed, retried, lost, rejected, speculated, held, 0, 0, 0);
+        }
+    }
 
     public JobView {
         args = Collections.unmodifiableMap(new LinkedHashMap<>(args)); // keeps the submitter's order
@@ -72,7 +79,7 @@ public record JobView(
     public static JobView of(JobSnapshot s, String masterAddress) {
         return new JobView(s.id(), s.state(), s.jobClass(), s.jarSha256(), s.args(),
                 new TaskCounts(s.total(), s.succeeded(), s.running(), s.queued(), s.failed(), s.retried(), s.lost(),
-                        s.rejected(), s.speculated(), s.held(), s.validated(), s.mismatched()),
+                        s.rejected(), s.speculated(), s.held(), s.resumed(), s.validated(), s.mismatched()),
                 s.resultText(), s.error(), s.resultMediaType(), s.resultSize(), s.submittedAt(), s.startedAt(),
                 s.finishedAt(), s.splitComplete(), s.maxAttempts(), s.taskTimeoutMs(), s.owner() == null ? "" : s.owner(),
                 s.requirement(), s.slotsPerTask(), s.priority(), s.speculation(), s.waitingReason(), s.schedule(),

@@ -44,6 +44,7 @@ public final class ProtoViews {
                         .setRejected(s.rejected())
                         .setSpeculated(s.speculated())
                         .setHeld(s.held())
+                        .setResumed(s.resumed())
                         .setValidated(s.validated())
                         .setMismatched(s.mismatched()))
                 .setQuorum(s.quorum())

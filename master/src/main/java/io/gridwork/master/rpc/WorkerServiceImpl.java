@@ -332,7 +332,7 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
     static Messages.Inbound inbound(WorkerMessage m) {
         if (m.getCredit() == 0 && m.getResultsCount() == 0 && !m.hasHeartbeat() && m.getProgressCount() == 0
                 && m.getReleasedCount() == 0 && !m.getDraining() && m.getProbeResultsCount() == 0
-                && m.getCrashedCount() == 0 && m.getStartedCount() == 0) {
+                && m.getCrashedCount() == 0 && m.getStartedCount() == 0 && m.getCheckpointsCount() == 0) {
             return null;
         }
         List<Messages.Result> results = new ArrayList<>(m.getResultsCount());
@@ -366,10 +366,15 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         for (TaskRef ref : m.getStartedList()) {
             started.add(key(ref));
         }
+        List<Messages.Checkpoint> checkpoints = m.getCheckpointsCount() == 0 ? List.of()
+                : new ArrayList<>(m.getCheckpointsCount());
+        for (io.gridwork.api.v1.TaskCheckpoint c : m.getCheckpointsList()) {
+            checkpoints.add(new Messages.Checkpoint(key(c.getRef()), c.getSeq(), c.getState().toByteArray()));
+        }
         // a negative credit withdraws credits not used yet (the worker's prefetch shrank)
         return new Messages.Inbound(m.getCredit(), results,
                 m.hasHeartbeat() ? m.getHeartbeat().getSeq() : -1, progress, released, m.getDraining(), probes, crashed,
-                started);
+                started, checkpoints);
     }
 
     static Messages.TaskKey key(TaskRef ref) {
@@ -466,6 +471,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             for (Messages.Rejection r : out.rejections) {
                 b.addRejections(ResultRejection.newBuilder().setRef(ref(r.key())).setReason(r.reason()));
             }
+            for (Messages.CheckpointAck c : out.checkpointAcks) {
+                b.addCheckpointAcks(io.gridwork.api.v1.CheckpointAck.newBuilder().setRef(ref(c.key())).setSeq(c.seq())
+                        .setOk(c.ok()).setReason(c.reason() == null ? "" : c.reason()));
+            }
             b.addAllEndedJobs(out.endedJobs);
             b.setReleaseUnstarted(out.releaseUnstarted);
             for (Messages.ProbeRequest p : out.probes) {
@@ -482,8 +491,13 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                     b = MasterMessage.newBuilder();
                     bytes = 0;
                 }
-                b.addAssignments(TaskAssignment.newBuilder().setRef(ref(a.key())).setAttempt(a.attempt())
-                        .setInput(UnsafeByteOperations.unsafeWrap(a.input())).setSlots(a.slots()));
+                TaskAssignment.Builder ta = TaskAssignment.newBuilder().setRef(ref(a.key())).setAttempt(a.attempt())
+                        .setInput(UnsafeByteOperations.unsafeWrap(a.input())).setSlots(a.slots());
+                if (a.checkpoint() != null) {
+                    ta.setCheckpoint(UnsafeByteOperations.unsafeWrap(a.checkpoint()));
+                    bytes += a.checkpoint().length;
+                }
+                b.addAssignments(ta);
                 bytes += a.input().length;
             }
             call.onNext(b.build());

@@ -49,13 +49,15 @@ public record JobRow(
         Map<String, String> dataSets,
         /** Quorum jobs: tasks whose output a quorum accepted, and tasks on which replicas disagreed (stored as decided). */
         long validated,
-        long mismatched) {
+        long mismatched,
+        /** Attempts of its tasks that started from a checkpoint (counted as they start). */
+        long resumed) {
 
     public JobRow {
         dataSets = dataSets == null ? Map.of() : dataSets;
     }
 
-    /** A job without quorum counts. */
+    /** A job without quorum counts, none of whose attempts resumed from a checkpoint. */
     public JobRow(String id, String jarSha256, String jobClass, Map<String, String> args, JobState state,
             int maxAttempts, long taskTimeoutMs, Instant submittedAt, Instant startedAt, Instant finishedAt,
             long totalTasks, boolean splitComplete, long succeeded, long failed, long retried, long lost, long rejected,
@@ -65,7 +67,7 @@ public record JobRow(
         this(id, jarSha256, jobClass, args, state, maxAttempts, taskTimeoutMs, submittedAt, startedAt, finishedAt,
                 totalTasks, splitComplete, succeeded, failed, retried, lost, rejected, error, resultText,
                 resultMediaType, resultSize, owner, placement, speculated, schedule, ownerMaster, version, leaseEpoch,
-                dataSets, 0, 0);
+                dataSets, 0, 0, 0);
     }
 
     /** A job that reads no data set. */

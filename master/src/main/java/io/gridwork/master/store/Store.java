@@ -49,6 +49,7 @@ public final class Store implements AutoCloseable {
     private final JdbcDataSetRepository dataSets;
     private final io.gridwork.master.store.jdbc.JdbcTrustRepository trust;
     private final DependencyRepository dependencies;
+    private final io.gridwork.master.store.jdbc.JdbcCheckpoints checkpoints;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -107,6 +108,7 @@ public final class Store implements AutoCloseable {
         this.dataSets = new JdbcDataSetRepository(jdbc);
         this.trust = new io.gridwork.master.store.jdbc.JdbcTrustRepository(jdbc);
         this.dependencies = new io.gridwork.master.store.jdbc.JdbcDependencyRepository(jdbc);
+        this.checkpoints = new io.gridwork.master.store.jdbc.JdbcCheckpoints(jdbc);
     }
 
     /**
@@ -230,6 +232,11 @@ public final class Store implements AutoCloseable {
         return masters;
     }
 
+    /** Task checkpoints (written through {@link #apply}; read back with the pending tasks). */
+    public io.gridwork.master.store.jdbc.JdbcCheckpoints checkpoints() {
+        return checkpoints;
+    }
+
     // ---------------------------------------------------------------- the journal
 
     /**
@@ -316,6 +323,12 @@ public final class Store implements AutoCloseable {
                 jobs.quorumCounted(c, (List<StoreBatch.QuorumCounted>) run);
             } else if (first instanceof WorkerEventRow) {
                 workers.record(c, (List<WorkerEventRow>) run);
+            } else if (first instanceof StoreBatch.CheckpointSaved) {
+                checkpoints.save(c, (List<StoreBatch.CheckpointSaved>) run);
+            } else if (first instanceof StoreBatch.CheckpointResumed) {
+                checkpoints.resumed(c, (List<StoreBatch.CheckpointResumed>) run);
+            } else if (first instanceof StoreBatch.CheckpointsDeleted) {
+                checkpoints.delete(c, (List<StoreBatch.CheckpointsDeleted>) run);
             } else {
                 throw new IllegalStateException("unknown store batch entry " + first.getClass().getName());
             }

@@ -91,6 +91,15 @@ public final class StoreBatch {
     /** A job's final counts of task outcomes and attempts. */
     public record JobCounters(long succeeded, long failed, long retried, long lost, long rejected, long speculated) {}
 
+    /** A task's checkpoint: its latest saved state ({@code seq} numbers the saves of attempt {@code attemptId}). */
+    public record CheckpointSaved(String jobId, long index, long attemptId, long seq, byte[] state, Instant at) {}
+
+    /** Attempts of a job that started from a checkpoint (added to its {@code resumed} count). */
+    public record CheckpointResumed(String jobId, long count) {}
+
+    /** A job that ended: its tasks' checkpoints are deleted. */
+    public record CheckpointsDeleted(String jobId) {}
+
     /** A job's merged result. */
     public record JobResultData(byte[] bytes, String text, String mediaType) {}
 
@@ -233,6 +242,24 @@ public final class StoreBatch {
      */
     public StoreBatch attemptEnded(TaskAttemptRow attempt) {
         entries.add(attempt);
+        return this;
+    }
+
+    /** Stores a task's checkpoint (replacing the one it had). */
+    public StoreBatch checkpoint(CheckpointSaved save) {
+        entries.add(save);
+        return this;
+    }
+
+    /** Adds to a job's count of attempts that started from a checkpoint. */
+    public StoreBatch resumed(String jobId, long count) {
+        entries.add(new CheckpointResumed(jobId, count));
+        return this;
+    }
+
+    /** Deletes the checkpoints of a job's tasks (add it with the job's end). */
+    public StoreBatch deleteCheckpoints(String jobId) {
+        entries.add(new CheckpointsDeleted(jobId));
         return this;
     }
 

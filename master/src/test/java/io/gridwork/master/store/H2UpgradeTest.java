@@ -72,7 +72,9 @@ class H2UpgradeTest {
             assertThat(store.masterId()).isNotBlank();
             // the tasks moved to the key of one BIGINT (V12) and read as before
             assertThat(store.tasks().pending("job-7", -1, 10)).singleElement()
-                    .satisfies(t -> assertThat(t.input()).containsExactly(1));
+                    .satisfies(t -> assertThat(t.input()).containsExactly(1))
+                    .satisfies(t -> assertThat(t.checkpoint()).as("no checkpoint before V15").isNull());
+            assertThat(old.resumed()).as("stored before checkpoints (V15)").isZero();
             assertThat(store.tasks().outputs("job-7").toList()).singleElement()
                     .satisfies(o -> assertThat(o).containsExactly(42));
             assertThat(store.tasks().count("job-7").succeeded()).isEqualTo(1);

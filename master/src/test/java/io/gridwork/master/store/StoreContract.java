@@ -820,4 +820,34 @@ abstract class StoreContract {
         assertThat(store.dataSets().counters("job-1")).containsExactly(101, 22, 6);
         assertThat(store.dataSets().counters("job-2")).containsExactly(0, 0, 7);
     }
+
+    @Test
+    void aCheckpointIsOneRowPerTaskReadBackWithThePendingTaskCountedAndDeletedWithItsJob() {
+        JobRow job = aJob();
+        JobRow other = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}, new byte[] {2}), true);
+        store.tasks().insert(other.id(), 0, List.of(new byte[] {3}), true);
+        java.time.Instant now = java.time.Instant.parse("2026-11-29T18:00:00Z");
+        store.apply(new StoreBatch()
+                .checkpoint(new StoreBatch.CheckpointSaved(job.id(), 1, 7, 1, new byte[] {10}, now))
+                .checkpoint(new StoreBatch.CheckpointSaved(other.id(), 0, 8, 1, new byte[] {30}, now)));
+        // a later save replaces the row (upsert), in a batch with the resumed count
+        store.apply(new StoreBatch()
+                .checkpoint(new StoreBatch.CheckpointSaved(job.id(), 1, 9, 2, new byte[] {11, 12}, now.plusSeconds(1)))
+                .resumed(job.id(), 1).resumed(job.id(), 2));
+
+        List<StoredTask> pending = store.tasks().pending(job.id(), -1, 10);
+        assertThat(pending).extracting(StoredTask::index).containsExactly(0L, 1L);
+        assertThat(pending.get(0).checkpoint()).isNull();
+        assertThat(pending.get(1).checkpoint()).containsExactly(11, 12);
+        assertThat(store.tasks().pending(job.id(), 1).orElseThrow().checkpoint()).containsExactly(11, 12);
+        assertThat(store.checkpoints().count(job.id())).isEqualTo(1);
+        assertThat(store.jobs().find(job.id()).orElseThrow().resumed()).isEqualTo(3);
+        assertThat(store.jobs().find(other.id()).orElseThrow().resumed()).isZero();
+
+        store.apply(new StoreBatch().deleteCheckpoints(job.id()));
+        assertThat(store.checkpoints().count(job.id())).isZero();
+        assertThat(store.tasks().pending(job.id(), 1).orElseThrow().checkpoint()).isNull();
+        assertThat(store.checkpoints().count(other.id())).as("another job's stay").isEqualTo(1);
+    }
 }

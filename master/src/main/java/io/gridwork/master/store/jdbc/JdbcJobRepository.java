@@ -33,7 +33,7 @@ public final class JdbcJobRepository implements JobRepository {
             + "submitted_at, started_at, finished_at, total_tasks, split_complete, succeeded, failed, retried, lost, "
             + "rejected, error, result_text, result_media_type, result_size, owner, requirement, slots_per_task, priority, "
             + "speculation, speculated, schedule, owner_master, version, lease_epoch, data_sets, "
-            + "quorum, quorum_max, validated, mismatched";
+            + "quorum, quorum_max, validated, mismatched, resumed";
     static final String UNFINISHED = "('" + JobState.QUEUED.name() + "', '" + JobState.RUNNING.name() + "', '"
             + JobState.WAITING.name() + "')";
 
@@ -307,6 +307,6 @@ public final class JdbcJobRepository implements JobRepository {
                 rs.getString(22), new NewJob.Placement(rs.getString(23), rs.getInt(24), rs.getInt(25), rs.getBoolean(26),
                         rs.getInt(33), rs.getInt(34)),
                 rs.getLong(27), rs.getString(28), rs.getString(29), rs.getLong(30), rs.getLong(31),
-                KeyValues.decode(rs.getString(32)), rs.getLong(35), rs.getLong(36));
+                KeyValues.decode(rs.getString(32)), rs.getLong(35), rs.getLong(36), rs.getLong(37));
     }
 }

@@ -253,6 +253,7 @@ async function jobPage(id) {
       <div class="card"><div class="n">${Number(tk.retried || 0).toLocaleString()}</div>retried</div>
       <div class="card"><div class="n">${Number(tk.lost || 0).toLocaleString()}</div>lost with a worker</div>
       <div class="card"><div class="n">${Number(tk.speculated || 0).toLocaleString()}</div>speculative</div>
+      <div class="card" title="attempts that started from a checkpoint an earlier attempt saved"><div class="n">${Number(tk.resumed || 0).toLocaleString()}</div>resumed</div>
     </div>
     ${d.pipeline ? pipelineGraph(Object.assign({ state: j.state, jobClass: j.jobClass }, d.pipeline), j.id) : ''}
     ${d.data ? `<h2>Data</h2><p id="job-data">read ${size(d.data.bytesLocal)} from the workers' own caches,
