@@ -121,6 +121,10 @@ final class StatusBoard {
         if (job.held) {
             return "waiting for its workers to reconnect after the master restarted";
         }
+        String quota = job.queue.isEmpty() ? null : attempts.quotas().holds(job.owner(), job.slotsPerTask);
+        if (quota != null) {
+            return quota; // queued or running, a quota holds its next tasks
+        }
         if (job.runningUnits > 0) {
             return "";
         }

@@ -40,6 +40,8 @@ final class WorkerEntry {
     long timedTasks;
     /** An operator drained it: it gets no new tasks until undrained, even across re-registrations. */
     boolean drainRequested;
+    /** What a slot-second on it costs in the usage ledger, as its last registration said (1.0 until it registers). */
+    double costFactor = 1.0;
     /** What requirements compare against; computed when first needed after each registration. */
     private Map<String, String> attributes;
 
@@ -81,6 +83,6 @@ final class WorkerEntry {
         int held = session == null ? 0 : session.attempts.size() - executing;
         return new WorkerSnapshot(id, name, state, slots, prefetch, labels, executing,
                 completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested, held,
-                healthPort);
+                healthPort, costFactor);
     }
 }

@@ -13,6 +13,7 @@ import io.gridwork.master.store.jdbc.JdbcMasterRepository;
 import io.gridwork.master.store.jdbc.JdbcScheduleRunRepository;
 import io.gridwork.master.store.jdbc.JdbcTaskRepository;
 import io.gridwork.master.store.jdbc.JdbcTokenRepository;
+import io.gridwork.master.store.jdbc.JdbcUsageRepository;
 import io.gridwork.master.store.jdbc.JdbcWorkerRepository;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,6 +48,7 @@ public final class Store implements AutoCloseable {
     private final JdbcMasterInfoRepository masterInfo;
     private final JdbcMasterRepository masters;
     private final JdbcDataSetRepository dataSets;
+    private final JdbcUsageRepository usage;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -103,6 +105,12 @@ public final class Store implements AutoCloseable {
         this.audit = new JdbcAuditRepository(jdbc);
         this.jars = new JdbcJarRowRepository(jdbc);
         this.dataSets = new JdbcDataSetRepository(jdbc);
+        this.usage = new JdbcUsageRepository(jdbc);
+    }
+
+    /** The usage ledger's reports and the quotas. */
+    public UsageRepository usage() {
+        return usage;
     }
 
     /**
