@@ -66,9 +66,10 @@ public final class JdbcUsageRepository implements UsageRepository {
 
     private static String key(UsageQuery.By by, String worker, String ended, String job) {
         return switch (by) {
-            case USER -> "j.owner";
+            // '' for none, so that it sorts first on every database (NULLs do not)
+            case USER -> "COALESCE(j.owner, '')";
             case JOB -> job;
-            case WORKER -> worker;
+            case WORKER -> "COALESCE(" + worker + ", '')";
             // the UTC day, as days since 1970-01-01 (EXTRACT(EPOCH ...) is the same in H2 and PostgreSQL)
             case DAY -> "CAST(FLOOR(EXTRACT(EPOCH FROM " + ended + ") / 86400) AS BIGINT)";
         };
