@@ -150,8 +150,8 @@ class UsageIT {
                 "--token", tokens.get("alice"));
         assertThat(refused.code()).as("a submitter may not set quotas").isEqualTo(4);
 
-        String a = submit("alice", 5, 150, 1000);
-        String b = submit("bob", 6, 150, 1000);
+        String a = submit("alice", 3, 150, 3850);
+        String b = submit("bob", 4, 150, 3850);
         assertThat(awaitEnd(a).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
         assertThat(awaitEnd(b).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
 
@@ -196,7 +196,7 @@ class UsageIT {
         assertThat(other.err()).contains("sees only its own usage");
 
         GridProcesses.Result status = grid.run("status", a, "--master", address());
-        assertThat(status.out()).contains("  usage      ").contains("5 attempts");
+        assertThat(status.out()).contains("  usage      ").contains("3 attempts");
         grid.run("quota", "rm", "alice", "--master", address());
     }
 
