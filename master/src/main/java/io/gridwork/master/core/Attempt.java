@@ -69,15 +69,14 @@ final class Attempt {
 
     /**
      * The usage ledger's record of this attempt ending at {@code at}, counted against its user's cost limit. It ran
-     * from when its worker said it started (or, for an attempt that sent a result before saying so, from when it was
-     * assigned) to {@code at}, by the master's clock; an attempt that never started ran 0 ms. One that {@code ran} to
-     * a result ran at least the {@code workerMs} its worker measured: an attempt adopted after a master restart began
-     * before this master knew of it.
+     * from when its worker said it started to {@code at}, by the master's clock; an attempt that never started ran
+     * 0 ms. One that {@code ran} to a result ran at least the {@code workerMs} its worker measured: an attempt adopted
+     * after a master restart began before this master knew of it, and a short one's result can come in the message
+     * that says it started (its assignment is no start: it may have waited in the worker's prefetch).
      */
     io.gridwork.master.store.AttemptUsage usage(Instant at, boolean ran, long workerMs, long cpuNanos,
             boolean lostRace) {
-        Instant from = startedRunningAt != null ? startedRunningAt : ran || started ? startedAt : null;
-        long ms = from == null ? 0 : Math.max(0, java.time.Duration.between(from, at).toMillis());
+        long ms = startedRunningAt == null ? 0 : Math.max(0, java.time.Duration.between(startedRunningAt, at).toMillis());
         if (ran) {
             ms = Math.max(ms, workerMs);
         }
