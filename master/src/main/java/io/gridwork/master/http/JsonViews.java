@@ -98,6 +98,7 @@ final class JsonViews {
         bool(o, "drainRequested", w.drainRequested());
         int32(o, "held", w.held());
         string(o, "healthAddress", w.healthAddress());
+        o.addProperty("costFactor", w.costFactor());
         o.addProperty("heartbeatAgeMs", w.heartbeatAgeMs());
         return o;
     }

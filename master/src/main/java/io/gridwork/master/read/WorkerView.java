@@ -18,6 +18,7 @@ import java.util.Map;
  *     twice as fast; see {@code WorkerInfo.speed})
  * @param held tasks it holds and has not started (prefetched)
  * @param healthAddress host:port of its gRPC health service, "" if it has none
+ * @param costFactor what a slot-second on it costs in the usage ledger (grid worker --cost-factor)
  */
 public record WorkerView(
         String id,
@@ -38,7 +39,8 @@ public record WorkerView(
         boolean drainRequested,
         Long heartbeatAgeMs,
         int held,
-        String healthAddress) {
+        String healthAddress,
+        double costFactor) {
 
     /** What the worker runs on, as it reported it; empty or 0 where it did not say. */
     public record Platform(String os, String arch, String javaVersion, long memoryBytes, int cores, String gridworkVersion) {
@@ -68,7 +70,7 @@ public record WorkerView(
                 s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
                 Platform.of(s.platform()), s.speed(), s.drainRequested(),
                 s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis(), s.held(),
-                healthAddress(s.address(), s.healthPort()));
+                healthAddress(s.address(), s.healthPort()), s.costFactor());
     }
 
     /** host:port (brackets around an IPv6 host) of a worker's health service; "" without a port or a host. */
