@@ -19,7 +19,11 @@ public final class ClientOptions {
     public static final String MASTER_ENV = "GRID_MASTER";
 
     /** How commands print their results. */
-    public enum Format { text, json }
+    public enum Format {
+        text, json,
+        /** Comma-separated values: only {@code grid usage} prints them (the others refuse it). */
+        csv
+    }
 
     @Option(names = "--master", paramLabel = "HOST[:PORT][,HOST[:PORT]...]",
             description = "The master's address, or several masters of one grid, comma-separated: a call a master "
@@ -108,7 +112,17 @@ public final class ClientOptions {
         return output == Format.json;
     }
 
+    public boolean csv() {
+        return output == Format.csv;
+    }
+
+    /** Whether this command prints CSV ({@code grid usage}); every other command refuses --output csv. */
+    boolean csvAllowed;
+
     public GridClient connect() {
+        if (output == Format.csv && !csvAllowed) {
+            throw CliException.usage("--output csv is for grid usage; use text or json");
+        }
         Credentials creds = CredentialOptions.load(credentials);
         // the CLI resolves the credentials itself (--credentials, $GRID_CREDENTIALS, the configuration, the default
         // file) and its errors name its options

@@ -41,6 +41,8 @@ public final class GridCommand implements Runnable {
             DataCommand.class,
             TokenCommand.class,
             AuditCommand.class,
+            UsageCommand.class,
+            QuotaCommand.class,
             DemoCommand.class,
             BenchCommand.class,
             CompletionCommand.class,

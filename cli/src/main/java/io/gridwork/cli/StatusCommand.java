@@ -76,6 +76,7 @@ final class StatusCommand implements Callable<Integer> {
                     out.println("  waiting    " + s.getWaitingReason());
                 }
                 data(s, out);
+                UsageCommand.statusLine(s, out);
                 if (!s.getRequire().isEmpty() || s.getSlotsPerTask() > 1 || s.getPriority() != 0 || !s.getSpeculation()) {
                     out.println("  placement  " + (s.getRequire().isEmpty() ? "any worker" : "require " + s.getRequire())
                             + ", " + Formats.count(s.getSlotsPerTask(), "slot") + " per task"

@@ -43,6 +43,10 @@ final class WorkerCommand implements Callable<Integer> {
             + "from 2 to 1024 tasks; when tasks turn long it hands back what it holds beyond that).")
     Integer prefetch;
 
+    @Option(names = "--cost-factor", paramLabel = "FACTOR", description = "What a slot-second on this worker costs in "
+            + "the usage ledger (default 1.0; a fast or GPU machine can cost more; above 0, at most 1000).")
+    Double costFactor;
+
     @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "0",
             description = "Port of the worker's gRPC health service, which the master probes (default: a free one).")
     int healthPort;
@@ -239,6 +243,9 @@ final class WorkerCommand implements Callable<Integer> {
             }
             if (prefetch != null) {
                 b.prefetch(prefetch);
+            }
+            if (costFactor != null) {
+                b.costFactor(costFactor);
             }
             if (drainTimeout != null) {
                 b.drainTimeout(drainTimeout);

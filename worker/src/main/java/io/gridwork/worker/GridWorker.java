@@ -267,6 +267,7 @@ public final class GridWorker implements AutoCloseable {
                 .setName(options.name())
                 .setSlots(options.slots())
                 .setPrefetch(options.autoPrefetch() ? WorkerOptions.AUTO_PREFETCH_MAX : options.prefetch())
+                .setCostFactor(options.costFactor())
                 .putAllLabels(options.labels())
                 .setHealthPort(options.advertiseHealthPort() > 0 ? options.advertiseHealthPort() : healthPort())
                 .setAdvertiseHost(options.advertiseHost() == null ? "" : options.advertiseHost())

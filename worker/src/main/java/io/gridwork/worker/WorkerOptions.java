@@ -51,6 +51,10 @@ public final class WorkerOptions {
     public static final int DEFAULT_TASK_LOG_LIMIT = 64 << 10;
     /** The largest bound a worker may set (the master keeps at most about this much per attempt anyway). */
     public static final int MAX_TASK_LOG_LIMIT = 1 << 20;
+    /** A worker's cost factor unless told otherwise: a slot-second costs one unit. */
+    public static final double DEFAULT_COST_FACTOR = 1.0;
+    /** The largest cost factor (the master refuses more): a typo like 25000 instead of 2.5 would distort every report. */
+    public static final double MAX_COST_FACTOR = 1000;
     /** The smallest data cache: one chunk ({@link io.gridwork.internal.data.DataLayout#CHUNK_SIZE}). */
     public static final long MIN_DATA_CACHE = io.gridwork.internal.data.DataLayout.CHUNK_SIZE;
     /** Idle owners: load from other processes per core below which the owner is idle (a desktop at rest is near 0). */
@@ -80,12 +84,14 @@ public final class WorkerOptions {
     private final long dataCache;
     private final boolean peerFetch;
     private final OwnerSettings owner;
+    private final double costFactor;
 
     private WorkerOptions(Builder b) {
         this.owner = b.owner;
         this.taskLogLimit = b.taskLogLimit;
         this.dataCache = b.dataCache;
         this.peerFetch = b.peerFetch;
+        this.costFactor = b.costFactor;
         this.masters = List.copyOf(b.masters);
         this.name = b.name;
         this.slots = b.slots;
@@ -142,6 +148,11 @@ public final class WorkerOptions {
     }
 
     /** Tasks held beyond the slots, or {@link #AUTO_PREFETCH}. */
+    /** What a slot-second on this worker costs in the master's usage ledger ({@link #DEFAULT_COST_FACTOR} by default). */
+    public double costFactor() {
+        return costFactor;
+    }
+
     public int prefetch() {
         return prefetch;
     }
@@ -256,6 +267,7 @@ public final class WorkerOptions {
         private String name;
         private int slots = Runtime.getRuntime().availableProcessors();
         private int prefetch = DEFAULT_PREFETCH;
+        private double costFactor = DEFAULT_COST_FACTOR;
         private final Map<String, String> labels = new LinkedHashMap<>();
         private Path workDir;
         private int healthPort;
@@ -431,6 +443,12 @@ public final class WorkerOptions {
             return this;
         }
 
+        /** What a slot-second on this worker costs (from above 0 to {@link #MAX_COST_FACTOR}). */
+        public Builder costFactor(double v) {
+            costFactor = v;
+            return this;
+        }
+
         public Builder label(String key, String value) {
             labels.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
@@ -521,6 +539,10 @@ public final class WorkerOptions {
             }
             if (slots < 1 || slots > 4096) {
                 throw new IllegalArgumentException("slots must be from 1 to 4096, got " + slots);
+            }
+            if (!(costFactor > 0 && costFactor <= MAX_COST_FACTOR)) {
+                throw new IllegalArgumentException("cost-factor must be above 0 and at most " + (int) MAX_COST_FACTOR
+                        + ", got " + costFactor);
             }
             if (prefetch != AUTO_PREFETCH && (prefetch < 0 || prefetch > 4096)) {
                 throw new IllegalArgumentException("prefetch must be from 0 to 4096, got " + prefetch);

@@ -52,9 +52,39 @@ final class Attempt {
      */
     TaskAttemptRow ended(AttemptOutcome outcome, Instant at, long durationMs, String error, Messages.Failure failure,
             String log, long logCutBytes) {
+        return ended(outcome, at, durationMs, error, failure, log, logCutBytes, 0, false);
+    }
+
+    /**
+     * The same, with the usage ledger's record: {@code cpuNanos} as its worker measured it, {@code lostRace} for an
+     * attempt cancelled because another attempt of its task finished first.
+     */
+    TaskAttemptRow ended(AttemptOutcome outcome, Instant at, long durationMs, String error, Messages.Failure failure,
+            String log, long logCutBytes, long cpuNanos, boolean lostRace) {
         WorkerEntry w = session.worker;
+        boolean ran = outcome == AttemptOutcome.SUCCEEDED || outcome == AttemptOutcome.FAILED;
         return TaskAttemptRow.ended(job.id, task.index, number, id, w.id, w.name, startedAt, at, outcome, durationMs,
                 failure != null ? failure.message() : error, failure != null ? failure.exceptionType() : null,
-                failure != null ? failure.stackTrace() : null, log, logCutBytes);
+                failure != null ? failure.stackTrace() : null, log, logCutBytes)
+                .withUsage(usage(at, ran, ran ? durationMs : 0, cpuNanos, lostRace));
+    }
+
+    /**
+     * The usage ledger's record of this attempt ending at {@code at}, counted against its user's cost limit. It ran
+     * from when its worker said it started to {@code at}, by the master's clock; an attempt that never started ran
+     * 0 ms. One that {@code ran} to a result ran at least the {@code workerMs} its worker measured: an attempt adopted
+     * after a master restart began before this master knew of it, and a short one's result can come in the message
+     * that says it started (its assignment is no start: it may have waited in the worker's prefetch).
+     */
+    io.gridwork.master.store.AttemptUsage usage(Instant at, boolean ran, long workerMs, long cpuNanos,
+            boolean lostRace) {
+        long ms = startedRunningAt == null ? 0 : Math.max(0, java.time.Duration.between(startedRunningAt, at).toMillis());
+        if (ran) {
+            ms = Math.max(ms, workerMs);
+        }
+        io.gridwork.master.store.AttemptUsage u = new io.gridwork.master.store.AttemptUsage(units(), ms, cpuNanos,
+                session.worker.costFactor, lostRace);
+        job.charge(u, at);
+        return u;
     }
 }

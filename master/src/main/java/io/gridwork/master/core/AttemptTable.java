@@ -21,6 +21,7 @@ final class AttemptTable {
 
     private final Map<Long, Attempt> attempts = new HashMap<>();
     private final FairShare fairShare;
+    private final Quotas quotas;
     private final Flusher flusher;
     private long epochBase;
     private long nextId;
@@ -28,6 +29,7 @@ final class AttemptTable {
     AttemptTable(FairShare fairShare, Flusher flusher) {
         this.fairShare = fairShare;
         this.flusher = flusher;
+        this.quotas = new Quotas(fairShare);
     }
 
     /** Starts the ids of this master's epoch. */
@@ -103,6 +105,11 @@ final class AttemptTable {
      * Its worker says the attempt is executing (not only held): counted as running from now on, and its task timeout
      * runs from now.
      */
+    /** The users' quotas, over the slots this table counts per user. */
+    Quotas quotas() {
+        return quotas;
+    }
+
     void started(Attempt a, Instant now) {
         if (a.started || a.untracked) {
             return;

@@ -49,6 +49,26 @@ public final class CoreMetrics {
                 .register(registry);
     }
 
+    /** Per user: its slot-seconds and cost counters (the usage ledger's records as this master wrote them). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter[]> usage =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * An attempt of {@code user}'s job ended having used {@code slotSeconds} and {@code cost}:
+     * {@code gridwork_usage_slot_seconds_total{user}} and {@code gridwork_usage_cost_total{user}}.
+     */
+    void usage(String user, double slotSeconds, double cost) {
+        Counter[] c = usage.computeIfAbsent(user == null ? "" : user, u -> new Counter[] {
+            Counter.builder("gridwork.usage.slot.seconds").tag("user", u)
+                    .description("slot-seconds of the task attempts that ended, by their job's user (the usage ledger)")
+                    .register(registry),
+            Counter.builder("gridwork.usage.cost").tag("user", u)
+                    .description("cost units (slot-seconds x the worker's cost factor) of the task attempts that "
+                            + "ended, by their job's user (the usage ledger)").register(registry)});
+        c[0].increment(slotSeconds);
+        c[1].increment(cost);
+    }
+
     /** The loop's mailbox depth (events posted, not yet run), read when metrics are scraped. */
     void mailbox(java.util.function.Supplier<Number> depth) {
         io.micrometer.core.instrument.Gauge.builder("gridwork.loop.mailbox", depth)

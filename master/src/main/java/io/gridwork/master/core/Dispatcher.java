@@ -161,9 +161,11 @@ final class Dispatcher {
         Instant now = loop.now();
         List<JobRunner> eligible = candidates;
         eligible.clear();
+        Quotas quotas = attempts.quotas();
         for (JobRunner job : dispatchOrder) {
             if (job.dispatchable() && !job.held && !job.queue.isEmpty()
-                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker) && trustedFor(job, s.worker)) {
+                    && s.credits >= job.slotsPerTask && runsOn(job, s.worker) && trustedFor(job, s.worker)
+                    && (quotas.none() || quotas.allows(job.owner(), job.slotsPerTask))) { // quotas cap users
                 eligible.add(job);
             }
         }
@@ -205,7 +207,7 @@ final class Dispatcher {
         double grid = Double.NaN;
         for (JobRunner job : dispatchOrder) {
             if (!job.maySpeculate() || s.heldUnits + job.slotsPerTask > w.slots || s.credits < job.slotsPerTask
-                    || !runsOn(job, w)) {
+                    || !runsOn(job, w) || !attempts.quotas().allows(job.owner(), job.slotsPerTask)) {
                 continue;
             }
             if (job.speculationCheckAfter != null && now.isBefore(job.speculationCheckAfter)) {

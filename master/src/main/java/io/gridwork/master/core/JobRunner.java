@@ -181,6 +181,12 @@ final class JobRunner implements FairShare.Claim {
         return owner;
     }
 
+    /** One of its attempts ended, having used {@code u}: counted against its user's quota and in the metrics. */
+    void charge(io.gridwork.master.store.AttemptUsage u, Instant at) {
+        services.attempts().quotas().charged(owner, u, at);
+        services.metrics().get().usage(owner, u.slotMs() / 1000.0, u.slotMs() * u.costFactor() / 1000.0);
+    }
+
     @Override
     public int runningUnits() {
         return runningUnits;

@@ -62,9 +62,15 @@ public final class Messages {
      * The outcome of one attempt: an output, or a failure; with what its code wrote to System.out and System.err
      * ({@code log}, "" if nothing) and how many bytes of that its worker cut.
      */
-    public record Result(TaskKey key, byte[] output, Failure failure, long durationMs, String log, long logCutBytes) {
+    public record Result(TaskKey key, byte[] output, Failure failure, long durationMs, String log, long logCutBytes,
+            long cpuNanos) {
+        /** {@code cpuNanos}: the CPU time the worker measured for the attempt (0: not measured). */
         public Result {
             log = log == null ? "" : log;
+        }
+
+        public Result(TaskKey key, byte[] output, Failure failure, long durationMs, String log, long logCutBytes) {
+            this(key, output, failure, durationMs, log, logCutBytes, 0);
         }
 
         /** A result without output on System.out or System.err. */

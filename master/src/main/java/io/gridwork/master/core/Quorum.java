@@ -256,10 +256,10 @@ final class Quorum {
             counts.computeIfAbsent(vote.worker(), k -> new long[2])[agreed ? 0 : 1]++;
             if (!agreed) {
                 history(vote, "its output differed from the " + winners.size() + " equal outputs accepted");
-            } else if (!vote.result().log().isEmpty() || vote.result().logCutBytes() > 0) {
-                if (vote != v.votes.get(v.votes.size() - 1)) { // (the deciding one's row goes with its output)
-                    history(vote, "one of the " + winners.size() + " equal outputs accepted");
-                }
+            } else if (vote != v.votes.get(v.votes.size() - 1)) {
+                // (the deciding one's row goes with its output): every other replica has a row, with its record in
+                // the usage ledger, so a quorum's cost is counted in full
+                history(vote, "one of the " + winners.size() + " equal outputs accepted");
             }
         }
         boolean mismatch = v.votes.size() > winners.size();
@@ -301,7 +301,7 @@ final class Quorum {
     private void history(Vote vote, String why) {
         Messages.Result r = vote.result();
         flusher.writes().attemptEnded(vote.attempt().ended(AttemptOutcome.SUCCEEDED, vote.at(), r.durationMs(),
-                "replica: " + why, null, r.log(), r.logCutBytes()));
+                "replica: " + why, null, r.log(), r.logCutBytes(), r.cpuNanos(), false));
     }
 
     /** Adds to the trust records and the job's counts, in this turn's commit. */

@@ -197,7 +197,50 @@ public final class Scheduler implements AutoCloseable {
     public void start() {
         recover();
         journal.start();
+        reloadQuotas();
         scheduleTicks();
+    }
+
+    // =====================================================================================================
+    // quotas (the usage ledger): read from the store on the caller's thread, applied on the loop
+
+    /** How often the cost used under cost limits is read again from the ledger (other masters' attempts count too). */
+    static final Duration QUOTA_REFRESH = Duration.ofSeconds(30);
+
+    /**
+     * Reads the quotas and, for cost limits, each user's cost this period from the ledger, and applies them; jobs a
+     * quota held may go on. Call after a quota changed. Not on the loop.
+     */
+    public void reloadQuotas() {
+        List<io.gridwork.master.store.QuotaRow> rows = store.usage().quotas();
+        Instant now = loop.now();
+        Map<io.gridwork.master.store.QuotaPeriod, Map<String, Double>> costs = new java.util.EnumMap<>(
+                io.gridwork.master.store.QuotaPeriod.class);
+        for (io.gridwork.master.store.QuotaPeriod p : Quotas.periods(rows)) {
+            costs.put(p, store.usage().costSince(p.start(now)));
+        }
+        loop.call(() -> {
+            attempts.quotas().replace(rows, costs, loop.now());
+            dispatcher.dispatchHungry();
+            return null;
+        });
+    }
+
+    /** The usage ledger's reports and the stored quotas. */
+    public io.gridwork.master.store.UsageRepository usage() {
+        return store.usage();
+    }
+
+    /** Every quota with what it counts now on this master. */
+    public List<QuotaStatus> quotas() {
+        return loop.call(() -> attempts.quotas().statuses());
+    }
+
+    /** Periodic (on the loop): cost periods that ended begin anew, and the jobs they held go on. */
+    private void quotaTick() {
+        if (attempts.quotas().rollOver(loop.now())) {
+            dispatcher.dispatchHungry();
+        }
     }
 
     /** Loads the workers and resumes unfinished jobs (part of {@link #start()}; tests call it alone). */
@@ -238,6 +281,16 @@ public final class Scheduler implements AutoCloseable {
         ticks.add(loop.every(options.publishInterval(), board::publishChanged));
         ticks.add(loop.every(Duration.ofSeconds(1), () -> jobs.pipelines().periodic())); // nothing while none waits
         ticks.add(loop.every(Duration.ofMillis(Math.max(50, options.heartbeatInterval().toMillis() / 4)), this::tick));
+        ticks.add(loop.every(Duration.ofSeconds(1), this::quotaTick));
+        ticks.add(loop.timer().scheduleWithFixedDelay(() -> {
+            try {
+                if (accepting && !attempts.quotas().none()) {
+                    reloadQuotas();
+                }
+            } catch (RuntimeException e) {
+                log.debug("quotas not refreshed: {}", e.toString());
+            }
+        }, QUOTA_REFRESH.toMillis(), QUOTA_REFRESH.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
     /** Periodic: the failure detector, the adoption window, slow tasks, task timeouts. */

@@ -144,6 +144,10 @@ final class StatusBoard {
                 return hosts;
             }
         }
+        String quota = job.queue.isEmpty() ? null : attempts.quotas().holds(job.owner(), job.slotsPerTask);
+        if (quota != null) {
+            return quota; // queued or running, a quota holds its next tasks
+        }
         if (job.runningUnits > 0) {
             return "";
         }

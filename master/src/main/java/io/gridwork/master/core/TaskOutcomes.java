@@ -84,16 +84,19 @@ final class TaskOutcomes {
                 }
             }
             recordDuration(a, r.durationMs());
-            StoreBatch.TaskSuccess output = new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id,
-                    r.durationMs());
             // in the batch of the output, so the attempt's history is committed with it. A first attempt that
             // succeeded alone and wrote nothing adds nothing to what the task's row says (its worker, its duration):
-            // it is not kept, which spares jobs of many small tasks a row each (half the throughput of empty tasks)
+            // it is not kept, which spares jobs of many small tasks a row each (half the throughput of empty tasks);
+            // its record in the usage ledger goes on the task's row instead, in the UPDATE that stores the output
             // (a quorum's deciding replica, always a later attempt, is kept like a first: see Quorum)
             io.gridwork.master.store.TaskAttemptRow history = (job.quorum == 1 && (a.number > 1 || a.task.live > 1))
                     || !r.log().isEmpty()
                     || r.logCutBytes() > 0 ? a.ended(AttemptOutcome.SUCCEEDED, now, r.durationMs(), null, null, r.log(),
-                    r.logCutBytes()) : null;
+                    r.logCutBytes(), r.cpuNanos(), false) : null;
+            StoreBatch.TaskSuccess output = history != null
+                    ? new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id, r.durationMs())
+                    : new StoreBatch.TaskSuccess(job.id, a.task.index, r.output(), s.worker.id, r.durationMs(),
+                            a.usage(now, true, r.durationMs(), r.cpuNanos(), false), now);
             if (job.mergesAtOnce(a)) {
                 // the job's only task: merged at once, its output stored with the job's result in one commit
                 attempts.succeeded(a, output, written -> stored(a, written), job.outputWithResult(history));
@@ -169,7 +172,7 @@ final class TaskOutcomes {
         for (Attempt o : others) {
             attempts.cancel(o);
             flusher.writes().attemptEnded(o.ended(AttemptOutcome.CANCELLED, now, 0, "attempt " + winner.number
-                    + " on " + winner.session.worker.name + " finished first", null, "", 0));
+                    + " on " + winner.session.worker.name + " finished first", null, "", 0, 0, true));
             log.atInfo().addKeyValue("job", winner.job.id).addKeyValue("task", winner.task.index)
                     .addKeyValue("worker", o.session.worker.name)
                     .log("attempt {} on {} finished first; attempt {} on {} is cancelled", winner.number,
@@ -187,7 +190,7 @@ final class TaskOutcomes {
                 .log("task failed on {} (attempt {} of {}): {}", worker, t.failures, a.job.maxAttempts, f.message());
         // before the decision's writes (the requeue, or the task's and job's failure): one batch, one transaction
         flusher.writes().attemptEnded(a.ended(AttemptOutcome.FAILED, now, r.durationMs(), null, f, r.log(),
-                r.logCutBytes()));
+                r.logCutBytes(), r.cpuNanos(), false));
         failure(a, f.message(), retry.failed(t.index, t.failures, a.job.maxAttempts, f.retryable(), f.message()), now);
     }
 

@@ -48,6 +48,8 @@ final class WorkerEntry {
     boolean ownerPolicy;
     boolean ownerBusy;
     String ownerReason = "";
+    /** What a slot-second on it costs in the usage ledger, as its last registration said (1.0 until it registers). */
+    double costFactor = 1.0;
     /** What requirements compare against; computed when first needed after each registration. */
     private Map<String, String> attributes;
 
@@ -90,6 +92,6 @@ final class WorkerEntry {
         WorkerState shown = state == WorkerState.ALIVE && ownerBusy ? WorkerState.OWNER_BUSY : state;
         return new WorkerSnapshot(id, name, shown, slots, prefetch, labels, executing,
                 completed, failed, address, incarnation, lastHeartbeat, registeredAt, platform, speed, drainRequested, held,
-                healthPort, ownerBusy ? ownerReason : "", ownerPolicy);
+                healthPort, ownerBusy ? ownerReason : "", ownerPolicy, costFactor);
     }
 }

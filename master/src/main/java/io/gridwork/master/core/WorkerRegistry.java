@@ -292,7 +292,12 @@ final class WorkerRegistry {
         StoreBatch.Generated<WorkerRow> row = flusher.writes().registerWorker(registration);
         flusher.afterCommit(() -> {
             try {
-                done.complete(admit(row.get(), held, fromBefore, othersJobs));
+                RegisterOutcome outcome = admit(row.get(), held, fromBefore, othersJobs);
+                WorkerEntry entry = workers.get(row.get().id());
+                if (entry != null) {
+                    entry.costFactor = registration.costFactor();
+                }
+                done.complete(outcome);
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
                 throw e;

@@ -29,7 +29,18 @@ public record WorkerSnapshot(
         /** Idle owners (issue 19): why its owner is deemed busy ("" if not). */
         String ownerReason,
         /** Idle owners (issue 19): it runs under its owner's policy (--when-idle, --hours, --max-cpu-percent). */
-        boolean whenIdle) {
+        boolean whenIdle,
+        /** What a slot-second on it costs in the usage ledger (grid worker --cost-factor). */
+        double costFactor) {
+
+    /** A worker under an owner's policy, at the default cost. */
+    public WorkerSnapshot(String id, String name, WorkerState state, int slots, int prefetch, Map<String, String> labels,
+            int running, long completed, long failed, String address, long incarnation, Instant lastHeartbeat,
+            Instant registeredAt, Map<String, String> platform, double speed, boolean drainRequested, int held,
+            int healthPort, String ownerReason, boolean whenIdle) {
+        this(id, name, state, slots, prefetch, labels, running, completed, failed, address, incarnation, lastHeartbeat,
+                registeredAt, platform, speed, drainRequested, held, healthPort, ownerReason, whenIdle, 1.0);
+    }
 
     /** A worker without an owner's policy. */
     public WorkerSnapshot(String id, String name, WorkerState state, int slots, int prefetch, Map<String, String> labels,
@@ -37,6 +48,6 @@ public record WorkerSnapshot(
             Instant registeredAt, Map<String, String> platform, double speed, boolean drainRequested, int held,
             int healthPort) {
         this(id, name, state, slots, prefetch, labels, running, completed, failed, address, incarnation, lastHeartbeat,
-                registeredAt, platform, speed, drainRequested, held, healthPort, "", false);
+                registeredAt, platform, speed, drainRequested, held, healthPort, "", false, 1.0);
     }
 }

@@ -252,6 +252,11 @@ public final class Console implements AutoCloseable {
             allow(who, Action.READ_DATA);
             return dataSets(who);
         }
+        if (p.size() == 1 && head.equals("usage")) {
+            requireGet(method);
+            allow(who, Action.READ_USAGE);
+            return usage(q, who);
+        }
         if (p.size() == 1 && head.equals("me")) {
             requireGet(method);
             return me(who);
@@ -554,6 +559,55 @@ public final class Console implements AutoCloseable {
     }
 
     /** The data sets the caller may see: size, chunks, replicas wanted and held, holders, jobs reading them. */
+    /**
+     * The usage page: per user (a submitter only itself), slot-seconds and cost per UTC day over the last
+     * {@code days} (default 30, at most 366), from the usage ledger.
+     */
+    private JsonElement usage(Map<String, String> q, Principal who) {
+        int days;
+        try {
+            days = Integer.parseInt(q.getOrDefault("days", "30"));
+        } catch (NumberFormatException e) {
+            throw new HttpError(400, "days must be a number of days from 1 to 366");
+        }
+        if (days < 1 || days > 366) {
+            throw new HttpError(400, "days must be a number of days from 1 to 366");
+        }
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        java.time.LocalDate first = today.minusDays(days - 1);
+        io.gridwork.master.read.ReadModel.UsageByDay u = read.usageByDay(AccessPolicy.ownerFilter(who),
+                first.atStartOfDay(java.time.ZoneOffset.UTC).toInstant(), 8);
+        JsonObject out = new JsonObject();
+        JsonArray dayList = new JsonArray();
+        for (java.time.LocalDate d = first; !d.isAfter(today); d = d.plusDays(1)) {
+            dayList.add(d.toString());
+        }
+        out.add("days", dayList);
+        JsonArray users = new JsonArray();
+        for (io.gridwork.master.store.UsageLine l : u.users()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("user", l.key());
+            o.addProperty("slotSeconds", l.slotSeconds());
+            o.addProperty("cpuSeconds", l.cpuSeconds());
+            o.addProperty("cost", l.cost());
+            o.addProperty("tasks", l.tasks());
+            o.addProperty("wastedSlotSeconds", l.wastedSlotSeconds());
+            List<io.gridwork.master.store.UsageLine> perDay = u.days().get(l.key());
+            if (perDay != null) {
+                Map<String, Double> byDay = new java.util.HashMap<>();
+                perDay.forEach(d -> byDay.put(d.key(), d.slotSeconds()));
+                JsonArray series = new JsonArray();
+                for (JsonElement d : dayList) {
+                    series.add(byDay.getOrDefault(d.getAsString(), 0.0));
+                }
+                o.add("slotSecondsByDay", series);
+            }
+            users.add(o);
+        }
+        out.add("users", users);
+        return out;
+    }
+
     private JsonElement dataSets(Principal who) {
         io.gridwork.master.data.DataGrid grid = data;
         JsonArray all = new JsonArray();

@@ -121,6 +121,7 @@ final class JsonViews {
         bool(o, "drainRequested", w.drainRequested());
         int32(o, "held", w.held());
         string(o, "healthAddress", w.healthAddress());
+        o.addProperty("costFactor", w.costFactor());
         int64(o, "agreed", w.agreed()); // trust from quorum jobs (issue 19)
         int64(o, "disagreed", w.disagreed());
         bool(o, "untrusted", w.untrusted());

@@ -312,4 +312,25 @@ public final class ReadModel {
         }
         return out;
     }
+
+    /**
+     * The usage ledger for the dashboard's usage page: per user (only {@code owner}'s if not null; at most
+     * {@code maxUsers}, those who used the most), slot-seconds and cost per UTC day since {@code since}.
+     */
+    public UsageByDay usageByDay(String owner, Instant since, int maxUsers) {
+        List<io.gridwork.master.store.UsageLine> users = new ArrayList<>(store.usage().report(
+                new io.gridwork.master.store.UsageQuery(io.gridwork.master.store.UsageQuery.By.USER, owner, null, since,
+                        null)));
+        users.sort(java.util.Comparator.comparingDouble(io.gridwork.master.store.UsageLine::slotSeconds).reversed());
+        Map<String, List<io.gridwork.master.store.UsageLine>> days = new LinkedHashMap<>();
+        for (io.gridwork.master.store.UsageLine u : users.subList(0, Math.min(maxUsers, users.size()))) {
+            days.put(u.key(), store.usage().report(new io.gridwork.master.store.UsageQuery(
+                    io.gridwork.master.store.UsageQuery.By.DAY, u.key(), null, since, null)));
+        }
+        return new UsageByDay(users, days);
+    }
+
+    /** Per user its totals ({@code users}, most first) and, for the first few, its lines per UTC day. */
+    public record UsageByDay(List<io.gridwork.master.store.UsageLine> users,
+            Map<String, List<io.gridwork.master.store.UsageLine>> days) {}
 }

@@ -18,6 +18,7 @@ import java.util.Map;
  *     twice as fast; see {@code WorkerInfo.speed})
  * @param held tasks it holds and has not started (prefetched)
  * @param healthAddress host:port of its gRPC health service, "" if it has none
+ * @param costFactor what a slot-second on it costs in the usage ledger (grid worker --cost-factor)
  */
 public record WorkerView(
         String id,
@@ -39,6 +40,8 @@ public record WorkerView(
         Long heartbeatAgeMs,
         int held,
         String healthAddress,
+        /* what a slot-second on it costs in the usage ledger (grid worker --cost-factor) */
+        double costFactor,
         /* its trust record from quorum jobs: replicas agreed and disagreed, excluded from quorum jobs */
         long agreed,
         long disagreed,
@@ -80,8 +83,8 @@ public record WorkerView(
                 s.completed(), s.failed(), s.address(), s.incarnation(), s.lastHeartbeat(), s.registeredAt(),
                 Platform.of(s.platform()), s.speed(), s.drainRequested(),
                 s.lastHeartbeat() == null ? null : Duration.between(s.lastHeartbeat(), now).toMillis(), s.held(),
-                healthAddress(s.address(), s.healthPort()), trust.agreed(), trust.disagreed(), trust.untrusted(),
-                s.ownerReason(), s.whenIdle());
+                healthAddress(s.address(), s.healthPort()), s.costFactor(), trust.agreed(), trust.disagreed(),
+                trust.untrusted(), s.ownerReason(), s.whenIdle());
     }
 
     /** host:port (brackets around an IPv6 host) of a worker's health service; "" without a port or a host. */

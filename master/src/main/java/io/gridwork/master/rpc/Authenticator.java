@@ -95,6 +95,10 @@ public final class Authenticator implements ServerInterceptor {
         on(ClientServiceGrpc.getListDataMethod(), Action.READ_DATA);
         on(ClientServiceGrpc.getGetDataMethod(), Action.READ_DATA);
         on(ClientServiceGrpc.getDeleteDataMethod(), Action.DELETE_DATA);
+        on(ClientServiceGrpc.getGetUsageMethod(), Action.READ_USAGE);
+        on(ClientServiceGrpc.getSetQuotaMethod(), Action.MANAGE_QUOTAS);
+        on(ClientServiceGrpc.getListQuotasMethod(), Action.MANAGE_QUOTAS);
+        on(ClientServiceGrpc.getDeleteQuotaMethod(), Action.MANAGE_QUOTAS);
         on(MasterServiceGrpc.getPingMethod(), Action.PING_AS_MASTER);
     }
 

@@ -153,6 +153,33 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         this.tokens = tokens;
         this.audit = audit;
         this.caFingerprint = caFingerprint;
+        this.usage = new UsageCalls(scheduler, tokens, audit, clock);
+    }
+
+    // ---------------------------------------------------------------------------------------------- usage and quotas
+    private final UsageCalls usage;
+
+    @Override
+    public void getUsage(io.gridwork.api.v1.GetUsageRequest request,
+            StreamObserver<io.gridwork.api.v1.GetUsageResponse> observer) {
+        Statuses.unary(observer, () -> usage.usage(request, caller()));
+    }
+
+    @Override
+    public void setQuota(io.gridwork.api.v1.SetQuotaRequest request, StreamObserver<io.gridwork.api.v1.Quota> observer) {
+        Statuses.unary(observer, () -> usage.set(request, caller()));
+    }
+
+    @Override
+    public void listQuotas(io.gridwork.api.v1.ListQuotasRequest request,
+            StreamObserver<io.gridwork.api.v1.ListQuotasResponse> observer) {
+        Statuses.unary(observer, usage::list);
+    }
+
+    @Override
+    public void deleteQuota(io.gridwork.api.v1.DeleteQuotaRequest request,
+            StreamObserver<io.gridwork.api.v1.Quota> observer) {
+        Statuses.unary(observer, () -> usage.delete(request, caller()));
     }
 
     /** Serves the data grid's calls from {@code grid}; returns this service. */
@@ -517,7 +544,9 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             observer.onError(Statuses.of(t));
             return;
         }
-        Statuses.unary(observer, () -> status(visibleJob(request.getJobId())));
+        // with what its ended attempts used so far (the usage ledger): GetJob only, not every WatchJob update
+        Statuses.unary(observer, () -> status(visibleJob(request.getJobId())).toBuilder()
+                .setUsage(usage.jobUsage(request.getJobId())).build());
     }
 
     /** Ended attempts a GetTaskLogs call returns unless it asks for another number. */

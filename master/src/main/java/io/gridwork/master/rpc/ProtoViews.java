@@ -112,6 +112,7 @@ public final class ProtoViews {
                 .setAddress(s.address())
                 .setIncarnation(s.incarnation())
                 .setSpeed(s.speed())
+                .setCostFactor(s.costFactor())
                 .setDrainRequested(s.drainRequested())
                 .setHeld(s.held())
                 .setHealthAddress(WorkerView.healthAddress(s.address(), s.healthPort()))

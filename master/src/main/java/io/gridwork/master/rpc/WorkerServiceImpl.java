@@ -182,9 +182,15 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             if (request.getAdvertiseHost().length() > 253) {
                 throw Statuses.invalid("advertise_host must be at most 253 characters");
             }
+            double costFactor = request.getCostFactor() == 0 ? WorkerRegistration.DEFAULT_COST_FACTOR
+                    : request.getCostFactor();
+            if (!(costFactor > 0 && costFactor <= WorkerRegistration.MAX_COST_FACTOR)) {
+                throw Statuses.invalid("cost_factor must be above 0 and at most "
+                        + (int) WorkerRegistration.MAX_COST_FACTOR + ", got " + request.getCostFactor());
+            }
             registration = new WorkerRegistration(request.getName(), request.getSlots(), request.getPrefetch(),
                     request.getLabelsMap(), host == null ? "" : host, request.getHealthPort(),
-                    ProtoViews.platform(request.getPlatform()), clock.instant());
+                    ProtoViews.platform(request.getPlatform()), clock.instant(), costFactor);
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
             return;
@@ -340,10 +346,10 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
             if (r.hasFailure()) {
                 results.add(new Messages.Result(key(r.getRef()), null, new Messages.Failure(r.getFailure().getMessage(),
                         r.getFailure().getExceptionType(), r.getFailure().getRetryable(), r.getFailure().getStackTrace()),
-                        r.getDurationMs(), r.getLog(), r.getLogCutBytes()));
+                        r.getDurationMs(), r.getLog(), r.getLogCutBytes(), r.getCpuNanos()));
             } else {
                 results.add(new Messages.Result(key(r.getRef()), r.getOutput().toByteArray(), null, r.getDurationMs(),
-                        r.getLog(), r.getLogCutBytes()));
+                        r.getLog(), r.getLogCutBytes(), r.getCpuNanos()));
             }
         }
         List<Messages.Progress> progress = new ArrayList<>(m.getProgressCount());

@@ -67,6 +67,10 @@ public final class AccessPolicy {
         READ_DATA(Credential.TOKEN, "read data sets"),
         /** Delete data sets (a submitter only its own). */
         DELETE_DATA(Credential.TOKEN, "delete data sets"),
+        /** Usage reports from the ledger (a submitter only its own). */
+        READ_USAGE(Credential.TOKEN, "read usage"),
+        /** Set, list and remove users' quotas. */
+        MANAGE_QUOTAS(Credential.TOKEN, "manage quotas"),
         JOIN(Credential.JOIN_TOKEN, "join as a worker"),
         ACT_AS_WORKER(Credential.WORKER_CERTIFICATE, "act as a worker"),
         /** Another master of the grid pinging this one. */
@@ -119,6 +123,8 @@ public final class AccessPolicy {
         ROLES.put(Action.PUT_DATA, SUBMITTERS);
         ROLES.put(Action.READ_DATA, PEOPLE);
         ROLES.put(Action.DELETE_DATA, SUBMITTERS);
+        ROLES.put(Action.READ_USAGE, PEOPLE);
+        ROLES.put(Action.MANAGE_QUOTAS, ADMINS);
         for (Action a : Action.values()) {
             if ((a.credential() == Credential.TOKEN) != ROLES.containsKey(a)) {
                 throw new IllegalStateException("the access table and the actions disagree on " + a);

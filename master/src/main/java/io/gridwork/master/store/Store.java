@@ -13,6 +13,7 @@ import io.gridwork.master.store.jdbc.JdbcMasterRepository;
 import io.gridwork.master.store.jdbc.JdbcScheduleRunRepository;
 import io.gridwork.master.store.jdbc.JdbcTaskRepository;
 import io.gridwork.master.store.jdbc.JdbcTokenRepository;
+import io.gridwork.master.store.jdbc.JdbcUsageRepository;
 import io.gridwork.master.store.jdbc.JdbcWorkerRepository;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,6 +51,7 @@ public final class Store implements AutoCloseable {
     private final io.gridwork.master.store.jdbc.JdbcTrustRepository trust;
     private final DependencyRepository dependencies;
     private final io.gridwork.master.store.jdbc.JdbcCheckpoints checkpoints;
+    private final JdbcUsageRepository usage;
     /** Who this master is: new at every open and every {@link #rejoin()}. */
     private volatile MasterIdentity identity;
 
@@ -109,6 +111,12 @@ public final class Store implements AutoCloseable {
         this.trust = new io.gridwork.master.store.jdbc.JdbcTrustRepository(jdbc);
         this.dependencies = new io.gridwork.master.store.jdbc.JdbcDependencyRepository(jdbc);
         this.checkpoints = new io.gridwork.master.store.jdbc.JdbcCheckpoints(jdbc);
+        this.usage = new JdbcUsageRepository(jdbc);
+    }
+
+    /** The usage ledger's reports and the quotas. */
+    public UsageRepository usage() {
+        return usage;
     }
 
     /**

@@ -17,7 +17,23 @@ import java.util.Map;
 public final class StoreBatch {
 
     /** A task's output, to store once: the row changes only if the task has not succeeded before. */
-    public record TaskSuccess(String jobId, long index, byte[] output, String workerId, long durationMs) {}
+    public record TaskSuccess(String jobId, long index, byte[] output, String workerId, long durationMs,
+            AttemptUsage usage, java.time.Instant endedAt) {
+
+        /**
+         * {@code usage}: the usage record of the attempt that produced the output when it is kept on the task's row
+         * (a first attempt that succeeded alone and left no {@link TaskAttemptRow}), with when it ended; else null.
+         */
+        public TaskSuccess {
+            if (usage != null && endedAt == null) {
+                throw new IllegalArgumentException("a usage record needs its end");
+            }
+        }
+
+        public TaskSuccess(String jobId, long index, byte[] output, String workerId, long durationMs) {
+            this(jobId, index, output, workerId, durationMs, null, null);
+        }
+    }
 
     /** A failed or lost attempt of a task that stays pending (it will be retried). */
     public record TaskAttemptFailed(String jobId, long index, int failures, int losses, int crashes, String error) {}

@@ -15,10 +15,11 @@ import java.util.Objects;
  * @param error why it failed, timed out or was lost (null if it succeeded)
  * @param log its output, "" if none
  * @param logCutBytes bytes of output its worker or this store left out of {@code log}
+ * @param usage its record in the usage ledger (null: none, as for attempts stored before the ledger)
  */
 public record TaskAttemptRow(long seq, String jobId, long index, int attempt, long attemptId, String workerId,
         String workerName, Instant startedAt, Instant endedAt, AttemptOutcome outcome, long durationMs, String error,
-        String exceptionType, String stackTrace, String log, long logCutBytes) {
+        String exceptionType, String stackTrace, String log, long logCutBytes, AttemptUsage usage) {
 
     /**
      * Most bytes of an attempt's log the store keeps (UTF-8): the worker's own bound at its largest (1 MiB) and the line
@@ -34,6 +35,20 @@ public record TaskAttemptRow(long seq, String jobId, long index, int attempt, lo
         Objects.requireNonNull(endedAt, "endedAt");
         Objects.requireNonNull(outcome, "outcome");
         log = log == null ? "" : log;
+    }
+
+    /** An attempt without a usage record. */
+    public TaskAttemptRow(long seq, String jobId, long index, int attempt, long attemptId, String workerId,
+            String workerName, Instant startedAt, Instant endedAt, AttemptOutcome outcome, long durationMs, String error,
+            String exceptionType, String stackTrace, String log, long logCutBytes) {
+        this(seq, jobId, index, attempt, attemptId, workerId, workerName, startedAt, endedAt, outcome, durationMs, error,
+                exceptionType, stackTrace, log, logCutBytes, null);
+    }
+
+    /** The same attempt with its usage record. */
+    public TaskAttemptRow withUsage(AttemptUsage u) {
+        return new TaskAttemptRow(seq, jobId, index, attempt, attemptId, workerId, workerName, startedAt, endedAt,
+                outcome, durationMs, error, exceptionType, stackTrace, log, logCutBytes, u);
     }
 
     /** An ended attempt to store (its seq is set by the store). */

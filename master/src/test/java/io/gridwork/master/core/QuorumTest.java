@@ -135,12 +135,17 @@ class QuorumTest {
         Scheduler.TrustRecord rb = h.scheduler.trust("honest-b");
         assertThat(ra.disagreed() + rb.disagreed()).isZero();
         assertThat(ra.agreed() + rb.agreed()).as("two agreeing replicas per task").isEqualTo(16);
-        // the history keeps the replicas that disagreed (those that agreed silently add nothing to the task's row)
-        assertThat(h.store.tasks().attempts(job.id(), null, 0, false, 0, 1000)).hasSize((int) liarTasks)
-                .allSatisfy(row -> {
-                    assertThat(row.workerName()).isEqualTo("liar");
-                    assertThat(row.error()).isEqualTo("replica: its output differed from the 2 equal outputs accepted");
-                });
+        // the history keeps every replica but the deciding one (whose record goes on the task's row with its output)
+        List<io.gridwork.master.store.TaskAttemptRow> rows = h.store.tasks().attempts(job.id(), null, 0, false, 0, 1000);
+        assertThat(rows).hasSize((int) liarTasks + 8);
+        assertThat(rows).filteredOn(row -> row.workerName().equals("liar")).hasSize((int) liarTasks).allSatisfy(row ->
+                assertThat(row.error()).isEqualTo("replica: its output differed from the 2 equal outputs accepted"));
+        assertThat(rows).filteredOn(row -> !row.workerName().equals("liar")).hasSize(8).allSatisfy(row ->
+                assertThat(row.error()).isEqualTo("replica: one of the 2 equal outputs accepted"));
+        // the usage ledger counts every replica: quorum's cost is visible
+        assertThat(h.store.usage().report(new io.gridwork.master.store.UsageQuery(
+                io.gridwork.master.store.UsageQuery.By.JOB, null, job.id(), null, null)))
+                .singleElement().satisfies(line -> assertThat(line.tasks()).isEqualTo(liarTasks + 16));
         // durable: the records and the job's counts are in the store
         assertThat(h.store.trust().all()).contains(new TrustRow("liar", 0, liarTasks));
         assertThat(h.store.jobs().find(job.id()).orElseThrow().validated()).isEqualTo(8);

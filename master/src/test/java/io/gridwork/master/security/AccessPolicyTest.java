@@ -21,11 +21,11 @@ class AccessPolicyTest {
     static final Principal WORKER = Principal.worker("w1");
 
     static final Set<Action> PEOPLE_MAY = EnumSet.of(Action.CHECK_HEALTH, Action.READ_JOBS, Action.READ_RESULTS,
-            Action.READ_WORKERS, Action.READ_MASTERS, Action.READ_SCHEDULES, Action.READ_SELF, Action.READ_METRICS, Action.READ_DATA);
+            Action.READ_WORKERS, Action.READ_MASTERS, Action.READ_SCHEDULES, Action.READ_SELF, Action.READ_METRICS, Action.READ_DATA, Action.READ_USAGE);
     static final Set<Action> SUBMITTERS_MAY = EnumSet.of(Action.UPLOAD_JARS, Action.SUBMIT_JOBS, Action.CANCEL_JOBS,
             Action.CREATE_SCHEDULES, Action.CHANGE_SCHEDULES, Action.PUT_DATA, Action.DELETE_DATA);
     static final Set<Action> ONLY_ADMINS_MAY = EnumSet.of(Action.DRAIN_WORKERS, Action.RESET_TRUST, Action.MANAGE_TOKENS,
-            Action.READ_AUDIT);
+            Action.READ_AUDIT, Action.MANAGE_QUOTAS);
 
     @ParameterizedTest
     @EnumSource(Action.class)

@@ -240,6 +240,12 @@ class SecurityTest {
                 .setId("0".repeat(64)).build()).hasNext()));
         RPCS.put("DeleteData", s -> status(() -> s.client().deleteData(io.gridwork.api.v1.DeleteDataRequest.newBuilder()
                 .setId("0".repeat(64)).build())));
+        RPCS.put("GetUsage", s -> status(() -> s.client().getUsage(io.gridwork.api.v1.GetUsageRequest.getDefaultInstance())));
+        RPCS.put("SetQuota", s -> status(() -> s.client().setQuota(io.gridwork.api.v1.SetQuotaRequest.newBuilder()
+                .setUser("nobody-at-all").setMaxSlots(1).build())));
+        RPCS.put("ListQuotas", s -> status(() -> s.client().listQuotas(io.gridwork.api.v1.ListQuotasRequest.getDefaultInstance())));
+        RPCS.put("DeleteQuota", s -> status(() -> s.client().deleteQuota(io.gridwork.api.v1.DeleteQuotaRequest.newBuilder()
+                .setUser("nobody-at-all").build())));
         RPCS.put("LocateChunks", s -> status(() -> s.worker().locateChunks(io.gridwork.api.v1.LocateChunksRequest
                 .newBuilder().setDataId("0".repeat(64)).build())));
         RPCS.put("FetchChunk", s -> status(() -> s.worker().fetchChunk(io.gridwork.api.v1.FetchChunkRequest.newBuilder()
@@ -307,6 +313,10 @@ class SecurityTest {
         ALLOWED.put("ListData", people);
         ALLOWED.put("GetData", people);
         ALLOWED.put("DeleteData", submitters);
+        ALLOWED.put("GetUsage", people);
+        ALLOWED.put("SetQuota", admins);
+        ALLOWED.put("ListQuotas", admins);
+        ALLOWED.put("DeleteQuota", admins);
         ALLOWED.put("LocateChunks", EnumSet.of(Who.WORKER_CERTIFICATE));
         ALLOWED.put("FetchChunk", EnumSet.of(Who.WORKER_CERTIFICATE));
     }

@@ -1,6 +1,7 @@
 package io.gridwork.master.store.jdbc;
 
 import io.gridwork.master.model.AttemptOutcome;
+import io.gridwork.master.store.AttemptUsage;
 import io.gridwork.master.store.StoreBatch;
 import io.gridwork.master.store.TaskAttemptRow;
 import io.gridwork.master.store.StoredTask;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -120,15 +122,31 @@ public final class JdbcTaskRepository implements TaskRepository {
      * whether it was written.
      */
     public boolean[] succeed(Connection c, List<StoreBatch.TaskSuccess> successes) throws SQLException {
+        // the usage ledger's record of the attempt, when it is kept on the task's row (V14), in the same UPDATE
         try (PreparedStatement s = c.prepareStatement("UPDATE task SET state = ?, output = ?, worker_id = ?, "
-                + "duration_ms = ? WHERE task_key = ? AND state = ?")) {
+                + "duration_ms = ?, usage_slots = ?, usage_run_ms = ?, usage_cpu_nanos = ?, usage_cost_factor = ?, "
+                + "usage_ended_at = ? WHERE task_key = ? AND state = ?")) {
             for (StoreBatch.TaskSuccess t : successes) {
                 s.setInt(1, SUCCEEDED);
                 s.setBytes(2, t.output());
                 s.setString(3, t.workerId());
                 s.setLong(4, t.durationMs());
-                s.setLong(5, TaskKeys.orNone(t.jobId(), t.index()));
-                s.setInt(6, PENDING);
+                AttemptUsage u = t.usage();
+                if (u == null) {
+                    s.setNull(5, Types.INTEGER);
+                    s.setNull(6, Types.BIGINT);
+                    s.setNull(7, Types.BIGINT);
+                    s.setNull(8, Types.DOUBLE);
+                    s.setNull(9, Types.TIMESTAMP_WITH_TIMEZONE);
+                } else {
+                    s.setInt(5, u.slots());
+                    s.setLong(6, u.runMs());
+                    s.setLong(7, u.cpuNanos());
+                    s.setDouble(8, u.costFactor());
+                    s.setTimestamp(9, Jdbc.timestamp(t.endedAt()));
+                }
+                s.setLong(10, TaskKeys.orNone(t.jobId(), t.index()));
+                s.setInt(11, PENDING);
                 s.addBatch();
             }
             int[] counts = s.executeBatch();
@@ -182,7 +200,8 @@ public final class JdbcTaskRepository implements TaskRepository {
     public void attemptsEnded(Connection c, List<TaskAttemptRow> attempts) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("INSERT INTO task_attempt (job_id, idx, attempt, attempt_id, "
                 + "worker_id, worker_name, started_at, ended_at, outcome, duration_ms, error, exception_type, "
-                + "stack_trace, log_data, log_cut_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                + "stack_trace, log_data, log_cut_bytes, slots, run_ms, cpu_nanos, cost_factor, lost_race) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 PreparedStatement ranOn = c.prepareStatement("UPDATE task SET worker_id = ? WHERE task_key = ? "
                         + "AND state <> ?")) {
             boolean anyRanOn = false;
@@ -202,7 +221,14 @@ public final class JdbcTaskRepository implements TaskRepository {
                 s.setString(i++, text(a.exceptionType(), 500));
                 s.setString(i++, text(a.stackTrace(), TaskAttemptRow.MAX_STACK_TRACE_CHARS));
                 s.setBytes(i++, a.storedLog());
-                s.setLong(i, a.storedLogCutBytes());
+                s.setLong(i++, a.storedLogCutBytes());
+                // the usage ledger's record (V14); slots 0: none
+                AttemptUsage u = a.usage();
+                s.setInt(i++, u == null ? 0 : u.slots());
+                s.setLong(i++, u == null ? 0 : u.runMs());
+                s.setLong(i++, u == null ? 0 : u.cpuNanos());
+                s.setDouble(i++, u == null ? 1 : u.costFactor());
+                s.setBoolean(i, u != null && u.lostRace());
                 s.addBatch();
                 if (a.workerId() != null && a.outcome() != AttemptOutcome.SUCCEEDED
                         && a.outcome() != AttemptOutcome.CANCELLED) {
@@ -235,7 +261,8 @@ public final class JdbcTaskRepository implements TaskRepository {
     public List<TaskAttemptRow> attempts(String jobId, Long index, int attempt, boolean failuresOnly, long afterSeq,
             int limit) {
         String sql = "SELECT seq, job_id, idx, attempt, attempt_id, worker_id, worker_name, started_at, ended_at, "
-                + "outcome, duration_ms, error, exception_type, stack_trace, log_data, log_cut_bytes FROM task_attempt "
+                + "outcome, duration_ms, error, exception_type, stack_trace, log_data, log_cut_bytes, slots, run_ms, "
+                + "cpu_nanos, cost_factor, lost_race FROM task_attempt "
                 + "WHERE job_id = ?" + (index != null ? " AND idx = ?" : "") + (attempt > 0 ? " AND attempt = ?" : "")
                 + (failuresOnly ? " AND outcome <> '" + AttemptOutcome.SUCCEEDED.name() + "'" : "")
                 + " AND seq > ? ORDER BY " + (index != null ? "job_id, idx, seq" : "job_id, seq") + " LIMIT ?";
@@ -261,7 +288,9 @@ public final class JdbcTaskRepository implements TaskRepository {
             return new TaskAttemptRow(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getInt(4), rs.getLong(5),
                     rs.getString(6), rs.getString(7), Jdbc.instant(rs, 8), Jdbc.instant(rs, 9), outcome, rs.getLong(11),
                     rs.getString(12), rs.getString(13), rs.getString(14),
-                    log == null ? "" : new String(log, StandardCharsets.UTF_8), rs.getLong(16));
+                    log == null ? "" : new String(log, StandardCharsets.UTF_8), rs.getLong(16),
+                    rs.getInt(17) > 0 ? new AttemptUsage(rs.getInt(17), rs.getLong(18), rs.getLong(19), rs.getDouble(20),
+                            rs.getBoolean(21)) : null);
         });
     }
 

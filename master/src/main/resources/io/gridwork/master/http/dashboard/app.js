@@ -227,6 +227,35 @@ function pipelineGraph(p, id) {
     <svg id="pipeline" width="${colX[2] + bw + 10}" height="${h}">${svg.join('')}</svg>`;
 }
 
+// Usage (the usage ledger): slot-seconds per user per UTC day over 30 days, as a chart, and each user's totals.
+function usageChart(days, users) {
+  const w = 640, h = 200, pad = 36, colors = ['#1450b8', '#2f7d4f', '#b8501e', '#7a3fb0', '#a0861a', '#1a8a9a', '#b81e5a', '#555'];
+  const series = users.filter((u) => u.slotSecondsByDay);
+  const max = Math.max(1, ...series.flatMap((u) => u.slotSecondsByDay));
+  const x = (i) => pad + ((w - 2 * pad) * i) / Math.max(1, days.length - 1);
+  const y = (v) => h - pad - ((h - 2 * pad) * v) / max;
+  const lines = series.map((u, k) => `<path d="${u.slotSecondsByDay.map((v, i) => (i ? 'L' : 'M') + x(i).toFixed(1) + ','
+      + y(v).toFixed(1)).join(' ')}" fill="none" stroke="${colors[k % colors.length]}" stroke-width="2"/>
+    <text x="${w - pad + 4}" y="${14 + 14 * k}" font-size="11" fill="${colors[k % colors.length]}">${esc(u.user || '-')}</text>`).join('');
+  return `<svg width="${w + 80}" height="${h}" id="usage-chart">
+    <text x="4" y="14" font-size="11">${Math.round(max).toLocaleString()} slot-s/day</text>
+    <text x="${pad}" y="${h - 8}" font-size="11">${esc(days[0])}</text>
+    <text x="${w - pad - 60}" y="${h - 8}" font-size="11">${esc(days[days.length - 1])}</text>
+    <line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#ccd"/>${lines}</svg>`;
+}
+
+async function usagePage() {
+  const u = await api('usage?days=30');
+  const n = (v) => Number(v).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  $('view').innerHTML = `<h1>Usage</h1><p class="muted">slot-seconds per user and UTC day, the last 30 days
+    (the usage ledger: one record per task attempt; grid usage for reports)</p>${usageChart(u.days, u.users)}
+    <table id="usage"><tr><th>User</th><th>Slot-seconds</th><th>CPU-seconds</th><th>Cost</th><th>Attempts</th>
+      <th>Wasted slot-seconds</th></tr>
+    ${u.users.length ? u.users.map((r) => `<tr><td>${esc(r.user || '-')}</td><td>${n(r.slotSeconds)}</td>
+      <td>${n(r.cpuSeconds)}</td><td>${n(r.cost)}</td><td>${r.tasks}</td><td>${n(r.wastedSlotSeconds)}</td></tr>`).join('')
+      : '<tr><td colspan="6" class="muted">no usage recorded</td></tr>'}</table>`;
+}
+
 async function jobsPage() {
   const j = await api('jobs?limit=200');
   $('view').innerHTML = `<h1>Jobs</h1><table id="jobs"><tr><th>Job</th><th>Class</th><th>State</th><th>Progress</th><th>Owner</th></tr>${jobRows(j.jobs)}</table>`;
@@ -392,6 +421,7 @@ async function refresh() {
     else if (route[0] === 'workers') await workersPage();
     else if (route[0] === 'masters') await mastersPage();
     else if (route[0] === 'data') await dataPage();
+    else if (route[0] === 'usage') await usagePage();
     else await overview();
     $('status').textContent = 'updated ' + new Date().toLocaleTimeString();
   } catch (e) {
