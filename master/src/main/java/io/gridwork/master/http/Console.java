@@ -558,7 +558,6 @@ public final class Console implements AutoCloseable {
         return o;
     }
 
-    /** The data sets the caller may see: size, chunks, replicas wanted and held, holders, jobs reading them. */
     /**
      * The usage page: per user (a submitter only itself), slot-seconds and cost per UTC day over the last
      * {@code days} (default 30, at most 366), from the usage ledger.
@@ -584,7 +583,7 @@ public final class Console implements AutoCloseable {
         }
         out.add("days", dayList);
         JsonArray users = new JsonArray();
-        for (io.gridwork.master.store.UsageLine l : u.users()) {
+        for (io.gridwork.master.read.ReadModel.UsageView l : u.users()) {
             JsonObject o = new JsonObject();
             o.addProperty("user", l.key());
             o.addProperty("slotSeconds", l.slotSeconds());
@@ -592,7 +591,7 @@ public final class Console implements AutoCloseable {
             o.addProperty("cost", l.cost());
             o.addProperty("tasks", l.tasks());
             o.addProperty("wastedSlotSeconds", l.wastedSlotSeconds());
-            List<io.gridwork.master.store.UsageLine> perDay = u.days().get(l.key());
+            List<io.gridwork.master.read.ReadModel.UsageView> perDay = u.days().get(l.key());
             if (perDay != null) {
                 Map<String, Double> byDay = new java.util.HashMap<>();
                 perDay.forEach(d -> byDay.put(d.key(), d.slotSeconds()));
@@ -608,6 +607,7 @@ public final class Console implements AutoCloseable {
         return out;
     }
 
+    /** The data sets the caller may see: size, chunks, replicas wanted and held, holders, jobs reading them. */
     private JsonElement dataSets(Principal who) {
         io.gridwork.master.data.DataGrid grid = data;
         JsonArray all = new JsonArray();

@@ -318,19 +318,33 @@ public final class ReadModel {
      * {@code maxUsers}, those who used the most), slot-seconds and cost per UTC day since {@code since}.
      */
     public UsageByDay usageByDay(String owner, Instant since, int maxUsers) {
-        List<io.gridwork.master.store.UsageLine> users = new ArrayList<>(store.usage().report(
-                new io.gridwork.master.store.UsageQuery(io.gridwork.master.store.UsageQuery.By.USER, owner, null, since,
-                        null)));
-        users.sort(java.util.Comparator.comparingDouble(io.gridwork.master.store.UsageLine::slotSeconds).reversed());
-        Map<String, List<io.gridwork.master.store.UsageLine>> days = new LinkedHashMap<>();
-        for (io.gridwork.master.store.UsageLine u : users.subList(0, Math.min(maxUsers, users.size()))) {
-            days.put(u.key(), store.usage().report(new io.gridwork.master.store.UsageQuery(
-                    io.gridwork.master.store.UsageQuery.By.DAY, u.key(), null, since, null)));
+        List<UsageView> users = new ArrayList<>();
+        for (io.gridwork.master.store.UsageLine l : store.usage().report(new io.gridwork.master.store.UsageQuery(
+                io.gridwork.master.store.UsageQuery.By.USER, owner, null, since, null))) {
+            users.add(UsageView.of(l));
+        }
+        users.sort(java.util.Comparator.comparingDouble(UsageView::slotSeconds).reversed());
+        Map<String, List<UsageView>> days = new LinkedHashMap<>();
+        for (UsageView u : users.subList(0, Math.min(maxUsers, users.size()))) {
+            List<UsageView> perDay = new ArrayList<>();
+            for (io.gridwork.master.store.UsageLine l : store.usage().report(new io.gridwork.master.store.UsageQuery(
+                    io.gridwork.master.store.UsageQuery.By.DAY, u.key(), null, since, null))) {
+                perDay.add(UsageView.of(l));
+            }
+            days.put(u.key(), perDay);
         }
         return new UsageByDay(users, days);
     }
 
     /** Per user its totals ({@code users}, most first) and, for the first few, its lines per UTC day. */
-    public record UsageByDay(List<io.gridwork.master.store.UsageLine> users,
-            Map<String, List<io.gridwork.master.store.UsageLine>> days) {}
+    public record UsageByDay(List<UsageView> users, Map<String, List<UsageView>> days) {}
+
+    /** One line of a usage report: a user, job, worker or UTC day, and what its ended attempts used. */
+    public record UsageView(String key, double slotSeconds, double cpuSeconds, double cost, long tasks,
+            double wastedSlotSeconds) {
+
+        static UsageView of(io.gridwork.master.store.UsageLine l) {
+            return new UsageView(l.key(), l.slotSeconds(), l.cpuSeconds(), l.cost(), l.tasks(), l.wastedSlotSeconds());
+        }
+    }
 }
