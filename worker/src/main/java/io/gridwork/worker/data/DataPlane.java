@@ -381,5 +381,14 @@ public final class DataPlane implements AutoCloseable {
         peerChannels.clear();
         fetchPool.shutdownNow();
         rpcPool.shutdownNow();
+        // a fetch interrupted mid-chunk stops writing before close returns: nothing is written into a cache (or a
+        // test's directory) after it is closed
+        try {
+            for (java.util.concurrent.ExecutorService pool : List.of(orderPool, fetchPool, rpcPool)) {
+                pool.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
