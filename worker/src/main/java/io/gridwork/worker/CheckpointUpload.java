@@ -8,12 +8,15 @@ import io.gridwork.api.v1.WorkerServiceGrpc;
 import io.gridwork.internal.data.DataLayout;
 import io.grpc.Channel;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A large checkpoint to the job's master (WorkerService PutCheckpoint): the state in pieces of at most
@@ -31,9 +34,17 @@ final class CheckpointUpload {
      */
     static DataSetRef put(Channel channel, TaskRef ref, long seq, byte[] state, Duration limit) {
         CompletableFuture<DataSetRef> answer = new CompletableFuture<>();
-        StreamObserver<CheckpointPiece> up = WorkerServiceGrpc.newStub(channel)
-                .withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS)
-                .putCheckpoint(new StreamObserver<>() {
+        // flow control: a piece is sent only when the call can take it, so a large state is not queued whole in gRPC
+        Semaphore ready = new Semaphore(0);
+        AtomicReference<ClientCallStreamObserver<CheckpointPiece>> call = new AtomicReference<>();
+        WorkerServiceGrpc.newStub(channel).withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS)
+                .putCheckpoint(new ClientResponseObserver<CheckpointPiece, DataSetRef>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<CheckpointPiece> requests) {
+                        call.set(requests);
+                        requests.setOnReadyHandler(ready::release);
+                    }
+
                     @Override
                     public void onNext(DataSetRef value) {
                         answer.complete(value);
@@ -42,25 +53,41 @@ final class CheckpointUpload {
                     @Override
                     public void onError(Throwable t) {
                         answer.completeExceptionally(t);
+                        ready.release();
                     }
 
                     @Override
                     public void onCompleted() {
                         answer.completeExceptionally(Status.INTERNAL
                                 .withDescription("the master ended PutCheckpoint without an answer").asRuntimeException());
+                        ready.release();
                     }
                 });
+        ClientCallStreamObserver<CheckpointPiece> up = call.get();
         try {
-            int first = Math.min(state.length, DataLayout.PIECE_SIZE);
-            up.onNext(CheckpointPiece.newBuilder().setRef(ref).setSeq(seq).setSize(state.length)
-                    .setData(ByteString.copyFrom(state, 0, first)).build());
-            for (int off = first; off < state.length && !answer.isDone(); off += DataLayout.PIECE_SIZE) {
+            int off = 0;
+            do {
+                while (!up.isReady() && !answer.isDone()) {
+                    ready.tryAcquire(100, TimeUnit.MILLISECONDS);
+                }
+                if (answer.isDone()) {
+                    break; // refused (or failed) before every piece was sent: the answer says why
+                }
                 int n = Math.min(DataLayout.PIECE_SIZE, state.length - off);
-                up.onNext(CheckpointPiece.newBuilder().setData(ByteString.copyFrom(state, off, n)).build());
-            }
+                CheckpointPiece.Builder piece = CheckpointPiece.newBuilder().setData(ByteString.copyFrom(state, off, n));
+                if (off == 0) {
+                    piece.setRef(ref).setSeq(seq).setSize(state.length);
+                }
+                up.onNext(piece.build());
+                off += n;
+            } while (off < state.length);
             up.onCompleted();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            up.cancel("interrupted", e);
+            throw Status.CANCELLED.withDescription("interrupted while the checkpoint was uploaded").asRuntimeException();
         } catch (RuntimeException e) {
-            up.onError(e);
+            up.cancel("failed", e);
             throw Status.fromThrowable(e).asRuntimeException();
         }
         try {
