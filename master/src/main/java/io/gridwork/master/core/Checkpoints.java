@@ -3,8 +3,8 @@ package io.gridwork.master.core;
 import io.gridwork.master.store.StoreBatch;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Supplier;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -153,7 +153,9 @@ final class Checkpoints {
             String replaced = a.task.checkpointData;
             a.task.checkpoint = dataId == null ? c.state() : null;
             a.task.checkpointData = dataId;
-            if (replaced != null && !replaced.equals(dataId)) {
+            boolean wantedNext = saves.waiting != null && saves.waiting.data() != null
+                    && saves.waiting.data().id().equals(replaced); // the same bytes saved again, not stored yet
+            if (replaced != null && !replaced.equals(dataId) && !wantedNext) {
                 dataSets.get().dropCheckpoint(replaced); // superseded by this save, which is now stored
             }
             ack(a, c.key(), c.seq());

@@ -527,6 +527,9 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                     io.gridwork.master.store.DataSetRow row = data.grid().find(a.checkpointData()).orElse(null);
                     if (row != null) {
                         ta.setCheckpointData(DataCalls.ref("checkpoint", row));
+                    } else {
+                        log.warn("task {} of job {}: its checkpoint's data set {} is gone; the attempt starts afresh",
+                                a.key().index(), a.key().jobId(), a.checkpointData());
                     }
                 }
                 b.addAssignments(ta);

@@ -162,6 +162,30 @@ class LargeCheckpointsTest {
     }
 
     @Test
+    void theSameBytesSavedAgainWhileANewerSaveCommitsKeepTheirDataSet() throws Exception {
+        h.submit(SquaresJob.class, Map.of("n", "1"));
+        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
+        w1.credit(1);
+        Messages.TaskKey key = w1.assignments().get(0).key();
+        byte[] first = state(300 << 10, 1);
+        String x = upload(key, first);
+        saveLarge(w1, key, 1, x, first.length);
+        h.commit();
+        String y = upload(key, state(300 << 10, 2));
+        saveLarge(w1, key, 2, y, 300 << 10);
+        String again = upload(key, first); // content addressed: the same data set as the first save
+        assertThat(again).isEqualTo(x);
+        saveLarge(w1, key, 3, again, first.length); // waits while save 2 commits
+        h.commit(); // save 2 stored: it replaces x, which save 3 still needs
+        assertThat(grid.find(x)).as("wanted by the save waiting").isPresent();
+        h.commit(); // save 3 stored: it replaces y
+        assertThat(answers(w1)).extracting(Messages.CheckpointAck::seq).containsExactly(1L, 2L, 3L);
+        assertThat(grid.find(y)).isEmpty();
+        assertThat(read(x)).isEqualTo(first);
+        assertThat(loseTo(w1, "w2").checkpointData()).isEqualTo(x);
+    }
+
+    @Test
     void aLargeSaveFromASupersededAttemptIsRefusedAndNothingIsKept() throws Exception {
         JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
         Harness.FakeWorker w1 = h.worker("w1", 1, 0);
