@@ -145,7 +145,8 @@ final class MasterCommand implements Callable<Integer> {
     Integer maxOutputBytes;
 
     @Option(names = "--max-checkpoint-size", paramLabel = "BYTES",
-            description = "Largest checkpoint one task may save; a larger one is refused to the task (default: 1 MiB).")
+            description = "Largest checkpoint one task may save; a larger one is refused to the task (default: 64 MiB;"
+                    + " states above 256 KiB are kept in the data grid).")
     Integer maxCheckpointBytes;
 
     @Option(names = "--min-checkpoint-interval", paramLabel = "DURATION", converter = DurationConverter.class,

@@ -57,7 +57,7 @@ class CheckpointIT {
     @BeforeEach
     void setUp() throws Exception {
         grid = new GridProcesses(dir);
-        jar = TestJars.of(dir.resolve("jobs"), "pi.jar", TracedPiJob.class, PiJob.class);
+        jar = TestJars.of(dir.resolve("jobs"), "pi.jar", TracedPiJob.class, PiJob.class, LargeStateJob.class);
         trace = dir.resolve("computed.log");
         masterPort = freePort();
     }
@@ -144,6 +144,23 @@ class CheckpointIT {
         GridProcesses.Result status = grid.run("status", job, "--output", "json", "--master", "127.0.0.1:" + masterPort);
         assertThat(status.code()).as(status.err()).isZero();
         assertThat(status.out()).contains("\"resumed\": " + done.getTasks().getResumed());
+    }
+
+    @Test
+    void aLargeCheckpointGoesThroughTheDataGridAndIsDroppedWithTheJob() throws Exception {
+        startMaster();
+        startWorker("w1");
+        awaitWorkers(1);
+        int size = 2 << 20; // above the 256 KiB kept inline: uploaded to the master, read back through the data plane
+        String job = client.submit(JobSubmission.builder().jar(jar).jobClass(LargeStateJob.class.getName())
+                .arg("size", Integer.toString(size)).maxAttempts(2).noSpeculation().build());
+        JobStatus done = awaitEnd(job);
+        assertThat(done.getState()).as(done.getError() + "\n" + grid.logs()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(done.getResult()).isEqualTo("resumed from " + size + " bytes");
+        assertThat(done.getTasks().getResumed()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(client.listData())
+                .as("its checkpoint's data set is dropped with the job")
+                .noneSatisfy(d -> assertThat(d.getName()).startsWith("checkpoint ")));
     }
 
     // ------------------------------------------------------------------------------------------ helpers

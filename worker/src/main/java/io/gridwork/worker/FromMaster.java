@@ -48,14 +48,21 @@ record FromMaster(List<Takeover> takeovers, List<MasterInfo> masters, List<JobSp
      * A task given to this worker: its attempt number, its input, the slots it takes (at least 1) and the checkpoint
      * an earlier attempt saved (null: none).
      */
-    record Assignment(TaskKey task, int attempt, byte[] input, int slots, byte[] checkpoint) {
+    record Assignment(TaskKey task, int attempt, byte[] input, int slots, byte[] checkpoint,
+            /** A large checkpoint kept in the data grid, read through the data plane (null: none, or inline). */
+            io.gridwork.api.v1.DataSetRef checkpointData) {
         Assignment(TaskKey task, int attempt, byte[] input, int slots) {
-            this(task, attempt, input, slots, null);
+            this(task, attempt, input, slots, null, null);
+        }
+
+        Assignment(TaskKey task, int attempt, byte[] input, int slots, byte[] checkpoint) {
+            this(task, attempt, input, slots, checkpoint, null);
         }
 
         static Assignment of(TaskAssignment a) {
             return new Assignment(TaskKey.of(a.getRef()), a.getAttempt(), a.getInput().toByteArray(), a.getSlots(),
-                    a.hasCheckpoint() ? a.getCheckpoint().toByteArray() : null);
+                    a.hasCheckpoint() ? a.getCheckpoint().toByteArray() : null,
+                    a.hasCheckpointData() ? a.getCheckpointData() : null);
         }
     }
 

@@ -232,6 +232,12 @@ final class MasterLink {
         loop.post(this::connect);
     }
 
+    /** A large checkpoint to this master (PutCheckpoint), from a task's thread: see {@link CheckpointUpload}. */
+    io.gridwork.api.v1.DataSetRef putCheckpoint(io.gridwork.api.v1.TaskRef ref, long seq, byte[] state,
+            java.time.Duration limit) {
+        return CheckpointUpload.put(channel, ref, seq, state, limit);
+    }
+
     Channel channel() {
         return channel;
     }

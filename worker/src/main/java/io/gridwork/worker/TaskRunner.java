@@ -54,7 +54,24 @@ final class TaskRunner {
 
         /** A task saved a checkpoint (from its thread): it goes to the job's master, whose answer comes back to it. */
         void checkpoint(TaskRun run, io.gridwork.api.v1.TaskCheckpoint checkpoint);
+
+        /**
+         * A large state (above {@link #INLINE_CHECKPOINT_BYTES}), uploaded from the task's thread to the job's master
+         * (WorkerService PutCheckpoint) before it is saved by reference; blocks until the master holds a verified copy.
+         *
+         * @throws io.grpc.StatusRuntimeException the master refused it (too large, superseded attempt) or is unreachable
+         */
+        default io.gridwork.api.v1.DataSetRef uploadCheckpoint(TaskRun run, long seq, byte[] state) {
+            throw new IllegalStateException("this worker cannot upload a checkpoint of " + state.length + " bytes");
+        }
     }
+
+    /**
+     * States up to this size go inline on the worker's stream (a row of the master's store); larger ones are uploaded
+     * into the data grid and saved by reference. 256 KiB keeps a stream message, which also carries the tasks'
+     * results, small, and a state this large is rare enough that the extra call is cheap next to producing it.
+     */
+    static final int INLINE_CHECKPOINT_BYTES = 256 << 10;
 
     private final WorkerOptions options;
     private final JobCache cache;
@@ -176,9 +193,12 @@ final class TaskRunner {
                 new java.util.TreeMap<>();
         /** The last save sent and not answered yet (sent again on a new stream); null: none. */
         private io.gridwork.api.v1.TaskCheckpoint unanswered;
+        /** The large checkpoint it was given, read through the data plane at the first checkpoint(); null: none. */
+        private io.gridwork.api.v1.DataSetRef givenData;
 
         private TaskRun(Assignment a, JobSpec spec) {
             this.lastState = a.checkpoint();
+            this.givenData = a.checkpoint() == null ? a.checkpointData() : null;
             this.key = a.task();
             this.ref = key.toRef();
             this.attemptId = key.attemptId();
@@ -432,8 +452,35 @@ final class TaskRunner {
 
         @Override
         public java.util.Optional<byte[]> checkpoint() {
+            io.gridwork.api.v1.DataSetRef large;
+            synchronized (saves) {
+                large = lastState == null ? givenData : null;
+            }
+            if (large != null) {
+                byte[] state = readCheckpoint(large); // outside the lock: it may fetch from peers or the master
+                synchronized (saves) {
+                    if (lastState == null) {
+                        lastState = state;
+                    }
+                    givenData = null;
+                }
+            }
             synchronized (saves) {
                 return lastState == null ? java.util.Optional.empty() : java.util.Optional.of(lastState.clone());
+            }
+        }
+
+        /** A large checkpoint's bytes, through the data plane: every chunk verified against its hash. */
+        private byte[] readCheckpoint(io.gridwork.api.v1.DataSetRef ref) {
+            if (data == null) {
+                throw new IllegalStateException("the checkpoint of task " + taskIndex() + " of job " + jobId()
+                        + " is kept in the data grid, and this worker has no data plane");
+            }
+            try {
+                return data.readAll(ref);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("could not read the checkpoint of task " + taskIndex()
+                        + " of job " + jobId() + " from the data grid: " + e.getMessage(), e);
             }
         }
 
@@ -447,8 +494,16 @@ final class TaskRunner {
             java.util.concurrent.CompletableFuture<Void> answered = new java.util.concurrent.CompletableFuture<>();
             synchronized (saves) {
                 seq = ++requestedSeq;
-                save = io.gridwork.api.v1.TaskCheckpoint.newBuilder().setRef(ref).setSeq(seq)
-                        .setState(UnsafeByteOperations.unsafeWrap(copy)).build();
+            }
+            io.gridwork.api.v1.TaskCheckpoint.Builder b = io.gridwork.api.v1.TaskCheckpoint.newBuilder().setRef(ref)
+                    .setSeq(seq);
+            if (copy.length > INLINE_CHECKPOINT_BYTES) {
+                b.setData(upload(seq, copy)); // the master holds a verified copy; the save refers to it
+            } else {
+                b.setState(UnsafeByteOperations.unsafeWrap(copy));
+            }
+            save = b.build();
+            synchronized (saves) {
                 unanswered = save;
                 waiting.put(seq, answered);
             }
@@ -470,6 +525,19 @@ final class TaskRunner {
                 if (seq == requestedSeq || lastState == null) {
                     lastState = copy;
                 }
+            }
+        }
+
+        /** Uploads a large state; a refusal reaches the task as the master's answer on the stream would. */
+        private io.gridwork.api.v1.DataSetRef upload(long seq, byte[] state) {
+            try {
+                return listener.uploadCheckpoint(this, seq, state);
+            } catch (io.grpc.StatusRuntimeException e) {
+                checkCancelled();
+                String why = "checkpoint refused by the master: " + e.getStatus().getDescription();
+                throw e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT
+                        || String.valueOf(e.getStatus().getDescription()).contains("max-checkpoint-size")
+                        ? new IllegalArgumentException(why) : new IllegalStateException(why);
             }
         }
 

@@ -171,6 +171,19 @@ final class WorkerCore {
                     }
                 });
             }
+
+            @Override
+            public io.gridwork.api.v1.DataSetRef uploadCheckpoint(TaskRun run, long seq, byte[] state) {
+                // to the job's owner (the master that fences the attempt and will store the save)
+                MasterLink owner = loop.call(() -> route(run.key.jobId()), options.callTimeout());
+                if (owner == null) {
+                    throw new IllegalStateException("the checkpoint of task " + run.key.index() + " of job "
+                            + run.key.jobId() + " was not saved: this worker has no link to the job's master now");
+                }
+                // the call timeout, and a second more per MiB (a 64 MiB state on a slow link)
+                java.time.Duration limit = options.callTimeout().plusSeconds(state.length >> 20);
+                return owner.putCheckpoint(run.key.toRef(), seq, state, limit);
+            }
         };
     }
 

@@ -158,6 +158,33 @@ class DataPlaneHooksTest {
     }
 
     @Test
+    void anAttemptGivenALargeCheckpointReadsItThroughTheDataPlaneVerified() throws Exception {
+        byte[] state = bytes(5 * CHUNK + 7, 3);
+        DataSetRef ref = master.add("checkpoint", state);
+        Path jarFile = TestJars.of(dir.resolve("in"), "given.jar", GivenCheckpointJob.class);
+        byte[] jar = Files.readAllBytes(jarFile);
+        DataSetRef jarRef = master.add("given.jar", jar);
+        String jarSha = DataLayout.hex(DataLayout.sha256().digest(jar));
+        worker("w1");
+        long before = master.chunkBytes.get();
+        master.send("id-w1", MasterMessage.newBuilder()
+                .addJobs(JobSpec.newBuilder().setJobId("job-1").setJarSha256(jarSha).setJarDataId(jarRef.getId())
+                        .setJobClass(GivenCheckpointJob.class.getName()).setLeaseEpoch(1))
+                .addAssignments(TaskAssignment.newBuilder().setRef(TaskRef.newBuilder().setJobId("job-1").setIndex(0)
+                        .setAttemptId(2)).setAttempt(2).setSlots(1).setInput(ByteString.copyFrom(Codecs.LONG.encode(0L)))
+                        .setCheckpointData(ref))
+                .build());
+        await().atMost(WAIT).until(() -> !master.results.isEmpty());
+        TaskResult result = master.results.get(0);
+        assertThat(result.hasFailure()).as(result.getFailure().toString()).isFalse();
+        CRC32 crc = new CRC32();
+        crc.update(state);
+        assertThat(Codecs.LONG.decode(result.getOutput().toByteArray())).isEqualTo(crc.getValue());
+        assertThat(master.chunkBytes.get() - before).as("the state's chunks (and the jar's) from the master")
+                .isEqualTo(state.length + jar.length);
+    }
+
+    @Test
     void aWorkerFetchesFromAnotherWorkersHealthPortNotFromTheMaster() throws Exception {
         byte[] text = bytes(2 * CHUNK + 10, 2);
         DataSetRef ref = master.add("text", text);

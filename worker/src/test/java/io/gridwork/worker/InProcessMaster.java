@@ -92,6 +92,13 @@ final class InProcessMaster implements AutoCloseable {
         }
     }
 
+    /** Checkpoints uploaded with PutCheckpoint: each call's pieces, and the bytes by data set id. */
+    final List<List<io.gridwork.api.v1.CheckpointPiece>> checkpointUploads =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.Map<String, byte[]> uploaded = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Set: PutCheckpoint fails with it (after reading every piece). */
+    volatile Status refuseCheckpoints;
+
     private final class Service extends WorkerServiceGrpc.WorkerServiceImplBase {
         @Override
         public void register(RegisterRequest request, StreamObserver<RegisterResponse> observer) {
@@ -132,6 +139,45 @@ final class InProcessMaster implements AutoCloseable {
                     if (stream == observer) {
                         stream = null;
                     }
+                    observer.onCompleted();
+                }
+            };
+        }
+
+        /** PutCheckpoint: keeps the pieces, answers with the data set the bytes make (or {@link #refuseCheckpoints}). */
+        @Override
+        public StreamObserver<io.gridwork.api.v1.CheckpointPiece> putCheckpoint(
+                StreamObserver<io.gridwork.api.v1.DataSetRef> observer) {
+            return new StreamObserver<>() {
+                private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                private final List<io.gridwork.api.v1.CheckpointPiece> pieces = new java.util.ArrayList<>();
+
+                @Override
+                public void onNext(io.gridwork.api.v1.CheckpointPiece piece) {
+                    pieces.add(piece);
+                    bytes.writeBytes(piece.getData().toByteArray());
+                }
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {
+                    checkpointUploads.add(pieces);
+                    Status no = refuseCheckpoints;
+                    if (no != null) {
+                        observer.onError(no.asRuntimeException());
+                        return;
+                    }
+                    byte[] all = bytes.toByteArray();
+                    io.gridwork.internal.data.DataLayout.Hasher hasher = new io.gridwork.internal.data.DataLayout.Hasher();
+                    hasher.update(all, 0, all.length);
+                    String id = hasher.finish();
+                    io.gridwork.api.v1.DataSetRef.Builder ref = io.gridwork.api.v1.DataSetRef.newBuilder()
+                            .setName("checkpoint").setId(id).setSize(all.length).setChunkSize(hasher.chunkSize());
+                    hasher.hashes().forEach(h -> ref.addChunkSha256(ByteString.copyFrom(h)));
+                    uploaded.put(id, all);
+                    observer.onNext(ref.build());
                     observer.onCompleted();
                 }
             };

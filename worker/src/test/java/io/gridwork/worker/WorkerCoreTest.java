@@ -321,4 +321,54 @@ class WorkerCoreTest {
         TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
         assertThat(Codecs.LONG.decode(r.getOutput().toByteArray())).isEqualTo(20L);
     }
+
+    @Test
+    void aLargeCheckpointIsUploadedInPiecesToTheJobsMasterAndSavedByReference() throws Exception {
+        start(1, 0);
+        master.next(); // hello
+        TaskAssignment a = assignment("job-1", 3);
+        int size = TaskRunner.INLINE_CHECKPOINT_BYTES + io.gridwork.internal.data.DataLayout.PIECE_SIZE + 1;
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-1", size)).addAssignments(a).build());
+        io.gridwork.api.v1.TaskCheckpoint c = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        assertThat(c.getState().isEmpty()).as("not inline").isTrue();
+        assertThat(c.getData().getSize()).isEqualTo(size);
+        assertThat(master.uploaded.get(c.getData().getId())).isEqualTo(new byte[size]);
+        List<io.gridwork.api.v1.CheckpointPiece> pieces = master.checkpointUploads.get(0);
+        assertThat(pieces).hasSize(2);
+        assertThat(pieces.get(0).getRef()).isEqualTo(a.getRef());
+        assertThat(pieces.get(0).getSeq()).isEqualTo(c.getSeq());
+        assertThat(pieces.get(0).getSize()).isEqualTo(size);
+        assertThat(pieces).allSatisfy(p -> assertThat(p.getData().size())
+                .isLessThanOrEqualTo(io.gridwork.internal.data.DataLayout.PIECE_SIZE));
+        assertThat(core.completedTasks()).as("the task waits for the stream's answer").isZero();
+
+        master.send(MasterMessage.newBuilder().addCheckpointAcks(answer(c, true, "")).build());
+        TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(Codecs.LONG.decode(r.getOutput().toByteArray())).isEqualTo(30L);
+
+        // a state at the inline limit still goes on the stream
+        master.send(MasterMessage.newBuilder().addAcks(a.getRef()).build());
+        TaskAssignment b = assignment("job-2", 1);
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-2", TaskRunner.INLINE_CHECKPOINT_BYTES))
+                .addAssignments(b).build());
+        io.gridwork.api.v1.TaskCheckpoint inline = master.next(m -> m.getCheckpointsCount() > 0).getCheckpoints(0);
+        assertThat(inline.getState().size()).isEqualTo(TaskRunner.INLINE_CHECKPOINT_BYTES);
+        assertThat(inline.hasData()).isFalse();
+        assertThat(master.checkpointUploads).hasSize(1);
+    }
+
+    @Test
+    void aLargeCheckpointTheMasterRefusesFailsTheTaskWithTheReasonAndNothingIsSaved() throws Exception {
+        start(1, 0);
+        master.next(); // hello
+        master.refuseCheckpoints = io.grpc.Status.FAILED_PRECONDITION.withDescription(
+                "attempt 100 of task 1 of job job-1 is not current (it was superseded, or the job ended)");
+        TaskAssignment a = assignment("job-1", 1);
+        master.send(MasterMessage.newBuilder().addJobs(checkpointSpec("job-1", 300 << 10)).addAssignments(a).build());
+        TaskResult r = master.next(WorkerCoreTest::hasResults).getResults(0);
+        assertThat(r.hasFailure()).isTrue();
+        assertThat(r.getFailure().getExceptionType()).isEqualTo(IllegalStateException.class.getName());
+        assertThat(r.getFailure().getMessage()).contains("checkpoint refused by the master").contains("not current");
+        assertThat(master.checkpointUploads).hasSize(1);
+    }
 }

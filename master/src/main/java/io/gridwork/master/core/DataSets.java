@@ -23,6 +23,17 @@ public interface DataSets {
         return Map.of();
     }
 
+    /**
+     * Drops a large checkpoint's data set (a newer save replaced it, or it was refused): its row, the master's copy and
+     * the workers' replicas. Only a data set put as a checkpoint is dropped. The default: nothing is kept anyway.
+     */
+    default void dropCheckpoint(String dataId) {
+    }
+
+    /** Drops every checkpoint data set of a job that ended (also those a crash left unreferenced). */
+    default void dropCheckpoints(String jobId) {
+    }
+
     /** A master without a data grid: every data set is unknown. */
     DataSets NONE = (id, name) -> null;
 

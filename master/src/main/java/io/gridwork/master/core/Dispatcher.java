@@ -413,8 +413,9 @@ final class Dispatcher {
                     job.row.args(), Math.max(job.row.leaseEpoch(), 0), job.row.dataSets()));
             job.knownBy.add(s);
         }
-        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units(), task.checkpoint));
-        if (task.checkpoint != null) {
+        s.outbox.assignments.add(new Messages.Assignment(a.key(), a.number, task.input, a.units(), task.checkpoint,
+                task.checkpointData));
+        if (task.checkpoint != null || task.checkpointData != null) {
             // it starts from the checkpoint an earlier attempt saved; counted with the next commit (nothing waits)
             job.resumed++;
             flusher.deferred().resumed(job.id, 1);

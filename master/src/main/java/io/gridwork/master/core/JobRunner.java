@@ -397,6 +397,7 @@ final class JobRunner implements FairShare.Claim {
                 if (!adopted.contains(st.index())) { // else its worker took it back
                     QueuedTask t = new QueuedTask(st.index(), st.input(), st.failures(), st.losses(), st.crashes());
                     t.checkpoint = st.checkpoint(); // saved before the restart: the next attempt starts from it
+                    t.checkpointData = st.checkpointData();
                     enqueue(t);
                 }
             }
@@ -566,6 +567,7 @@ final class JobRunner implements FairShare.Claim {
                 durationBuckets));
         flusher.afterCommit(() -> {
             state = state.moveTo(JobState.SUCCEEDED);
+            services.dataSets().get().dropCheckpoints(id); // its large checkpoints' data sets, once the rows are gone
             log.atInfo().addKeyValue("job", id).log("job succeeded: {}", finalText == null ? result.bytes().length
                     + " bytes of " + result.mediaType() : abbreviate(finalText));
             finished(snapshot(now, null, finalText, result.mediaType(), result.bytes().length, ""));
@@ -613,6 +615,7 @@ final class JobRunner implements FairShare.Claim {
                 rejected, speculated, null, durationBuckets));
         flusher.afterCommit(() -> {
             state = state.moveTo(finalState);
+            services.dataSets().get().dropCheckpoints(id); // its large checkpoints' data sets, once the rows are gone
             JobSnapshot last = snapshot(now, error, null, null, 0, "");
             finished(last);
             if (then != null) {

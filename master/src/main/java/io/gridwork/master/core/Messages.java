@@ -40,14 +40,32 @@ public final class Messages {
      * A task given to a worker; it occupies {@code slots} of the worker's slots. {@code checkpoint}: the state an
      * earlier attempt saved, to resume from (null: none).
      */
-    public record Assignment(TaskKey key, int attempt, byte[] input, int slots, byte[] checkpoint) {
+    public record Assignment(TaskKey key, int attempt, byte[] input, int slots, byte[] checkpoint,
+            /** A large checkpoint kept in the data grid: its data set id (null: none, or inline in checkpoint). */
+            String checkpointData) {
         public Assignment(TaskKey key, int attempt, byte[] input, int slots) {
-            this(key, attempt, input, slots, null);
+            this(key, attempt, input, slots, null, null);
+        }
+
+        public Assignment(TaskKey key, int attempt, byte[] input, int slots, byte[] checkpoint) {
+            this(key, attempt, input, slots, checkpoint, null);
         }
     }
 
     /** A state a running attempt saved ({@code TaskContext.saveCheckpoint}); {@code seq} numbers its saves from 1. */
-    public record Checkpoint(TaskKey key, long seq, byte[] state) {}
+    public record Checkpoint(TaskKey key, long seq, byte[] state, DataState data) {
+        public Checkpoint(TaskKey key, long seq, byte[] state) {
+            this(key, seq, state, null);
+        }
+
+        /** The bytes the state has, wherever they are. */
+        public long size() {
+            return data != null ? data.size() : state.length;
+        }
+    }
+
+    /** A large checkpoint's state, uploaded (PutCheckpoint) and kept as the data set {@code id} of {@code size} bytes. */
+    public record DataState(String id, long size) {}
 
     /** The answer to a checkpoint: stored for good (ok, at least as new as {@code seq}), or refused and why. */
     public record CheckpointAck(TaskKey key, long seq, boolean ok, String reason) {}

@@ -35,6 +35,8 @@ final class QueuedTask {
     long readyNanos = System.nanoTime();
     /** The last checkpoint an attempt of it saved and the store holds (the next attempt starts from it); null: none. */
     byte[] checkpoint;
+    /** Or, for a large one, the data set holding it (null: none). */
+    String checkpointData;
 
     QueuedTask(long index, byte[] input, int failures, int losses, int crashes) {
         this.index = index;

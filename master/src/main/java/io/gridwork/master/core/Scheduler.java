@@ -69,6 +69,7 @@ public final class Scheduler implements AutoCloseable {
     private final Flusher flusher;
     private final JobCodeHost host;
     private final AttemptTable attempts;
+    private final Checkpoints checkpoints;
     private final Jobs jobs;
     private final Dispatcher dispatcher;
     private final TaskOutcomes outcomes;
@@ -123,7 +124,8 @@ public final class Scheduler implements AutoCloseable {
                 dispatcher, board);
         this.registry = new WorkerRegistry(options, this.loop, flusher, workers, attempts, dispatcher,
                 outcomes, jobs, new Liveness(options), events, prober, this::metrics);
-        registry.checkpoints(new Checkpoints(options, this.loop, flusher, attempts));
+        this.checkpoints = new Checkpoints(options, this.loop, flusher, attempts, this::dataSets);
+        registry.checkpoints(checkpoints);
     }
 
     public SchedulerOptions options() {
@@ -490,6 +492,14 @@ public final class Scheduler implements AutoCloseable {
      */
     public Runnable watchWorkers(int history, Consumer<WorkerEvent> listener) {
         return board.watchWorkers(history, listener);
+    }
+
+    /**
+     * Why a checkpoint of {@code size} bytes from this attempt would be refused now (too large, or the attempt is not
+     * current), or null: checked before a large state is uploaded, and again when it is saved.
+     */
+    public String checkpointRefusal(Messages.TaskKey key, long size) {
+        return loop.call(() -> checkpoints.refusal(key, size));
     }
 
     /**

@@ -52,7 +52,14 @@ public final class SchedulerOptions {
     /** Largest merged result of a job. */
     public static final int DEFAULT_MAX_RESULT_BYTES = 256 << 20;
     /** Largest checkpoint a task may save (TaskContext.saveCheckpoint); a larger one is refused with this name. */
-    public static final int DEFAULT_MAX_CHECKPOINT_BYTES = 1 << 20;
+    public static final int DEFAULT_MAX_CHECKPOINT_BYTES = 64 << 20;
+    /**
+     * Largest state a worker may send inline on its stream (the master's store row). Workers send states above
+     * {@code io.gridwork.worker.TaskRunner.INLINE_CHECKPOINT_BYTES} (256 KiB) through the data grid (PutCheckpoint), so
+     * that a stream message stays small next to the tasks' results; this cap is the former limit, so a worker that
+     * sends everything inline still works up to it, and no store row grows beyond it.
+     */
+    public static final int MAX_INLINE_CHECKPOINT_BYTES = 1 << 20;
     /** Least time between two stored checkpoints of one task: saves closer together are coalesced (the latest wins). */
     public static final Duration DEFAULT_MIN_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     /** Most jobs one user (token name) may have queued or running at once. */

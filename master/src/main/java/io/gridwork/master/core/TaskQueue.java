@@ -70,6 +70,7 @@ final class TaskQueue {
         QueuedTask task = new QueuedTask(stored.index(), stored.input(), stored.failures(), stored.losses(),
                 stored.crashes());
         task.checkpoint = stored.checkpoint();
+        task.checkpointData = stored.checkpointData();
         task.moveTo(TaskState.QUEUED);
         return task;
     }

@@ -47,6 +47,13 @@ public final class DataGrid implements DataSets {
     private final LongAdder bytesFromPeers = new LongAdder();
     private final LongAdder bytesFromMaster = new LongAdder();
     private final LongAdder bytesServed = new LongAdder();
+    /** Job id -> the data sets its tasks' large checkpoints were put as (owner {@link #CHECKPOINT_OWNER} + job id). */
+    private final Map<String, java.util.Set<String>> checkpointSets = new ConcurrentHashMap<>();
+    /** Where checkpoint data sets are dropped: off the core's loop (a store write and a file deletion). */
+    private volatile java.util.concurrent.Executor dropper;
+
+    /** The owner of a large checkpoint's data set is this prefix and the job's id. */
+    public static final String CHECKPOINT_OWNER = "checkpoint:";
 
     /** Bytes read from data sets, by where they came from. */
     public record Counters(long local, long fromPeers, long fromMaster) {
@@ -144,6 +151,10 @@ public final class DataGrid implements DataSets {
 
     private void remember(DataSetRow row) {
         sets.put(row.id(), row);
+        if (row.owner() != null && row.owner().startsWith(CHECKPOINT_OWNER)) {
+            checkpointSets.computeIfAbsent(row.owner().substring(CHECKPOINT_OWNER.length()),
+                    j -> ConcurrentHashMap.newKeySet()).add(row.id());
+        }
         if (row.jarSha256() != null) {
             jars.put(row.jarSha256(), row.id());
         }
@@ -194,12 +205,90 @@ public final class DataGrid implements DataSets {
         }
         rows.delete(id);
         sets.remove(id);
+        forgetCheckpoint(row);
         if (row.jarSha256() != null) {
             jars.remove(row.jarSha256(), id);
         }
         tracker.removed(id);
         files.delete(id);
         return Optional.of(row);
+    }
+
+    // ------------------------------------------------------------------------------------------ checkpoints
+
+    /**
+     * Records a large checkpoint's state, uploaded into the master's copy: a data set owned by the job's checkpoints
+     * (not any user's), with {@code replicas} wanted on the workers like any other.
+     */
+    public DataSetRow putCheckpoint(DataFiles.Stored stored, String jobId, long index, int replicas) {
+        return add(stored, "checkpoint " + jobId + "/" + index, replicas, CHECKPOINT_OWNER + jobId, null);
+    }
+
+    /** Runs the drops of checkpoint data sets on this executor (default: one thread of the data grid's own). */
+    public void dropExecutor(java.util.concurrent.Executor executor) {
+        this.dropper = executor;
+    }
+
+    private java.util.concurrent.Executor dropper() {
+        java.util.concurrent.Executor d = dropper;
+        if (d == null) {
+            synchronized (this) {
+                if (dropper == null) {
+                    dropper = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                        Thread t = new Thread(r, "gridwork-checkpoint-drop");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                d = dropper;
+            }
+        }
+        return d;
+    }
+
+    @Override
+    public void dropCheckpoint(String dataId) {
+        dropper().execute(() -> dropCheckpointNow(dataId));
+    }
+
+    @Override
+    public void dropCheckpoints(String jobId) {
+        java.util.Set<String> ids = checkpointSets.get(jobId);
+        if (ids == null) {
+            return; // no large checkpoint: nothing to do (the common case costs a map lookup)
+        }
+        dropper().execute(() -> {
+            for (String id : List.copyOf(ids)) {
+                dropCheckpointNow(id);
+            }
+        });
+    }
+
+    /** Drops a checkpoint data set unless it is a user's, or a stored checkpoint still refers to it. */
+    private void dropCheckpointNow(String id) {
+        try {
+            DataSetRow row = sets.get(id);
+            if (row == null || row.owner() == null || !row.owner().startsWith(CHECKPOINT_OWNER)) {
+                return;
+            }
+            if (rows.referencedByCheckpoint(id)) {
+                return; // the same bytes saved again by a task whose checkpoint is stored: still wanted
+            }
+            delete(id);
+            log.atDebug().addKeyValue("data", id).log("checkpoint data set {} dropped", id);
+        } catch (InUseException | IOException | RuntimeException e) {
+            log.atWarn().addKeyValue("data", id).log("could not drop checkpoint data set {}: {}", id, e.toString());
+        }
+    }
+
+    private void forgetCheckpoint(DataSetRow row) {
+        if (row.owner() != null && row.owner().startsWith(CHECKPOINT_OWNER)) {
+            String job = row.owner().substring(CHECKPOINT_OWNER.length());
+            checkpointSets.computeIfPresent(job, (j, ids) -> {
+                ids.remove(row.id());
+                return ids.isEmpty() ? null : ids;
+            });
+        }
     }
 
     /** The data sets a job reads, in the order of its names. */

@@ -91,6 +91,7 @@ public final class Authenticator implements ServerInterceptor {
         on(WorkerServiceGrpc.getFetchJarMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getLocateChunksMethod(), Action.ACT_AS_WORKER);
         on(WorkerServiceGrpc.getFetchChunkMethod(), Action.ACT_AS_WORKER);
+        on(WorkerServiceGrpc.getPutCheckpointMethod(), Action.ACT_AS_WORKER);
         on(ClientServiceGrpc.getPutDataMethod(), Action.PUT_DATA);
         on(ClientServiceGrpc.getListDataMethod(), Action.READ_DATA);
         on(ClientServiceGrpc.getGetDataMethod(), Action.READ_DATA);

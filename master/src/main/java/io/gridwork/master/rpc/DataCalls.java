@@ -60,6 +60,112 @@ final class DataCalls {
 
     // ------------------------------------------------------------------------------------------ clients
 
+    /** Replicas on the workers of a large checkpoint's data set (besides the master's copy, which is the durable one). */
+    static final int CHECKPOINT_REPLICAS = 1;
+
+    /** Why the core would refuse a save (size, fencing) now, or null: see Scheduler.checkpointRefusal. */
+    interface CheckpointGate {
+        String refusal(io.gridwork.master.core.Messages.TaskKey key, long size);
+    }
+
+    /**
+     * WorkerService PutCheckpoint: a large checkpoint's bytes, hashed as they come into the master's copy; the attempt
+     * is checked (size limit, fencing) at the start and again before the copy is kept, and the answer is the data set
+     * the worker then saves on its stream. A refused or broken upload keeps nothing.
+     */
+    StreamObserver<io.gridwork.api.v1.CheckpointPiece> putCheckpoint(CheckpointGate gate,
+            StreamObserver<DataSetRef> observer) {
+        return new StreamObserver<>() {
+            private DataFiles.Upload upload;
+            private io.gridwork.master.core.Messages.TaskKey key;
+            private long size;
+            private boolean failed;
+
+            @Override
+            public void onNext(io.gridwork.api.v1.CheckpointPiece piece) {
+                if (failed) {
+                    return;
+                }
+                try {
+                    if (upload == null) {
+                        if (!piece.hasRef() || piece.getRef().getJobId().isEmpty()) {
+                            throw Statuses.invalid("ref: the first piece of a checkpoint names its task attempt");
+                        }
+                        Validation.range("seq", piece.getSeq(), 1, Long.MAX_VALUE);
+                        Validation.range("size", piece.getSize(), 0, Long.MAX_VALUE);
+                        key = WorkerServiceImpl.key(piece.getRef());
+                        size = piece.getSize();
+                        String refused = gate.refusal(key, size);
+                        if (refused != null) {
+                            throw Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException();
+                        }
+                        upload = grid.begin(size);
+                    } else if (piece.hasRef() || piece.getSize() != 0) {
+                        throw Statuses.invalid("ref: only the first piece of a checkpoint carries ref, seq and size");
+                    }
+                    if (piece.getData().size() > DataLayout.PIECE_SIZE) {
+                        throw Statuses.invalid("data: a piece of " + piece.getData().size() + " bytes; at most "
+                                + DataLayout.PIECE_SIZE);
+                    }
+                    if (!piece.getData().isEmpty()) {
+                        upload.write(piece.getData().toByteArray());
+                    }
+                } catch (DataFiles.SizeMismatchException e) {
+                    fail(Statuses.invalid(e.getMessage()));
+                } catch (Throwable t) {
+                    fail(Statuses.of(t));
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failed = true;
+                if (upload != null) {
+                    upload.abort();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                if (upload == null) {
+                    fail(Statuses.invalid("ref: the checkpoint was empty"));
+                    return;
+                }
+                try {
+                    if (upload.size() != size) {
+                        upload.finish(); // throws the size mismatch, keeping nothing
+                    }
+                    String refused = gate.refusal(key, size); // fenced again: the attempt may have ended meanwhile
+                    if (refused != null) {
+                        fail(Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException());
+                        return;
+                    }
+                    DataFiles.Stored stored = upload.finish();
+                    DataSetRow row = grid.putCheckpoint(stored, key.jobId(), key.index(), CHECKPOINT_REPLICAS);
+                    log.atDebug().addKeyValue("job", key.jobId()).addKeyValue("task", key.index())
+                            .log("checkpoint of {} bytes uploaded as data set {}", row.size(), row.id());
+                    observer.onNext(ref("checkpoint", row));
+                    observer.onCompleted();
+                } catch (DataFiles.SizeMismatchException e) {
+                    fail(Statuses.invalid(e.getMessage()));
+                } catch (Throwable t) {
+                    fail(Statuses.of(t));
+                }
+            }
+
+            private void fail(StatusRuntimeException status) {
+                failed = true;
+                if (upload != null) {
+                    upload.abort();
+                }
+                observer.onError(status);
+            }
+        };
+    }
+
     StreamObserver<PutDataRequest> putData(StreamObserver<DataSet> observer) {
         return new StreamObserver<>() {
             private DataFiles.Upload upload;

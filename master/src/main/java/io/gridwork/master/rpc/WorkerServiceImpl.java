@@ -91,6 +91,30 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         d.fetchChunk(request, observer);
     }
 
+    @Override
+    public StreamObserver<io.gridwork.api.v1.CheckpointPiece> putCheckpoint(
+            StreamObserver<io.gridwork.api.v1.DataSetRef> observer) {
+        DataCalls d = data;
+        if (d == null) {
+            observer.onError(Status.FAILED_PRECONDITION.withDescription("this master has no data grid: a checkpoint"
+                    + " must fit the inline limit").asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(io.gridwork.api.v1.CheckpointPiece value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+        return d.putCheckpoint(scheduler::checkpointRefusal, observer);
+    }
+
     /** Tells the data grid's tracker what a worker holds. */
     private void dataRegistered(String workerId, RegisterRequest request) {
         DataCalls d = data;
@@ -375,7 +399,8 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
         List<Messages.Checkpoint> checkpoints = m.getCheckpointsCount() == 0 ? List.of()
                 : new ArrayList<>(m.getCheckpointsCount());
         for (io.gridwork.api.v1.TaskCheckpoint c : m.getCheckpointsList()) {
-            checkpoints.add(new Messages.Checkpoint(key(c.getRef()), c.getSeq(), c.getState().toByteArray()));
+            checkpoints.add(new Messages.Checkpoint(key(c.getRef()), c.getSeq(), c.getState().toByteArray(),
+                    c.hasData() ? new Messages.DataState(c.getData().getId(), c.getData().getSize()) : null));
         }
         // a negative credit withdraws credits not used yet (the worker's prefetch shrank)
         return new Messages.Inbound(m.getCredit(), results,
@@ -502,6 +527,16 @@ public final class WorkerServiceImpl extends WorkerServiceGrpc.WorkerServiceImpl
                 if (a.checkpoint() != null) {
                     ta.setCheckpoint(UnsafeByteOperations.unsafeWrap(a.checkpoint()));
                     bytes += a.checkpoint().length;
+                }
+                if (a.checkpointData() != null && data != null) {
+                    // a large checkpoint: its layout and chunk hashes, the worker reads it through its data plane
+                    io.gridwork.master.store.DataSetRow row = data.grid().find(a.checkpointData()).orElse(null);
+                    if (row != null) {
+                        ta.setCheckpointData(DataCalls.ref("checkpoint", row));
+                    } else {
+                        log.warn("task {} of job {}: its checkpoint's data set {} is gone; the attempt starts afresh",
+                                a.key().index(), a.key().jobId(), a.checkpointData());
+                    }
                 }
                 b.addAssignments(ta);
                 bytes += a.input().length;

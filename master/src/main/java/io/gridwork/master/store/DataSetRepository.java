@@ -26,6 +26,11 @@ public interface DataSetRepository {
     /** Removes a data set and its chunks; false if there was none. */
     boolean delete(String id);
 
+    /** Whether a task's checkpoint row refers to this data set (a large checkpoint still wanted). */
+    default boolean referencedByCheckpoint(String id) {
+        return false;
+    }
+
     /** Adds to jobs' data counters: job id -> {bytes local, from peers, from master}. */
     void addCounters(Map<String, long[]> deltas);
 

@@ -108,7 +108,14 @@ public final class StoreBatch {
     public record JobCounters(long succeeded, long failed, long retried, long lost, long rejected, long speculated) {}
 
     /** A task's checkpoint: its latest saved state ({@code seq} numbers the saves of attempt {@code attemptId}). */
-    public record CheckpointSaved(String jobId, long index, long attemptId, long seq, byte[] state, Instant at) {}
+    public record CheckpointSaved(String jobId, long index, long attemptId, long seq, byte[] state, Instant at,
+            /** A large state kept in the data grid: its data set id ({@code state} is then empty); null: inline. */
+            String dataId) {
+
+        public CheckpointSaved(String jobId, long index, long attemptId, long seq, byte[] state, Instant at) {
+            this(jobId, index, attemptId, seq, state, at, null);
+        }
+    }
 
     /** Attempts of a job that started from a checkpoint (added to its {@code resumed} count). */
     public record CheckpointResumed(String jobId, long count) {}

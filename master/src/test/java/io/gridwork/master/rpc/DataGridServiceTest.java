@@ -367,4 +367,116 @@ class DataGridServiceTest {
         assertThat(client.status(job).getData()).isEqualTo(DataCounters.newBuilder().setBytesLocal(100)
                 .setBytesFromPeers(20).setBytesFromMaster(3).build());
     }
+
+    /** PutCheckpoint with these pieces: the data set the master answers with, or the status it failed with. */
+    private io.gridwork.api.v1.DataSetRef putCheckpoint(List<io.gridwork.api.v1.CheckpointPiece> pieces)
+            throws Exception {
+        CompletableFuture<io.gridwork.api.v1.DataSetRef> done = new CompletableFuture<>();
+        StreamObserver<io.gridwork.api.v1.CheckpointPiece> up = workerAsync.putCheckpoint(new StreamObserver<>() {
+            @Override
+            public void onNext(io.gridwork.api.v1.DataSetRef value) {
+                done.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+        pieces.forEach(up::onNext);
+        up.onCompleted();
+        try {
+            return done.get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Test
+    void aLargeCheckpointIsUploadedInPiecesFencedSavedByReferenceAndDroppedWithItsJob() throws Exception {
+        DataSet text = put(bytes, bytes.length, "text", 1);
+        RegisterResponse registered = workerStub.register(RegisterRequest.newBuilder().setName("w1").setSlots(1)
+                .setHealthPort(7001).setAdvertiseHost("10.1.1.1").build());
+        BlockingQueue<MasterMessage> received = new LinkedBlockingQueue<>();
+        StreamObserver<WorkerMessage> stream = workerAsync.connect(new StreamObserver<>() {
+            @Override
+            public void onNext(MasterMessage value) {
+                received.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        });
+        cleanup.register(stream::onCompleted);
+        stream.onNext(WorkerMessage.newBuilder().setHello(Hello.newBuilder().setWorkerId(registered.getWorkerId())
+                .setIncarnation(registered.getIncarnation())).build());
+        Path jar = TestJars.of(dir.resolve("in"), "data.jar", DataChunksJob.class);
+        String job = stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256(client.uploadJar(jar))
+                .setJobClass(DataChunksJob.class.getName()).putData("text", text.getId()).build()).getJobId();
+        stream.onNext(WorkerMessage.newBuilder().setCredit(1).build());
+        io.gridwork.api.v1.TaskAssignment assignment = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (assignment == null && System.nanoTime() < deadline) {
+            MasterMessage m = received.poll(100, TimeUnit.MILLISECONDS);
+            if (m != null && m.getAssignmentsCount() > 0) {
+                assignment = m.getAssignments(0);
+            }
+        }
+        assertThat(assignment).isNotNull();
+        io.gridwork.api.v1.TaskRef ref = assignment.getRef();
+
+        byte[] state = new byte[DataLayout.PIECE_SIZE + 300_000];
+        new Random(7).nextBytes(state);
+        var first = io.gridwork.api.v1.CheckpointPiece.newBuilder().setRef(ref).setSeq(1).setSize(state.length)
+                .setData(ByteString.copyFrom(state, 0, DataLayout.PIECE_SIZE)).build();
+        var second = io.gridwork.api.v1.CheckpointPiece.newBuilder()
+                .setData(ByteString.copyFrom(state, DataLayout.PIECE_SIZE, state.length - DataLayout.PIECE_SIZE)).build();
+        int before = grid.all().size();
+
+        // refused, keeping nothing: another attempt, a wrong size, a malformed first piece
+        var stale = first.toBuilder().setRef(ref.toBuilder().setAttemptId(ref.getAttemptId() + 1000)).build();
+        assertStatus(() -> putCheckpoint(List.of(stale, second)), Status.Code.FAILED_PRECONDITION, "not current");
+        assertStatus(() -> putCheckpoint(List.of(first)), Status.Code.INVALID_ARGUMENT, "size: ");
+        assertStatus(() -> putCheckpoint(List.of(second)), Status.Code.INVALID_ARGUMENT, "ref: ");
+        assertStatus(() -> putCheckpoint(List.of(first.toBuilder().setSeq(0).build(), second)),
+                Status.Code.INVALID_ARGUMENT, "seq");
+        assertThat(grid.all()).hasSize(before);
+        try (var temps = Files.list(dir.resolve("data"))) {
+            assertThat(temps.filter(f -> f.getFileName().toString().endsWith(".tmp"))).as("no upload left").isEmpty();
+        }
+
+        io.gridwork.api.v1.DataSetRef stored = putCheckpoint(List.of(first, second));
+        assertThat(stored.getSize()).isEqualTo(state.length);
+        assertThat(stored.getChunkSha256Count()).isEqualTo(DataLayout.chunkCount(state.length, stored.getChunkSize()));
+        assertThat(grid.find(stored.getId()).orElseThrow().owner()).isEqualTo(DataGrid.CHECKPOINT_OWNER + job);
+        try (var in = grid.open(grid.find(stored.getId()).orElseThrow())) {
+            assertThat(in.readAllBytes()).as("the master's verified copy").isEqualTo(state);
+        }
+
+        stream.onNext(WorkerMessage.newBuilder().addCheckpoints(io.gridwork.api.v1.TaskCheckpoint.newBuilder()
+                .setRef(ref).setSeq(1).setData(stored)).build());
+        io.gridwork.api.v1.CheckpointAck ack = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ack == null && System.nanoTime() < deadline) {
+            MasterMessage m = received.poll(100, TimeUnit.MILLISECONDS);
+            if (m != null && m.getCheckpointAcksCount() > 0) {
+                ack = m.getCheckpointAcks(0);
+            }
+        }
+        assertThat(ack).isNotNull();
+        assertThat(ack.getOk()).as(ack.getReason()).isTrue();
+        assertThat(store.checkpoints().count(job)).isEqualTo(1);
+
+        client.cancel(job, "test");
+        String id = stored.getId();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> grid.find(id).isEmpty() && !grid.files().has(id));
+        assertThat(store.checkpoints().count(job)).isZero();
+    }
 }

@@ -250,6 +250,21 @@ class SecurityTest {
                 .newBuilder().setDataId("0".repeat(64)).build())));
         RPCS.put("FetchChunk", s -> status(() -> s.worker().fetchChunk(io.gridwork.api.v1.FetchChunkRequest.newBuilder()
                 .setDataId("0".repeat(64)).build()).hasNext()));
+        RPCS.put("PutCheckpoint", s -> {
+            CompletableFuture<Status> done = new CompletableFuture<>();
+            var stub = WorkerServiceGrpc.newStub(s.worker().getChannel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+            if (s.worker().getCallOptions().getCredentials() != null) {
+                stub = stub.withCallCredentials(s.worker().getCallOptions().getCredentials());
+            }
+            StreamObserver<io.gridwork.api.v1.CheckpointPiece> put = stub.putCheckpoint(
+                    new StreamObserver<io.gridwork.api.v1.DataSetRef>() {
+                        public void onNext(io.gridwork.api.v1.DataSetRef value) { }
+                        public void onError(Throwable t) { done.complete(Status.fromThrowable(t)); }
+                        public void onCompleted() { done.complete(Status.OK); }
+                    });
+            put.onCompleted();
+            return done.join();
+        });
     }
 
     private static Status status(Runnable call) {
@@ -319,6 +334,7 @@ class SecurityTest {
         ALLOWED.put("DeleteQuota", admins);
         ALLOWED.put("LocateChunks", EnumSet.of(Who.WORKER_CERTIFICATE));
         ALLOWED.put("FetchChunk", EnumSet.of(Who.WORKER_CERTIFICATE));
+        ALLOWED.put("PutCheckpoint", EnumSet.of(Who.WORKER_CERTIFICATE));
     }
 
     @Test
@@ -401,7 +417,7 @@ class SecurityTest {
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, Function<StubPair, Status>> rpc : RPCS.entrySet()) {
             if (rpc.getKey().equals("Register") || rpc.getKey().equals("FetchJar") || rpc.getKey().equals("LocateChunks")
-                    || rpc.getKey().equals("FetchChunk")) {
+                    || rpc.getKey().equals("FetchChunk") || rpc.getKey().equals("PutCheckpoint")) {
                 continue; // these take no token at all: a worker certificate
             }
             Status s = rpc.getValue().apply(stubs(channel, token));

@@ -822,6 +822,27 @@ abstract class StoreContract {
     }
 
     @Test
+    void aLargeCheckpointsRowNamesItsDataSetWhichAnInlineSaveClears() {
+        JobRow job = aJob();
+        store.tasks().insert(job.id(), 0, List.of(new byte[] {1}), true);
+        java.time.Instant now = java.time.Instant.parse("2026-11-29T19:00:00Z");
+        String dataId = "c".repeat(64);
+        assertThat(store.dataSets().referencedByCheckpoint(dataId)).isFalse();
+        store.apply(new StoreBatch().checkpoint(new StoreBatch.CheckpointSaved(job.id(), 0, 7, 1, new byte[0], now,
+                dataId)));
+        StoredTask t = store.tasks().pending(job.id(), 0).orElseThrow();
+        assertThat(t.checkpointData()).isEqualTo(dataId);
+        assertThat(t.checkpoint()).isEmpty();
+        assertThat(store.dataSets().referencedByCheckpoint(dataId)).isTrue();
+
+        store.apply(new StoreBatch().checkpoint(new StoreBatch.CheckpointSaved(job.id(), 0, 7, 2, new byte[] {5}, now)));
+        t = store.tasks().pending(job.id(), 0).orElseThrow();
+        assertThat(t.checkpointData()).isNull();
+        assertThat(t.checkpoint()).containsExactly(5);
+        assertThat(store.dataSets().referencedByCheckpoint(dataId)).isFalse();
+    }
+
+    @Test
     void aCheckpointIsOneRowPerTaskReadBackWithThePendingTaskCountedAndDeletedWithItsJob() {
         JobRow job = aJob();
         JobRow other = aJob();

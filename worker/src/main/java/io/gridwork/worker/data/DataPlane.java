@@ -302,6 +302,33 @@ public final class DataPlane implements AutoCloseable {
         return new TaskData(fetcher, cache, spec == null ? List.of() : spec.getDataList());
     }
 
+    /**
+     * A whole data set's bytes (a large task checkpoint), its chunks from peers or a master, each verified against its
+     * hash before it is used.
+     *
+     * @throws IOException it could not be fetched
+     */
+    public byte[] readAll(DataSetRef ref) throws IOException {
+        if (ref.getSize() > Integer.MAX_VALUE - 8) {
+            throw new IOException("data set " + ref.getId() + " of " + ref.getSize() + " bytes is too large to read whole");
+        }
+        fetcher.ensure(ref, IntStream.range(0, ref.getChunkSha256Count()).boxed().toList());
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream((int) ref.getSize());
+        for (int i = 0; i < ref.getChunkSha256Count(); i++) {
+            try (InputStream in = cache.open(new ChunkId(ref.getId(), i), ChunkFetcher.sha(ref, i))) {
+                if (in == null) {
+                    throw new IOException("chunk " + i + " of data set " + ref.getId() + " left the data cache before it"
+                            + " was read");
+                }
+                in.transferTo(all);
+            }
+        }
+        if (all.size() != ref.getSize()) {
+            throw new IOException("data set " + ref.getId() + " has " + all.size() + " bytes, not " + ref.getSize());
+        }
+        return all.toByteArray();
+    }
+
     // ------------------------------------------------------------------ (6) jars
 
     /**

@@ -120,4 +120,18 @@ class TaskDataTest {
         assertThat(plane.takeReport().getCorruptList()).hasSize(2)
                 .allSatisfy(c -> assertThat(c.getPeerWorkerId()).isEqualTo("bad"));
     }
+
+    @Test
+    void aWholeDataSetIsReadVerifiedFromPeersAndTheMasterAsALargeCheckpointIs() throws IOException {
+        assertThat(plane.readAll(set.ref())).isEqualTo(set.bytes());
+        assertThat(grid.masterBytes.get()).as("only the chunk no peer holds").isEqualTo(5000 - 4096);
+
+        // a peer serving bad bytes: refused by their hash, fetched elsewhere, never handed over
+        DataSet other = grid.add(dataSet("checkpoint", 3000, 1024, 9));
+        PeerEndpoint bad = grid.peer("bad", other, true, 0, 1, 2);
+        for (int i = 0; i < 3; i++) {
+            grid.holds(other, i, bad);
+        }
+        assertThat(plane.readAll(other.ref())).isEqualTo(other.bytes());
+    }
 }

@@ -23,7 +23,7 @@ public final class JdbcCheckpoints {
     /** Stores the states, each replacing its task's row (the core sends a task's saves in order, newest last). */
     public void save(Connection c, List<StoreBatch.CheckpointSaved> saves) throws SQLException {
         String sql = jdbc.dialect().upsert("task_checkpoint", List.of("task_key"),
-                List.of("task_key", "attempt_id", "seq", "state", "saved_at"));
+                List.of("task_key", "attempt_id", "seq", "state", "saved_at", "data_id"));
         try (PreparedStatement s = c.prepareStatement(sql)) {
             for (StoreBatch.CheckpointSaved save : saves) {
                 s.setLong(1, TaskKeys.of(save.jobId(), save.index()));
@@ -31,6 +31,7 @@ public final class JdbcCheckpoints {
                 s.setLong(3, save.seq());
                 s.setBytes(4, save.state());
                 s.setTimestamp(5, Timestamp.from(save.at()));
+                s.setString(6, save.dataId());
                 s.addBatch();
             }
             s.executeBatch();

@@ -125,6 +125,12 @@ public final class JdbcDataSetRepository implements DataSetRepository {
     }
 
     @Override
+    public boolean referencedByCheckpoint(String id) {
+        return !jdbc.query("SELECT 1 FROM task_checkpoint WHERE data_id = ?", s -> s.setString(1, id), rs -> 1)
+                .isEmpty();
+    }
+
+    @Override
     public boolean delete(String id) {
         return jdbc.inTransaction(c -> {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM data_chunk WHERE data_id = ?")) {

@@ -299,7 +299,7 @@ public final class JdbcTaskRepository implements TaskRepository {
         if (!TaskKeys.isJobId(jobId)) {
             return List.of();
         }
-        return jdbc.query("SELECT t.idx, t.input, t.failures, t.losses, t.crashes, c.state FROM task t "
+        return jdbc.query("SELECT t.idx, t.input, t.failures, t.losses, t.crashes, c.state, c.data_id FROM task t "
                 + "LEFT JOIN task_checkpoint c ON c.task_key = t.task_key WHERE t.task_key > ? AND t.task_key < ? "
                 + "AND t.state = ? ORDER BY t.task_key LIMIT ?", s -> {
                     s.setLong(1, TaskKeys.at(jobId, afterIndex));
@@ -307,7 +307,7 @@ public final class JdbcTaskRepository implements TaskRepository {
                     s.setInt(3, PENDING);
                     s.setInt(4, limit);
                 }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5),
-                        rs.getBytes(6)));
+                        rs.getBytes(6), rs.getString(7)));
     }
 
     @Override
@@ -318,13 +318,13 @@ public final class JdbcTaskRepository implements TaskRepository {
         if (index < 0 || index >= TaskKeys.MAX_TASKS) {
             return Optional.empty();
         }
-        return jdbc.query("SELECT t.idx, t.input, t.failures, t.losses, t.crashes, c.state FROM task t "
+        return jdbc.query("SELECT t.idx, t.input, t.failures, t.losses, t.crashes, c.state, c.data_id FROM task t "
                 + "LEFT JOIN task_checkpoint c ON c.task_key = t.task_key WHERE t.task_key = ? AND t.state = ?",
                 s -> {
                     s.setLong(1, TaskKeys.of(jobId, index));
                     s.setInt(2, PENDING);
                 }, rs -> new StoredTask(rs.getLong(1), rs.getBytes(2), rs.getInt(3), rs.getInt(4), rs.getInt(5),
-                        rs.getBytes(6)))
+                        rs.getBytes(6), rs.getString(7)))
                 .stream().findFirst();
     }
 
