@@ -144,7 +144,7 @@ class EndToEndIT {
                 "--job", "io.gridwork.examples.PiJob", "--arg", "sample=1e6", "--wait");
         assertThat(misspelled.code()).isEqualTo(2);
         assertThat(misspelled.err().trim()).isEqualTo("grid submit: args: unknown argument 'sample' for"
-                + " io.gridwork.examples.PiJob (did you mean 'samples'?); it takes samples, tasks");
+                + " io.gridwork.examples.PiJob (did you mean 'samples'?); it takes checkpointEvery, samples, tasks");
 
         assertThat(jobCount()).isEqualTo(jobsBefore);
         assertThat(jarFiles()).isLessThanOrEqualTo(Math.max(jarsBefore, 1));
