@@ -3,102 +3,32 @@ package io.gridwork.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
-import io.gridwork.api.v1.JobSpec;
 import io.gridwork.api.v1.MasterMessage;
 import io.gridwork.api.v1.OwnerStatus;
-import io.gridwork.api.v1.RegisterRequest;
 import io.gridwork.api.v1.TaskAssignment;
-import io.gridwork.api.v1.TaskRef;
 import io.gridwork.api.v1.WorkerMessage;
-import io.gridwork.client.GridClient;
-import io.gridwork.sdk.Codecs;
-import io.gridwork.testing.TestJars;
-import io.gridwork.worker.owner.OwnerPolicy;
 import io.gridwork.worker.owner.OwnerPolicy.Mode;
 import io.gridwork.worker.owner.OwnerPolicy.Verdict;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Idle owners (issue 19): what the worker's core does with the owner's verdicts, against a master in this JVM, on a
  * direct loop and a manual timer (the grace period passes only when the test moves time). Tasks run on real threads.
  */
-class OwnerCoreTest {
-
-    @TempDir
-    Path dir;
-
-    private final ManualTimer timer = new ManualTimer();
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private InProcessMaster master;
-    private String sha256;
-    private WorkerLoop loop;
-    private WorkerCore core;
-    private TaskRunner runner;
-    private JobCache cache;
-    private long nextAttempt = 100;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        Path jar = TestJars.of(dir.resolve("in"), "sleep.jar", SleepJob.class);
-        sha256 = GridClient.sha256(jar);
-        master = new InProcessMaster(Files.readAllBytes(jar));
-    }
-
-    @AfterEach
-    void tearDown() {
-        stopping.set(true);
-        if (runner != null) {
-            runner.shutdownNow();
-        }
-        if (cache != null) {
-            cache.close();
-        }
-        master.close();
-    }
+class OwnerCoreTest extends CoreTestBase {
 
     /** A worker of 2 slots and a prefetch of 1 under an owner's policy, with a 30 s grace period. */
     private void start() throws Exception {
-        WorkerOptions options = WorkerOptions.builder().master("m1:7070").name("w1").slots(2).prefetch(1)
-                .insecure(true).workDir(dir.resolve("w1")).reconnectBackoffMax(Duration.ofSeconds(1))
-                .whenIdle(true).vacateAfter(Duration.ofSeconds(30)).build();
-        loop = new WorkerLoop(new DirectLoop(), timer, timer.clock);
-        RegisterRequest registration = RegisterRequest.newBuilder().setName("w1").setSlots(2).build();
-        core = new WorkerCore(options, loop,
-                (address, seed, host) -> new MasterLink(address, seed, master.channel(), loop, host, registration, 1000, 5000),
-                probe -> new FromMaster.ProbeAnswer(probe.probeId(), true, "serving"), Runnable::run, stopping);
-        cache = new JobCache(dir.resolve("w1").resolve("jars"), () -> loop.call(core::jarSources, Duration.ofSeconds(5))
-                .stream().map(MasterLink::channel).toList(), Duration.ofSeconds(5), 1);
-        runner = new TaskRunner(options, cache, timer, timer.clock, core.runnerListener());
-        core.attach(cache, runner);
-        core.start();
+        start(options(2, 1).whenIdle(true).vacateAfter(Duration.ofSeconds(30)).build());
     }
 
     private void verdict(Verdict v) {
         loop.post(() -> core.owner(v));
     }
 
-    private JobSpec spec(String jobId, long ms) {
-        return JobSpec.newBuilder().setJobId(jobId).setJarSha256(sha256).setJobClass(SleepJob.class.getName())
-                .setLeaseEpoch(1).putArgs("ms", Long.toString(ms)).putArgs("n", "1").build();
-    }
-
-    private TaskAssignment assignment(String jobId, long index) {
-        return TaskAssignment.newBuilder().setRef(TaskRef.newBuilder().setJobId(jobId).setIndex(index)
-                .setAttemptId(nextAttempt++)).setAttempt(1).setInput(ByteString.copyFrom(Codecs.LONG.encode(index)))
-                .setSlots(1).build();
-    }
-
-    /** Serving, with two long tasks running and one held (prefetched). */
     private List<TaskAssignment> serveAndRunTwoHoldOne() throws Exception {
         start();
         WorkerMessage hello = master.next();
