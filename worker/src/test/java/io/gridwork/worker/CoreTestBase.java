@@ -7,6 +7,8 @@ import io.gridwork.api.v1.TaskAssignment;
 import io.gridwork.api.v1.TaskRef;
 import io.gridwork.client.GridClient;
 import io.gridwork.sdk.Codecs;
+import io.gridwork.testing.DirectLoop;
+import io.gridwork.testing.ManualTimer;
 import io.gridwork.testing.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;

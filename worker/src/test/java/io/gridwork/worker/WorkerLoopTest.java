@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gridwork.internal.NamedThreads;
+import io.gridwork.testing.ManualTimer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,6 +9,8 @@ import io.gridwork.master.testjobs.HangingMergeJob;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.master.testjobs.UnsizedJob;
 import io.gridwork.sdk.Codecs;
+import io.gridwork.testing.DirectLoop;
+import io.gridwork.testing.ManualTimer;
 import io.gridwork.testing.TestJars;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gridwork.master.model.WorkerEventType;
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.store.WorkerRow;
+import io.gridwork.testing.ManualTimer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

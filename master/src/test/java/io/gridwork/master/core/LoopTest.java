@@ -3,6 +3,8 @@ package io.gridwork.master.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gridwork.testing.DirectLoop;
+import io.gridwork.testing.ManualTimer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Queue;

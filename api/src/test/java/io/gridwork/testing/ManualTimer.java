@@ -1,4 +1,4 @@
-package io.gridwork.master.core;
+package io.gridwork.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -16,15 +16,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A settable clock and a timer driven by it, for tests: nothing runs until {@link #advance} moves time past it.
+ * A settable clock and a timer driven by it, for tests: nothing runs until {@link #advance} moves time past it. Shared
+ * by the master's and the worker's tests (api's test jar).
  */
-final class ManualTimer extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualTimer extends AbstractExecutorService implements ScheduledExecutorService {
 
     private Instant now = Instant.parse("2026-01-01T00:00:00Z");
     private final List<Task> tasks = new ArrayList<>();
     private long sequence;
 
-    final Clock clock = new Clock() {
+    /** The clock this timer moves: hand it to the code under test with the timer. */
+    public final Clock clock = new Clock() {
         @Override
         public ZoneId getZone() {
             return ZoneOffset.UTC;
@@ -44,7 +46,7 @@ final class ManualTimer extends AbstractExecutorService implements ScheduledExec
     };
 
     /** Moves time forward, running every task that falls due on the way, in time order. */
-    void advance(Duration d) {
+    public void advance(Duration d) {
         Instant end;
         synchronized (this) {
             end = now.plus(d);

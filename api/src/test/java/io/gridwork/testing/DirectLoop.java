@@ -1,4 +1,4 @@
-package io.gridwork.worker;
+package io.gridwork.testing;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -6,9 +6,10 @@ import java.util.concurrent.Executor;
 
 /**
  * A loop for tests that runs on the calling thread: an event posted from outside runs at once, and events
- * posted while one runs queue behind it, in order, as on the real single-threaded loop.
+ * posted while one runs queue behind it, in order, as on the real single-threaded loop. Shared by the master's and
+ * the worker's tests (api's test jar).
  */
-final class DirectLoop implements Executor {
+public final class DirectLoop implements Executor {
 
     private final Queue<Runnable> queue = new ArrayDeque<>();
     private boolean running;
