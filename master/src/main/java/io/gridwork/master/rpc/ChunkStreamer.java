@@ -1,5 +1,7 @@
 package io.gridwork.master.rpc;
 
+import com.google.protobuf.UnsafeByteOperations;
+import io.gridwork.api.v1.ChunkPiece;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.io.IOException;
@@ -34,6 +36,22 @@ final class ChunkStreamer<T> implements Runnable {
         observer.setOnCancelHandler(streamer::cancel);
         observer.setOnReadyHandler(streamer);
         streamer.run();
+    }
+
+    /**
+     * Streams {@code in} (closed at the end) as the data plane's {@link ChunkPiece}s (GetData, FetchChunk): the first
+     * piece says how many bytes come in all.
+     */
+    static void pieces(ServerCallStreamObserver<ChunkPiece> observer, InputStream in, long totalSize) {
+        boolean[] first = {true};
+        start(observer, in, bytes -> {
+            ChunkPiece.Builder b = ChunkPiece.newBuilder().setData(UnsafeByteOperations.unsafeWrap(bytes));
+            if (first[0]) {
+                b.setTotalSize(totalSize);
+                first[0] = false;
+            }
+            return b.build();
+        });
     }
 
     @Override

@@ -75,180 +75,187 @@ final class DataCalls {
      */
     StreamObserver<io.gridwork.api.v1.CheckpointPiece> putCheckpoint(CheckpointGate gate,
             StreamObserver<DataSetRef> observer) {
-        return new StreamObserver<>() {
-            private DataFiles.Upload upload;
+        return new Upload<io.gridwork.api.v1.CheckpointPiece, DataSetRef>(observer, "ref: the checkpoint was empty") {
             private io.gridwork.master.core.Messages.TaskKey key;
             private long size;
-            private boolean failed;
 
             @Override
-            public void onNext(io.gridwork.api.v1.CheckpointPiece piece) {
-                if (failed) {
-                    return;
+            DataFiles.Upload open(io.gridwork.api.v1.CheckpointPiece first) throws IOException {
+                if (!first.hasRef() || first.getRef().getJobId().isEmpty()) {
+                    throw Statuses.invalid("ref: the first piece of a checkpoint names its task attempt");
                 }
-                try {
-                    if (upload == null) {
-                        if (!piece.hasRef() || piece.getRef().getJobId().isEmpty()) {
-                            throw Statuses.invalid("ref: the first piece of a checkpoint names its task attempt");
-                        }
-                        Validation.range("seq", piece.getSeq(), 1, Long.MAX_VALUE);
-                        Validation.range("size", piece.getSize(), 0, Long.MAX_VALUE);
-                        key = WorkerServiceImpl.key(piece.getRef());
-                        size = piece.getSize();
-                        String refused = gate.refusal(key, size);
-                        if (refused != null) {
-                            throw Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException();
-                        }
-                        upload = grid.begin(size);
-                    } else if (piece.hasRef() || piece.getSize() != 0) {
-                        throw Statuses.invalid("ref: only the first piece of a checkpoint carries ref, seq and size");
-                    }
-                    if (piece.getData().size() > DataLayout.PIECE_SIZE) {
-                        throw Statuses.invalid("data: a piece of " + piece.getData().size() + " bytes; at most "
-                                + DataLayout.PIECE_SIZE);
-                    }
-                    if (!piece.getData().isEmpty()) {
-                        upload.write(piece.getData().toByteArray());
-                    }
-                } catch (DataFiles.SizeMismatchException e) {
-                    fail(Statuses.invalid(e.getMessage()));
-                } catch (Throwable t) {
-                    fail(Statuses.of(t));
+                Validation.range("seq", first.getSeq(), 1, Long.MAX_VALUE);
+                Validation.range("size", first.getSize(), 0, Long.MAX_VALUE);
+                key = WorkerServiceImpl.key(first.getRef());
+                size = first.getSize();
+                String refused = gate.refusal(key, size);
+                if (refused != null) {
+                    throw Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException();
                 }
+                return grid.begin(size);
             }
 
             @Override
-            public void onError(Throwable t) {
-                failed = true;
-                if (upload != null) {
-                    upload.abort();
+            ByteString data(io.gridwork.api.v1.CheckpointPiece piece, boolean first) {
+                if (!first && (piece.hasRef() || piece.getSize() != 0)) {
+                    throw Statuses.invalid("ref: only the first piece of a checkpoint carries ref, seq and size");
                 }
+                return piece.getData();
             }
 
             @Override
-            public void onCompleted() {
-                if (failed) {
-                    return;
+            DataSetRef keep(DataFiles.Upload upload) throws IOException {
+                if (upload.size() != size) {
+                    upload.finish(); // throws the size mismatch, keeping nothing
                 }
-                if (upload == null) {
-                    fail(Statuses.invalid("ref: the checkpoint was empty"));
-                    return;
+                String refused = gate.refusal(key, size); // fenced again: the attempt may have ended meanwhile
+                if (refused != null) {
+                    throw Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException();
                 }
-                try {
-                    if (upload.size() != size) {
-                        upload.finish(); // throws the size mismatch, keeping nothing
-                    }
-                    String refused = gate.refusal(key, size); // fenced again: the attempt may have ended meanwhile
-                    if (refused != null) {
-                        fail(Status.FAILED_PRECONDITION.withDescription(refused).asRuntimeException());
-                        return;
-                    }
-                    DataFiles.Stored stored = upload.finish();
-                    DataSetRow row = grid.putCheckpoint(stored, key.jobId(), key.index(), CHECKPOINT_REPLICAS);
-                    log.atDebug().addKeyValue("job", key.jobId()).addKeyValue("task", key.index())
-                            .log("checkpoint of {} bytes uploaded as data set {}", row.size(), row.id());
-                    observer.onNext(ref("checkpoint", row));
-                    observer.onCompleted();
-                } catch (DataFiles.SizeMismatchException e) {
-                    fail(Statuses.invalid(e.getMessage()));
-                } catch (Throwable t) {
-                    fail(Statuses.of(t));
-                }
-            }
-
-            private void fail(StatusRuntimeException status) {
-                failed = true;
-                if (upload != null) {
-                    upload.abort();
-                }
-                observer.onError(status);
+                DataFiles.Stored stored = upload.finish();
+                DataSetRow row = grid.putCheckpoint(stored, key.jobId(), key.index(), CHECKPOINT_REPLICAS);
+                log.atDebug().addKeyValue("job", key.jobId()).addKeyValue("task", key.index())
+                        .log("checkpoint of {} bytes uploaded as data set {}", row.size(), row.id());
+                return ref("checkpoint", row);
             }
         };
     }
 
     StreamObserver<PutDataRequest> putData(StreamObserver<DataSet> observer) {
-        return new StreamObserver<>() {
-            private DataFiles.Upload upload;
+        return new Upload<PutDataRequest, DataSet>(observer, "header: the put was empty") {
             private PutDataRequest.Header header;
             private Principal who;
-            private boolean failed;
 
             @Override
-            public void onNext(PutDataRequest part) {
-                if (failed) {
-                    return;
+            DataFiles.Upload open(PutDataRequest first) throws IOException {
+                if (!first.hasHeader()) {
+                    throw Statuses.invalid("header: the first message of a put must be its header");
                 }
-                try {
-                    if (upload == null) {
-                        if (!part.hasHeader()) {
-                            throw Statuses.invalid("header: the first message of a put must be its header");
-                        }
-                        header = part.getHeader();
-                        if (header.getName().length() > MAX_NAME_CHARS) {
-                            throw Statuses.invalid("header.name: at most " + MAX_NAME_CHARS + " characters");
-                        }
-                        Validation.range("header.replicas", header.getReplicas(), 0, DataGrid.MAX_REPLICAS);
-                        Validation.range("header.size", header.getSize(), 0, Long.MAX_VALUE);
-                        who = ClientServiceImpl.caller();
-                        upload = grid.begin(header.getSize());
-                    } else if (part.hasHeader()) {
-                        throw Statuses.invalid("header: a put has one header, in its first message");
-                    } else {
-                        if (part.getData().size() > DataLayout.PIECE_SIZE) {
-                            throw Statuses.invalid("data: a piece of " + part.getData().size() + " bytes; at most "
-                                    + DataLayout.PIECE_SIZE);
-                        }
-                        upload.write(part.getData().toByteArray());
-                    }
-                } catch (DataFiles.SizeMismatchException e) {
-                    fail(Statuses.invalid(e.getMessage()));
-                } catch (Throwable t) {
-                    fail(Statuses.of(t));
+                header = first.getHeader();
+                if (header.getName().length() > MAX_NAME_CHARS) {
+                    throw Statuses.invalid("header.name: at most " + MAX_NAME_CHARS + " characters");
                 }
+                Validation.range("header.replicas", header.getReplicas(), 0, DataGrid.MAX_REPLICAS);
+                Validation.range("header.size", header.getSize(), 0, Long.MAX_VALUE);
+                who = ClientServiceImpl.caller();
+                return grid.begin(header.getSize());
             }
 
             @Override
-            public void onError(Throwable t) {
-                failed = true;
-                if (upload != null) {
-                    upload.abort();
+            ByteString data(PutDataRequest part, boolean first) {
+                if (first) {
+                    return ByteString.EMPTY; // the header's message carries no bytes of the data set
                 }
+                if (part.hasHeader()) {
+                    throw Statuses.invalid("header: a put has one header, in its first message");
+                }
+                return part.getData();
             }
 
             @Override
-            public void onCompleted() {
-                if (failed) {
-                    return;
-                }
-                if (upload == null) {
-                    fail(Statuses.invalid("header: the put was empty"));
-                    return;
-                }
-                try {
-                    DataFiles.Stored stored = upload.finish();
-                    String name = header.getName().isBlank() ? stored.id().substring(0, 12) : header.getName();
-                    DataSetRow row = grid.put(stored, name, header.getReplicas(), who.owner());
-                    audit.record(who, "data.put", row.id(), name + ", " + row.size() + " bytes, " + row.chunks()
-                            + " chunks, replicas " + row.replicasWanted());
-                    log.atInfo().addKeyValue("data", row.id()).log("data set {} stored ({} bytes, {} chunks, {})",
-                            row.id(), row.size(), row.chunks(), name);
-                    observer.onNext(dataSet(grid.view(row)));
-                    observer.onCompleted();
-                } catch (DataFiles.SizeMismatchException e) {
-                    fail(Statuses.invalid(e.getMessage()));
-                } catch (Throwable t) {
-                    fail(Statuses.of(t));
-                }
-            }
-
-            private void fail(StatusRuntimeException status) {
-                failed = true;
-                if (upload != null) {
-                    upload.abort();
-                }
-                observer.onError(status);
+            DataSet keep(DataFiles.Upload upload) throws IOException {
+                DataFiles.Stored stored = upload.finish();
+                String name = header.getName().isBlank() ? stored.id().substring(0, 12) : header.getName();
+                DataSetRow row = grid.put(stored, name, header.getReplicas(), who.owner());
+                audit.record(who, "data.put", row.id(), name + ", " + row.size() + " bytes, " + row.chunks()
+                        + " chunks, replicas " + row.replicasWanted());
+                log.atInfo().addKeyValue("data", row.id()).log("data set {} stored ({} bytes, {} chunks, {})",
+                        row.id(), row.size(), row.chunks(), name);
+                return dataSet(grid.view(row));
             }
         };
+    }
+
+    /**
+     * A client-streaming upload into the master's data files (PutData, PutCheckpoint): the first message opens it (after
+     * its checks), the bytes of every message are written as they come (each at most a piece), and the end keeps the
+     * copy and answers. A refusal answers with its status at once; a refusal or a broken stream aborts the upload,
+     * keeping nothing, and what comes after is ignored.
+     *
+     * @param <M> the messages the caller sends
+     * @param <R> the one answer
+     */
+    private abstract static class Upload<M, R> implements StreamObserver<M> {
+
+        private final StreamObserver<R> observer;
+        /** The refusal when the stream ends before its first message. */
+        private final String empty;
+        private DataFiles.Upload upload;
+        private boolean failed;
+
+        Upload(StreamObserver<R> observer, String empty) {
+            this.observer = observer;
+            this.empty = empty;
+        }
+
+        /** Checks the first message and opens the upload; throws a status naming the field. */
+        abstract DataFiles.Upload open(M first) throws IOException;
+
+        /** Checks a message (the first too, after {@link #open}) and returns the bytes of the upload it carries. */
+        abstract ByteString data(M message, boolean first);
+
+        /** Keeps the finished upload and returns the answer; throws a status naming the field. */
+        abstract R keep(DataFiles.Upload upload) throws IOException;
+
+        @Override
+        public final void onNext(M message) {
+            if (failed) {
+                return;
+            }
+            try {
+                boolean first = upload == null;
+                if (first) {
+                    upload = open(message);
+                }
+                ByteString data = data(message, first);
+                if (data.size() > DataLayout.PIECE_SIZE) {
+                    throw Statuses.invalid("data: a piece of " + data.size() + " bytes; at most " + DataLayout.PIECE_SIZE);
+                }
+                if (!data.isEmpty()) {
+                    upload.write(data.toByteArray());
+                }
+            } catch (DataFiles.SizeMismatchException e) {
+                fail(Statuses.invalid(e.getMessage()));
+            } catch (Throwable t) {
+                fail(Statuses.of(t));
+            }
+        }
+
+        @Override
+        public final void onError(Throwable t) {
+            failed = true;
+            if (upload != null) {
+                upload.abort();
+            }
+        }
+
+        @Override
+        public final void onCompleted() {
+            if (failed) {
+                return;
+            }
+            if (upload == null) {
+                fail(Statuses.invalid(empty));
+                return;
+            }
+            try {
+                R answer = keep(upload);
+                observer.onNext(answer);
+                observer.onCompleted();
+            } catch (DataFiles.SizeMismatchException e) {
+                fail(Statuses.invalid(e.getMessage()));
+            } catch (Throwable t) {
+                fail(Statuses.of(t));
+            }
+        }
+
+        private void fail(StatusRuntimeException status) {
+            failed = true;
+            if (upload != null) {
+                upload.abort();
+            }
+            observer.onError(status);
+        }
     }
 
     void listData(ListDataRequest request, StreamObserver<ListDataResponse> observer) {
@@ -275,15 +282,7 @@ final class DataCalls {
                 throw Status.FAILED_PRECONDITION.withDescription("id: this master holds no copy of data set "
                         + row.id()).asRuntimeException();
             }
-            boolean[] first = {true};
-            ChunkStreamer.start((ServerCallStreamObserver<ChunkPiece>) observer, grid.open(row), bytes -> {
-                ChunkPiece.Builder b = ChunkPiece.newBuilder().setData(UnsafeByteOperations.unsafeWrap(bytes));
-                if (first[0]) {
-                    b.setTotalSize(row.size());
-                    first[0] = false;
-                }
-                return b.build();
-            });
+            ChunkStreamer.pieces((ServerCallStreamObserver<ChunkPiece>) observer, grid.open(row), row.size());
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
         }
@@ -387,15 +386,8 @@ final class DataCalls {
                 log.error("data grid: {}", e.getMessage());
                 throw Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException();
             }
-            boolean[] first = {true};
-            ChunkStreamer.start((ServerCallStreamObserver<ChunkPiece>) observer, new ByteArrayInputStream(bytes), piece -> {
-                ChunkPiece.Builder b = ChunkPiece.newBuilder().setData(UnsafeByteOperations.unsafeWrap(piece));
-                if (first[0]) {
-                    b.setTotalSize(bytes.length);
-                    first[0] = false;
-                }
-                return b.build();
-            });
+            ChunkStreamer.pieces((ServerCallStreamObserver<ChunkPiece>) observer, new ByteArrayInputStream(bytes),
+                    bytes.length);
         } catch (IOException e) {
             observer.onError(Status.INTERNAL.withDescription("reading chunk failed: " + e.getMessage()).asRuntimeException());
         } catch (Throwable t) {
