@@ -10,13 +10,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An embedded PostgreSQL server for tests (PostgreSQL binaries from Maven, no Docker), and fresh databases on it.
- * Starting one takes a few seconds, so share one per test class and take a {@link #newDatabase() new database} per
- * test:
+ * Starting one takes a few seconds, so the test classes of a JVM share {@link #shared() one} and each test takes a
+ * {@link #newDatabase() new database} on it (a test that needs a server of its own, to stop it, {@link #start()}s one
+ * and closes it):
  *
  * <pre>{@code
  * static PostgresFixture postgres;
- * @BeforeAll static void start() { postgres = PostgresFixture.start(); }
- * @AfterAll static void stop() { postgres.close(); }
+ * @BeforeAll static void start() { postgres = PostgresFixture.shared(); }
  * @Test void x() { try (Store store = Store.open(postgres.newDatabase())) { ... } }
  * }</pre>
  *
@@ -36,7 +36,22 @@ public final class PostgresFixture implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts a server on a free port, in a new temporary data directory. */
+    private static PostgresFixture shared;
+
+    /**
+     * The server the test classes of this JVM share: started by the first that asks, stopped when the JVM exits. Its
+     * users never close it; they take a new database per test, so nothing one test does is seen by another.
+     */
+    public static synchronized PostgresFixture shared() {
+        if (shared == null) {
+            PostgresFixture started = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "postgres-fixture-stop"));
+            shared = started;
+        }
+        return shared;
+    }
+
+    /** Starts a server of the caller's own on a free port, in a new temporary data directory; the caller closes it. */
     public static PostgresFixture start() {
         try {
             return new PostgresFixture(EmbeddedPostgres.builder().start());

@@ -1,6 +1,5 @@
 package io.gridwork.master.store;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The usage ledger on PostgreSQL: one embedded server for the class, a fresh database per test. */
@@ -10,14 +9,7 @@ class PostgresUsageLedgerTest extends UsageLedgerContract {
 
     @BeforeAll
     static void startPostgres() {
-        postgres = PostgresFixture.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
+        postgres = PostgresFixture.shared();
     }
 
     @Override

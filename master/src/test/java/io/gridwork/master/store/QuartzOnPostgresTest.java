@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Properties;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quartz.CronScheduleBuilder;
@@ -36,14 +35,7 @@ class QuartzOnPostgresTest {
 
     @BeforeAll
     static void startPostgres() {
-        postgres = PostgresFixture.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        if (postgres != null) {
-            postgres.close();
-        }
+        postgres = PostgresFixture.shared();
     }
 
     /** A job Quartz never runs here (the scheduler is not started). */
