@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,59 +35,76 @@ import org.junit.jupiter.api.io.TempDir;
  * Faults injected into a real grid (master and workers as separate JVMs on loopback): each scenario checks
  * invariants, not timings: the job's result equals the fault-free result, and exactly one output per task was
  * merged.
+ *
+ * <p>The scenarios that leave the master alone share one master JVM (a master's start is most of a scenario's time),
+ * each with workers of its own, named with a prefix of its own: a scenario sees only its own workers (their states,
+ * their events, how many are alive) and its own jobs. The scenario that kills the master has a master of its own.
  */
 class ChaosIT {
 
     @TempDir
+    static Path sharedDir;
+
+    /** The master the scenarios share; null until the first asks for it. */
+    private static Master shared;
+    private static int scenarios;
+
+    @TempDir
     Path dir;
 
+    /** This scenario's workers and commands. */
     private GridProcesses grid;
+    /** The master this scenario runs on: the shared one, or one of its own. */
+    private Master master;
     private GridClient client;
     private Path jar;
     private Path log;
     private int masterPort;
+    /** Put before this scenario's worker names on the shared master. */
+    private String prefix;
     private final Map<String, Process> workers = new HashMap<>();
-    /** Worker events as "name TYPE", in order; {@link #details} has them with their reasons. */
-    private final List<String> events = new CopyOnWriteArrayList<>();
-    private final List<String> details = new CopyOnWriteArrayList<>();
-    private Thread eventWatcher;
 
     @BeforeEach
     void setUp() throws Exception {
         grid = new GridProcesses(dir);
         jar = TestJars.of(dir.resolve("jobs"), "chaos.jar", ChaosJob.class, io.gridwork.bench.jobs.TallyJob.class);
         log = dir.resolve("executions.log");
-        masterPort = freePort();
+        prefix = "s" + (++scenarios) + "-";
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (eventWatcher != null) {
-            eventWatcher.interrupt();
-        }
-        if (client != null) {
-            client.close();
-        }
         grid.close();
+        if (master != null && master != shared) {
+            master.close();
+        }
+    }
+
+    @AfterAll
+    static void stopShared() throws Exception {
+        if (shared != null) {
+            shared.close();
+            shared = null;
+        }
     }
 
     // ------------------------------------------------------------------------------------------ scenarios
 
     @Test
     void aWorkerKilledMidTaskLosesNothing() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(3);
         String job = submit(Map.of("n", "30", "ms", "300"));
         awaitSucceeded(job, 3);
         kill9(workers.get("w1"));
         JobStatus done = awaitEnd(job);
         assertFaultFree(done, 30);
-        assertThat(events).as(details.toString()).contains("w1 DEAD");
+        assertThat(events()).as(details().toString()).contains("w1 DEAD");
     }
 
     @Test
     void aFrozenWorkerIsDeclaredDeadItsLateResultsAreRefusedAndItRejoins() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(3);
         String job = submit(Map.of("n", "90", "ms", "200"));
         awaitSucceeded(job, 3);
@@ -98,12 +116,12 @@ class ChaosIT {
         JobStatus done = awaitEnd(job);
         assertFaultFree(done, 90);
         assertThat(done.getTasks().getRejected()).as("results of w1's superseded attempts").isPositive();
-        assertThat(events).as(details.toString()).containsSubsequence(List.of("w1 SUSPECT", "w1 DEAD", "w1 RECOVERED"));
+        assertThat(events()).as(details().toString()).containsSubsequence(List.of("w1 SUSPECT", "w1 DEAD", "w1 RECOVERED"));
     }
 
     @Test
     void aCutLinkIsALinkFailureAndTheWorkerKeepsItsTasks() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(2);
         try (DelayProxy proxy = new DelayProxy(0, new InetSocketAddress("127.0.0.1", masterPort), 0)) {
             startWorker("behind-proxy", "127.0.0.1:" + proxy.port());
@@ -112,28 +130,28 @@ class ChaosIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> running("behind-proxy") > 0);
             proxy.cut();
             await().atMost(Duration.ofSeconds(30)).until(() -> state("behind-proxy") == WorkerInfo.State.LINK_FAILED);
-            assertThat(events).as(details.toString()).doesNotContain("behind-proxy DEAD");
+            assertThat(events()).as(details().toString()).doesNotContain("behind-proxy DEAD");
             proxy.restore();
             await().atMost(Duration.ofSeconds(30)).until(() -> state("behind-proxy") == WorkerInfo.State.ALIVE);
             JobStatus done = awaitEnd(job);
             assertFaultFree(done, 40);
             assertThat(done.getTasks().getLost()).as("tasks kept through the link failure").isZero();
         }
-        assertThat(events).as(details.toString()).containsSubsequence(List.of("behind-proxy SUSPECT",
+        assertThat(events()).as(details().toString()).containsSubsequence(List.of("behind-proxy SUSPECT",
                 "behind-proxy LINK_FAILED", "behind-proxy RECOVERED"));
     }
 
     @Test
     void theMasterKilledMidJobComesBackAndTheJobEndsAsIfNothingHappened() throws Exception {
-        Process master = startMaster();
+        Process masterProcess = startOwnMaster();
         startWorkers(2);
         String job = submit(Map.of("n", "40", "ms", "200", "log", log.toString()));
         Path waitOut = dir.resolve("wait.out");
         Process waiting = grid.start("wait", "wait", job, "--master", "127.0.0.1:" + masterPort, "--out", waitOut.toString());
         awaitSucceeded(job, 8);
-        kill9(master);
-        master.waitFor(10, TimeUnit.SECONDS);
-        startMaster();
+        kill9(masterProcess);
+        masterProcess.waitFor(10, TimeUnit.SECONDS);
+        master.start();
         assertThat(waiting.waitFor(3, TimeUnit.MINUTES)).as("grid wait ended").isTrue();
         assertThat(waiting.exitValue()).as(grid.log("wait")).isZero();
         assertThat(Files.readString(waitOut).trim()).isEqualTo(ChaosJob.expected(40));
@@ -148,7 +166,7 @@ class ChaosIT {
 
     @Test
     void aTaskThatAlwaysThrowsFailsItsJobWithItsMessage() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(2);
         String bad = submit(Map.of("n", "5", "ms", "50", "throwOn", "2"));
         String good = submit(Map.of("n", "10", "ms", "50"));
@@ -160,7 +178,7 @@ class ChaosIT {
 
     @Test
     void aHungTaskTimesOutAndRunsAgainElsewhere() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(2);
         String job = client.submit(JobSubmission.builder().jar(jar).jobClass(ChaosJob.class.getName())
                 .arg("n", "6").arg("ms", "100").arg("hangOn", "3").taskTimeout(Duration.ofSeconds(2))
@@ -173,7 +191,7 @@ class ChaosIT {
 
     @Test
     void aTaskThatKillsItsWorkerIsQuarantinedAndOtherJobsGoOn() throws Exception {
-        startMaster();
+        useSharedMaster();
         startWorkers(3);
         String other = submit(Map.of("n", "20", "ms", "100"));
         String poison = submit(Map.of("n", "1", "exitOn", "0"));
@@ -192,32 +210,45 @@ class ChaosIT {
         }
     }
 
-    private Process startMaster() throws Exception {
-        Process p = grid.start("master-" + Instant.now().toEpochMilli(), "master", "--port", Integer.toString(masterPort),
-                "--bind", "127.0.0.1", "--data", dir.resolve("master").toString());
-        Path credentials = dir.resolve("master").resolve(Credentials.FILE_NAME);
-        if (client == null) {
-            await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(credentials));
-            grid.env("GRID_CREDENTIALS", credentials.toString());
-            client = GridClient.builder().target("127.0.0.1:" + masterPort).credentials(Credentials.read(credentials)).build();
+    /** Runs this scenario on the shared master (started by the first scenario that asks). */
+    private void useSharedMaster() throws Exception {
+        if (shared == null) {
+            Master m = new Master(sharedDir);
+            try {
+                m.start();
+            } catch (Throwable failed) {
+                m.close(); // the next scenario starts one afresh
+                throw failed;
+            }
+            shared = m;
         }
-        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> client.workers(true) != null);
-        if (eventWatcher == null) {
-            eventWatcher = new Thread(() -> {
-                try {
-                    client.watchWorkers(0, Instant.now().plus(Duration.ofHours(1)),
-                            (WorkerEvent e) -> {
-                                details.add(e.getName() + " " + e.getType() + ": " + e.getReason());
-                                events.add(e.getName() + " " + e.getType());
-                            });
-                } catch (RuntimeException stopped) {
-                    // the test is over
-                }
-            }, "test-events");
-            eventWatcher.setDaemon(true);
-            eventWatcher.start();
-        }
+        on(shared);
+    }
+
+    /** Runs this scenario on a master of its own (one it may kill and restart on the same data). */
+    private Process startOwnMaster() throws Exception {
+        Master own = new Master(dir);
+        master = own; // closed after the scenario, also when it does not start
+        Process p = own.start();
+        on(own);
         return p;
+    }
+
+    private void on(Master m) {
+        master = m;
+        client = m.client;
+        masterPort = m.port;
+        grid.env("GRID_CREDENTIALS", m.credentials.toString());
+    }
+
+    /** This scenario's worker events, as "name TYPE" in order (its own workers, the prefix taken off). */
+    private List<String> events() {
+        return master.events(prefix, false);
+    }
+
+    /** The same with their reasons. */
+    private List<String> details() {
+        return master.events(prefix, true);
     }
 
     private void startWorkers(int n) throws Exception {
@@ -228,13 +259,14 @@ class ChaosIT {
     }
 
     private void startWorker(String name, String master) throws IOException {
-        workers.put(name, grid.start(name, "worker", "--master", master, "--slots", "1", "--name", name,
+        workers.put(name, grid.start(name, "worker", "--master", master, "--slots", "1", "--name", prefix + name,
                 "--work-dir", dir.resolve(name).toString(), "--drain-timeout", "2s"));
     }
 
+    /** At least n of this scenario's workers are ALIVE. */
     private void awaitWorkers(int n) {
-        await().atMost(Duration.ofSeconds(90)).until(() ->
-                client.workers(false).stream().filter(w -> w.getState() == WorkerInfo.State.ALIVE).count() >= n);
+        await().atMost(Duration.ofSeconds(90)).until(() -> client.workers(false).stream()
+                .filter(w -> w.getName().startsWith(prefix) && w.getState() == WorkerInfo.State.ALIVE).count() >= n);
     }
 
     private String submit(Map<String, String> args) throws IOException {
@@ -250,18 +282,19 @@ class ChaosIT {
             await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
                     .until(() -> GridClient.isTerminal(client.status(job).getState()));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("job " + job + " did not end: " + client.status(job) + "\n" + grid.logs(), e);
+            throw new AssertionError("job " + job + " did not end: " + client.status(job) + "\n" + master.processes.logs()
+                    + grid.logs(), e);
         }
         return client.status(job);
     }
 
     private WorkerInfo.State state(String name) {
-        return client.workers(true).stream().filter(w -> w.getName().equals(name)).map(WorkerInfo::getState)
+        return client.workers(true).stream().filter(w -> w.getName().equals(prefix + name)).map(WorkerInfo::getState)
                 .findFirst().orElse(WorkerInfo.State.STATE_UNSPECIFIED);
     }
 
     private int running(String name) {
-        return client.workers(true).stream().filter(w -> w.getName().equals(name)).mapToInt(WorkerInfo::getRunning)
+        return client.workers(true).stream().filter(w -> w.getName().equals(prefix + name)).mapToInt(WorkerInfo::getRunning)
                 .findFirst().orElse(0);
     }
 
@@ -279,14 +312,73 @@ class ChaosIT {
         GridProcesses.signal(p, signal);
     }
 
-    @SuppressWarnings("unused")
-    private List<String> eventsOf(String name) {
-        List<String> out = new ArrayList<>();
-        for (String e : events) {
-            if (e.startsWith(name + " ")) {
-                out.add(e);
-            }
+    /** A master JVM with its data in a directory, the client the tests use, and the worker events it has sent. */
+    private static final class Master {
+        final GridProcesses processes;
+        final Path data;
+        final Path credentials;
+        final int port;
+        GridClient client;
+        /** Every worker event, as "name TYPE: reason", in order. */
+        private final List<String> events = new CopyOnWriteArrayList<>();
+        private Thread watcher;
+
+        Master(Path dir) throws IOException {
+            processes = new GridProcesses(dir);
+            data = dir.resolve("master");
+            credentials = data.resolve(Credentials.FILE_NAME);
+            port = freePort();
         }
-        return out;
+
+        /** Starts it (again, on the same port and data, after a kill) and waits until it answers. */
+        Process start() throws Exception {
+            Process p = processes.start("master-" + Instant.now().toEpochMilli(), "master", "--port",
+                    Integer.toString(port), "--bind", "127.0.0.1", "--data", data.toString());
+            try {
+                if (client == null) {
+                    await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(credentials));
+                    client = GridClient.builder().target("127.0.0.1:" + port).credentials(Credentials.read(credentials))
+                            .build();
+                }
+                await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> client.workers(true) != null);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the master did not answer:\n" + processes.logs(), e);
+            }
+            if (watcher == null) {
+                watcher = new Thread(() -> {
+                    try {
+                        client.watchWorkers(0, Instant.now().plus(Duration.ofHours(1)),
+                                (WorkerEvent e) -> events.add(e.getName() + " " + e.getType() + ": " + e.getReason()));
+                    } catch (RuntimeException stopped) {
+                        // the master or the test is over
+                    }
+                }, "test-events");
+                watcher.setDaemon(true);
+                watcher.start();
+            }
+            return p;
+        }
+
+        /** The events of the workers whose names start with prefix, the prefix taken off; with or without reasons. */
+        List<String> events(String prefix, boolean reasons) {
+            List<String> out = new ArrayList<>();
+            for (String e : events) {
+                if (e.startsWith(prefix)) {
+                    String named = e.substring(prefix.length());
+                    out.add(reasons ? named : named.substring(0, named.indexOf(':')));
+                }
+            }
+            return out;
+        }
+
+        void close() throws Exception {
+            if (watcher != null) {
+                watcher.interrupt();
+            }
+            if (client != null) {
+                client.close();
+            }
+            processes.close();
+        }
     }
 }
