@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.gridwork.api.v1.JobStatus;
 import io.gridwork.api.v1.WorkerInfo;
 import io.gridwork.bench.jobs.SleepyJob;
+import io.gridwork.bench.jobs.TallyJob;
 import io.gridwork.bench.support.GridProcesses;
 import io.gridwork.client.Credentials;
 import io.gridwork.client.GridClient;
@@ -89,7 +90,7 @@ class DashboardIT {
         Credentials creds = Credentials.read(credentials);
         adminToken = creds.token().orElseThrow();
         client = GridClient.builder().target(master).credentials(creds).build();
-        jar = TestJars.of(dir.resolve("jobs"), "sleepy.jar", SleepyJob.class);
+        jar = TestJars.of(dir.resolve("jobs"), "sleepy.jar", SleepyJob.class, TallyJob.class, GatedJob.class);
         for (String name : new String[] {"alpha", "beta"}) {
             workers.put(name, grid.start(name, "worker", "--master", master, "--slots", "1", "--name", name, "--label", "site=lab-1",
                     "--work-dir", dir.resolve(name).toString()));
@@ -142,8 +143,12 @@ class DashboardIT {
     @Test
     void theOverviewShowsWorkersAJobMovingAndADeadWorker() throws Exception {
         String viewer = viewerToken("dashboard-viewer");
-        String job = client.submit(JobSubmission.builder().jar(jar).jobClass(SleepyJob.class.getName())
-                .arg("n", "300").arg("ms", "60").build());
+        // the job runs (its progress moving, 60 ms a task) while the gate file exists, however long the browser takes;
+        // deleting the gate below ends its remaining tasks at once
+        Path gate = Files.writeString(dir.resolve("overview.gate"), "open");
+        int n = 2000;
+        String job = client.submit(JobSubmission.builder().jar(jar).jobClass(GatedJob.class.getName())
+                .arg("n", Integer.toString(n)).arg("ms", "60").arg("gate", gate.toString()).build());
         WebDriver browser = browser();
         try {
             browser.manage().window().setSize(new Dimension(1400, 1000));
@@ -184,11 +189,16 @@ class DashboardIT {
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() ->
                     browser.findElement(By.id("job-progress")).isDisplayed());
             assertThat(browser.findElements(By.id("cancel-job"))).isEmpty();
+            assertThat(client.status(job).getState()).as("the job still runs while the gate is there")
+                    .isEqualTo(JobStatus.State.RUNNING);
         } finally {
             browser.quit();
+            Files.deleteIfExists(gate);
         }
         JobStatus done = client.await(job, Duration.ofMinutes(2), s -> { });
         assertThat(done.getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(done.getResult()).as("every task merged exactly once").isEqualTo(TallyJob.expected(n));
+        assertThat(done.getTasks().getSucceeded()).isEqualTo(n);
     }
 
     @Test
