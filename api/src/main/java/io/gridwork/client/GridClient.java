@@ -329,23 +329,39 @@ public final class GridClient implements AutoCloseable {
      *
      * <p>A submission no master took is retried as {@link #submit} retries it (never twice stored). If the call
      * breaks once the job is stored, the wait goes on as {@link #await} does (riding out a restart or failover). A
-     * master without this call (an older version) gets {@code SubmitJob} and {@code WatchJob} instead.
+     * master without this call (an older version) gets {@code SubmitJob} and {@code WatchJob} instead. The master
+     * has {@link Builder#callTimeout} to acknowledge the submission even when {@code timeout} is shorter, so that a
+     * wait that runs out names the job it gave up on.
      *
      * @throws GridException the master refused the job (as {@link #submit}), or as {@link #await} throws
+     *     ({@code DEADLINE_EXCEEDED} once {@code timeout} has passed since the call: the job goes on)
      */
     public JobStatus submitAndAwait(JobSubmission submission, Duration timeout, Consumer<JobStatus> progress)
             throws IOException {
+        return submitAndAwait(submission, timeout, progress, problem -> { });
+    }
+
+    /**
+     * As {@link #submitAndAwait(JobSubmission, Duration, Consumer)}, and tells {@code reconnecting} each time the
+     * master it follows cannot be reached once the job is stored and it is about to try again (as
+     * {@link #await(String, Duration, Consumer, Consumer)} does): what {@code grid submit --wait} shows.
+     */
+    public JobStatus submitAndAwait(JobSubmission submission, Duration timeout, Consumer<JobStatus> progress,
+            Consumer<GridException> reconnecting) throws IOException {
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(reconnecting, "reconnecting");
         SubmitJobRequest request = request(submission);
         long end = System.nanoTime() + timeout.toNanos();
-        Duration callLimit = timeout.compareTo(MAX_WATCH_CALL) < 0 ? timeout : MAX_WATCH_CALL;
+        // the call lasts the wait, but at least the call timeout: the submission's acknowledgement has that long
+        Duration callLimit = timeout.compareTo(callTimeout) > 0 ? timeout : callTimeout;
+        Duration limit = callLimit.compareTo(MAX_WATCH_CALL) < 0 ? callLimit : MAX_WATCH_CALL;
         Watched watched;
         try {
             watched = call("submit the job", Retry.NOT_DELIVERED, e -> {
                 Context.CancellableContext ctx = Context.current().withCancellation();
                 try {
                     Iterator<JobStatus> updates = ctx.call(() -> e.blocking
-                            .withDeadlineAfter(callLimit.toMillis(), TimeUnit.MILLISECONDS).submitAndWatch(request));
+                            .withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS).submitAndWatch(request));
                     if (!updates.hasNext()) {
                         throw new GridException(Status.Code.INTERNAL, "the master ended SubmitAndWatch without "
                                 + "the job's status");
@@ -365,10 +381,19 @@ public final class GridClient implements AutoCloseable {
             }
             // a master of a version before SubmitAndWatch: the two calls
             String id = submit(submission);
-            return await(id, Duration.ofNanos(Math.max(1, end - System.nanoTime())), progress);
+            return await(id, Duration.ofNanos(Math.max(1, end - System.nanoTime())), progress, reconnecting);
         }
         String id = watched.first().getId();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         try (Context.CancellableContext ctx = watched.ctx()) {
+            if (limit.compareTo(timeout) > 0) {
+                // the call outlives the wait (a wait shorter than the call timeout): end it when the wait is over
+                CompletableFuture.delayedExecutor(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS)
+                        .execute(() -> {
+                            timedOut.set(true);
+                            ctx.cancel(null);
+                        });
+            }
             JobStatus status = watched.first();
             progress.accept(status);
             if (isTerminal(status.getState())) {
@@ -383,16 +408,26 @@ public final class GridClient implements AutoCloseable {
             }
         } catch (StatusRuntimeException e) {
             // the call broke once the job was stored (its master going away, the call's deadline): wait as await does
+            if (timedOut.get()) {
+                throw new GridException(Status.Code.DEADLINE_EXCEEDED, "job " + id + " did not end within " + timeout);
+            }
             if (e.getStatus().getCode() != Status.Code.UNAVAILABLE
                     && e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
                 throw problem(e, endpoints.get(current.get()));
+            }
+            if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                GridException problem = problem(e, endpoints.get(current.get()));
+                if (problem.isTlsFailure()) {
+                    throw problem;
+                }
+                reconnecting.accept(problem);
             }
         }
         long left = end - System.nanoTime();
         if (left <= 0) {
             throw new GridException(Status.Code.DEADLINE_EXCEEDED, "job " + id + " did not end within " + timeout);
         }
-        return await(id, Duration.ofNanos(left), progress);
+        return await(id, Duration.ofNanos(left), progress, reconnecting);
     }
 
     /** A SubmitAndWatch call under way: its context (closing it cancels the call), its stream and its first status. */

@@ -37,7 +37,7 @@ class GridClientSubmitAndAwaitTest {
 
     /** A master with SubmitAndWatch: the first status once "stored", then the shared job's, or a break. */
     static final class StreamingMaster extends FakeMaster {
-        enum Behaviour { FOLLOWS, BREAKS_AFTER_FIRST, BREAKS_BEFORE_FIRST }
+        enum Behaviour { FOLLOWS, STORES_SLOWLY, BREAKS_AFTER_FIRST, BREAKS_BEFORE_FIRST }
 
         final Behaviour behaviour;
         final AtomicInteger submitAndWatches = new AtomicInteger();
@@ -58,6 +58,13 @@ class GridClientSubmitAndAwaitTest {
                     observer.onError(Status.UNAVAILABLE.withDescription("the master is going away").asRuntimeException());
                 }
                 default -> {
+                    if (behaviour == Behaviour.STORES_SLOWLY) {
+                        try {
+                            Thread.sleep(600); // the store commits slowly: the first status comes late
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
                     // followed as WatchJob follows it; counted as this call, not as a WatchJob
                     watchJob(io.gridwork.api.v1.WatchJobRequest.newBuilder().setJobId(store.job.getId()).build(), observer);
                     watches.decrementAndGet();
@@ -162,5 +169,43 @@ class GridClientSubmitAndAwaitTest {
                 });
         assertThat(other.submitAndWatches.get() + other.submits.get()).as("a job that may exist is not submitted twice")
                 .isZero();
+    }
+
+    @Test
+    void aWaitShorterThanTheCallTimeoutEndsNamingTheStoredJob() throws Exception {
+        SharedStore store = new SharedStore();
+        StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.STORES_SLOWLY, store);
+        GridClient client = GridClient.over(List.of(inProcess(master)), null);
+        List<JobStatus> seen = new CopyOnWriteArrayList<>();
+
+        // the job is stored after 600 ms and never ends; the wait (300 ms) is shorter than that and than the call's
+        // timeout (30 s): the submission still gets its acknowledgement, and the wait ends naming the job
+        assertThatThrownBy(() -> client.submitAndAwait(job(), Duration.ofMillis(300), seen::add))
+                .isInstanceOfSatisfying(GridException.class, e -> {
+                    assertThat(e.code()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                    assertThat(e.getMessage()).isEqualTo("job job-1 did not end within PT0.3S");
+                });
+        assertThat(seen).isNotEmpty();
+        assertThat(seen.get(0).getId()).isEqualTo("job-1");
+        assertThat(master.submitAndWatches).hasValue(1);
+        assertThat(master.watches).as("the wait was over: no WatchJob after it").hasValue(0);
+    }
+
+    @Test
+    void aCallThatBreaksOnceTheJobIsStoredIsToldAsAReconnect() throws Exception {
+        SharedStore store = new SharedStore();
+        StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.BREAKS_AFTER_FIRST, store);
+        GridClient client = GridClient.over(List.of(inProcess(master)), null);
+        List<GridException> reconnects = new CopyOnWriteArrayList<>();
+
+        Future<JobStatus> done = executor.submit(() -> client.submitAndAwait(job(), Duration.ofSeconds(30), s -> { },
+                reconnects::add));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> master.watches.get() == 1);
+        store.update(store.job.toBuilder().setState(JobStatus.State.SUCCEEDED).build());
+
+        assertThat(done.get(10, TimeUnit.SECONDS).getState()).isEqualTo(JobStatus.State.SUCCEEDED);
+        assertThat(reconnects).hasSize(1);
+        assertThat(reconnects.get(0).code()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(reconnects.get(0).getMessage()).contains("the master is going away");
     }
 }

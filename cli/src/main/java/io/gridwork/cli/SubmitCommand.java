@@ -91,28 +91,42 @@ final class SubmitCommand implements Callable<Integer> {
                 stderr.flush();
                 builder.data(e.getKey(), set.getId());
             }
-            String id = c.submit(builder.build());
             var stdout = spec.commandLine().getOut();
+            var stderr = spec.commandLine().getErr();
+            if (wait) {
+                // one call from the submission to the end (SubmitAndWatch): its first status is the stored job's
+                boolean[] warned = {false};
+                return Outcome.submitAndAwait(c, builder.build(), client, out,
+                        waitTimeout == null ? Duration.ofDays(3650) : waitTimeout, stdout, stderr, status -> {
+                            if (!warned[0] && status.getState() == JobStatus.State.QUEUED) {
+                                String unrunnable = unrunnable(status);
+                                if (unrunnable != null) {
+                                    warned[0] = true;
+                                    warn(stderr, status.getId(), unrunnable);
+                                }
+                            }
+                        });
+            }
+            String id = c.submit(builder.build());
             JobStatus status = statusOrNull(c, id);
             String unrunnable = status == null ? null : unrunnable(status);
             if (unrunnable != null) {
-                var stderr = spec.commandLine().getErr();
-                stderr.println("grid submit: warning: job " + id + " waits: " + unrunnable + "; it starts once a "
-                        + "worker that can run it connects (grid cancel " + id + " to drop it)");
-                stderr.flush();
+                warn(stderr, id, unrunnable);
             }
-            if (!wait) {
-                if (client.json()) {
-                    stdout.println(Json.print(status != null ? status : c.status(id)));
-                } else {
-                    stdout.println(id);
-                }
-                stdout.flush();
-                return ExitCodes.OK;
+            if (client.json()) {
+                stdout.println(Json.print(status != null ? status : c.status(id)));
+            } else {
+                stdout.println(id);
             }
-            return Outcome.await(c, id, client, out, waitTimeout == null ? Duration.ofDays(3650) : waitTimeout, stdout,
-                    spec.commandLine().getErr());
+            stdout.flush();
+            return ExitCodes.OK;
         }
+    }
+
+    private static void warn(java.io.PrintWriter stderr, String id, String unrunnable) {
+        stderr.println("grid submit: warning: job " + id + " waits: " + unrunnable + "; it starts once a "
+                + "worker that can run it connects (grid cancel " + id + " to drop it)");
+        stderr.flush();
     }
 
     /** The job's status just after it was submitted, or null if the master cannot say (the job is submitted anyway). */

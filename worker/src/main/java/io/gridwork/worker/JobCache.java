@@ -60,6 +60,8 @@ final class JobCache implements AutoCloseable {
     private final Map<String, Entry> jobs = new ConcurrentHashMap<>();
     private final Map<String, Object> jarLocks = new ConcurrentHashMap<>();
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
+    /** The job classes (with their jar's SHA-256) whose loading was logged at INFO: the first job of each. */
+    private final Set<String> announced = ConcurrentHashMap.newKeySet();
     private final List<WeakReference<ClassLoader>> loaders = new CopyOnWriteArrayList<>();
 
     private final JobClassLoaders classLoaders;
@@ -111,8 +113,11 @@ final class JobCache implements AutoCloseable {
                     if (loaders.stream().noneMatch(ref -> ref.get() == loader)) {
                         loaders.add(new WeakReference<>(loader));
                     }
-                    log.atInfo().addKeyValue("job", jobId).log("loaded {} from jar {}", entry.spec.getJobClass(),
-                            entry.spec.getJarSha256());
+                    // said once per job class and jar (INFO); each later job of it only at DEBUG: a line written
+                    // here is on every new job's path, before its first task runs (a one-task job a thousand times)
+                    boolean first = announced.add(entry.spec.getJarSha256() + " " + entry.spec.getJobClass());
+                    (first ? log.atInfo() : log.atDebug()).addKeyValue("job", jobId).log("loaded {} from jar {}",
+                            entry.spec.getJobClass(), entry.spec.getJarSha256());
                 } catch (IOException | JobLoadException | RuntimeException e) {
                     entry.active--;
                     throw e;
@@ -151,7 +156,7 @@ final class JobCache implements AutoCloseable {
             if (entry.job != null) {
                 entry.job.close();
                 entry.job = null;
-                log.atInfo().addKeyValue("job", jobId).log("job code unloaded");
+                log.atDebug().addKeyValue("job", jobId).log("job code unloaded");
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.gridwork.worker;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.gridwork.api.v1.Heartbeat;
 import io.gridwork.api.v1.Hello;
 import io.gridwork.api.v1.MasterMessage;
@@ -417,7 +418,9 @@ final class MasterLink {
             return;
         }
         scheduleHeartbeats(Math.max(50, response.getHeartbeatIntervalMs()));
-        async.connect(s);
+        // the stream's callbacks run on the network thread that read the message (no hop to the channel's executor:
+        // an assignment reaches the loop one thread sooner); they only map the message and post it to the loop
+        async.withExecutor(MoreExecutors.directExecutor()).connect(s);
         // only now may the outbox be sent: the call is started once connect returns (a message sent between
         // beforeStart and the call's start is refused with "Not started" and would be lost; a lost hello leaves the
         // stream open but unknown to the master)
@@ -549,7 +552,12 @@ final class MasterLink {
         return s != null && s.started && !outbox.isEmpty();
     }
 
-    /** The link's end of one stream; gRPC's callbacks post to the loop. */
+    /**
+     * The link's end of one stream; gRPC's callbacks post to the loop. They run on the channel's network thread (see
+     * {@link #registerAnswered}), so they never block: a message is mapped and posted, and the data plane's part of it
+     * (peers, data orders) updates its lists and starts fetches on its own threads (a removed data set's chunk
+     * files are deleted here: rare, and short).
+     */
     private final class Stream implements ClientResponseObserver<WorkerMessage, MasterMessage> {
         private final CountDownLatch end = new CountDownLatch(1);
         private volatile ClientCallStreamObserver<WorkerMessage> requests;
