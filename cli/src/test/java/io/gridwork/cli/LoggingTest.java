@@ -131,6 +131,13 @@ class LoggingTest {
     }
 
     @Test
+    void theClassArchiveTrainingLaysOutALineAsAClientCommandWould() {
+        String line = CdsTraining.layOutALine();
+        assertThat(line).contains(" ERROR [" + Thread.currentThread().getName() + "] CdsTraining - the training's line "
+                + "about job-1 job=job-1" + System.lineSeparator() + "java.lang.IllegalStateException: a failure");
+    }
+
+    @Test
     void aConfigurationFileOfTheUsersIsReadInstead() {
         String before = System.getProperty(LogConfigurator.CONFIG_FILE_PROPERTY);
         System.setProperty(LogConfigurator.CONFIG_FILE_PROPERTY, "/etc/gridwork/logback.xml");
