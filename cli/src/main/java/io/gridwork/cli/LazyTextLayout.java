@@ -6,9 +6,10 @@ import ch.qos.logback.core.LayoutBase;
 
 /**
  * The text lines of {@link Logging#TEXT_PATTERN}, by a {@link PatternLayout} made at the first line logged. A client
- * command logs nothing unless something goes wrong (its loggers are at ERROR), but making a PatternLayout at start
- * (its converters' registry, the pattern's parser and compiler) was half of Logback's set-up: 0.02-0.03 s of CPU of
- * every {@code grid} command. The lines are PatternLayout's own, so they are the same as before; servers set their
+ * command logs nothing unless something goes wrong (its loggers are at ERROR), but made at start, a PatternLayout
+ * (its converters' registry, the pattern's parser and compiler) took 0.02-0.03 s of CPU of every {@code grid}
+ * command, of which about 0.008 s is saved (the rest is JDK classes a later step initializes anyway; see the README,
+ * "CLI start, third round"). The lines are PatternLayout's own, so they are the same as before; servers set their
  * format at start ({@link Logging#format}) and do not use this.
  */
 final class LazyTextLayout extends LayoutBase<ILoggingEvent> {
