@@ -70,6 +70,7 @@ public final class CdsTraining {
                 List.of("schedule", "list"),
                 List.of("audit"));
         ClientWarmUp.run(); // what client commands prepare on their second thread (see Main#main)
+        layOutALine();
         Writer discard = Writer.nullWriter();
         int failed = 0;
         for (List<String> command : commands) {
@@ -90,6 +91,25 @@ public final class CdsTraining {
             }
         }
         return failed == 0 ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+
+    /**
+     * A line laid out as a client command's first logged line is ({@link LazyTextLayout} makes its PatternLayout
+     * then): the commands above log nothing, and the layout's classes would be left out of the archive, to be read
+     * from the jars by a command that logs (an error, {@code --verbose}).
+     */
+    static String layOutALine() {
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        LazyTextLayout layout = new LazyTextLayout();
+        layout.setContext(context);
+        layout.start();
+        ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(
+                CdsTraining.class.getName(), context.getLogger(CdsTraining.class), ch.qos.logback.classic.Level.ERROR,
+                "the training's line about {}", new IllegalStateException("a failure"), new Object[] {"job-1"});
+        event.addKeyValuePair(new org.slf4j.event.KeyValuePair("job", "job-1"));
+        String line = layout.doLayout(event);
+        layout.stop();
+        return line;
     }
 
     /** The system property naming the directory for Netty's native libraries (none copied without it). */

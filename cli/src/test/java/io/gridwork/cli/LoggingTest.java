@@ -93,9 +93,48 @@ class LoggingTest {
         assertThat(root.getLevel()).isEqualTo(Level.ERROR);
         var appender = (ch.qos.logback.core.ConsoleAppender<?>) root.getAppender(Logging.APPENDER);
         assertThat(appender.getTarget()).isEqualTo("System.err");
-        assertThat(((ch.qos.logback.classic.encoder.PatternLayoutEncoder) appender.getEncoder()).getPattern())
-                .isEqualTo(Logging.TEXT_PATTERN);
+        var encoder = (ch.qos.logback.core.encoder.LayoutWrappingEncoder<?>) appender.getEncoder();
+        assertThat(((LazyTextLayout) encoder.getLayout()).getPattern()).isEqualTo(Logging.TEXT_PATTERN);
         context.stop();
+    }
+
+    @Test
+    void theDefaultConfigurationsLinesAreThePatternsLines() {
+        ch.qos.logback.classic.LoggerContext context = new ch.qos.logback.classic.LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        LogConfigurator configurator = new LogConfigurator();
+        configurator.setContext(context);
+        configurator.configure(context);
+        ch.qos.logback.classic.Logger log = context.getLogger("io.gridwork.client.GridClient");
+        IllegalStateException failure = new IllegalStateException("no route", new java.io.IOException("refused"));
+        log.atError().addKeyValue("job", "job-7").setCause(failure).log("call failed on {}", "m1");
+        log.error("plain");
+        context.stop();
+
+        ch.qos.logback.classic.PatternLayout pattern = new ch.qos.logback.classic.PatternLayout();
+        pattern.setContext(new ch.qos.logback.classic.LoggerContext());
+        pattern.setPattern(Logging.TEXT_PATTERN);
+        pattern.start();
+        ch.qos.logback.classic.spi.LoggingEvent first = new ch.qos.logback.classic.spi.LoggingEvent(
+                ch.qos.logback.classic.Logger.class.getName(), log, Level.ERROR, "call failed on {}", failure,
+                new Object[] {"m1"});
+        first.addKeyValuePair(new org.slf4j.event.KeyValuePair("job", "job-7"));
+        String output = captured.toString(StandardCharsets.UTF_8);
+        String expected = pattern.doLayout(first);
+        // the same line but the time, which the pattern starts with (HH:mm:ss.SSS)
+        assertThat(output.substring(12)).startsWith(expected.substring(12));
+        assertThat(output).contains(" ERROR [" + Thread.currentThread().getName() + "] GridClient - call failed on m1 "
+                + "job=job-7" + System.lineSeparator() + "java.lang.IllegalStateException: no route");
+        assertThat(output).contains("Caused by: java.io.IOException: refused");
+        assertThat(lines().get(lines().size() - 1)).endsWith(" ERROR [" + Thread.currentThread().getName()
+                + "] GridClient - plain");
+    }
+
+    @Test
+    void theClassArchiveTrainingLaysOutALineAsAClientCommandWould() {
+        String line = CdsTraining.layOutALine();
+        assertThat(line).contains(" ERROR [" + Thread.currentThread().getName() + "] CdsTraining - the training's line "
+                + "about job-1 job=job-1" + System.lineSeparator() + "java.lang.IllegalStateException: a failure");
     }
 
     @Test
