@@ -279,6 +279,9 @@ final class Jobs implements JobRunner.Listener {
      * change no row), and no status of it is published again.
      */
     private void refused(JobRunner runner) {
+        if (active.get(runner.id) != runner) {
+            return; // let go already (the master was fenced: every job dropped, this insert failed with the rest)
+        }
         active.remove(runner.id);
         dispatchOrder.remove(runner);
         runner.refused();

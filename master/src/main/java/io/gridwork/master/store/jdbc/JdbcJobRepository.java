@@ -272,9 +272,9 @@ public final class JdbcJobRepository implements JobRepository {
 
     @Override
     public long countUnfinished(String owner) {
-        // one count per state, each a range of the index on (owner, state): H2 reads "state IN (...)" as a filter
-        // over every job of the owner, which grows with the owner's history (0.1 ms for 6,000 jobs, 0.8 ms once the
-        // index on (owner, state) was there and chosen for it)
+        // one count per state, each a range of the index on (owner, state): with "state IN (...)" H2 filtered every
+        // job of the owner, and with that index chosen the count grew with the owner's history (0.5 to 0.8 ms per
+        // submission over 3,000-6,000 jobs, measured on a loaded machine)
         return jdbc.query("SELECT (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
                 + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
                 + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)", s -> {
