@@ -212,6 +212,21 @@ final class JobRunner implements FairShare.Claim {
         closeIfDropped();
     }
 
+    /**
+     * The store refused this job's insert after it had started (its number reserved ahead): as {@link #drop}, and
+     * the workers that know the job hear that it ended.
+     */
+    void refused() {
+        for (Session s : knownBy) {
+            if (s.open) {
+                s.outbox.endedJobs.add(id);
+                s.jobsSent.remove(id);
+                services.flusher().markDirty(s);
+            }
+        }
+        drop();
+    }
+
     private void closeIfDropped() {
         if (dropped && !feeding && !mergeRunning) {
             close();
@@ -566,6 +581,9 @@ final class JobRunner implements FairShare.Claim {
                 lost, rejected, speculated, new StoreBatch.JobResultData(result.bytes(), text, result.mediaType()),
                 durationBuckets));
         flusher.afterCommit(() -> {
+            if (dropped) {
+                return; // its insert was refused meanwhile (see Jobs): this end changed no row
+            }
             state = state.moveTo(JobState.SUCCEEDED);
             services.dataSets().get().dropCheckpoints(id); // its large checkpoints' data sets, once the rows are gone
             log.atInfo().addKeyValue("job", id).log("job succeeded: {}", finalText == null ? result.bytes().length
@@ -614,6 +632,9 @@ final class JobRunner implements FairShare.Claim {
         flusher.writes().job(StoreBatch.JobUpdate.ended(id, finalState, now, error, succeeded, failed, retried, lost,
                 rejected, speculated, null, durationBuckets));
         flusher.afterCommit(() -> {
+            if (dropped) {
+                return; // its insert was refused meanwhile (see Jobs): this end changed no row
+            }
             state = state.moveTo(finalState);
             services.dataSets().get().dropCheckpoints(id); // its large checkpoints' data sets, once the rows are gone
             JobSnapshot last = snapshot(now, error, null, null, 0, "");
@@ -628,6 +649,9 @@ final class JobRunner implements FairShare.Claim {
 
     /** After the final state is stored: tell the workers that know the job, and let go of it. */
     private void finished(JobSnapshot last) {
+        if (dropped) {
+            return; // let go (fenced, or its insert refused): its end is not this master's to publish
+        }
         move(JobPhase.ENDED);
         for (Session s : knownBy) {
             if (s.open) {

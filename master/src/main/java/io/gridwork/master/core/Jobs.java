@@ -41,6 +41,15 @@ final class Jobs implements JobRunner.Listener {
     private StatusBoard board;
     /** Jobs stored WAITING for others (grid submit --after), not yet released into {@link #active}. */
     private Pipelines pipelines;
+    /**
+     * Job numbers reserved from the store's sequence ahead of time, in order, and whose identity reserved them: a job
+     * whose whole split is known starts with one of them while its insert commits (see {@link #store}).
+     */
+    private final java.util.ArrayDeque<Long> reservedIds = new java.util.ArrayDeque<>();
+    private io.gridwork.master.store.MasterIdentity reservedBy;
+    private boolean reserving;
+    /** Job numbers reserved at a time; more are reserved when fewer than a quarter are left. */
+    static final int RESERVED_IDS = 16;
 
     Jobs(SchedulerOptions options, Loop loop, Store store, JobCodeHost host) {
         this.options = options;
@@ -204,8 +213,20 @@ final class Jobs implements JobRunner.Listener {
         return new NewJob.Placement(parsed.toString(), slots, priority, speculation, quorum.quorum(), quorum.max());
     }
 
-    /** On the loop: the job and its first tasks go through the journal; once committed, it starts. */
+    /**
+     * On the loop: the job and its first tasks go through the journal. A job whose whole split is known, given a job
+     * number reserved ahead, starts now, while its insert commits: its tasks go out at once, and every write of its
+     * (a task's output, its end) goes to the journal after the insert, which commits in order, so none is stored
+     * without it. Its submitter hears once the insert is committed, as for any job; if the database refuses the
+     * insert, the job is let go (see {@link #refused}). Any other job starts once its insert is committed.
+     */
     private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, CompletableFuture<JobSnapshot> done) {
+        Long seq = prepared.exhausted() ? reservedId() : null;
+        if (seq != null) {
+            storeStarted(job, seq, prepared, audit, done);
+            reserveIds();
+            return;
+        }
         Flusher flusher = services.flusher();
         // in a request of its own: if the database refuses the job (a value too long, a constraint), only its
         // submitter hears, and nothing of it was started in memory
@@ -224,6 +245,79 @@ final class Jobs implements JobRunner.Listener {
                     error.getMessage());
             prepared.close();
             done.completeExceptionally(error);
+        });
+        // after this insert, which takes the sequence's next number: jobs keep the order of their submissions
+        reserveIds();
+    }
+
+    /** A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}). */
+    private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit,
+            CompletableFuture<JobSnapshot> done) {
+        StoreBatch insert = new StoreBatch();
+        insert.insertJob(job, prepared.firstTasks(), true, audit, seq);
+        JobRow row = job.queuedRow(seq, reservedBy, prepared.firstTasks().size(), true);
+        JobRunner[] started = {null};
+        // handed to the journal before the job starts: whatever the job writes from now on commits after it
+        services.flusher().separately(insert, () -> {
+            JobRunner runner = started[0];
+            log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks)",
+                    job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
+                    runner.expectedTotal);
+            // its status as it is now, never an end not stored yet (an end commits after this insert)
+            done.complete(board.publish(runner));
+        }, error -> {
+            log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(), error.getMessage());
+            refused(started[0]);
+            done.completeExceptionally(error);
+        });
+        started[0] = start(row, prepared);
+    }
+
+    /**
+     * The store refused the insert of a job started ahead of it: nothing of the job stays in memory, its attempts
+     * are let go (a result that still comes is acknowledged and dropped; its writes, ordered after the insert,
+     * change no row), and no status of it is published again.
+     */
+    private void refused(JobRunner runner) {
+        if (active.get(runner.id) != runner) {
+            return; // let go already (the master was fenced: every job dropped, this insert failed with the rest)
+        }
+        active.remove(runner.id);
+        dispatchOrder.remove(runner);
+        runner.refused();
+        board.dropped(runner.id);
+    }
+
+    /** The next reserved job number of this master's current identity, or null if there is none. */
+    private Long reservedId() {
+        if (reservedBy == null || !reservedBy.equals(store.identity())) {
+            reservedIds.clear(); // reserved before this master stepped down: not used under another identity
+            return null;
+        }
+        return reservedIds.poll();
+    }
+
+    /** Reserves more job numbers, through the journal, when fewer than a quarter are left. */
+    private void reserveIds() {
+        if (reserving || reservedIds.size() >= RESERVED_IDS / 4) {
+            return;
+        }
+        reserving = true;
+        StoreBatch reserve = new StoreBatch();
+        StoreBatch.Generated<StoreBatch.ReservedJobIds> ids = reserve.reserveJobIds(RESERVED_IDS);
+        services.flusher().separately(reserve, () -> {
+            reserving = false;
+            StoreBatch.ReservedJobIds got = ids.get();
+            if (!got.master().equals(reservedBy)) {
+                reservedIds.clear();
+                reservedBy = got.master();
+            }
+            for (long s : got.seqs()) {
+                reservedIds.add(s);
+            }
+        }, error -> {
+            reserving = false; // the jobs take their numbers in their inserts meanwhile
+            log.debug("could not reserve job numbers: {}", error.getMessage());
         });
     }
 
@@ -454,6 +548,8 @@ final class Jobs implements JobRunner.Listener {
         }
         active.clear();
         dispatchOrder.clear();
+        reservedIds.clear(); // this identity's: the next ones are reserved under the new one
+        reservedBy = null;
         ids.addAll(pipelines.dropAll());
         return ids;
     }

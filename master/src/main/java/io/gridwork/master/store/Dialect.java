@@ -68,6 +68,12 @@ public enum Dialect {
         return this == H2 ? "SELECT NEXT VALUE FOR " + sequence : "SELECT nextval('" + sequence + "')";
     }
 
+    /** The next {@code count} values of {@code sequence}, one row each (bound parameter: the count). */
+    public String nextValues(String sequence) {
+        return this == H2 ? "SELECT NEXT VALUE FOR " + sequence + " FROM SYSTEM_RANGE(1, ?)"
+                : "SELECT nextval('" + sequence + "') FROM generate_series(1, ?)";
+    }
+
     /** An insert whose {@link Statement#getGeneratedKeys()} holds the generated value of {@code column}. */
     public PreparedStatement prepareInsertReturning(Connection c, String sql, String column) throws SQLException {
         // pgjdbc returns every column for RETURN_GENERATED_KEYS; named, it returns just this one.

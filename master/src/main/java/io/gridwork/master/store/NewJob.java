@@ -27,6 +27,17 @@ public record NewJob(
         this(jarSha256, jobClass, args, maxAttempts, taskTimeoutMs, submittedAt, owner, placement, schedule, Map.of());
     }
 
+    /**
+     * The row this job becomes when inserted with {@code seq} (its id {@code job-SEQ}) by {@code master} and the
+     * first {@code tasks} of its split, QUEUED: what the insert returns, and what a master that reserved the id
+     * starts the job with before the insert commits.
+     */
+    public JobRow queuedRow(long seq, MasterIdentity master, int tasks, boolean splitComplete) {
+        return new JobRow("job-" + seq, jarSha256, jobClass, args, io.gridwork.master.model.JobState.QUEUED, maxAttempts,
+                taskTimeoutMs, submittedAt, null, null, tasks, splitComplete, 0, 0, 0, 0, 0, null, null, null, 0, owner,
+                placement, 0, schedule, master.id(), 0, master.epoch(), dataSets);
+    }
+
     /** A job submitted directly (not by a schedule). */
     public NewJob(String jarSha256, String jobClass, Map<String, String> args, int maxAttempts, long taskTimeoutMs,
             Instant submittedAt, String owner, Placement placement) {

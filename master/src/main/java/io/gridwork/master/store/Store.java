@@ -290,13 +290,19 @@ public final class Store implements AutoCloseable {
                 for (Object e : run) {
                     StoreBatch.InsertJob insert = (StoreBatch.InsertJob) e;
                     JobRow row = jobs.insert(c, insert.job(), insert.firstTasks(), insert.splitComplete(),
-                            insert.after());
+                            insert.after(), insert.seq());
                     StoreBatch.JobAudit a = insert.audit();
                     if (a != null) {
                         audit.insert(c, new AuditRow(0, insert.job().submittedAt(), a.actor(), a.action(), row.id(),
                                 a.detail()));
                     }
                     generated.add(() -> insert.row().set(row));
+                }
+            } else if (first instanceof StoreBatch.ReserveJobIds) {
+                for (Object e : run) {
+                    StoreBatch.ReserveJobIds r = (StoreBatch.ReserveJobIds) e;
+                    StoreBatch.ReservedJobIds ids = jobs.reserveIds(c, r.count());
+                    generated.add(() -> r.ids().set(ids));
                 }
             } else if (first instanceof StoreBatch.InsertTasks) {
                 for (Object e : run) {

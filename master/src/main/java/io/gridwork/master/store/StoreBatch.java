@@ -160,8 +160,15 @@ public final class StoreBatch {
      * is written to the audit log in the same transaction, naming the new job.
      */
     /** {@code after}: the jobs it runs after; not empty: it is stored WAITING, without tasks. */
+    /** {@code seq}: the job's number reserved earlier ({@link #reserveJobIds}), 0: the next of the sequence. */
     record InsertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, Generated<JobRow> row, JobAudit audit,
-            List<String> after) {}
+            List<String> after, long seq) {}
+
+    /** Job numbers taken from the sequence now, for jobs inserted later ({@code ids} receives them). */
+    record ReserveJobIds(int count, Generated<ReservedJobIds> ids) {}
+
+    /** Job numbers reserved by the master {@code master} (its identity when they were drawn), in order. */
+    public record ReservedJobIds(long[] seqs, MasterIdentity master) {}
 
     /** Who did what to a job that is being inserted: an audit entry whose target is the new job's id. */
     public record JobAudit(String actor, String action, String detail) {}
@@ -197,8 +204,36 @@ public final class StoreBatch {
      */
     public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, JobAudit audit) {
         Generated<JobRow> row = new Generated<>();
-        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit, List.of()));
+        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit, List.of(), 0));
         return row;
+    }
+
+    /**
+     * As {@link #insertJob(NewJob, List, boolean, JobAudit)}, the job numbered {@code seq}, a number this master
+     * reserved ({@link #reserveJobIds}) and uses once: its id is known before the insert commits.
+     */
+    public Generated<JobRow> insertJob(NewJob job, List<byte[]> firstTasks, boolean splitComplete, JobAudit audit,
+            long seq) {
+        if (seq <= 0) {
+            throw new IllegalArgumentException("a reserved job number is positive, got " + seq);
+        }
+        Generated<JobRow> row = new Generated<>();
+        entries.add(new InsertJob(job, List.copyOf(firstTasks), splitComplete, row, audit, List.of(), seq));
+        return row;
+    }
+
+    /**
+     * Takes the next {@code count} job numbers from the store's sequence (shared by every master on the store, so no
+     * other master gets them), for jobs this master inserts later with their number known in advance. Numbers not
+     * used before the master stops are never used: gaps in the numbering.
+     */
+    public Generated<ReservedJobIds> reserveJobIds(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("reserve at least one job number, got " + count);
+        }
+        Generated<ReservedJobIds> ids = new Generated<>();
+        entries.add(new ReserveJobIds(count, ids));
+        return ids;
     }
 
     /**
@@ -210,7 +245,7 @@ public final class StoreBatch {
             throw new IllegalArgumentException("a waiting job runs after at least one job");
         }
         Generated<JobRow> row = new Generated<>();
-        entries.add(new InsertJob(job, List.of(), false, row, audit, List.copyOf(after)));
+        entries.add(new InsertJob(job, List.of(), false, row, audit, List.copyOf(after), 0));
         return row;
     }
 

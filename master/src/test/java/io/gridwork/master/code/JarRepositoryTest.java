@@ -53,6 +53,40 @@ class JarRepositoryTest {
     }
 
     @Test
+    void aJarFoundOnceIsFoundAgainWithoutAStoreReadUnlessItsFileIsGone() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        io.gridwork.master.store.JarRowRepository rows = store.jars();
+        io.gridwork.master.store.JarRowRepository counting = (io.gridwork.master.store.JarRowRepository)
+                java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {io.gridwork.master.store.JarRowRepository.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("find")) {
+                                reads.incrementAndGet();
+                            }
+                            try {
+                                return method.invoke(rows, args);
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+        JarRepository jars = new JarRepository(dir.resolve("jars"), counting, Clock.systemUTC(), 1 << 20);
+        Path jar = TestJars.of(dir.resolve("in"), "a.jar", SquaresJob.class);
+        String sha = GridClient.sha256(jar);
+        assertThat(jars.find(sha)).isEmpty(); // not uploaded yet: nothing remembered
+        JarRepository.Upload upload = jars.begin(sha, Files.size(jar), "a.jar");
+        upload.write(Files.readAllBytes(jar));
+        upload.finish();
+        assertThat(jars.find(sha)).get().extracting(io.gridwork.master.store.JarRow::fileName).isEqualTo("a.jar");
+        int afterFirst = reads.get();
+        for (int i = 0; i < 5; i++) {
+            assertThat(jars.find(sha)).isPresent();
+        }
+        assertThat(reads.get()).isEqualTo(afterFirst);
+        Files.delete(jars.path(sha));
+        assertThat(jars.find(sha)).isEmpty(); // its file gone: asked again, and not found
+        assertThat(reads.get()).isGreaterThan(afterFirst);
+    }
+
+    @Test
     void refusedUploadsLeaveNothingBehind() throws Exception {
         JarRepository jars = repo(1 << 20);
         byte[] notAJar = "hello".getBytes();

@@ -80,6 +80,28 @@ abstract class StoreContract {
     }
 
     @Test
+    void jobNumbersReservedAheadAreNeverGivenAgainAndAJobCanBeInsertedUnderOne() {
+        JobRow first = aJob(); // job-1, from the sequence in its insert
+        StoreBatch reserve = new StoreBatch();
+        StoreBatch.Generated<StoreBatch.ReservedJobIds> ids = reserve.reserveJobIds(4);
+        store.apply(reserve);
+        assertThat(ids.get().seqs()).containsExactly(2L, 3L, 4L, 5L);
+        assertThat(ids.get().master()).isEqualTo(store.identity());
+        assertThat(aJob().id()).as("the sequence goes on after them").isEqualTo("job-6");
+
+        NewJob job = new NewJob(JAR, "x.Job", Map.of("n", "1"), 3, 0, now, "lab", NewJob.Placement.DEFAULT);
+        StoreBatch insert = new StoreBatch();
+        StoreBatch.Generated<JobRow> row = insert.insertJob(job, List.of("t".getBytes()), true, null, 3);
+        store.apply(insert);
+        assertThat(row.get()).isEqualTo(job.queuedRow(3, store.identity(), 1, true));
+        assertThat(store.jobs().find("job-3").orElseThrow()).isEqualTo(row.get());
+        assertThat(store.tasks().count("job-3").total()).isEqualTo(1);
+        assertThat(store.jobs().list(10, List.of(), null, null)).extracting(JobRow::id)
+                .containsExactly("job-6", "job-3", first.id());
+        assertThat(store.jobs().countUnfinished("lab")).isEqualTo(3);
+    }
+
+    @Test
     void jobsCanBeListedByTheirClassFullOrSimpleName() {
         JobRow plain = aJob(); // x.Job
         JobRow nested = store.jobs().insert(new NewJob(JAR, "io.x.Outer$Pi_Job", Map.of(), 3, 0, now, "lab",

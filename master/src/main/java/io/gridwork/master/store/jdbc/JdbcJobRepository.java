@@ -64,15 +64,23 @@ public final class JdbcJobRepository implements JobRepository {
      */
     public JobRow insert(Connection c, NewJob job, List<byte[]> firstTasks, boolean splitComplete, List<String> after)
             throws SQLException {
+        return insert(c, job, firstTasks, splitComplete, after, 0);
+    }
+
+    /** As above, numbered {@code reservedSeq} ({@link #reserveIds}; 0: the next value of {@code job_seq}). */
+    public JobRow insert(Connection c, NewJob job, List<byte[]> firstTasks, boolean splitComplete, List<String> after,
+            long reservedSeq) throws SQLException {
         if (!after.isEmpty() && !firstTasks.isEmpty()) {
             throw new IllegalArgumentException("a waiting job has no tasks until it is released");
         }
         JobState state = after.isEmpty() ? JobState.QUEUED : JobState.WAITING;
-        long seq;
-        try (PreparedStatement s = c.prepareStatement(jdbc.dialect().nextValue("job_seq"));
-                ResultSet rs = s.executeQuery()) {
-            rs.next();
-            seq = rs.getLong(1);
+        long seq = reservedSeq;
+        if (seq <= 0) {
+            try (PreparedStatement s = c.prepareStatement(jdbc.dialect().nextValue("job_seq"));
+                    ResultSet rs = s.executeQuery()) {
+                rs.next();
+                seq = rs.getLong(1);
+            }
         }
         String id = "job-" + seq;
         MasterIdentity master = identity.get();
@@ -113,10 +121,35 @@ public final class JdbcJobRepository implements JobRepository {
         }
         tasks.insertRows(c, id, 0, firstTasks);
         JdbcDependencyRepository.insert(c, id, after);
+        if (state == JobState.QUEUED) {
+            return job.queuedRow(seq, master, firstTasks.size(), splitComplete);
+        }
         return new JobRow(id, job.jarSha256(), job.jobClass(), job.args(), state, job.maxAttempts(),
                 job.taskTimeoutMs(), job.submittedAt(), null, null, firstTasks.size(), splitComplete, 0, 0, 0, 0, 0, null,
                 null, null, 0, job.owner(), job.placement(), 0, job.schedule(), master.id(), 0, master.epoch(),
                 job.dataSets());
+    }
+
+    /**
+     * Draws the next {@code count} values of {@code job_seq} in the caller's transaction, for jobs this master
+     * inserts later with their number known in advance.
+     */
+    public io.gridwork.master.store.StoreBatch.ReservedJobIds reserveIds(Connection c, int count) throws SQLException {
+        long[] seqs = new long[count];
+        try (PreparedStatement s = c.prepareStatement(jdbc.dialect().nextValues("job_seq"))) {
+            s.setInt(1, count);
+            try (ResultSet rs = s.executeQuery()) {
+                int n = 0;
+                while (rs.next() && n < count) {
+                    seqs[n++] = rs.getLong(1);
+                }
+                if (n < count) {
+                    throw new SQLException("job_seq gave " + n + " values, " + count + " asked");
+                }
+            }
+        }
+        java.util.Arrays.sort(seqs);
+        return new io.gridwork.master.store.StoreBatch.ReservedJobIds(seqs, identity.get());
     }
 
     /** Applies a change of a job's row in the caller's transaction. */
@@ -239,8 +272,18 @@ public final class JdbcJobRepository implements JobRepository {
 
     @Override
     public long countUnfinished(String owner) {
-        return jdbc.query("SELECT COUNT(*) FROM job WHERE owner = ? AND state IN " + UNFINISHED,
-                s -> s.setString(1, owner), rs -> rs.getLong(1)).get(0);
+        // one count per state, each a range of the index on (owner, state): with "state IN (...)" H2 filtered every
+        // job of the owner, and with that index chosen the count grew with the owner's history (0.5 to 0.8 ms per
+        // submission over 3,000-6,000 jobs, measured on a loaded machine)
+        return jdbc.query("SELECT (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
+                + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)"
+                + " + (SELECT COUNT(*) FROM job WHERE owner = ? AND state = ?)", s -> {
+                    int i = 1;
+                    for (JobState state : List.of(JobState.QUEUED, JobState.RUNNING, JobState.WAITING)) {
+                        s.setString(i++, owner);
+                        s.setString(i++, state.name());
+                    }
+                }, rs -> rs.getLong(1)).get(0);
     }
 
     @Override

@@ -1,0 +1,127 @@
+package io.gridwork.master.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.gridwork.master.model.JobState;
+import io.gridwork.master.store.JobRow;
+import io.gridwork.master.testjobs.SquaresJob;
+import io.gridwork.sdk.Codecs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job whose whole split is known, given a job number the master reserved ahead, starts while its insert commits:
+ * its task goes out before the commit, its writes commit after the insert, its submitter hears only once the insert
+ * is stored; if the database refuses the insert, nothing of the job is left.
+ */
+class EarlyStartTest {
+
+    @TempDir
+    Path dir;
+
+    Harness h;
+    Harness.FakeWorker w;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new Harness(dir);
+        w = h.worker("w1", 1, 0);
+        // the first job takes its number in its insert, and the master reserves the next ones after it
+        JobSnapshot first = h.submit(SquaresJob.class, Map.of("n", "1"));
+        w.credit(1);
+        w.succeed(w.assignments().get(0));
+        h.commit();
+        assertThat(h.job(first.id()).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    private Messages.Assignment assignedWhileNotStored(CompletableFuture<JobSnapshot> submitted) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> w.assignments().size() == 2); // job code runs elsewhere
+        assertThat(submitted).as("acknowledged only once stored").isNotDone();
+        return w.assignments().get(1);
+    }
+
+    @Test
+    void aSmallJobIsAssignedBeforeItsInsertCommitsAndAcknowledgedOnlyOnceItIsStored() {
+        CompletableFuture<JobSnapshot> submitted = h.scheduler.submit(new Submission(h.jarSha,
+                SquaresJob.class.getName(), Map.of("n", "1"), 0, 0));
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        String id = a.key().jobId();
+        assertThat(id).as("numbered after the job before it").isEqualTo("job-2");
+        assertThat(h.store.jobs().find(id)).as("not stored yet").isEmpty();
+
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        assertThat(w.acks()).as("an output is acknowledged only once stored").hasSize(1);
+        h.commit();
+
+        JobSnapshot acknowledged = submitted.join();
+        assertThat(acknowledged.id()).isEqualTo(id);
+        JobRow row = h.store.jobs().find(id).orElseThrow();
+        assertThat(row.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(Codecs.listOf(Codecs.LONG).decode(h.store.jobs().result(id).orElseThrow())).containsExactly(9L);
+        assertThat(h.store.tasks().count(id).succeeded()).isEqualTo(1);
+        assertThat(w.acks()).hasSize(2).contains(a.key());
+        assertThat(h.job(id).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void jobsKeepTheOrderOfTheirSubmissionsInTheirNumbers() {
+        String previous = null;
+        for (int i = 0; i < 20; i++) { // past the first block of reserved numbers
+            JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
+            if (previous != null) {
+                assertThat(Long.parseLong(job.id().substring(4))).isGreaterThan(Long.parseLong(previous.substring(4)));
+            }
+            previous = job.id();
+            w.credit(1);
+            List<Messages.Assignment> all = w.assignments();
+            w.succeed(all.get(all.size() - 1));
+            h.commit();
+            assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        }
+    }
+
+    @Test
+    void anInsertTheDatabaseRefusesLetsGoOfTheJobItsTaskAndItsResult() {
+        String tooLong = "u".repeat(300); // the owner column holds 200 characters
+        CompletableFuture<JobSnapshot> refused = h.scheduler.submit(new Submission(h.jarSha,
+                SquaresJob.class.getName(), Map.of("n", "1"), 0, 0, tooLong));
+        Messages.Assignment a = assignedWhileNotStored(refused);
+        String id = a.key().jobId();
+        // its result comes back before the insert is refused: its writes go to the journal after the insert
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+
+        assertThatThrownBy(() -> h.completed(refused)).isInstanceOfSatisfying(CoreException.class, e -> {
+            assertThat(e.kind()).isEqualTo(CoreException.Kind.INVALID_ARGUMENT);
+            assertThat(e.getMessage()).startsWith("the master's database refused to store this: ");
+        });
+        h.commit();
+        assertThat(h.store.jobs().find(id)).isEmpty();
+        assertThat(h.store.tasks().count(id).succeeded()).isZero();
+        assertThat(h.scheduler.job(id)).as("nothing of it left in memory").isEmpty();
+        assertThat(h.scheduler.jobs(100, List.of(), null, null)).extracting(JobSnapshot::id).doesNotContain(id);
+        assertThat(w.endedJobs()).as("its worker lets go of it").contains(id);
+
+        // the master goes on: the next job runs, its result stored
+        JobSnapshot next = h.submit(SquaresJob.class, Map.of("n", "1"));
+        w.credit(1);
+        List<Messages.Assignment> all = w.assignments();
+        w.succeed(all.get(all.size() - 1));
+        h.commit();
+        assertThat(h.job(next.id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(h.store.jobs().find(next.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+    }
+}
