@@ -247,7 +247,7 @@ final class TaskRunner {
                 return;
             }
             long start = System.nanoTime();
-            long cpuStart = TaskCpuTime.now();
+            long cpuStart = TaskCpuTime.start();
             started = true;
             if (spec != null && spec.getTaskTimeoutMs() > 0) {
                 // the master times out only tasks that have started: say so at once
@@ -280,14 +280,14 @@ final class TaskRunner {
                 if (!cancelled) {
                         // data grid (5): the task's DataCounters go into TaskResult.data
                     result = withData(withLog(TaskResult.newBuilder().setRef(ref).setOutput(UnsafeByteOperations.unsafeWrap(bytes))
-                            .setDurationMs(elapsedMs(start)).setCpuNanos(TaskCpuTime.since(cpuStart)), output), taskData).build();
+                            .setDurationMs(elapsedMs(start)).setCpuNanos(TaskCpuTime.since(cpuStart, System.nanoTime() - start)), output), taskData).build();
                 }
                 runNanos = System.nanoTime() - start;
             } catch (Throwable t) {
                 if (!cancelled) {
                     TaskFailure failure = failure(t);
                     result = withData(withLog(TaskResult.newBuilder().setRef(ref).setFailure(failure)
-                            .setDurationMs(elapsedMs(start)).setCpuNanos(TaskCpuTime.since(cpuStart)), output), taskData).build();
+                            .setDurationMs(elapsedMs(start)).setCpuNanos(TaskCpuTime.since(cpuStart, System.nanoTime() - start)), output), taskData).build();
                     if (t instanceof Error && !(t instanceof StackOverflowError)) {
                         log.atError().addKeyValue("job", jobId).addKeyValue("task", ref.getIndex())
                                 .addKeyValue("attempt", attempt).addKeyValue("worker", options.name())
