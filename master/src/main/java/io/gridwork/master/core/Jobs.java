@@ -246,7 +246,8 @@ final class Jobs implements JobRunner.Listener {
             prepared.close();
             done.completeExceptionally(error);
         });
-        // after this insert, which takes the sequence's next number: jobs keep the order of their submissions
+        // after this insert, which takes the sequence's next number: the jobs numbered ahead keep the order of their
+        // submissions among themselves (a later one can still be numbered below this job, from an earlier block)
         reserveIds();
     }
 
