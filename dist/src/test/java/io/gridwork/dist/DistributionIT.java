@@ -257,6 +257,14 @@ class DistributionIT {
         Process worker = start("worker", "worker");
         await().atMost(Duration.ofSeconds(60)).until(() -> !worker.isAlive() || aliveWorkers() == 1);
         assertThat(worker.isAlive()).as(log("worker")).isTrue();
+        // (GRID_CDS=make) the master and the worker map the class archive made where the archive was unpacked
+        if (Files.isReadable(Path.of("/proc/self/maps"))) {
+            String archive = home.toRealPath().resolve("cds/gridwork-cli.jsa").toString();
+            assertThat(Files.readString(Path.of("/proc", Long.toString(master.pid()), "maps"))).as("the master's mappings")
+                    .contains(archive);
+            assertThat(Files.readString(Path.of("/proc", Long.toString(worker.pid()), "maps"))).as("the worker's mappings")
+                    .contains(archive);
+        }
 
         Result job = run("submit", "--insecure", "--master", address, "--output", "text",
                 "--jar", home.resolve("examples/gridwork-examples.jar").toString(),
