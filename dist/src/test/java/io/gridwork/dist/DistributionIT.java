@@ -234,6 +234,10 @@ class DistributionIT {
 
     @Test
     void aMasterAWorkerAndAJobFromTheArchive() throws Exception {
+        // a client command makes the class archive (GRID_CDS=make) when it is not there yet; masters and workers only
+        // map it
+        Result version = run("--version");
+        assertThat(version.code()).as(version.err()).isZero();
         Path data = dir.resolve("master");
         Process master = start("master", "master", "--insecure", "--port", "0", "--bind", "127.0.0.1",
                 "--data", data.toString(), "--log-format", "json");
@@ -257,6 +261,14 @@ class DistributionIT {
         Process worker = start("worker", "worker");
         await().atMost(Duration.ofSeconds(60)).until(() -> !worker.isAlive() || aliveWorkers() == 1);
         assertThat(worker.isAlive()).as(log("worker")).isTrue();
+        // (GRID_CDS=make) the master and the worker map the class archive made where the archive was unpacked
+        if (Files.isReadable(Path.of("/proc/self/maps"))) {
+            String archive = home.toRealPath().resolve("cds/gridwork-cli.jsa").toString();
+            assertThat(Files.readString(Path.of("/proc", Long.toString(master.pid()), "maps"))).as("the master's mappings")
+                    .contains(archive);
+            assertThat(Files.readString(Path.of("/proc", Long.toString(worker.pid()), "maps"))).as("the worker's mappings")
+                    .contains(archive);
+        }
 
         Result job = run("submit", "--insecure", "--master", address, "--output", "text",
                 "--jar", home.resolve("examples/gridwork-examples.jar").toString(),

@@ -114,11 +114,39 @@ public final class GridProcesses implements AutoCloseable {
 
     /** Starts a long-running command (a master or a worker); its output goes to {@code name.log}. */
     public Process start(String name, String... args) throws IOException {
+        prepareArchive();
         Process p = builder(List.of(args)).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
         synchronized (servers) {
             servers.add(p);
         }
         return p;
+    }
+
+    /** Whether a client command of this JVM has made sure the launcher's class archive is current. */
+    private static boolean archivePrepared;
+
+    /**
+     * Masters and workers map the launcher's class-data sharing archive only when it is current, and never make it:
+     * before the first server this JVM starts, one client command ({@code grid --version}, with GRID_CDS=make) makes
+     * it when it is missing or older than the jars, within a time limit of its own, so that no server's start waits
+     * for the training (a minute and more on a busy machine) and every server maps it. A command that fails leaves
+     * the servers to start without it, as a user's would.
+     */
+    private void prepareArchive() throws IOException {
+        synchronized (GridProcesses.class) {
+            if (archivePrepared) {
+                return;
+            }
+            try {
+                run(Duration.ofMinutes(10), "--version");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while the class archive was made");
+            } catch (IllegalStateException tooLong) {
+                // (run's time limit) the servers start without the archive
+            }
+            archivePrepared = true;
+        }
     }
 
     /** The output of a server started as {@code name}. */
