@@ -98,6 +98,14 @@ final class Jobs implements JobRunner.Listener {
      * completes once the job is committed.
      */
     CompletableFuture<JobSnapshot> submit(Submission submission) {
+        return submit(submission, false);
+    }
+
+    /**
+     * As above; {@code followed}: its submitter waits for its end on the same call, so the insert of a job that starts
+     * at once is {@link Flusher#held held back} to share a commit with its end.
+     */
+    CompletableFuture<JobSnapshot> submit(Submission submission, boolean followed) {
         if (!submission.after().isEmpty()) {
             return submitWaiting(submission);
         }
@@ -112,7 +120,7 @@ final class Jobs implements JobRunner.Listener {
                         throw e;
                     }
                     CompletableFuture<JobSnapshot> stored = new CompletableFuture<>();
-                    loop.post(() -> store(job, prepared, submission.audit(), stored));
+                    loop.post(() -> store(job, prepared, submission.audit(), followed, stored));
                     return stored;
                 });
     }
@@ -220,10 +228,11 @@ final class Jobs implements JobRunner.Listener {
      * without it. Its submitter hears once the insert is committed, as for any job; if the database refuses the
      * insert, the job is let go (see {@link #refused}). Any other job starts once its insert is committed.
      */
-    private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, CompletableFuture<JobSnapshot> done) {
+    private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, boolean followed,
+            CompletableFuture<JobSnapshot> done) {
         Long seq = prepared.exhausted() ? reservedId() : null;
         if (seq != null) {
-            storeStarted(job, seq, prepared, audit, done);
+            storeStarted(job, seq, prepared, audit, followed, done);
             reserveIds();
             return;
         }
@@ -251,26 +260,35 @@ final class Jobs implements JobRunner.Listener {
         reserveIds();
     }
 
-    /** A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}). */
-    private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit,
+    /**
+     * A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}); if its submitter
+     * follows it to its end, the insert is held back to commit with the job's first writes (its end, for a fast job).
+     */
+    private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit, boolean followed,
             CompletableFuture<JobSnapshot> done) {
         StoreBatch insert = new StoreBatch();
         insert.insertJob(job, prepared.firstTasks(), true, audit, seq);
         JobRow row = job.queuedRow(seq, reservedBy, prepared.firstTasks().size(), true);
         JobRunner[] started = {null};
-        // handed to the journal before the job starts: whatever the job writes from now on commits after it
-        services.flusher().separately(insert, () -> {
+        // handed to the journal (or held) before the job starts: whatever the job writes from now on commits after it
+        Runnable committed = () -> {
             JobRunner runner = started[0];
             log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks)",
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     runner.expectedTotal);
             // its status as it is now, never an end not stored yet (an end commits after this insert)
             done.complete(board.publish(runner));
-        }, error -> {
+        };
+        java.util.function.Consumer<CoreException> failed = error -> {
             log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(), error.getMessage());
             refused(started[0]);
             done.completeExceptionally(error);
-        });
+        };
+        if (followed) {
+            services.flusher().held(insert, committed, failed);
+        } else {
+            services.flusher().separately(insert, committed, failed);
+        }
         started[0] = start(row, prepared);
     }
 
@@ -306,7 +324,7 @@ final class Jobs implements JobRunner.Listener {
         reserving = true;
         StoreBatch reserve = new StoreBatch();
         StoreBatch.Generated<StoreBatch.ReservedJobIds> ids = reserve.reserveJobIds(RESERVED_IDS);
-        services.flusher().separately(reserve, () -> {
+        Runnable reserved = () -> {
             reserving = false;
             StoreBatch.ReservedJobIds got = ids.get();
             if (!got.master().equals(reservedBy)) {
@@ -316,10 +334,16 @@ final class Jobs implements JobRunner.Listener {
             for (long s : got.seqs()) {
                 reservedIds.add(s);
             }
-        }, error -> {
+        };
+        java.util.function.Consumer<CoreException> failed = error -> {
             reserving = false; // the jobs take their numbers in their inserts meanwhile
             log.debug("could not reserve job numbers: {}", error.getMessage());
-        });
+        };
+        if (services.flusher().holding()) {
+            services.flusher().held(reserve, reserved, failed); // no one waits for it: it does not cut a hold short
+        } else {
+            services.flusher().separately(reserve, reserved, failed);
+        }
     }
 
     /** On the loop, once a job and its first tasks are stored: its runner, active from now on. */

@@ -318,6 +318,7 @@ public final class Scheduler implements AutoCloseable {
             loop.call(() -> {
                 registry.closeAll();
                 flusher.flush();
+                flusher.releaseHeld();
                 return null;
             });
         } catch (RuntimeException e) {
@@ -337,13 +338,22 @@ public final class Scheduler implements AutoCloseable {
      * completes with the job's status once the job is committed, or with the {@link CoreException} that refuses it.
      */
     public CompletableFuture<JobSnapshot> submit(Submission submission) {
+        return submit(submission, false);
+    }
+
+    /**
+     * As {@link #submit(Submission)}; {@code followed}: the submitter waits for the job's end on the same call
+     * (SubmitAndWatch), so a job that starts at once may have its insert held back a little to share one commit with
+     * its end (the future completes once the insert is committed, as always).
+     */
+    public CompletableFuture<JobSnapshot> submit(Submission submission, boolean followed) {
         if (!accepting) {
             return CompletableFuture.failedFuture(CoreException.unavailable("the master is shutting down"));
         }
         if (standby) {
             return CompletableFuture.failedFuture(standbyRefusal());
         }
-        return jobs.submit(submission);
+        return jobs.submit(submission, followed);
     }
 
     /**

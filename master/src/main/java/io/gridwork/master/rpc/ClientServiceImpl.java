@@ -515,7 +515,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         // gRPC takes a cancel handler only now: it stops the watch once one runs (a cancelled call lets the job go on)
         AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
         call.setOnCancelHandler(() -> stop.get().run());
-        scheduler.submit(accepted.submission()).whenCompleteAsync((job, error) -> {
+        scheduler.submit(accepted.submission(), true).whenCompleteAsync((job, error) -> {
             if (error != null) {
                 observer.onError(Statuses.of(error));
                 return;
