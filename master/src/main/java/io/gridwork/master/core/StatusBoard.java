@@ -39,6 +39,18 @@ final class StatusBoard {
     // loop-confined
     private final Map<String, List<Consumer<JobSnapshot>>> watchers = new HashMap<>();
     private final Map<String, JobSnapshot> published = new HashMap<>();
+    /**
+     * The stored final status of the jobs that ended here last (at most {@link #RECENTLY_ENDED}): a watch that starts
+     * just after its job ended (a submission followed to its end, whose insert and end shared a commit) gets it
+     * without a store read on the loop.
+     */
+    private final Map<String, JobSnapshot> recentlyEnded = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JobSnapshot> eldest) {
+            return size() > RECENTLY_ENDED;
+        }
+    };
+    static final int RECENTLY_ENDED = 256;
 
     StatusBoard(Loop loop, Store store, Jobs jobs, Collection<WorkerEntry> workers, AttemptTable attempts,
             WorkerEvents events) {
@@ -104,6 +116,7 @@ final class StatusBoard {
     void ended(JobRunner job, JobSnapshot last) {
         published.remove(job.id);
         activeSnapshots.remove(job.id);
+        recentlyEnded.put(job.id, last);
         List<Consumer<JobSnapshot>> list = watchers.remove(job.id);
         if (list != null) {
             for (Consumer<JobSnapshot> w : list) {
@@ -278,6 +291,11 @@ final class StatusBoard {
         };
         loop.post(() -> {
             if (jobs.active(id) == null) {
+                JobSnapshot ended = recentlyEnded.get(id);
+                if (ended != null) {
+                    guarded.accept(ended); // it ended here a moment ago: as stored then
+                    return;
+                }
                 // not running here: as stored now; if it has not ended, the watcher stays, so that a job this master
                 // resumes a moment later (it took the job over) is followed from then on, to its end
                 Optional<JobSnapshot> stored = store.jobs().find(id).map(JobSnapshot::of);

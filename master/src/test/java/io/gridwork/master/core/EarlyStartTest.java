@@ -207,4 +207,29 @@ class EarlyStartTest {
         assertThat(submitted).isCompleted();
         assertThat(h.store.jobs().find(id)).as("stored before the master stopped").isPresent();
     }
+
+    @Test
+    void aWatchThatStartsJustAfterItsJobEndedGetsTheEndWithoutReadingTheStore() throws Exception {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        String id = a.key().jobId();
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        h.commit();
+        JobSnapshot acknowledged = h.completed(submitted);
+        assertThat(acknowledged.state().isTerminal()).as("acknowledged as it was when stored").isFalse();
+        // the row changed behind the master's back: a watch that read the store would see this, not the end it stored
+        var config = io.gridwork.master.store.StoreConfig.h2InMemory(h.storeName);
+        try (var c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                var update = c.prepareStatement("UPDATE job SET state = 'FAILED' WHERE id = ?")) {
+            update.setString(1, id);
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+        List<JobSnapshot> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        h.scheduler.watch(id, acknowledged, seen::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+        assertThat(seen).singleElement().satisfies(s -> {
+            assertThat(s.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(s.succeeded()).isEqualTo(1);
+        });
+    }
 }
