@@ -277,6 +277,27 @@ final class StatusBoard {
         return watch(id, job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id)), listener);
     }
 
+    /**
+     * On the loop, as a new job's insert is committed: {@code follower} gets {@code current} now, then every status the
+     * job publishes, to the final one (or its stored status if it ends while waiting), on the loop.
+     */
+    void follow(JobSnapshot current, Follower follower) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<JobSnapshot> guarded = s -> {
+            if (!stopped.get()) {
+                follower.status(s);
+            }
+        };
+        notify(guarded, current);
+        if (current.state().isTerminal()) {
+            follower.stopWith(() -> { });
+            return;
+        }
+        String id = current.id();
+        watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
+        follower.stopWith(stopper(id, guarded, stopped));
+    }
+
     /** As {@link #watch(String, Consumer)}, for a job whose status the caller has just read as {@code current}. */
     Runnable watch(String id, JobSnapshot current, Consumer<JobSnapshot> listener) {
         if (current.state().isTerminal()) {
@@ -308,6 +329,11 @@ final class StatusBoard {
             }
             watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
         });
+        return stopper(id, guarded, stopped);
+    }
+
+    /** What stops a watcher (any thread): it gets nothing more, and leaves the board on the loop. */
+    private Runnable stopper(String id, Consumer<JobSnapshot> guarded, AtomicBoolean stopped) {
         return () -> {
             stopped.set(true);
             loop.post(() -> {

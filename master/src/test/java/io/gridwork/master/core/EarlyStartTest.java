@@ -126,9 +126,23 @@ class EarlyStartTest {
         assertThat(h.store.jobs().find(next.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
     }
 
+    /** The statuses a follower got, in order. */
+    final List<JobSnapshot> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicReference<Runnable> stop = new java.util.concurrent.atomic.AtomicReference<>();
+
     private CompletableFuture<JobSnapshot> followed(String owner) {
         return h.scheduler.submit(new Submission(h.jarSha, SquaresJob.class.getName(), Map.of("n", "1"), 0, 0, owner),
-                true);
+                new Follower() {
+                    @Override
+                    public void status(JobSnapshot snapshot) {
+                        statuses.add(snapshot);
+                    }
+
+                    @Override
+                    public void stopWith(Runnable s) {
+                        stop.set(s);
+                    }
+                });
     }
 
     @Test
@@ -148,6 +162,11 @@ class EarlyStartTest {
 
         assertThat(submitted).isCompleted();
         assertThat(submitted.join().id()).isEqualTo(id);
+        assertThat(statuses).as("the acknowledgement, then the end, both from that commit").hasSize(2);
+        assertThat(statuses.get(0)).isEqualTo(submitted.join());
+        assertThat(statuses.get(0).state().isTerminal()).isFalse();
+        assertThat(statuses.get(1).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(statuses.get(1).succeeded()).isEqualTo(1);
         JobRow row = h.store.jobs().find(id).orElseThrow();
         assertThat(row.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(Codecs.listOf(Codecs.LONG).decode(h.store.jobs().result(id).orElseThrow())).containsExactly(9L);
@@ -169,11 +188,14 @@ class EarlyStartTest {
         h.commit();
         assertThat(h.completed(submitted).id()).as("acknowledged once stored, before the job ends").isEqualTo(id);
         assertThat(h.store.jobs().find(id).orElseThrow().state().isTerminal()).isFalse();
+        assertThat(statuses).hasSize(1);
 
         w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
         h.commit();
         assertThat(h.store.jobs().find(id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(w.acks()).hasSize(2).contains(a.key());
+        assertThat(statuses.get(statuses.size() - 1).state()).as("the last status: the stored end")
+                .isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
@@ -190,6 +212,7 @@ class EarlyStartTest {
         assertThat(h.store.tasks().count(id).succeeded()).isZero();
         assertThat(h.scheduler.job(id)).as("nothing of it left in memory").isEmpty();
         assertThat(w.endedJobs()).contains(id);
+        assertThat(statuses).as("its follower heard nothing: the submission failed").isEmpty();
 
         JobSnapshot next = h.submit(SquaresJob.class, Map.of("n", "1"));
         w.credit(1);
@@ -231,5 +254,20 @@ class EarlyStartTest {
             assertThat(s.state()).isEqualTo(JobState.SUCCEEDED);
             assertThat(s.succeeded()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aFollowerStoppedBeforeTheEndHearsNoMore() {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        h.advance(Flusher.HOLD_LIMIT);
+        h.commit();
+        h.completed(submitted);
+        assertThat(statuses).hasSize(1);
+        stop.get().run(); // the call was cancelled: the job goes on
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        h.commit();
+        assertThat(h.job(a.key().jobId()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(statuses).hasSize(1);
     }
 }
