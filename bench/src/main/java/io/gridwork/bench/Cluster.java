@@ -91,6 +91,20 @@ final class Cluster implements AutoCloseable {
         return System.nanoTime() - start;
     }
 
+    /**
+     * The value of the metric line {@code name} (its name and labels as printed, e.g. {@code
+     * gridwork_store_commit_seconds_count}) on the master's {@code /metrics}.
+     */
+    double metric(String name) throws Exception {
+        for (String line : getApi("/metrics").split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                String[] parts = line.trim().split("\\s+");
+                return Double.parseDouble(parts[parts.length - 1]);
+            }
+        }
+        throw new IllegalStateException("the master's /metrics has no " + name);
+    }
+
     /** GETs {@code path} from the master's HTTP server (the dashboard API, {@code /metrics}) and returns the body. */
     String getApi(String path) throws Exception {
         return new String(get(path), java.nio.charset.StandardCharsets.UTF_8);

@@ -261,13 +261,7 @@ final class DataBench {
 
     /** {@code gridwork_data_served_bytes_total} from the master's {@code /metrics}. */
     private static double served(Cluster c) throws Exception {
-        for (String line : c.getApi("/metrics").split("\n")) {
-            if (line.startsWith("gridwork_data_served_bytes_total")) {
-                String[] parts = line.trim().split("\\s+");
-                return Double.parseDouble(parts[parts.length - 1]);
-            }
-        }
-        throw new IllegalStateException("the master's /metrics has no gridwork_data_served_bytes_total");
+        return c.metric("gridwork_data_served_bytes_total");
     }
 
     private static Instant instant(com.google.protobuf.Timestamp t) {

@@ -237,6 +237,7 @@ final class PerformanceBench {
             }
             Runs p50 = new Runs();
             Runs p99 = new Runs();
+            double commitsBefore = c.metric(COMMITS);
             for (int round = 0; round < sizes.rounds(); round++) {
                 List<Long> nanos = new ArrayList<>();
                 for (int i = 0; i < sizes.latencyJobs(); i++) {
@@ -245,8 +246,9 @@ final class PerformanceBench {
                 p50.add(Runs.quantile(nanos, 0.5) / 1e6);
                 p99.add(Runs.quantile(nanos, 0.99) / 1e6);
             }
+            double commitsPerJob = (c.metric(COMMITS) - commitsBefore) / ((double) sizes.rounds() * sizes.latencyJobs());
             out.println(prefix + "submit to result of a one-task job, " + sizes.latencyJobs() + " in a row: "
-                    + percentiles(p50, p99));
+                    + percentiles(p50, p99) + String.format(Locale.ROOT, "; %.2f store commits per job", commitsPerJob));
         }
         try (Cluster c = new Cluster(taskDir, taskOptions.toArray(String[]::new))) {
             c.startWorker("solo", 1, c.address(), "--prefetch", "0");
@@ -262,6 +264,9 @@ final class PerformanceBench {
                     sizes.taskLatencyTasks(), ms));
         }
     }
+
+    /** The master's count of group commits (its store's), on {@code /metrics}. */
+    private static final String COMMITS = "gridwork_store_commit_seconds_count";
 
     private static long oneTaskJob(Cluster c, String jar) throws IOException {
         long start = System.nanoTime();

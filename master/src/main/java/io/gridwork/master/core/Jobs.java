@@ -98,8 +98,17 @@ final class Jobs implements JobRunner.Listener {
      * completes once the job is committed.
      */
     CompletableFuture<JobSnapshot> submit(Submission submission) {
+        return submit(submission, null);
+    }
+
+    /**
+     * As above; {@code follower}, if not null, follows the job from its commit to its end on the loop (see {@link
+     * #stored}), and the insert of a job that starts at once is {@link Flusher#held held back} to share a commit with
+     * its end.
+     */
+    CompletableFuture<JobSnapshot> submit(Submission submission, Follower follower) {
         if (!submission.after().isEmpty()) {
-            return submitWaiting(submission);
+            return submitWaiting(submission, follower);
         }
         String what = submission.jobClass() + ".split";
         return host.submit(preparation(submission, true), options.splitTimeout(), what, Prepared::close)
@@ -112,7 +121,7 @@ final class Jobs implements JobRunner.Listener {
                         throw e;
                     }
                     CompletableFuture<JobSnapshot> stored = new CompletableFuture<>();
-                    loop.post(() -> store(job, prepared, submission.audit(), stored));
+                    loop.post(() -> store(job, prepared, submission.audit(), follower, stored));
                     return stored;
                 });
     }
@@ -220,10 +229,11 @@ final class Jobs implements JobRunner.Listener {
      * without it. Its submitter hears once the insert is committed, as for any job; if the database refuses the
      * insert, the job is let go (see {@link #refused}). Any other job starts once its insert is committed.
      */
-    private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, CompletableFuture<JobSnapshot> done) {
+    private void store(NewJob job, Prepared prepared, StoreBatch.JobAudit audit, Follower follower,
+            CompletableFuture<JobSnapshot> done) {
         Long seq = prepared.exhausted() ? reservedId() : null;
         if (seq != null) {
-            storeStarted(job, seq, prepared, audit, done);
+            storeStarted(job, seq, prepared, audit, follower, done);
             reserveIds();
             return;
         }
@@ -239,7 +249,7 @@ final class Jobs implements JobRunner.Listener {
             log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks expected)",
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     runner.expectedTotal >= 0 ? runner.expectedTotal : "?");
-            done.complete(board.publish(runner));
+            stored(board.publish(runner), follower, done);
         }, error -> {
             log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(),
                     error.getMessage());
@@ -251,27 +261,48 @@ final class Jobs implements JobRunner.Listener {
         reserveIds();
     }
 
-    /** A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}). */
-    private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit,
+    /**
+     * A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}); if its submitter
+     * follows it to its end, the insert is held back to commit with the job's first writes (its end, for a fast job).
+     */
+    private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit, Follower follower,
             CompletableFuture<JobSnapshot> done) {
         StoreBatch insert = new StoreBatch();
         insert.insertJob(job, prepared.firstTasks(), true, audit, seq);
         JobRow row = job.queuedRow(seq, reservedBy, prepared.firstTasks().size(), true);
         JobRunner[] started = {null};
-        // handed to the journal before the job starts: whatever the job writes from now on commits after it
-        services.flusher().separately(insert, () -> {
+        // handed to the journal (or held) before the job starts: whatever the job writes from now on commits after it
+        Runnable committed = () -> {
             JobRunner runner = started[0];
             log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks)",
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     runner.expectedTotal);
             // its status as it is now, never an end not stored yet (an end commits after this insert)
-            done.complete(board.publish(runner));
-        }, error -> {
+            stored(board.publish(runner), follower, done);
+        };
+        java.util.function.Consumer<CoreException> failed = error -> {
             log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(), error.getMessage());
             refused(started[0]);
             done.completeExceptionally(error);
-        });
+        };
+        if (follower != null) {
+            services.flusher().held(insert, committed, failed);
+        } else {
+            services.flusher().separately(insert, committed, failed);
+        }
         started[0] = start(row, prepared);
+    }
+
+    /**
+     * On the loop, once a new job is committed: its follower, if any, gets this status now and every later one from
+     * the board, on the loop (no hand-off to another thread, no second look-up of the job); then {@code done}
+     * completes. The job's end, committed after its insert, reaches the board only after this.
+     */
+    private void stored(JobSnapshot snapshot, Follower follower, CompletableFuture<JobSnapshot> done) {
+        if (follower != null) {
+            board.follow(snapshot, follower);
+        }
+        done.complete(snapshot);
     }
 
     /**
@@ -306,7 +337,7 @@ final class Jobs implements JobRunner.Listener {
         reserving = true;
         StoreBatch reserve = new StoreBatch();
         StoreBatch.Generated<StoreBatch.ReservedJobIds> ids = reserve.reserveJobIds(RESERVED_IDS);
-        services.flusher().separately(reserve, () -> {
+        Runnable reserved = () -> {
             reserving = false;
             StoreBatch.ReservedJobIds got = ids.get();
             if (!got.master().equals(reservedBy)) {
@@ -316,10 +347,16 @@ final class Jobs implements JobRunner.Listener {
             for (long s : got.seqs()) {
                 reservedIds.add(s);
             }
-        }, error -> {
+        };
+        java.util.function.Consumer<CoreException> failed = error -> {
             reserving = false; // the jobs take their numbers in their inserts meanwhile
             log.debug("could not reserve job numbers: {}", error.getMessage());
-        });
+        };
+        if (services.flusher().holding()) {
+            services.flusher().held(reserve, reserved, failed); // no one waits for it: it does not cut a hold short
+        } else {
+            services.flusher().separately(reserve, reserved, failed);
+        }
     }
 
     /** On the loop, once a job and its first tasks are stored: its runner, active from now on. */
@@ -347,7 +384,7 @@ final class Jobs implements JobRunner.Listener {
      * class and argument names are checked now; its split runs when it is released, with its {@code @result:}
      * arguments resolved, so its code sees the arguments it will run with.
      */
-    private CompletableFuture<JobSnapshot> submitWaiting(Submission submission) {
+    private CompletableFuture<JobSnapshot> submitWaiting(Submission submission, Follower follower) {
         return host.submit(() -> {
             Pipelines.checkSubmission(submission.after(), submission.args());
             if (!submission.owner().isEmpty()
@@ -387,7 +424,7 @@ final class Jobs implements JobRunner.Listener {
                     log.atInfo().addKeyValue("job", r.id()).log("job submitted: {} {}, waiting for {}", job.jobClass(),
                             job.args(), submission.after());
                     pipelines.add(r, submission.after());
-                    stored.complete(JobSnapshot.of(r));
+                    stored(JobSnapshot.of(r), follower, stored);
                 }, stored::completeExceptionally);
             });
             return stored;

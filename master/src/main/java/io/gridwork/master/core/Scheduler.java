@@ -318,6 +318,7 @@ public final class Scheduler implements AutoCloseable {
             loop.call(() -> {
                 registry.closeAll();
                 flusher.flush();
+                flusher.releaseHeld();
                 return null;
             });
         } catch (RuntimeException e) {
@@ -337,13 +338,24 @@ public final class Scheduler implements AutoCloseable {
      * completes with the job's status once the job is committed, or with the {@link CoreException} that refuses it.
      */
     public CompletableFuture<JobSnapshot> submit(Submission submission) {
+        return submit(submission, null);
+    }
+
+    /**
+     * As {@link #submit(Submission)}, for a submitter that follows the job to its end on the same call (SubmitAndWatch):
+     * {@code follower} gets the job's status on the loop, first once it is stored, then as it changes, to the final
+     * one, without a hand-off to another thread. A job that starts at once may have its insert held back up to
+     * {@link Flusher#HOLD_LIMIT} to share one commit with its end. The future completes as for {@link
+     * #submit(Submission)}, after the follower's first status.
+     */
+    public CompletableFuture<JobSnapshot> submit(Submission submission, Follower follower) {
         if (!accepting) {
             return CompletableFuture.failedFuture(CoreException.unavailable("the master is shutting down"));
         }
         if (standby) {
             return CompletableFuture.failedFuture(standbyRefusal());
         }
-        return jobs.submit(submission);
+        return jobs.submit(submission, follower);
     }
 
     /**

@@ -39,6 +39,18 @@ final class StatusBoard {
     // loop-confined
     private final Map<String, List<Consumer<JobSnapshot>>> watchers = new HashMap<>();
     private final Map<String, JobSnapshot> published = new HashMap<>();
+    /**
+     * The stored final status of the jobs that ended here last (at most {@link #RECENTLY_ENDED}): a watch that starts
+     * just after its job ended (a submission followed to its end, whose insert and end shared a commit) gets it
+     * without a store read on the loop.
+     */
+    private final Map<String, JobSnapshot> recentlyEnded = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, JobSnapshot> eldest) {
+            return size() > RECENTLY_ENDED;
+        }
+    };
+    static final int RECENTLY_ENDED = 256;
 
     StatusBoard(Loop loop, Store store, Jobs jobs, Collection<WorkerEntry> workers, AttemptTable attempts,
             WorkerEvents events) {
@@ -104,6 +116,7 @@ final class StatusBoard {
     void ended(JobRunner job, JobSnapshot last) {
         published.remove(job.id);
         activeSnapshots.remove(job.id);
+        recentlyEnded.put(job.id, last);
         List<Consumer<JobSnapshot>> list = watchers.remove(job.id);
         if (list != null) {
             for (Consumer<JobSnapshot> w : list) {
@@ -264,6 +277,27 @@ final class StatusBoard {
         return watch(id, job(id).orElseThrow(() -> CoreException.notFound("job_id: no job " + id)), listener);
     }
 
+    /**
+     * On the loop, as a new job's insert is committed: {@code follower} gets {@code current} now, then every status the
+     * job publishes, to the final one (or its stored status if it ends while waiting), on the loop.
+     */
+    void follow(JobSnapshot current, Follower follower) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        Consumer<JobSnapshot> guarded = s -> {
+            if (!stopped.get()) {
+                follower.status(s);
+            }
+        };
+        notify(guarded, current);
+        if (current.state().isTerminal()) {
+            follower.stopWith(() -> { });
+            return;
+        }
+        String id = current.id();
+        watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
+        follower.stopWith(stopper(id, guarded, stopped));
+    }
+
     /** As {@link #watch(String, Consumer)}, for a job whose status the caller has just read as {@code current}. */
     Runnable watch(String id, JobSnapshot current, Consumer<JobSnapshot> listener) {
         if (current.state().isTerminal()) {
@@ -278,6 +312,11 @@ final class StatusBoard {
         };
         loop.post(() -> {
             if (jobs.active(id) == null) {
+                JobSnapshot ended = recentlyEnded.get(id);
+                if (ended != null) {
+                    guarded.accept(ended); // it ended here a moment ago: as stored then
+                    return;
+                }
                 // not running here: as stored now; if it has not ended, the watcher stays, so that a job this master
                 // resumes a moment later (it took the job over) is followed from then on, to its end
                 Optional<JobSnapshot> stored = store.jobs().find(id).map(JobSnapshot::of);
@@ -290,6 +329,11 @@ final class StatusBoard {
             }
             watchers.computeIfAbsent(id, k -> new ArrayList<>()).add(guarded);
         });
+        return stopper(id, guarded, stopped);
+    }
+
+    /** What stops a watcher (any thread): it gets nothing more, and leaves the board on the loop. */
+    private Runnable stopper(String id, Consumer<JobSnapshot> guarded, AtomicBoolean stopped) {
         return () -> {
             stopped.set(true);
             loop.post(() -> {

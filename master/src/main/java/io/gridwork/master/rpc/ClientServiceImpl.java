@@ -61,6 +61,7 @@ import java.util.Map;
 import java.util.Locale;
 import io.gridwork.master.code.InvalidJarException;
 import io.gridwork.master.code.JarRepository;
+import io.gridwork.master.core.Follower;
 import io.gridwork.master.core.JobSnapshot;
 import io.gridwork.master.core.ResultData;
 import io.gridwork.master.core.Scheduler;
@@ -512,20 +513,31 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
             observer.onError(Statuses.of(t));
             return;
         }
-        // gRPC takes a cancel handler only now: it stops the watch once one runs (a cancelled call lets the job go on)
+        // gRPC takes a cancel handler only now: it stops the following once one runs (a cancelled call lets the job go on)
         AtomicReference<Runnable> stop = new AtomicReference<>(() -> { });
         call.setOnCancelHandler(() -> stop.get().run());
-        scheduler.submit(accepted.submission()).whenCompleteAsync((job, error) -> {
+        Consumer<JobSnapshot> send = sender(call);
+        // the statuses go out from the scheduler's loop as they are published: the first once the job is committed
+        Follower follower = new Follower() {
+            @Override
+            public void status(JobSnapshot snapshot) {
+                send.accept(snapshot);
+            }
+
+            @Override
+            public void stopWith(Runnable watch) {
+                stop.set(watch);
+                if (call.isCancelled()) {
+                    watch.run(); // cancelled before the following started: the handler ran the empty stop
+                }
+            }
+        };
+        scheduler.submit(accepted.submission(), follower).whenCompleteAsync((job, error) -> {
             if (error != null) {
                 observer.onError(Statuses.of(error));
                 return;
             }
-            try {
-                audit.stored(accepted.entry(), job.id());
-                follow(job.id(), job, call, true, stop);
-            } catch (Throwable t) {
-                observer.onError(Statuses.of(t));
-            }
+            audit.stored(accepted.entry(), job.id());
         }, responses);
     }
 
@@ -690,6 +702,22 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
      */
     private void follow(String id, JobSnapshot current, ServerCallStreamObserver<JobStatus> call, boolean sendCurrent,
             AtomicReference<Runnable> stop) {
+        Consumer<JobSnapshot> send = sender(call);
+        if (sendCurrent) {
+            send.accept(current);
+        }
+        Runnable watch = scheduler.watch(id, current, send);
+        stop.set(watch);
+        if (call.isCancelled()) {
+            watch.run(); // cancelled before the watch started: the handler ran the empty stop
+        }
+    }
+
+    /**
+     * What sends a job's statuses to a watching call (any thread, often the scheduler's loop: no store read here): a
+     * slow reader misses intermediate statuses, never the last one, after which the call completes.
+     */
+    private Consumer<JobSnapshot> sender(ServerCallStreamObserver<JobStatus> call) {
         Object lock = new Object();
         JobSnapshot[] sent = {null};
         Consumer<JobSnapshot> send = snapshot -> {
@@ -709,14 +737,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
                 }
             }
         };
-        if (sendCurrent) {
-            send.accept(current);
-        }
-        Runnable watch = scheduler.watch(id, current, send);
-        stop.set(watch);
-        if (call.isCancelled()) {
-            watch.run(); // cancelled before the watch started: the handler ran the empty stop
-        }
+        return send;
     }
 
     @Override

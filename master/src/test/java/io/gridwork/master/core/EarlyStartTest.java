@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A job whose whole split is known, given a job number the master reserved ahead, starts while its insert commits:
  * its task goes out before the commit, its writes commit after the insert, its submitter hears only once the insert
- * is stored; if the database refuses the insert, nothing of the job is left.
+ * is stored; if the database refuses the insert, nothing of the job is left. A job whose submitter follows it to its
+ * end (SubmitAndWatch) has its insert held back to commit with its end when its result comes back fast.
  */
 class EarlyStartTest {
 
@@ -123,5 +124,150 @@ class EarlyStartTest {
         h.commit();
         assertThat(h.job(next.id()).state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(h.store.jobs().find(next.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    /** The statuses a follower got, in order. */
+    final List<JobSnapshot> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicReference<Runnable> stop = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private CompletableFuture<JobSnapshot> followed(String owner) {
+        return h.scheduler.submit(new Submission(h.jarSha, SquaresJob.class.getName(), Map.of("n", "1"), 0, 0, owner),
+                new Follower() {
+                    @Override
+                    public void status(JobSnapshot snapshot) {
+                        statuses.add(snapshot);
+                    }
+
+                    @Override
+                    public void stopWith(Runnable s) {
+                        stop.set(s);
+                    }
+                });
+    }
+
+    @Test
+    void aFollowedJobsInsertWaitsForItsEndAndBothCommitTogether() {
+        long before = h.scheduler.journal().commits();
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        String id = a.key().jobId();
+        assertThat(h.scheduler.drainJournal()).as("the insert is held back for the job's end").isZero();
+        assertThat(h.store.jobs().find(id)).isEmpty();
+
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        assertThat(w.acks()).as("acknowledged only once stored").hasSize(1);
+        assertThat(h.scheduler.drainJournal()).as("the insert and the end, two requests in one commit").isEqualTo(2);
+        assertThat(h.scheduler.journal().commits()).isEqualTo(before + 1);
+        h.commit();
+
+        assertThat(submitted).isCompleted();
+        assertThat(submitted.join().id()).isEqualTo(id);
+        assertThat(statuses).as("the acknowledgement, then the end, both from that commit").hasSize(2);
+        assertThat(statuses.get(0)).isEqualTo(submitted.join());
+        assertThat(statuses.get(0).state().isTerminal()).isFalse();
+        assertThat(statuses.get(1).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(statuses.get(1).succeeded()).isEqualTo(1);
+        JobRow row = h.store.jobs().find(id).orElseThrow();
+        assertThat(row.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(Codecs.listOf(Codecs.LONG).decode(h.store.jobs().result(id).orElseThrow())).containsExactly(9L);
+        assertThat(w.acks()).hasSize(2).contains(a.key());
+        assertThat(h.job(id).state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aFollowedJobsInsertCommitsAloneOnceItsHoldIsOver() {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        String id = a.key().jobId();
+        assertThat(h.scheduler.drainJournal()).isZero();
+
+        h.advance(Flusher.HOLD_LIMIT.minusNanos(1));
+        assertThat(h.scheduler.drainJournal()).as("still held").isZero();
+        h.advance(Duration.ofNanos(1));
+        assertThat(h.scheduler.drainJournal()).as("the insert, alone").isEqualTo(1);
+        h.commit();
+        assertThat(h.completed(submitted).id()).as("acknowledged once stored, before the job ends").isEqualTo(id);
+        assertThat(h.store.jobs().find(id).orElseThrow().state().isTerminal()).isFalse();
+        assertThat(statuses).hasSize(1);
+
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        h.commit();
+        assertThat(h.store.jobs().find(id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(w.acks()).hasSize(2).contains(a.key());
+        assertThat(statuses.get(statuses.size() - 1).state()).as("the last status: the stored end")
+                .isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aFollowedJobsRefusedInsertFailsOnlyItAndItsEndWritesNothing() {
+        CompletableFuture<JobSnapshot> refused = followed("u".repeat(300)); // the owner column holds 200 characters
+        Messages.Assignment a = assignedWhileNotStored(refused);
+        String id = a.key().jobId();
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+
+        assertThatThrownBy(() -> h.completed(refused)).isInstanceOfSatisfying(CoreException.class,
+                e -> assertThat(e.kind()).isEqualTo(CoreException.Kind.INVALID_ARGUMENT));
+        h.commit();
+        assertThat(h.store.jobs().find(id)).isEmpty();
+        assertThat(h.store.tasks().count(id).succeeded()).isZero();
+        assertThat(h.scheduler.job(id)).as("nothing of it left in memory").isEmpty();
+        assertThat(w.endedJobs()).contains(id);
+        assertThat(statuses).as("its follower heard nothing: the submission failed").isEmpty();
+
+        JobSnapshot next = h.submit(SquaresJob.class, Map.of("n", "1"));
+        w.credit(1);
+        List<Messages.Assignment> all = w.assignments();
+        w.succeed(all.get(all.size() - 1));
+        h.commit();
+        assertThat(h.store.jobs().find(next.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aFollowedJobsHeldInsertIsStoredWhenTheMasterStops() {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        String id = assignedWhileNotStored(submitted).key().jobId();
+        h.scheduler.close();
+        assertThat(submitted).isCompleted();
+        assertThat(h.store.jobs().find(id)).as("stored before the master stopped").isPresent();
+    }
+
+    @Test
+    void aWatchThatStartsJustAfterItsJobEndedGetsTheEndWithoutReadingTheStore() throws Exception {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        String id = a.key().jobId();
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        h.commit();
+        JobSnapshot acknowledged = h.completed(submitted);
+        assertThat(acknowledged.state().isTerminal()).as("acknowledged as it was when stored").isFalse();
+        // the row changed behind the master's back: a watch that read the store would see this, not the end it stored
+        var config = io.gridwork.master.store.StoreConfig.h2InMemory(h.storeName);
+        try (var c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+                var update = c.prepareStatement("UPDATE job SET state = 'FAILED' WHERE id = ?")) {
+            update.setString(1, id);
+            assertThat(update.executeUpdate()).isEqualTo(1);
+        }
+        List<JobSnapshot> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        h.scheduler.watch(id, acknowledged, seen::add);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+        assertThat(seen).singleElement().satisfies(s -> {
+            assertThat(s.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(s.succeeded()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aFollowerStoppedBeforeTheEndHearsNoMore() {
+        CompletableFuture<JobSnapshot> submitted = followed("");
+        Messages.Assignment a = assignedWhileNotStored(submitted);
+        h.advance(Flusher.HOLD_LIMIT);
+        h.commit();
+        h.completed(submitted);
+        assertThat(statuses).hasSize(1);
+        stop.get().run(); // the call was cancelled: the job goes on
+        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
+        h.commit();
+        assertThat(h.job(a.key().jobId()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(statuses).hasSize(1);
     }
 }

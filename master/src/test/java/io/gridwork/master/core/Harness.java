@@ -41,10 +41,14 @@ final class Harness implements AutoCloseable {
     }
 
     /** With {@code jobCode} running job code (a real pool, for code that hangs). */
+    /** The in-memory store's name: {@code StoreConfig.h2InMemory(storeName)} opens it from elsewhere. */
+    final String storeName;
+
     Harness(Path dir, SchedulerOptions options, java.util.concurrent.ExecutorService jobCode) throws Exception {
         this.options = options;
         this.jobCode = jobCode;
-        this.store = Store.inMemory("scheduler-" + UUID.randomUUID());
+        this.storeName = "scheduler-" + UUID.randomUUID();
+        this.store = Store.inMemory(storeName);
         this.jars = new JarRepository(dir.resolve("jars"), store.jars(), timer.clock, 1 << 30);
         Path jar = TestJars.of(dir, "jobs.jar", SquaresJob.class, UnsizedJob.class, BrokenMergeJob.class,
                 HangingMergeJob.class, io.gridwork.master.testjobs.DataChunksJob.class);
