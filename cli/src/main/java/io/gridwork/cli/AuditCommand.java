@@ -32,12 +32,10 @@ final class AuditCommand implements Callable<Integer> {
         }
         try (GridClient c = client.connect()) {
             ListAuditResponse r = c.call(stub -> stub.listAudit(ListAuditRequest.newBuilder().setLimit(limit).build()));
-            PrintWriter out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(r));
-                out.flush();
+            if (client.printJson(r)) {
                 return ExitCodes.OK;
             }
+            PrintWriter out = spec.commandLine().getOut();
             Table table = new Table("TIME", "WHO", "ACTION", "TARGET", "DETAIL");
             for (AuditEntry e : r.getEntriesList()) {
                 table.row(Formats.time(e.getAt()), e.getActor(), e.getAction(), e.getTarget(), Formats.abbreviate(e.getDetail(), 80));

@@ -69,18 +69,16 @@ final class DataCommand implements Runnable {
             }
             try (GridClient c = client.connect()) {
                 DataSet set = put(c, file, name, replicas == null ? 0 : replicas, "");
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(set));
-                } else {
+                if (!client.printJson(set)) {
+                    PrintWriter out = spec.commandLine().getOut();
                     out.println(set.getId());
                     PrintWriter err = spec.commandLine().getErr();
                     err.println("stored " + set.getName() + ": " + Formats.bytes(set.getSize()) + " in "
                             + Formats.count(set.getChunks(), "chunk") + ", " + set.getReplicasWanted()
                             + " replicas wanted");
                     err.flush();
+                    out.flush();
                 }
-                out.flush();
                 return ExitCodes.OK;
             }
         }
@@ -142,12 +140,10 @@ final class DataCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 List<DataSet> sets = c.listData();
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(ListDataResponse.newBuilder().addAllDataSets(sets).build()));
-                    out.flush();
+                if (client.printJson(ListDataResponse.newBuilder().addAllDataSets(sets).build())) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = spec.commandLine().getOut();
                 if (sets.isEmpty()) {
                     out.println("no data sets");
                     out.flush();
@@ -199,10 +195,7 @@ final class DataCommand implements Runnable {
                 } catch (IOException e) {
                     throw new CliException(ExitCodes.USAGE, "--out: cannot write " + out + ": " + e.getMessage(), e);
                 }
-                if (client.json()) {
-                    spec.commandLine().getOut().println(Json.print(set));
-                    spec.commandLine().getOut().flush();
-                } else {
+                if (!client.printJson(set)) {
                     spec.commandLine().getErr().println("wrote " + out + ": " + set.getName() + ", "
                             + Formats.bytes(set.getSize()) + ", verified");
                     spec.commandLine().getErr().flush();
@@ -216,9 +209,6 @@ final class DataCommand implements Runnable {
             description = {"Deletes a data set from the grid (the master and every worker drop it).",
                     "Refused (exit 2, naming the job) while a job that has not ended reads it."})
     static final class Rm implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID", description = "The data set's id.")
         String id;
 
@@ -230,10 +220,7 @@ final class DataCommand implements Runnable {
             checkId(id);
             try (GridClient c = client.connect()) {
                 DataSet set = c.deleteData(id);
-                PrintWriter out = spec.commandLine().getOut();
-                out.println(client.json() ? Json.print(set) : "removed " + set.getName() + " (" + set.getId() + ")");
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(set, () -> "removed " + set.getName() + " (" + set.getId() + ")");
             }
         }
     }

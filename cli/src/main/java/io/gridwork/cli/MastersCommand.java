@@ -58,12 +58,10 @@ final class MastersCommand implements Callable<Integer> {
                 }
                 throw e;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(response));
-                out.flush();
+            if (client.printJson(response)) {
                 return ExitCodes.OK;
             }
+            PrintWriter out = spec.commandLine().getOut();
             print(response, events > 0, out);
             return ExitCodes.OK;
         }

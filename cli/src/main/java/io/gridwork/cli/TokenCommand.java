@@ -62,10 +62,8 @@ final class TokenCommand implements Runnable {
                         .setName(name != null ? name : role.name())
                         .setRole(Token.Role.valueOf(role.name().toUpperCase(Locale.ROOT)))
                         .setTtlSeconds(ttl == null ? 0 : ttl.toSeconds()).build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(r));
-                } else {
+                if (!client.printJson(r)) {
+                    PrintWriter out = spec.commandLine().getOut();
                     out.println(r.getSecret());
                     PrintWriter err = spec.commandLine().getErr();
                     err.println("token " + r.getToken().getName() + " (" + r.getToken().getId() + "), role "
@@ -75,8 +73,8 @@ final class TokenCommand implements Runnable {
                         err.println("start a worker with: grid worker --master MASTER:PORT --join-token " + r.getSecret());
                     }
                     err.flush();
+                    out.flush();
                 }
-                out.flush();
                 return ExitCodes.OK;
             }
         }
@@ -97,12 +95,10 @@ final class TokenCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 ListTokensResponse r = c.call(stub -> stub.listTokens(ListTokensRequest.newBuilder().setIncludeRevoked(all).build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(r));
-                    out.flush();
+                if (client.printJson(r)) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = spec.commandLine().getOut();
                 Table table = new Table("ID", "NAME", "ROLE", "CREATED", "EXPIRES", "REVOKED", "CREATED BY");
                 for (Token t : r.getTokensList()) {
                     table.row(t.getId(), t.getName(), t.getRole().name().toLowerCase(Locale.ROOT), Formats.time(t.getCreatedAt()),
@@ -118,9 +114,6 @@ final class TokenCommand implements Runnable {
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes a token by id, or every active "
             + "token of a name; it stops working at once.")
     static final class Revoke implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID_OR_NAME", description = "A token id or name.")
         String idOrName;
 
@@ -131,9 +124,7 @@ final class TokenCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 Token t = c.call(stub -> stub.revokeToken(RevokeTokenRequest.newBuilder().setIdOrName(idOrName).build()));
-                spec.commandLine().getOut().println(client.json() ? Json.print(t) : "revoked " + t.getName() + " (" + t.getId() + ")");
-                spec.commandLine().getOut().flush();
-                return ExitCodes.OK;
+                return client.print(t, () -> "revoked " + t.getName() + " (" + t.getId() + ")");
             }
         }
     }

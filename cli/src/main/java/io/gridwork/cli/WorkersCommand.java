@@ -101,9 +101,6 @@ final class WorkersCommand implements Callable<Integer> {
             + "jobs' tasks again. Admins only; audited.", "Trust records are kept by worker name: a record of a worker "
             + "no longer connected can be reset by its name."})
     static final class ResetTrust implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
         String worker;
 
@@ -114,23 +111,14 @@ final class WorkersCommand implements Callable<Integer> {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 WorkerInfo w = c.resetTrust(worker);
-                var out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(w));
-                } else {
-                    out.println("trust record of worker " + w.getName() + " reset: it takes tasks of quorum jobs again");
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(w, () -> "trust record of worker " + w.getName()
+                        + " reset: it takes tasks of quorum jobs again");
             }
         }
     }
 
     /** What drain and undrain share: the worker to act on, and the client. */
     abstract static class DrainCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
         String worker;
 
@@ -144,7 +132,7 @@ final class WorkersCommand implements Callable<Integer> {
     static final class Drain extends DrainCommand {
         @Override
         public Integer call() {
-            return drain(spec, client, worker, true);
+            return drain(client, worker, true);
         }
     }
 
@@ -153,25 +141,18 @@ final class WorkersCommand implements Callable<Integer> {
     static final class Undrain extends DrainCommand {
         @Override
         public Integer call() {
-            return drain(spec, client, worker, false);
+            return drain(client, worker, false);
         }
     }
 
-    private static int drain(CommandSpec spec, ClientOptions client, String worker, boolean drain) {
+    private static int drain(ClientOptions client, String worker, boolean drain) {
         try (GridClient c = client.connect()) {
             WorkerInfo w = drain ? c.drainWorker(worker) : c.undrainWorker(worker);
-            var out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(w));
-            } else if (drain) {
-                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState() + ": it takes no new tasks"
-                        + (w.getRunning() > 0 ? "; its " + w.getRunning() + " running tasks finish" : ""));
-            } else {
-                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState()
-                        + (w.getState() == WorkerInfo.State.ALIVE ? ": it takes tasks again" : ""));
-            }
-            out.flush();
-            return ExitCodes.OK;
+            return client.print(w, () -> drain
+                    ? "worker " + w.getName() + " (" + w.getId() + ") is " + w.getState() + ": it takes no new tasks"
+                            + (w.getRunning() > 0 ? "; its " + w.getRunning() + " running tasks finish" : "")
+                    : "worker " + w.getName() + " (" + w.getId() + ") is " + w.getState()
+                            + (w.getState() == WorkerInfo.State.ALIVE ? ": it takes tasks again" : ""));
         }
     }
 
