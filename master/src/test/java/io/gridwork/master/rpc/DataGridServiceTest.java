@@ -131,21 +131,8 @@ class DataGridServiceTest {
 
     /** Puts bytes announcing {@code announced} bytes, in pieces of 1 MiB. */
     private DataSet put(byte[] data, long announced, String name, int replicas) throws Exception {
-        CompletableFuture<DataSet> done = new CompletableFuture<>();
-        StreamObserver<PutDataRequest> out = async.putData(new StreamObserver<>() {
-            @Override
-            public void onNext(DataSet value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
+        Answer<DataSet> done = new Answer<>();
+        StreamObserver<PutDataRequest> out = async.putData(done);
         out.onNext(PutDataRequest.newBuilder().setHeader(PutDataRequest.Header.newBuilder().setName(name)
                 .setReplicas(replicas).setSize(announced)).build());
         for (int at = 0; at < data.length; at += DataLayout.PIECE_SIZE) {
@@ -153,10 +140,32 @@ class DataGridServiceTest {
             out.onNext(PutDataRequest.newBuilder().setData(ByteString.copyFrom(data, at, n)).build());
         }
         out.onCompleted();
-        try {
-            return done.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
+        return done.get(30);
+    }
+
+    /** The one answer of a client-streaming call: its value, or the status it failed with thrown. */
+    private static final class Answer<T> implements StreamObserver<T> {
+        private final CompletableFuture<T> done = new CompletableFuture<>();
+
+        @Override
+        public void onNext(T value) {
+            done.complete(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {}
+
+        T get(int seconds) throws Exception {
+            try {
+                return done.get(seconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw (Exception) e.getCause();
+            }
         }
     }
 
@@ -401,28 +410,11 @@ class DataGridServiceTest {
     /** PutCheckpoint with these pieces: the data set the master answers with, or the status it failed with. */
     private io.gridwork.api.v1.DataSetRef putCheckpoint(List<io.gridwork.api.v1.CheckpointPiece> pieces)
             throws Exception {
-        CompletableFuture<io.gridwork.api.v1.DataSetRef> done = new CompletableFuture<>();
-        StreamObserver<io.gridwork.api.v1.CheckpointPiece> up = workerAsync.putCheckpoint(new StreamObserver<>() {
-            @Override
-            public void onNext(io.gridwork.api.v1.DataSetRef value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
+        Answer<io.gridwork.api.v1.DataSetRef> done = new Answer<>();
+        StreamObserver<io.gridwork.api.v1.CheckpointPiece> up = workerAsync.putCheckpoint(done);
         pieces.forEach(up::onNext);
         up.onCompleted();
-        try {
-            return done.get(20, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        return done.get(20);
     }
 
     @Test
