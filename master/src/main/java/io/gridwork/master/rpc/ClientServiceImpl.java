@@ -958,19 +958,21 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
     @Override
     public void pauseSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
-        Statuses.unary(observer, () -> {
-            visibleSchedule(request.getName(), 0);
-            audit.record(caller(), "schedule.pause", request.getName(), "");
-            return ProtoViews.schedule(schedules().pause(request.getName()));
-        });
+        changeSchedule(request, observer, "schedule.pause", name -> schedules().pause(name));
     }
 
     @Override
     public void resumeSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
+        changeSchedule(request, observer, "schedule.resume", name -> schedules().resume(name));
+    }
+
+    /** Pause or resume: a schedule the caller sees, the action audited, then the schedule as it is now. */
+    private void changeSchedule(ScheduleRequest request, StreamObserver<Schedule> observer, String action,
+            java.util.function.Function<String, ScheduleView> change) {
         Statuses.unary(observer, () -> {
             visibleSchedule(request.getName(), 0);
-            audit.record(caller(), "schedule.resume", request.getName(), "");
-            return ProtoViews.schedule(schedules().resume(request.getName()));
+            audit.record(caller(), action, request.getName(), "");
+            return ProtoViews.schedule(change.apply(request.getName()));
         });
     }
 
