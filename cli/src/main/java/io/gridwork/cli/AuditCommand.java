@@ -9,15 +9,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true, description = {"Shows the audit log, most recent first (admins only).",
         "Submissions, cancellations, token changes and worker joins, with who did them."})
 final class AuditCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}, at most 1000).")
     int limit;
@@ -35,7 +30,7 @@ final class AuditCommand implements Callable<Integer> {
             if (client.printJson(r)) {
                 return ExitCodes.OK;
             }
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = client.out();
             Table table = new Table("TIME", "WHO", "ACTION", "TARGET", "DETAIL");
             for (AuditEntry e : r.getEntriesList()) {
                 table.row(Formats.time(e.getAt()), e.getActor(), e.getAction(), e.getTarget(), Formats.abbreviate(e.getDetail(), 80));

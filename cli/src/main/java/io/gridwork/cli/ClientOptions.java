@@ -121,6 +121,16 @@ public final class ClientOptions {
         return output == Format.json;
     }
 
+    /** The command's stdout. */
+    PrintWriter out() {
+        return command.commandLine().getOut();
+    }
+
+    /** The command's stderr. */
+    PrintWriter err() {
+        return command.commandLine().getErr();
+    }
+
     /**
      * With {@code --output json}: prints {@code message} as JSON on the command's stdout, flushed, and says so; else
      * prints nothing and returns false (the command prints its text).
@@ -129,7 +139,7 @@ public final class ClientOptions {
         if (!json()) {
             return false;
         }
-        PrintWriter out = command.commandLine().getOut();
+        PrintWriter out = out();
         out.println(Json.print(message));
         out.flush();
         return true;
@@ -141,7 +151,7 @@ public final class ClientOptions {
      */
     int print(MessageOrBuilder message, Supplier<String> text) {
         if (!printJson(message)) {
-            PrintWriter out = command.commandLine().getOut();
+            PrintWriter out = out();
             out.println(text.get());
             out.flush();
         }

@@ -44,9 +44,6 @@ final class DataCommand implements Runnable {
                     "The file is streamed, never held in memory. A file that changes while it is put (its size, its "
                     + "modification time or its bytes) is refused (exit 2) and nothing is kept."})
     static final class Put implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "FILE", description = "The file to store.")
         Path file;
 
@@ -70,9 +67,9 @@ final class DataCommand implements Runnable {
             try (GridClient c = client.connect()) {
                 DataSet set = put(c, file, name, replicas == null ? 0 : replicas, "");
                 if (!client.printJson(set)) {
-                    PrintWriter out = spec.commandLine().getOut();
+                    PrintWriter out = client.out();
                     out.println(set.getId());
-                    PrintWriter err = spec.commandLine().getErr();
+                    PrintWriter err = client.err();
                     err.println("stored " + set.getName() + ": " + Formats.bytes(set.getSize()) + " in "
                             + Formats.count(set.getChunks(), "chunk") + ", " + set.getReplicasWanted()
                             + " replicas wanted");
@@ -130,9 +127,6 @@ final class DataCommand implements Runnable {
                     + "replicas held and wanted (the fewest holders any chunk has / how many it should have), the "
                     + "workers holding them and the jobs not yet ended that read them."})
     static final class Ls implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -143,7 +137,7 @@ final class DataCommand implements Runnable {
                 if (client.printJson(ListDataResponse.newBuilder().addAllDataSets(sets).build())) {
                     return ExitCodes.OK;
                 }
-                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter out = client.out();
                 if (sets.isEmpty()) {
                     out.println("no data sets");
                     out.flush();
@@ -166,9 +160,6 @@ final class DataCommand implements Runnable {
             description = {"Writes a data set to a file, reassembled and verified against its id: the file appears "
                     + "only once every byte checked out (it replaces a file of that name)."})
     static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID", description = "The data set's id.")
         String id;
 
@@ -196,9 +187,9 @@ final class DataCommand implements Runnable {
                     throw new CliException(ExitCodes.USAGE, "--out: cannot write " + out + ": " + e.getMessage(), e);
                 }
                 if (!client.printJson(set)) {
-                    spec.commandLine().getErr().println("wrote " + out + ": " + set.getName() + ", "
+                    client.err().println("wrote " + out + ": " + set.getName() + ", "
                             + Formats.bytes(set.getSize()) + ", verified");
-                    spec.commandLine().getErr().flush();
+                    client.err().flush();
                 }
                 return ExitCodes.OK;
             }

@@ -97,9 +97,6 @@ final class QuotaCommand implements Runnable {
             "Lists the quotas, with the cost each user used this period and the slots it holds now (as the "
                     + "answering master counts them)."})
     static final class ListQuotas implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -110,7 +107,7 @@ final class QuotaCommand implements Runnable {
                 if (client.printJson(r)) {
                     return ExitCodes.OK;
                 }
-                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter out = client.out();
                 Table table = new Table("USER", "MAX-SLOTS", "SLOTS-USED", "COST-LIMIT", "COST-USED", "PERIOD-ENDS");
                 for (Quota q : r.getQuotasList()) {
                     boolean cost = q.getCostLimit() > 0;

@@ -158,9 +158,6 @@ final class ScheduleCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the schedules, by name.")
     static final class ListSchedules implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -171,7 +168,7 @@ final class ScheduleCommand implements Runnable {
                 if (client.printJson(ListSchedulesResponse.newBuilder().addAllSchedules(all))) {
                     return ExitCodes.OK;
                 }
-                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter out = client.out();
                 if (all.isEmpty()) {
                     out.println("no schedules");
                     out.flush();
@@ -192,9 +189,6 @@ final class ScheduleCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "A schedule: its job, its next fire times, and its recent firings with the jobs they started.")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -214,7 +208,7 @@ final class ScheduleCommand implements Runnable {
                 if (client.printJson(s)) {
                     return ExitCodes.OK;
                 }
-                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter out = client.out();
                 ZoneId zone = ZoneId.of(s.getTimezone());
                 out.println(s.getName() + "  " + s.getState() + "  " + when(s));
                 out.println("  job        " + s.getJobClass() + (s.getArgsCount() > 0 ? " " + Formats.pairs(s.getArgsMap()) : ""));

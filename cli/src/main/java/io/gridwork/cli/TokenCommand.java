@@ -38,9 +38,6 @@ final class TokenCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true, description = {"Creates a token and prints its secret, once.",
             "A worker token is a join token: give it to a new worker with grid worker --join-token TOKEN."})
     static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "${COMPLETION-CANDIDATES}.")
         RoleName role;
 
@@ -63,9 +60,9 @@ final class TokenCommand implements Runnable {
                         .setRole(Token.Role.valueOf(role.name().toUpperCase(Locale.ROOT)))
                         .setTtlSeconds(ttl == null ? 0 : ttl.toSeconds()).build()));
                 if (!client.printJson(r)) {
-                    PrintWriter out = spec.commandLine().getOut();
+                    PrintWriter out = client.out();
                     out.println(r.getSecret());
-                    PrintWriter err = spec.commandLine().getErr();
+                    PrintWriter err = client.err();
                     err.println("token " + r.getToken().getName() + " (" + r.getToken().getId() + "), role "
                             + role + (r.getToken().hasExpiresAt() ? ", valid until " + Formats.time(r.getToken().getExpiresAt()) : "")
                             + ": this secret is shown only now");
@@ -82,9 +79,6 @@ final class TokenCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the tokens (never their secrets).")
     static final class ListTokens implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Option(names = "--all", description = "Also list revoked tokens.")
         boolean all;
 
@@ -98,7 +92,7 @@ final class TokenCommand implements Runnable {
                 if (client.printJson(r)) {
                     return ExitCodes.OK;
                 }
-                PrintWriter out = spec.commandLine().getOut();
+                PrintWriter out = client.out();
                 Table table = new Table("ID", "NAME", "ROLE", "CREATED", "EXPIRES", "REVOKED", "CREATED BY");
                 for (Token t : r.getTokensList()) {
                     table.row(t.getId(), t.getName(), t.getRole().name().toLowerCase(Locale.ROOT), Formats.time(t.getCreatedAt()),

@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "workers",
         description = {"Lists the workers: state, slots, running, held and completed tasks, speed, labels.",
@@ -25,9 +23,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "no tasks of quorum jobs until grid workers reset-trust."},
         subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class, WorkersCommand.ResetTrust.class})
 final class WorkersCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--all", description = "Also list workers that are DEAD or LEFT.")
     boolean all;
@@ -47,7 +42,7 @@ final class WorkersCommand implements Callable<Integer> {
     public Integer call() {
         try (GridClient c = client.connect()) {
             List<WorkerInfo> workers = c.workers(all);
-            var out = spec.commandLine().getOut();
+            var out = client.out();
             if (client.json()) {
                 if (watch) {
                     follow(c, out);
@@ -161,8 +156,8 @@ final class WorkersCommand implements Callable<Integer> {
             throw CliException.usage("--history must be from 0 to 1000");
         }
         if (!client.json()) {
-            spec.commandLine().getErr().println("following worker state changes (Ctrl-C to stop)");
-            spec.commandLine().getErr().flush();
+            client.err().println("following worker state changes (Ctrl-C to stop)");
+            client.err().flush();
         }
         c.watchWorkers(history, Instant.MAX, e -> {
             if (client.json()) {
