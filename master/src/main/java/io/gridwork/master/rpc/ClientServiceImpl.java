@@ -218,27 +218,24 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     @Override
     public void listData(io.gridwork.api.v1.ListDataRequest request,
             StreamObserver<io.gridwork.api.v1.ListDataResponse> observer) {
-        try {
-            data().listData(request, observer);
-        } catch (Throwable t) {
-            observer.onError(Statuses.of(t));
-        }
+        toData(observer, d -> d.listData(request, observer));
     }
 
     @Override
     public void getData(io.gridwork.api.v1.GetDataRequest request, StreamObserver<io.gridwork.api.v1.ChunkPiece> observer) {
-        try {
-            data().getData(request, observer);
-        } catch (Throwable t) {
-            observer.onError(Statuses.of(t));
-        }
+        toData(observer, d -> d.getData(request, observer));
     }
 
     @Override
     public void deleteData(io.gridwork.api.v1.DeleteDataRequest request,
             StreamObserver<io.gridwork.api.v1.DataSet> observer) {
+        toData(observer, d -> d.deleteData(request, observer));
+    }
+
+    /** Hands a unary or server-streaming call to the data grid's calls; what fails (no data grid too) is its status. */
+    private <R> void toData(StreamObserver<R> observer, java.util.function.Consumer<DataCalls> call) {
         try {
-            data().deleteData(request, observer);
+            call.accept(data());
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
         }
