@@ -13,27 +13,21 @@ import io.gridwork.api.v1.MasterInfo;
 import io.gridwork.api.v1.SubmitJobRequest;
 import io.gridwork.api.v1.SubmitJobResponse;
 import io.gridwork.api.v1.WatchJobRequest;
-import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A client of several masters: which failures send a call on to the next master, which do not, and a wait that
@@ -126,33 +120,15 @@ class GridClientFailoverTest {
         }
     }
 
-    final List<Server> servers = new ArrayList<>();
-    final List<ManagedChannel> channels = new ArrayList<>();
-    final ExecutorService executor = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void close() throws InterruptedException {
-        channels.forEach(ManagedChannel::shutdownNow);
-        servers.forEach(Server::shutdownNow);
-        executor.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    /** Serves {@code master} in-process; returns a channel to it. */
-    ManagedChannel inProcess(FakeMaster master) throws IOException {
-        String name = InProcessServerBuilder.generateName();
-        servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(master).build().start());
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        channels.add(channel);
-        return channel;
-    }
+    @RegisterExtension
+    final InProcessMasters masters = new InProcessMasters();
 
     @Test
     void aSubmissionAStandbyRefusesGoesToTheNextMasterWhichThenTakesEveryCall() throws IOException {
         SharedStore store = new SharedStore();
         FakeMaster standby = new FakeMaster("b", Mode.STANDBY, store);
         FakeMaster active = new FakeMaster("a", Mode.ACTIVE, store);
-        GridClient client = GridClient.over(List.of(inProcess(standby), inProcess(active)), null);
+        GridClient client = masters.client(standby, active);
 
         String id = client.submit(JobSubmission.builder().jarSha256("0".repeat(64)).jobClass("x.Job").build());
 
@@ -167,7 +143,7 @@ class GridClientFailoverTest {
         SharedStore store = new SharedStore();
         FakeMaster breaks = new FakeMaster("a", Mode.STORES_THEN_BREAKS, store);
         FakeMaster other = new FakeMaster("b", Mode.ACTIVE, store);
-        GridClient client = GridClient.over(List.of(inProcess(breaks), inProcess(other)), null);
+        GridClient client = masters.client(breaks, other);
 
         assertThatThrownBy(() -> client.submit(JobSubmission.builder().jarSha256("0".repeat(64)).jobClass("x.Job").build()))
                 .isInstanceOfSatisfying(GridException.class, e -> {
@@ -184,14 +160,14 @@ class GridClientFailoverTest {
         SharedStore store = new SharedStore();
         FakeMaster a = new FakeMaster("a", Mode.ACTIVE, store);
         FakeMaster b = new FakeMaster("b", Mode.ACTIVE, store);
-        GridClient client = GridClient.over(List.of(inProcess(a), inProcess(b)), null);
+        GridClient client = masters.client(a, b);
         assertThat(client.status("job-1").getMaster()).isEqualTo("a");
 
-        servers.get(0).shutdownNow();
+        masters.server(0).shutdownNow();
 
         assertThat(client.status("job-1").getMaster()).isEqualTo("b");
         assertThat(client.masters(0).getMasters(0).getId()).isEqualTo("b");
-        assertThat(client.currentTarget()).isEqualTo(channels.get(1).authority());
+        assertThat(client.currentTarget()).isEqualTo(masters.channel(1).authority());
     }
 
     @Test
@@ -199,13 +175,13 @@ class GridClientFailoverTest {
         SharedStore store = new SharedStore();
         FakeMaster a = new FakeMaster("a", Mode.ACTIVE, store);
         FakeMaster b = new FakeMaster("b", Mode.ACTIVE, store);
-        GridClient client = GridClient.over(List.of(inProcess(a), inProcess(b)), null);
+        GridClient client = masters.client(a, b);
         List<JobStatus> seen = new CopyOnWriteArrayList<>();
         CompletableFuture<JobStatus> done = CompletableFuture.supplyAsync(
-                () -> client.await("job-1", Duration.ofSeconds(30), seen::add), executor);
+                () -> client.await("job-1", Duration.ofSeconds(30), seen::add), masters.executor());
         await().atMost(Duration.ofSeconds(10)).until(() -> a.watches.get() == 1 && !seen.isEmpty());
 
-        servers.get(0).shutdownNow(); // the watched master dies mid-watch
+        masters.server(0).shutdownNow(); // the watched master dies mid-watch
         await().atMost(Duration.ofSeconds(10)).until(() -> b.watches.get() >= 1);
         assertThat(done).isNotDone();
         store.update(store.job.toBuilder().setState(JobStatus.State.SUCCEEDED).setResult("3.14").build());
@@ -242,9 +218,8 @@ class GridClientFailoverTest {
     void aRefusedConnectionSendsASubmissionToTheNextMaster() throws IOException {
         int closed = closedPort();
         FakeMaster up = new FakeMaster("b", Mode.ACTIVE, new SharedStore());
-        Server server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-                .forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(up).build().start();
-        servers.add(server);
+        Server server = masters.shutDownAfter(io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+                .forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(up).build().start());
         try (GridClient client = GridClient.builder().insecure(true)
                 .target("127.0.0.1:" + closed + ", 127.0.0.1:" + server.getPort()).build()) {
             assertThat(client.targets()).containsExactly("127.0.0.1:" + closed, "127.0.0.1:" + server.getPort());

@@ -8,25 +8,17 @@ import io.gridwork.api.v1.SubmitJobRequest;
 import io.gridwork.client.GridClientFailoverTest.FakeMaster;
 import io.gridwork.client.GridClientFailoverTest.Mode;
 import io.gridwork.client.GridClientFailoverTest.SharedStore;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link GridClient#submitAndAwait}: one SubmitAndWatch call from the submission to the end; the two calls (SubmitJob,
@@ -73,43 +65,30 @@ class GridClientSubmitAndAwaitTest {
         }
     }
 
-    final List<Server> servers = new ArrayList<>();
-    final List<ManagedChannel> channels = new ArrayList<>();
-    final ExecutorService executor = Executors.newCachedThreadPool();
+    @RegisterExtension
+    final InProcessMasters masters = new InProcessMasters();
 
-    @AfterEach
-    void close() throws InterruptedException {
-        channels.forEach(ManagedChannel::shutdownNow);
-        servers.forEach(Server::shutdownNow);
-        executor.shutdownNow();
-        executor.awaitTermination(5, TimeUnit.SECONDS);
-    }
+    /** The job the masters share (each test's own). */
+    final SharedStore store = new SharedStore();
 
-    ManagedChannel inProcess(FakeMaster master) throws IOException {
-        String name = InProcessServerBuilder.generateName();
-        servers.add(InProcessServerBuilder.forName(name).directExecutor().addService(master).build().start());
-        ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        channels.add(channel);
-        return channel;
-    }
+    /** The statuses submitAndAwait handed on. */
+    final List<JobStatus> seen = new CopyOnWriteArrayList<>();
 
     private static JobSubmission job() {
         return JobSubmission.builder().jarSha256("0".repeat(64)).jobClass("x.Job").build();
     }
 
     /** Runs submitAndAwait in the background, recording each status it sees. */
-    private Future<JobStatus> submitAndAwait(GridClient client, List<JobStatus> seen) {
-        return executor.submit(() -> client.submitAndAwait(job(), Duration.ofSeconds(30), seen::add));
+    private Future<JobStatus> submitAndAwait(GridClient client) {
+        return masters.executor().submit(() -> client.submitAndAwait(job(), Duration.ofSeconds(30), seen::add));
     }
 
     @Test
     void oneCallFromTheStoredJobToItsEnd() throws Exception {
-        SharedStore store = new SharedStore();
         StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.FOLLOWS, store);
-        GridClient client = GridClient.over(List.of(inProcess(master)), null);
-        List<JobStatus> seen = new CopyOnWriteArrayList<>();
+        GridClient client = masters.client(master);
 
-        Future<JobStatus> done = submitAndAwait(client, seen);
+        Future<JobStatus> done = submitAndAwait(client);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
         assertThat(seen.get(0).getId()).as("the first status names the stored job").isEqualTo("job-1");
         assertThat(done.isDone()).isFalse();
@@ -123,12 +102,10 @@ class GridClientSubmitAndAwaitTest {
 
     @Test
     void aMasterWithoutTheCallGetsSubmitJobThenWatchJob() throws Exception {
-        SharedStore store = new SharedStore();
         FakeMaster older = new FakeMaster("a", Mode.ACTIVE, store); // SubmitAndWatch: UNIMPLEMENTED
-        GridClient client = GridClient.over(List.of(inProcess(older)), null);
-        List<JobStatus> seen = new CopyOnWriteArrayList<>();
+        GridClient client = masters.client(older);
 
-        Future<JobStatus> done = submitAndAwait(client, seen);
+        Future<JobStatus> done = submitAndAwait(client);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> older.watches.get() == 1 && !seen.isEmpty());
         store.update(store.job.toBuilder().setState(JobStatus.State.FAILED).setError("boom").build());
 
@@ -140,12 +117,10 @@ class GridClientSubmitAndAwaitTest {
 
     @Test
     void aCallThatBreaksOnceTheJobIsStoredGoesOnWatchingIt() throws Exception {
-        SharedStore store = new SharedStore();
         StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.BREAKS_AFTER_FIRST, store);
-        GridClient client = GridClient.over(List.of(inProcess(master)), null);
-        List<JobStatus> seen = new CopyOnWriteArrayList<>();
+        GridClient client = masters.client(master);
 
-        Future<JobStatus> done = submitAndAwait(client, seen);
+        Future<JobStatus> done = submitAndAwait(client);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> master.watches.get() == 1);
         store.update(store.job.toBuilder().setState(JobStatus.State.SUCCEEDED).build());
 
@@ -157,10 +132,9 @@ class GridClientSubmitAndAwaitTest {
 
     @Test
     void aSubmissionThatMayHaveBeenStoredIsNotSentAgain() throws Exception {
-        SharedStore store = new SharedStore();
         StreamingMaster breaks = new StreamingMaster("a", StreamingMaster.Behaviour.BREAKS_BEFORE_FIRST, store);
         StreamingMaster other = new StreamingMaster("b", StreamingMaster.Behaviour.FOLLOWS, store);
-        GridClient client = GridClient.over(List.of(inProcess(breaks), inProcess(other)), null);
+        GridClient client = masters.client(breaks, other);
 
         assertThatThrownBy(() -> client.submitAndAwait(job(), Duration.ofSeconds(30), s -> { }))
                 .isInstanceOfSatisfying(GridException.class, e -> {
@@ -173,10 +147,8 @@ class GridClientSubmitAndAwaitTest {
 
     @Test
     void aWaitShorterThanTheCallTimeoutEndsNamingTheStoredJob() throws Exception {
-        SharedStore store = new SharedStore();
         StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.STORES_SLOWLY, store);
-        GridClient client = GridClient.over(List.of(inProcess(master)), null);
-        List<JobStatus> seen = new CopyOnWriteArrayList<>();
+        GridClient client = masters.client(master);
 
         // the job is stored after 600 ms and never ends; the wait (300 ms) is shorter than that and than the call's
         // timeout (30 s): the submission still gets its acknowledgement, and the wait ends naming the job
@@ -193,13 +165,12 @@ class GridClientSubmitAndAwaitTest {
 
     @Test
     void aCallThatBreaksOnceTheJobIsStoredIsToldAsAReconnect() throws Exception {
-        SharedStore store = new SharedStore();
         StreamingMaster master = new StreamingMaster("a", StreamingMaster.Behaviour.BREAKS_AFTER_FIRST, store);
-        GridClient client = GridClient.over(List.of(inProcess(master)), null);
+        GridClient client = masters.client(master);
         List<GridException> reconnects = new CopyOnWriteArrayList<>();
 
-        Future<JobStatus> done = executor.submit(() -> client.submitAndAwait(job(), Duration.ofSeconds(30), s -> { },
-                reconnects::add));
+        Future<JobStatus> done = masters.executor().submit(() -> client.submitAndAwait(job(), Duration.ofSeconds(30),
+                s -> { }, reconnects::add));
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> master.watches.get() == 1);
         store.update(store.job.toBuilder().setState(JobStatus.State.SUCCEEDED).build());
 

@@ -9,15 +9,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "audit", mixinStandardHelpOptions = true, description = {"Shows the audit log, most recent first (admins only).",
         "Submissions, cancellations, token changes and worker joins, with who did them."})
 final class AuditCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}, at most 1000).")
     int limit;
@@ -32,12 +27,10 @@ final class AuditCommand implements Callable<Integer> {
         }
         try (GridClient c = client.connect()) {
             ListAuditResponse r = c.call(stub -> stub.listAudit(ListAuditRequest.newBuilder().setLimit(limit).build()));
-            PrintWriter out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(r));
-                out.flush();
+            if (client.printJson(r)) {
                 return ExitCodes.OK;
             }
+            PrintWriter out = client.out();
             Table table = new Table("TIME", "WHO", "ACTION", "TARGET", "DETAIL");
             for (AuditEntry e : r.getEntriesList()) {
                 table.row(Formats.time(e.getAt()), e.getActor(), e.getAction(), e.getTarget(), Formats.abbreviate(e.getDetail(), 80));

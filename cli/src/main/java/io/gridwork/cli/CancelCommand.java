@@ -7,14 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "cancel", description = "Cancels a job that has not ended; its running tasks are stopped.")
 final class CancelCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(paramLabel = "JOB", description = "The job id.")
     String jobId;
@@ -29,9 +24,7 @@ final class CancelCommand implements Callable<Integer> {
     public Integer call() {
         try (GridClient c = client.connect()) {
             JobStatus s = c.cancel(jobId, reason);
-            spec.commandLine().getOut().println(client.json() ? Json.print(s) : s.getId() + " " + s.getState());
-            spec.commandLine().getOut().flush();
-            return ExitCodes.OK;
+            return client.print(s, () -> s.getId() + " " + s.getState());
         }
     }
 }

@@ -1,16 +1,21 @@
 package io.gridwork.cli;
 
+import com.google.protobuf.MessageOrBuilder;
 import io.gridwork.client.Addresses;
 import io.gridwork.client.GridClient;
 import io.gridwork.client.Credentials;
 import io.gridwork.internal.tls.Certificates;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every client command takes: where the master is, how to print, how long to wait for a call. */
 public final class ClientOptions {
@@ -108,8 +113,49 @@ public final class ClientOptions {
     /** The master's port when an address names none. */
     static final int DEFAULT_PORT = 7070;
 
+    /** The command these options are mixed into: where its output goes. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     public boolean json() {
         return output == Format.json;
+    }
+
+    /** The command's stdout. */
+    PrintWriter out() {
+        return command.commandLine().getOut();
+    }
+
+    /** The command's stderr. */
+    PrintWriter err() {
+        return command.commandLine().getErr();
+    }
+
+    /**
+     * With {@code --output json}: prints {@code message} as JSON on the command's stdout, flushed, and says so; else
+     * prints nothing and returns false (the command prints its text).
+     */
+    boolean printJson(MessageOrBuilder message) {
+        if (!json()) {
+            return false;
+        }
+        PrintWriter out = out();
+        out.println(Json.print(message));
+        out.flush();
+        return true;
+    }
+
+    /**
+     * Prints the answer of a command that answers with one message: as JSON with {@code --output json}, else the text
+     * {@code text} gives, on the command's stdout, flushed. Returns {@link ExitCodes#OK}.
+     */
+    int print(MessageOrBuilder message, Supplier<String> text) {
+        if (!printJson(message)) {
+            PrintWriter out = out();
+            out.println(text.get());
+            out.flush();
+        }
+        return ExitCodes.OK;
     }
 
     public boolean csv() {

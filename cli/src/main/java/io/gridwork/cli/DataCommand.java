@@ -44,9 +44,6 @@ final class DataCommand implements Runnable {
                     "The file is streamed, never held in memory. A file that changes while it is put (its size, its "
                     + "modification time or its bytes) is refused (exit 2) and nothing is kept."})
     static final class Put implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "FILE", description = "The file to store.")
         Path file;
 
@@ -69,18 +66,16 @@ final class DataCommand implements Runnable {
             }
             try (GridClient c = client.connect()) {
                 DataSet set = put(c, file, name, replicas == null ? 0 : replicas, "");
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(set));
-                } else {
+                if (!client.printJson(set)) {
+                    PrintWriter out = client.out();
                     out.println(set.getId());
-                    PrintWriter err = spec.commandLine().getErr();
+                    PrintWriter err = client.err();
                     err.println("stored " + set.getName() + ": " + Formats.bytes(set.getSize()) + " in "
                             + Formats.count(set.getChunks(), "chunk") + ", " + set.getReplicasWanted()
                             + " replicas wanted");
                     err.flush();
+                    out.flush();
                 }
-                out.flush();
                 return ExitCodes.OK;
             }
         }
@@ -132,9 +127,6 @@ final class DataCommand implements Runnable {
                     + "replicas held and wanted (the fewest holders any chunk has / how many it should have), the "
                     + "workers holding them and the jobs not yet ended that read them."})
     static final class Ls implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -142,12 +134,10 @@ final class DataCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 List<DataSet> sets = c.listData();
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(ListDataResponse.newBuilder().addAllDataSets(sets).build()));
-                    out.flush();
+                if (client.printJson(ListDataResponse.newBuilder().addAllDataSets(sets).build())) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = client.out();
                 if (sets.isEmpty()) {
                     out.println("no data sets");
                     out.flush();
@@ -170,9 +160,6 @@ final class DataCommand implements Runnable {
             description = {"Writes a data set to a file, reassembled and verified against its id: the file appears "
                     + "only once every byte checked out (it replaces a file of that name)."})
     static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID", description = "The data set's id.")
         String id;
 
@@ -199,13 +186,10 @@ final class DataCommand implements Runnable {
                 } catch (IOException e) {
                     throw new CliException(ExitCodes.USAGE, "--out: cannot write " + out + ": " + e.getMessage(), e);
                 }
-                if (client.json()) {
-                    spec.commandLine().getOut().println(Json.print(set));
-                    spec.commandLine().getOut().flush();
-                } else {
-                    spec.commandLine().getErr().println("wrote " + out + ": " + set.getName() + ", "
+                if (!client.printJson(set)) {
+                    client.err().println("wrote " + out + ": " + set.getName() + ", "
                             + Formats.bytes(set.getSize()) + ", verified");
-                    spec.commandLine().getErr().flush();
+                    client.err().flush();
                 }
                 return ExitCodes.OK;
             }
@@ -216,9 +200,6 @@ final class DataCommand implements Runnable {
             description = {"Deletes a data set from the grid (the master and every worker drop it).",
                     "Refused (exit 2, naming the job) while a job that has not ended reads it."})
     static final class Rm implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID", description = "The data set's id.")
         String id;
 
@@ -230,10 +211,7 @@ final class DataCommand implements Runnable {
             checkId(id);
             try (GridClient c = client.connect()) {
                 DataSet set = c.deleteData(id);
-                PrintWriter out = spec.commandLine().getOut();
-                out.println(client.json() ? Json.print(set) : "removed " + set.getName() + " (" + set.getId() + ")");
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(set, () -> "removed " + set.getName() + " (" + set.getId() + ")");
             }
         }
     }

@@ -12,8 +12,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "jobs", sortOptions = false,
         description = {"Lists the most recent jobs, newest first. A WAITING job (grid submit --after) shows what it "
@@ -25,9 +23,6 @@ final class JobsCommand implements Callable<Integer> {
 
     /** A job's state as the options take it. */
     enum State { waiting, queued, running, succeeded, failed, cancelled }
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "How many (default: ${DEFAULT-VALUE}, at most 1000).")
     int limit;
@@ -78,7 +73,7 @@ final class JobsCommand implements Callable<Integer> {
         if (jobClass != null) {
             request.setJobClass(jobClass.trim());
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = client.out();
         try (GridClient c = client.connect()) {
             if (!watch) {
                 out.print(render(c.jobs(request.build())));

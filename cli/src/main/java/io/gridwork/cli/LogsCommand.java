@@ -14,8 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "logs", sortOptions = false, description = {
         "Shows a job's task attempts with their logs: for each attempt, the worker that ran it, when, how it ended, "
@@ -30,9 +28,6 @@ final class LogsCommand implements Callable<Integer> {
     /** How often --follow asks the master for attempts that ended since. */
     static final Duration FOLLOW_INTERVAL = Duration.ofSeconds(1);
     private static final int PAGE = 200;
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(paramLabel = "JOB", description = "The job id.")
     String jobId;
@@ -67,7 +62,7 @@ final class LogsCommand implements Callable<Integer> {
             throw CliException.usage("--attempt and --follow do not go together: --follow shows each attempt of the "
                     + "task as it ends");
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = client.out();
         try (GridClient c = client.connect()) {
             GetTaskLogsRequest.Builder request = GetTaskLogsRequest.newBuilder().setJobId(jobId).setLimit(PAGE)
                     .setFailuresOnly(failedOnly);
@@ -99,7 +94,7 @@ final class LogsCommand implements Callable<Integer> {
                 }
                 if (!follow) {
                     if (shown == 0 && !client.json()) {
-                        spec.commandLine().getErr().println("job " + jobId + ": no attempt "
+                        client.err().println("job " + jobId + ": no attempt "
                                 + (failedOnly ? "that did not succeed " : "") + "yet"
                                 + (task != null ? " of task " + task : ""));
                     }

@@ -11,9 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(mixinStandardHelpOptions = true, name = "masters",
         description = {"Lists the masters of the grid (several masters share one PostgreSQL store): id, address, state, "
@@ -30,9 +28,6 @@ final class MastersCommand implements Callable<Integer> {
 
     /** The most events one call may ask for. */
     static final int MAX_EVENTS = 1000;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--events", paramLabel = "N", defaultValue = "0", description = "Also show the N most recent master "
             + "events (JOINED, SUSPECT, LINK_FAILED, RECOVERED, TAKEOVER with its duration, STEPPED_DOWN, LEFT, PROMOTED), "
@@ -58,12 +53,10 @@ final class MastersCommand implements Callable<Integer> {
                 }
                 throw e;
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(response));
-                out.flush();
+            if (client.printJson(response)) {
                 return ExitCodes.OK;
             }
+            PrintWriter out = client.out();
             print(response, events > 0, out);
             return ExitCodes.OK;
         }

@@ -38,9 +38,6 @@ final class QuotaCommand implements Runnable {
     @Command(name = "set", mixinStandardHelpOptions = true, description = {
             "Sets a user's quota (replacing the one it has): at least one of --max-slots and --cost."})
     static final class Set implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "USER", description = "The user: a token's name.")
         String user;
 
@@ -91,14 +88,7 @@ final class QuotaCommand implements Runnable {
             }
             try (GridClient c = client.connect()) {
                 Quota q = c.call(stub -> stub.setQuota(r.build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(q));
-                } else {
-                    out.println("quota of " + q.getUser() + ": " + describe(q));
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(q, () -> "quota of " + q.getUser() + ": " + describe(q));
             }
         }
     }
@@ -107,9 +97,6 @@ final class QuotaCommand implements Runnable {
             "Lists the quotas, with the cost each user used this period and the slots it holds now (as the "
                     + "answering master counts them)."})
     static final class ListQuotas implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -117,12 +104,10 @@ final class QuotaCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 ListQuotasResponse r = c.call(stub -> stub.listQuotas(ListQuotasRequest.getDefaultInstance()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(r));
-                    out.flush();
+                if (client.printJson(r)) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = client.out();
                 Table table = new Table("USER", "MAX-SLOTS", "SLOTS-USED", "COST-LIMIT", "COST-USED", "PERIOD-ENDS");
                 for (Quota q : r.getQuotasList()) {
                     boolean cost = q.getCostLimit() > 0;
@@ -141,9 +126,6 @@ final class QuotaCommand implements Runnable {
 
     @Command(name = "rm", aliases = "remove", mixinStandardHelpOptions = true, description = "Removes a user's quota.")
     static final class Remove implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "USER", description = "The user.")
         String user;
 
@@ -154,14 +136,7 @@ final class QuotaCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 Quota q = c.call(stub -> stub.deleteQuota(DeleteQuotaRequest.newBuilder().setUser(user).build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(q));
-                } else {
-                    out.println("removed the quota of " + q.getUser() + " (" + describe(q) + ")");
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(q, () -> "removed the quota of " + q.getUser() + " (" + describe(q) + ")");
             }
         }
     }

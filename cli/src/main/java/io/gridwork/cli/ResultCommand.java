@@ -9,15 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "result", description = {"Prints the result of a job that succeeded (or writes it to --out FILE).",
         "A binary result (such as an image) needs --out, unless stdout is not a terminal."})
 final class ResultCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(paramLabel = "JOB", description = "The job id.")
     String jobId;
@@ -36,14 +31,14 @@ final class ResultCommand implements Callable<Integer> {
                 ResultHeader.Builder header = ResultHeader.newBuilder().setJobId(jobId).setMediaType(r.mediaType())
                         .setSize(r.size());
                 r.text().ifPresent(header::setText);
-                spec.commandLine().getOut().println(Json.print(header));
-                spec.commandLine().getOut().flush();
+                client.out().println(Json.print(header));
+                client.out().flush();
                 if (out != null) {
-                    Outcome.save(r, out, spec.commandLine().getErr());
+                    Outcome.save(r, out, client.err());
                 }
                 return ExitCodes.OK;
             }
-            Outcome.printResult(c, jobId, null, out, spec.commandLine().getOut(), spec.commandLine().getErr());
+            Outcome.printResult(c, jobId, null, out, client.out(), client.err());
             return ExitCodes.OK;
         }
     }

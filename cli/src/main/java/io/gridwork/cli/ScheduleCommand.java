@@ -49,9 +49,6 @@ final class ScheduleCommand implements Runnable {
                     "Cron expressions are Quartz's, seconds first: SEC MIN HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK [YEAR], "
                     + "e.g. '0 0 3 * * ?' (03:00 every day), '0 */15 * * * ?' (every 15 minutes), '0 0 6 ? * MON-FRI'."})
     static final class Add implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "NAME", description = "The schedule's name: letters, digits, '.', '_', '-'.")
         String name;
 
@@ -99,15 +96,8 @@ final class ScheduleCommand implements Runnable {
             }
             try (GridClient c = client.connect()) {
                 Schedule s = c.createSchedule(b.build());
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(s));
-                } else {
-                    out.println("schedule " + s.getName() + " created: " + when(s) + "; next " + (s.getNextFireTimesCount() > 0
-                            ? Formats.time(s.getNextFireTimes(0), zone) : "never"));
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(s, () -> "schedule " + s.getName() + " created: " + when(s) + "; next "
+                        + (s.getNextFireTimesCount() > 0 ? Formats.time(s.getNextFireTimes(0), zone) : "never"));
             }
         }
     }
@@ -168,9 +158,6 @@ final class ScheduleCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the schedules, by name.")
     static final class ListSchedules implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Mixin
         ClientOptions client;
 
@@ -178,12 +165,10 @@ final class ScheduleCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 List<Schedule> all = c.schedules();
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(ListSchedulesResponse.newBuilder().addAllSchedules(all)));
-                    out.flush();
+                if (client.printJson(ListSchedulesResponse.newBuilder().addAllSchedules(all))) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = client.out();
                 if (all.isEmpty()) {
                     out.println("no schedules");
                     out.flush();
@@ -204,9 +189,6 @@ final class ScheduleCommand implements Runnable {
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "A schedule: its job, its next fire times, and its recent firings with the jobs they started.")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -223,12 +205,10 @@ final class ScheduleCommand implements Runnable {
             }
             try (GridClient c = client.connect()) {
                 Schedule s = c.schedule(name, runs);
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(s));
-                    out.flush();
+                if (client.printJson(s)) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = client.out();
                 ZoneId zone = ZoneId.of(s.getTimezone());
                 out.println(s.getName() + "  " + s.getState() + "  " + when(s));
                 out.println("  job        " + s.getJobClass() + (s.getArgsCount() > 0 ? " " + Formats.pairs(s.getArgsMap()) : ""));
@@ -263,9 +243,6 @@ final class ScheduleCommand implements Runnable {
 
     /** What pause, resume and remove share. */
     abstract static class Change implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -280,10 +257,7 @@ final class ScheduleCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 Schedule s = apply(c);
-                PrintWriter out = spec.commandLine().getOut();
-                out.println(client.json() ? Json.print(s) : "schedule " + s.getName() + " " + done());
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(s, () -> "schedule " + s.getName() + " " + done());
             }
         }
     }

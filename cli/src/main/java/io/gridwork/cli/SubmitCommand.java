@@ -11,8 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "submit", sortOptions = false,
         description = {"Submits a job (its jar is uploaded once) and prints its id.",
@@ -20,9 +18,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "it does), prints the result and exits with the job's outcome (0 succeeded, 1 failed or cancelled).",
                 "Warns on stderr when no worker connected now can run the job (its --require, its --slots-per-task)."})
 final class SubmitCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Mixin
     JobSpecOptions job;
@@ -85,14 +80,14 @@ final class SubmitCommand implements Callable<Integer> {
                     continue;
                 }
                 io.gridwork.api.v1.DataSet set = DataCommand.put(c, file, null, 0, "--data " + e.getKey());
-                var stderr = spec.commandLine().getErr();
+                var stderr = client.err();
                 stderr.println("grid submit: stored " + file + " as data set " + set.getId() + " ("
                         + Formats.bytes(set.getSize()) + ")");
                 stderr.flush();
                 builder.data(e.getKey(), set.getId());
             }
-            var stdout = spec.commandLine().getOut();
-            var stderr = spec.commandLine().getErr();
+            var stdout = client.out();
+            var stderr = client.err();
             if (wait) {
                 // one call from the submission to the end (SubmitAndWatch): its first status is the stored job's
                 boolean[] warned = {false};

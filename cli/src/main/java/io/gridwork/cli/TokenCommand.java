@@ -38,9 +38,6 @@ final class TokenCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true, description = {"Creates a token and prints its secret, once.",
             "A worker token is a join token: give it to a new worker with grid worker --join-token TOKEN."})
     static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "${COMPLETION-CANDIDATES}.")
         RoleName role;
 
@@ -62,12 +59,10 @@ final class TokenCommand implements Runnable {
                         .setName(name != null ? name : role.name())
                         .setRole(Token.Role.valueOf(role.name().toUpperCase(Locale.ROOT)))
                         .setTtlSeconds(ttl == null ? 0 : ttl.toSeconds()).build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(r));
-                } else {
+                if (!client.printJson(r)) {
+                    PrintWriter out = client.out();
                     out.println(r.getSecret());
-                    PrintWriter err = spec.commandLine().getErr();
+                    PrintWriter err = client.err();
                     err.println("token " + r.getToken().getName() + " (" + r.getToken().getId() + "), role "
                             + role + (r.getToken().hasExpiresAt() ? ", valid until " + Formats.time(r.getToken().getExpiresAt()) : "")
                             + ": this secret is shown only now");
@@ -75,8 +70,8 @@ final class TokenCommand implements Runnable {
                         err.println("start a worker with: grid worker --master MASTER:PORT --join-token " + r.getSecret());
                     }
                     err.flush();
+                    out.flush();
                 }
-                out.flush();
                 return ExitCodes.OK;
             }
         }
@@ -84,9 +79,6 @@ final class TokenCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the tokens (never their secrets).")
     static final class ListTokens implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Option(names = "--all", description = "Also list revoked tokens.")
         boolean all;
 
@@ -97,12 +89,10 @@ final class TokenCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 ListTokensResponse r = c.call(stub -> stub.listTokens(ListTokensRequest.newBuilder().setIncludeRevoked(all).build()));
-                PrintWriter out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(r));
-                    out.flush();
+                if (client.printJson(r)) {
                     return ExitCodes.OK;
                 }
+                PrintWriter out = client.out();
                 Table table = new Table("ID", "NAME", "ROLE", "CREATED", "EXPIRES", "REVOKED", "CREATED BY");
                 for (Token t : r.getTokensList()) {
                     table.row(t.getId(), t.getName(), t.getRole().name().toLowerCase(Locale.ROOT), Formats.time(t.getCreatedAt()),
@@ -118,9 +108,6 @@ final class TokenCommand implements Runnable {
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revokes a token by id, or every active "
             + "token of a name; it stops working at once.")
     static final class Revoke implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @Parameters(paramLabel = "ID_OR_NAME", description = "A token id or name.")
         String idOrName;
 
@@ -131,9 +118,7 @@ final class TokenCommand implements Runnable {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 Token t = c.call(stub -> stub.revokeToken(RevokeTokenRequest.newBuilder().setIdOrName(idOrName).build()));
-                spec.commandLine().getOut().println(client.json() ? Json.print(t) : "revoked " + t.getName() + " (" + t.getId() + ")");
-                spec.commandLine().getOut().flush();
-                return ExitCodes.OK;
+                return client.print(t, () -> "revoked " + t.getName() + " (" + t.getId() + ")");
             }
         }
     }

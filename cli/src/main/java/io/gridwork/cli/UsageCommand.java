@@ -17,9 +17,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "usage", mixinStandardHelpOptions = true, description = {
         "What the grid's users, jobs or workers used, from the usage ledger (one record per task attempt).",
@@ -30,9 +28,6 @@ import picocli.CommandLine.Spec;
 final class UsageCommand implements Callable<Integer> {
 
     enum By { user, job, worker, day }
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--by", paramLabel = "DIMENSION", defaultValue = "user",
             description = "Group by ${COMPLETION-CANDIDATES} (UTC days; default: ${DEFAULT-VALUE}).")
@@ -75,7 +70,7 @@ final class UsageCommand implements Callable<Integer> {
         }
         try (GridClient c = client.connect()) {
             GetUsageResponse u = c.call(stub -> stub.getUsage(r.build()));
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = client.out();
             if (client.json()) {
                 out.println(json(u));
             } else if (client.csv()) {

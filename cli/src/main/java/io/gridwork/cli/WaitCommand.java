@@ -8,17 +8,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "wait", description = {"Waits for a job to end and prints its result.",
         "Shows progress on stderr; exits with the job's outcome (0 succeeded, 1 failed or cancelled). "
         + "Keeps waiting across a master restart, and, with several masters (--master a:7070,b:7070), across a "
         + "failover: when the master it follows dies it follows the job on another."})
 final class WaitCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Parameters(paramLabel = "JOB", description = "The job id.")
     String jobId;
@@ -38,7 +33,7 @@ final class WaitCommand implements Callable<Integer> {
         try (GridClient c = client.connect()) {
             // an unknown job is an error at once; a master that is restarting is waited for
             return Outcome.await(c, jobId, client, out, waitTimeout == null ? Duration.ofDays(3650) : waitTimeout,
-                    spec.commandLine().getOut(), spec.commandLine().getErr());
+                    client.out(), client.err());
         }
     }
 }

@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(mixinStandardHelpOptions = true, name = "workers",
         description = {"Lists the workers: state, slots, running, held and completed tasks, speed, labels.",
@@ -25,9 +23,6 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "no tasks of quorum jobs until grid workers reset-trust."},
         subcommands = {WorkersCommand.Drain.class, WorkersCommand.Undrain.class, WorkersCommand.ResetTrust.class})
 final class WorkersCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--all", description = "Also list workers that are DEAD or LEFT.")
     boolean all;
@@ -47,7 +42,7 @@ final class WorkersCommand implements Callable<Integer> {
     public Integer call() {
         try (GridClient c = client.connect()) {
             List<WorkerInfo> workers = c.workers(all);
-            var out = spec.commandLine().getOut();
+            var out = client.out();
             if (client.json()) {
                 if (watch) {
                     follow(c, out);
@@ -101,9 +96,6 @@ final class WorkersCommand implements Callable<Integer> {
             + "jobs' tasks again. Admins only; audited.", "Trust records are kept by worker name: a record of a worker "
             + "no longer connected can be reset by its name."})
     static final class ResetTrust implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
         String worker;
 
@@ -114,23 +106,14 @@ final class WorkersCommand implements Callable<Integer> {
         public Integer call() {
             try (GridClient c = client.connect()) {
                 WorkerInfo w = c.resetTrust(worker);
-                var out = spec.commandLine().getOut();
-                if (client.json()) {
-                    out.println(Json.print(w));
-                } else {
-                    out.println("trust record of worker " + w.getName() + " reset: it takes tasks of quorum jobs again");
-                }
-                out.flush();
-                return ExitCodes.OK;
+                return client.print(w, () -> "trust record of worker " + w.getName()
+                        + " reset: it takes tasks of quorum jobs again");
             }
         }
     }
 
     /** What drain and undrain share: the worker to act on, and the client. */
     abstract static class DrainCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
         @picocli.CommandLine.Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
         String worker;
 
@@ -144,7 +127,7 @@ final class WorkersCommand implements Callable<Integer> {
     static final class Drain extends DrainCommand {
         @Override
         public Integer call() {
-            return drain(spec, client, worker, true);
+            return drain(client, worker, true);
         }
     }
 
@@ -153,25 +136,18 @@ final class WorkersCommand implements Callable<Integer> {
     static final class Undrain extends DrainCommand {
         @Override
         public Integer call() {
-            return drain(spec, client, worker, false);
+            return drain(client, worker, false);
         }
     }
 
-    private static int drain(CommandSpec spec, ClientOptions client, String worker, boolean drain) {
+    private static int drain(ClientOptions client, String worker, boolean drain) {
         try (GridClient c = client.connect()) {
             WorkerInfo w = drain ? c.drainWorker(worker) : c.undrainWorker(worker);
-            var out = spec.commandLine().getOut();
-            if (client.json()) {
-                out.println(Json.print(w));
-            } else if (drain) {
-                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState() + ": it takes no new tasks"
-                        + (w.getRunning() > 0 ? "; its " + w.getRunning() + " running tasks finish" : ""));
-            } else {
-                out.println("worker " + w.getName() + " (" + w.getId() + ") is " + w.getState()
-                        + (w.getState() == WorkerInfo.State.ALIVE ? ": it takes tasks again" : ""));
-            }
-            out.flush();
-            return ExitCodes.OK;
+            return client.print(w, () -> drain
+                    ? "worker " + w.getName() + " (" + w.getId() + ") is " + w.getState() + ": it takes no new tasks"
+                            + (w.getRunning() > 0 ? "; its " + w.getRunning() + " running tasks finish" : "")
+                    : "worker " + w.getName() + " (" + w.getId() + ") is " + w.getState()
+                            + (w.getState() == WorkerInfo.State.ALIVE ? ": it takes tasks again" : ""));
         }
     }
 
@@ -180,8 +156,8 @@ final class WorkersCommand implements Callable<Integer> {
             throw CliException.usage("--history must be from 0 to 1000");
         }
         if (!client.json()) {
-            spec.commandLine().getErr().println("following worker state changes (Ctrl-C to stop)");
-            spec.commandLine().getErr().flush();
+            client.err().println("following worker state changes (Ctrl-C to stop)");
+            client.err().flush();
         }
         c.watchWorkers(history, Instant.MAX, e -> {
             if (client.json()) {

@@ -80,7 +80,7 @@ class CliTest {
         local.close();
     }
 
-    static LocalGrid.Run grid(String... args) {
+    static GridRun grid(String... args) {
         return LocalGrid.run(args);
     }
 
@@ -90,7 +90,7 @@ class CliTest {
 
     @Test
     void submitWaitPrintsOnlyTheResultOnStdout() {
-        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=100", "--wait"));
+        GridRun run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=100", "--wait"));
         assertThat(run.code()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).isEqualTo("4950\n");
         assertThat(run.err()).contains("SUCCEEDED");
@@ -98,12 +98,12 @@ class CliTest {
 
     @Test
     void submitPrintsTheIdThenStatusResultAndJobsWork() {
-        LocalGrid.Run submitted = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10"));
+        GridRun submitted = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10"));
         assertThat(submitted.code()).isZero();
         String id = submitted.out().trim();
         assertThat(id).matches("job-\\d+");
         assertThat(grid(client("wait", id)).code()).isZero();
-        LocalGrid.Run status = grid(client("status", id, "--output", "json"));
+        GridRun status = grid(client("status", id, "--output", "json"));
         JsonObject json = JsonParser.parseString(status.out()).getAsJsonObject();
         assertThat(json.get("id").getAsString()).isEqualTo(id);
         assertThat(json.get("state").getAsString()).isEqualTo("SUCCEEDED");
@@ -120,7 +120,7 @@ class CliTest {
 
     @Test
     void aFailedJobExitsOneWithTheTasksMessage() {
-        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
+        GridRun run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=5",
                 "--arg", "fail=3", "--wait"));
         assertThat(run.code()).isEqualTo(ExitCodes.JOB_FAILED);
         assertThat(run.out()).isEmpty();
@@ -129,7 +129,7 @@ class CliTest {
 
     @Test
     void aJobNoWorkerCanRunIsWarnedOfAndAWaitTimeoutExitsSix() {
-        LocalGrid.Run run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+        GridRun run = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=3", "--require", "gpu=a100", "--wait", "--wait-timeout", "1s"));
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
         String id = run.err().replaceAll("(?s).*warning: job (job-\\d+) waits.*", "$1");
@@ -140,7 +140,7 @@ class CliTest {
                 .contains(id + " QUEUED 0/").contains("waiting: no worker matches gpu=a100")
                 .contains("grid submit: job " + id + " did not end within 1s (--wait-timeout); it goes on: wait again "
                         + "with grid wait " + id + ", or cancel it with grid cancel " + id);
-        LocalGrid.Run again = grid(client("wait", id, "--wait-timeout", "500ms"));
+        GridRun again = grid(client("wait", id, "--wait-timeout", "500ms"));
         assertThat(again.code()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
         assertThat(again.err()).contains("did not end within 500ms (--wait-timeout)");
         assertThat(grid(client("cancel", id)).code()).isZero();
@@ -150,14 +150,14 @@ class CliTest {
                 .matches(id + "\\s+CANCELLED\\s+\\S*SumJob\\s+admin\\s+0/\\d+\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+-\\s+.*");
         assertThat(grid(client("status", id)).out()).contains("(never started)").doesNotContain("(ran ");
 
-        LocalGrid.Run big = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+        GridRun big = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=3", "--slots-per-task", "4"));
         assertThat(big.code()).isZero();
         String bigId = big.out().trim();
         assertThat(big.err()).contains("warning: job " + bigId + " waits: no matching worker has 4 slots");
         assertThat(grid(client("cancel", bigId)).code()).isZero();
 
-        LocalGrid.Run runnable = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+        GridRun runnable = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
                 "--arg", "n=3", "--wait"));
         assertThat(runnable.code()).isZero();
         assertThat(runnable.err()).doesNotContain("warning");
@@ -169,7 +169,7 @@ class CliTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        LocalGrid.Run run = grid("wait", "job-1", "--master", "127.0.0.1:" + port, "--credentials",
+        GridRun run = grid("wait", "job-1", "--master", "127.0.0.1:" + port, "--credentials",
                 credentials.toString(), "--wait-timeout", "1s");
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
         assertThat(run.err()).startsWith("reconnecting: cannot reach the master at 127.0.0.1:" + port
@@ -205,7 +205,7 @@ class CliTest {
             assertThat(process.waitFor()).isNotZero();
             assertThat(rest).contains("grid: stopped waiting; job " + id + " goes on: wait for it with grid wait " + id
                     + ", or cancel it with grid cancel " + id);
-            LocalGrid.Run status = grid(client("status", id));
+            GridRun status = grid(client("status", id));
             assertThat(status.out()).contains(id + "  QUEUED");
             assertThat(grid(client("cancel", id)).code()).isZero();
         } finally {
@@ -215,9 +215,9 @@ class CliTest {
 
     @Test
     void jobsFilterByStateOwnerAndClassAndWatch() throws Exception {
-        LocalGrid.Run ok = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"));
+        GridRun ok = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"));
         String good = ok.out().trim();
-        LocalGrid.Run bad = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2",
+        GridRun bad = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2",
                 "--arg", "fail=1"));
         String failed = bad.out().trim();
         grid(client("wait", good));
@@ -233,13 +233,13 @@ class CliTest {
         assertThat(grid(client("jobs", "--class", "umJob")).out().trim()).isEqualTo("no jobs");
         assertThat(grid(client("jobs", "--owner", "admin")).out()).contains(good + " ");
         assertThat(grid(client("jobs", "--owner", "nobody")).out().trim()).isEqualTo("no jobs");
-        LocalGrid.Run badState = grid(client("jobs", "--state", "done"));
+        GridRun badState = grid(client("jobs", "--state", "done"));
         assertThat(badState.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badState.err()).contains("--state").contains("queued, running, succeeded, failed, cancelled");
 
         // a submitter sees only its own jobs, whatever --owner says
         String submitter = grid(client("token", "create", "--role", "submitter", "--name", "filter-test")).out().trim();
-        LocalGrid.Run others = grid("jobs", "--owner", "admin", "--master", address, "--credentials",
+        GridRun others = grid("jobs", "--owner", "admin", "--master", address, "--credentials",
                 credentials.toString(), "--token", submitter);
         assertThat(others.code()).isZero();
         assertThat(others.out().trim()).isEqualTo("no jobs");
@@ -251,7 +251,7 @@ class CliTest {
                 .execute(client("jobs", "--watch", "--interval", "100ms", "--state", "succeeded"))));
         watcher.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> out.toString().contains(good + " "));
-        LocalGrid.Run another = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+        GridRun another = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
                 "--arg", "n=2", "--wait"));
         assertThat(another.code()).isZero();
         String anotherId = grid(client("jobs", "--limit", "1")).out().lines().skip(1).findFirst().orElseThrow()
@@ -270,7 +270,7 @@ class CliTest {
                 "--arg", "fail=3")).out().trim();
         assertThat(grid(client("wait", id)).code()).isEqualTo(ExitCodes.JOB_FAILED);
 
-        LocalGrid.Run logs = grid(client("logs", id, "--task", "3"));
+        GridRun logs = grid(client("logs", id, "--task", "3"));
         assertThat(logs.code()).isEqualTo(ExitCodes.OK);
         assertThat(logs.out()).startsWith("== task 3, attempt 1: FAILED on cli-w, started ")
                 .contains("\nerror: task 3 refuses\n")
@@ -278,21 +278,21 @@ class CliTest {
                 .contains("-- stack trace\nio.gridwork.sdk.NonRetryableException: task 3 refuses\n\tat ")
                 .contains("CliTest$SumJob.execute(CliTest.java:");
 
-        LocalGrid.Run all = grid(client("logs", id));
+        GridRun all = grid(client("logs", id));
         assertThat(all.out()).contains("== task 3, attempt 1: FAILED").contains("adding 3\n");
         assertThat(all.out().lines().filter(l -> l.startsWith("== task "))).hasSizeGreaterThanOrEqualTo(1);
 
-        LocalGrid.Run json = grid(client("logs", id, "--task", "3", "--attempt", "1", "--output", "json"));
+        GridRun json = grid(client("logs", id, "--task", "3", "--attempt", "1", "--output", "json"));
         JsonObject attempt = JsonParser.parseString(json.out().lines().findFirst().orElseThrow()).getAsJsonObject();
         assertThat(attempt.get("outcome").getAsString()).isEqualTo("FAILED");
         assertThat(attempt.get("worker_name").getAsString()).isEqualTo("cli-w");
         assertThat(attempt.get("log").getAsString()).isEqualTo("adding 3\ntask 3 is about to refuse\n");
 
-        LocalGrid.Run followed = grid(client("logs", id, "--follow", "--failed"));
+        GridRun followed = grid(client("logs", id, "--follow", "--failed"));
         assertThat(followed.code()).as("the job's outcome").isEqualTo(ExitCodes.JOB_FAILED);
         assertThat(followed.out()).contains("== task 3, attempt 1: FAILED").doesNotContain("SUCCEEDED");
 
-        LocalGrid.Run status = grid(client("status", id, "--verbose"));
+        GridRun status = grid(client("status", id, "--verbose"));
         assertThat(status.code()).isEqualTo(ExitCodes.OK);
         assertThat(status.out()).containsPattern("  attempts   \\d did not succeed \\(their output: grid logs " + id
                 + " --failed\\)\n")
@@ -307,30 +307,30 @@ class CliTest {
         String id = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=2"))
                 .out().trim();
         assertThat(grid(client("wait", id)).code()).isZero();
-        LocalGrid.Run noTask = grid(client("logs", id, "--attempt", "2"));
+        GridRun noTask = grid(client("logs", id, "--attempt", "2"));
         assertThat(noTask.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noTask.err()).isEqualTo("grid logs: --attempt needs --task: an attempt number is a task's\n");
-        LocalGrid.Run unknownTask = grid(client("logs", id, "--task", "9"));
+        GridRun unknownTask = grid(client("logs", id, "--task", "9"));
         assertThat(unknownTask.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownTask.err()).isEqualTo("grid logs: task: job " + id + " has no task 9 (it has 2, numbered from 0)\n");
-        LocalGrid.Run unknownAttempt = grid(client("logs", id, "--task", "1", "--attempt", "4"));
+        GridRun unknownAttempt = grid(client("logs", id, "--task", "1", "--attempt", "4"));
         assertThat(unknownAttempt.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownAttempt.err()).isEqualTo("grid logs: attempt: task 1 of job " + id + " has no attempt 4\n");
-        LocalGrid.Run unknownJob = grid(client("logs", "job-424242"));
+        GridRun unknownJob = grid(client("logs", "job-424242"));
         assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownJob.err()).isEqualTo("grid logs: job_id: no job job-424242\n");
-        LocalGrid.Run noFailure = grid(client("logs", id, "--failed"));
+        GridRun noFailure = grid(client("logs", id, "--failed"));
         assertThat(noFailure.code()).isEqualTo(ExitCodes.OK);
         assertThat(noFailure.out()).isEmpty();
         assertThat(noFailure.err()).isEqualTo("job " + id + ": no attempt that did not succeed yet\n");
-        LocalGrid.Run fine = grid(client("logs", id, "--task", "1"));
+        GridRun fine = grid(client("logs", id, "--task", "1"));
         assertThat(fine.out()).startsWith("== task 1, attempt 1: SUCCEEDED on cli-w").contains("adding 1\n")
                 .doesNotContain("stack trace");
     }
 
     @Test
     void workersJsonHasTheContractFields() {
-        LocalGrid.Run run = grid(client("workers", "--output", "json"));
+        GridRun run = grid(client("workers", "--output", "json"));
         assertThat(run.code()).isZero();
         JsonObject w = JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("workers").get(0).getAsJsonObject();
         for (String field : new String[] {"id", "name", "state", "slots", "labels", "running", "held", "completed",
@@ -338,7 +338,7 @@ class CliTest {
             assertThat(w.has(field)).as(field).isTrue();
         }
         assertThat(w.get("health_address").getAsString()).matches(".+:\\d+");
-        LocalGrid.Run table = grid(client("workers"));
+        GridRun table = grid(client("workers"));
         assertThat(table.out().lines().findFirst().orElseThrow()).contains("RUNNING").contains("HELD").contains("SPEED");
         assertThat(w.get("name").getAsString()).isEqualTo("cli-w");
         assertThat(w.get("state").getAsString()).isEqualTo("ALIVE");
@@ -363,77 +363,77 @@ class CliTest {
 
     @Test
     void badInputExitsTwoWithOneLine() throws Exception {
-        LocalGrid.Run malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
+        GridRun malformed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "noequals"));
         assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(malformed.err()).isEqualTo("grid submit: --arg must be KEY=VALUE, got 'noequals'\n");
 
-        LocalGrid.Run unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
+        GridRun unknownClass = grid(client("submit", "--jar", jar.toString(), "--job", "no.Such", "--wait"));
         assertThat(unknownClass.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownClass.err()).isEqualTo("grid submit: job_class: no class no.Such in the jar"
                 + " (the jar's job classes: " + SumJob.class.getName() + ")\n");
 
         Path notAJar = Files.writeString(dir.resolve("not.jar"), "text");
-        LocalGrid.Run badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));
+        GridRun badJar = grid(client("submit", "--jar", notAJar.toString(), "--job", "a.B"));
         assertThat(badJar.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badJar.err()).startsWith("grid submit: jar: file is not a jar").doesNotContain("\tat ");
 
-        LocalGrid.Run unknownOption = grid("submit", "--frobnicate");
+        GridRun unknownOption = grid("submit", "--frobnicate");
         assertThat(unknownOption.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownOption.err().lines().count()).isEqualTo(1);
 
-        LocalGrid.Run unknownJob = grid(client("status", "job-424242"));
+        GridRun unknownJob = grid(client("status", "job-424242"));
         assertThat(unknownJob.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknownJob.err()).isEqualTo("grid status: job_id: no job job-424242\n");
     }
 
     @Test
     void placementOptionsAreCheckedAndShown() {
-        LocalGrid.Run badPriority = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        GridRun badPriority = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--priority", "5000"));
         assertThat(badPriority.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badPriority.err()).isEqualTo("grid submit: --priority must be from -1000 to 1000\n");
 
-        LocalGrid.Run badSlots = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        GridRun badSlots = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--slots-per-task", "-1"));
         assertThat(badSlots.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badSlots.err()).isEqualTo("grid submit: --slots-per-task must be from 1 to 4096\n");
 
-        LocalGrid.Run zeroQuorum = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+        GridRun zeroQuorum = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=1", "--quorum", "0"));
         assertThat(zeroQuorum.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(zeroQuorum.err()).isEqualTo("grid submit: --quorum must be from 1 to 16\n");
-        LocalGrid.Run maxAlone = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+        GridRun maxAlone = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=1", "--quorum-max", "3"));
         assertThat(maxAlone.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(maxAlone.err()).isEqualTo("grid submit: --quorum-max needs --quorum\n");
-        LocalGrid.Run maxBelow = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
+        GridRun maxBelow = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg",
                 "n=1", "--quorum", "3", "--quorum-max", "2"));
         assertThat(maxBelow.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(maxBelow.err()).isEqualTo("grid submit: --quorum-max must be from the quorum (3) to 32\n");
-        LocalGrid.Run resetNobody = grid(client("workers", "reset-trust", "nobody"));
+        GridRun resetNobody = grid(client("workers", "reset-trust", "nobody"));
         assertThat(resetNobody.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(resetNobody.err()).isEqualTo("grid workers reset-trust: worker: no worker or trust record named "
                 + "nobody\n");
 
-        LocalGrid.Run badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
+        GridRun badRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=1",
                 "--require", "mem>=lots"));
         assertThat(badRequire.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badRequire.err()).isEqualTo("grid submit: options.require: 'mem>=lots' compares with a number, and "
                 + "'lots' is not one\n");
 
-        LocalGrid.Run typoRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
+        GridRun typoRequire = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(),
                 "--arg", "n=1", "--require", "os==="));
         assertThat(typoRequire.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(typoRequire.err()).startsWith("grid submit: options.require: 'os===' has more than one operator");
 
-        LocalGrid.Run placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
+        GridRun placed = grid(client("submit", "--jar", jar.toString(), "--job", SumJob.class.getName(), "--arg", "n=10",
                 "--require", "slots>=2 && name=cli-w", "--slots-per-task", "2", "--priority", "7", "--no-speculation",
                 "--wait"));
         assertThat(placed.code()).as(placed.err()).isZero();
         assertThat(placed.out()).isEqualTo("45\n");
         String id = JsonParser.parseString(grid(client("jobs", "--output", "json", "--limit", "1")).out()).getAsJsonObject()
                 .getAsJsonArray("jobs").get(0).getAsJsonObject().get("id").getAsString();
-        LocalGrid.Run status = grid(client("status", id));
+        GridRun status = grid(client("status", id));
         assertThat(status.out()).contains("  placement  require slots>=2 && name=cli-w, 2 slots per task, priority 7, "
                 + "no speculation");
         JsonObject json = JsonParser.parseString(grid(client("status", id, "--output", "json")).out()).getAsJsonObject();
@@ -445,20 +445,20 @@ class CliTest {
 
     @Test
     void drainAndUndrainAWorker() {
-        LocalGrid.Run drained = grid(client("workers", "drain", "cli-w"));
+        GridRun drained = grid(client("workers", "drain", "cli-w"));
         try {
             assertThat(drained.code()).as(drained.err()).isZero();
             assertThat(drained.out()).startsWith("worker cli-w (").contains(") is DRAINING: it takes no new tasks");
             assertThat(grid(client("workers")).out()).containsPattern("cli-w +w-\\d+ +DRAINING");
         } finally {
-            LocalGrid.Run undrained = grid(client("workers", "undrain", "cli-w"));
+            GridRun undrained = grid(client("workers", "undrain", "cli-w"));
             assertThat(undrained.code()).as(undrained.err()).isZero();
             assertThat(undrained.out()).contains(") is ALIVE: it takes tasks again");
         }
-        LocalGrid.Run unknown = grid(client("workers", "drain", "nobody"));
+        GridRun unknown = grid(client("workers", "drain", "nobody"));
         assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknown.err()).isEqualTo("grid workers drain: worker: no worker named nobody\n");
-        LocalGrid.Run missing = grid(client("workers", "drain"));
+        GridRun missing = grid(client("workers", "drain"));
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
     }
 
@@ -468,13 +468,13 @@ class CliTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
+        GridRun run = grid("jobs", "--master", "127.0.0.1:" + port, "--credentials", credentials.toString());
         assertThat(run.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(run.err()).isEqualTo("grid jobs: cannot reach the master at 127.0.0.1:" + port
                 + ": connection refused: is the master running?\n");
-        LocalGrid.Run badAddress = grid("jobs", "--master", "host:port", "--credentials", credentials.toString());
+        GridRun badAddress = grid("jobs", "--master", "host:port", "--credentials", credentials.toString());
         assertThat(badAddress.code()).isEqualTo(ExitCodes.USAGE);
-        LocalGrid.Run unknownHost = grid("jobs", "--master", "no-such-host.invalid", "--credentials", credentials.toString());
+        GridRun unknownHost = grid("jobs", "--master", "no-such-host.invalid", "--credentials", credentials.toString());
         assertThat(unknownHost.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(unknownHost.err()).isEqualTo("grid jobs: cannot reach the master at no-such-host.invalid:7070: "
                 + "unknown host no-such-host.invalid\n");
@@ -484,7 +484,7 @@ class CliTest {
     void theDashboardsPortIsNamedAsSuch() {
         int http = local.master.httpPort();
         assertThat(http).isPositive();
-        LocalGrid.Run run = grid("jobs", "--master", "127.0.0.1:" + http, "--credentials", credentials.toString());
+        GridRun run = grid("jobs", "--master", "127.0.0.1:" + http, "--credentials", credentials.toString());
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(run.err()).isEqualTo("grid jobs: the master at 127.0.0.1:" + http + " answered HTTP, not gRPC: "
                 + "this looks like the master's dashboard (HTTP) port; give the master's gRPC port (the master's --port, "
@@ -497,7 +497,7 @@ class CliTest {
         assertThat(ClientOptions.resolveMaster(" m1 , m2:7080,[::1]", null)).isEqualTo("m1:7070,m2:7080,[::1]:7070");
         assertThat(ClientOptions.resolveMaster("[::1]:7090", null)).isEqualTo("[::1]:7090");
         // accepted as 127.0.0.1:7070 (whatever listens there on this machine, if anything)
-        LocalGrid.Run hostOnly = LocalGrid.run("jobs", "--master", "127.0.0.1", "--credentials", credentials.toString(),
+        GridRun hostOnly = LocalGrid.run("jobs", "--master", "127.0.0.1", "--credentials", credentials.toString(),
                 "--timeout", "2s");
         assertThat(hostOnly.code()).as(hostOnly.err()).isNotEqualTo(ExitCodes.USAGE);
         assertThat(hostOnly.err()).doesNotContain("must be HOST:PORT");
@@ -508,32 +508,32 @@ class CliTest {
         Credentials creds = Credentials.read(credentials);
         Path noToken = dir.resolve("no-token");
         new Credentials(address, null, creds.ca().orElseThrow(), null).write(noToken, "test", true);
-        LocalGrid.Run missing = grid("jobs", "--master", address, "--credentials", noToken.toString());
+        GridRun missing = grid("jobs", "--master", address, "--credentials", noToken.toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(missing.err()).isEqualTo("grid jobs: missing credential: pass --token, set GRID_TOKEN, or use --credentials FILE\n");
 
-        LocalGrid.Run wrong = grid("jobs", "--master", address, "--credentials", credentials.toString(), "--token",
+        GridRun wrong = grid("jobs", "--master", address, "--credentials", credentials.toString(), "--token",
                 "gw1.00000000." + "0".repeat(64));
         assertThat(wrong.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(wrong.err()).isEqualTo("grid jobs: the token is not valid for this master\n");
 
         Path noCa = dir.resolve("no-ca");
         new Credentials(address, creds.token().orElseThrow(), null, null).write(noCa, "test", true);
-        LocalGrid.Run unverifiable = grid("jobs", "--master", address, "--credentials", noCa.toString());
+        GridRun unverifiable = grid("jobs", "--master", address, "--credentials", noCa.toString());
         assertThat(unverifiable.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(unverifiable.err()).startsWith("grid jobs: no CA to check the master against");
 
-        LocalGrid.Run missingFile = grid("jobs", "--master", address, "--credentials", dir.resolve("nope").toString());
+        GridRun missingFile = grid("jobs", "--master", address, "--credentials", dir.resolve("nope").toString());
         assertThat(missingFile.code()).isEqualTo(ExitCodes.AUTH);
 
-        LocalGrid.Run viewerCancels = grid(client("token", "create", "--role", "viewer", "--name", "watcher"));
+        GridRun viewerCancels = grid(client("token", "create", "--role", "viewer", "--name", "watcher"));
         assertThat(viewerCancels.code()).isZero();
         String viewer = viewerCancels.out().trim();
-        LocalGrid.Run refused = grid("cancel", "job-1", "--master", address, "--credentials", credentials.toString(), "--token", viewer);
+        GridRun refused = grid("cancel", "job-1", "--master", address, "--credentials", credentials.toString(), "--token", viewer);
         assertThat(refused.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(refused.err()).isEqualTo("grid cancel: role viewer may not cancel jobs\n");
 
-        LocalGrid.Run plaintext = grid("jobs", "--master", address, "--insecure");
+        GridRun plaintext = grid("jobs", "--master", address, "--insecure");
         assertThat(plaintext.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(plaintext.err().lines().count()).isEqualTo(1);
         assertThat(plaintext.err()).contains("leave out --insecure");
@@ -544,13 +544,13 @@ class CliTest {
         try (GridMaster plain = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0).httpPort(0)
                 .dataDir(dir.resolve("plain")).insecure(true).build())) {
             String at = "127.0.0.1:" + plain.port();
-            LocalGrid.Run tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
+            GridRun tls = grid("jobs", "--master", at, "--credentials", credentials.toString());
             assertThat(tls.code()).as(tls.err()).isEqualTo(ExitCodes.AUTH);
             assertThat(tls.err()).startsWith("grid jobs: TLS with the master at " + at + " failed");
-            LocalGrid.Run plaintext = grid("jobs", "--master", at, "--insecure");
+            GridRun plaintext = grid("jobs", "--master", at, "--insecure");
             assertThat(plaintext.code()).as(plaintext.err()).isZero();
             String dashboard = "127.0.0.1:" + plain.httpPort();
-            LocalGrid.Run http = grid("jobs", "--master", dashboard, "--insecure");
+            GridRun http = grid("jobs", "--master", dashboard, "--insecure");
             assertThat(http.code()).as(http.err()).isEqualTo(ExitCodes.UNREACHABLE);
             assertThat(http.err()).startsWith("grid jobs: the master at " + dashboard + " answered HTTP, not gRPC");
         }
@@ -558,23 +558,23 @@ class CliTest {
 
     @Test
     void tokensCanBeCreatedListedAndRevokedAndTheAuditLogShowsIt() {
-        LocalGrid.Run created = grid(client("token", "create", "--role", "submitter", "--name", "lab-team"));
+        GridRun created = grid(client("token", "create", "--role", "submitter", "--name", "lab-team"));
         assertThat(created.code()).isZero();
         String token = created.out().trim();
         assertThat(token).matches("gw1\\.[0-9a-f]{8}\\.[0-9a-f]{64}");
         assertThat(created.err()).contains("token lab-team").contains("shown only now");
-        LocalGrid.Run list = grid(client("token", "list"));
+        GridRun list = grid(client("token", "list"));
         assertThat(list.out()).contains("lab-team").contains("submitter").doesNotContain(token);
-        LocalGrid.Run works = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        GridRun works = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
         assertThat(works.code()).isZero();
         assertThat(grid(client("token", "revoke", "lab-team")).code()).isZero();
-        LocalGrid.Run revoked = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
+        GridRun revoked = grid("workers", "--master", address, "--credentials", credentials.toString(), "--token", token);
         assertThat(revoked.code()).isEqualTo(ExitCodes.AUTH);
         assertThat(revoked.err()).contains("was revoked");
-        LocalGrid.Run join = grid(client("token", "create", "--role", "worker", "--name", "new-machines"));
+        GridRun join = grid(client("token", "create", "--role", "worker", "--name", "new-machines"));
         assertThat(join.out().trim()).startsWith("gwj1.");
         assertThat(join.err()).contains("grid worker --master MASTER:PORT --join-token");
-        LocalGrid.Run audit = grid(client("audit"));
+        GridRun audit = grid(client("audit"));
         assertThat(audit.out()).contains("token.create").contains("token.revoke").contains("lab-team");
     }
 

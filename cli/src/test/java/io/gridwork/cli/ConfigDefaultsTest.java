@@ -3,8 +3,6 @@ package io.gridwork.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,14 +40,8 @@ class ConfigDefaultsTest {
         return (T) c.getCommand();
     }
 
-    record Run(int code, String out, String err) {}
-
-    Run execute(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new ConfigDefaults(env, dir.resolve("home"), null))
-                .setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    GridRun execute(String... args) {
+        return GridRun.execute(new ConfigDefaults(env, dir.resolve("home"), null), args);
     }
 
     Path config(String... lines) throws IOException {
@@ -197,7 +189,7 @@ class ConfigDefaultsTest {
     @Test
     void anUnknownKeyIsAUsageErrorNamingTheFileAndTheKey() throws IOException {
         Path file = config("worker.slot=4");
-        Run r = execute("--config", file.toString(), "worker");
+        GridRun r = execute("--config", file.toString(), "worker");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("grid: " + file + ": unknown key 'worker.slot' ('grid worker' has no option --slot)"
                 + System.lineSeparator());
@@ -215,12 +207,12 @@ class ConfigDefaultsTest {
     @Test
     void aBadValueIsAUsageErrorNamingWhereItCameFrom() throws IOException {
         Path file = config("worker.slots=many");
-        Run r = execute("--config", file.toString(), "worker");
+        GridRun r = execute("--config", file.toString(), "worker");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().trim()).isEqualTo("grid worker: " + file + ": worker.slots: 'many' is not an int");
 
         env.put("GRID_MASTER_HEARTBEAT_INTERVAL", "often");
-        Run fromEnv = execute("master");
+        GridRun fromEnv = execute("master");
         assertThat(fromEnv.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(fromEnv.err()).startsWith("grid master: environment variable GRID_MASTER_HEARTBEAT_INTERVAL: ")
                 .contains("often").doesNotContain("\tat ");
@@ -233,14 +225,14 @@ class ConfigDefaultsTest {
 
     @Test
     void aMissingConfigurationFileIsAUsageError() {
-        Run r = execute("--config", dir.resolve("nope.properties").toString(), "jobs");
+        GridRun r = execute("--config", dir.resolve("nope.properties").toString(), "jobs");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().trim()).isEqualTo("grid: config " + dir.resolve("nope.properties") + ": no such file");
     }
 
     @Test
     void helpShowsTheBuiltInDefaultsWithoutConfiguration() {
-        Run r = execute("master", "--help");
+        GridRun r = execute("master", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("(default: 7070;").contains("(default: 0.0.0.0)").contains("--log-format")
                 .contains("(default: text)").contains("--config");
@@ -277,7 +269,7 @@ class ConfigDefaultsTest {
         try (var out = Files.newBufferedWriter(check)) {
             all.store(out, null);
         }
-        Run r = execute("--config", check.toString(), "jobs", "--help");
+        GridRun r = execute("--config", check.toString(), "jobs", "--help");
         assertThat(r.err()).doesNotContain("unknown key");
     }
 }

@@ -22,16 +22,11 @@ import io.gridwork.api.v1.SubmitJobRequest;
 import io.gridwork.api.v1.SubmitJobResponse;
 import io.gridwork.client.GridClient;
 import io.gridwork.internal.data.DataLayout;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,10 +36,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -182,27 +176,15 @@ class DataCliTest {
         }
     }
 
-    static FakeMaster fake;
-    static Server server;
-    static String address;
+    static final FakeMaster fake = new FakeMaster();
+
+    @RegisterExtension
+    static final FakeMasterServer master = new FakeMasterServer(fake);
 
     @TempDir
     Path dir;
 
     Path jar;
-
-    @BeforeAll
-    static void start() throws IOException {
-        System.setProperty("gridwork.quiet.insecure", "true");
-        fake = new FakeMaster();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(fake).build().start();
-        address = "127.0.0.1:" + server.getPort();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.shutdownNow();
-    }
 
     @BeforeEach
     void reset() throws IOException {
@@ -216,18 +198,8 @@ class DataCliTest {
         jar = Files.writeString(dir.resolve("job.jar"), "not really a jar: the fake master has it already");
     }
 
-    record Run(int code, String out, String err) {}
-
-    Run grid(String... args) {
-        String[] all = java.util.Arrays.copyOf(args, args.length + 3);
-        all[args.length] = "--master";
-        all[args.length + 1] = address;
-        all[args.length + 2] = "--insecure";
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new ConfigDefaults(new HashMap<>(), dir.resolve("home"), null))
-                .setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(all);
-        return new Run(code, out.toString(), err.toString());
+    GridRun grid(String... args) {
+        return GridRun.execute(new ConfigDefaults(new HashMap<>(), dir.resolve("home"), null), master.withMaster(args));
     }
 
     Path file(String name, int size) throws IOException {
@@ -239,19 +211,19 @@ class DataCliTest {
     @Test
     void putPrintsTheIdAloneOnStdoutAndLsListsIt() throws IOException {
         Path file = file("corpus.txt", DataLayout.CHUNK_SIZE + 10);
-        Run put = grid("data", "put", file.toString(), "--name", "corpus", "--replicas", "3");
+        GridRun put = grid("data", "put", file.toString(), "--name", "corpus", "--replicas", "3");
         assertThat(put.code()).as(put.err()).isZero();
         String id = GridClient.dataId(file);
         assertThat(put.out()).isEqualTo(id + "\n");
         assertThat(put.err()).isEqualTo("stored corpus: 4.0 MiB in 2 chunks, 3 replicas wanted\n");
 
-        Run ls = grid("data", "ls");
+        GridRun ls = grid("data", "ls");
         assertThat(ls.code()).as(ls.err()).isZero();
         List<String> lines = ls.out().lines().toList();
         assertThat(lines.get(0)).startsWith("ID").contains("NAME", "SIZE", "CHUNKS", "REPLICAS", "HOLDERS", "USED BY");
         assertThat(lines.get(1)).startsWith(id + "  corpus  4.0 MiB  2       1/3       w1,w2    -");
 
-        Run json = grid("data", "ls", "--output", "json");
+        GridRun json = grid("data", "ls", "--output", "json");
         assertThat(json.code()).as(json.err()).isZero();
         JsonObject set = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonArray("data_sets").get(0)
                 .getAsJsonObject();
@@ -266,7 +238,7 @@ class DataCliTest {
 
     @Test
     void anEmptyGridSaysSo() {
-        Run ls = grid("data", "ls");
+        GridRun ls = grid("data", "ls");
         assertThat(ls.code()).as(ls.err()).isZero();
         assertThat(ls.out()).isEqualTo("no data sets\n");
     }
@@ -274,15 +246,15 @@ class DataCliTest {
     @Test
     void putRefusesBadInputWithExitTwoAndOneLine() throws IOException {
         Path file = file("a.txt", 10);
-        Run zero = grid("data", "put", file.toString(), "--replicas", "0");
+        GridRun zero = grid("data", "put", file.toString(), "--replicas", "0");
         assertThat(zero.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(zero.err()).isEqualTo("grid data put: --replicas must be from 1 to 16\n");
 
-        Run missing = grid("data", "put", dir.resolve("nope.txt").toString());
+        GridRun missing = grid("data", "put", dir.resolve("nope.txt").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(missing.err()).isEqualTo("grid data put: no such file " + dir.resolve("nope.txt") + "\n");
 
-        Run directory = grid("data", "put", dir.toString());
+        GridRun directory = grid("data", "put", dir.toString());
         assertThat(directory.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(directory.err()).isEqualTo("grid data put: " + dir + " is not a regular file\n");
         assertThat(fake.sets).isEmpty();
@@ -298,7 +270,7 @@ class DataCliTest {
                 throw new java.io.UncheckedIOException(e);
             }
         };
-        Run put = grid("data", "put", file.toString());
+        GridRun put = grid("data", "put", file.toString());
         assertThat(put.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(put.out()).isEmpty();
         assertThat(put.err()).isEqualTo("grid data put: " + file + " changed while it was put (it grew beyond "
@@ -312,29 +284,29 @@ class DataCliTest {
         String id = grid("data", "put", file.toString()).out().trim();
         Path out = dir.resolve("copy.csv");
 
-        Run get = grid("data", "get", id, "--out", out.toString());
+        GridRun get = grid("data", "get", id, "--out", out.toString());
         assertThat(get.code()).as(get.err()).isZero();
         assertThat(get.out()).isEmpty();
         assertThat(get.err()).isEqualTo("wrote " + out + ": table.csv, 3.0 MiB, verified\n");
         assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(file));
 
-        Run malformed = grid("data", "get", "xyz", "--out", out.toString());
+        GridRun malformed = grid("data", "get", "xyz", "--out", out.toString());
         assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(malformed.err()).isEqualTo("grid data get: 'xyz' is not a data set id (64 lowercase hex digits; "
                 + "grid data ls lists them)\n");
 
         String unknown = "cd".repeat(32);
-        Run missing = grid("data", "get", unknown, "--out", dir.resolve("x").toString());
+        GridRun missing = grid("data", "get", unknown, "--out", dir.resolve("x").toString());
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(missing.err()).isEqualTo("grid data get: no data set " + unknown + "\n");
 
-        Run noDir = grid("data", "get", id, "--out", dir.resolve("no/such/dir/f").toString());
+        GridRun noDir = grid("data", "get", id, "--out", dir.resolve("no/such/dir/f").toString());
         assertThat(noDir.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noDir.err()).isEqualTo("grid data get: --out: no such directory " + dir.resolve("no/such/dir") + "\n");
 
         fake.corruptGets = true;
         Path bad = dir.resolve("bad.csv");
-        Run corrupt = grid("data", "get", id, "--out", bad.toString());
+        GridRun corrupt = grid("data", "get", id, "--out", bad.toString());
         assertThat(corrupt.code()).isEqualTo(ExitCodes.ERROR);
         assertThat(corrupt.err()).startsWith("grid data get: the bytes received give the id ")
                 .endsWith(", not " + id + ": nothing was written\n");
@@ -345,13 +317,13 @@ class DataCliTest {
     void rmIsRefusedNamingTheJobThatReadsTheDataSet() throws IOException {
         String id = grid("data", "put", file("t.txt", 100).toString()).out().trim();
         fake.inUse = id;
-        Run refused = grid("data", "rm", id);
+        GridRun refused = grid("data", "rm", id);
         assertThat(refused.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(refused.err()).isEqualTo("grid data rm: data set " + id + " is read by job " + JOB_USING
                 + ", which has not ended\n");
 
         fake.inUse = "";
-        Run removed = grid("data", "rm", id);
+        GridRun removed = grid("data", "rm", id);
         assertThat(removed.code()).as(removed.err()).isZero();
         assertThat(removed.out()).isEqualTo("removed t.txt (" + id + ")\n");
         assertThat(grid("data", "rm", id).err()).isEqualTo("grid data rm: no data set " + id + "\n");
@@ -362,7 +334,7 @@ class DataCliTest {
         String id = grid("data", "put", file("a.txt", 1000).toString()).out().trim();
         Path other = file("b.txt", 2000);
 
-        Run run = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=" + id,
+        GridRun run = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=" + id,
                 "--data", "table=" + other);
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).isEqualTo("job-1\n");
@@ -375,16 +347,16 @@ class DataCliTest {
     @Test
     void submitRefusesAnUnknownIdOrAMissingFileAndStoresNothing() {
         String unknown = "ef".repeat(32);
-        Run run = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=" + unknown);
+        GridRun run = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=" + unknown);
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).isEqualTo("grid submit: data[text]: no data set " + unknown + "\n");
 
-        Run missing = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=corpus.txt");
+        GridRun missing = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text=corpus.txt");
         assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(missing.err()).isEqualTo("grid submit: --data text: no such file corpus.txt (nor a data set id: 64 "
                 + "lowercase hex digits)\n");
 
-        Run malformed = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text");
+        GridRun malformed = grid("submit", "--jar", jar.toString(), "--job", "x.GrepJob", "--data", "text");
         assertThat(malformed.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(malformed.err()).isEqualTo("grid submit: --data must be KEY=VALUE, got 'text'\n");
         assertThat(fake.submitted).isEmpty();
@@ -393,15 +365,15 @@ class DataCliTest {
 
     @Test
     void statusShowsTheDataSetsAndWhereTheirBytesCameFrom() {
-        Run text = grid("status", "job-data");
+        GridRun text = grid("status", "job-data");
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out()).contains("  data       text=" + "ab".repeat(32) + "\n"
                 + "  data read  3.0 MiB local, 1.5 KiB from peers, 0 B from the master\n");
 
-        Run plain = grid("status", "job-plain");
+        GridRun plain = grid("status", "job-plain");
         assertThat(plain.out()).doesNotContain("data");
 
-        Run json = grid("status", "job-data", "--output", "json");
+        GridRun json = grid("status", "job-data", "--output", "json");
         JsonObject data = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("data");
         assertThat(data.get("bytes_local").getAsLong()).isEqualTo(3L << 20);
         assertThat(data.get("bytes_from_peers").getAsLong()).isEqualTo(1536);

@@ -9,7 +9,7 @@ class HelpTest {
 
     @Test
     void helpListsEveryCommandAndTheExitCodesOneAPerLine() {
-        LocalGrid.Run help = LocalGrid.run("--help");
+        GridRun help = LocalGrid.run("--help");
         assertThat(help.code()).isZero();
         assertThat(help.out()).containsPattern("(?m)^  bench\\s+Runs the benchmarks")
                 .containsPattern("(?m)^  completion\\s+Prints a shell completion script");
@@ -25,7 +25,7 @@ class HelpTest {
 
     @Test
     void benchOutsideASourceCheckoutSaysWhereItIs() {
-        LocalGrid.Run bench = LocalGrid.run("bench", "performance", "--quick");
+        GridRun bench = LocalGrid.run("bench", "performance", "--quick");
         assertThat(bench.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bench.err()).isEqualTo("grid bench: the benchmarks are not in this installation: run ./grid bench "
                 + "from a source checkout of Gridwork\n");
@@ -33,22 +33,22 @@ class HelpTest {
 
     @Test
     void completionPrintsABashScriptOfTheCommandsAndOptions() {
-        LocalGrid.Run bash = LocalGrid.run("completion", "bash");
+        GridRun bash = LocalGrid.run("completion", "bash");
         assertThat(bash.code()).as(bash.err()).isZero();
         assertThat(bash.out()).contains("complete -F").contains("_picocli_grid")
                 .contains("submit").contains("--wait-timeout").contains("schedule");
-        LocalGrid.Run fish = LocalGrid.run("completion", "fish");
+        GridRun fish = LocalGrid.run("completion", "fish");
         assertThat(fish.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(fish.err()).isEqualTo("grid completion: SHELL must be bash or zsh, got 'fish'\n");
     }
 
     @Test
     void aMisspelledOptionOrCommandGetsASuggestion() {
-        LocalGrid.Run option = LocalGrid.run("jobs", "--limt", "5");
+        GridRun option = LocalGrid.run("jobs", "--limt", "5");
         assertThat(option.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(option.err()).startsWith("grid jobs: unknown option '--limt'; did you mean --limit?")
                 .endsWith("(see 'grid jobs --help')\n");
-        LocalGrid.Run command = LocalGrid.run("sumbit");
+        GridRun command = LocalGrid.run("sumbit");
         assertThat(command.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(command.err()).contains("'sumbit'").contains("did you mean submit");
     }
@@ -59,7 +59,7 @@ class HelpTest {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        LocalGrid.Run unreachable = LocalGrid.run("jobs", "--output", "json", "--master", "127.0.0.1:" + port,
+        GridRun unreachable = LocalGrid.run("jobs", "--output", "json", "--master", "127.0.0.1:" + port,
                 "--insecure");
         assertThat(unreachable.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(unreachable.out()).isEmpty();
@@ -70,17 +70,17 @@ class HelpTest {
         assertThat(error.get("message").getAsString()).isEqualTo("cannot reach the master at 127.0.0.1:" + port
                 + ": connection refused: is the master running?");
 
-        LocalGrid.Run badValue = LocalGrid.run("jobs", "--output=json", "--limit", "0");
+        GridRun badValue = LocalGrid.run("jobs", "--output=json", "--limit", "0");
         assertThat(badValue.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(lastJsonLine(badValue.err()).get("message").getAsString()).isEqualTo("--limit must be from 1 to 1000");
 
-        LocalGrid.Run badOption = LocalGrid.run("jobs", "--output", "json", "--limt", "5");
+        GridRun badOption = LocalGrid.run("jobs", "--output", "json", "--limt", "5");
         assertThat(badOption.code()).isEqualTo(ExitCodes.USAGE);
         com.google.gson.JsonObject parse = lastJsonLine(badOption.err());
         assertThat(parse.get("code").getAsString()).isEqualTo("usage");
         assertThat(parse.get("message").getAsString()).startsWith("unknown option '--limt'; did you mean --limit?");
 
-        LocalGrid.Run text = LocalGrid.run("jobs", "--limit", "0");
+        GridRun text = LocalGrid.run("jobs", "--limit", "0");
         assertThat(text.err()).isEqualTo("grid jobs: --limit must be from 1 to 1000\n");
     }
 

@@ -74,7 +74,7 @@ class JobArgumentsCliTest {
     @Test
     void aMisspelledArgumentIsRefusedWithExitTwoAndASuggestion() {
         int jobsBefore = jobCount();
-        LocalGrid.Run run = local.client("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(),
+        GridRun run = local.client("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(),
                 "--arg", "n=100", "--arg", "chunks=7", "--wait");
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.out()).isEmpty();
@@ -84,7 +84,7 @@ class JobArgumentsCliTest {
     }
 
     static int jobCount() {
-        LocalGrid.Run jobs = local.client("jobs", "--output", "json");
+        GridRun jobs = local.client("jobs", "--output", "json");
         assertThat(jobs.code()).as(jobs.err()).isZero();
         JsonObject json = JsonParser.parseString(jobs.out()).getAsJsonObject();
         return json.has("jobs") ? json.getAsJsonArray("jobs").size() : 0;
@@ -92,7 +92,7 @@ class JobArgumentsCliTest {
 
     @Test
     void declaredArgumentsAreTakenAsGiven() {
-        LocalGrid.Run run = local.client("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(),
+        GridRun run = local.client("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(),
                 "--arg", "n=100", "--arg", "chunk=7", "--wait");
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).isEqualTo("100\n");
@@ -100,7 +100,7 @@ class JobArgumentsCliTest {
 
     @Test
     void aWrongJobClassIsAnsweredWithTheJobClassesInTheJar() {
-        LocalGrid.Run run = local.client("submit", "--jar", jar.toString(), "--job", "CountJob", "--arg", "n=1");
+        GridRun run = local.client("submit", "--jar", jar.toString(), "--job", "CountJob", "--arg", "n=1");
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err().trim()).isEqualTo("grid submit: job_class: no class CountJob in the jar; did you mean "
                 + CountJob.class.getName() + "? (the jar's job classes: " + CountJob.class.getName() + ")");
@@ -108,28 +108,28 @@ class JobArgumentsCliTest {
 
     @Test
     void aMisspelledOptionOrCommandSuggestsTheRightOne() {
-        LocalGrid.Run option = LocalGrid.run("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(), "--wiat");
+        GridRun option = LocalGrid.run("submit", "--jar", jar.toString(), "--job", CountJob.class.getName(), "--wiat");
         assertThat(option.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(option.err().trim()).isEqualTo("grid submit: unknown option '--wiat'; did you mean --wait?"
                 + " (see 'grid submit --help')");
 
-        LocalGrid.Run command = LocalGrid.run("sumbit", "--jar", jar.toString());
+        GridRun command = LocalGrid.run("sumbit", "--jar", jar.toString());
         assertThat(command.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(command.err()).contains("did you mean submit?");
 
-        LocalGrid.Run farOff = LocalGrid.run("submit", "--jar", jar.toString(), "--job", "x", "--frobnicate");
+        GridRun farOff = LocalGrid.run("submit", "--jar", jar.toString(), "--job", "x", "--frobnicate");
         assertThat(farOff.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(farOff.err()).doesNotContain("did you mean");
     }
 
     @Test
     void theWorkerReportsTheVersionGridVersionPrints() {
-        LocalGrid.Run version = LocalGrid.run("--version");
+        GridRun version = LocalGrid.run("--version");
         assertThat(version.code()).isZero();
         assertThat(GridworkVersion.get()).matches("\\d+\\.\\d+\\.\\d+.*");
         assertThat(version.out()).startsWith("Gridwork " + GridworkVersion.get() + " (Java ");
 
-        LocalGrid.Run workers = local.client("workers", "--output", "json");
+        GridRun workers = local.client("workers", "--output", "json");
         assertThat(workers.code()).as(workers.err()).isZero();
         JsonObject worker = JsonParser.parseString(workers.out()).getAsJsonObject().getAsJsonArray("workers")
                 .get(0).getAsJsonObject();

@@ -8,8 +8,6 @@ import io.gridwork.master.MasterOptions;
 import io.gridwork.worker.GridWorker;
 import io.gridwork.worker.WorkerOptions;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -31,18 +29,13 @@ final class LocalGrid implements AutoCloseable {
         await().atMost(Duration.ofSeconds(20)).until(worker::isConnected);
     }
 
-    record Run(int code, String out, String err) {}
-
     /** Runs {@code grid ARGS} as given. */
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static GridRun run(String... args) {
+        return GridRun.execute(Main.commandLine(), args);
     }
 
     /** Runs {@code grid ARGS --master THIS --credentials THE-ADMIN'S}. */
-    Run client(String... args) {
+    GridRun client(String... args) {
         return run(withMaster(args));
     }
 

@@ -21,7 +21,7 @@ class MasterStartFailureTest {
         Path data = dir.resolve("m");
         try (GridMaster first = GridMaster.start(MasterOptions.builder().bindHost("127.0.0.1").port(0)
                 .httpPort(MasterOptions.HTTP_OFF).dataDir(data).build())) {
-            LocalGrid.Run second = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", "0", "--http-port=-1",
+            GridRun second = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", "0", "--http-port=-1",
                     "--data", data.toString());
             assertThat(second.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(second.err()).contains("grid master: the data directory " + data.toAbsolutePath()
@@ -41,13 +41,13 @@ class MasterStartFailureTest {
     void aTakenPortIsNamedAsSuchNotAsADataDirectoryInUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            LocalGrid.Run run = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+            GridRun run = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", Integer.toString(port),
                     "--http-port=-1", "--data", dir.resolve("a").toString());
             assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(run.err()).contains("port " + port + " on 127.0.0.1 is in use by another program")
                     .contains("--port").doesNotContain("data directory");
 
-            LocalGrid.Run http = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", "0",
+            GridRun http = LocalGrid.run("master", "--bind", "127.0.0.1", "--port", "0",
                     "--http-port", Integer.toString(port), "--data", dir.resolve("b").toString());
             assertThat(http.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(http.err()).contains("the dashboard's port " + port + " on 127.0.0.1 is in use")

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gridwork.master.store.Store;
 import io.gridwork.master.store.StoreConfig;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +30,8 @@ class MasterStoreOptionsTest {
 
     final Map<String, String> env = new HashMap<>();
 
-    record Run(int code, String out, String err) {}
-
-    Run execute(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new ConfigDefaults(env, dir.resolve("home"), null))
-                .setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    GridRun execute(String... args) {
+        return GridRun.execute(new ConfigDefaults(env, dir.resolve("home"), null), args);
     }
 
     MasterCommand parse(String... args) {
@@ -88,7 +80,7 @@ class MasterStoreOptionsTest {
 
     @Test
     void aStoreThatIsNotH2OrPostgresIsAUsageErrorNamingTheOption() {
-        Run r = execute("master", "--data", dir.resolve("m").toString(), "--store", "jdbc:mysql://db/grid");
+        GridRun r = execute("master", "--data", dir.resolve("m").toString(), "--store", "jdbc:mysql://db/grid");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().lines()).hasSize(1);
         assertThat(r.err()).startsWith("grid master: ").contains("--store").doesNotContain("\tat ");
@@ -97,7 +89,7 @@ class MasterStoreOptionsTest {
     @Test
     void aMissingEmptyOrUnreadablePasswordFileIsAUsageErrorNamingTheOption() throws IOException {
         Path missing = dir.resolve("no-such-password");
-        Run r = execute("master", "--data", dir.resolve("m").toString(), "--store", "jdbc:postgresql://127.0.0.1:1/grid",
+        GridRun r = execute("master", "--data", dir.resolve("m").toString(), "--store", "jdbc:postgresql://127.0.0.1:1/grid",
                 "--store-user", "gridwork", "--store-password-file", missing.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("grid master: --store-password-file: no such file " + missing + System.lineSeparator());
@@ -116,7 +108,7 @@ class MasterStoreOptionsTest {
 
     @Test
     void aStoreUserWithoutAStoreIsAUsageError() {
-        Run r = execute("master", "--data", dir.resolve("m").toString(), "--store-user", "gridwork");
+        GridRun r = execute("master", "--data", dir.resolve("m").toString(), "--store-user", "gridwork");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("grid master: --store-user and --store-password-file need --store"
                 + System.lineSeparator());
@@ -128,7 +120,7 @@ class MasterStoreOptionsTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        Run r = execute("master", "--port", "0", "--http-port", "-1", "--bind", "127.0.0.1", "--data",
+        GridRun r = execute("master", "--port", "0", "--http-port", "-1", "--bind", "127.0.0.1", "--data",
                 dir.resolve("m").toString(), "--store", "jdbc:postgresql://127.0.0.1:" + closed + "/grid",
                 "--store-user", "gridwork", "--store-password-file", passwordFile().toString());
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.UNREACHABLE);
@@ -147,7 +139,7 @@ class MasterStoreOptionsTest {
                     + "\"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", \"success\") "
                     + "VALUES (1000, '999', 'from a newer master', 'SQL', 'V999__newer.sql', 0, 'sa', 1, TRUE)");
         }
-        Run r = execute("master", "--port", "0", "--http-port", "-1", "--bind", "127.0.0.1", "--data", data.toString());
+        GridRun r = execute("master", "--port", "0", "--http-port", "-1", "--bind", "127.0.0.1", "--data", data.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).startsWith("grid master: the store's schema is at version 999, newer than this master's ")

@@ -12,23 +12,18 @@ import io.gridwork.api.v1.ListMastersRequest;
 import io.gridwork.api.v1.ListMastersResponse;
 import io.gridwork.api.v1.MasterEvent;
 import io.gridwork.api.v1.MasterInfo;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -75,9 +70,11 @@ class MastersCliTest {
         }
     }
 
-    static FakeMaster fake;
-    static Server server;
-    static String address;
+    static final FakeMaster fake = new FakeMaster();
+
+    @RegisterExtension
+    static final FakeMasterServer master = new FakeMasterServer(fake);
+
     static int down;
     static int down2;
 
@@ -87,11 +84,7 @@ class MastersCliTest {
     final Map<String, String> env = new HashMap<>();
 
     @BeforeAll
-    static void start() throws IOException {
-        System.setProperty("gridwork.quiet.insecure", "true");
-        fake = new FakeMaster();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(fake).build().start();
-        address = "127.0.0.1:" + server.getPort();
+    static void closedPorts() throws IOException {
         down = closedPort();
         down2 = closedPort();
     }
@@ -102,24 +95,13 @@ class MastersCliTest {
         }
     }
 
-    @AfterAll
-    static void stop() {
-        server.shutdownNow();
-    }
-
-    record Run(int code, String out, String err) {}
-
-    Run grid(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new ConfigDefaults(env, dir.resolve("home"), null))
-                .setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    GridRun grid(String... args) {
+        return GridRun.execute(new ConfigDefaults(env, dir.resolve("home"), null), args);
     }
 
     @Test
     void mastersAsATableOneLinePerMasterTheAnsweringOneMarked() {
-        Run r = grid("masters", "--master", address, "--insecure");
+        GridRun r = grid("masters", "--master", master.address(), "--insecure");
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
@@ -132,7 +114,7 @@ class MastersCliTest {
 
     @Test
     void mastersWithEventsShowsTheTakeoverAndItsDuration() {
-        Run r = grid("masters", "--master", address, "--insecure", "--events", "5");
+        GridRun r = grid("masters", "--master", master.address(), "--insecure", "--events", "5");
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(fake.eventsAsked).isEqualTo(5);
@@ -142,7 +124,7 @@ class MastersCliTest {
 
     @Test
     void mastersAsJsonHasTheContractFieldsWithNumbers() {
-        Run r = grid("masters", "--master", address, "--insecure", "--output", "json");
+        GridRun r = grid("masters", "--master", master.address(), "--insecure", "--output", "json");
 
         assertThat(r.code()).as(r.err()).isZero();
         JsonObject json = JsonParser.parseString(r.out()).getAsJsonObject();
@@ -160,7 +142,7 @@ class MastersCliTest {
 
     @Test
     void aBadEventsCountExitsTwo() {
-        Run r = grid("masters", "--master", address, "--insecure", "--events", "-1");
+        GridRun r = grid("masters", "--master", master.address(), "--insecure", "--events", "-1");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("grid masters: --events must be from 0 to 1000\n");
     }
@@ -168,30 +150,30 @@ class MastersCliTest {
     @Test
     void aListOfMastersSkipsOneThatIsDownFromTheFlagAndFromGridMaster() {
         int before = fake.listed.get();
-        Run flag = grid("masters", "--master", "127.0.0.1:" + down + "," + address, "--insecure");
+        GridRun flag = grid("masters", "--master", "127.0.0.1:" + down + "," + master.address(), "--insecure");
         assertThat(flag.code()).as(flag.err()).isZero();
         assertThat(flag.out()).contains(ID_B + " *");
 
-        env.put("GRID_MASTER", "127.0.0.1:" + down + " , " + address);
-        Run fromEnv = grid("masters", "--insecure", "--output", "json");
+        env.put("GRID_MASTER", "127.0.0.1:" + down + " , " + master.address());
+        GridRun fromEnv = grid("masters", "--insecure", "--output", "json");
         assertThat(fromEnv.code()).as(fromEnv.err()).isZero();
         assertThat(fake.listed.get()).isEqualTo(before + 2);
     }
 
     @Test
     void aMalformedListOfMastersExitsTwoNamingTheEntry() {
-        Run empty = grid("masters", "--master", address + ",,", "--insecure");
+        GridRun empty = grid("masters", "--master", master.address() + ",,", "--insecure");
         assertThat(empty.code()).isEqualTo(ExitCodes.USAGE);
-        assertThat(empty.err()).isEqualTo("grid masters: --master: empty address in '" + address + ",,'\n");
+        assertThat(empty.err()).isEqualTo("grid masters: --master: empty address in '" + master.address() + ",,'\n");
 
-        Run badPort = grid("status", "job-1", "--master", address + ",otherhost:port", "--insecure");
+        GridRun badPort = grid("status", "job-1", "--master", master.address() + ",otherhost:port", "--insecure");
         assertThat(badPort.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badPort.err()).isEqualTo("grid status: --master must be HOST:PORT, got 'otherhost:port'\n");
     }
 
     @Test
     void allMastersDownExitsThreeNamingThem() {
-        Run r = grid("masters", "--master", "127.0.0.1:" + down + ",127.0.0.1:" + down2,
+        GridRun r = grid("masters", "--master", "127.0.0.1:" + down + ",127.0.0.1:" + down2,
                 "--insecure", "--timeout", "1s");
         assertThat(r.code()).isEqualTo(ExitCodes.UNREACHABLE);
         assertThat(r.err()).startsWith("grid masters: cannot list the masters: no master of 127.0.0.1:" + down);
@@ -201,11 +183,11 @@ class MastersCliTest {
 
     @Test
     void statusShowsTheOwningMasterAsTextAndJson() {
-        Run text = grid("status", "job-9", "--master", address, "--insecure");
+        GridRun text = grid("status", "job-9", "--master", master.address(), "--insecure");
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out()).contains("  master     " + ID_B + " (10.0.0.2:7070)\n");
 
-        Run json = grid("status", "job-9", "--master", address, "--insecure", "--output", "json");
+        GridRun json = grid("status", "job-9", "--master", master.address(), "--insecure", "--output", "json");
         JsonObject status = JsonParser.parseString(json.out()).getAsJsonObject();
         assertThat(status.get("master").getAsString()).isEqualTo(ID_B);
         assertThat(status.get("master_address").getAsString()).isEqualTo("10.0.0.2:7070");
@@ -213,21 +195,21 @@ class MastersCliTest {
 
     @Test
     void statusCountsTheAttemptsResumedFromACheckpoint() {
-        Run text = grid("status", "job-9", "--master", address, "--insecure");
+        GridRun text = grid("status", "job-9", "--master", master.address(), "--insecure");
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out()).contains(", 2 resumed from a checkpoint\n");
 
-        Run json = grid("status", "job-9", "--master", address, "--insecure", "--output", "json");
+        GridRun json = grid("status", "job-9", "--master", master.address(), "--insecure", "--output", "json");
         JsonObject tasks = JsonParser.parseString(json.out()).getAsJsonObject().getAsJsonObject("tasks");
         assertThat(tasks.get("resumed").getAsLong()).isEqualTo(2);
     }
 
     @Test
     void aBadCheckpointLimitExitsTwoNamingIt() {
-        Run size = grid("master", "--data", dir.resolve("m").toString(), "--port", "0", "--max-checkpoint-size", "0");
+        GridRun size = grid("master", "--data", dir.resolve("m").toString(), "--port", "0", "--max-checkpoint-size", "0");
         assertThat(size.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(size.err()).isEqualTo("grid master: max-checkpoint-size must be positive\n");
-        Run interval = grid("master", "--data", dir.resolve("m").toString(), "--port", "0",
+        GridRun interval = grid("master", "--data", dir.resolve("m").toString(), "--port", "0",
                 "--min-checkpoint-interval", "soon");
         assertThat(interval.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(interval.err().lines().count()).isEqualTo(1);
@@ -236,7 +218,7 @@ class MastersCliTest {
 
     @Test
     void aStandbyOnH2ExitsTwoWithOneLine() {
-        Run r = grid("master", "--standby", "--data", dir.resolve("m").toString(), "--port", "0");
+        GridRun r = grid("master", "--standby", "--data", dir.resolve("m").toString(), "--port", "0");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).isEqualTo("grid master: --standby needs a shared PostgreSQL store "
                 + "(--store jdbc:postgresql://...): with H2 there is only one master\n");
@@ -245,12 +227,12 @@ class MastersCliTest {
     @Test
     void standbyComesFromTheEnvironmentLikeEveryOptionAndABadAdvertiseIsNamed() {
         env.put("GRID_MASTER_STANDBY", "true");
-        Run r = grid("master", "--data", dir.resolve("m").toString(), "--port", "0");
+        GridRun r = grid("master", "--data", dir.resolve("m").toString(), "--port", "0");
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--standby needs a shared PostgreSQL store");
 
         env.clear();
-        Run badAdvertise = grid("master", "--advertise", "nohostport", "--data", dir.resolve("m").toString());
+        GridRun badAdvertise = grid("master", "--advertise", "nohostport", "--data", dir.resolve("m").toString());
         assertThat(badAdvertise.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badAdvertise.err()).isEqualTo("grid master: --advertise must be HOST:PORT, got 'nohostport'\n");
     }

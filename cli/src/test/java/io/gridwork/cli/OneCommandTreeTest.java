@@ -3,8 +3,6 @@ package io.gridwork.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,21 +24,15 @@ class OneCommandTreeTest {
 
     final Map<String, String> env = new HashMap<>();
 
-    record Run(int code, String out, String err) {}
-
-    Run execute(boolean oneCommand, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+    GridRun execute(boolean oneCommand, String... args) {
         ConfigDefaults defaults = new ConfigDefaults(env, dir.resolve("home"), null);
-        CommandLine cmd = oneCommand ? Main.commandLine(defaults, args) : Main.commandLine(defaults);
-        int code = cmd.setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+        return GridRun.execute(oneCommand ? Main.commandLine(defaults, args) : Main.commandLine(defaults), args);
     }
 
     /** Runs {@code args} on both trees and checks that they answer alike; returns the answer. */
-    Run sameOnBothTrees(String... args) {
-        Run whole = execute(false, args);
-        Run one = execute(true, args);
+    GridRun sameOnBothTrees(String... args) {
+        GridRun whole = execute(false, args);
+        GridRun one = execute(true, args);
         assertThat(one).as("grid %s", String.join(" ", args)).isEqualTo(whole);
         return one;
     }
@@ -86,7 +78,7 @@ class OneCommandTreeTest {
         assertThat(sameOnBothTrees("status", "--help").out()).startsWith("Usage: grid status");
         assertThat(sameOnBothTrees("schedule", "add", "--help").out()).startsWith("Usage: grid schedule add");
         assertThat(sameOnBothTrees("help", "status").out()).startsWith("Usage: grid status");
-        Run misspelled = sameOnBothTrees("status", "job-3", "--outptu", "json");
+        GridRun misspelled = sameOnBothTrees("status", "job-3", "--outptu", "json");
         assertThat(misspelled.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(misspelled.err()).contains("did you mean --output?");
         assertThat(sameOnBothTrees("status").code()).isEqualTo(ExitCodes.USAGE);
@@ -102,11 +94,11 @@ class OneCommandTreeTest {
         assertThat(sameOnBothTrees("status", "--help").code()).isZero();
         // a misspelled command or option is an error whichever command runs
         Files.writeString(file, "workr.slots=4\n");
-        Run noCommand = sameOnBothTrees("status", "job-3");
+        GridRun noCommand = sameOnBothTrees("status", "job-3");
         assertThat(noCommand.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noCommand.err()).contains("unknown key 'workr.slots' (there is no command 'grid workr')");
         Files.writeString(file, "worker.slotz=4\n");
-        Run noOption = sameOnBothTrees("status", "job-3");
+        GridRun noOption = sameOnBothTrees("status", "job-3");
         assertThat(noOption.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noOption.err()).contains("unknown key 'worker.slotz' ('grid worker' has no option --slotz)");
     }

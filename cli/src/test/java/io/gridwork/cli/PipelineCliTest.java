@@ -38,19 +38,19 @@ class PipelineCliTest {
         java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("submit", "--jar", jar.toString(),
                 "--job", JOB));
         all.addAll(java.util.List.of(args));
-        LocalGrid.Run run = local.client(all.toArray(String[]::new));
+        GridRun run = local.client(all.toArray(String[]::new));
         assertThat(run.code()).as(run.err()).isZero();
         return run.out().trim();
     }
 
     private static JsonObject status(String id) {
-        LocalGrid.Run run = local.client("status", id, "--output", "json");
+        GridRun run = local.client("status", id, "--output", "json");
         assertThat(run.code()).as(run.err()).isZero();
         return JsonParser.parseString(run.out()).getAsJsonObject();
     }
 
     private static int jobCount() {
-        LocalGrid.Run jobs = local.client("jobs", "--limit", "1000", "--output", "json");
+        GridRun jobs = local.client("jobs", "--limit", "1000", "--output", "json");
         assertThat(jobs.code()).as(jobs.err()).isZero();
         JsonObject json = JsonParser.parseString(jobs.out()).getAsJsonObject();
         return json.has("jobs") ? json.getAsJsonArray("jobs").size() : 0;
@@ -59,7 +59,7 @@ class PipelineCliTest {
     @Test
     void aJobAfterAnotherTakesItsResultAndStatusShowsBothWays() {
         String a = submit("--arg", "n=30");
-        LocalGrid.Run b = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", a,
+        GridRun b = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", a,
                 "--arg", "n=@result:" + a, "--arg", "chunk=7", "--wait");
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(b.out()).isEqualTo("30\n");
@@ -67,7 +67,7 @@ class PipelineCliTest {
         String bId = local.client("jobs", "--limit", "1", "--output", "json").out();
         String downstream = JsonParser.parseString(bId).getAsJsonObject().getAsJsonArray("jobs").get(0)
                 .getAsJsonObject().get("id").getAsString();
-        LocalGrid.Run text = local.client("status", downstream);
+        GridRun text = local.client("status", downstream);
         assertThat(text.out()).contains("  after      " + a + "\n").contains("  args       chunk=7 n=30");
         assertThat(local.client("status", a).out()).contains("  then       " + downstream + "\n");
         assertThat(status(downstream).getAsJsonArray("after").get(0).getAsString()).isEqualTo(a);
@@ -80,12 +80,12 @@ class PipelineCliTest {
         assertThat(status(b).get("state").getAsString()).isEqualTo("WAITING");
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            LocalGrid.Run jobs = local.client("jobs", "--state", "waiting");
+            GridRun jobs = local.client("jobs", "--state", "waiting");
             assertThat(jobs.code()).as(jobs.err()).isZero();
             assertThat(jobs.out()).contains(b).contains("WAITING").contains("waiting for " + a);
         });
 
-        LocalGrid.Run cancel = local.client("cancel", a);
+        GridRun cancel = local.client("cancel", a);
         assertThat(cancel.code()).as(cancel.err()).isZero();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(status(b).get("state").getAsString()).isEqualTo("CANCELLED"));
@@ -96,19 +96,19 @@ class PipelineCliTest {
     @Test
     void unknownJobsAndResultsOfJobsNotWaitedForAreRefusedWithExitTwo() {
         int before = jobCount();
-        LocalGrid.Run unknown = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", "job-999999",
+        GridRun unknown = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", "job-999999",
                 "--arg", "n=1");
         assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknown.err().trim()).isEqualTo("grid submit: after: no job job-999999");
 
         String a = submit("--arg", "n=1");
-        LocalGrid.Run notAfter = local.client("submit", "--jar", jar.toString(), "--job", JOB,
+        GridRun notAfter = local.client("submit", "--jar", jar.toString(), "--job", JOB,
                 "--arg", "n=@result:" + a);
         assertThat(notAfter.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(notAfter.err().trim()).isEqualTo("grid submit: args: n=@result:" + a + " needs after: a job can "
                 + "only read the result of a job it runs after");
 
-        LocalGrid.Run notInAfter = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", a,
+        GridRun notInAfter = local.client("submit", "--jar", jar.toString(), "--job", JOB, "--after", a,
                 "--arg", "n=@result:job-999999");
         assertThat(notInAfter.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(notInAfter.err().trim()).isEqualTo("grid submit: args: n=@result:job-999999: job-999999 is not in "

@@ -125,11 +125,11 @@ class ScheduleCliTest {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> Instant.now().isAfter(missed));
     }
 
-    static LocalGrid.Run grid(String... args) {
+    static GridRun grid(String... args) {
         return local.client(args);
     }
 
-    static LocalGrid.Run add(String name, String... more) {
+    static GridRun add(String name, String... more) {
         List<String> args = new ArrayList<>(List.of("schedule", "add", name, "--jar", jar.toString(), "--job",
                 HoldJob.class.getName()));
         args.addAll(List.of(more));
@@ -137,7 +137,7 @@ class ScheduleCliTest {
     }
 
     static JsonObject show(String name) {
-        LocalGrid.Run r = grid("schedule", "show", name, "--output", "json", "--runs", "1000");
+        GridRun r = grid("schedule", "show", name, "--output", "json", "--runs", "1000");
         assertThat(r.code()).as(r.err()).isZero();
         return JsonParser.parseString(r.out()).getAsJsonObject();
     }
@@ -159,7 +159,7 @@ class ScheduleCliTest {
 
     @Test
     void aScheduleFiringEverySecondStartsJobsThatSucceed() {
-        LocalGrid.Run added = add("every-second", "--cron", "* * * * * ?", "--arg", "ms=10");
+        GridRun added = add("every-second", "--cron", "* * * * * ?", "--arg", "ms=10");
         assertThat(added.code()).as(added.err()).isZero();
         assertThat(added.out()).startsWith("schedule every-second created: cron '* * * * * ?' in ");
         await().atMost(Duration.ofSeconds(20)).until(() -> succeededJobs("every-second") >= 3);
@@ -171,7 +171,7 @@ class ScheduleCliTest {
         for (JsonElement j : jobs) {
             assertThat(j.getAsJsonObject().get("schedule").getAsString()).isEqualTo("every-second");
         }
-        LocalGrid.Run text = grid("schedule", "show", "every-second");
+        GridRun text = grid("schedule", "show", "every-second");
         assertThat(text.out()).contains("every-second  PAUSED  cron '* * * * * ?'").contains("SUBMITTED").contains("SUCCEEDED");
         assertThat(text.out()).as("a paused schedule shows no next fire time").doesNotContain("  next ");
         assertThat(grid("schedule", "list").out()).containsPattern("(?m)^every-second\\s+PAUSED\\s+.*\\s-\\s+\\S*HoldJob\\s");
@@ -185,7 +185,7 @@ class ScheduleCliTest {
         assertThat(add("pausable", "--cron", "* * * * * ?", "--arg", "ms=1").code()).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> !runs("pausable", "SUBMITTED").isEmpty());
 
-        LocalGrid.Run paused = grid("schedule", "pause", "pausable");
+        GridRun paused = grid("schedule", "pause", "pausable");
         assertThat(paused.out().trim()).isEqualTo("schedule pausable paused");
         assertThat(show("pausable").get("state").getAsString()).isEqualTo("PAUSED");
         int before = runs("pausable", null).size();
@@ -199,9 +199,9 @@ class ScheduleCliTest {
         assertThat(runs("pausable", "MISSED")).isEmpty();
 
         List<JsonObject> jobsBefore = runs("pausable", "SUBMITTED");
-        LocalGrid.Run removed = grid("schedule", "remove", "pausable");
+        GridRun removed = grid("schedule", "remove", "pausable");
         assertThat(removed.out().trim()).isEqualTo("schedule pausable removed");
-        LocalGrid.Run gone = grid("schedule", "show", "pausable");
+        GridRun gone = grid("schedule", "show", "pausable");
         assertThat(gone.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(gone.err()).isEqualTo("grid schedule show: name: no schedule named pausable\n");
         assertThat(grid("schedule", "list").out()).doesNotContain("pausable");
@@ -259,7 +259,7 @@ class ScheduleCliTest {
 
     @Test
     void aSingleFiringAtATime() {
-        LocalGrid.Run added = add("once", "--at", "+2s", "--arg", "ms=1");
+        GridRun added = add("once", "--at", "+2s", "--arg", "ms=1");
         assertThat(added.code()).as(added.err()).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> succeededJobs("once") == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> show("once").get("state").getAsString().equals("DONE"));
@@ -273,44 +273,44 @@ class ScheduleCliTest {
         assertThat(add("kept", "--cron", "0 0 3 * * ?").code()).isZero();
         String listBefore = grid("schedule", "list", "--output", "json").out();
 
-        LocalGrid.Run badCron = add("x1", "--cron", "0 0 25 * * ?");
+        GridRun badCron = add("x1", "--cron", "0 0 25 * * ?");
         assertThat(badCron.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badCron.err()).startsWith("grid schedule add: cron: '0 0 25 * * ?' is not a cron expression: ")
                 .endsWith("\n").hasLineCount(1);
-        LocalGrid.Run unixCron = add("x2", "--cron", "0 3 * * *");
+        GridRun unixCron = add("x2", "--cron", "0 3 * * *");
         assertThat(unixCron.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unixCron.err()).startsWith("grid schedule add: cron: '0 3 * * *' has 5 fields, like a Unix crontab line");
-        LocalGrid.Run zone = add("x3", "--cron", "0 0 3 * * ?", "--timezone", "Mars/Olympus");
+        GridRun zone = add("x3", "--cron", "0 0 3 * * ?", "--timezone", "Mars/Olympus");
         assertThat(zone.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(zone.err()).startsWith("grid schedule add: --timezone: unknown time zone 'Mars/Olympus'");
-        LocalGrid.Run duplicate = add("kept", "--cron", "0 0 4 * * ?");
+        GridRun duplicate = add("kept", "--cron", "0 0 4 * * ?");
         assertThat(duplicate.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(duplicate.err()).isEqualTo("grid schedule add: name: a schedule named kept exists\n");
-        LocalGrid.Run noJar = grid("schedule", "add", "x4", "--cron", "0 0 3 * * ?", "--jar", dir.resolve("none.jar").toString(),
+        GridRun noJar = grid("schedule", "add", "x4", "--cron", "0 0 3 * * ?", "--jar", dir.resolve("none.jar").toString(),
                 "--job", HoldJob.class.getName());
         assertThat(noJar.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noJar.err()).isEqualTo("grid schedule add: --jar: no such file " + dir.resolve("none.jar") + "\n");
-        LocalGrid.Run noClass = grid("schedule", "add", "x5", "--cron", "0 0 3 * * ?", "--jar", jar.toString(), "--job", "no.Such");
+        GridRun noClass = grid("schedule", "add", "x5", "--cron", "0 0 3 * * ?", "--jar", jar.toString(), "--job", "no.Such");
         assertThat(noClass.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(noClass.err()).isEqualTo("grid schedule add: job_class: no class no.Such in the jar"
                 + " (the jar's job classes: " + HoldJob.class.getName() + ")\n");
-        LocalGrid.Run badArg = add("x6", "--cron", "0 0 3 * * ?", "--arg", "ms=soon");
+        GridRun badArg = add("x6", "--cron", "0 0 3 * * ?", "--arg", "ms=soon");
         assertThat(badArg.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badArg.err()).isEqualTo("grid schedule add: args: argument 'ms' must be an integer, got 'soon'\n");
-        LocalGrid.Run past = add("x7", "--at", "2020-01-01T00:00:00Z");
+        GridRun past = add("x7", "--at", "2020-01-01T00:00:00Z");
         assertThat(past.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(past.err()).isEqualTo("grid schedule add: at: 2020-01-01T00:00:00Z has passed\n");
-        LocalGrid.Run both = add("x8", "--cron", "0 0 3 * * ?", "--at", "+1h");
+        GridRun both = add("x8", "--cron", "0 0 3 * * ?", "--at", "+1h");
         assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(both.err()).isEqualTo("grid schedule add: give --cron EXPR or --at TIME (one of them)\n");
-        LocalGrid.Run badName = add("no spaces", "--cron", "0 0 3 * * ?");
+        GridRun badName = add("no spaces", "--cron", "0 0 3 * * ?");
         assertThat(badName.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(badName.err()).startsWith("grid schedule add: name: 'no spaces' is not a schedule name");
-        LocalGrid.Run badPolicy = add("x9", "--cron", "0 0 3 * * ?", "--overlap", "sometimes");
+        GridRun badPolicy = add("x9", "--cron", "0 0 3 * * ?", "--overlap", "sometimes");
         assertThat(badPolicy.code()).isEqualTo(ExitCodes.USAGE);
 
         assertThat(grid("schedule", "list", "--output", "json").out()).isEqualTo(listBefore);
-        LocalGrid.Run list = grid("schedule", "list");
+        GridRun list = grid("schedule", "list");
         assertThat(list.out()).contains("kept").doesNotContain("x1").doesNotContain("x5");
         grid("schedule", "remove", "kept");
     }

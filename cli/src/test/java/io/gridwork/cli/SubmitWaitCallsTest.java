@@ -54,7 +54,7 @@ class SubmitWaitCallsTest {
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    private LocalGrid.Run submit(String... more) {
+    private GridRun submit(String... more) {
         List<String> args = new java.util.ArrayList<>(List.of("submit", "--jar", jar.toString(), "--job", "x.Job",
                 "--master", "127.0.0.1:" + server.getPort(), "--insecure"));
         args.addAll(List.of(more));
@@ -70,7 +70,7 @@ class SubmitWaitCallsTest {
         script = List.of(status(JobStatus.State.QUEUED), status(JobStatus.State.RUNNING),
                 status(JobStatus.State.SUCCEEDED).toBuilder().setResult("42").build());
 
-        LocalGrid.Run run = submit("--wait");
+        GridRun run = submit("--wait");
 
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out()).isEqualTo("42\n");
@@ -83,7 +83,7 @@ class SubmitWaitCallsTest {
         script = List.of(status(JobStatus.State.QUEUED).toBuilder().setWaitingReason("no worker connected").build(),
                 status(JobStatus.State.FAILED).toBuilder().setError("cancelled by hand").build());
 
-        LocalGrid.Run run = submit("--wait");
+        GridRun run = submit("--wait");
 
         assertThat(run.code()).isEqualTo(ExitCodes.JOB_FAILED);
         assertThat(run.err()).contains("grid submit: warning: job job-7 waits: no worker connected; it starts once a "
@@ -98,7 +98,7 @@ class SubmitWaitCallsTest {
     void aWaitTimeoutNamesTheStoredJobAndExitsSix() {
         script = List.of(status(JobStatus.State.QUEUED)); // then nothing: the job never ends
 
-        LocalGrid.Run run = submit("--wait", "--wait-timeout", "300ms");
+        GridRun run = submit("--wait", "--wait-timeout", "300ms");
 
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.WAIT_TIMEOUT);
         assertThat(run.err()).contains("grid submit: job job-7 did not end within 300ms (--wait-timeout); it goes on: "
@@ -110,7 +110,7 @@ class SubmitWaitCallsTest {
     void aRefusedSubmissionIsOneLineAndNoWait() {
         script = null; // refused
 
-        LocalGrid.Run run = submit("--wait");
+        GridRun run = submit("--wait");
 
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err().strip()).isEqualTo("grid submit: job_class: no class x.Job in the jar");
@@ -119,7 +119,7 @@ class SubmitWaitCallsTest {
 
     @Test
     void withoutWaitItIsSubmitJobAndTheStatus() {
-        LocalGrid.Run run = submit();
+        GridRun run = submit();
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).isEqualTo("job-7\n");

@@ -14,22 +14,15 @@ import io.gridwork.api.v1.Quota;
 import io.gridwork.api.v1.SetQuotaRequest;
 import io.gridwork.api.v1.Usage;
 import io.gridwork.api.v1.UsageLine;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -85,48 +78,26 @@ class UsageCliTest {
         }
     }
 
-    static FakeMaster fake;
-    static Server server;
-    static String address;
+    static final FakeMaster fake = new FakeMaster();
+
+    @RegisterExtension
+    static final FakeMasterServer master = new FakeMasterServer(fake);
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() throws IOException {
-        System.setProperty("gridwork.quiet.insecure", "true");
-        fake = new FakeMaster();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(fake).build().start();
-        address = "127.0.0.1:" + server.getPort();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.shutdownNow();
-    }
 
     @BeforeEach
     void reset() {
         fake.requests.clear();
     }
 
-    record Run(int code, String out, String err) {}
-
-    Run grid(String... args) {
-        String[] all = java.util.Arrays.copyOf(args, args.length + 3);
-        all[args.length] = "--master";
-        all[args.length + 1] = address;
-        all[args.length + 2] = "--insecure";
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine(new ConfigDefaults(new HashMap<>(), dir.resolve("home"), null))
-                .setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(all);
-        return new Run(code, out.toString(), err.toString());
+    GridRun grid(String... args) {
+        return GridRun.execute(new ConfigDefaults(new HashMap<>(), dir.resolve("home"), null), master.withMaster(args));
     }
 
     @Test
     void usageAsATableWithATotalAndTheWastedShare() {
-        Run r = grid("usage");
+        GridRun r = grid("usage");
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines.get(0)).startsWith("USER").contains("SLOT-SECONDS", "CPU-SECONDS", "COST", "TASKS", "WASTED");
@@ -137,7 +108,7 @@ class UsageCliTest {
 
     @Test
     void usageAsJsonHasTheDimensionFirstAndAsCsvAHeader() {
-        Run json = grid("usage", "--by", "worker", "--user", "alice", "--since", "2026-11-01", "--until",
+        GridRun json = grid("usage", "--by", "worker", "--user", "alice", "--since", "2026-11-01", "--until",
                 "2026-11-02T12:00:00Z", "--output", "json");
         assertThat(json.code()).as(json.err()).isZero();
         JsonObject root = JsonParser.parseString(json.out()).getAsJsonObject();
@@ -153,7 +124,7 @@ class UsageCliTest {
         assertThat(sent.getSince().getSeconds()).isEqualTo(java.time.Instant.parse("2026-11-01T00:00:00Z").getEpochSecond());
         assertThat(sent.getUntil().getSeconds()).isEqualTo(java.time.Instant.parse("2026-11-02T12:00:00Z").getEpochSecond());
 
-        Run csv = grid("usage", "--by", "day", "--output", "csv");
+        GridRun csv = grid("usage", "--by", "day", "--output", "csv");
         assertThat(csv.code()).as(csv.err()).isZero();
         assertThat(csv.out()).isEqualTo("day,slot_seconds,cpu_seconds,cost,tasks,wasted_slot_seconds\n"
                 + "alice,120.500,100.250,241.000,12,12.050\n" + "bob,30.000,29.000,30.000,3,0.000\n");
@@ -161,17 +132,17 @@ class UsageCliTest {
 
     @Test
     void badInputExitsTwoWithTheOptionNamedAndSendsNothing() {
-        Run time = grid("usage", "--since", "yesterday-ish");
+        GridRun time = grid("usage", "--since", "yesterday-ish");
         assertThat(time.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(time.err()).isEqualTo("grid usage: --since: 'yesterday-ish' is not a time (2026-11-01, "
                 + "2026-11-01T08:00:00Z) or a duration back from now (24h, 7d)\n");
-        Run order = grid("usage", "--since", "2026-11-02", "--until", "2026-11-01");
+        GridRun order = grid("usage", "--since", "2026-11-02", "--until", "2026-11-01");
         assertThat(order.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(order.err()).isEqualTo("grid usage: --since must be before --until\n");
-        Run by = grid("usage", "--by", "planet");
+        GridRun by = grid("usage", "--by", "planet");
         assertThat(by.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(by.err()).contains("--by").contains("planet");
-        Run csvElsewhere = grid("quota", "ls", "--output", "csv");
+        GridRun csvElsewhere = grid("quota", "ls", "--output", "csv");
         assertThat(csvElsewhere.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(csvElsewhere.err()).isEqualTo("grid quota ls: --output csv is for grid usage; use text or json\n");
 
@@ -182,7 +153,7 @@ class UsageCliTest {
                 new String[] {"quota", "set", "alice", "--cost", "10", "--per", "fortnight"},
                 new String[] {"quota", "set", "alice", "--cost", "10"},
                 new String[] {"quota", "set", "alice"})) {
-            Run r = grid(args);
+            GridRun r = grid(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
             assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
         }
@@ -192,17 +163,17 @@ class UsageCliTest {
                 .isEqualTo("grid quota set: --max-slots must be at least 1, got 0\n");
         assertThat(fake.requests).as("nothing was sent").isEmpty();
 
-        Run unknown = grid("quota", "set", "nobody", "--max-slots", "2");
+        GridRun unknown = grid("quota", "set", "nobody", "--max-slots", "2");
         assertThat(unknown.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknown.err()).contains("user: no token is named nobody");
-        Run rm = grid("quota", "rm", "carol");
+        GridRun rm = grid("quota", "rm", "carol");
         assertThat(rm.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(rm.err()).contains("carol has no quota");
     }
 
     @Test
     void quotaSetSendsTheLimitsAndSaysWhatItSet() {
-        Run r = grid("quota", "set", "alice", "--max-slots", "4", "--cost", "1000", "--per", "week");
+        GridRun r = grid("quota", "set", "alice", "--max-slots", "4", "--cost", "1000", "--per", "week");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("quota of alice: max-slots 4, cost 1000.000 per week\n");
         assertThat(fake.requests).singleElement().isEqualTo(SetQuotaRequest.newBuilder().setUser("alice")
@@ -211,7 +182,7 @@ class UsageCliTest {
 
     @Test
     void statusShowsTheJobsUsageSoFarAndTheLimitThatHoldsIt() {
-        Run r = grid("status", "job-3");
+        GridRun r = grid("status", "job-3");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("  waiting    user alice is at its slot limit: 1 of max-slots 1 held (grid quota)\n")
                 .contains("  usage      12.3 slot-s, 11.0 CPU-s, cost 24.68, 4 attempts, 1.5 slot-s wasted so far\n");

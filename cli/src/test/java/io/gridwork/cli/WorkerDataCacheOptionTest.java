@@ -24,7 +24,7 @@ class WorkerDataCacheOptionTest {
 
     @Test
     void aCacheSmallerThanOneChunkIsAUsageError() {
-        LocalGrid.Run run = LocalGrid.run("worker", "--insecure", "--master", "127.0.0.1:1", "--data-cache", "1m");
+        GridRun run = LocalGrid.run("worker", "--insecure", "--master", "127.0.0.1:1", "--data-cache", "1m");
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("data-cache must be at least 4 MiB (one chunk), or 0 for the default, got 1048576 bytes")
                 .doesNotContain("Exception");
@@ -32,7 +32,7 @@ class WorkerDataCacheOptionTest {
 
     @Test
     void aSizeThatIsNotOneIsAUsageError() {
-        LocalGrid.Run run = LocalGrid.run("worker", "--insecure", "--master", "127.0.0.1:1", "--data-cache", "lots");
+        GridRun run = LocalGrid.run("worker", "--insecure", "--master", "127.0.0.1:1", "--data-cache", "lots");
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("'lots' is not a size").doesNotContain("Exception");
     }

@@ -17,7 +17,7 @@ class WorkerOwnerOptionsTest {
     @TempDir
     Path dir;
 
-    private LocalGrid.Run worker(String... owner) {
+    private GridRun worker(String... owner) {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("worker", "--insecure", "--master",
                 "127.0.0.1:1", "--name", "w1", "--work-dir", dir.resolve("w1").toString()));
         args.addAll(java.util.List.of(owner));
@@ -36,17 +36,17 @@ class WorkerOwnerOptionsTest {
             "--max-cpu-percent|150|max-cpu-percent must be from 1 to 100, got 150",
             "--vacate-after|10s|vacate-after needs when-idle or hours"})
     void badOwnerSettingsAreUsageErrors(String option, String value, String message) {
-        LocalGrid.Run run = worker(option, value);
+        GridRun run = worker(option, value);
         assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains(message).doesNotContain("Exception");
     }
 
     @Test
     void anIdleCommandReplacesTheWholeTest() {
-        LocalGrid.Run run = worker("--idle-command", "true", "--idle-after", "1m");
+        GridRun run = worker("--idle-command", "true", "--idle-after", "1m");
         assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("idle-command replaces the whole idleness test: leave out idle-load and idle-after");
-        LocalGrid.Run load = worker("--when-idle", "--idle-load", "-1");
+        GridRun load = worker("--when-idle", "--idle-load", "-1");
         assertThat(load.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(load.err()).contains("idle-load must be above 0 and at most 64 (per core), got -1.0");
     }

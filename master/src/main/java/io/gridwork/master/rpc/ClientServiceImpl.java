@@ -219,27 +219,24 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
     @Override
     public void listData(io.gridwork.api.v1.ListDataRequest request,
             StreamObserver<io.gridwork.api.v1.ListDataResponse> observer) {
-        try {
-            data().listData(request, observer);
-        } catch (Throwable t) {
-            observer.onError(Statuses.of(t));
-        }
+        toData(observer, d -> d.listData(request, observer));
     }
 
     @Override
     public void getData(io.gridwork.api.v1.GetDataRequest request, StreamObserver<io.gridwork.api.v1.ChunkPiece> observer) {
-        try {
-            data().getData(request, observer);
-        } catch (Throwable t) {
-            observer.onError(Statuses.of(t));
-        }
+        toData(observer, d -> d.getData(request, observer));
     }
 
     @Override
     public void deleteData(io.gridwork.api.v1.DeleteDataRequest request,
             StreamObserver<io.gridwork.api.v1.DataSet> observer) {
+        toData(observer, d -> d.deleteData(request, observer));
+    }
+
+    /** Hands a unary or server-streaming call to the data grid's calls; what fails (no data grid too) is its status. */
+    private <R> void toData(StreamObserver<R> observer, java.util.function.Consumer<DataCalls> call) {
         try {
-            data().deleteData(request, observer);
+            call.accept(data());
         } catch (Throwable t) {
             observer.onError(Statuses.of(t));
         }
@@ -979,19 +976,21 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
     @Override
     public void pauseSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
-        Statuses.unary(observer, () -> {
-            visibleSchedule(request.getName(), 0);
-            audit.record(caller(), "schedule.pause", request.getName(), "");
-            return ProtoViews.schedule(schedules().pause(request.getName()));
-        });
+        changeSchedule(request, observer, "schedule.pause", name -> schedules().pause(name));
     }
 
     @Override
     public void resumeSchedule(ScheduleRequest request, StreamObserver<Schedule> observer) {
+        changeSchedule(request, observer, "schedule.resume", name -> schedules().resume(name));
+    }
+
+    /** Pause or resume: a schedule the caller sees, the action audited, then the schedule as it is now. */
+    private void changeSchedule(ScheduleRequest request, StreamObserver<Schedule> observer, String action,
+            java.util.function.Function<String, ScheduleView> change) {
         Statuses.unary(observer, () -> {
             visibleSchedule(request.getName(), 0);
-            audit.record(caller(), "schedule.resume", request.getName(), "");
-            return ProtoViews.schedule(schedules().resume(request.getName()));
+            audit.record(caller(), action, request.getName(), "");
+            return ProtoViews.schedule(change.apply(request.getName()));
         });
     }
 

@@ -7,32 +7,13 @@ import io.gridwork.master.store.TaskAttemptRow;
 import io.gridwork.master.store.TaskView;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every ended attempt is kept, with its log and stack trace, by the commit that stores its end. */
-class AttemptHistoryTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class AttemptHistoryTest extends HarnessTestBase {
 
     private List<TaskAttemptRow> attempts(String job, long task) {
         return h.store.tasks().attempts(job, task, 0, false, 0, 100);

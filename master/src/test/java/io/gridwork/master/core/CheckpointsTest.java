@@ -45,15 +45,8 @@ class CheckpointsTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private void save(Harness.FakeWorker w, Messages.TaskKey key, long seq, String state) {
-        h.scheduler.onMessage(w.session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), false, List.of(),
-                List.of(), List.of(), List.of(new Messages.Checkpoint(key, seq, bytes(state)))));
-    }
-
-    private static List<Messages.CheckpointAck> answers(Harness.FakeWorker w) {
-        List<Messages.CheckpointAck> all = new ArrayList<>();
-        w.received.forEach(m -> all.addAll(m.checkpointAcks));
-        return all;
+    private static void save(Harness.FakeWorker w, Messages.TaskKey key, long seq, String state) {
+        w.checkpoint(new Messages.Checkpoint(key, seq, bytes(state)));
     }
 
     private long storedCheckpoints(String jobId) {
@@ -65,118 +58,110 @@ class CheckpointsTest {
      * to probe it: see SchedulerTest).
      */
     private Messages.Assignment loseTo(Harness.FakeWorker dead, String nextName) {
-        dead.disconnect();
-        h.advance(Duration.ofMillis(300));
-        Harness.FakeWorker next = h.worker(nextName, 1, 0);
+        Harness.FakeWorker next = h.replace(dead, nextName);
         workers.add(next);
-        next.credit(1);
-        List<Messages.Assignment> got = next.assignments();
-        return got.get(got.size() - 1);
+        return next.lastAssignment();
     }
 
     @Test
     void aCheckpointIsAnsweredOnceStoredAndTheNextAttemptStartsFromItThenItIsDeletedWithTheJob() throws Exception {
         harness(1 << 20, Duration.ZERO);
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.Assignment first = w1.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.Assignment first = t.first();
         assertThat(first.checkpoint()).as("a first start has none").isNull();
 
         save(w1, first.key(), 1, "half way");
-        assertThat(answers(w1)).as("not before the commit").isEmpty();
+        assertThat(w1.checkpointAcks()).as("not before the commit").isEmpty();
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> {
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> {
             assertThat(a.ok()).isTrue();
             assertThat(a.seq()).isEqualTo(1);
             assertThat(a.key()).isEqualTo(first.key());
         });
-        assertThat(storedCheckpoints(job.id())).isEqualTo(1);
+        assertThat(storedCheckpoints(t.job().id())).isEqualTo(1);
 
         Messages.Assignment second = loseTo(w1, "w2");
         Harness.FakeWorker w2 = workers.get(0);
         assertThat(second.key().index()).isEqualTo(first.key().index());
         assertThat(second.checkpoint()).isEqualTo(bytes("half way"));
-        assertThat(h.job(job.id()).resumed()).isEqualTo(1);
+        assertThat(h.job(t.job().id()).resumed()).isEqualTo(1);
 
         w2.succeed(second);
         h.commit();
-        assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(Codecs.listOf(Codecs.LONG).decode(h.scheduler.result(job.id()).bytes())).containsExactly(0L);
-        assertThat(storedCheckpoints(job.id())).as("deleted with the job's end").isZero();
-        assertThat(h.store.jobs().find(job.id()).orElseThrow().resumed()).as("stored").isEqualTo(1);
+        assertThat(h.job(t.job().id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(Codecs.listOf(Codecs.LONG).decode(h.scheduler.result(t.job().id()).bytes())).containsExactly(0L);
+        assertThat(storedCheckpoints(t.job().id())).as("deleted with the job's end").isZero();
+        assertThat(h.store.jobs().find(t.job().id()).orElseThrow().resumed()).as("stored").isEqualTo(1);
     }
 
     @Test
     void aCheckpointFromASupersededAttemptIsRefusedLikeALateResult() throws Exception {
         harness(1 << 20, Duration.ZERO);
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.Assignment first = w1.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.Assignment first = t.first();
         Messages.Assignment second = loseTo(w1, "w2");
         Harness.FakeWorker w2 = workers.get(0);
 
         w1.connect(List.of(first.key())); // it comes back and saves for its superseded attempt
         save(w1, first.key(), 1, "stale");
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> {
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> {
             assertThat(a.ok()).isFalse();
             assertThat(a.reason()).isNotBlank();
         });
-        assertThat(storedCheckpoints(job.id())).isZero();
+        assertThat(storedCheckpoints(t.job().id())).isZero();
 
         save(w2, second.key(), 1, "fresh");
         h.commit();
-        assertThat(answers(w2)).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
-        assertThat(storedCheckpoints(job.id())).isEqualTo(1);
+        assertThat(w2.checkpointAcks()).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
+        assertThat(storedCheckpoints(t.job().id())).isEqualTo(1);
     }
 
     @Test
     void aCheckpointOverTheLimitIsRefusedNamingIt() throws Exception {
         harness(8, Duration.ZERO);
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w = h.worker("w1", 1, 0);
-        w.credit(1);
-        Messages.Assignment a = w.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w = t.worker();
+        Messages.Assignment a = t.first();
         save(w, a.key(), 1, "nine byte");
         h.commit();
-        assertThat(answers(w)).singleElement().satisfies(ack -> {
+        assertThat(w.checkpointAcks()).singleElement().satisfies(ack -> {
             assertThat(ack.ok()).isFalse();
             assertThat(ack.reason()).isEqualTo("the checkpoint of 9 bytes exceeds the limit max-checkpoint-size=8");
         });
-        assertThat(storedCheckpoints(job.id())).isZero();
+        assertThat(storedCheckpoints(t.job().id())).isZero();
         save(w, a.key(), 2, "8 bytes!");
         h.commit();
-        assertThat(answers(w)).last().satisfies(ack -> assertThat(ack.ok()).isTrue());
+        assertThat(w.checkpointAcks()).last().satisfies(ack -> assertThat(ack.ok()).isTrue());
     }
 
     @Test
     void savesFasterThanTheIntervalAreCoalescedTheLatestWinning() throws Exception {
         harness(1 << 20, Duration.ofSeconds(1));
-        h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.Assignment a = w1.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.Assignment a = t.first();
         save(w1, a.key(), 1, "one");
         h.commit();
-        assertThat(answers(w1)).extracting(Messages.CheckpointAck::seq).containsExactly(1L);
+        assertThat(w1.checkpointAcks()).extracting(Messages.CheckpointAck::seq).containsExactly(1L);
 
         save(w1, a.key(), 2, "two");
         save(w1, a.key(), 3, "three");
         h.commit();
-        assertThat(answers(w1)).as("within the interval: nothing stored yet").hasSize(1);
+        assertThat(w1.checkpointAcks()).as("within the interval: nothing stored yet").hasSize(1);
         h.advance(Duration.ofMillis(999));
         h.commit();
-        assertThat(answers(w1)).hasSize(1);
+        assertThat(w1.checkpointAcks()).hasSize(1);
         h.advance(Duration.ofMillis(1));
         h.commit();
-        assertThat(answers(w1)).as("one answer for the newest, covering both").extracting(Messages.CheckpointAck::seq,
+        assertThat(w1.checkpointAcks()).as("one answer for the newest, covering both").extracting(Messages.CheckpointAck::seq,
                 Messages.CheckpointAck::ok).containsExactly(org.assertj.core.groups.Tuple.tuple(1L, true),
                 org.assertj.core.groups.Tuple.tuple(3L, true));
 
         save(w1, a.key(), 2, "two"); // a repeat of an older save (sent again on a new stream): answered, not stored
-        assertThat(answers(w1)).last().satisfies(ack -> assertThat(ack.seq()).isEqualTo(3));
+        assertThat(w1.checkpointAcks()).last().satisfies(ack -> assertThat(ack.seq()).isEqualTo(3));
 
         assertThat(loseTo(w1, "w2").checkpoint()).isEqualTo(bytes("three"));
     }

@@ -4,36 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.testjobs.SquaresJob;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An operator's drain outlives what the worker goes through: suspicion, a link failure, death and registering again.
  * Wherever it would come back ALIVE it comes back DRAINING, and takes no new tasks.
  */
-class DrainedWorkerTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class DrainedWorkerTest extends HarnessTestBase {
 
     private WorkerState state(String name) {
         return h.scheduler.workers(true).stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow().state();

@@ -151,6 +151,29 @@ final class Harness implements AutoCloseable {
         return new FakeWorker(name, slots, prefetch, labels, platform);
     }
 
+    /** A job of one task ({@link SquaresJob} of n=1) running on a worker of one slot: its first attempt. */
+    record OneTask(JobSnapshot job, FakeWorker worker, Messages.Assignment first) {}
+
+    /** Submits a job of one task and starts it on a new worker {@code workerName} (one slot, one credit). */
+    OneTask runOneTask(String workerName) {
+        JobSnapshot job = submit(SquaresJob.class, Map.of("n", "1"));
+        FakeWorker w = worker(workerName, 1, 0);
+        w.credit(1);
+        return new OneTask(job, w, w.assignments().get(0));
+    }
+
+    /**
+     * The worker dies: its tasks go to a worker of one slot that joins once it is found dead (one there before would
+     * be asked to probe it: see SchedulerTest). Returns the newcomer, given one credit.
+     */
+    FakeWorker replace(FakeWorker dead, String nextName) {
+        dead.disconnect();
+        advance(java.time.Duration.ofMillis(300));
+        FakeWorker next = worker(nextName, 1, 0);
+        next.credit(1);
+        return next;
+    }
+
     /** Health checks answered as the test says: a worker's health port is reachable or not. */
     static final class FakeProber implements Prober {
         final java.util.Set<Integer> reachablePorts = new java.util.HashSet<>();
@@ -245,6 +268,18 @@ final class Harness implements AutoCloseable {
             return all;
         }
 
+        List<Messages.CheckpointAck> checkpointAcks() {
+            List<Messages.CheckpointAck> all = new ArrayList<>();
+            received.forEach(m -> all.addAll(m.checkpointAcks));
+            return all;
+        }
+
+        /** The assignment the master sent last. */
+        Messages.Assignment lastAssignment() {
+            List<Messages.Assignment> all = assignments();
+            return all.get(all.size() - 1);
+        }
+
         List<String> endedJobs() {
             List<String> all = new ArrayList<>();
             received.forEach(m -> all.addAll(m.endedJobs));
@@ -257,6 +292,12 @@ final class Harness implements AutoCloseable {
 
         void credit(int n) {
             send(n, List.of());
+        }
+
+        /** Sends a checkpoint save on the worker's stream. */
+        void checkpoint(Messages.Checkpoint c) {
+            scheduler.onMessage(session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), false, List.of(),
+                    List.of(), List.of(), List.of(c)));
         }
 
         void heartbeat() {

@@ -74,29 +74,15 @@ class LargeCheckpointsTest {
         return grid.putCheckpoint(u.finish(), key.jobId(), key.index(), 1).id();
     }
 
-    private void saveLarge(Harness.FakeWorker w, Messages.TaskKey key, long seq, String dataId, long size) {
-        send(w, new Messages.Checkpoint(key, seq, new byte[0], new Messages.DataState(dataId, size)));
+    private static void saveLarge(Harness.FakeWorker w, Messages.TaskKey key, long seq, String dataId, long size) {
+        w.checkpoint(new Messages.Checkpoint(key, seq, new byte[0], new Messages.DataState(dataId, size)));
     }
 
-    private void send(Harness.FakeWorker w, Messages.Checkpoint c) {
-        h.scheduler.onMessage(w.session, new Messages.Inbound(0, List.of(), -1, List.of(), List.of(), false, List.of(),
-                List.of(), List.of(), List.of(c)));
-    }
-
-    private static List<Messages.CheckpointAck> answers(Harness.FakeWorker w) {
-        List<Messages.CheckpointAck> all = new ArrayList<>();
-        w.received.forEach(m -> all.addAll(m.checkpointAcks));
-        return all;
-    }
-
+    /** The worker dies; its task's next attempt, on a worker {@code nextName} that joins. */
     private Messages.Assignment loseTo(Harness.FakeWorker dead, String nextName) {
-        dead.disconnect();
-        h.advance(Duration.ofMillis(300));
-        Harness.FakeWorker next = h.worker(nextName, 1, 0);
+        Harness.FakeWorker next = h.replace(dead, nextName);
         workers.add(next);
-        next.credit(1);
-        List<Messages.Assignment> got = next.assignments();
-        return got.get(got.size() - 1);
+        return next.lastAssignment();
     }
 
     private byte[] read(String id) throws Exception {
@@ -108,39 +94,37 @@ class LargeCheckpointsTest {
 
     @Test
     void aLargeSaveIsAckedOnceStoredTheNextAttemptGetsItsDataSetAndTheJobsEndDropsIt() throws Exception {
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.Assignment first = w1.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.Assignment first = t.first();
         byte[] big = state(600 << 10, 1);
         String id = upload(first.key(), big);
 
         saveLarge(w1, first.key(), 1, id, big.length);
-        assertThat(answers(w1)).as("not before the commit").isEmpty();
+        assertThat(w1.checkpointAcks()).as("not before the commit").isEmpty();
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
-        assertThat(h.store.checkpoints().count(job.id())).isEqualTo(1);
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
+        assertThat(h.store.checkpoints().count(t.job().id())).isEqualTo(1);
 
         Messages.Assignment second = loseTo(w1, "w2");
         assertThat(second.checkpoint()).as("not inline").isNull();
         assertThat(second.checkpointData()).isEqualTo(id);
         assertThat(read(id)).isEqualTo(big);
-        assertThat(h.job(job.id()).resumed()).isEqualTo(1);
+        assertThat(h.job(t.job().id()).resumed()).isEqualTo(1);
 
         workers.get(0).succeed(second);
         h.commit();
-        assertThat(h.job(job.id()).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(h.store.checkpoints().count(job.id())).isZero();
+        assertThat(h.job(t.job().id()).state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(h.store.checkpoints().count(t.job().id())).isZero();
         assertThat(grid.find(id)).as("dropped with the job's end").isEmpty();
         assertThat(grid.files().has(id)).as("the master's copy too").isFalse();
     }
 
     @Test
     void aNewerSaveReplacesTheOlderDataSetOnceStored() throws Exception {
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.TaskKey key = w1.assignments().get(0).key();
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.TaskKey key = t.first().key();
         String one = upload(key, state(300 << 10, 1));
         saveLarge(w1, key, 1, one, 300 << 10);
         h.commit();
@@ -148,25 +132,24 @@ class LargeCheckpointsTest {
         saveLarge(w1, key, 2, two, 400 << 10);
         assertThat(grid.find(one)).as("kept until the newer save is stored").isPresent();
         h.commit();
-        assertThat(answers(w1)).extracting(Messages.CheckpointAck::ok).containsExactly(true, true);
+        assertThat(w1.checkpointAcks()).extracting(Messages.CheckpointAck::ok).containsExactly(true, true);
         assertThat(grid.find(one)).as("superseded").isEmpty();
         assertThat(grid.find(two)).isPresent();
 
-        send(w1, new Messages.Checkpoint(key, 3, "small again".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        w1.checkpoint(new Messages.Checkpoint(key, 3, "small again".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         h.commit();
         assertThat(grid.find(two)).as("an inline save replaces a large one too").isEmpty();
         Messages.Assignment next = loseTo(w1, "w2");
         assertThat(next.checkpointData()).isNull();
         assertThat(new String(next.checkpoint(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("small again");
-        assertThat(h.store.checkpoints().count(job.id())).isEqualTo(1);
+        assertThat(h.store.checkpoints().count(t.job().id())).isEqualTo(1);
     }
 
     @Test
     void theSameBytesSavedAgainWhileANewerSaveCommitsKeepTheirDataSet() throws Exception {
-        h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.TaskKey key = w1.assignments().get(0).key();
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.TaskKey key = t.first().key();
         byte[] first = state(300 << 10, 1);
         String x = upload(key, first);
         saveLarge(w1, key, 1, x, first.length);
@@ -179,7 +162,7 @@ class LargeCheckpointsTest {
         h.commit(); // save 2 stored: it replaces x, which save 3 still needs
         assertThat(grid.find(x)).as("wanted by the save waiting").isPresent();
         h.commit(); // save 3 stored: it replaces y
-        assertThat(answers(w1)).extracting(Messages.CheckpointAck::seq).containsExactly(1L, 2L, 3L);
+        assertThat(w1.checkpointAcks()).extracting(Messages.CheckpointAck::seq).containsExactly(1L, 2L, 3L);
         assertThat(grid.find(y)).isEmpty();
         assertThat(read(x)).isEqualTo(first);
         assertThat(loseTo(w1, "w2").checkpointData()).isEqualTo(x);
@@ -187,10 +170,9 @@ class LargeCheckpointsTest {
 
     @Test
     void aLargeSaveFromASupersededAttemptIsRefusedAndNothingIsKept() throws Exception {
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.Assignment first = w1.assignments().get(0);
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.Assignment first = t.first();
         Messages.Assignment second = loseTo(w1, "w2");
         assertThat(h.scheduler.checkpointRefusal(first.key(), 1 << 20)).as("checked before an upload")
                 .contains("not current");
@@ -202,35 +184,33 @@ class LargeCheckpointsTest {
         String stale = upload(first.key(), state(500 << 10, 7)); // uploaded while it was still current
         saveLarge(w1, first.key(), 1, stale, 500 << 10);
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> assertThat(a.ok()).isFalse());
-        assertThat(h.store.checkpoints().count(job.id())).isZero();
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> assertThat(a.ok()).isFalse());
+        assertThat(h.store.checkpoints().count(t.job().id())).isZero();
         assertThat(grid.find(stale)).as("a refused upload is dropped").isEmpty();
     }
 
     @Test
     void aSaveNamingADataSetTheGridDoesNotHoldIsRefused() throws Exception {
-        JobSnapshot job = h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.TaskKey key = w1.assignments().get(0).key();
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.TaskKey key = t.first().key();
         saveLarge(w1, key, 1, "ab".repeat(32), 300 << 10);
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> {
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> {
             assertThat(a.ok()).isFalse();
             assertThat(a.reason()).startsWith("data: ");
         });
-        assertThat(h.store.checkpoints().count(job.id())).isZero();
+        assertThat(h.store.checkpoints().count(t.job().id())).isZero();
     }
 
     @Test
     void anInlineStateAboveTheInlineCapIsRefused() throws Exception {
-        h.submit(SquaresJob.class, Map.of("n", "1"));
-        Harness.FakeWorker w1 = h.worker("w1", 1, 0);
-        w1.credit(1);
-        Messages.TaskKey key = w1.assignments().get(0).key();
-        send(w1, new Messages.Checkpoint(key, 1, state(SchedulerOptions.MAX_INLINE_CHECKPOINT_BYTES + 1, 3)));
+        Harness.OneTask t = h.runOneTask("w1");
+        Harness.FakeWorker w1 = t.worker();
+        Messages.TaskKey key = t.first().key();
+        w1.checkpoint(new Messages.Checkpoint(key, 1, state(SchedulerOptions.MAX_INLINE_CHECKPOINT_BYTES + 1, 3)));
         h.commit();
-        assertThat(answers(w1)).singleElement().satisfies(a -> {
+        assertThat(w1.checkpointAcks()).singleElement().satisfies(a -> {
             assertThat(a.ok()).isFalse();
             assertThat(a.reason()).contains("PutCheckpoint");
         });

@@ -7,32 +7,13 @@ import io.gridwork.master.store.WorkerRegistration;
 import io.gridwork.master.store.WorkerRow;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.master.testjobs.UnsizedJob;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every write goes through the journal, in the loop's order, and what waits on a write completes after its commit. */
-class OneWriterTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class OneWriterTest extends HarnessTestBase {
 
     private WorkerRegistration registration(String name, int slots) {
         return new WorkerRegistration(name, slots, 0, Map.of(), "127.0.0.1", 0, Map.of(), h.timer.clock.instant());

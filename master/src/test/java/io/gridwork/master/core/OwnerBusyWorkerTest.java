@@ -5,36 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.testjobs.SquaresJob;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Idle owners (issue 19) on the master: a worker whose owner is busy gets no tasks, shows OWNER_BUSY, is neither
  * failed nor suspected while its heartbeats go on, and takes tasks again once its owner is idle; tasks it hands back
  * (released) run elsewhere without using up an attempt.
  */
-class OwnerBusyWorkerTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class OwnerBusyWorkerTest extends HarnessTestBase {
 
     private WorkerSnapshot worker(String name) {
         return h.scheduler.workers(true).stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow();

@@ -8,35 +8,16 @@ import io.gridwork.master.store.JobRow;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.master.testjobs.UnsizedJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Jobs that run after other jobs (grid submit --after): waiting, release, cascaded cancellation, restarts. */
-class PipelinesTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class PipelinesTest extends HarnessTestBase {
 
     private Submission unsized(String n, String... after) {
         return new Submission(h.jarSha, UnsizedJob.class.getName(), Map.of("n", n), 0, 0).after(List.of(after));

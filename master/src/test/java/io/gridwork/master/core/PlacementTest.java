@@ -7,7 +7,6 @@ import io.gridwork.master.model.JobState;
 import io.gridwork.master.model.WorkerState;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,28 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Which worker gets which task: requirements, slots per task, priority, fair share, speculation, drain. */
-class PlacementTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class PlacementTest extends HarnessTestBase {
 
     private JobSnapshot submit(long n, String owner, String require, int slots, int priority, boolean noSpeculation) {
         return h.submit(h.submission(SquaresJob.class, Map.of("n", Long.toString(n)), owner, require, slots, priority,

@@ -6,33 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.gridwork.master.model.JobState;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A write the database refuses for good fails its own request only; the master's writes go on. */
-class PoisonedWritesTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class PoisonedWritesTest extends HarnessTestBase {
 
     @Test
     @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before the fix, the refused commit was retried forever

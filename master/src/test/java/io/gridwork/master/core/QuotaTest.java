@@ -10,38 +10,19 @@ import io.gridwork.master.store.UsageLine;
 import io.gridwork.master.store.UsageQuery;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Quotas and the usage ledger through the scheduler, on a manual clock: fair share orders users, quotas cap them; a
  * user at its slot limit gets no more slots until some free up, a user over its cost limit no new tasks until the
  * period rolls over; the ledger's records are written with the attempts' ends.
  */
-class QuotaTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class QuotaTest extends HarnessTestBase {
 
     private JobSnapshot submit(long n, String owner) {
         return h.submit(h.submission(SquaresJob.class, Map.of("n", Long.toString(n)), owner, "", 0, 0, false));

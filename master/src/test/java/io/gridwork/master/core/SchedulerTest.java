@@ -9,7 +9,6 @@ import io.gridwork.master.testjobs.BrokenMergeJob;
 import io.gridwork.master.testjobs.SquaresJob;
 import io.gridwork.master.testjobs.UnsizedJob;
 import io.gridwork.sdk.Codecs;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,27 +17,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SchedulerTest {
-
-    @TempDir
-    Path dir;
-
-    Harness h;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        h = new Harness(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        h.close();
-    }
+class SchedulerTest extends HarnessTestBase {
 
     private List<Long> squares(long n) {
         return LongStream.range(0, n).map(i -> i * i).boxed().collect(Collectors.toList());

@@ -131,21 +131,8 @@ class DataGridServiceTest {
 
     /** Puts bytes announcing {@code announced} bytes, in pieces of 1 MiB. */
     private DataSet put(byte[] data, long announced, String name, int replicas) throws Exception {
-        CompletableFuture<DataSet> done = new CompletableFuture<>();
-        StreamObserver<PutDataRequest> out = async.putData(new StreamObserver<>() {
-            @Override
-            public void onNext(DataSet value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
+        Answer<DataSet> done = new Answer<>();
+        StreamObserver<PutDataRequest> out = async.putData(done);
         out.onNext(PutDataRequest.newBuilder().setHeader(PutDataRequest.Header.newBuilder().setName(name)
                 .setReplicas(replicas).setSize(announced)).build());
         for (int at = 0; at < data.length; at += DataLayout.PIECE_SIZE) {
@@ -153,10 +140,32 @@ class DataGridServiceTest {
             out.onNext(PutDataRequest.newBuilder().setData(ByteString.copyFrom(data, at, n)).build());
         }
         out.onCompleted();
-        try {
-            return done.get(30, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
+        return done.get(30);
+    }
+
+    /** The one answer of a client-streaming call: its value, or the status it failed with thrown. */
+    private static final class Answer<T> implements StreamObserver<T> {
+        private final CompletableFuture<T> done = new CompletableFuture<>();
+
+        @Override
+        public void onNext(T value) {
+            done.complete(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {}
+
+        T get(int seconds) throws Exception {
+            try {
+                return done.get(seconds, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw (Exception) e.getCause();
+            }
         }
     }
 
@@ -183,6 +192,62 @@ class DataGridServiceTest {
 
     private interface ThrowingCall {
         void run() throws Exception;
+    }
+
+    /** A worker registered over the worker service and connected: what the master sent it, in order. */
+    private record FakeWorker(StreamObserver<WorkerMessage> stream, BlockingQueue<MasterMessage> received) {
+
+        /** The first message still to come within 20 s that {@code found} maps to a value: that value, or null. */
+        <T> T next(java.util.function.Function<MasterMessage, T> found) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < deadline) {
+                MasterMessage m = received.poll(100, TimeUnit.MILLISECONDS);
+                T value = m == null ? null : found.apply(m);
+                if (value != null) {
+                    return value;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Registers worker w1 (10.1.1.1, health port 7001) holding {@code held}, and connects it with a hello. */
+    private FakeWorker connectWorker(int slots, ChunkKey... held) {
+        RegisterResponse registered = workerStub.register(RegisterRequest.newBuilder().setName("w1").setSlots(slots)
+                .setHealthPort(7001).setAdvertiseHost("10.1.1.1").addAllHeldChunks(Arrays.asList(held)).build());
+        BlockingQueue<MasterMessage> received = new LinkedBlockingQueue<>();
+        StreamObserver<WorkerMessage> stream = workerAsync.connect(new StreamObserver<>() {
+            @Override
+            public void onNext(MasterMessage value) {
+                received.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        });
+        cleanup.register(stream::onCompleted);
+        stream.onNext(WorkerMessage.newBuilder().setHello(Hello.newBuilder().setWorkerId(registered.getWorkerId())
+                .setIncarnation(registered.getIncarnation())).build());
+        return new FakeWorker(stream, received);
+    }
+
+    private Path dataJar;
+
+    /** The jar of {@link DataChunksJob}, made at the first call. */
+    private Path dataJar() {
+        if (dataJar == null) {
+            dataJar = TestJars.of(dir.resolve("in"), "data.jar", DataChunksJob.class);
+        }
+        return dataJar;
+    }
+
+    /** Submits {@link DataChunksJob} over the data set {@code dataId} as its data set "text"; returns the job's id. */
+    private String submitDataJob(String dataId) throws Exception {
+        return stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256(client.uploadJar(dataJar()))
+                .setJobClass(DataChunksJob.class.getName()).putData("text", dataId).build()).getJobId();
     }
 
     @Test
@@ -228,8 +293,7 @@ class DataGridServiceTest {
     @Test
     void aJobReadsDataSetsByNameAndTheirDeletionIsRefusedWhileItRuns() throws Exception {
         DataSet text = put(bytes, bytes.length, "text", 1);
-        Path jar = TestJars.of(dir.resolve("in"), "data.jar", DataChunksJob.class);
-        String jarSha = client.uploadJar(jar);
+        String jarSha = client.uploadJar(dataJar());
         SubmitJobRequest.Builder submit = SubmitJobRequest.newBuilder().setJarSha256(jarSha)
                 .setJobClass(DataChunksJob.class.getName());
 
@@ -264,25 +328,9 @@ class DataGridServiceTest {
     @Test
     void aWorkerIsOrderedToHoldChunksLocatesAndFetchesThemAndGetsTheJobsDataSets() throws Exception {
         DataSet text = put(bytes, bytes.length, "text", 2);
-        RegisterResponse registered = workerStub.register(RegisterRequest.newBuilder().setName("w1").setSlots(2)
-                .setHealthPort(7001).setAdvertiseHost("10.1.1.1")
-                .addHeldChunks(ChunkKey.newBuilder().setDataId(text.getId()).setIndex(1)).build());
-        BlockingQueue<MasterMessage> received = new LinkedBlockingQueue<>();
-        StreamObserver<WorkerMessage> stream = workerAsync.connect(new StreamObserver<>() {
-            @Override
-            public void onNext(MasterMessage value) {
-                received.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        });
-        cleanup.register(stream::onCompleted);
-        stream.onNext(WorkerMessage.newBuilder().setHello(Hello.newBuilder().setWorkerId(registered.getWorkerId())
-                .setIncarnation(registered.getIncarnation())).build());
+        FakeWorker worker = connectWorker(2, ChunkKey.newBuilder().setDataId(text.getId()).setIndex(1).build());
+        BlockingQueue<MasterMessage> received = worker.received();
+        StreamObserver<WorkerMessage> stream = worker.stream();
 
         // the only worker on the ring: every chunk's home; it gets the peers and orders to fetch all chunks
         java.util.Set<Integer> ordered = new java.util.TreeSet<>();
@@ -332,27 +380,18 @@ class DataGridServiceTest {
         assertThat(listed.getHoldersList()).containsExactly("w1");
 
         // a job over it: the worker gets its spec with the data set and the jar as a data set
-        Path jar = TestJars.of(dir.resolve("in"), "data.jar", DataChunksJob.class);
-        String job = stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256(client.uploadJar(jar))
-                .setJobClass(DataChunksJob.class.getName()).putData("text", text.getId()).build()).getJobId();
+        String job = submitDataJob(text.getId());
         stream.onNext(WorkerMessage.newBuilder().setCredit(3).build());
-        JobSpec spec = null;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        MasterMessage m = null;
-        while (spec == null && System.nanoTime() < deadline) {
-            m = received.poll(100, TimeUnit.MILLISECONDS);
-            if (m != null && m.getJobsCount() > 0) {
-                spec = m.getJobs(0);
-            }
-        }
-        assertThat(spec).isNotNull();
+        MasterMessage m = worker.next(x -> x.getJobsCount() > 0 ? x : null);
+        assertThat(m).as("a message with the job's spec").isNotNull();
+        JobSpec spec = m.getJobs(0);
         assertThat(spec.getDataList()).singleElement().satisfies(d -> {
             assertThat(d.getName()).isEqualTo("text");
             assertThat(d.getId()).isEqualTo(text.getId());
             assertThat(d.getChunkSha256Count()).isEqualTo(3);
         });
         assertThat(spec.getJarDataId()).isEqualTo(grid.jarDataId(spec.getJarSha256())).isNotEmpty();
-        assertThat(grid.find(spec.getJarDataId()).orElseThrow().size()).isEqualTo(Files.size(jar));
+        assertThat(grid.find(spec.getJarDataId()).orElseThrow().size()).isEqualTo(Files.size(dataJar()));
 
         // a result's data counters are summed into the job's status
         var a = m.getAssignments(0);
@@ -371,63 +410,22 @@ class DataGridServiceTest {
     /** PutCheckpoint with these pieces: the data set the master answers with, or the status it failed with. */
     private io.gridwork.api.v1.DataSetRef putCheckpoint(List<io.gridwork.api.v1.CheckpointPiece> pieces)
             throws Exception {
-        CompletableFuture<io.gridwork.api.v1.DataSetRef> done = new CompletableFuture<>();
-        StreamObserver<io.gridwork.api.v1.CheckpointPiece> up = workerAsync.putCheckpoint(new StreamObserver<>() {
-            @Override
-            public void onNext(io.gridwork.api.v1.DataSetRef value) {
-                done.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
+        Answer<io.gridwork.api.v1.DataSetRef> done = new Answer<>();
+        StreamObserver<io.gridwork.api.v1.CheckpointPiece> up = workerAsync.putCheckpoint(done);
         pieces.forEach(up::onNext);
         up.onCompleted();
-        try {
-            return done.get(20, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
-        }
+        return done.get(20);
     }
 
     @Test
     void aLargeCheckpointIsUploadedInPiecesFencedSavedByReferenceAndDroppedWithItsJob() throws Exception {
         DataSet text = put(bytes, bytes.length, "text", 1);
-        RegisterResponse registered = workerStub.register(RegisterRequest.newBuilder().setName("w1").setSlots(1)
-                .setHealthPort(7001).setAdvertiseHost("10.1.1.1").build());
-        BlockingQueue<MasterMessage> received = new LinkedBlockingQueue<>();
-        StreamObserver<WorkerMessage> stream = workerAsync.connect(new StreamObserver<>() {
-            @Override
-            public void onNext(MasterMessage value) {
-                received.add(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        });
-        cleanup.register(stream::onCompleted);
-        stream.onNext(WorkerMessage.newBuilder().setHello(Hello.newBuilder().setWorkerId(registered.getWorkerId())
-                .setIncarnation(registered.getIncarnation())).build());
-        Path jar = TestJars.of(dir.resolve("in"), "data.jar", DataChunksJob.class);
-        String job = stub.submitJob(SubmitJobRequest.newBuilder().setJarSha256(client.uploadJar(jar))
-                .setJobClass(DataChunksJob.class.getName()).putData("text", text.getId()).build()).getJobId();
+        FakeWorker worker = connectWorker(1);
+        StreamObserver<WorkerMessage> stream = worker.stream();
+        String job = submitDataJob(text.getId());
         stream.onNext(WorkerMessage.newBuilder().setCredit(1).build());
-        io.gridwork.api.v1.TaskAssignment assignment = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (assignment == null && System.nanoTime() < deadline) {
-            MasterMessage m = received.poll(100, TimeUnit.MILLISECONDS);
-            if (m != null && m.getAssignmentsCount() > 0) {
-                assignment = m.getAssignments(0);
-            }
-        }
+        io.gridwork.api.v1.TaskAssignment assignment =
+                worker.next(m -> m.getAssignmentsCount() > 0 ? m.getAssignments(0) : null);
         assertThat(assignment).isNotNull();
         io.gridwork.api.v1.TaskRef ref = assignment.getRef();
 
@@ -461,14 +459,8 @@ class DataGridServiceTest {
 
         stream.onNext(WorkerMessage.newBuilder().addCheckpoints(io.gridwork.api.v1.TaskCheckpoint.newBuilder()
                 .setRef(ref).setSeq(1).setData(stored)).build());
-        io.gridwork.api.v1.CheckpointAck ack = null;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (ack == null && System.nanoTime() < deadline) {
-            MasterMessage m = received.poll(100, TimeUnit.MILLISECONDS);
-            if (m != null && m.getCheckpointAcksCount() > 0) {
-                ack = m.getCheckpointAcks(0);
-            }
-        }
+        io.gridwork.api.v1.CheckpointAck ack =
+                worker.next(m -> m.getCheckpointAcksCount() > 0 ? m.getCheckpointAcks(0) : null);
         assertThat(ack).isNotNull();
         assertThat(ack.getOk()).as(ack.getReason()).isTrue();
         assertThat(store.checkpoints().count(job)).isEqualTo(1);
