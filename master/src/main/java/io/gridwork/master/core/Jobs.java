@@ -48,6 +48,12 @@ final class Jobs implements JobRunner.Listener {
     private final java.util.ArrayDeque<Long> reservedIds = new java.util.ArrayDeque<>();
     private io.gridwork.master.store.MasterIdentity reservedBy;
     private boolean reserving;
+    /**
+     * On H2, per owner: at least as many as the owner's unfinished jobs (see {@link #checkUnfinishedLimit}). Bounded by
+     * the owners who submitted since the master started.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> unfinishedAtMost =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Job numbers reserved at a time; more are reserved when fewer than a quarter are left. */
     static final int RESERVED_IDS = 16;
 
@@ -146,10 +152,8 @@ final class Jobs implements JobRunner.Listener {
     private Callable<Prepared> preparation(Submission submission, boolean start, boolean quota) {
         return () -> {
             String sha = submission.jarSha256();
-            if (quota && !submission.owner().isEmpty()
-                    && store.jobs().countUnfinished(submission.owner()) >= options.maxQueuedJobsPerUser()) {
-                throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
-                        + " jobs queued or running, the limit max-queued-jobs-per-user");
+            if (quota) {
+                checkUnfinishedLimit(submission.owner());
             }
             if (!host.hasJar(sha)) {
                 throw CoreException.notFound("jar_sha256: the master holds no jar " + sha + "; upload it first");
@@ -178,6 +182,40 @@ final class Jobs implements JobRunner.Listener {
                 throw e;
             }
         };
+    }
+
+    /**
+     * Refuses a submission of {@code owner} (none: "") if the owner has {@code max-queued-jobs-per-user} jobs queued,
+     * running or waiting. Any thread. Where this master owns every job (H2), it counts them in the store only when an
+     * upper bound it keeps could have reached the limit: the count last read plus the submissions let through since (a
+     * job becomes unfinished only by a submission to this master); on PostgreSQL other masters' jobs count too, and it
+     * counts on every submission.
+     */
+    private void checkUnfinishedLimit(String owner) {
+        if (owner.isEmpty()) {
+            return;
+        }
+        int max = options.maxQueuedJobsPerUser();
+        boolean over;
+        if (store.dialect() == io.gridwork.master.store.Dialect.H2) {
+            boolean[] refused = {false};
+            // one owner's checks one at a time (the map's lock on its entry): none is let through uncounted
+            unfinishedAtMost.compute(owner, (k, bound) -> {
+                if (bound != null && bound < max) {
+                    return bound + 1; // within the limit whatever ended since; this one counted, in case it runs
+                }
+                long count = store.jobs().countUnfinished(owner);
+                refused[0] = count >= max;
+                return refused[0] ? count : count + 1;
+            });
+            over = refused[0];
+        } else {
+            over = store.jobs().countUnfinished(owner) >= max;
+        }
+        if (over) {
+            throw CoreException.exhausted("user " + owner + " has " + max
+                    + " jobs queued or running, the limit max-queued-jobs-per-user");
+        }
     }
 
     /** The job to store: the submission's choices over the job's own over the defaults, within the limits. */
@@ -387,11 +425,7 @@ final class Jobs implements JobRunner.Listener {
     private CompletableFuture<JobSnapshot> submitWaiting(Submission submission, Follower follower) {
         return host.submit(() -> {
             Pipelines.checkSubmission(submission.after(), submission.args());
-            if (!submission.owner().isEmpty()
-                    && store.jobs().countUnfinished(submission.owner()) >= options.maxQueuedJobsPerUser()) {
-                throw CoreException.exhausted("user " + submission.owner() + " has " + options.maxQueuedJobsPerUser()
-                        + " jobs queued or running, the limit max-queued-jobs-per-user");
-            }
+            checkUnfinishedLimit(submission.owner());
             for (String id : submission.after()) {
                 if (store.jobs().find(id).isEmpty()) {
                     throw CoreException.invalid("after: no job " + id);
