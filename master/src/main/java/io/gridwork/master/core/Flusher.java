@@ -21,10 +21,6 @@ import org.slf4j.LoggerFactory;
  * <p>Writes that no one waits for ({@link #deferred()}: a job's start) get no commit of their own: they go first in
  * the next batch handed to the journal, or alone after {@link #DEFER_LIMIT} if no other write comes. They always
  * precede the writes added after them, since every batch handed over carries them.
- *
- * <p>Requests {@link #held held back} (the insert of a job started ahead of it, whose submitter waits for its end)
- * are appended, each as a request of its own, together with the next writes handed over, so that a fast job's
- * insert and its end share one commit; or alone after {@link #HOLD_LIMIT}. They precede every write added after them.
  */
 final class Flusher {
 
@@ -42,17 +38,6 @@ final class Flusher {
      * matters to readers of the store, not to recovery, and a few tens of milliseconds is still "at once" to them.
      */
     static final java.time.Duration DEFER_LIMIT = java.time.Duration.ofMillis(50);
-    /** Requests held back for the next writes handed over (see {@link #held}), in order. */
-    private List<Journal.Pending> heldBack = new ArrayList<>();
-    /** Counts the releases of {@link #heldBack}: a timer set for earlier held requests does not release later ones. */
-    private long holdRound;
-    private boolean holdTimerSet;
-    /**
-     * The longest a request is held back for writes to share its commit with: about what a trivial task takes from
-     * dispatch to result here (0.3-1 ms), with room. A job whose result comes later has its acknowledgement, not its
-     * end, later by this much.
-     */
-    static final java.time.Duration HOLD_LIMIT = java.time.Duration.ofMillis(2);
     private List<Consumer<Boolean>> successCallbacks = new ArrayList<>();
     private List<Consumer<CoreException>> refusals = new ArrayList<>();
     private List<Runnable> afterCommit = new ArrayList<>();
@@ -160,56 +145,7 @@ final class Flusher {
      */
     void separately(StoreBatch batch, Runnable then, Consumer<CoreException> onFailure) {
         handOver(false);
-        Journal.Pending request = new Journal.Pending(batch, written -> then.run(), onFailure);
-        if (heldBack.isEmpty()) {
-            journal.append(request.batch(), request.onCommitted(), request.onFailed());
-        } else {
-            journal.appendTogether(release(request));
-        }
-    }
-
-    /**
-     * As {@link #separately}, but held back so that it commits together with the next writes handed over (they go
-     * to the journal as requests of their own, right after it), or alone after {@link #HOLD_LIMIT} if none come:
-     * for an insert whose job starts at once and whose submitter waits for the job's end, which is then one commit
-     * for a fast job instead of two. Whatever is added after it still commits after it.
-     */
-    void held(StoreBatch batch, Runnable then, Consumer<CoreException> onFailure) {
-        handOver(false);
-        heldBack.add(new Journal.Pending(batch, written -> then.run(), onFailure));
-        if (!holdTimerSet) {
-            holdTimerSet = true;
-            long round = holdRound;
-            loop.schedule(HOLD_LIMIT, () -> {
-                if (holdRound == round) {
-                    releaseHeld();
-                }
-            });
-        }
-    }
-
-    /** Whether requests are {@link #held held back} now. */
-    boolean holding() {
-        return !heldBack.isEmpty();
-    }
-
-    /** Appends the held requests now, if any (at shutdown, or when their time is up). */
-    void releaseHeld() {
-        if (!heldBack.isEmpty()) {
-            journal.appendTogether(release(null));
-        }
-    }
-
-    /** The held requests, then {@code next} if not null; the hold starts afresh. */
-    private List<Journal.Pending> release(Journal.Pending next) {
-        List<Journal.Pending> out = heldBack;
-        heldBack = new ArrayList<>();
-        holdRound++;
-        holdTimerSet = false;
-        if (next != null) {
-            out.add(next);
-        }
-        return out;
+        journal.append(batch, written -> then.run(), onFailure);
     }
 
     /** Runs after this turn's writes are committed. */
@@ -295,10 +231,8 @@ final class Flusher {
         afterCommit = new ArrayList<>();
         onFailure = new ArrayList<>();
         dirty.clear();
-        List<Journal.Pending> dropped = release(null);
         failed.forEach(f -> f.accept(error));
         refused.forEach(r -> r.accept(error));
-        dropped.forEach(p -> p.onFailed().accept(error));
     }
 
     void schedule() {
@@ -341,7 +275,7 @@ final class Flusher {
             onFailure = new ArrayList<>();
             int outputs = batch.successCount();
             long bytes = batch.successBytes();
-            Journal.Pending request = new Journal.Pending(batch, written -> {
+            journal.append(batch, written -> {
                 if (outputs > 0) {
                     awaiting(-outputs, -bytes);
                 }
@@ -361,11 +295,6 @@ final class Flusher {
                     loop.post(() -> refused.forEach(r -> r.accept(error)));
                 }
             });
-            if (heldBack.isEmpty()) {
-                journal.append(request.batch(), request.onCommitted(), request.onFailed());
-            } else {
-                journal.appendTogether(release(request)); // the held requests first: this batch may write to their rows
-            }
         }
     }
 

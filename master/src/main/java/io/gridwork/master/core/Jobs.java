@@ -109,8 +109,7 @@ final class Jobs implements JobRunner.Listener {
 
     /**
      * As above; {@code follower}, if not null, follows the job from its commit to its end on the loop (see {@link
-     * #stored}), and the insert of a job that starts at once is {@link Flusher#held held back} to share a commit with
-     * its end.
+     * #stored}).
      */
     CompletableFuture<JobSnapshot> submit(Submission submission, Follower follower) {
         if (!submission.after().isEmpty()) {
@@ -299,35 +298,26 @@ final class Jobs implements JobRunner.Listener {
         reserveIds();
     }
 
-    /**
-     * A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}); if its submitter
-     * follows it to its end, the insert is held back to commit with the job's first writes (its end, for a fast job).
-     */
+    /** A job numbered in advance: started now, its insert committing meanwhile (see {@link #store}). */
     private void storeStarted(NewJob job, long seq, Prepared prepared, StoreBatch.JobAudit audit, Follower follower,
             CompletableFuture<JobSnapshot> done) {
         StoreBatch insert = new StoreBatch();
         insert.insertJob(job, prepared.firstTasks(), true, audit, seq);
         JobRow row = job.queuedRow(seq, reservedBy, prepared.firstTasks().size(), true);
         JobRunner[] started = {null};
-        // handed to the journal (or held) before the job starts: whatever the job writes from now on commits after it
-        Runnable committed = () -> {
+        // handed to the journal before the job starts: whatever the job writes from now on commits after it
+        services.flusher().separately(insert, () -> {
             JobRunner runner = started[0];
             log.atInfo().addKeyValue("job", row.id()).log("job submitted{}: {} {} ({} tasks)",
                     job.schedule() == null ? "" : " by schedule " + job.schedule(), job.jobClass(), job.args(),
                     runner.expectedTotal);
             // its status as it is now, never an end not stored yet (an end commits after this insert)
             stored(board.publish(runner), follower, done);
-        };
-        java.util.function.Consumer<CoreException> failed = error -> {
+        }, error -> {
             log.warn("job not submitted ({} {}): {}", job.jobClass(), job.args(), error.getMessage());
             refused(started[0]);
             done.completeExceptionally(error);
-        };
-        if (follower != null) {
-            services.flusher().held(insert, committed, failed);
-        } else {
-            services.flusher().separately(insert, committed, failed);
-        }
+        });
         started[0] = start(row, prepared);
     }
 
@@ -375,7 +365,7 @@ final class Jobs implements JobRunner.Listener {
         reserving = true;
         StoreBatch reserve = new StoreBatch();
         StoreBatch.Generated<StoreBatch.ReservedJobIds> ids = reserve.reserveJobIds(RESERVED_IDS);
-        Runnable reserved = () -> {
+        services.flusher().separately(reserve, () -> {
             reserving = false;
             StoreBatch.ReservedJobIds got = ids.get();
             if (!got.master().equals(reservedBy)) {
@@ -385,16 +375,10 @@ final class Jobs implements JobRunner.Listener {
             for (long s : got.seqs()) {
                 reservedIds.add(s);
             }
-        };
-        java.util.function.Consumer<CoreException> failed = error -> {
+        }, error -> {
             reserving = false; // the jobs take their numbers in their inserts meanwhile
             log.debug("could not reserve job numbers: {}", error.getMessage());
-        };
-        if (services.flusher().holding()) {
-            services.flusher().held(reserve, reserved, failed); // no one waits for it: it does not cut a hold short
-        } else {
-            services.flusher().separately(reserve, reserved, failed);
-        }
+        });
     }
 
     /** On the loop, once a job and its first tasks are stored: its runner, active from now on. */

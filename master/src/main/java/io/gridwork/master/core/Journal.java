@@ -62,8 +62,6 @@ final class Journal implements AutoCloseable {
     private volatile CoreMetrics metrics = CoreMetrics.detached();
     private final BlockingQueue<Request> queue = new LinkedBlockingQueue<>();
     private final Object wake = new Object();
-    /** Held while requests are {@link #appendTogether appended together} and while a commit's requests are taken. */
-    private final Object appendLock = new Object();
     private volatile boolean running;
     private volatile boolean closing;
     private volatile long closeDeadline;
@@ -85,22 +83,6 @@ final class Journal implements AutoCloseable {
     /** Queues a batch; {@code onCommitted} runs on the loop with, per task success, whether its output was written. */
     void append(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {
         enqueue(new Request(batch, onCommitted, onFailed, generation));
-    }
-
-    /** A request to {@link #appendTogether append together} with others: a batch and its callbacks, as in {@link #append}. */
-    record Pending(StoreBatch batch, Consumer<boolean[]> onCommitted, Consumer<CoreException> onFailed) {}
-
-    /**
-     * Queues requests, in order, so that they are taken for the same commit (unless more than a commit takes are
-     * queued): each stays a request of its own, so a request the store refuses fails alone, as with {@link #append}.
-     */
-    void appendTogether(List<Pending> requests) {
-        synchronized (appendLock) {
-            long g = generation;
-            for (Pending p : requests) {
-                enqueue(new Request(p.batch(), p.onCommitted(), p.onFailed(), g));
-            }
-        }
     }
 
     private void enqueue(Request r) {
@@ -159,9 +141,7 @@ final class Journal implements AutoCloseable {
     /** Commits what is queued now, if anything; returns the number of requests committed. */
     int drainOnce() {
         List<Request> requests = new ArrayList<>();
-        synchronized (appendLock) {
-            queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT);
-        }
+        queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT);
         if (!requests.isEmpty()) {
             commit(requests);
         }
@@ -177,9 +157,7 @@ final class Journal implements AutoCloseable {
                 }
                 List<Request> requests = new ArrayList<>();
                 requests.add(first);
-                synchronized (appendLock) { // the rest of requests appended together with the first
-                    queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT - 1);
-                }
+                queue.drainTo(requests, MAX_REQUESTS_PER_COMMIT - 1);
                 commit(requests);
             } catch (InterruptedException e) {
                 // only close() ends this loop (through running); an interrupt alone loses nothing

@@ -318,7 +318,6 @@ public final class Scheduler implements AutoCloseable {
             loop.call(() -> {
                 registry.closeAll();
                 flusher.flush();
-                flusher.releaseHeld();
                 return null;
             });
         } catch (RuntimeException e) {
@@ -344,9 +343,8 @@ public final class Scheduler implements AutoCloseable {
     /**
      * As {@link #submit(Submission)}, for a submitter that follows the job to its end on the same call (SubmitAndWatch):
      * {@code follower} gets the job's status on the loop, first once it is stored, then as it changes, to the final
-     * one, without a hand-off to another thread. A job that starts at once may have its insert held back up to
-     * {@link Flusher#HOLD_LIMIT} to share one commit with its end. The future completes as for {@link
-     * #submit(Submission)}, after the follower's first status.
+     * one, without a hand-off to another thread. The future completes as for {@link #submit(Submission)}, after the
+     * follower's first status.
      */
     public CompletableFuture<JobSnapshot> submit(Submission submission, Follower follower) {
         if (!accepting) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A job whose whole split is known, given a job number the master reserved ahead, starts while its insert commits:
  * its task goes out before the commit, its writes commit after the insert, its submitter hears only once the insert
- * is stored; if the database refuses the insert, nothing of the job is left. A job whose submitter follows it to its
- * end (SubmitAndWatch) has its insert held back to commit with its end when its result comes back fast.
+ * is stored; if the database refuses the insert, nothing of the job is left. A submitter that follows its job to its
+ * end (SubmitAndWatch) hears its status from the loop: once its insert is stored, then to its stored end.
  */
 class EarlyStartTest {
 
@@ -146,56 +146,25 @@ class EarlyStartTest {
     }
 
     @Test
-    void aFollowedJobsInsertWaitsForItsEndAndBothCommitTogether() {
-        long before = h.scheduler.journal().commits();
+    void aFollowerHearsTheJobOnceItsInsertIsStoredThenItsEnd() {
         CompletableFuture<JobSnapshot> submitted = followed("");
         Messages.Assignment a = assignedWhileNotStored(submitted);
         String id = a.key().jobId();
-        assertThat(h.scheduler.drainJournal()).as("the insert is held back for the job's end").isZero();
-        assertThat(h.store.jobs().find(id)).isEmpty();
+        assertThat(statuses).as("nothing before the insert is stored").isEmpty();
 
-        w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
-        assertThat(w.acks()).as("acknowledged only once stored").hasSize(1);
-        assertThat(h.scheduler.drainJournal()).as("the insert and the end, two requests in one commit").isEqualTo(2);
-        assertThat(h.scheduler.journal().commits()).isEqualTo(before + 1);
-        h.commit();
-
-        assertThat(submitted).isCompleted();
-        assertThat(submitted.join().id()).isEqualTo(id);
-        assertThat(statuses).as("the acknowledgement, then the end, both from that commit").hasSize(2);
-        assertThat(statuses.get(0)).isEqualTo(submitted.join());
-        assertThat(statuses.get(0).state().isTerminal()).isFalse();
-        assertThat(statuses.get(1).state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(statuses.get(1).succeeded()).isEqualTo(1);
-        JobRow row = h.store.jobs().find(id).orElseThrow();
-        assertThat(row.state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(Codecs.listOf(Codecs.LONG).decode(h.store.jobs().result(id).orElseThrow())).containsExactly(9L);
-        assertThat(w.acks()).hasSize(2).contains(a.key());
-        assertThat(h.job(id).state()).isEqualTo(JobState.SUCCEEDED);
-    }
-
-    @Test
-    void aFollowedJobsInsertCommitsAloneOnceItsHoldIsOver() {
-        CompletableFuture<JobSnapshot> submitted = followed("");
-        Messages.Assignment a = assignedWhileNotStored(submitted);
-        String id = a.key().jobId();
-        assertThat(h.scheduler.drainJournal()).isZero();
-
-        h.advance(Flusher.HOLD_LIMIT.minusNanos(1));
-        assertThat(h.scheduler.drainJournal()).as("still held").isZero();
-        h.advance(Duration.ofNanos(1));
-        assertThat(h.scheduler.drainJournal()).as("the insert, alone").isEqualTo(1);
-        h.commit();
-        assertThat(h.completed(submitted).id()).as("acknowledged once stored, before the job ends").isEqualTo(id);
-        assertThat(h.store.jobs().find(id).orElseThrow().state().isTerminal()).isFalse();
-        assertThat(statuses).hasSize(1);
+        JobSnapshot acknowledged = h.completed(submitted);
+        assertThat(statuses).as("the acknowledgement, before the future completes").containsExactly(acknowledged);
+        assertThat(acknowledged.state().isTerminal()).isFalse();
+        assertThat(h.store.jobs().find(id)).isPresent();
 
         w.send(1, List.of(new Messages.Result(a.key(), Codecs.LONG.encode(9L), null, 1)));
         h.commit();
         assertThat(h.store.jobs().find(id).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(w.acks()).hasSize(2).contains(a.key());
-        assertThat(statuses.get(statuses.size() - 1).state()).as("the last status: the stored end")
-                .isEqualTo(JobState.SUCCEEDED);
+        assertThat(statuses).as("then the stored end, the last one").last().satisfies(s -> {
+            assertThat(s.state()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(s.succeeded()).isEqualTo(1);
+        });
+        assertThat(statuses.subList(0, statuses.size() - 1)).allMatch(s -> !s.state().isTerminal());
     }
 
     @Test
@@ -220,15 +189,6 @@ class EarlyStartTest {
         w.succeed(all.get(all.size() - 1));
         h.commit();
         assertThat(h.store.jobs().find(next.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
-    }
-
-    @Test
-    void aFollowedJobsHeldInsertIsStoredWhenTheMasterStops() {
-        CompletableFuture<JobSnapshot> submitted = followed("");
-        String id = assignedWhileNotStored(submitted).key().jobId();
-        h.scheduler.close();
-        assertThat(submitted).isCompleted();
-        assertThat(h.store.jobs().find(id)).as("stored before the master stopped").isPresent();
     }
 
     @Test
@@ -260,8 +220,6 @@ class EarlyStartTest {
     void aFollowerStoppedBeforeTheEndHearsNoMore() {
         CompletableFuture<JobSnapshot> submitted = followed("");
         Messages.Assignment a = assignedWhileNotStored(submitted);
-        h.advance(Flusher.HOLD_LIMIT);
-        h.commit();
         h.completed(submitted);
         assertThat(statuses).hasSize(1);
         stop.get().run(); // the call was cancelled: the job goes on
