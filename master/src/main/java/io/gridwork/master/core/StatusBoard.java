@@ -41,8 +41,7 @@ final class StatusBoard {
     private final Map<String, JobSnapshot> published = new HashMap<>();
     /**
      * The stored final status of the jobs that ended here last (at most {@link #RECENTLY_ENDED}): a watch that starts
-     * just after its job ended (a submission followed to its end, whose insert and end shared a commit) gets it
-     * without a store read on the loop.
+     * just after its job ended (a {@code grid wait} right after a fast job) gets it without a store read on the loop.
      */
     private final Map<String, JobSnapshot> recentlyEnded = new java.util.LinkedHashMap<>() {
         @Override

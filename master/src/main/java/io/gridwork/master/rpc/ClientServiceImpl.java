@@ -523,10 +523,7 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
 
             @Override
             public void stopWith(Runnable watch) {
-                stop.set(watch);
-                if (call.isCancelled()) {
-                    watch.run(); // cancelled before the following started: the handler ran the empty stop
-                }
+                watching(call, stop, watch);
             }
         };
         scheduler.submit(accepted.submission(), follower).whenCompleteAsync((job, error) -> {
@@ -703,7 +700,11 @@ public final class ClientServiceImpl extends ClientServiceGrpc.ClientServiceImpl
         if (sendCurrent) {
             send.accept(current);
         }
-        Runnable watch = scheduler.watch(id, current, send);
+        watching(call, stop, scheduler.watch(id, current, send));
+    }
+
+    /** A watch started for {@code call}: its cancel handler stops it from now on, or now if it was cancelled already. */
+    private static void watching(ServerCallStreamObserver<?> call, AtomicReference<Runnable> stop, Runnable watch) {
         stop.set(watch);
         if (call.isCancelled()) {
             watch.run(); // cancelled before the watch started: the handler ran the empty stop
