@@ -268,8 +268,9 @@ final class PerformanceBench {
 
     /**
      * Waits until the machine has written out what the figures before wrote (the stores of figure 2's 800,000 tasks,
-     * hundreds of megabytes in the page cache): their write-back throttled the next master's writes and made figure 3
-     * in a whole run 2-3 ms slower than the same figure run alone. {@code sync}, where there is one.
+     * hundreds of megabytes in the page cache): their write-back, running under the next master's writes, is the likely
+     * reason figure 3 read 5.08 ms in a whole run against 2.1-2.8 ms alone the same hour (3.17 ms in the next whole run
+     * with this wait: one pair of runs, not a proof). {@code sync}, where there is one.
      */
     private static void settleWrites() {
         try {
